@@ -1,0 +1,338 @@
+"""Command line: ``asl2durable validate | convert | run``.
+
+Wiring only: the work is done by loader, validate, translate, writer and local.
+Exit codes: 0 success, 1 an input is invalid / failed / did not succeed, 2 usage error.
+Expected failures never show a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+
+from asl2durable.diagnostics import Diagnostic, Severity, has_errors
+from asl2durable.loader import Discovered, Loaded, discover, load
+
+FORMAT_OPTION = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Report as text lines or as one JSON document.",
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="asl2durable")
+def main() -> None:
+    """Translate AWS Step Functions (Amazon States Language) state machines into
+    AWS Lambda durable function handlers."""
+
+
+# --------------------------------------------------------------------------------------
+# helpers
+
+
+def _discover(paths: tuple[str, ...]) -> list[Discovered]:
+    try:
+        return discover(paths)
+    except FileNotFoundError as e:
+        raise click.BadParameter(str(e), param_hint="PATH") from None
+
+
+def _internal_error(e: BaseException) -> Diagnostic:
+    return Diagnostic("", "INTERNAL_ERROR", f"{type(e).__name__}: {e}", Severity.ERROR)
+
+
+def _echo_records(records: list[dict]) -> None:
+    """Print records as one JSON document (keys starting with "_" are internal)."""
+    public = [{k: v for k, v in r.items() if not k.startswith("_")} for r in records]
+    click.echo(json.dumps(public, indent=2, default=str))
+
+
+def _echo_diagnostics(source: str, diagnostics: list[Diagnostic], *, err: bool = False) -> None:
+    for d in diagnostics:
+        click.echo(f"{source}: {d}", err=err)
+
+
+def _skipped_record(item: Discovered, **extra: object) -> dict:
+    return {
+        "source": item.display,
+        "name": item.name,
+        **extra,
+        "skipped": True,
+        "reason": item.reason,
+        "diagnostics": [],
+    }
+
+
+def _note_skipped(items: list[Discovered], fmt: str) -> None:
+    if fmt == "text":
+        for item in items:
+            if item.skipped:
+                click.echo(f"note: skipped {item.display}: {item.reason}", err=True)
+        if not any(not i.skipped for i in items):
+            click.echo("note: no state machine definitions found", err=True)
+
+
+def _load(item: Discovered) -> Loaded:
+    return load(item.source, name=item.name)
+
+
+def _each(items: list[Discovered], process: Callable[[Discovered], dict], failed: Callable[[Discovered, Diagnostic], dict]) -> list[dict]:
+    """Process every input; an unexpected exception fails that input only."""
+    records = []
+    for item in items:
+        if item.skipped:
+            continue
+        try:
+            records.append(process(item))
+        except Exception as e:  # noqa: BLE001 - one bad input must not stop the batch
+            records.append(failed(item, _internal_error(e)))
+    return records
+
+
+# --------------------------------------------------------------------------------------
+# validate
+
+
+@main.command()
+@click.argument("paths", metavar="PATH...", nargs=-1, required=True)
+@FORMAT_OPTION
+def validate(paths: tuple[str, ...], fmt: str) -> None:
+    """Check state machine definitions (files, folders, or inline JSON).
+
+    Exits 0 when every input is valid, 1 when any is invalid.
+    """
+    items = _discover(paths)
+    _note_skipped(items, fmt)
+
+    def process(item: Discovered) -> dict:
+        loaded = _load(item)
+        diagnostics = list(loaded.diagnostics)
+        if loaded.definition is not None:
+            from asl2durable.validate import validate as validate_definition
+
+            diagnostics += validate_definition(loaded.definition)
+        valid = loaded.definition is not None and not has_errors(diagnostics)
+        return _validate_record(item, loaded.source, valid, diagnostics)
+
+    def failed(item: Discovered, d: Diagnostic) -> dict:
+        return _validate_record(item, item.display, False, [d])
+
+    records = _each(items, process, failed)
+
+    if fmt == "json":
+        _echo_records([*records, *(_skipped_record(i, valid=None) for i in items if i.skipped)])
+    else:
+        for record in records:
+            _echo_diagnostics(record["source"], record["_diagnostics"])
+        n_invalid = sum(not r["valid"] for r in records)
+        summary = f"{len(records)} checked: {len(records) - n_invalid} valid, {n_invalid} invalid"
+        n_skipped = sum(i.skipped for i in items)
+        if n_skipped:
+            summary += f", {n_skipped} skipped"
+        click.echo(summary)
+    sys.exit(1 if any(not r["valid"] for r in records) else 0)
+
+
+def _validate_record(item: Discovered, source: str, valid: bool, diagnostics: list[Diagnostic]) -> dict:
+    return {
+        "source": source,
+        "name": item.name,
+        "valid": valid,
+        "skipped": False,
+        "diagnostics": [d.to_dict() for d in diagnostics],
+        "_diagnostics": diagnostics,
+    }
+
+
+# --------------------------------------------------------------------------------------
+# convert
+
+
+@main.command()
+@click.argument("paths", metavar="PATH...", nargs=-1, required=True)
+@click.option(
+    "-o",
+    "--output",
+    "outdir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder to write into; each state machine goes to OUTDIR/<name>/.",
+)
+@FORMAT_OPTION
+def convert(paths: tuple[str, ...], outdir: Path, fmt: str) -> None:
+    """Translate state machine definitions into durable function handlers.
+
+    Exits 0 when every input converted, 1 when any failed (the others are still written).
+    """
+    items = _discover(paths)
+    try:
+        outdir.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        click.echo(f"Error: cannot create output folder {outdir}: {e.strerror or e}", err=True)
+        sys.exit(1)
+    _note_skipped(items, fmt)
+
+    def process(item: Discovered) -> dict:
+        loaded = _load(item)
+        if loaded.definition is None:
+            return _convert_record(item, loaded.source, None, loaded.diagnostics)
+        from asl2durable.translate import translate
+        from asl2durable.writer import write_translation
+
+        translation = translate(loaded.definition, name=loaded.name)
+        diagnostics = [*loaded.diagnostics, *translation.diagnostics]
+        if not translation.ok or has_errors(diagnostics):
+            return _convert_record(item, loaded.source, None, diagnostics)
+        try:
+            folder = write_translation(translation, outdir)
+        except OSError as e:
+            problem = Diagnostic("", "OUTPUT_NOT_WRITABLE", f"Cannot write {e.filename or outdir}: {e.strerror or e}")
+            return _convert_record(item, loaded.source, None, [*diagnostics, problem])
+        return _convert_record(item, loaded.source, Path(folder), diagnostics)
+
+    def failed(item: Discovered, d: Diagnostic) -> dict:
+        return _convert_record(item, item.display, None, [d])
+
+    records = _each(items, process, failed)
+
+    if fmt == "json":
+        _echo_records([*records, *(_skipped_record(i, converted=None, output=None) for i in items if i.skipped)])
+    else:
+        for record in records:
+            if record["converted"]:
+                click.echo(f"{record['source']}: converted -> {record['output']}")
+            else:
+                click.echo(f"{record['source']}: failed")
+            for d in record["_diagnostics"]:
+                click.echo(f"  {d}")
+        n_ok = sum(r["converted"] for r in records)
+        summary = f"{n_ok} of {len(records)} converted"
+        n_skipped = sum(i.skipped for i in items)
+        if n_skipped:
+            summary += f", {n_skipped} skipped"
+        click.echo(summary)
+    sys.exit(0 if all(r["converted"] for r in records) else 1)
+
+
+def _convert_record(item: Discovered, source: str, folder: Path | None, diagnostics: list[Diagnostic]) -> dict:
+    return {
+        "source": source,
+        "name": item.name,
+        "converted": folder is not None,
+        "output": str(folder) if folder is not None else None,
+        "skipped": False,
+        "diagnostics": [d.to_dict() for d in diagnostics],
+        "_diagnostics": diagnostics,
+    }
+
+
+# --------------------------------------------------------------------------------------
+# run
+
+
+def _parse_input(ctx: click.Context, param: click.Parameter, value: str | None) -> object:
+    if value is None:
+        return None
+    where = "the value"
+    text = value
+    if value.startswith("@"):
+        name = value[1:]
+        where = "stdin" if name == "-" else name
+        try:
+            if name == "-":
+                text = sys.stdin.read()
+            else:
+                text = Path(name).read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as e:
+            raise click.BadParameter(f"cannot read {name}: {getattr(e, 'strerror', None) or e}") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as e:
+        raise click.BadParameter(
+            f"{where} is not valid JSON: {e.msg} at line {e.lineno}, column {e.colno}"
+        ) from None
+
+
+@main.command()
+@click.argument("path", metavar="PATH")
+@click.option(
+    "--input",
+    "input_",
+    metavar="JSON|@FILE",
+    callback=_parse_input,
+    help="Execution input: JSON text, @file to read it from a file, or @- for stdin.",
+)
+@click.option(
+    "--lambda",
+    "lambda_specs",
+    metavar="NAME_OR_ARN=FILE.py[:FUNCTION]",
+    multiple=True,
+    help="Serve invocations of a Lambda function with a local Python function (repeatable).",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=60,
+    show_default=True,
+    metavar="SECONDS",
+    help="Give up after this long (status TIMED_OUT).",
+)
+def run(path: str, input_: object, lambda_specs: tuple[str, ...], timeout: float) -> None:
+    """Run a state machine locally through its translated durable handler.
+
+    PATH is a definition file (or inline JSON). Prints one JSON object with the status and the
+    output (or error and cause). Exits 0 when the execution SUCCEEDED, 1 otherwise.
+    """
+    items = _discover((path,))
+    if Path(path).is_dir():
+        raise click.BadParameter(f"{path} is a folder; run takes one definition file", param_hint="PATH")
+
+    try:
+        from asl2durable.local import TranslationFailed, lambdas_from_specs, run_local
+    except ImportError as e:
+        click.echo(f"Error: the local runner is not available: {e}", err=True)
+        sys.exit(1)
+
+    lambdas = None
+    if lambda_specs:
+        try:
+            lambdas = lambdas_from_specs(list(lambda_specs))
+        except ValueError as e:
+            raise click.BadParameter(str(e), param_hint="--lambda") from None
+        except Exception as e:  # noqa: BLE001 - e.g. the handler file does not import
+            raise click.BadParameter(f"{type(e).__name__}: {e}", param_hint="--lambda") from None
+
+    loaded = _load(items[0])
+    if loaded.definition is None or has_errors(loaded.diagnostics):
+        _echo_diagnostics(loaded.source, loaded.diagnostics, err=True)
+        sys.exit(1)
+
+    seconds: float | int = int(timeout) if float(timeout).is_integer() else timeout
+    try:
+        result = run_local(loaded.definition, input_, lambdas=lambdas, timeout=seconds)
+    except TranslationFailed as e:
+        click.echo(f"{loaded.source}: cannot run, the definition does not translate", err=True)
+        _echo_diagnostics(loaded.source, list(getattr(e, "diagnostics", [])), err=True)
+        sys.exit(1)
+    except Exception as e:  # noqa: BLE001 - no tracebacks
+        click.echo(f"Error: internal error while running {loaded.source}: {type(e).__name__}: {e}", err=True)
+        sys.exit(1)
+
+    if result.status == "SUCCEEDED":
+        report = {"status": result.status, "output": result.output}
+    else:
+        report = {"status": result.status, "error": result.error, "cause": result.cause}
+    click.echo(json.dumps(report, default=str))
+    sys.exit(0 if result.status == "SUCCEEDED" else 1)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

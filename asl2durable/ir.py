@@ -1,0 +1,245 @@
+"""The intermediate representation: a workflow graph the renderer reads.
+
+``lower.py`` builds it from a validated ASL definition; nothing after lowering reads raw ASL.
+Every value here is plain data: names, JSON values from the definition, and parsed paths.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Union
+
+# --------------------------------------------------------------------------- values
+
+
+@dataclass(frozen=True)
+class Path:
+    """A JSONPath from the definition, with its parse (see ``paths.parse_path``)."""
+
+    text: str
+    spec: tuple
+
+
+@dataclass(frozen=True)
+class Intrinsic:
+    """An intrinsic function call (``States.Format(...)``); translated in a later version."""
+
+    text: str
+
+
+# A payload template: JSON data whose dynamic leaves ("key.$" entries) are Path or Intrinsic.
+Template = Any
+
+
+class _Default:
+    """Marker for an ASL field that is absent (as opposed to present and null)."""
+
+    def __repr__(self) -> str:
+        return "DEFAULT"
+
+
+DEFAULT = _Default()
+
+
+# --------------------------------------------------------------------------- errors
+
+
+@dataclass(frozen=True)
+class Retrier:
+    error_equals: tuple[str, ...]
+    interval_seconds: int = 1
+    max_attempts: int = 3
+    backoff_rate: float = 2.0
+    max_delay_seconds: int | None = None
+    jitter: str = "NONE"
+
+
+@dataclass(frozen=True)
+class Catcher:
+    error_equals: tuple[str, ...]
+    next: str
+    result_path: Path | None | _Default = DEFAULT
+
+
+@dataclass
+class DataFlow:
+    """The JSONPath data-flow fields of a state. ``DEFAULT`` stands for an absent field."""
+
+    input_path: Path | None | _Default = DEFAULT
+    parameters: Template | _Default = DEFAULT
+    result_selector: Template | _Default = DEFAULT
+    result_path: Path | None | _Default = DEFAULT
+    output_path: Path | None | _Default = DEFAULT
+
+
+# --------------------------------------------------------------------------- Choice rules
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """``{"Variable": variable, operator: operand}``; for ``...Path`` operators the operand is a Path."""
+
+    operator: str
+    variable: Path
+    operand: Any
+
+
+@dataclass(frozen=True)
+class Combinator:
+    kind: str  # "And" | "Or" | "Not"
+    rules: tuple["Condition", ...]
+
+
+Condition = Union[Comparison, Combinator]
+
+
+@dataclass(frozen=True)
+class ChoiceRule:
+    condition: Condition
+    next: str
+
+
+# --------------------------------------------------------------------------- states
+
+
+@dataclass
+class State:
+    name: str
+    pointer: str  # JSON pointer of the state in the definition
+    comment: str | None = None
+    # set when the state uses a feature this version does not translate: the generated
+    # function then raises at run time instead of doing something else silently
+    unsupported: str | None = None
+
+
+@dataclass
+class Transitioning(State):
+    next: str | None = None  # None when End: true
+
+
+@dataclass
+class PassState(Transitioning):
+    flow: DataFlow = field(default_factory=DataFlow)
+    result: Any = DEFAULT
+
+
+@dataclass
+class LambdaCall:
+    """How a Task calls Lambda.
+
+    ``function`` is the function name or ARN when it is known statically; otherwise it comes
+    from the evaluated parameters (``FunctionName``). ``envelope`` is True for the
+    ``lambda:invoke`` integration, whose result is the Invoke response.
+    """
+
+    function: str | None
+    envelope: bool
+
+
+@dataclass
+class TaskState(Transitioning):
+    resource: str = ""
+    call: LambdaCall | None = None  # None: not translated (the state is flagged unsupported)
+    flow: DataFlow = field(default_factory=DataFlow)
+    timeout_seconds: int | None = None
+    timeout_seconds_path: Path | None = None
+    retry: list[Retrier] = field(default_factory=list)
+    catch: list[Catcher] = field(default_factory=list)
+
+
+@dataclass
+class ChoiceState(State):
+    rules: list[ChoiceRule] = field(default_factory=list)
+    default: str | None = None
+    input_path: Path | None | _Default = DEFAULT
+    output_path: Path | None | _Default = DEFAULT
+
+
+@dataclass
+class WaitState(Transitioning):
+    seconds: int | None = None
+    seconds_path: Path | None = None
+    timestamp: str | None = None
+    timestamp_path: Path | None = None
+    input_path: Path | None | _Default = DEFAULT
+    output_path: Path | None | _Default = DEFAULT
+
+
+@dataclass
+class SucceedState(State):
+    input_path: Path | None | _Default = DEFAULT
+    output_path: Path | None | _Default = DEFAULT
+
+
+@dataclass
+class FailState(State):
+    error: str | None = None
+    error_path: Path | Intrinsic | None = None
+    cause: str | None = None
+    cause_path: Path | Intrinsic | None = None
+
+
+@dataclass
+class ParallelState(Transitioning):
+    branches: list["Machine"] = field(default_factory=list)
+    flow: DataFlow = field(default_factory=DataFlow)
+    retry: list[Retrier] = field(default_factory=list)
+    catch: list[Catcher] = field(default_factory=list)
+
+
+@dataclass
+class MapState(Transitioning):
+    processor: "Machine | None" = None
+    items_path: Path | _Default = DEFAULT
+    item_selector: Template | _Default = DEFAULT
+    max_concurrency: int = 0
+    max_concurrency_path: Path | None = None
+    tolerated_failure_count: int | None = None
+    tolerated_failure_count_path: Path | None = None
+    tolerated_failure_percentage: float | None = None
+    tolerated_failure_percentage_path: Path | None = None
+    distributed: bool = False
+    flow: DataFlow = field(default_factory=DataFlow)
+    retry: list[Retrier] = field(default_factory=list)
+    catch: list[Catcher] = field(default_factory=list)
+
+
+@dataclass
+class Machine:
+    """A state machine or sub-machine (Parallel branch, Map processor)."""
+
+    start_at: str
+    states: dict[str, State]
+    ident: str  # the Python name of the machine object in generated code
+    comment: str | None = None
+
+
+@dataclass
+class Workflow:
+    """The whole translated definition."""
+
+    name: str
+    root: Machine
+    comment: str | None = None
+    timeout_seconds: int | None = None
+    # the Python identifier of each state's function, by state name (names are unique machine-wide)
+    functions: dict[str, str] = field(default_factory=dict)
+
+    def machines(self) -> list[Machine]:
+        """Every machine, nested ones first, so that definitions precede their uses."""
+        out: list[Machine] = []
+
+        def visit(machine: Machine) -> None:
+            for state in machine.states.values():
+                if isinstance(state, ParallelState):
+                    for branch in state.branches:
+                        visit(branch)
+                elif isinstance(state, MapState) and state.processor is not None:
+                    visit(state.processor)
+            out.append(machine)
+
+        visit(self.root)
+        return out
+
+    def states(self) -> list[State]:
+        return [s for m in self.machines() for s in m.states.values()]

@@ -1,0 +1,303 @@
+"""Lowering: a validated ASL definition (dict) → the IR workflow graph (``ir.py``).
+
+This is the only module that reads raw ASL. Anything it cannot translate faithfully becomes
+a diagnostic (with a code and a JSON pointer) and, where possible, code that fails loudly at
+run time instead of silently doing something else.
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+from typing import Any
+
+from . import ir
+from .diagnostics import Diagnostic, Severity, pointer
+from .paths import PathSyntaxError, parse_path
+
+LAMBDA_INVOKE = "arn:aws:states:::lambda:invoke"
+_FUNCTION_ARN = re.compile(r"^arn:aws[a-zA-Z-]*:lambda:[^:]*:\d*:function:[^:]+(:[^:]+)?$")
+_INTRINSIC = re.compile(r"^States\.[A-Za-z0-9]+\(")
+_COMPARISON_OPERATORS = [
+    f"{family}{op}{suffix}"
+    for family in ("String", "Numeric", "Timestamp")
+    for op in ("Equals", "LessThan", "GreaterThan", "LessThanEquals", "GreaterThanEquals")
+    for suffix in ("", "Path")
+] + ["StringMatches", "BooleanEquals", "BooleanEqualsPath", "IsNull", "IsPresent", "IsNumeric", "IsString", "IsBoolean", "IsTimestamp"]
+
+
+class Lowering:
+    """Builds the IR for one definition and collects the diagnostics met on the way."""
+
+    def __init__(self, name: str, query_language: str = "JSONPath"):
+        self.name = name
+        self.query_language = query_language
+        self.diagnostics: list[Diagnostic] = []
+        self.functions: dict[str, str] = {}
+        self._idents: set[str] = {"handler", "rt", "asl_runtime", "asl_jsonpath", "Any", "MACHINE"}
+
+    # -- helpers ---------------------------------------------------------------
+
+    def warn(self, where: str, code: str, message: str) -> None:
+        self.diagnostics.append(Diagnostic(where, code, message, Severity.WARNING))
+
+    def ident(self, text: str, prefix: str = "") -> str:
+        """A fresh, valid Python identifier derived from ``text``."""
+        base = re.sub(r"[^0-9a-zA-Z_]+", "_", text).strip("_").lower() or "state"
+        base = prefix + base
+        if base[0].isdigit() or keyword.iskeyword(base):
+            base = "s_" + base
+        candidate, n = base, 2
+        while candidate in self._idents:
+            candidate, n = f"{base}_{n}", n + 1
+        self._idents.add(candidate)
+        return candidate
+
+    def path(self, text: Any, where: str) -> ir.Path | None:
+        if text is None:
+            return None
+        try:
+            return ir.Path(text, parse_path(text))
+        except (PathSyntaxError, TypeError) as err:  # validation reports these; keep going
+            self.warn(where, "INVALID_JSONPATH", str(err))
+            return ir.Path(str(text), ("$", ()))
+
+    def optional_path(self, state: dict, key: str, where: str) -> ir.Path | None | ir._Default:
+        if key not in state:
+            return ir.DEFAULT
+        return self.path(state[key], pointer_join(where, key))
+
+    def dynamic(self, text: Any, where: str) -> ir.Path | ir.Intrinsic:
+        if isinstance(text, str) and _INTRINSIC.match(text):
+            self.warn(where, "UNSUPPORTED_INTRINSIC", f"intrinsic function not translated yet; it fails at run time: {text}")
+            return ir.Intrinsic(text)
+        return self.path(text, where)  # type: ignore[return-value]
+
+    def template(self, value: Any, where: str) -> ir.Template:
+        """A payload template: ``"key.$"`` entries become Path/Intrinsic under ``"key"``."""
+        if isinstance(value, dict):
+            out = {}
+            for key, item in value.items():
+                here = pointer_join(where, key)
+                if isinstance(key, str) and key.endswith(".$"):
+                    out[key[:-2]] = self.dynamic(item, here)
+                else:
+                    out[key] = self.template(item, here)
+            return out
+        if isinstance(value, list):
+            return [self.template(item, pointer_join(where, i)) for i, item in enumerate(value)]
+        return value
+
+    def flow(self, state: dict, where: str, *, result_fields: bool = True) -> ir.DataFlow:
+        flow = ir.DataFlow(
+            input_path=self.optional_path(state, "InputPath", where),
+            output_path=self.optional_path(state, "OutputPath", where),
+        )
+        if "Parameters" in state:
+            flow.parameters = self.template(state["Parameters"], pointer_join(where, "Parameters"))
+        if result_fields:
+            if "ResultSelector" in state:
+                flow.result_selector = self.template(state["ResultSelector"], pointer_join(where, "ResultSelector"))
+            flow.result_path = self.optional_path(state, "ResultPath", where)
+        return flow
+
+    def retriers(self, state: dict, where: str) -> list[ir.Retrier]:
+        out = []
+        for r in state.get("Retry", []):
+            out.append(
+                ir.Retrier(
+                    error_equals=tuple(r.get("ErrorEquals", [])),
+                    interval_seconds=r.get("IntervalSeconds", 1),
+                    max_attempts=r.get("MaxAttempts", 3),
+                    backoff_rate=float(r.get("BackoffRate", 2.0)),
+                    max_delay_seconds=r.get("MaxDelaySeconds"),
+                    jitter=r.get("JitterStrategy", "NONE"),
+                )
+            )
+        return out
+
+    def catchers(self, state: dict, where: str) -> list[ir.Catcher]:
+        out = []
+        for i, c in enumerate(state.get("Catch", [])):
+            result_path = ir.DEFAULT
+            if "ResultPath" in c:
+                result_path = self.path(c["ResultPath"], pointer_join(where, "Catch", i, "ResultPath"))
+            out.append(ir.Catcher(tuple(c.get("ErrorEquals", [])), c["Next"], result_path))
+        return out
+
+    # -- machines and states ---------------------------------------------------
+
+    def machine(self, asl: dict, where: str, ident: str) -> ir.Machine:
+        states: dict[str, ir.State] = {}
+        for name, state in asl.get("States", {}).items():
+            here = pointer_join(where, "States", name)
+            self.functions[name] = self.ident(name)
+            states[name] = self.state(name, state, here)
+        return ir.Machine(asl["StartAt"], states, ident, asl.get("Comment"))
+
+    def state(self, name: str, s: dict, where: str) -> ir.State:
+        common = {"name": name, "pointer": where, "comment": s.get("Comment")}
+        state = self._state(name, s, where, common)
+        state.unsupported = self.unsupported_features(s, where)
+        return state
+
+    def unsupported_features(self, s: dict, where: str) -> str | None:
+        """Features of a state that are not translated yet (later issues); the state then fails at run time."""
+        found = []
+        if s.get("QueryLanguage", self.query_language) == "JSONata":
+            found.append(("/QueryLanguage", "UNSUPPORTED_QUERY_LANGUAGE", "JSONata"))
+        if "Assign" in s or any("Assign" in c for c in s.get("Catch", []) if isinstance(c, dict)) or any(
+            "Assign" in r for r in s.get("Choices", []) if isinstance(r, dict)
+        ):
+            found.append(("/Assign", "UNSUPPORTED_FEATURE", "variables (Assign)"))
+        for key in ("ItemReader", "ItemBatcher", "ResultWriter"):
+            if key in s:
+                found.append((f"/{key}", "UNSUPPORTED_FEATURE", f"Map {key}"))
+        resource = s.get("Resource", "")
+        if s.get("Type") == "Task" and resource != LAMBDA_INVOKE and not _FUNCTION_ARN.match(resource):
+            found.append(("/Resource", "UNSUPPORTED_INTEGRATION", f"the Task resource {resource}"))
+        for suffix, code, what in found:
+            self.warn(where + (suffix if suffix != "/QueryLanguage" or "QueryLanguage" in s else ""), code,
+                      f"{what} is not translated yet; this state fails at run time with States.Runtime")
+        return ", ".join(what for _, _, what in found) or None
+
+    def _state(self, name: str, s: dict, where: str, common: dict) -> ir.State:
+        kind = s.get("Type")
+        nxt = s.get("Next")
+        if kind == "Pass":
+            return ir.PassState(**common, next=nxt, flow=self.flow(s, where, result_fields=True), result=s.get("Result", ir.DEFAULT))
+        if kind == "Task":
+            return self.task(common, s, where)
+        if kind == "Choice":
+            rules = [
+                ir.ChoiceRule(self.condition(rule, pointer_join(where, "Choices", i)), rule.get("Next", ""))
+                for i, rule in enumerate(s.get("Choices", []))
+            ]
+            return ir.ChoiceState(
+                **common,
+                rules=rules,
+                default=s.get("Default"),
+                input_path=self.optional_path(s, "InputPath", where),
+                output_path=self.optional_path(s, "OutputPath", where),
+            )
+        if kind == "Wait":
+            return ir.WaitState(
+                **common,
+                next=nxt,
+                seconds=s.get("Seconds"),
+                seconds_path=self.path(s.get("SecondsPath"), pointer_join(where, "SecondsPath")),
+                timestamp=s.get("Timestamp"),
+                timestamp_path=self.path(s.get("TimestampPath"), pointer_join(where, "TimestampPath")),
+                input_path=self.optional_path(s, "InputPath", where),
+                output_path=self.optional_path(s, "OutputPath", where),
+            )
+        if kind == "Succeed":
+            return ir.SucceedState(
+                **common,
+                input_path=self.optional_path(s, "InputPath", where),
+                output_path=self.optional_path(s, "OutputPath", where),
+            )
+        if kind == "Fail":
+            return ir.FailState(
+                **common,
+                error=s.get("Error"),
+                error_path=self.dynamic(s["ErrorPath"], pointer_join(where, "ErrorPath")) if "ErrorPath" in s else None,
+                cause=s.get("Cause"),
+                cause_path=self.dynamic(s["CausePath"], pointer_join(where, "CausePath")) if "CausePath" in s else None,
+            )
+        if kind == "Parallel":
+            branches = [
+                self.machine(b, pointer_join(where, "Branches", i), self.ident(f"{name} branch {i}", "branch_"))
+                for i, b in enumerate(s.get("Branches", []))
+            ]
+            return ir.ParallelState(
+                **common, next=nxt, branches=branches, flow=self.flow(s, where),
+                retry=self.retriers(s, where), catch=self.catchers(s, where),
+            )
+        if kind == "Map":
+            return self.map(common, s, where)
+        raise ValueError(f"unknown state type {kind!r} at {where}")  # validation rejects this first
+
+    def task(self, common: dict, s: dict, where: str) -> ir.TaskState:
+        resource = s.get("Resource", "")
+        call = None  # an unsupported resource: the state is flagged (see unsupported_features)
+        if resource == LAMBDA_INVOKE:
+            params = s.get("Parameters", {})
+            function = params.get("FunctionName") if isinstance(params, dict) else None
+            call = ir.LambdaCall(function if isinstance(function, str) else None, envelope=True)
+        elif _FUNCTION_ARN.match(resource):
+            call = ir.LambdaCall(resource, envelope=False)
+        for key in ("HeartbeatSeconds", "HeartbeatSecondsPath", "Credentials"):
+            if key in s:
+                self.warn(pointer_join(where, key), "UNSUPPORTED_FEATURE", f"{key} is not enforced by the translated handler")
+        return ir.TaskState(
+            **common,
+            next=s.get("Next"),
+            resource=resource,
+            call=call,
+            flow=self.flow(s, where),
+            timeout_seconds=s.get("TimeoutSeconds"),
+            timeout_seconds_path=self.path(s.get("TimeoutSecondsPath"), pointer_join(where, "TimeoutSecondsPath")),
+            retry=self.retriers(s, where),
+            catch=self.catchers(s, where),
+        )
+
+    def map(self, common: dict, s: dict, where: str) -> ir.MapState:
+        processor_key = "ItemProcessor" if "ItemProcessor" in s else "Iterator"
+        processor_asl = s.get(processor_key, {})
+        config = processor_asl.get("ProcessorConfig", {})
+        distributed = config.get("Mode") == "DISTRIBUTED"
+        selector_key = "ItemSelector" if "ItemSelector" in s else "Parameters" if "Parameters" in s else None
+        flow = self.flow({k: v for k, v in s.items() if k != "Parameters"}, where)
+        return ir.MapState(
+            **common,
+            next=s.get("Next"),
+            processor=self.machine(processor_asl, pointer_join(where, processor_key), self.ident(f"{common['name']} processor", "processor_")),
+            items_path=self.optional_path(s, "ItemsPath", where),
+            item_selector=self.template(s[selector_key], pointer_join(where, selector_key)) if selector_key else ir.DEFAULT,
+            max_concurrency=s.get("MaxConcurrency", 0),
+            max_concurrency_path=self.path(s.get("MaxConcurrencyPath"), pointer_join(where, "MaxConcurrencyPath")),
+            tolerated_failure_count=s.get("ToleratedFailureCount"),
+            tolerated_failure_count_path=self.path(s.get("ToleratedFailureCountPath"), pointer_join(where, "ToleratedFailureCountPath")),
+            tolerated_failure_percentage=s.get("ToleratedFailurePercentage"),
+            tolerated_failure_percentage_path=self.path(
+                s.get("ToleratedFailurePercentagePath"), pointer_join(where, "ToleratedFailurePercentagePath")
+            ),
+            distributed=distributed,
+            flow=flow,
+            retry=self.retriers(s, where),
+            catch=self.catchers(s, where),
+        )
+
+    def condition(self, rule: dict, where: str) -> ir.Condition:
+        for kind in ("And", "Or"):
+            if kind in rule:
+                return ir.Combinator(kind, tuple(self.condition(r, pointer_join(where, kind, i)) for i, r in enumerate(rule[kind])))
+        if "Not" in rule:
+            return ir.Combinator("Not", (self.condition(rule["Not"], pointer_join(where, "Not")),))
+        variable = self.path(rule.get("Variable", "$"), pointer_join(where, "Variable"))
+        for op in _COMPARISON_OPERATORS:
+            if op in rule:
+                operand = rule[op]
+                if op.endswith("Path"):
+                    operand = self.path(operand, pointer_join(where, op))
+                return ir.Comparison(op, variable, operand)
+        return ir.Comparison("Unsupported", variable, None)  # JSONata Condition: the state is flagged unsupported
+
+
+def pointer_join(base: str, *parts: object) -> str:
+    return base + pointer(*parts)
+
+
+def lower(definition: dict, name: str) -> tuple[ir.Workflow, list[Diagnostic]]:
+    """Build the IR for a validated definition; returns it with the diagnostics met."""
+    lowering = Lowering(name, definition.get("QueryLanguage", "JSONPath"))
+    root = lowering.machine(definition, "", "MACHINE")
+    workflow = ir.Workflow(
+        name=name,
+        root=root,
+        comment=definition.get("Comment"),
+        timeout_seconds=definition.get("TimeoutSeconds"),
+        functions=lowering.functions,
+    )
+    return workflow, lowering.diagnostics

@@ -1,0 +1,117 @@
+"""Rendering: the IR workflow → Python source text, through Jinja templates, then black.
+
+Values from the definition reach the templates only through filters that turn them into
+Python literals (``lit``, ``pystr``) or safe comments (``comment``); templates never paste
+raw definition text into code. Identifiers come from ``lower`` (sanitised, collision-free).
+"""
+
+from __future__ import annotations
+
+import math
+from functools import cache
+from typing import Any
+
+import black
+import jinja2
+
+from . import ir
+from ._resources import resource_dir
+
+
+def lit(value: Any) -> str:
+    """A Python expression for an IR value: JSON data, paths, retriers, catchers."""
+    if value is None or isinstance(value, bool):
+        return repr(value)
+    if isinstance(value, (int, str)):
+        return repr(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"not a JSON number: {value!r}")
+        return repr(value)
+    if isinstance(value, ir.Path):
+        return f"rt.path({value.text!r}, {_spec(value.spec)})"
+    if isinstance(value, ir.Intrinsic):
+        return f"rt.Intrinsic({value.text!r})"
+    if isinstance(value, ir.Retrier):
+        args = [lit(value.error_equals)]
+        defaults = ir.Retrier(())
+        for name in ("interval_seconds", "max_attempts", "backoff_rate", "max_delay_seconds", "jitter"):
+            if getattr(value, name) != getattr(defaults, name):
+                args.append(f"{name}={lit(getattr(value, name))}")
+        return f"rt.Retrier({', '.join(args)})"
+    if isinstance(value, ir.Catcher):
+        args = [lit(value.error_equals), lit(value.next)]
+        if value.result_path is not ir.DEFAULT:
+            args.append(f"result_path={lit(value.result_path)}")
+        return f"rt.Catcher({', '.join(args)})"
+    if isinstance(value, tuple):
+        return "(" + "".join(lit(v) + ", " for v in value) + ")"
+    if isinstance(value, list):
+        return "[" + ", ".join(lit(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{lit(str(k))}: {lit(v)}" for k, v in value.items()) + "}"
+    raise TypeError(f"no Python literal for {type(value).__name__}")
+
+
+def _spec(spec: Any) -> str:
+    """A parsed path (nested tuples of scalars) as a literal."""
+    if isinstance(spec, tuple):
+        return "(" + "".join(_spec(v) + ", " for v in spec) + ")"
+    return lit(spec)
+
+
+def pystr(value: Any) -> str:
+    return repr(str(value))
+
+
+def comment(text: Any) -> str:
+    """Text as Python comment lines: every line starts with '# ', control characters escaped."""
+    lines = str(text).splitlines() or [""]
+    safe = []
+    for line in lines:
+        cleaned = "".join(ch if ch.isprintable() else f"\\x{ord(ch):02x}" for ch in line)
+        safe.append(("# " + cleaned).rstrip())
+    return "\n".join(safe)
+
+
+def guarded(body: str, catchers: list) -> str:
+    """Wrap a rendered block (indented by 8) in ``try:`` when the state has catchers,
+    otherwise dedent it to the function body."""
+    if catchers:
+        return "    try:\n" + body.strip("\n") + "\n"
+    return "\n".join(line[4:] if line.startswith("        ") else line for line in body.strip("\n").split("\n")) + "\n"
+
+
+@cache
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(resource_dir("templates"))),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        autoescape=False,
+    )
+    env.filters.update(lit=lit, pystr=pystr, comment=comment, guarded=guarded)
+    env.tests["default_value"] = lambda value: value is ir.DEFAULT
+    return env
+
+
+def render_template(name: str, **context: Any) -> str:
+    return _environment().get_template(name).render(**context)
+
+
+def format_python(source: str) -> str:
+    """The formatting stage: black, with its defaults and a fixed line length."""
+    return black.format_str(source, mode=black.Mode(line_length=100))
+
+
+def drop_blank_lines(source: str) -> str:
+    """Templates leave blank lines where blocks were; black puts back the ones PEP 8 wants.
+    The module docstring (before the first import) keeps its blank lines."""
+    head, sep, body = source.partition("\nfrom __future__")
+    return head + sep + "\n".join(line for line in body.split("\n") if line.strip()) + "\n"
+
+
+def render_handler(workflow: ir.Workflow) -> str:
+    return format_python(drop_blank_lines(render_template("handler.py.jinja", workflow=workflow)))

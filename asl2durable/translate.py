@@ -1,0 +1,50 @@
+"""The pipeline for one definition: validate → lower to IR → render → the output files."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .diagnostics import Diagnostic, Severity, has_errors
+from .lower import lower
+from .render import render_handler, render_template
+from .validate import validate
+
+RUNTIME_DIR = Path(__file__).resolve().parent / "runtime"
+# The support modules copied next to every handler.
+SUPPORT_MODULES = ("asl_runtime.py", "asl_jsonpath.py")
+
+
+@dataclass
+class Translation:
+    """The result of translating one definition.
+
+    ``files`` maps a file name (relative to the machine's output folder) to its text; it is
+    empty when the definition has errors.
+    """
+
+    name: str
+    files: dict[str, str] = field(default_factory=dict)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not has_errors(self.diagnostics)
+
+
+def support_files() -> dict[str, str]:
+    return {name: (RUNTIME_DIR / name).read_text(encoding="utf-8") for name in SUPPORT_MODULES}
+
+
+def translate(definition: dict, *, name: str = "state_machine") -> Translation:
+    """Validate and translate a definition; the handler is only produced when it is valid."""
+    diagnostics = validate(definition)
+    if has_errors(diagnostics):
+        return Translation(name, {}, diagnostics)
+    workflow, lowering_diagnostics = lower(definition, name)
+    files = {"handler.py": render_handler(workflow), **support_files()}
+    files["requirements.txt"] = render_template("requirements.txt.jinja")
+    return Translation(name, files, sorted(diagnostics + lowering_diagnostics))
+
+
+__all__ = ["Translation", "translate", "Severity"]

@@ -1,0 +1,132 @@
+"""Check a definition against ``asl.schema.json`` and word the errors the way AWS does.
+
+The schema covers shapes, field types, ranges and which fields each state type accepts in each
+query language. Errors from ``jsonschema`` are turned into Diagnostics here; the annotations
+``x-messages`` (keyword -> message, ``{field}`` is replaced) and ``x-query-language`` in the schema
+let it choose better wording than the library's.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from functools import cache
+from pathlib import Path
+
+import jsonschema
+from jsonschema.exceptions import ValidationError, best_match
+
+from asl2durable.diagnostics import Diagnostic, pointer
+from asl2durable.validate.messages import (
+    PLACEHOLDER_NOTE,
+    error,
+    has_placeholder,
+    required_field,
+    soften,
+    unsupported_field,
+)
+
+SCHEMA_PATH = Path(__file__).with_name("asl.schema.json")
+
+_TYPE_NAMES = {
+    "object": "an object",
+    "array": "an array",
+    "string": "a string",
+    "integer": "an integer",
+    "number": "a number",
+    "boolean": "a boolean",
+    "null": "null",
+}
+
+
+@cache
+def schema() -> dict:
+    """The ASL JSON Schema (draft 2020-12) as a dict."""
+    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+
+
+@cache
+def _validator() -> jsonschema.Draft202012Validator:
+    return jsonschema.Draft202012Validator(schema())
+
+
+def pattern(name: str) -> str:
+    """The regex of ``$defs/<name>`` (shared with the semantic checks, e.g. "timestamp")."""
+    return schema()["$defs"][name]["pattern"]
+
+
+def check_schema(definition: dict) -> Iterator[Diagnostic]:
+    """Every schema violation in ``definition``, one Diagnostic per problem."""
+    for err in _validator().iter_errors(definition):
+        for diagnostic in _translate(err):
+            # "${Seconds}" in an integer field is fine once the template is deployed
+            yield soften(diagnostic, PLACEHOLDER_NOTE) if has_placeholder(err.instance) else diagnostic
+
+
+def _label(path: list) -> str:
+    """Field label for messages: the last field name, with any trailing array indexes."""
+    suffix = ""
+    for part in reversed(path):
+        if isinstance(part, int):
+            suffix = f"[{part}]" + suffix
+        else:
+            return f"{part}{suffix}"
+    return "definition" + suffix
+
+
+def _custom(err: ValidationError, field: str) -> str | None:
+    messages = err.schema.get("x-messages") if isinstance(err.schema, dict) else None
+    if messages and err.validator in messages:
+        return messages[err.validator].replace("{field}", field)
+    return None
+
+
+def _translate(err: ValidationError) -> Iterator[Diagnostic]:
+    path = list(err.absolute_path)
+    at = pointer(*path)
+    field = _label(path)
+    kind = err.validator
+    value = err.validator_value
+
+    if "propertyNames" in err.schema_path:  # the instance is a property name of the object at `at`
+        name = err.instance
+        yield error(at + pointer(name), _custom(err, str(name)) or f"Invalid name: {name!r}")
+        return
+    custom = _custom(err, field)
+    if custom:
+        yield error(at, custom)
+    elif kind == "required":
+        for name in value:
+            if isinstance(err.instance, dict) and name not in err.instance:
+                yield error(at, required_field(name))
+    elif kind == "additionalProperties":
+        known = err.schema.get("properties", {})
+        query_language = err.schema.get("x-query-language")
+        for name in err.instance:
+            if name not in known:
+                yield error(at + pointer(name), unsupported_field(name, query_language))
+    elif kind == "type":
+        types = [value] if isinstance(value, str) else list(value)
+        wanted = " or ".join(_TYPE_NAMES.get(t, t) for t in types)
+        if len(path) >= 2 and path[-2] == "States":
+            yield error(at, f"The state '{path[-1]}' must be {wanted}")
+        else:
+            yield error(at, f"The value for the field '{field}' must be {wanted}")
+    elif kind in ("enum", "const"):
+        values = value if kind == "enum" else [value]
+        shown = ", ".join(json.dumps(v) if not isinstance(v, str) else v for v in values)
+        yield error(at, f"The field '{field}' should have one of these values: [{shown}]")
+    elif kind in ("minimum", "exclusiveMinimum"):
+        yield error(at, f"The value for the field '{field}' must be greater than or equal to {value}")
+    elif kind in ("maximum", "exclusiveMaximum"):
+        yield error(at, f"The value for the field '{field}' must be less than or equal to {value}")
+    elif kind == "minLength":
+        yield error(at, f"The value for the field '{field}' must be at least {value} characters long")
+    elif kind == "maxLength":
+        yield error(at, f"The value for the field '{field}' must be at most {value} characters long")
+    elif kind in ("minItems", "minProperties"):
+        yield error(at, "Value cannot be empty")
+    elif kind in ("anyOf", "oneOf") and err.context:
+        yield from _translate(best_match(err.context))
+    else:
+        yield error(at, err.message)

@@ -1,0 +1,135 @@
+"""Walk a definition's (sub-)machines and states, remembering JSON pointers and query languages.
+
+The walkers skip anything that does not have the expected shape (a state that is not an object,
+``Branches`` that is not an array, ...): the schema reports those, and the semantic checks built
+on these walkers only look at well-formed parts, so one shape error does not cascade.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from asl2durable.diagnostics import pointer
+
+JSONPATH = "JSONPath"
+JSONATA = "JSONata"
+QUERY_LANGUAGES = (JSONPATH, JSONATA)
+
+STATE_TYPES = ("Task", "Pass", "Choice", "Wait", "Succeed", "Fail", "Parallel", "Map")
+#: State types that take exactly one of ``Next`` / ``End``.
+FLOW_TYPES = ("Task", "Pass", "Wait", "Parallel", "Map")
+#: State types that take ``Retry`` and ``Catch``.
+ERROR_HANDLING_TYPES = ("Task", "Parallel", "Map")
+
+
+@dataclass(frozen=True)
+class Machine:
+    """The top-level machine, a Parallel branch or a Map processor (``ItemProcessor``/``Iterator``)."""
+
+    node: dict
+    pointer: str  # "" for the top level
+    kind: str  # "root", "branch" or "processor"
+    parent: State | None = None
+
+    @property
+    def states(self) -> dict:
+        states = self.node.get("States")
+        return states if isinstance(states, dict) else {}
+
+    def state(self, name: str, node: dict) -> State:
+        return State(name, node, pointer_join(self.pointer, "States", name), self)
+
+
+@dataclass(frozen=True)
+class State:
+    """One state (always a dict) with its name, pointer and enclosing machine."""
+
+    name: str
+    node: dict
+    pointer: str
+    machine: Machine
+
+    @property
+    def type(self) -> object:
+        return self.node.get("Type")
+
+    def at(self, *parts: object) -> str:
+        """Pointer to a field (or deeper) inside this state."""
+        return pointer_join(self.pointer, *parts)
+
+
+def pointer_join(base: str, *parts: object) -> str:
+    return base + pointer(*parts)
+
+
+def top_query_language(definition: dict) -> str:
+    """The machine-wide default query language (JSONPath unless the top level says JSONata)."""
+    return JSONATA if definition.get("QueryLanguage") == JSONATA else JSONPATH
+
+
+def query_language(definition: dict, state: State) -> str:
+    """The effective query language of ``state``: its own field, else the top-level one."""
+    own = state.node.get("QueryLanguage")
+    return own if own in QUERY_LANGUAGES else top_query_language(definition)
+
+
+def sub_machines(state: State) -> Iterator[Machine]:
+    """The Parallel branches and Map processors directly inside ``state``."""
+    if state.type == "Parallel" and isinstance(state.node.get("Branches"), list):
+        for i, branch in enumerate(state.node["Branches"]):
+            if isinstance(branch, dict):
+                yield Machine(branch, state.at("Branches", i), "branch", state)
+    if state.type == "Map":
+        for field in ("ItemProcessor", "Iterator"):
+            if isinstance(state.node.get(field), dict):
+                yield Machine(state.node[field], state.at(field), "processor", state)
+
+
+def iter_machines(definition: object) -> Iterator[Machine]:
+    """Every machine, the top level first, then nested ones depth-first in document order."""
+    if not isinstance(definition, dict):
+        return
+    stack = [Machine(definition, "", "root")]
+    while stack:
+        machine = stack.pop()
+        yield machine
+        nested = [sub for state in states_of(machine) for sub in sub_machines(state)]
+        stack.extend(reversed(nested))
+
+
+def states_of(machine: Machine) -> Iterator[State]:
+    """The states (objects only) directly in ``machine``."""
+    for name, node in machine.states.items():
+        if isinstance(node, dict):
+            yield machine.state(name, node)
+
+
+def iter_states(definition: object) -> Iterator[State]:
+    """Every state of every machine."""
+    for machine in iter_machines(definition):
+        yield from states_of(machine)
+
+
+def transitions(state: State) -> Iterator[tuple[str, object]]:
+    """(pointer, target) for every transition out of ``state``: Next, Default, Choice rules, Catch."""
+    node = state.node
+    if "Next" in node:
+        yield state.at("Next"), node["Next"]
+    if state.type == "Choice":
+        if "Default" in node:
+            yield state.at("Default"), node["Default"]
+        if isinstance(node.get("Choices"), list):
+            for i, rule in enumerate(node["Choices"]):
+                if isinstance(rule, dict) and "Next" in rule:
+                    yield state.at("Choices", i, "Next"), rule["Next"]
+    if isinstance(node.get("Catch"), list):
+        for i, catcher in enumerate(node["Catch"]):
+            if isinstance(catcher, dict) and "Next" in catcher:
+                yield state.at("Catch", i, "Next"), catcher["Next"]
+
+
+def field_name(pointer_text: str) -> str:
+    """The last segment of a JSON pointer, unescaped (the field a diagnostic is about)."""
+    last = pointer_text.rsplit("/", 1)[-1]
+    return last.replace("~1", "/").replace("~0", "~")

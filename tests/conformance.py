@@ -1,0 +1,216 @@
+"""Conformance cases recorded on AWS Step Functions: load them, run them locally, compare.
+
+The cases (``fixtures/conformance/cases``, copied from ``shared/conformance``) each hold a
+definition, an input and what AWS produced. ``run_case`` translates the definition, runs the
+generated handler in the durable SDK's local runner with the case's Lambda functions, and
+``compare`` says how the result differs from AWS's (an empty list means it conforms).
+
+Run as a script (``python tests/conformance.py``) to print the pass rate by family.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+import sys
+from collections import Counter
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from asl2durable.local import LocalResult, TranslationFailed, run_local
+
+FIXTURES = Path(__file__).parent / "fixtures" / "conformance"
+CASES_DIR = FIXTURES / "cases"
+LAMBDAS_DIR = FIXTURES / "lambdas"
+
+# `needs` values that only later issues implement; cases with one of them run as expected failures.
+LATER = {
+    "intrinsics": "intrinsic functions (issue #3)",
+    "jsonata": "JSONata (issue #3)",
+    "variables": "variables / Assign (issue #3)",
+    "context-object": "context object (issue #3)",
+    "sqs": "SQS integration (issue #4)",
+    "sns": "SNS integration (issue #4)",
+    "dynamodb": "DynamoDB integration (issue #4)",
+    "events": "EventBridge integration (issue #4)",
+    "sfn": "Step Functions integration (issue #4)",
+    "s3": "S3 / Distributed Map ItemReader and ResultWriter (issue #4)",
+    "aws-sdk": "aws-sdk integrations (issue #4)",
+    "callback": ".waitForTaskToken callbacks (issue #4)",
+    "activity": "activities (issue #4)",
+    "lambda": "a Lambda function whose source is not recorded (issue #4)",
+}
+
+# In-scope cases (issue #2) that do not pass yet, each with the reason.
+KNOWN_FAILURES: dict[str, str] = {}
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    family: str
+    data: dict
+
+    @property
+    def needs(self) -> list[str]:
+        return self.data.get("needs", [])
+
+    def later_reason(self) -> str | None:
+        """Why this case needs a later issue, or None when the translator core covers it."""
+        reasons = sorted({LATER[n.split(":")[0]] for n in self.needs if not n.startswith("lambda:") and n.split(":")[0] in LATER})
+        return "; ".join(reasons) or None
+
+
+def load_cases() -> list[Case]:
+    cases = []
+    for path in sorted(CASES_DIR.glob("*.json")):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        cases.append(Case(data["id"], data["family"], data))
+    return cases
+
+
+@cache
+def _lambda_handler(file_name: str):
+    path = LAMBDAS_DIR / file_name
+    spec = importlib.util.spec_from_file_location(f"conformance_lambda_{path.stem}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.handler
+
+
+def case_lambdas(case: Case) -> dict:
+    return {
+        fn["name"]: _lambda_handler(fn["handler_file"])
+        for fn in case.data.get("resources", {}).get("lambda_functions", [])
+        if fn.get("handler_file")
+    }
+
+
+def run_case(case: Case, timeout: float = 60) -> LocalResult:
+    try:
+        return run_local(case.data["definition"], case.data.get("input"), lambdas=case_lambdas(case), timeout=timeout)
+    except TranslationFailed as err:
+        return LocalResult("NOT_TRANSLATED", error="TranslationFailed", cause=str(err))
+
+
+# --------------------------------------------------------------------------- comparison
+
+_PLACEHOLDER = re.compile(r"<[^<>]+>")
+_EVENT_ID = re.compile(r" \(entered at the event id #\d+\)")
+
+
+def _placeholder_keys(case: Case) -> set[tuple]:
+    """The recorded placeholder paths ($.output.a["b"][0]) as tuples of keys/indices."""
+    out = set()
+    for text in case.data.get("placeholder_paths", []):
+        parts = re.findall(r'\.([A-Za-z0-9_$-]+)|\["((?:[^"\\]|\\.)*)"\]|\[(\d+)\]', text[1:])
+        out.add(tuple(a or b or int(c) for a, b, c in parts))
+    return out
+
+
+def _string_matches(expected: str, actual: str) -> bool:
+    """Literal comparison, except that snapshot placeholders (<uuid:1>, <timestamp>, ...) match anything."""
+    if expected == actual:
+        return True
+    if not _PLACEHOLDER.search(expected):
+        return False
+    pattern = ".*".join(re.escape(part) for part in _PLACEHOLDER.split(expected))
+    return re.fullmatch(pattern, actual, re.DOTALL) is not None
+
+
+def _diff(expected: Any, actual: Any, where: tuple, loose: set[tuple], out: list[str]) -> None:
+    if where in loose:
+        return
+    if where and where[-1] == "stackTrace":
+        return  # stack traces name files and lines of the machine the function ran on
+    if isinstance(expected, dict) and isinstance(actual, dict):
+        for key in expected.keys() | actual.keys():
+            if key not in actual:
+                out.append(f"{_show(where + (key,))}: missing (expected {expected[key]!r:.200})")
+            elif key not in expected:
+                out.append(f"{_show(where + (key,))}: unexpected {actual[key]!r:.200}")
+            else:
+                _diff(expected[key], actual[key], where + (key,), loose, out)
+        return
+    if isinstance(expected, list) and isinstance(actual, list) and len(expected) == len(actual):
+        for i, (e, a) in enumerate(zip(expected, actual)):
+            _diff(e, a, where + (i,), loose, out)
+        return
+    if isinstance(expected, str) and isinstance(actual, str) and _string_matches(expected, actual):
+        return
+    if type(expected) is type(actual) and expected == actual:
+        return
+    if isinstance(expected, (int, float)) and isinstance(actual, (int, float)) and not isinstance(expected, bool) \
+            and not isinstance(actual, bool) and expected == actual:
+        return
+    out.append(f"{_show(where)}: expected {expected!r:.300}, got {actual!r:.300}")
+
+
+def _show(where: tuple) -> str:
+    return "$" + "".join(f"[{w}]" if isinstance(w, int) else f".{w}" for w in where)
+
+
+def compare(case: Case, result: LocalResult) -> list[str]:
+    """Differences between AWS's recorded result and ours (empty when they agree)."""
+    expected = case.data["expected"]
+    loose = _placeholder_keys(case)
+    if result.status != expected["status"]:
+        got = result.to_dict() if result.status != "NOT_TRANSLATED" else {"error": result.cause}
+        return [f"status: expected {expected['status']}, got {result.status} {json.dumps(got, default=str)[:600]}"]
+    out: list[str] = []
+    if expected["status"] == "SUCCEEDED":
+        _diff(expected.get("output"), result.output, ("output",), loose, out)
+        return out
+    if expected.get("error") != result.error:
+        out.append(f"error: expected {expected.get('error')!r}, got {result.error!r} (cause {result.cause!r:.300})")
+    want = expected.get("cause")
+    if isinstance(want, dict):
+        try:
+            got = json.loads(result.cause or "")
+        except ValueError:
+            got = result.cause
+        _diff(want, got, ("cause",), loose, out)
+    elif isinstance(want, str):
+        _diff(_EVENT_ID.sub("", want), result.cause, ("cause",), loose, out)
+    elif want is None and result.cause:
+        out.append(f"cause: expected none, got {result.cause!r:.300}")
+    return out
+
+
+def main() -> int:
+    """Print the pass rate by family (all public cases, and those in the translator core's scope)."""
+    logging_off()
+    by_family: Counter = Counter()
+    passed: Counter = Counter()
+    failures = []
+    for case in load_cases():
+        scope = "core" if case.later_reason() is None else "later"
+        problems = compare(case, run_case(case, timeout=30))
+        by_family[(scope, case.family)] += 1
+        if not problems:
+            passed[(scope, case.family)] += 1
+        elif scope == "core":
+            failures.append((case.id, problems[0]))
+    for scope in ("core", "later"):
+        total = sum(n for (s, _), n in by_family.items() if s == scope)
+        ok = sum(n for (s, _), n in passed.items() if s == scope)
+        print(f"{scope}: {ok}/{total} passed")
+        for (s, family), n in sorted(by_family.items()):
+            if s == scope:
+                print(f"  {family:24} {passed[(s, family)]:4}/{n}")
+    for case_id, problem in failures:
+        print(f"FAIL {case_id}: {problem}")
+    return 0
+
+
+def logging_off() -> None:
+    import logging
+
+    logging.disable(logging.CRITICAL)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

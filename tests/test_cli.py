@@ -1,0 +1,375 @@
+"""Tests for the asl2durable command line (validate, convert, run), through click's CliRunner.
+
+They run the real pipeline (loader, validator, translator, writer, local runner) and assert
+behaviour: exit codes, the JSON documents printed, and the files written.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from asl2durable import cli
+
+FIXTURES = Path(__file__).parent / "fixtures" / "cli"
+PASS_FILE = FIXTURES / "pass.asl.json"
+FAIL_FILE = FIXTURES / "fail.asl.json"
+INVALID_FILE = FIXTURES / "invalid.asl.json"
+MALFORMED_FILE = FIXTURES / "malformed.json"
+TASK_FILE = FIXTURES / "task.asl.yaml"
+ECHO_LAMBDA = FIXTURES / "echo_lambda.py"
+BATCH = FIXTURES / "batch"
+
+PASS_TEXT = '{"StartAt":"P","States":{"P":{"Type":"Pass","Result":{"a":1},"End":true}}}'
+ECHO_ARN = "arn:aws:lambda:us-east-1:111111111111:function:echo"
+
+VALIDATE_KEYS = {"source", "name", "valid", "skipped", "diagnostics"}
+CONVERT_KEYS = {"source", "name", "converted", "output", "skipped", "diagnostics"}
+DIAGNOSTIC_KEYS = {"severity", "code", "pointer", "message"}
+
+
+def invoke(*args: object, input: str | None = None):
+    result = CliRunner().invoke(cli.main, [str(a) for a in args], input=input)
+    # Expected failures never show a traceback: only SystemExit may end a command.
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    assert "Traceback" not in result.output
+    return result
+
+
+def records(result) -> list[dict]:
+    document = json.loads(result.stdout)
+    assert isinstance(document, list)
+    return document
+
+
+def run_report(result) -> dict:
+    report = json.loads(result.stdout)
+    assert isinstance(report, dict)
+    return report
+
+
+def error_codes(record: dict) -> list[str]:
+    return [d["code"] for d in record["diagnostics"] if d["severity"] == "ERROR"]
+
+
+# --------------------------------------------------------------------------------------
+# validate
+
+
+def test_validate_valid_file_exits_0():
+    result = invoke("validate", PASS_FILE)
+    assert result.exit_code == 0, result.output
+
+
+def test_validate_invalid_file_exits_1():
+    result = invoke("validate", INVALID_FILE)
+    assert result.exit_code == 1, result.output
+
+
+def test_validate_text_lines_name_the_file_and_the_problem():
+    result = invoke("validate", INVALID_FILE)
+    lines = [line for line in result.stdout.splitlines() if line.startswith(f"{INVALID_FILE}: ERROR ")]
+    assert lines, result.stdout
+
+
+def test_validate_malformed_file_exits_1():
+    result = invoke("validate", MALFORMED_FILE, "--format", "json")
+    assert result.exit_code == 1
+    (record,) = records(result)
+    assert record["valid"] is False
+    assert error_codes(record) == ["INVALID_JSON_DESCRIPTION"]
+
+
+def test_validate_json_records():
+    result = invoke("validate", PASS_FILE, INVALID_FILE, "--format", "json")
+    assert result.exit_code == 1
+    document = records(result)
+    assert [r["source"] for r in document] == sorted([str(INVALID_FILE), str(PASS_FILE)])
+    by_name = {r["name"]: r for r in document}
+    assert set(by_name) == {"pass", "invalid"}
+    for record in document:
+        assert set(record) == VALIDATE_KEYS
+        assert record["skipped"] is False
+        for d in record["diagnostics"]:
+            assert set(d) == DIAGNOSTIC_KEYS
+    assert by_name["pass"]["valid"] is True
+    assert error_codes(by_name["pass"]) == []
+    assert by_name["invalid"]["valid"] is False
+    assert error_codes(by_name["invalid"])
+
+
+def test_validate_all_valid_exits_0():
+    assert invoke("validate", PASS_FILE, FAIL_FILE, TASK_FILE).exit_code == 0
+
+
+def test_validate_inline_json_text():
+    result = invoke("validate", PASS_TEXT, "--format", "json")
+    assert result.exit_code == 0
+    (record,) = records(result)
+    assert record["source"] == "<text>"
+    assert record["valid"] is True
+
+
+def test_validate_missing_path_is_usage_error(tmp_path):
+    result = invoke("validate", PASS_FILE, tmp_path / "missing.json")
+    assert result.exit_code == 2
+    assert "missing.json" in result.stderr
+
+
+def test_validate_bad_format_is_usage_error():
+    assert invoke("validate", PASS_FILE, "--format", "xml").exit_code == 2
+
+
+def test_validate_without_paths_is_usage_error():
+    assert invoke("validate").exit_code == 2
+
+
+def test_validate_folder_skips_metadata_files():
+    result = invoke("validate", BATCH, "--format", "json")
+    assert result.exit_code == 1  # bad.json is malformed
+    document = records(result)
+    processed = [r for r in document if not r["skipped"]]
+    skipped = [r for r in document if r["skipped"]]
+    assert [Path(r["source"]).name for r in processed] == ["bad.json", "good.asl.json"]
+    assert [r["valid"] for r in processed] == [False, True]
+    (meta,) = skipped
+    assert Path(meta["source"]).name == "metadata.json"
+    assert meta["valid"] is None
+    assert meta["reason"]
+
+
+def test_validate_folder_text_mode_notes_skipped_files_on_stderr():
+    result = invoke("validate", BATCH)
+    assert "metadata.json" in result.stderr
+    assert "metadata.json" not in result.stdout
+
+
+def test_validate_order_is_deterministic():
+    a = records(invoke("validate", PASS_FILE, INVALID_FILE, FAIL_FILE, "--format", "json"))
+    b = records(invoke("validate", FAIL_FILE, PASS_FILE, INVALID_FILE, "--format", "json"))
+    assert a == b
+
+
+def test_validate_unexpected_error_in_one_file_does_not_stop_the_batch(monkeypatch):
+    real_load = cli.load
+
+    def load(source, **kwargs):
+        if Path(str(source)).name == "fail.asl.json":
+            raise RuntimeError("boom")
+        return real_load(source, **kwargs)
+
+    monkeypatch.setattr(cli, "load", load)
+    result = invoke("validate", PASS_FILE, FAIL_FILE, "--format", "json")
+    assert result.exit_code == 1
+    by_name = {r["name"]: r for r in records(result)}
+    assert by_name["pass"]["valid"] is True
+    assert by_name["fail"]["valid"] is False
+    (d,) = by_name["fail"]["diagnostics"]
+    assert d["code"] == "INTERNAL_ERROR" and d["severity"] == "ERROR"
+    assert "RuntimeError" in d["message"] and "boom" in d["message"]
+
+
+# --------------------------------------------------------------------------------------
+# convert
+
+
+def test_convert_folder_goes_on_past_a_bad_file(tmp_path):
+    out = tmp_path / "out"
+    result = invoke("convert", BATCH, "-o", out)
+    assert result.exit_code == 1, result.output
+    assert (out / "good" / "handler.py").is_file()
+    assert not (out / "bad").exists()
+    assert not (out / "metadata").exists()
+
+
+def test_convert_json_records(tmp_path):
+    out = tmp_path / "out"
+    result = invoke("convert", BATCH, "--output", out, "--format", "json")
+    assert result.exit_code == 1
+    document = records(result)
+    processed = [r for r in document if not r["skipped"]]
+    for record in processed:
+        assert set(record) == CONVERT_KEYS
+        for d in record["diagnostics"]:
+            assert set(d) == DIAGNOSTIC_KEYS
+    good, bad = sorted(processed, key=lambda r: r["name"], reverse=True)
+    assert good["name"] == "good"
+    assert good["converted"] is True
+    assert Path(good["output"]) == out / "good"
+    assert (Path(good["output"]) / "handler.py").is_file()
+    assert bad["name"] == "bad"
+    assert bad["converted"] is False
+    assert bad["output"] is None
+    assert error_codes(bad) == ["INVALID_JSON_DESCRIPTION"]
+    (meta,) = [r for r in document if r["skipped"]]
+    assert meta["converted"] is None and meta["output"] is None
+
+
+def test_convert_writes_a_python_handler(tmp_path):
+    out = tmp_path / "out"
+    result = invoke("convert", PASS_FILE, TASK_FILE, "-o", out)
+    assert result.exit_code == 0, result.output
+    for name in ("pass", "task"):
+        handler = out / name / "handler.py"
+        assert handler.is_file()
+        compile(handler.read_text(encoding="utf-8"), str(handler), "exec")
+
+
+def test_convert_invalid_definition_fails(tmp_path):
+    out = tmp_path / "out"
+    result = invoke("convert", INVALID_FILE, "-o", out, "--format", "json")
+    assert result.exit_code == 1
+    (record,) = records(result)
+    assert record["converted"] is False
+    assert error_codes(record)
+    assert not (out / "invalid").exists()
+
+
+def test_convert_same_stem_twice_does_not_overwrite(tmp_path):
+    src = tmp_path / "src"
+    (src / "a").mkdir(parents=True)
+    (src / "b").mkdir()
+    shutil.copy(PASS_FILE, src / "a" / "orders.asl.json")
+    shutil.copy(FAIL_FILE, src / "b" / "orders.json")
+    out = tmp_path / "out"
+    result = invoke("convert", src, "-o", out, "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert [(r["name"], r["converted"]) for r in records(result)] == [("orders", True), ("orders-2", True)]
+    assert (out / "orders" / "handler.py").is_file()
+    assert (out / "orders-2" / "handler.py").is_file()
+
+
+def test_convert_requires_output(tmp_path):
+    assert invoke("convert", PASS_FILE).exit_code == 2
+
+
+def test_convert_missing_path_is_usage_error(tmp_path):
+    assert invoke("convert", tmp_path / "missing.json", "-o", tmp_path / "out").exit_code == 2
+
+
+def test_convert_unexpected_error_in_one_file_does_not_stop_the_batch(tmp_path, monkeypatch):
+    real_load = cli.load
+
+    def load(source, **kwargs):
+        if Path(str(source)).name == "fail.asl.json":
+            raise KeyError("boom")
+        return real_load(source, **kwargs)
+
+    monkeypatch.setattr(cli, "load", load)
+    out = tmp_path / "out"
+    result = invoke("convert", FAIL_FILE, PASS_FILE, "-o", out, "--format", "json")
+    assert result.exit_code == 1
+    by_name = {r["name"]: r for r in records(result)}
+    assert by_name["pass"]["converted"] is True
+    assert by_name["fail"]["converted"] is False
+    assert [d["code"] for d in by_name["fail"]["diagnostics"]] == ["INTERNAL_ERROR"]
+    assert "KeyError" in by_name["fail"]["diagnostics"][0]["message"]
+    assert (out / "pass" / "handler.py").is_file()
+
+
+# --------------------------------------------------------------------------------------
+# run
+
+
+def test_run_inline_pass_machine():
+    result = invoke("run", PASS_TEXT)
+    assert result.exit_code == 0, result.output
+    assert run_report(result) == {"status": "SUCCEEDED", "output": {"a": 1}}
+
+
+def test_run_pass_file_with_input():
+    result = invoke("run", PASS_FILE, "--input", '{"ignored": true}')
+    assert result.exit_code == 0, result.output
+    assert run_report(result) == {"status": "SUCCEEDED", "output": {"a": 1}}
+
+
+def test_run_fail_state():
+    result = invoke("run", FAIL_FILE, "--input", "{}")
+    assert result.exit_code == 1, result.output
+    report = run_report(result)
+    assert report["status"] == "FAILED"
+    assert report["error"] == "Custom.Error"
+    assert report["cause"] == "it went wrong"
+
+
+@pytest.mark.parametrize("name", ["echo", ECHO_ARN])
+def test_run_task_with_local_lambda(name):
+    event = {"order": 7, "items": ["a", "b"]}
+    result = invoke("run", TASK_FILE, "--input", json.dumps(event), "--lambda", f"{name}={ECHO_LAMBDA}")
+    assert result.exit_code == 0, result.output
+    assert run_report(result) == {"status": "SUCCEEDED", "output": event}
+
+
+def test_run_task_with_local_lambda_function_name(tmp_path):
+    module = tmp_path / "fns.py"
+    module.write_text("def double(event, context):\n    return {'n': event['n'] * 2}\n", encoding="utf-8")
+    result = invoke("run", TASK_FILE, "--input", '{"n": 21}', "--lambda", f"echo={module}:double")
+    assert result.exit_code == 0, result.output
+    assert run_report(result) == {"status": "SUCCEEDED", "output": {"n": 42}}
+
+
+def test_run_input_from_file(tmp_path):
+    data = tmp_path / "input.json"
+    data.write_text('{"x": [1, 2]}', encoding="utf-8")
+    result = invoke("run", TASK_FILE, "--input", f"@{data}", "--lambda", f"echo={ECHO_LAMBDA}")
+    assert result.exit_code == 0, result.output
+    assert run_report(result) == {"status": "SUCCEEDED", "output": {"x": [1, 2]}}
+
+
+def test_run_input_from_stdin():
+    result = invoke("run", TASK_FILE, "--input", "@-", "--lambda", f"echo={ECHO_LAMBDA}", input='{"y": 1}')
+    assert result.exit_code == 0, result.output
+    assert run_report(result) == {"status": "SUCCEEDED", "output": {"y": 1}}
+
+
+def test_run_bad_input_is_usage_error():
+    result = invoke("run", PASS_FILE, "--input", "{not json")
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert "--input" in result.stderr
+
+
+def test_run_missing_input_file_is_usage_error(tmp_path):
+    result = invoke("run", PASS_FILE, "--input", f"@{tmp_path / 'nope.json'}")
+    assert result.exit_code == 2
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize("spec", ["no-equals-sign", "echo=", "echo=/does/not/exist.py"])
+def test_run_bad_lambda_spec_is_usage_error(spec):
+    result = invoke("run", TASK_FILE, "--input", "{}", "--lambda", spec)
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert "--lambda" in result.stderr
+
+
+def test_run_missing_path_is_usage_error(tmp_path):
+    assert invoke("run", tmp_path / "missing.json").exit_code == 2
+
+
+def test_run_folder_is_usage_error():
+    assert invoke("run", BATCH).exit_code == 2
+
+
+def test_run_bad_timeout_is_usage_error():
+    assert invoke("run", PASS_FILE, "--timeout", "0").exit_code == 2
+    assert invoke("run", PASS_FILE, "--timeout", "soon").exit_code == 2
+
+
+def test_run_malformed_definition_exits_1():
+    result = invoke("run", MALFORMED_FILE)
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert "INVALID_JSON_DESCRIPTION" in result.stderr
+
+
+def test_run_invalid_definition_exits_1():
+    result = invoke("run", INVALID_FILE)
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr.strip()
