@@ -131,9 +131,10 @@ def run_local(
         output = json.loads(result.result) if result.result else None
         return LocalResult("SUCCEEDED", output=output, operations=operations)
     error = result.error
+    name = getattr(error, "type", None)
     return LocalResult(
         "FAILED",
-        error=getattr(error, "type", None),
+        error=None if name == rt.UNNAMED else name,  # a Fail state without Error has no name
         cause=(getattr(error, "message", None) or None),
         operations=operations,
     )

@@ -102,6 +102,10 @@ class _SpecBuilder(Transformer):
     def cmp(self, left, op, right):
         if isinstance(right, Token):  # the /pattern/flags after =~
             body, _, flags = right[1:].rpartition("/")
+            try:
+                re.compile(body)
+            except re.error as e:
+                raise PathSyntaxError(f"invalid regular expression /{body}/: {e}") from None
             right = ("regex", body, flags)
         return ("cmp", op.strip(), left, right)
 
@@ -134,10 +138,10 @@ class _SpecBuilder(Transformer):
 
 
 def _quoted_name(token: str) -> str:
-    """A bracket-quoted key name, without its quotes.
+    r"""A bracket-quoted key name, without its quotes.
 
-    Backslashes are kept as they are: AWS reads $['Test\\"Name'] as the key Test\\"Name
-    (recorded case scenarios...test_escape_sequence_parsing_ESCAPE_SEQUENCES_JSONPATH).
+    Backslashes are kept: AWS reads $['a\"b'] as the key a\"b (recorded case
+    scenarios.test_base_scenarios.test_escape_sequence_parsing_ESCAPE_SEQUENCES_JSONPATH).
     A backslash only stops the next character from closing the quote.
     """
     return token[1:-1]
@@ -147,7 +151,7 @@ _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f"}
 
 
 def _unescape(text: str) -> str:
-    """Decode backslash escapes of a filter string literal: \\' \\" \\\\ \\n \\t \\r \\b \\f \\uXXXX."""
+    r"""Decode the escapes of a filter string literal: \' \" \\ \n \t \r \b \f \uXXXX."""
 
     def one(m: re.Match) -> str:
         c = m.group(1)
@@ -165,7 +169,8 @@ def _check_steps(steps, what: str, allowed: tuple[str, ...] | None = None) -> No
             raise PathSyntaxError(f"function {step[1]}() must be the last step of {what}")
         if allowed is not None and step[0] not in allowed and step[0] != "call":
             raise PathSyntaxError(
-                f"{what} may only use .name, ['name'], [index] and a final .length(); found a {step[0]} step"
+                f"{what} may only use .name, ['name'], [index] and a final function call;"
+                f" found a {step[0]} step"
             )
 
 
@@ -204,7 +209,7 @@ def _describe(path: str, e: UnexpectedInput) -> str:
         return f"the path ends too early, after {path!r}"
     pos = e.pos_in_stream if e.pos_in_stream is not None else len(path)
     before = path[:pos]
-    if path[pos].isspace() and before.count("[") > before.count("]"):
+    if path[pos : pos + 1].isspace() and before.count("[") > before.count("]"):
         pos = len(path) - len(path[pos:].lstrip())  # blanks are fine here: blame what follows
         before = path[:pos]
     word = re.match(r"\w+|.", path[pos:]).group() if pos < len(path) else ""
@@ -213,7 +218,7 @@ def _describe(path: str, e: UnexpectedInput) -> str:
         message += "; blanks are only allowed inside brackets and filters"
     elif re.search(r"\.\.\[?\s*$", before):
         message += "; '..' must be followed by a name, *, ['name'] or [*]"
-    elif re.search(r"(==|!=|<|>|<=|>=)\s*$", before) and word[0].isalpha():
+    elif re.search(r"(==|!=|<|>|<=|>=)\s*$", before) and word[:1].isalpha():
         message += f"; string literals must be quoted, e.g. '{word}'"
     elif before.rstrip().endswith("=~"):
         message += "; =~ must be followed by a /regex/"
@@ -252,9 +257,10 @@ def check_path(
 ) -> str | None:
     """Return None when ``text`` is an acceptable path here, else a plain error message."""
     try:
-        root, steps = spec = parse_path(text)
+        spec = parse_path(text)
     except PathSyntaxError as e:
         return str(e)
+    root = spec[0]
     if reference and not is_reference_path(spec):
         return (
             f"{text!r} must be a reference path: '$' followed only by .name, ['name'] "

@@ -106,14 +106,20 @@ def _read_definite(node, steps, where):
             node = node[arg]
         elif kind == "index":
             if not isinstance(node, list):
-                raise PathNotFound(f"Expected an array at {where} to read [{arg}], found {_kind(node)}")
+                raise PathNotFound(
+                    f"Expected an array at {where} to read [{arg}], found {_kind(node)}"
+                )
             where += f"[{arg}]"
             if not -len(node) <= arg < len(node):
-                raise PathNotFound(f"Index out of bounds in path {where} (array length {len(node)})")
+                raise PathNotFound(
+                    f"Index out of bounds in path {where} (array length {len(node)})"
+                )
             node = node[arg]
         else:  # a final key union: merge the keys that exist
             if not isinstance(node, dict):
-                raise PathNotFound(f"Expected an object at {where} to read properties, found {_kind(node)}")
+                raise PathNotFound(
+                    f"Expected an object at {where} to read properties, found {_kind(node)}"
+                )
             return {key: node[key] for _, key in arg if key in node}
     return node
 
@@ -133,7 +139,9 @@ def _step(node, step, root, last):
     if kind == "key":
         return [node[step[1]]] if isinstance(node, dict) and step[1] in node else []
     if kind == "index":
-        return [node[step[1]]] if isinstance(node, list) and -len(node) <= step[1] < len(node) else []
+        return (
+            [node[step[1]]] if isinstance(node, list) and -len(node) <= step[1] < len(node) else []
+        )
     if kind == "wildcard":
         return _children(node)
     if kind == "slice":
@@ -198,8 +206,9 @@ def _operand(operand, current, root):
         return operand[1]
     if kind == "regex":
         return _regex(operand[1], operand[2])
+    start, where = (current, "@") if kind == "current" else (root, "$")
     try:
-        return _evaluate(current if kind == "current" else root, operand[1], "@" if kind == "current" else "$")
+        return _evaluate(start, operand[1], where)
     except PathNotFound:
         return _MISSING
 
@@ -228,7 +237,11 @@ def _compare(op, left, right):
     if op == "==":
         return _kind(left) == _kind(right) and left == right
     if op == "=~":
-        return isinstance(right, re.Pattern) and isinstance(left, str) and right.fullmatch(left) is not None
+        return (
+            isinstance(right, re.Pattern)
+            and isinstance(left, str)
+            and right.fullmatch(left) is not None
+        )
     kinds = (_kind(left), _kind(right))
     if kinds not in (("number", "number"), ("string", "string")):
         return False
@@ -269,7 +282,9 @@ def _call(name, value):
         return len(value) if isinstance(value, (list, dict, str)) else None
     numbers = [v for v in value if _kind(v) == "number"] if isinstance(value, list) else []
     if not numbers:
-        raise PathNotFound(f"{name}() needs an array holding at least one number, found {_kind(value)}")
+        raise PathNotFound(
+            f"{name}() needs an array holding at least one number, found {_kind(value)}"
+        )
     if name == "sum":
         return float(sum(numbers))
     if name == "min":
@@ -299,20 +314,27 @@ def assign(data, steps, value):
 
 
 def _assign(node, steps, value, where):
+    """assign() below ``node``, which ``where`` names in error messages."""
     if not steps:
         return value
     (kind, arg), rest = steps[0], steps[1:]
     if kind == "key":
         if not isinstance(node, dict):
-            raise ResultPathMatchFailure(f"Cannot set property '{arg}' at {where}: it is {_kind(node)}, not an object")
+            raise ResultPathMatchFailure(
+                f"Cannot set property '{arg}' at {where}: it is {_kind(node)}, not an object"
+            )
         copy = dict(node)
         copy[arg] = _assign(node.get(arg, {}) if rest else None, rest, value, f"{where}['{arg}']")
         return copy
     if kind == "index":
         if not isinstance(node, list):
-            raise ResultPathMatchFailure(f"Cannot set [{arg}] at {where}: it is {_kind(node)}, not an array")
+            raise ResultPathMatchFailure(
+                f"Cannot set [{arg}] at {where}: it is {_kind(node)}, not an array"
+            )
         if not -len(node) <= arg < len(node):
-            raise ResultPathMatchFailure(f"Cannot set [{arg}] at {where}: the array has {len(node)} items")
+            raise ResultPathMatchFailure(
+                f"Cannot set [{arg}] at {where}: the array has {len(node)} items"
+            )
         copy = list(node)
         copy[arg] = _assign(node[arg], rest, value, f"{where}[{arg}]")
         return copy

@@ -85,9 +85,14 @@ def error_class(name: str) -> type[AslError]:
         return cls
 
 
-def fail(name: str, cause: str | None = None) -> AslError:
+# A Fail state without ``Error`` fails with no error name. The durable SDK needs a type name
+# to carry a failure through child contexts, so that case travels under this one.
+UNNAMED = "<unnamed>"
+
+
+def fail(name: str | None, cause: str | None = None) -> AslError:
     """Build (to raise) the ASL error ``name`` with ``cause``."""
-    return error_class(name)(cause or "")
+    return error_class(name or UNNAMED)(cause or "")
 
 
 def runtime_error(state: str, message: str) -> AslError:
@@ -122,11 +127,8 @@ def error_matches(name: str, error_equals: Sequence[str]) -> bool:
 
 
 def error_output(error: AslError) -> dict:
-    """The ``{"Error", "Cause"}`` object a Catch passes on."""
-    out: dict[str, Any] = {"Error": error.name}
-    if error.cause is not None:
-        out["Cause"] = error.cause
-    return out
+    """The ``{"Error", "Cause"}`` object a Catch passes on (Cause is "" when there is none)."""
+    return {"Error": error.name, "Cause": str(error)}
 
 
 # --------------------------------------------------------------------------- run scope
@@ -692,9 +694,9 @@ def use_lambda_invoker(invoker: Callable[[str, bytes | None, dict], InvokeRespon
     _invoker = invoker if invoker is not None else Boto3Invoker()
 
 
-def _encode_payload(payload: Any) -> bytes:
-    # A string payload is sent as is (Step Functions does not JSON-encode it again).
-    if isinstance(payload, str):
+def _encode_payload(payload: Any, raw_strings: bool) -> bytes:
+    # The lambda:invoke integration sends a string Payload as is; everything else is JSON.
+    if raw_strings and isinstance(payload, str):
         return payload.encode("utf-8")
     return _compact(payload).encode("utf-8")
 
@@ -709,8 +711,10 @@ def _decode_payload(raw: bytes) -> Any:
         return text
 
 
-def _invoke_once(function_name: str, payload: Any, params: dict, timeout: float | None) -> InvokeResponse:
-    body = None if payload is None else _encode_payload(payload)
+def _invoke_once(
+    function_name: str, payload: Any, params: dict, timeout: float | None, raw_strings: bool
+) -> InvokeResponse:
+    body = None if payload is None and raw_strings else _encode_payload(payload, raw_strings)
     if timeout is None:
         return _invoker(function_name, body, params)
     # TimeoutSeconds: give up waiting after `timeout` seconds (the call goes on in the background,
@@ -797,7 +801,7 @@ def invoke_lambda(
 
     def call() -> Any:
         try:
-            response = _invoke_once(function_name, payload, params or {}, timeout)
+            response = _invoke_once(function_name, payload, params or {}, timeout, raw_strings=envelope)
         except LambdaServiceError as err:
             raise fail(f"Lambda.{err.code}", str(err)) from None
         if response.function_error:
@@ -844,7 +848,7 @@ def local_invoker(functions: dict[str, Callable[[Any, Any], Any]]) -> Callable[[
                 "stackTrace": traceback.format_list(frames),
             }
             return InvokeResponse(200, _compact(body).encode(), "Unhandled", request_id=request_id, date=date)
-        raw = result if isinstance(result, bytes) else _compact(result).encode("utf-8")
+        raw = result if isinstance(result, bytes) else json.dumps(result).encode("utf-8")
         log = base64.b64encode(b"").decode() if params.get("LogType") == "Tail" else None
         return InvokeResponse(200, raw, None, log_result=log, request_id=request_id, date=date)
 

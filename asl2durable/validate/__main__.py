@@ -28,7 +28,10 @@ def main(paths: list[str]) -> int:
             print(path)
             for d in diagnostics:
                 print(f"  {d}")
-    print(f"{len(paths)} files, {failed} with errors; " + ", ".join(f"{k}: {v}" for k, v in sorted(codes.items())))
+    print(
+        f"{len(paths)} files, {failed} with errors; "
+        + ", ".join(f"{k}: {v}" for k, v in sorted(codes.items()))
+    )
     return 1 if failed else 0
 
 

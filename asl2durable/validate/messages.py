@@ -23,11 +23,20 @@ DUPLICATE_FIELD_NAME = "DUPLICATE_FIELD_NAME"
 
 COMPARISON_OPERATORS: dict[str, str] = {
     # operator -> what its value must be
-    **{f"String{op}": "string" for op in ("Equals", "LessThan", "GreaterThan", "LessThanEquals", "GreaterThanEquals")},
+    **{
+        f"String{op}": "string"
+        for op in ("Equals", "LessThan", "GreaterThan", "LessThanEquals", "GreaterThanEquals")
+    },
     "StringMatches": "string",
-    **{f"Numeric{op}": "number" for op in ("Equals", "LessThan", "GreaterThan", "LessThanEquals", "GreaterThanEquals")},
+    **{
+        f"Numeric{op}": "number"
+        for op in ("Equals", "LessThan", "GreaterThan", "LessThanEquals", "GreaterThanEquals")
+    },
     "BooleanEquals": "boolean",
-    **{f"Timestamp{op}": "timestamp" for op in ("Equals", "LessThan", "GreaterThan", "LessThanEquals", "GreaterThanEquals")},
+    **{
+        f"Timestamp{op}": "timestamp"
+        for op in ("Equals", "LessThan", "GreaterThan", "LessThanEquals", "GreaterThanEquals")
+    },
     **{f"Is{kind}": "boolean" for kind in ("Null", "Present", "Numeric", "String", "Boolean", "Timestamp")},
 }
 COMPARISON_OPERATORS.update(

@@ -26,6 +26,7 @@ from asl2durable.validate.walk import (
     FLOW_TYPES,
     JSONATA,
     JSONPATH,
+    STATE_TYPES,
     Machine,
     State,
     field_name,
@@ -60,7 +61,11 @@ def check_duplicate_state_names(definition: dict) -> Iterator[Diagnostic]:
     for machine in iter_machines(definition):
         for name in machine.states:
             if name in seen:
-                yield error(pointer_join(machine.pointer, "States", name), f"Duplicate State name: {name}", m.DUPLICATE_STATE_NAME)
+                yield error(
+                    pointer_join(machine.pointer, "States", name),
+                    f"Duplicate State name: {name}",
+                    m.DUPLICATE_STATE_NAME,
+                )
             seen.add(name)
 
 
@@ -102,16 +107,22 @@ def check_transition_targets(definition: dict) -> Iterator[Diagnostic]:
                     yield Diagnostic(at, problem.code, problem.message)
 
 
+def _well_formed(node: object) -> bool:
+    """A state whose transitions can be known (an object with a valid Type)."""
+    return isinstance(node, dict) and node.get("Type") in STATE_TYPES
+
+
 def _reachable(machine: Machine) -> set[str] | None:
-    """Names reachable from StartAt inside ``machine``; None when StartAt is unusable."""
+    """Names reachable from StartAt inside ``machine``; None when StartAt is unusable or the
+    search meets a malformed state (whose transitions are unknown)."""
     start = machine.node.get("StartAt")
     if not isinstance(start, str) or start not in machine.states:
         return None
     seen, todo = {start}, [start]
     while todo:
         node = machine.states[todo.pop()]
-        if not isinstance(node, dict):
-            continue
+        if not _well_formed(node):
+            return None
         for _, target in transitions(machine.state("", node)):
             if isinstance(target, str) and target in machine.states and target not in seen:
                 seen.add(target)
@@ -127,20 +138,35 @@ def check_reachability(definition: dict) -> Iterator[Diagnostic]:
             continue  # StartAt is reported by check_transition_targets / the schema
         for name in machine.states:
             if name not in reachable:
-                yield error(pointer_join(machine.pointer, "States", name), f'State "{name}" is not reachable.', m.UNREACHABLE_STATE)
+                yield error(
+                    pointer_join(machine.pointer, "States", name),
+                    f'State "{name}" is not reachable.',
+                    m.UNREACHABLE_STATE,
+                )
 
 
 def _is_terminal(node: object) -> bool:
-    return isinstance(node, dict) and (node.get("Type") in ("Succeed", "Fail") or node.get("End") is True)
+    # any End counts: a wrong End value is the schema's finding, not a missing terminal state
+    return isinstance(node, dict) and (node.get("Type") in ("Succeed", "Fail") or "End" in node)
+
+
+def _leaves(machine: Machine, node: dict) -> bool:
+    """True when the state has a transition whose target is not a state of ``machine``."""
+    return any(
+        isinstance(target, str) and target not in machine.states
+        for _, target in transitions(machine.state("", node))
+    )
 
 
 def check_terminal_state(definition: dict) -> Iterator[Diagnostic]:
     """Each (sub-)machine can reach at least one terminal state (End: true, Succeed or Fail)."""
     for machine in iter_machines(definition):
-        if not machine.states:
-            continue  # missing or empty States is a schema error
+        if not machine.states or not all(_well_formed(node) for node in machine.states.values()):
+            continue  # the schema reports missing States and malformed states
         reachable = _reachable(machine)
         names = reachable if reachable is not None else machine.states.keys()
+        if any(_leaves(machine, machine.states[name]) for name in names):
+            continue  # a bad target is reported already; where it was meant to go is unknown
         if not any(_is_terminal(machine.states[name]) for name in names):
             yield error(
                 machine.pointer,
@@ -158,7 +184,9 @@ def check_next_or_end(definition: dict) -> Iterator[Diagnostic]:
         if has_next and has_end:
             yield error(state.pointer, "A state cannot have both 'Next' and 'End'")
         elif not has_next and not has_end:
-            yield error(state.pointer, "Exactly one of the fields 'Next' or 'End' is required but both are missing")
+            yield error(
+                state.pointer, "Exactly one of the fields 'Next' or 'End' is required but both are missing"
+            )
 
 
 # --------------------------------------------------------------------------------------
@@ -184,7 +212,10 @@ def _check_jsonpath_rule(rule: dict, at: str, top: bool) -> Iterator[Diagnostic]
     operators = [k for k in rule if k in m.COMPARISON_OPERATORS]
     if combinators:
         if len(combinators) > 1 or operators or "Variable" in rule:
-            yield error(at, "A Choice rule must be either one of And/Or/Not or a Variable with one comparison operator")
+            yield error(
+                at,
+                "A Choice rule must be either one of And/Or/Not or a Variable with one comparison operator",
+            )
         for key in combinators:
             value = rule[key]
             if key == "Not":
@@ -203,11 +234,18 @@ def _check_jsonpath_rule(rule: dict, at: str, top: bool) -> Iterator[Diagnostic]
     if "Variable" not in rule:
         yield error(at, required_field("Variable"))
     elif not isinstance(rule["Variable"], str):
-        yield error(pointer_join(at, "Variable"), "The value for the field 'Variable' must be a string that contains a JSONPath")
+        yield error(
+            pointer_join(at, "Variable"),
+            "The value for the field 'Variable' must be a string that contains a JSONPath",
+        )
     if not operators:
-        yield error(at, "A Choice rule must have exactly one comparison operator (e.g. StringEquals) or And/Or/Not")
+        yield error(
+            at, "A Choice rule must have exactly one comparison operator (e.g. StringEquals) or And/Or/Not"
+        )
     elif len(operators) > 1:
-        yield error(at, f"A Choice rule must have exactly one comparison operator, found: [{', '.join(operators)}]")
+        yield error(
+            at, f"A Choice rule must have exactly one comparison operator, found: [{', '.join(operators)}]"
+        )
     for operator in operators:
         yield from _check_operator_value(operator, rule[operator], pointer_join(at, operator))
 
@@ -229,8 +267,14 @@ def _check_rule(rule: object, at: str, language: str, top: bool) -> Iterator[Dia
         allowed |= {"Condition", "Output"} if top else {"Condition"}
         if "Condition" not in rule:
             yield error(at, required_field("Condition"))
-        elif not (isinstance(rule["Condition"], bool) or (isinstance(rule["Condition"], str) and _JSONATA.match(rule["Condition"]))):
-            yield error(pointer_join(at, "Condition"), "The value for the field 'Condition' must be a boolean or a JSONata expression")
+        elif not (
+            isinstance(rule["Condition"], bool)
+            or (isinstance(rule["Condition"], str) and _JSONATA.match(rule["Condition"]))
+        ):
+            yield error(
+                pointer_join(at, "Condition"),
+                "The value for the field 'Condition' must be a boolean or a JSONata expression",
+            )
     else:
         allowed |= {"Variable", *m.COMPARISON_OPERATORS, *m.CHOICE_COMBINATORS}
         yield from _check_jsonpath_rule(rule, at, top)
@@ -266,7 +310,9 @@ def check_states_all_last(definition: dict) -> Iterator[Diagnostic]:
                 if not isinstance(names, list) or "States.ALL" not in names:
                     continue
                 if len(names) > 1:
-                    yield error(state.at(field, i, "ErrorEquals"), "States.ALL must appear by itself in ErrorEquals")
+                    yield error(
+                        state.at(field, i, "ErrorEquals"), "States.ALL must appear by itself in ErrorEquals"
+                    )
                 if i != len(items) - 1:
                     yield error(state.at(field, i), f"States.ALL can only appear in the last {what}")
 
@@ -305,7 +351,9 @@ def check_exclusive_fields(definition: dict) -> Iterator[Diagnostic]:
             if len(present) > 1:
                 yield error(state.at(*inside), f"Only one of these fields may be set: [{', '.join(present)}]")
             elif exactly_one and not present:
-                yield error(state.at(*inside), f"Exactly one of these fields is required: [{', '.join(fields)}]")
+                yield error(
+                    state.at(*inside), f"Exactly one of these fields is required: [{', '.join(fields)}]"
+                )
 
 
 def check_heartbeat_below_timeout(definition: dict) -> Iterator[Diagnostic]:
@@ -335,11 +383,17 @@ def check_distributed_only_fields(definition: dict) -> Iterator[Diagnostic]:
             continue
         for field in ("ItemReader", "ItemBatcher", "ResultWriter"):
             if field in state.node:
-                yield error(state.at(field), f"The field '{field}' is only supported when ProcessorConfig.Mode is DISTRIBUTED")
+                yield error(
+                    state.at(field),
+                    f"The field '{field}' is only supported when ProcessorConfig.Mode is DISTRIBUTED",
+                )
         for field in ("ToleratedFailureCount", "ToleratedFailureCountPath", "ToleratedFailurePercentage",
                       "ToleratedFailurePercentagePath", "Label"):  # fmt: skip
             if field in state.node:
-                yield warning(state.at(field), f"The field '{field}' has no effect unless ProcessorConfig.Mode is DISTRIBUTED")
+                yield warning(
+                    state.at(field),
+                    f"The field '{field}' has no effect unless ProcessorConfig.Mode is DISTRIBUTED",
+                )
 
 
 def check_query_language_override(definition: dict) -> Iterator[Diagnostic]:
@@ -364,7 +418,11 @@ def payload_templates(state: State) -> Iterator[tuple[str, object]]:
     for field in ("Parameters", "ResultSelector", "ItemSelector", "Assign", "Credentials"):
         if field in node:
             yield state.at(field), node[field]
-    for outer, inner in (("ItemReader", "Parameters"), ("ResultWriter", "Parameters"), ("ItemBatcher", "BatchInput")):
+    for outer, inner in (
+        ("ItemReader", "Parameters"),
+        ("ResultWriter", "Parameters"),
+        ("ItemBatcher", "BatchInput"),
+    ):
         if isinstance(node.get(outer), dict) and inner in node[outer]:
             yield state.at(outer, inner), node[outer][inner]
     for field in ("Catch", "Choices"):
@@ -398,7 +456,11 @@ def check_duplicate_field_names(definition: dict) -> Iterator[Diagnostic]:
                 plain = {k for k in obj if not k.endswith(".$")}
                 for key in obj:
                     if key.endswith(".$") and key[:-2] in plain:
-                        yield error(pointer_join(obj_at, key), f"Duplicate field name after removing '.$': {key[:-2]}", m.DUPLICATE_FIELD_NAME)
+                        yield error(
+                            pointer_join(obj_at, key),
+                            f"Duplicate field name after removing '.$': {key[:-2]}",
+                            m.DUPLICATE_FIELD_NAME,
+                        )
 
 
 def _check_path(text: object, at: str, *, intrinsic: bool = False, **options: bool) -> Iterator[Diagnostic]:
@@ -410,12 +472,15 @@ def _check_path(text: object, at: str, *, intrinsic: bool = False, **options: bo
     if not problem:
         return
     what = "a valid JSONPath or a valid intrinsic function call" if intrinsic else "a valid JSONPath"
-    found = error(at, f"The value for the field '{field_name(at)}' must be {what}: {problem}", m.INVALID_JSONPATH)
+    found = error(
+        at, f"The value for the field '{field_name(at)}' must be {what}: {problem}", m.INVALID_JSONPATH
+    )
     if has_placeholder(text):
         found = soften(found, PLACEHOLDER_NOTE)
-    elif "[?(" in text:
-        # A published AWS sample deploys '[?(@.status==Failure)]'; AWS's Jayway-based check of
-        # filter expressions is not known well enough to call such a path an error.
+    elif "[?(" in text and _path_problem(text) is not None:
+        # A published AWS sample deploys '[?(@.status==Failure)]'; AWS's Jayway-based parsing
+        # of filter expressions is not known well enough to call a filter that fails to parse
+        # here an error.
         found = soften(found, "AWS may accept this filter expression, but it cannot be translated")
     yield found
 
@@ -477,7 +542,9 @@ def check_paths(definition: dict) -> Iterator[Diagnostic]:
         if isinstance(state.node.get("Catch"), list):
             for i, catcher in enumerate(state.node["Catch"]):
                 if isinstance(catcher, dict) and "ResultPath" in catcher:
-                    yield from _check_path(catcher["ResultPath"], state.at("Catch", i, "ResultPath"), **PATH_FIELDS[2][2])
+                    yield from _check_path(
+                        catcher["ResultPath"], state.at("Catch", i, "ResultPath"), **PATH_FIELDS[2][2]
+                    )
         if state.type == "Choice" and isinstance(state.node.get("Choices"), list):
             for i, rule in enumerate(state.node["Choices"]):
                 for at, text in _choice_rule_paths(rule, state.at("Choices", i)):
@@ -491,7 +558,10 @@ def check_paths(definition: dict) -> Iterator[Diagnostic]:
                     if isinstance(value, str):
                         yield from _check_path(value, key_at, intrinsic=True)
                     else:
-                        yield error(key_at, f"The value for the field '{key}' must be a string that contains a JSONPath or an intrinsic function call")
+                        yield error(
+                            key_at,
+                            f"The value for the field '{key}' must be a string that contains a JSONPath or an intrinsic function call",
+                        )
 
 
 CHECKS: tuple[Check, ...] = (
