@@ -8,6 +8,8 @@ Expected failures never show a traceback.
 from __future__ import annotations
 
 import json
+import logging
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -331,7 +333,22 @@ def run(path: str, input_: object, lambda_specs: tuple[str, ...], timeout: float
     else:
         report = {"status": result.status, "error": result.error, "cause": result.cause}
     click.echo(json.dumps(report, default=str))
+    if result.status == "TIMED_OUT":
+        # A Lambda function that overran the timeout may still be running in a worker thread,
+        # and the process would wait for it (forever, if it never returns).
+        _exit_now(1)
     sys.exit(0 if result.status == "SUCCEEDED" else 1)
+
+
+def _exit_now(code: int) -> None:
+    """End the process without waiting for worker threads (the tests replace this)."""
+    logging.disable(logging.CRITICAL)  # the abandoned threads' SDK logs are noise now
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(code)
 
 
 if __name__ == "__main__":  # pragma: no cover

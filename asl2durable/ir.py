@@ -242,4 +242,17 @@ class Workflow:
         return out
 
     def states(self) -> list[State]:
-        return [s for m in self.machines() for s in m.states.values()]
+        """Every state in definition order; a Parallel's or Map's inner states follow it."""
+        out: list[State] = []
+
+        def visit(machine: Machine) -> None:
+            for state in machine.states.values():
+                out.append(state)
+                if isinstance(state, ParallelState):
+                    for branch in state.branches:
+                        visit(branch)
+                elif isinstance(state, MapState) and state.processor is not None:
+                    visit(state.processor)
+
+        visit(self.root)
+        return out

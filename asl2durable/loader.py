@@ -428,7 +428,10 @@ def discover(paths: Iterable[str | os.PathLike]) -> list[Discovered]:
             for found in _walk_folder(path):
                 files.setdefault(_identity(found.source), found)
         elif path.exists() or path.is_symlink():
-            files.setdefault(_identity(path), Discovered(path, machine_name(path)))
+            # given explicitly: never skipped, even if a folder walk skipped it
+            key = _identity(path)
+            if key not in files or files[key].skipped:
+                files[key] = Discovered(path, machine_name(path))
         else:
             missing.append(os.fspath(arg))
     if missing:

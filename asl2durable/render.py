@@ -33,14 +33,14 @@ def lit(value: Any) -> str:
     if isinstance(value, ir.Intrinsic):
         return f"rt.Intrinsic({value.text!r})"
     if isinstance(value, ir.Retrier):
-        args = [lit(value.error_equals)]
+        args = [lit(list(value.error_equals))]
         defaults = ir.Retrier(())
         for name in ("interval_seconds", "max_attempts", "backoff_rate", "max_delay_seconds", "jitter"):
             if getattr(value, name) != getattr(defaults, name):
                 args.append(f"{name}={lit(getattr(value, name))}")
         return f"rt.Retrier({', '.join(args)})"
     if isinstance(value, ir.Catcher):
-        args = [lit(value.error_equals), lit(value.next)]
+        args = [lit(list(value.error_equals)), lit(value.next)]
         if value.result_path is not ir.DEFAULT:
             args.append(f"result_path={lit(value.result_path)}")
         return f"rt.Catcher({', '.join(args)})"
@@ -54,14 +54,21 @@ def lit(value: Any) -> str:
 
 
 def _spec(spec: Any) -> str:
-    """A parsed path (nested tuples of scalars) as a literal."""
-    if isinstance(spec, tuple):
-        return "(" + "".join(_spec(v) + ", " for v in spec) + ")"
+    """A parsed path (nested tuples of scalars) as a compact literal: nested lists, which
+    black keeps on one line (one-element tuples would need trailing commas)."""
+    if isinstance(spec, (tuple, list)):
+        return "[" + ", ".join(_spec(v) for v in spec) + "]"
     return lit(spec)
 
 
 def pystr(value: Any) -> str:
     return repr(str(value))
+
+
+def docstring(text: Any) -> str:
+    """Text safe inside a triple-quoted docstring."""
+    cleaned = "".join(ch if ch.isprintable() or ch == "\n" else f"\\x{ord(ch):02x}" for ch in str(text))
+    return cleaned.replace("\\", "\\\\").replace('"""', '\\"\\"\\"').strip()
 
 
 def comment(text: Any) -> str:
@@ -92,7 +99,7 @@ def _environment() -> jinja2.Environment:
         keep_trailing_newline=True,
         autoescape=False,
     )
-    env.filters.update(lit=lit, pystr=pystr, comment=comment, guarded=guarded)
+    env.filters.update(lit=lit, pystr=pystr, comment=comment, docstring=docstring, guarded=guarded)
     env.tests["default_value"] = lambda value: value is ir.DEFAULT
     return env
 
@@ -108,8 +115,8 @@ def format_python(source: str) -> str:
 
 def drop_blank_lines(source: str) -> str:
     """Templates leave blank lines where blocks were; black puts back the ones PEP 8 wants.
-    The module docstring (before the first import) keeps its blank lines."""
-    head, sep, body = source.partition("\nfrom __future__")
+    The module docstring and the imports (up to the support module's) keep theirs."""
+    head, sep, body = source.partition("\nimport asl_runtime as rt\n")
     return head + sep + "\n".join(line for line in body.split("\n") if line.strip()) + "\n"
 
 

@@ -373,3 +373,17 @@ def test_run_invalid_definition_exits_1():
     assert result.exit_code == 1
     assert result.stdout == ""
     assert result.stderr.strip()
+
+
+def test_run_timeout(tmp_path, monkeypatch):
+    # The CLI ends the process at once on TIMED_OUT (the overrunning Lambda function may still
+    # be running in a thread); here that hard exit is replaced by an ordinary one.
+    def exit_now(code):
+        raise SystemExit(code)
+
+    monkeypatch.setattr(cli, "_exit_now", exit_now)
+    slow = tmp_path / "slow.py"
+    slow.write_text("import time\n\ndef handler(event, context):\n    time.sleep(1.5)\n    return event\n")
+    result = invoke("run", TASK_FILE, "--input", "{}", "--lambda", f"echo={slow}", "--timeout", "0.3")
+    assert result.exit_code == 1, result.output
+    assert run_report(result)["status"] == "TIMED_OUT"

@@ -405,6 +405,13 @@ def test_discover_explicit_file_is_not_skipped(tmp_path):
     assert not item.skipped
 
 
+def test_discover_explicit_file_overrides_folder_skip(tmp_path):
+    path = machine(tmp_path, "package.json", {"name": "x"})
+    for args in ([tmp_path, path], [path, tmp_path]):
+        (item,) = discover(args)
+        assert not item.skipped
+
+
 def test_discover_name_collisions(tmp_path):
     machine(tmp_path, "a/orders.asl.json")
     machine(tmp_path, "b/orders.json")

@@ -174,14 +174,15 @@ class JsonPath:
     """A JSONPath from the definition: its text (for messages) and its compiled form."""
 
     text: str
-    spec: tuple
+    spec: Sequence
 
     @property
     def steps(self) -> tuple:
         return self.spec[1]
 
 
-def path(text: str, spec: tuple) -> JsonPath:
+def path(text: str, spec: Sequence) -> JsonPath:
+    """A path from the definition: its text (for messages) and its parse, ``[root, steps]``."""
     return JsonPath(text, spec)
 
 
@@ -291,7 +292,7 @@ def read_number(run: Run, state: str, data: Any, p: JsonPath, field_name: str) -
 
 @dataclass(frozen=True)
 class Catcher:
-    error_equals: tuple[str, ...]
+    error_equals: Sequence[str]
     next: str
     result_path: JsonPath | None | str = "$"  # "$" (the default) replaces the input
 
@@ -312,7 +313,7 @@ def catch(state: str, error: AslError, state_input: Any, catchers: Sequence[Catc
 
 @dataclass(frozen=True)
 class Retrier:
-    error_equals: tuple[str, ...]
+    error_equals: Sequence[str]
     interval_seconds: int = 1
     max_attempts: int = 3
     backoff_rate: float = 2.0

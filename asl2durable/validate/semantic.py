@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable, Iterator
 
 from asl2durable.diagnostics import Diagnostic
+from asl2durable.paths import check_path
 from asl2durable.validate import messages as m
 from asl2durable.validate.messages import (
     PLACEHOLDER_NOTE,
@@ -69,19 +70,15 @@ def check_duplicate_state_names(definition: dict) -> Iterator[Diagnostic]:
             seen.add(name)
 
 
-def _scope_of_names(definition: dict) -> dict[str, list[Machine]]:
-    where: dict[str, list[Machine]] = {}
-    for machine in iter_machines(definition):
-        for name in machine.states:
-            where.setdefault(name, []).append(machine)
-    return where
+def _all_state_names(definition: dict) -> set[str]:
+    return {name for machine in iter_machines(definition) for name in machine.states}
 
 
-def _target_problem(field: str, target: object, machine: Machine, where: dict) -> Diagnostic | None:
+def _target_problem(field: str, target: object, machine: Machine, everywhere: set[str]) -> Diagnostic | None:
     """None when ``target`` names a state of ``machine``; else what is wrong (pointer filled in later)."""
     if not isinstance(target, str) or target in machine.states:
         return None  # a non-string is a schema error
-    if target in where:
+    if target in everywhere:
         return error(
             "",
             f"'{field}' target {target} is not in the same (sub-)machine: "
@@ -93,16 +90,16 @@ def _target_problem(field: str, target: object, machine: Machine, where: dict) -
 
 def check_transition_targets(definition: dict) -> Iterator[Diagnostic]:
     """StartAt, Next, Default, Choice rule Next and Catch Next name a state of the same (sub-)machine."""
-    where = _scope_of_names(definition)
+    everywhere = _all_state_names(definition)
     for machine in iter_machines(definition):
         if "StartAt" in machine.node and machine.states:  # without States, the schema says it all
-            problem = _target_problem("StartAt", machine.node["StartAt"], machine, where)
+            problem = _target_problem("StartAt", machine.node["StartAt"], machine, everywhere)
             if problem:
                 yield Diagnostic(pointer_join(machine.pointer, "StartAt"), problem.code, problem.message)
         for state in states_of(machine):
             for at, target in transitions(state):
                 field = "Default" if at.endswith("/Default") else "Next"
-                problem = _target_problem(field, target, machine, where)
+                problem = _target_problem(field, target, machine, everywhere)
                 if problem:
                     yield Diagnostic(at, problem.code, problem.message)
 
@@ -463,39 +460,14 @@ def check_duplicate_field_names(definition: dict) -> Iterator[Diagnostic]:
                         )
 
 
-def _check_path(text: object, at: str, *, intrinsic: bool = False, **options: bool) -> Iterator[Diagnostic]:
-    if not isinstance(text, str):
-        return  # type errors come from the schema
-    if intrinsic and _INTRINSIC.match(text.strip()):
-        return
-    problem = _path_problem(text, **options)
-    if not problem:
-        return
-    what = "a valid JSONPath or a valid intrinsic function call" if intrinsic else "a valid JSONPath"
-    found = error(
-        at, f"The value for the field '{field_name(at)}' must be {what}: {problem}", m.INVALID_JSONPATH
-    )
-    if has_placeholder(text):
-        found = soften(found, PLACEHOLDER_NOTE)
-    elif "[?(" in text and _path_problem(text) is not None:
-        # A published AWS sample deploys '[?(@.status==Failure)]'; AWS's Jayway-based parsing
-        # of filter expressions is not known well enough to call a filter that fails to parse
-        # here an error.
-        found = soften(found, "AWS may accept this filter expression, but it cannot be translated")
-    yield found
-
-
-def _path_problem(text: str, **options: bool) -> str | None:
-    from asl2durable.paths import check_path  # noqa: PLC0415 (paths imports lark grammars lazily)
-
-    return check_path(text, **options)
-
+#: check_path options for ResultPath (state and Catch): a reference path into the state input.
+REFERENCE_PATH = {"reference": True, "allow_context": False, "allow_variables": False}
 
 #: Path fields of a state (or of a sub-object) -> check_path options. All are JSONPath-only.
 PATH_FIELDS: list[tuple[tuple[str, ...], str, dict]] = [
     ((), "InputPath", {}),
     ((), "OutputPath", {}),
-    ((), "ResultPath", {"reference": True, "allow_context": False, "allow_variables": False}),
+    ((), "ResultPath", REFERENCE_PATH),
     ((), "ItemsPath", {}),
     ((), "SecondsPath", {}),
     ((), "TimestampPath", {}),
@@ -513,12 +485,11 @@ PATH_FIELDS: list[tuple[tuple[str, ...], str, dict]] = [
 
 
 def _choice_rule_paths(rule: object, at: str) -> Iterator[tuple[str, object]]:
+    """(pointer, value) of Variable and *Path operators in a Choice rule and its nested rules."""
     if not isinstance(rule, dict):
         return
-    if "Variable" in rule:
-        yield pointer_join(at, "Variable"), rule["Variable"]
     for key, value in rule.items():
-        if key.endswith("Path") and m.COMPARISON_OPERATORS.get(key) == "path":
+        if key == "Variable" or m.COMPARISON_OPERATORS.get(key) == "path":
             yield pointer_join(at, key), value
     for key in ("And", "Or"):
         if isinstance(rule.get(key), list):
@@ -528,40 +499,77 @@ def _choice_rule_paths(rule: object, at: str) -> Iterator[tuple[str, object]]:
         yield from _choice_rule_paths(rule["Not"], pointer_join(at, "Not"))
 
 
+def _dollar_values(state: State) -> Iterator[tuple[str, object]]:
+    """(pointer, value) of every '.$' key in the payload templates of ``state``."""
+    for at, template in payload_templates(state):
+        for obj_at, obj in _template_objects(template, at):
+            for key, value in obj.items():
+                if key.endswith(".$"):
+                    yield pointer_join(obj_at, key), value
+
+
+def _paths_of(state: State) -> Iterator[tuple[str, object, dict]]:
+    """(pointer, value, check options) of every path-valued field of a JSONPath state."""
+    for inside, field, options in PATH_FIELDS:
+        node = state.node
+        for key in inside:
+            node = node.get(key) if isinstance(node, dict) else None
+        if isinstance(node, dict) and field in node:
+            yield state.at(*inside, field), node[field], options
+    if isinstance(state.node.get("Catch"), list):
+        for i, catcher in enumerate(state.node["Catch"]):
+            if isinstance(catcher, dict) and "ResultPath" in catcher:
+                yield state.at("Catch", i, "ResultPath"), catcher["ResultPath"], REFERENCE_PATH
+    if state.type == "Choice" and isinstance(state.node.get("Choices"), list):
+        for i, rule in enumerate(state.node["Choices"]):
+            for at, value in _choice_rule_paths(rule, state.at("Choices", i)):
+                yield at, value, {}
+    for at, value in _dollar_values(state):
+        yield at, value, {"intrinsic": True}
+
+
+def _check_path(text: object, at: str, *, intrinsic: bool = False, **options: bool) -> Iterator[Diagnostic]:
+    """INVALID_JSONPATH when ``text`` does not parse (a WARNING where AWS might still accept it)."""
+    if not isinstance(text, str):
+        return  # type errors come from the schema
+    if intrinsic and _INTRINSIC.match(text.strip()):
+        return
+    problem = check_path(text, **options)
+    if not problem:
+        return
+    what = "a valid JSONPath or a valid intrinsic function call" if intrinsic else "a valid JSONPath"
+    found = error(
+        at, f"The value for the field '{field_name(at)}' must be {what}: {problem}", m.INVALID_JSONPATH
+    )
+    if has_placeholder(text):
+        found = soften(found, PLACEHOLDER_NOTE)
+    elif "[?(" in text and check_path(text) is not None:
+        # A published AWS sample deploys '[?(@.status==Failure)]'; AWS's Jayway-based parsing
+        # of filter expressions is not known well enough to call a filter that fails to parse
+        # here an error.
+        found = soften(found, "AWS may accept this filter expression, but it cannot be translated")
+    yield found
+
+
 def check_paths(definition: dict) -> Iterator[Diagnostic]:
     """Paths in JSONPath states parse: *Path fields, ResultPath (a reference path), Choice
     Variable and *Path operators, Catch ResultPath, and '.$' values of payload templates
     (which may also be intrinsic function calls)."""
     for state in _jsonpath_states(definition):
-        for inside, field, options in PATH_FIELDS:
-            node = state.node
-            for key in inside:
-                node = node.get(key) if isinstance(node, dict) else None
-            if isinstance(node, dict) and field in node:
-                yield from _check_path(node[field], state.at(*inside, field), **options)
-        if isinstance(state.node.get("Catch"), list):
-            for i, catcher in enumerate(state.node["Catch"]):
-                if isinstance(catcher, dict) and "ResultPath" in catcher:
-                    yield from _check_path(
-                        catcher["ResultPath"], state.at("Catch", i, "ResultPath"), **PATH_FIELDS[2][2]
-                    )
-        if state.type == "Choice" and isinstance(state.node.get("Choices"), list):
-            for i, rule in enumerate(state.node["Choices"]):
-                for at, text in _choice_rule_paths(rule, state.at("Choices", i)):
-                    yield from _check_path(text, at)
-        for at, template in payload_templates(state):
-            for obj_at, obj in _template_objects(template, at):
-                for key, value in obj.items():
-                    if not key.endswith(".$"):
-                        continue
-                    key_at = pointer_join(obj_at, key)
-                    if isinstance(value, str):
-                        yield from _check_path(value, key_at, intrinsic=True)
-                    else:
-                        yield error(
-                            key_at,
-                            f"The value for the field '{key}' must be a string that contains a JSONPath or an intrinsic function call",
-                        )
+        for at, value, options in _paths_of(state):
+            yield from _check_path(value, at, **options)
+
+
+def check_dollar_values_are_strings(definition: dict) -> Iterator[Diagnostic]:
+    """A '.$' key of a payload template holds a string (a path or an intrinsic call)."""
+    for state in _jsonpath_states(definition):
+        for at, value in _dollar_values(state):
+            if not isinstance(value, str):
+                yield error(
+                    at,
+                    f"The value for the field '{field_name(at)}' must be a string "
+                    "that contains a JSONPath or an intrinsic function call",
+                )
 
 
 CHECKS: tuple[Check, ...] = (
@@ -578,4 +586,5 @@ CHECKS: tuple[Check, ...] = (
     check_query_language_override,
     check_duplicate_field_names,
     check_paths,
+    check_dollar_values_are_strings,
 )

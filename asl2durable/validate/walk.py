@@ -19,8 +19,6 @@ QUERY_LANGUAGES = (JSONPATH, JSONATA)
 STATE_TYPES = ("Task", "Pass", "Choice", "Wait", "Succeed", "Fail", "Parallel", "Map")
 #: State types that take exactly one of ``Next`` / ``End``.
 FLOW_TYPES = ("Task", "Pass", "Wait", "Parallel", "Map")
-#: State types that take ``Retry`` and ``Catch``.
-ERROR_HANDLING_TYPES = ("Task", "Parallel", "Map")
 
 
 @dataclass(frozen=True)
@@ -30,7 +28,6 @@ class Machine:
     node: dict
     pointer: str  # "" for the top level
     kind: str  # "root", "branch" or "processor"
-    parent: State | None = None
 
     @property
     def states(self) -> dict:
@@ -79,11 +76,11 @@ def sub_machines(state: State) -> Iterator[Machine]:
     if state.type == "Parallel" and isinstance(state.node.get("Branches"), list):
         for i, branch in enumerate(state.node["Branches"]):
             if isinstance(branch, dict):
-                yield Machine(branch, state.at("Branches", i), "branch", state)
+                yield Machine(branch, state.at("Branches", i), "branch")
     if state.type == "Map":
         for field in ("ItemProcessor", "Iterator"):
             if isinstance(state.node.get(field), dict):
-                yield Machine(state.node[field], state.at(field), "processor", state)
+                yield Machine(state.node[field], state.at(field), "processor")
 
 
 def iter_machines(definition: object) -> Iterator[Machine]:
