@@ -22,6 +22,7 @@ INVALID_FILE = FIXTURES / "invalid.asl.json"
 MALFORMED_FILE = FIXTURES / "malformed.json"
 TASK_FILE = FIXTURES / "task.asl.yaml"
 ECHO_LAMBDA = FIXTURES / "echo_lambda.py"
+HEARTBEAT_FILE = FIXTURES / "heartbeat.asl.json"  # translates with a WARNING
 BATCH = FIXTURES / "batch"
 
 PASS_TEXT = '{"StartAt":"P","States":{"P":{"Type":"Pass","Result":{"a":1},"End":true}}}'
@@ -218,6 +219,35 @@ def test_convert_writes_a_python_handler(tmp_path):
         handler = out / name / "handler.py"
         assert handler.is_file()
         compile(handler.read_text(encoding="utf-8"), str(handler), "exec")
+
+
+def test_convert_warnings_do_not_fail(tmp_path):
+    out = tmp_path / "out"
+    result = invoke("convert", HEARTBEAT_FILE, "-o", out, "--format", "json")
+    assert result.exit_code == 0, result.output
+    (record,) = records(result)
+    assert record["converted"] is True
+    assert [d["severity"] for d in record["diagnostics"]] == ["WARNING"]
+    assert (out / "heartbeat" / "handler.py").is_file()
+
+
+def test_validate_warnings_do_not_fail():
+    result = invoke("validate", HEARTBEAT_FILE, "--format", "json")
+    assert result.exit_code == 0
+    assert records(result)[0]["valid"] is True
+
+
+def test_convert_duplicate_state_names_fail(tmp_path):
+    # json.loads would silently keep the last "A"; the loader reports it and nothing is written
+    src = tmp_path / "dup.json"
+    src.write_text('{"StartAt": "A", "States": {"A": {"Type": "Pass", "End": true}, "A": {"Type": "Succeed"}}}')
+    out = tmp_path / "out"
+    result = invoke("convert", src, "-o", out, "--format", "json")
+    assert result.exit_code == 1
+    (record,) = records(result)
+    assert record["converted"] is False
+    assert "DUPLICATE_STATE_NAME" in error_codes(record)
+    assert not (out / "dup").exists()
 
 
 def test_convert_invalid_definition_fails(tmp_path):

@@ -1,0 +1,475 @@
+"""Behaviour of translated handlers, run in the durable SDK's local runner.
+
+Each test states an ASL rule and checks it on a small machine: what Step Functions does is
+what the generated handler must do.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from asl2durable.local import run_local
+
+ARN = "arn:aws:lambda:us-east-1:111111111111:function:"
+
+
+def task(name, **fields):
+    return {"Type": "Task", "Resource": ARN + name, **fields}
+
+
+def machine(states, start=None):
+    return {"StartAt": start or next(iter(states)), "States": states}
+
+
+class Flaky:
+    """A Lambda function that raises the given errors in turn, then returns its input."""
+
+    def __init__(self, *errors):
+        self.errors = list(errors)
+        self.calls = 0
+
+    def __call__(self, event, context):
+        self.calls += 1
+        if self.errors:
+            raise self.errors.pop(0)
+        return event
+
+
+def error(name):
+    return type(name, (Exception,), {})(f"{name} happened")
+
+
+# --------------------------------------------------------------------------- Retry
+
+
+def test_no_retry_field_means_one_attempt():
+    fn = Flaky(error("Boom"))
+    result = run_local(machine({"T": task("f", End=True)}), {}, lambdas={"f": fn})
+    assert (result.status, result.error, fn.calls) == ("FAILED", "Boom", 1)
+
+
+@pytest.mark.parametrize(
+    "retry, errors, calls, status",
+    [
+        ([{"ErrorEquals": ["Boom"], "MaxAttempts": 2, "IntervalSeconds": 1}], ["Boom"] * 5, 3, "FAILED"),
+        ([{"ErrorEquals": ["Boom"], "MaxAttempts": 2}], ["Boom", "Boom"], 3, "SUCCEEDED"),
+        ([{"ErrorEquals": ["Boom"], "MaxAttempts": 0}], ["Boom"], 1, "FAILED"),
+        ([{"ErrorEquals": ["Other"], "MaxAttempts": 3}], ["Boom"], 1, "FAILED"),
+        ([{"ErrorEquals": ["States.ALL"], "MaxAttempts": 1}], ["Boom", "Boom"], 2, "FAILED"),
+        ([{"ErrorEquals": ["States.TaskFailed"], "MaxAttempts": 1}], ["Boom"], 2, "SUCCEEDED"),
+        # each retrier counts its own attempts: 1 retry of A and 2 of B fit, whatever the order
+        (
+            [{"ErrorEquals": ["A"], "MaxAttempts": 1}, {"ErrorEquals": ["B"], "MaxAttempts": 2}],
+            ["B", "A", "B"],
+            4,
+            "SUCCEEDED",
+        ),
+        (
+            [{"ErrorEquals": ["A"], "MaxAttempts": 1}, {"ErrorEquals": ["B"], "MaxAttempts": 2}],
+            ["A", "B", "A"],
+            3,
+            "FAILED",
+        ),
+        # the first matching retrier decides, later ones are not consulted
+        (
+            [{"ErrorEquals": ["Boom"], "MaxAttempts": 0}, {"ErrorEquals": ["States.ALL"], "MaxAttempts": 5}],
+            ["Boom"],
+            1,
+            "FAILED",
+        ),
+    ],
+)
+def test_retry_counts(retry, errors, calls, status):
+    fn = Flaky(*[error(e) for e in errors])
+    result = run_local(machine({"T": task("f", Retry=retry, End=True)}), {"x": 1}, lambdas={"f": fn})
+    assert (result.status, fn.calls) == (status, calls)
+
+
+def _waits(operations):
+    for op in operations:
+        if op["type"] == "WAIT":
+            yield op["name"]
+        yield from _waits(op.get("children", []))
+
+
+def test_retry_waits_between_attempts_as_durable_waits():
+    fn = Flaky(error("Boom"), error("Boom"))
+    retry = [{"ErrorEquals": ["Boom"], "MaxAttempts": 2, "IntervalSeconds": 30, "BackoffRate": 3}]
+    result = run_local(machine({"T": task("f", Retry=retry, End=True)}), {}, lambdas={"f": fn})
+    assert result.status == "SUCCEEDED"
+    assert list(_waits(result.operations)) == ["T (retry 1 wait)", "T (retry 2 wait)"]
+
+
+@pytest.mark.parametrize(
+    "retrier, expected",
+    [
+        ({"IntervalSeconds": 3, "BackoffRate": 2.0}, [3, 6, 12, 24]),
+        ({"IntervalSeconds": 3, "BackoffRate": 2.0, "MaxDelaySeconds": 10}, [3, 6, 10, 10]),
+        ({"IntervalSeconds": 1, "BackoffRate": 1.5}, [1, 2, 3, 4]),  # 1, 1.5, 2.25, 3.375 rounded up
+    ],
+)
+def test_retry_delays(retrier, expected):
+    import random
+
+    from asl2durable.local import _runtime
+
+    rt = _runtime()
+    r = rt.Retrier(["X"], interval_seconds=retrier["IntervalSeconds"], backoff_rate=retrier["BackoffRate"],
+                   max_delay_seconds=retrier.get("MaxDelaySeconds"))
+    assert [r.delay(n, random.Random(0)) for n in (1, 2, 3, 4)] == expected
+
+
+def test_full_jitter_stays_within_the_backoff():
+    import random
+
+    from asl2durable.local import _runtime
+
+    r = _runtime().Retrier(["X"], interval_seconds=10, jitter="FULL")
+    delays = [r.delay(1, random.Random(seed)) for seed in range(50)]
+    assert all(1 <= d <= 10 for d in delays) and len(set(delays)) > 3
+
+
+# --------------------------------------------------------------------------- Catch and error names
+
+
+def test_catch_routes_by_name_and_places_error_output():
+    fn = Flaky(error("PaymentDeclined"))
+    definition = machine(
+        {
+            "Charge": task(
+                "f",
+                Catch=[
+                    {"ErrorEquals": ["Other"], "Next": "Wrong"},
+                    {"ErrorEquals": ["PaymentDeclined"], "ResultPath": "$.error", "Next": "Handled"},
+                ],
+                End=True,
+            ),
+            "Wrong": {"Type": "Fail", "Error": "WrongCatcher"},
+            "Handled": {"Type": "Pass", "End": True},
+        }
+    )
+    result = run_local(definition, {"order": 7}, lambdas={"f": fn})
+    assert result.status == "SUCCEEDED"
+    assert result.output["order"] == 7
+    assert result.output["error"]["Error"] == "PaymentDeclined"
+    assert '"errorMessage":"PaymentDeclined happened"' in result.output["error"]["Cause"]
+
+
+def test_catch_after_retries_are_exhausted():
+    fn = Flaky(error("Boom"), error("Boom"), error("Boom"))
+    definition = machine(
+        {
+            "T": task(
+                "f",
+                Retry=[{"ErrorEquals": ["Boom"], "MaxAttempts": 1}],
+                Catch=[{"ErrorEquals": ["States.ALL"], "Next": "Caught"}],
+                End=True,
+            ),
+            "Caught": {"Type": "Pass", "End": True},
+        }
+    )
+    result = run_local(definition, {}, lambdas={"f": fn})
+    assert (result.status, result.output["Error"], fn.calls) == ("SUCCEEDED", "Boom", 2)
+
+
+def test_states_runtime_is_not_caught_by_states_all():
+    definition = machine(
+        {
+            "P": {
+                "Type": "Parallel",
+                "Branches": [machine({"Bad": {"Type": "Pass", "InputPath": "$.missing", "End": True}})],
+                "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Caught"}],
+                "End": True,
+            },
+            "Caught": {"Type": "Pass", "End": True},
+        }
+    )
+    result = run_local(definition, {})
+    assert (result.status, result.error) == ("FAILED", "States.Runtime")
+
+
+def test_error_name_survives_three_levels_of_nesting():
+    inner = machine({"Deep": {"Type": "Fail", "Error": "Deep.Failure", "Cause": "at the bottom"}})
+    level2 = machine({"M2": {"Type": "Map", "ItemProcessor": inner, "End": True}})
+    level1 = machine({"P": {"Type": "Parallel", "Branches": [level2], "End": True}})
+    definition = machine(
+        {
+            "M1": {
+                "Type": "Map",
+                "ItemsPath": "$.outer",
+                "ItemProcessor": level1,
+                "Catch": [{"ErrorEquals": ["Deep.Failure"], "Next": "Caught"}],
+                "End": True,
+            },
+            "Caught": {"Type": "Pass", "End": True},
+        }
+    )
+    result = run_local(definition, {"outer": [[1]]})
+    assert result.status == "SUCCEEDED"
+    assert result.output == {"Error": "Deep.Failure", "Cause": "at the bottom"}
+
+
+def test_uncaught_error_ends_execution_with_its_name_and_cause():
+    result = run_local(machine({"F": {"Type": "Fail", "Error": "Custom.Error", "Cause": "why"}}), {})
+    assert (result.status, result.error, result.cause) == ("FAILED", "Custom.Error", "why")
+
+
+def test_task_failed_does_not_match_timeout():
+    import time
+
+    def slow(event, context):
+        time.sleep(3)
+        return event
+
+    definition = machine(
+        {
+            "T": task(
+                "slow",
+                TimeoutSeconds=1,
+                Catch=[{"ErrorEquals": ["States.TaskFailed"], "Next": "Caught"}],
+                End=True,
+            ),
+            "Caught": {"Type": "Pass", "End": True},
+        }
+    )
+    result = run_local(definition, {}, lambdas={"slow": slow})
+    assert (result.status, result.error) == ("FAILED", "States.Timeout")
+
+
+# --------------------------------------------------------------------------- data flow
+
+
+def test_task_data_flow_order():
+    """InputPath → Parameters → task → ResultSelector → ResultPath (into the raw input) → OutputPath."""
+    seen = []
+
+    def fn(event, context):
+        seen.append(event)
+        return {"value": event["v"] * 2, "noise": True}
+
+    definition = machine(
+        {
+            "T": task(
+                "f",
+                InputPath="$.in",
+                Parameters={"v.$": "$.x", "const": "c"},
+                ResultSelector={"doubled.$": "$.value"},
+                ResultPath="$.out.result",
+                OutputPath="$.out",
+                End=True,
+            )
+        }
+    )
+    result = run_local(definition, {"in": {"x": 21}, "keep": 1}, lambdas={"f": fn})
+    assert seen == [{"v": 21, "const": "c"}]
+    assert result.output == {"result": {"doubled": 42}}
+
+
+def test_lambda_invoke_integration_returns_the_invoke_envelope():
+    definition = machine(
+        {
+            "T": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::lambda:invoke",
+                "Parameters": {"FunctionName": "echo", "Payload": {"a.$": "$.a"}},
+                "End": True,
+            }
+        }
+    )
+    result = run_local(definition, {"a": 1}, lambdas={"echo": lambda e, c: e})
+    assert result.status == "SUCCEEDED"
+    assert result.output["Payload"] == {"a": 1}
+    assert result.output["StatusCode"] == 200 and result.output["ExecutedVersion"] == "$LATEST"
+
+
+def test_result_path_null_keeps_input_and_output_path_null_gives_empty_object():
+    definition = machine(
+        {
+            "A": {"Type": "Pass", "Result": "x", "ResultPath": None, "Next": "B"},
+            "B": {"Type": "Pass", "OutputPath": None, "End": True},
+        }
+    )
+    assert run_local(definition, {"k": 1}).output == {}
+    definition["States"]["B"].pop("OutputPath")
+    assert run_local(definition, {"k": 1}).output == {"k": 1}
+
+
+def test_parameters_path_missing_fails_with_states_runtime():
+    definition = machine({"P": {"Type": "Pass", "Parameters": {"v.$": "$.nope"}, "End": True}})
+    result = run_local(definition, {"a": 1})
+    assert result.error == "States.Runtime"
+    assert "The JSONPath '$.nope' specified for the field 'v.$' could not be found" in result.cause
+
+
+def test_parallel_and_map_results_keep_order():
+    branches = [machine({f"B{i}": {"Type": "Pass", "Result": i, "End": True}}) for i in range(3)]
+    definition = machine(
+        {
+            "P": {"Type": "Parallel", "Branches": branches, "ResultPath": "$.p", "Next": "M"},
+            "M": {
+                "Type": "Map",
+                "ItemsPath": "$.items",
+                "MaxConcurrency": 2,
+                "ItemSelector": {"i.$": "$$.Map.Item.Index", "v.$": "$$.Map.Item.Value"},
+                "ItemProcessor": machine({"Inner": {"Type": "Pass", "End": True}}),
+                "ResultPath": "$.m",
+                "End": True,
+            },
+        }
+    )
+    result = run_local(definition, {"items": ["a", "b", "c"]})
+    assert result.output["p"] == [0, 1, 2]
+    assert result.output["m"] == [{"i": 0, "v": "a"}, {"i": 1, "v": "b"}, {"i": 2, "v": "c"}]
+
+
+# --------------------------------------------------------------------------- Choice
+
+CHOICE_TABLE = [
+    # (operator, operand, value, expected)
+    ("StringEquals", "a", "a", True),
+    ("StringEquals", "a", 1, False),
+    ("StringLessThan", "b", "a", True),
+    ("StringGreaterThan", "a", "b", True),
+    ("StringLessThanEquals", "a", "a", True),
+    ("StringGreaterThanEquals", "a", "b", True),
+    ("StringGreaterThanEquals", "a", "A", False),  # code-point order: "A" < "a"
+    ("StringMatches", "log-*.txt", "log-2024.txt", True),
+    ("StringMatches", "log-*.txt", "log-2024.csv", False),
+    ("StringMatches", "a\\*b", "a*b", True),
+    ("StringMatches", "a\\*b", "axb", False),
+    ("NumericEquals", 3, 3.0, True),
+    ("NumericEquals", 3, "3", False),
+    ("NumericLessThan", 3, 2, True),
+    ("NumericGreaterThan", 3, 4, True),
+    ("NumericLessThanEquals", 3, 3, True),
+    ("NumericGreaterThanEquals", 3, 2, False),
+    ("BooleanEquals", True, True, True),
+    ("BooleanEquals", True, 1, False),
+    ("TimestampEquals", "2024-01-01T00:00:00Z", "2024-01-01T01:00:00+01:00", True),
+    ("TimestampLessThan", "2024-01-02T00:00:00Z", "2024-01-01T00:00:00Z", True),
+    ("TimestampGreaterThan", "2024-01-02T00:00:00Z", "2024-01-01T00:00:00Z", False),
+    ("TimestampLessThanEquals", "2024-01-01T00:00:00Z", "2024-01-01T00:00:00Z", True),
+    ("TimestampGreaterThanEquals", "2024-01-01T00:00:00Z", "not a timestamp", False),
+    ("IsNull", True, None, True),
+    ("IsNull", True, 0, False),
+    ("IsPresent", True, 1, True),
+    ("IsNumeric", True, 1.5, True),
+    ("IsNumeric", True, True, False),
+    ("IsString", True, "s", True),
+    ("IsBoolean", False, "true", True),
+    ("IsTimestamp", True, "2024-01-01T00:00:00Z", True),
+    ("IsTimestamp", True, "2024-01-01", False),
+]
+
+
+@pytest.mark.parametrize("operator, operand, value, expected", CHOICE_TABLE)
+def test_choice_operators(operator, operand, value, expected):
+    definition = machine(
+        {
+            "C": {
+                "Type": "Choice",
+                "Choices": [{"Variable": "$.v", operator: operand, "Next": "Yes"}],
+                "Default": "No",
+            },
+            "Yes": {"Type": "Pass", "Result": True, "End": True},
+            "No": {"Type": "Pass", "Result": False, "End": True},
+        }
+    )
+    assert run_local(definition, {"v": value}).output is expected
+
+
+@pytest.mark.parametrize(
+    "operator, value, other, expected",
+    [
+        ("StringEqualsPath", "a", "a", True),
+        ("NumericLessThanPath", 1, 2, True),
+        ("NumericGreaterThanEqualsPath", 1, 2, False),
+        ("BooleanEqualsPath", False, False, True),
+        ("TimestampLessThanPath", "2024-01-01T00:00:00Z", "2025-01-01T00:00:00Z", True),
+        ("StringLessThanEqualsPath", "b", "a", False),
+    ],
+)
+def test_choice_path_operators(operator, value, other, expected):
+    definition = machine(
+        {
+            "C": {"Type": "Choice", "Choices": [{"Variable": "$.v", operator: "$.w", "Next": "Yes"}], "Default": "No"},
+            "Yes": {"Type": "Pass", "Result": True, "End": True},
+            "No": {"Type": "Pass", "Result": False, "End": True},
+        }
+    )
+    assert run_local(definition, {"v": value, "w": other}).output is expected
+
+
+def test_choice_combinators_and_no_match():
+    rule = {"Or": [{"Not": {"Variable": "$.a", "NumericEquals": 1}}, {"Variable": "$.b", "IsPresent": True}], "Next": "Yes"}
+    definition = machine(
+        {"C": {"Type": "Choice", "Choices": [rule]}, "Yes": {"Type": "Succeed"}}
+    )
+    assert run_local(definition, {"a": 2}).status == "SUCCEEDED"
+    assert run_local(definition, {"a": 1, "b": 0}).status == "SUCCEEDED"
+    result = run_local(definition, {"a": 1})
+    assert (result.status, result.error) == ("FAILED", "States.NoChoiceMatched")
+
+
+def test_choice_loop_back_edge():
+    """A Choice that loops back (a polling loop) runs until its condition holds."""
+    calls = Flaky()
+
+    def count(event, context):
+        calls(event, context)
+        return {"n": event["n"] + 1}
+
+    definition = machine(
+        {
+            "Inc": task("count", Next="Check"),
+            "Check": {"Type": "Choice", "Choices": [{"Variable": "$.n", "NumericLessThan": 3, "Next": "Inc"}], "Default": "Done"},
+            "Done": {"Type": "Succeed"},
+        }
+    )
+    result = run_local(definition, {"n": 0}, lambdas={"count": count})
+    assert (result.output, calls.calls) == ({"n": 3}, 3)
+
+
+# --------------------------------------------------------------------------- Wait
+
+
+@pytest.mark.parametrize(
+    "fields, waits",
+    [
+        ({"Seconds": 0}, []),
+        ({"Seconds": 86400}, ["W"]),
+        ({"SecondsPath": "$.s"}, ["W"]),
+        ({"Timestamp": "2000-01-01T00:00:00Z"}, []),  # in the past: no wait
+        ({"Timestamp": "2060-01-01T00:00:00Z"}, ["W"]),
+    ],
+)
+def test_wait(fields, waits):
+    definition = machine({"W": {"Type": "Wait", **fields, "End": True}})
+    result = run_local(definition, {"s": 5})
+    assert result.status == "SUCCEEDED" and result.output == {"s": 5}
+    assert list(_waits(result.operations)) == waits
+
+
+# --------------------------------------------------------------------------- safety
+
+
+def test_hostile_names_and_strings_are_inert():
+    name = 'x"; import os; os.system("echo pwned") #'
+    comment = 'line1\n"""\nimport os\n'
+    definition = {
+        "Comment": comment,
+        "StartAt": name,
+        "States": {
+            name: {"Type": "Pass", "Comment": comment, "Result": {"k\"'": "v\\\n'''"}, "Next": "class"},
+            "class": {"Type": "Pass", "Next": "x\"; import os #"},
+            "x\"; import os #": {"Type": "Fail", "Error": "E\"'", "Cause": '"""\\'},
+        },
+    }
+    result = run_local(definition, {})
+    assert (result.status, result.error, result.cause) == ("FAILED", "E\"'", '"""\\')
+
+
+def test_wait_longer_than_aws_allows_fails():
+    result = run_local(machine({"W": {"Type": "Wait", "Timestamp": "2999-01-01T00:00:00Z", "End": True}}), {})
+    assert (result.status, result.error) == ("FAILED", "States.Runtime")
+    assert "Wait state delay is too long." in result.cause
