@@ -86,7 +86,9 @@ def _load(item: Discovered) -> Loaded:
     return load(item.source, name=item.name)
 
 
-def _each(items: list[Discovered], process: Callable[[Discovered], dict], failed: Callable[[Discovered, Diagnostic], dict]) -> list[dict]:
+def _each(
+    items: list[Discovered], process: Callable[[Discovered], dict], failed: Callable[[Discovered, Diagnostic], dict]
+) -> list[dict]:
     """Process every input; an unexpected exception fails that input only."""
     records = []
     for item in items:
@@ -258,9 +260,7 @@ def _parse_input(ctx: click.Context, param: click.Parameter, value: str | None) 
     try:
         return json.loads(text)
     except json.JSONDecodeError as e:
-        raise click.BadParameter(
-            f"{where} is not valid JSON: {e.msg} at line {e.lineno}, column {e.colno}"
-        ) from None
+        raise click.BadParameter(f"{where} is not valid JSON: {e.msg} at line {e.lineno}, column {e.colno}") from None
 
 
 @main.command()

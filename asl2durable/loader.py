@@ -288,11 +288,7 @@ def _construct_map(loader: _JsonCompatibleLoader, node: yaml.MappingNode):
     yield data
     # Count the keys written in this mapping, before "<<" merge keys are expanded
     # (a key that overrides a merged one is not a duplicate).
-    keys = [
-        k.value
-        for k, _ in node.value
-        if isinstance(k, yaml.ScalarNode) and k.tag != "tag:yaml.org,2002:merge"
-    ]
+    keys = [k.value for k, _ in node.value if isinstance(k, yaml.ScalarNode) and k.tag != "tag:yaml.org,2002:merge"]
     data.update(loader.construct_mapping(node))
     dups = [k for k, count in Counter(keys).items() if count > 1]
     if dups:
