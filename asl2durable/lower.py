@@ -293,6 +293,13 @@ def lower(definition: dict, name: str) -> tuple[ir.Workflow, list[Diagnostic]]:
     """Build the IR for a validated definition; returns it with the diagnostics met."""
     lowering = Lowering(name, definition.get("QueryLanguage", "JSONPath"))
     root = lowering.machine(definition, "", "MACHINE")
+    if "TimeoutSeconds" in definition:
+        lowering.warn(
+            "/TimeoutSeconds",
+            "EXECUTION_TIMEOUT_NOT_IN_HANDLER",
+            "the execution timeout is not enforced by the handler: configure the durable function's "
+            "ExecutionTimeout (DurableConfig) to the same value",
+        )
     workflow = ir.Workflow(
         name=name,
         root=root,

@@ -661,7 +661,7 @@ class Boto3Invoker:
 
     def __call__(self, function_name: str, payload: bytes | None, params: dict) -> InvokeResponse:
         import boto3
-        from botocore.exceptions import ClientError
+        from botocore.exceptions import BotoCoreError, ClientError
 
         kwargs: dict[str, Any] = {"FunctionName": function_name}
         if payload is not None:
@@ -674,6 +674,8 @@ class Boto3Invoker:
         except ClientError as err:
             error = err.response.get("Error", {})
             raise LambdaServiceError(error.get("Code", "Unknown"), error.get("Message", str(err))) from None
+        except BotoCoreError as err:  # no response from Lambda (credentials, network, timeouts)
+            raise LambdaServiceError("SdkClientException", str(err)) from None
         meta = response.get("ResponseMetadata", {})
         return InvokeResponse(
             status_code=response.get("StatusCode", 200),
