@@ -127,6 +127,8 @@ def run_local(
             logging.disable(previous)
             rt.use_lambda_invoker(None)
     operations = _operations(result.operations)
+    if getattr(result.execution_status, "name", None) == "TIMED_OUT":
+        return LocalResult("TIMED_OUT", error="States.Timeout", cause="Execution timed out", operations=operations)
     if result.status is InvocationStatus.SUCCEEDED:
         output = json.loads(result.result) if result.result else None
         return LocalResult("SUCCEEDED", output=output, operations=operations)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 
 from lark import Lark, Token, Transformer, v_args
-from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
+from lark.exceptions import UnexpectedInput, UnexpectedToken
 
 from asl2durable._resources import resource_dir
 

@@ -416,4 +416,5 @@ def test_run_timeout(tmp_path, monkeypatch):
     slow.write_text("import time\n\ndef handler(event, context):\n    time.sleep(1.5)\n    return event\n")
     result = invoke("run", TASK_FILE, "--input", "{}", "--lambda", f"echo={slow}", "--timeout", "0.3")
     assert result.exit_code == 1, result.output
-    assert run_report(result)["status"] == "TIMED_OUT"
+    report = run_report(result)
+    assert report["status"] == "TIMED_OUT", report
