@@ -194,7 +194,8 @@ class Intrinsic:
 
 
 def _read(run: Run, state: str, data: Any, p: JsonPath) -> Any:
-    return asl_jsonpath.read(data, p.spec, context=run.context_object(state))
+    context = run.context_object(state) if p.spec[0] == "$$" else None
+    return asl_jsonpath.read(data, p.spec, context=context)
 
 
 def _compact(value: Any) -> str:
