@@ -32,9 +32,9 @@ def test_wheel_ships_grammars_templates_and_runtime_and_translates_from_an_unpac
     zipfile.ZipFile(wheel).extractall(unpacked)
     definition = {"StartAt": "P", "States": {"P": {"Type": "Pass", "Parameters": {"a.$": "$.b"}, "End": True}}}
     script = (
-        "import json, sys, asl2durable.translate as t\n"
-        "assert t.__file__.startswith(sys.argv[1]), t.__file__\n"
-        "tr = t.translate(json.loads(sys.argv[2]), name='m')\n"
+        "import json, sys, asl2durable\n"
+        "assert asl2durable.__file__.startswith(sys.argv[1]), asl2durable.__file__\n"
+        "tr = asl2durable.translate(json.loads(sys.argv[2]), name='m')\n"
         "print(json.dumps(sorted(tr.files)))\n"
     )
     env = {**os.environ, "PYTHONPATH": str(unpacked)}
