@@ -474,13 +474,13 @@ def test_read_context_and_variables(path, expected):
 
 READ_ERRORS = [
     # aws: scenarios.test_base_scenarios.test_invalid_jsonpath_INVALID_JSONPATH_IN_STRING_EXPR_JSONPATH.c58daa87
-    ({"int-literal": 0}, "$.no_such_jsonpath", {}, "Missing property in path $['no_such_jsonpath']"),
+    ({"int-literal": 0}, "$.no_such_jsonpath", {}, "No results for path: $['no_such_jsonpath']"),  # a missing leaf (aws: timeouts)
     # aws: ..._INVALID_JSONPATH_IN_STRING_EXPR_CONTEXTPATH.019fa6aa
     (
         {"int-literal": 0},
         "$$.Execution.Input.no_such_jsonpath",
         {"context": {"Execution": {"Input": {"int-literal": 0}}}},
-        "Missing property in path $$['Execution']['Input']['no_such_jsonpath']",
+        "No results for path: $$['Execution']['Input']['no_such_jsonpath']",
     ),
     ({"a": {"b": 1}}, "$.a.c.d", {}, "Missing property in path $['a']['c']"),
     ({"a": "text"}, "$.a.b", {}, "Expected an object at $['a'] to read property 'b', found string"),
@@ -490,7 +490,7 @@ READ_ERRORS = [
     ({"a": [1, 2]}, "$.a[-3]", {}, "Index out of bounds in path $['a'][-3]"),
     ({"a": {"0": 1}}, "$.a[0]", {}, "Expected an array at $['a'] to read [0], found object"),
     ({"a": 1}, "$.a['x','y']", {}, "Expected an object at $['a'] to read properties, found number"),
-    ({}, "$.a.length()", {}, "Missing property in path $['a']"),
+    ({}, "$.a.length()", {}, "No results for path: $['a']"),
     ({"a": []}, "$.a.min()", {}, "min() needs an array holding at least one number, found array"),
     ({"a": ["x"]}, "$.a.sum()", {}, "sum() needs an array"),
     ({"a": 3}, "$.a.avg()", {}, "found number"),
@@ -499,7 +499,7 @@ READ_ERRORS = [
     ({}, "$$.Execution", {}, "The context object ($$) is not available"),
     ({}, "$x", {}, "Variable $x is not defined"),
     ({}, "$x.a", {"variables": {"y": 1}}, "Variable $x is not defined"),
-    ({}, "$x.a", {"variables": {"x": {}}}, "Missing property in path $x['a']"),
+    ({}, "$x.a", {"variables": {"x": {}}}, "No results for path: $x['a']"),
 ]
 
 

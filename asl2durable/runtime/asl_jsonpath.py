@@ -93,7 +93,7 @@ def _is_definite(steps):
 
 def _read_definite(node, steps, where):
     """Follow key/index steps (and a final key union), raising PathNotFound Jayway style."""
-    for step in steps:
+    for i, step in enumerate(steps):
         kind, arg = step[0], step[1]
         if kind == "key":
             if not isinstance(node, dict):
@@ -102,6 +102,8 @@ def _read_definite(node, steps, where):
                 )
             where += f"['{arg}']"
             if arg not in node:
+                if i == len(steps) - 1:  # Jayway words a missing leaf differently
+                    raise PathNotFound(f"No results for path: {where}")
                 raise PathNotFound(f"Missing property in path {where}")
             node = node[arg]
         elif kind == "index":

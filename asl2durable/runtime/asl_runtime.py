@@ -427,9 +427,7 @@ def map_items(
 ) -> list:
     """Map: run ``processor`` for every item (after ItemSelector) and collect the outputs in order."""
     if not isinstance(items, list):
-        raise runtime_error(
-            state, f"Map state input must be an array but was: {type(items).__name__} {_compact(items)}"
-        )
+        raise runtime_error(state, f"Map state input must be an array but was: {_compact(items)}")
     if tolerated_failure_count is not None and tolerated_failure_count < 0:
         raise runtime_error(state, "ToleratedFailureCount cannot be negative.")
     if tolerated_failure_percentage is not None and not 0 <= tolerated_failure_percentage <= 100:
