@@ -22,9 +22,18 @@ class Path:
 
 @dataclass(frozen=True)
 class Intrinsic:
-    """An intrinsic function call (``States.Format(...)``); translated in a later version."""
+    """An intrinsic function call (``States.Format(...)``) with its parse (``intrinsics.parse_intrinsic``)."""
 
     text: str
+    spec: list
+    nondeterministic: bool = False  # States.UUID, unseeded States.MathRandom: evaluated in a durable step
+
+
+@dataclass(frozen=True)
+class Jsonata:
+    """A JSONata template: JSON data whose ``"{% ... %}"`` strings are expressions."""
+
+    value: Any
 
 
 # A payload template: JSON data whose dynamic leaves ("key.$" entries) are Path or Intrinsic.
@@ -59,6 +68,8 @@ class Catcher:
     error_equals: tuple[str, ...]
     next: str
     result_path: Path | None | _Default = DEFAULT
+    assign: Any = DEFAULT  # a JSONPath Template, or Jsonata
+    output: Jsonata | _Default = DEFAULT  # JSONata states only
 
 
 @dataclass
@@ -95,8 +106,10 @@ Condition = Union[Comparison, Combinator]
 
 @dataclass(frozen=True)
 class ChoiceRule:
-    condition: Condition
+    condition: "Condition | Jsonata"
     next: str
+    assign: Any = DEFAULT
+    output: Jsonata | _Default = DEFAULT
 
 
 # --------------------------------------------------------------------------- states
@@ -110,6 +123,14 @@ class State:
     # set when the state uses a feature this version does not translate: the generated
     # function then raises at run time instead of doing something else silently
     unsupported: str | None = None
+    query_language: str = "JSONPath"
+    assign: Any = DEFAULT  # JSONPath: a Template; JSONata: a Jsonata
+    output: "Jsonata | _Default" = DEFAULT  # JSONata Output
+    needs_entered_time: bool = False  # the state reads $$.State.EnteredTime
+
+    @property
+    def jsonata(self) -> bool:
+        return self.query_language == "JSONata"
 
 
 @dataclass
@@ -139,9 +160,10 @@ class LambdaCall:
 @dataclass
 class TaskState(Transitioning):
     resource: str = ""
+    arguments: "Jsonata | _Default" = DEFAULT
     call: LambdaCall | None = None  # None: not translated (the state is flagged unsupported)
     flow: DataFlow = field(default_factory=DataFlow)
-    timeout_seconds: int | None = None
+    timeout_seconds: "int | Jsonata | None" = None
     timeout_seconds_path: Path | None = None
     retry: list[Retrier] = field(default_factory=list)
     catch: list[Catcher] = field(default_factory=list)
@@ -157,9 +179,9 @@ class ChoiceState(State):
 
 @dataclass
 class WaitState(Transitioning):
-    seconds: int | None = None
+    seconds: "int | Jsonata | None" = None
     seconds_path: Path | None = None
-    timestamp: str | None = None
+    timestamp: "str | Jsonata | None" = None
     timestamp_path: Path | None = None
     input_path: Path | None | _Default = DEFAULT
     output_path: Path | None | _Default = DEFAULT
@@ -173,15 +195,16 @@ class SucceedState(State):
 
 @dataclass
 class FailState(State):
-    error: str | None = None
+    error: "str | Jsonata | None" = None
     error_path: Path | Intrinsic | None = None
-    cause: str | None = None
+    cause: "str | Jsonata | None" = None
     cause_path: Path | Intrinsic | None = None
 
 
 @dataclass
 class ParallelState(Transitioning):
     branches: list["Machine"] = field(default_factory=list)
+    arguments: "Jsonata | _Default" = DEFAULT
     flow: DataFlow = field(default_factory=DataFlow)
     retry: list[Retrier] = field(default_factory=list)
     catch: list[Catcher] = field(default_factory=list)
@@ -191,12 +214,13 @@ class ParallelState(Transitioning):
 class MapState(Transitioning):
     processor: "Machine | None" = None
     items_path: Path | _Default = DEFAULT
-    item_selector: Template | _Default = DEFAULT
-    max_concurrency: int = 0
+    items: "Jsonata | _Default" = DEFAULT  # JSONata Items
+    item_selector: Template | _Default = DEFAULT  # JSONata states: a Jsonata
+    max_concurrency: "int | Jsonata" = 0
     max_concurrency_path: Path | None = None
-    tolerated_failure_count: int | None = None
+    tolerated_failure_count: "int | Jsonata | None" = None
     tolerated_failure_count_path: Path | None = None
-    tolerated_failure_percentage: float | None = None
+    tolerated_failure_percentage: "float | Jsonata | None" = None
     tolerated_failure_percentage_path: Path | None = None
     distributed: bool = False
     flow: DataFlow = field(default_factory=DataFlow)
@@ -224,6 +248,7 @@ class Workflow:
     timeout_seconds: int | None = None
     # the Python identifier of each state's function, by state name (names are unique machine-wide)
     functions: dict[str, str] = field(default_factory=dict)
+    uses: frozenset[str] = frozenset()  # "intrinsics", "jsonata": optional support modules needed
 
     def machines(self) -> list[Machine]:
         """Every machine, nested ones first, so that definitions precede their uses."""

@@ -82,6 +82,8 @@ def _operations(ops: Iterable[Any]) -> list[dict]:
             "type": getattr(op.operation_type, "value", str(op.operation_type)),
             "status": getattr(op.status, "value", str(op.status)),
         }
+        if getattr(op, "result", None) is not None:
+            entry["result"] = op.result  # the checkpointed result, serialised by the SDK
         children = getattr(op, "child_operations", None)
         if children:
             entry["children"] = _operations(children)

@@ -13,11 +13,15 @@ from typing import Any
 
 from . import ir
 from .diagnostics import Diagnostic, Severity, pointer
+from .intrinsics import IntrinsicSyntaxError, parse_intrinsic, uses_nondeterminism
 from .paths import PathSyntaxError, parse_path
 
 LAMBDA_INVOKE = "arn:aws:states:::lambda:invoke"
 _FUNCTION_ARN = re.compile(r"^arn:aws[a-zA-Z-]*:lambda:[^:]*:\d*:function:[^:]+(:[^:]+)?$")
 _INTRINSIC = re.compile(r"^States\.[A-Za-z0-9]+\(")
+_JSONATA = re.compile(r"^\{%.*%\}$", re.DOTALL)
+# A path or expression that may read $$.State.EnteredTime: "$$", "$$.State...", "$states.context".
+_ENTERED_TIME = re.compile(r"\$\$(?![.\[]|\w)|\$\$\s*\.\s*State\b|\$\$\[\s*['\"]State|\$states\s*\.\s*context|\$\$\.\.")
 _COMPARISON_OPERATORS = [
     f"{family}{op}{suffix}"
     for family in ("String", "Numeric", "Timestamp")
@@ -32,6 +36,8 @@ class Lowering:
     def __init__(self, name: str, query_language: str = "JSONPath"):
         self.name = name
         self.query_language = query_language
+        self._jsonata = False  # the query language of the state being lowered
+        self.uses: set[str] = set()  # optional support modules the handler needs
         self.diagnostics: list[Diagnostic] = []
         self.functions: dict[str, str] = {}
         self._idents: set[str] = {"handler", "rt", "asl_runtime", "asl_jsonpath", "Any", "MACHINE"}
@@ -68,9 +74,15 @@ class Lowering:
         return self.path(state[key], pointer_join(where, key))
 
     def dynamic(self, text: Any, where: str) -> ir.Path | ir.Intrinsic:
+        """The value of a ``"key.$"`` field (or ErrorPath/CausePath): a path or an intrinsic call."""
         if isinstance(text, str) and _INTRINSIC.match(text):
-            self.warn(where, "UNSUPPORTED_INTRINSIC", f"intrinsic function not translated yet; it fails at run time: {text}")
-            return ir.Intrinsic(text)
+            try:
+                spec = parse_intrinsic(text)
+            except IntrinsicSyntaxError as err:  # validation reports these; keep going
+                self.warn(where, "INVALID_INTRINSIC", str(err))
+                spec = ["call", "States.Array", []]
+            self.uses.add("intrinsics")
+            return ir.Intrinsic(text, spec, uses_nondeterminism(spec))
         return self.path(text, where)  # type: ignore[return-value]
 
     def template(self, value: Any, where: str) -> ir.Template:
@@ -116,14 +128,31 @@ class Lowering:
             )
         return out
 
-    def catchers(self, state: dict, where: str) -> list[ir.Catcher]:
+    def catchers(self, state: dict, where: str, jsonata: bool) -> list[ir.Catcher]:
         out = []
         for i, c in enumerate(state.get("Catch", [])):
+            here = pointer_join(where, "Catch", i)
             result_path = ir.DEFAULT
             if "ResultPath" in c:
-                result_path = self.path(c["ResultPath"], pointer_join(where, "Catch", i, "ResultPath"))
-            out.append(ir.Catcher(tuple(c.get("ErrorEquals", [])), c["Next"], result_path))
+                result_path = self.path(c["ResultPath"], pointer_join(here, "ResultPath"))
+            out.append(
+                ir.Catcher(
+                    tuple(c.get("ErrorEquals", [])),
+                    c["Next"],
+                    result_path,
+                    assign=self.assign(c, here, jsonata),
+                    output=ir.Jsonata(c["Output"]) if jsonata and "Output" in c else ir.DEFAULT,
+                )
+            )
         return out
+
+    def assign(self, holder: dict, where: str, jsonata: bool) -> Any:
+        """The ``Assign`` of a state, catcher or Choice rule."""
+        if "Assign" not in holder:
+            return ir.DEFAULT
+        if jsonata:
+            return ir.Jsonata(holder["Assign"])
+        return self.template(holder["Assign"], pointer_join(where, "Assign"))
 
     # -- machines and states ---------------------------------------------------
 
@@ -136,20 +165,33 @@ class Lowering:
         return ir.Machine(asl["StartAt"], states, ident, asl.get("Comment"))
 
     def state(self, name: str, s: dict, where: str) -> ir.State:
-        common = {"name": name, "pointer": where, "comment": s.get("Comment")}
+        jsonata = s.get("QueryLanguage", self.query_language) == "JSONata"
+        common = {
+            "name": name,
+            "pointer": where,
+            "comment": s.get("Comment"),
+            "query_language": "JSONata" if jsonata else "JSONPath",
+            "assign": self.assign(s, where, jsonata),
+            "output": ir.Jsonata(s["Output"]) if jsonata and "Output" in s else ir.DEFAULT,
+            "needs_entered_time": _reads_entered_time(s),
+        }
+        outer, self._jsonata = self._jsonata, jsonata
+        if jsonata:
+            self.uses.add("jsonata")
         state = self._state(name, s, where, common)
         state.unsupported = self.unsupported_features(s, where)
+        self._jsonata = outer
         return state
+
+    def expr(self, value: Any) -> Any:
+        """A field that JSONata states may write as an expression."""
+        if self._jsonata and value is not None:
+            return ir.Jsonata(value)
+        return value
 
     def unsupported_features(self, s: dict, where: str) -> str | None:
         """Features of a state that are not translated yet (later issues); the state then fails at run time."""
         found = []
-        if s.get("QueryLanguage", self.query_language) == "JSONata":
-            found.append(("/QueryLanguage", "UNSUPPORTED_QUERY_LANGUAGE", "JSONata"))
-        if "Assign" in s or any("Assign" in c for c in s.get("Catch", []) if isinstance(c, dict)) or any(
-            "Assign" in r for r in s.get("Choices", []) if isinstance(r, dict)
-        ):
-            found.append(("/Assign", "UNSUPPORTED_FEATURE", "variables (Assign)"))
         for key in ("ItemReader", "ItemBatcher", "ResultWriter"):
             if key in s:
                 found.append((f"/{key}", "UNSUPPORTED_FEATURE", f"Map {key}"))
@@ -157,8 +199,7 @@ class Lowering:
         if s.get("Type") == "Task" and resource != LAMBDA_INVOKE and not _FUNCTION_ARN.match(resource):
             found.append(("/Resource", "UNSUPPORTED_INTEGRATION", f"the Task resource {resource}"))
         for suffix, code, what in found:
-            self.warn(where + (suffix if suffix != "/QueryLanguage" or "QueryLanguage" in s else ""), code,
-                      f"{what} is not translated yet; this state fails at run time with States.Runtime")
+            self.warn(where + suffix, code, f"{what} is not translated yet; this state fails at run time with States.Runtime")
         return ", ".join(what for _, _, what in found) or None
 
     def _state(self, name: str, s: dict, where: str, common: dict) -> ir.State:
@@ -169,10 +210,18 @@ class Lowering:
         if kind == "Task":
             return self.task(common, s, where)
         if kind == "Choice":
-            rules = [
-                ir.ChoiceRule(self.condition(rule, pointer_join(where, "Choices", i)), rule.get("Next", ""))
-                for i, rule in enumerate(s.get("Choices", []))
-            ]
+            rules = []
+            for i, rule in enumerate(s.get("Choices", [])):
+                here = pointer_join(where, "Choices", i)
+                condition = ir.Jsonata(rule.get("Condition")) if self._jsonata else self.condition(rule, here)
+                rules.append(
+                    ir.ChoiceRule(
+                        condition,
+                        rule.get("Next", ""),
+                        assign=self.assign(rule, here, self._jsonata),
+                        output=ir.Jsonata(rule["Output"]) if self._jsonata and "Output" in rule else ir.DEFAULT,
+                    )
+                )
             return ir.ChoiceState(
                 **common,
                 rules=rules,
@@ -184,9 +233,9 @@ class Lowering:
             return ir.WaitState(
                 **common,
                 next=nxt,
-                seconds=s.get("Seconds"),
+                seconds=self.expr(s.get("Seconds")),
                 seconds_path=self.path(s.get("SecondsPath"), pointer_join(where, "SecondsPath")),
-                timestamp=s.get("Timestamp"),
+                timestamp=self.expr(s.get("Timestamp")),
                 timestamp_path=self.path(s.get("TimestampPath"), pointer_join(where, "TimestampPath")),
                 input_path=self.optional_path(s, "InputPath", where),
                 output_path=self.optional_path(s, "OutputPath", where),
@@ -200,9 +249,9 @@ class Lowering:
         if kind == "Fail":
             return ir.FailState(
                 **common,
-                error=s.get("Error"),
+                error=self.expr(s.get("Error")),
                 error_path=self.dynamic(s["ErrorPath"], pointer_join(where, "ErrorPath")) if "ErrorPath" in s else None,
-                cause=s.get("Cause"),
+                cause=self.expr(s.get("Cause")),
                 cause_path=self.dynamic(s["CausePath"], pointer_join(where, "CausePath")) if "CausePath" in s else None,
             )
         if kind == "Parallel":
@@ -212,7 +261,8 @@ class Lowering:
             ]
             return ir.ParallelState(
                 **common, next=nxt, branches=branches, flow=self.flow(s, where),
-                retry=self.retriers(s, where), catch=self.catchers(s, where),
+                arguments=ir.Jsonata(s["Arguments"]) if self._jsonata and "Arguments" in s else ir.DEFAULT,
+                retry=self.retriers(s, where), catch=self.catchers(s, where, self._jsonata),
             )
         if kind == "Map":
             return self.map(common, s, where)
@@ -222,9 +272,10 @@ class Lowering:
         resource = s.get("Resource", "")
         call = None  # an unsupported resource: the state is flagged (see unsupported_features)
         if resource == LAMBDA_INVOKE:
-            params = s.get("Parameters", {})
+            params = s.get("Arguments" if self._jsonata else "Parameters", {})
             function = params.get("FunctionName") if isinstance(params, dict) else None
-            call = ir.LambdaCall(function if isinstance(function, str) else None, envelope=True)
+            static = isinstance(function, str) and not _JSONATA.match(function)
+            call = ir.LambdaCall(function if static else None, envelope=True)
         elif _FUNCTION_ARN.match(resource):
             call = ir.LambdaCall(resource, envelope=False)
         for key in ("HeartbeatSeconds", "HeartbeatSecondsPath", "Credentials"):
@@ -236,10 +287,11 @@ class Lowering:
             resource=resource,
             call=call,
             flow=self.flow(s, where),
-            timeout_seconds=s.get("TimeoutSeconds"),
+            arguments=ir.Jsonata(s["Arguments"]) if self._jsonata and "Arguments" in s else ir.DEFAULT,
+            timeout_seconds=self.expr(s.get("TimeoutSeconds")),
             timeout_seconds_path=self.path(s.get("TimeoutSecondsPath"), pointer_join(where, "TimeoutSecondsPath")),
             retry=self.retriers(s, where),
-            catch=self.catchers(s, where),
+            catch=self.catchers(s, where, self._jsonata),
         )
 
     def map(self, common: dict, s: dict, where: str) -> ir.MapState:
@@ -254,19 +306,24 @@ class Lowering:
             next=s.get("Next"),
             processor=self.machine(processor_asl, pointer_join(where, processor_key), self.ident(f"{common['name']} processor", "processor_")),
             items_path=self.optional_path(s, "ItemsPath", where),
-            item_selector=self.template(s[selector_key], pointer_join(where, selector_key)) if selector_key else ir.DEFAULT,
-            max_concurrency=s.get("MaxConcurrency", 0),
+            items=ir.Jsonata(s["Items"]) if "Items" in s else ir.DEFAULT,
+            item_selector=(
+                ir.DEFAULT if not selector_key
+                else ir.Jsonata(s[selector_key]) if self._jsonata
+                else self.template(s[selector_key], pointer_join(where, selector_key))
+            ),
+            max_concurrency=self.expr(s.get("MaxConcurrency", 0)),
             max_concurrency_path=self.path(s.get("MaxConcurrencyPath"), pointer_join(where, "MaxConcurrencyPath")),
-            tolerated_failure_count=s.get("ToleratedFailureCount"),
+            tolerated_failure_count=self.expr(s.get("ToleratedFailureCount")),
             tolerated_failure_count_path=self.path(s.get("ToleratedFailureCountPath"), pointer_join(where, "ToleratedFailureCountPath")),
-            tolerated_failure_percentage=s.get("ToleratedFailurePercentage"),
+            tolerated_failure_percentage=self.expr(s.get("ToleratedFailurePercentage")),
             tolerated_failure_percentage_path=self.path(
                 s.get("ToleratedFailurePercentagePath"), pointer_join(where, "ToleratedFailurePercentagePath")
             ),
             distributed=distributed,
             flow=flow,
             retry=self.retriers(s, where),
-            catch=self.catchers(s, where),
+            catch=self.catchers(s, where, self._jsonata),
         )
 
     def condition(self, rule: dict, where: str) -> ir.Condition:
@@ -283,6 +340,23 @@ class Lowering:
                     operand = self.path(operand, pointer_join(where, op))
                 return ir.Comparison(op, variable, operand)
         return ir.Comparison("Unsupported", variable, None)  # JSONata Condition: the state is flagged unsupported
+
+
+def _reads_entered_time(state: dict) -> bool:
+    """Does a state (not counting its sub-machines) read ``$$.State.EnteredTime``?"""
+
+    def strings(value: Any):
+        if isinstance(value, str):
+            yield value
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if key not in ("Branches", "ItemProcessor", "Iterator"):
+                    yield from strings(item)
+        elif isinstance(value, list):
+            for item in value:
+                yield from strings(item)
+
+    return any(_ENTERED_TIME.search(text) for text in strings(state))
 
 
 def pointer_join(base: str, *parts: object) -> str:
@@ -306,5 +380,6 @@ def lower(definition: dict, name: str) -> tuple[ir.Workflow, list[Diagnostic]]:
         comment=definition.get("Comment"),
         timeout_seconds=definition.get("TimeoutSeconds"),
         functions=lowering.functions,
+        uses=frozenset(lowering.uses),
     )
     return workflow, lowering.diagnostics

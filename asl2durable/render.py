@@ -31,7 +31,9 @@ def lit(value: Any) -> str:
     if isinstance(value, ir.Path):
         return f"rt.path({value.text!r}, {_spec(value.spec)})"
     if isinstance(value, ir.Intrinsic):
-        return f"rt.Intrinsic({value.text!r})"
+        return f"rt.intrinsic({value.text!r}, {_spec(value.spec)})"
+    if isinstance(value, ir.Jsonata):
+        return lit(value.value)
     if isinstance(value, ir.Retrier):
         args = [lit(list(value.error_equals))]
         defaults = ir.Retrier(())
@@ -40,10 +42,7 @@ def lit(value: Any) -> str:
                 args.append(f"{name}={lit(getattr(value, name))}")
         return f"rt.Retrier({', '.join(args)})"
     if isinstance(value, ir.Catcher):
-        args = [lit(list(value.error_equals)), lit(value.next)]
-        if value.result_path is not ir.DEFAULT:
-            args.append(f"result_path={lit(value.result_path)}")
-        return f"rt.Catcher({', '.join(args)})"
+        return catcher(value, jsonata=False)
     if isinstance(value, tuple):
         return "(" + "".join(lit(v) + ", " for v in value) + ")"
     if isinstance(value, list):
@@ -51,6 +50,20 @@ def lit(value: Any) -> str:
     if isinstance(value, dict):
         return "{" + ", ".join(f"{lit(str(k))}: {lit(v)}" for k, v in value.items()) + "}"
     raise TypeError(f"no Python literal for {type(value).__name__}")
+
+
+def catcher(value: ir.Catcher, jsonata: bool) -> str:
+    """A ``Catch`` entry as an ``rt.Catcher(...)`` expression."""
+    args = [lit(list(value.error_equals)), lit(value.next)]
+    if value.result_path is not ir.DEFAULT:
+        args.append(f"result_path={lit(value.result_path)}")
+    if value.assign is not ir.DEFAULT:
+        args.append(f"assign={lit(value.assign)}")
+    if value.output is not ir.DEFAULT:
+        args.append(f"output={lit(value.output)}")
+    if jsonata:
+        args.append("jsonata=True")
+    return f"rt.Catcher({', '.join(args)})"
 
 
 def _spec(spec: Any) -> str:
@@ -99,8 +112,9 @@ def _environment() -> jinja2.Environment:
         keep_trailing_newline=True,
         autoescape=False,
     )
-    env.filters.update(lit=lit, pystr=pystr, comment=comment, docstring=docstring, guarded=guarded)
+    env.filters.update(lit=lit, pystr=pystr, comment=comment, docstring=docstring, guarded=guarded, catcher=catcher)
     env.tests["default_value"] = lambda value: value is ir.DEFAULT
+    env.tests["jsonata"] = lambda value: isinstance(value, ir.Jsonata)
     return env
 
 

@@ -11,8 +11,9 @@ from .render import render_handler, render_template
 from .validate import validate
 
 RUNTIME_DIR = Path(__file__).resolve().parent / "runtime"
-# The support modules copied next to every handler.
+# The support modules copied next to every handler, and those copied when the handler needs them.
 SUPPORT_MODULES = ("asl_runtime.py", "asl_jsonpath.py")
+OPTIONAL_MODULES = {"intrinsics": "asl_intrinsics.py", "jsonata": "asl_jsonata.py"}
 
 
 @dataclass
@@ -32,8 +33,9 @@ class Translation:
         return not has_errors(self.diagnostics)
 
 
-def support_files() -> dict[str, str]:
-    return {name: (RUNTIME_DIR / name).read_text(encoding="utf-8") for name in SUPPORT_MODULES}
+def support_files(uses: frozenset[str] = frozenset()) -> dict[str, str]:
+    names = [*SUPPORT_MODULES, *(OPTIONAL_MODULES[u] for u in sorted(uses))]
+    return {name: (RUNTIME_DIR / name).read_text(encoding="utf-8") for name in names}
 
 
 def translate(definition: dict, *, name: str = "state_machine") -> Translation:
@@ -42,8 +44,8 @@ def translate(definition: dict, *, name: str = "state_machine") -> Translation:
     if has_errors(diagnostics):
         return Translation(name, {}, diagnostics)
     workflow, lowering_diagnostics = lower(definition, name)
-    files = {"handler.py": render_handler(workflow), **support_files()}
-    files["requirements.txt"] = render_template("requirements.txt.jinja")
+    files = {"handler.py": render_handler(workflow), **support_files(workflow.uses)}
+    files["requirements.txt"] = render_template("requirements.txt.jinja", uses=workflow.uses)
     return Translation(name, files, sorted(diagnostics + lowering_diagnostics))
 
 

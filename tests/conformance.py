@@ -27,11 +27,8 @@ CASES_DIR = FIXTURES / "cases"
 LAMBDAS_DIR = FIXTURES / "lambdas"
 
 # `needs` values that only later issues implement; cases with one of them run as expected failures.
+# (Intrinsic functions, JSONata, variables and the context object are implemented: issue #3.)
 LATER = {
-    "intrinsics": "intrinsic functions (issue #3)",
-    "jsonata": "JSONata (issue #3)",
-    "variables": "variables / Assign (issue #3)",
-    "context-object": "context object (issue #3)",
     "sqs": "SQS integration (issue #4)",
     "sns": "SNS integration (issue #4)",
     "dynamodb": "DynamoDB integration (issue #4)",
@@ -61,24 +58,8 @@ class Case:
     def later_reason(self) -> str | None:
         """Why this case needs a later issue, or None when the translator core covers it."""
         needs = set(self.needs)
-        if _uses_intrinsics(self.data["definition"]):
-            needs.add("intrinsics")
         reasons = sorted({LATER[n.split(":")[0]] for n in needs if not n.startswith("lambda:") and n.split(":")[0] in LATER})
         return "; ".join(reasons) or None
-
-
-def _uses_intrinsics(value: Any) -> bool:
-    """Does a definition call an intrinsic function in a `.$` field or ErrorPath/CausePath?"""
-    if isinstance(value, dict):
-        return any(
-            (isinstance(k, str) and (k.endswith(".$") or k in ("ErrorPath", "CausePath"))
-             and isinstance(v, str) and v.startswith("States."))
-            or _uses_intrinsics(v)
-            for k, v in value.items()
-        )
-    if isinstance(value, list):
-        return any(_uses_intrinsics(v) for v in value)
-    return False
 
 
 def load_cases() -> list[Case]:
@@ -116,6 +97,12 @@ def run_case(case: Case, timeout: float = 60) -> LocalResult:
 # --------------------------------------------------------------------------- comparison
 
 _PLACEHOLDER = re.compile(r"<[^<>]+>")
+# Plain-token placeholders that LocalStack's snapshot transformers write in place of values
+# (the conformance README names some of them; they are not always listed in placeholder_paths).
+_PLAIN_TOKENS = {
+    "timestamp", "date", "start-time", "entered-time", "snf_role_arn", "lambda_function_name",
+    "activity_arn", "RandomNumberGenerated",
+}
 _EVENT_ID = re.compile(r" \(entered at the event id #\d+\)")
 
 
@@ -139,7 +126,7 @@ def _string_matches(expected: str, actual: str) -> bool:
 
 
 def _diff(expected: Any, actual: Any, where: tuple, loose: set[tuple], out: list[str]) -> None:
-    if where in loose:
+    if where in loose or (isinstance(expected, str) and expected in _PLAIN_TOKENS):
         return
     if where and where[-1] == "stackTrace":
         return  # stack traces name files and lines of the machine the function ran on
@@ -206,14 +193,14 @@ def main() -> int:
     passed: Counter = Counter()
     failures = []
     for case in load_cases():
-        scope = "core" if case.later_reason() is None else "later"
+        scope = "in scope" if case.later_reason() is None else "later"
         problems = compare(case, run_case(case, timeout=30))
         by_family[(scope, case.family)] += 1
         if not problems:
             passed[(scope, case.family)] += 1
-        elif scope == "core":
+        elif scope == "in scope":
             failures.append((case.id, problems[0]))
-    for scope in ("core", "later"):
+    for scope in ("in scope", "later"):
         total = sum(n for (s, _), n in by_family.items() if s == scope)
         ok = sum(n for (s, _), n in passed.items() if s == scope)
         print(f"{scope}: {ok}/{total} passed")

@@ -473,3 +473,39 @@ def test_wait_longer_than_aws_allows_fails():
     result = run_local(machine({"W": {"Type": "Wait", "Timestamp": "2999-01-01T00:00:00Z", "End": True}}), {})
     assert (result.status, result.error) == ("FAILED", "States.Runtime")
     assert "Wait state delay is too long." in result.cause
+
+
+# --------------------------------------------------------------------------- replay
+
+
+def _steps(operations, suffix):
+    for op in operations:
+        if op["type"] == "STEP" and op["name"].endswith(suffix):
+            yield op
+        yield from _steps(op.get("children", []), suffix)
+
+
+def test_uuid_and_entered_time_are_the_same_when_replayed_after_a_wait():
+    """The handler is replayed from the top after the Wait: the values minted before it must
+    come back from their checkpoints, not be drawn again."""
+    import json
+
+    definition = machine(
+        {
+            "Mint": {
+                "Type": "Pass",
+                "Parameters": {"id.$": "States.UUID()", "entered.$": "$$.State.EnteredTime"},
+                "ResultPath": "$.minted",
+                "Next": "Pause",
+            },
+            "Pause": {"Type": "Wait", "Seconds": 3600, "Next": "Done"},
+            "Done": {"Type": "Pass", "End": True},
+        }
+    )
+    result = run_local(definition, {})
+    assert result.status == "SUCCEEDED"
+    (uuid_step,) = _steps(result.operations, "(States.UUID)")  # drawn once, though the handler ran twice
+    (clock_step,) = _steps(result.operations, "(entered)")
+    assert result.output["minted"]["id"] == json.loads(uuid_step["result"])
+    assert result.output["minted"]["entered"] == json.loads(clock_step["result"])
+    assert list(_waits(result.operations)) == ["Pause"]  # so the final output was computed on a replay

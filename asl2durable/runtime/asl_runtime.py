@@ -136,34 +136,98 @@ def error_output(error: AslError) -> dict:
 
 @dataclass
 class Run:
-    """What a state needs besides its input: the durable context and the context object."""
+    """What a state needs besides its input: the durable context, the context object's parts
+    and the variables in scope.
+
+    One ``Run`` serves the states of one (sub-)machine, which run one after another; Parallel
+    branches and Map iterations get their own (:meth:`child`), with a copy of the variables:
+    they read the outer ones, and what they assign stays inside.
+    """
 
     context: DurableContext
     execution: dict
+    state_machine: dict
     map_item: dict | None = None
+    variables: dict = field(default_factory=dict)
+    entered_time: str | None = None  # $$.State.EnteredTime of the state running now
+    retry_count: int | None = None  # $$.State.RetryCount of the Task/Parallel/Map running now
 
     def child(self, context: DurableContext, map_item: dict | None = None) -> "Run":
-        return Run(context, self.execution, map_item if map_item is not None else self.map_item)
+        return Run(
+            context,
+            self.execution,
+            self.state_machine,
+            map_item if map_item is not None else self.map_item,
+            dict(self.variables),
+        )
 
     def context_object(self, state: str) -> dict:
-        """``$$`` as seen from inside ``state``."""
-        obj: dict[str, Any] = {
-            "Execution": self.execution,
-            "State": {"Name": state},
-            "StateMachine": {"Id": self.execution.get("Id"), "Name": self.execution.get("Name")},
-        }
+        """``$$`` as seen from inside ``state`` (how each field is derived: see :func:`start_run`)."""
+        current: dict[str, Any] = {"Name": state}
+        if self.entered_time is not None:
+            current["EnteredTime"] = self.entered_time
+        if self.retry_count is not None:
+            current["RetryCount"] = self.retry_count
+        obj: dict[str, Any] = {"Execution": self.execution, "State": current, "StateMachine": self.state_machine}
         if self.map_item is not None:
             obj["Map"] = {"Item": self.map_item}
         return obj
 
+    def assign(self, values: dict) -> None:
+        """Set variables (after the state has computed its output, as Step Functions does)."""
+        self.variables.update(values)
 
-def start_run(context: DurableContext, event: Any) -> Run:
-    arn = ""
+
+def _iso(timestamp: float) -> str:
+    """A time as Step Functions writes it: ISO 8601, UTC, milliseconds."""
+    moment = _dt.datetime.fromtimestamp(timestamp, _dt.timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def _execution_start(context: DurableContext) -> float | None:
+    """When the durable execution started, from its EXECUTION operation (stable on replay)."""
     try:
-        arn = context.execution_context.durable_execution_arn
+        started = context.state.get_execution_operation().start_timestamp
     except AttributeError:
-        pass
-    return Run(context, {"Id": arn, "Input": event, "Name": arn.rsplit("/", 1)[-1] if arn else ""})
+        return None
+    if isinstance(started, _dt.datetime):
+        return started.timestamp()
+    return started / 1000 if isinstance(started, (int, float)) and started > 1e11 else started
+
+
+def start_run(context: DurableContext, event: Any, machine_name: str) -> Run:
+    """The scope of a new execution. The context object's fields come from the durable execution:
+
+    * ``Execution.Id``: the durable execution ARN; ``Name``: its last segment; ``Input``: the event;
+      ``StartTime``: the EXECUTION operation's start time (the same on every replay);
+      ``RoleArn``: the ``ASL_EXECUTION_ROLE_ARN`` environment variable (the Lambda function's
+      role is not visible to the handler), else ""; ``RedriveCount``: 0 (durable executions are not redriven).
+    * ``StateMachine.Id``: the Lambda function ARN (``StateMachine.Name`` without a Lambda
+      context); ``StateMachine.Name``: the machine's name given at translation.
+    * ``State.Name``; ``State.EnteredTime``: the clock read in a durable step when a state that
+      uses it is entered; ``State.RetryCount``: the attempt number minus one.
+    * ``Map.Item.Index`` / ``Value``: the iteration's index and item.
+    """
+    import os
+
+    arn = getattr(getattr(context, "execution_context", None), "durable_execution_arn", "") or ""
+    started = _execution_start(context)
+    lambda_context = getattr(context, "lambda_context", None)
+    function_arn = getattr(lambda_context, "invoked_function_arn", None) or machine_name
+    execution = {
+        "Id": arn,
+        "Input": event,
+        "Name": arn.rsplit("/", 1)[-1] if arn else "",
+        "RoleArn": os.environ.get("ASL_EXECUTION_ROLE_ARN", ""),
+        "StartTime": _iso(started) if started is not None else "",
+        "RedriveCount": 0,
+    }
+    return Run(context, execution, {"Id": function_arn, "Name": machine_name})
+
+
+def enter(run: Run, state: str) -> None:
+    """Record ``$$.State.EnteredTime`` for a state that reads it (one durable step per entry)."""
+    run.entered_time = step(run, f"{state} (entered)", lambda: _iso(_dt.datetime.now(_dt.timezone.utc).timestamp()))
 
 
 # --------------------------------------------------------------------------- JSONPath data flow
@@ -188,14 +252,48 @@ def path(text: str, spec: Sequence) -> JsonPath:
 
 @dataclass(frozen=True)
 class Intrinsic:
-    """An intrinsic function call that this version of asl2durable does not translate."""
+    """An intrinsic function call from the definition: its text and its parse."""
 
     text: str
+    spec: Sequence
+
+
+def intrinsic(text: str, spec: Sequence) -> Intrinsic:
+    return Intrinsic(text, spec)
+
+
+def call_intrinsic(run: Run, state: str, data: Any, call: Intrinsic, field_name: str) -> Any:
+    """Evaluate an intrinsic function. States.UUID and unseeded States.MathRandom draw their
+    values inside durable steps, so a replay sees the same values."""
+    import asl_intrinsics
+
+    def resolve(spec: Sequence) -> Any:
+        return evaluate_template(run, state, data, JsonPath(_path_text(spec), spec), field_name)
+
+    try:
+        return asl_intrinsics.evaluate(
+            call.spec,
+            resolve,
+            uuid=lambda: step(run, f"{state} (States.UUID)", lambda: str(uuid.uuid4())),
+            random_int=lambda start, end: step(run, f"{state} (States.MathRandom)", lambda: random.randint(start, end)),
+        )
+    except asl_intrinsics.IntrinsicFailure as err:
+        raise fail(err.error, f"An error occurred while executing the state '{state}'. {err}") from None
+
+
+def _path_text(spec: Sequence) -> str:
+    """A readable form of a parsed path, for messages."""
+    root, steps = spec[0], spec[1]
+    parts = [root]
+    for step_ in steps:
+        kind = step_[0]
+        parts.append(f".{step_[1]}" if kind == "key" else f"[{step_[1]}]" if kind == "index" else "[...]")
+    return "".join(parts)
 
 
 def _read(run: Run, state: str, data: Any, p: JsonPath) -> Any:
     context = run.context_object(state) if p.spec[0] == "$$" else None
-    return asl_jsonpath.read(data, p.spec, context=context)
+    return asl_jsonpath.read(data, p.spec, context=context, variables=run.variables)
 
 
 def _compact(value: Any) -> str:
@@ -231,7 +329,7 @@ def evaluate_template(run: Run, state: str, data: Any, template: Any, field_name
                 f"could not be found in the input '{_compact(data)}'",
             ) from None
     if isinstance(template, Intrinsic):
-        raise runtime_error(state, f"Intrinsic functions are not supported yet: {template.text}")
+        return call_intrinsic(run, state, data, template, field_name)
     if isinstance(template, dict):
         out = {}
         for key, value in template.items():
@@ -241,6 +339,49 @@ def evaluate_template(run: Run, state: str, data: Any, template: Any, field_name
     if isinstance(template, list):
         return [evaluate_template(run, state, data, item, field_name) for item in template]
     return template
+
+
+# --------------------------------------------------------------------------- JSONata
+
+_NOTHING = object()
+
+
+def jsonata(
+    run: Run,
+    state: str,
+    template: Any,
+    field_name: str,
+    *,
+    input: Any,
+    result: Any = _NOTHING,
+    error_output: Any = _NOTHING,
+    expect: str | None = None,
+) -> Any:
+    """Evaluate a JSONata field: every ``"{% ... %}"`` string in ``template`` is an expression
+    that sees ``$states`` (input, result, errorOutput, context) and the variables in scope.
+    ``expect`` names the type the field must have ("array", "integer", "string", "boolean", ...).
+    Failures are ``States.QueryEvaluationError`` with Step Functions' messages."""
+    import asl_jsonata
+
+    states: dict[str, Any] = {"input": input, "context": run.context_object(state)}
+    if result is not _NOTHING:
+        states["result"] = result
+    if error_output is not _NOTHING:
+        states["errorOutput"] = error_output
+    bindings = {**run.variables, "states": states}
+    try:
+        value = asl_jsonata.evaluate_template(
+            template,
+            bindings,
+            field=field_name,
+            uuid=lambda: step(run, f"{state} ($uuid)", lambda: str(uuid.uuid4())),
+            random=lambda: step(run, f"{state} ($random)", random.random),
+        )
+        if expect is not None:
+            asl_jsonata.expect_type(value, expect, field=field_name, text=template)
+        return value
+    except asl_jsonata.QueryEvaluationError as err:
+        raise fail("States.QueryEvaluationError", f"An error occurred while executing the state '{state}'. {err}") from None
 
 
 def apply_result_path(state: str, state_input: Any, result: Any, result_path: JsonPath | None) -> Any:
@@ -270,22 +411,35 @@ def check_size(state: str, value: Any) -> Any:
 def read_integer(run: Run, state: str, data: Any, p: JsonPath, field_name: str) -> int:
     """A ``...Path`` field that must hold an integer (MaxConcurrencyPath, ToleratedFailureCountPath, ...)."""
     value = select_input(run, state, data, p)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != int(value):
+    number = value
+    if isinstance(value, str):  # Step Functions accepts an integer written as a string
+        try:
+            number = int(value.strip())
+        except ValueError:
+            pass
+    if isinstance(number, bool) or not isinstance(number, (int, float)) or number != int(number):
         raise runtime_error(
             state,
             f"The {field_name} field refers to value \"{_compact(value) if not isinstance(value, str) else value}\" "
             f"which is not a valid integer: {p.text}",
         )
-    return int(value)
+    return int(number)
 
 
 def read_number(run: Run, state: str, data: Any, p: JsonPath, field_name: str) -> float:
+    """A ``...Path`` field that must hold a number (ToleratedFailurePercentagePath)."""
     value = select_input(run, state, data, p)
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    number = value
+    if isinstance(value, str):  # a number written as a string is accepted, as for integers
+        try:
+            number = float(value.strip())
+        except ValueError:
+            pass
+    if isinstance(number, bool) or not isinstance(number, (int, float)):
         raise runtime_error(
             state, f"The {field_name} field refers to value \"{_compact(value)}\" which is not a valid number: {p.text}"
         )
-    return value
+    return number
 
 
 # --------------------------------------------------------------------------- Catch
@@ -293,19 +447,39 @@ def read_number(run: Run, state: str, data: Any, p: JsonPath, field_name: str) -
 
 @dataclass(frozen=True)
 class Catcher:
+    """One ``Catch`` entry. JSONPath catchers place the error output with ``result_path``;
+    JSONata catchers (``jsonata=True``) compute it with ``output``. ``assign`` sets variables."""
+
     error_equals: Sequence[str]
     next: str
     result_path: JsonPath | None | str = "$"  # "$" (the default) replaces the input
+    assign: Any = None
+    output: Any = _NOTHING
+    jsonata: bool = False
 
 
-def catch(state: str, error: AslError, state_input: Any, catchers: Sequence[Catcher]) -> tuple[str, Any]:
+def catch(run: Run, state: str, error: AslError, state_input: Any, catchers: Sequence[Catcher]) -> tuple[str, Any]:
     """Route a state's error to the first matching catcher, or re-raise it."""
     for catcher in catchers:
-        if error_matches(error.name, catcher.error_equals):
-            payload = error_output(error)
-            if catcher.result_path == "$":
-                return catcher.next, payload
-            return catcher.next, apply_result_path(state, state_input, payload, catcher.result_path)
+        if not error_matches(error.name, catcher.error_equals):
+            continue
+        payload = error_output(error)
+        if catcher.jsonata:
+            output = payload
+            if catcher.output is not _NOTHING:
+                output = jsonata(run, state, catcher.output, "Output", input=state_input, error_output=payload)
+            assigned = {}
+            if catcher.assign is not None:
+                assigned = jsonata(run, state, catcher.assign, "Assign", input=state_input, error_output=payload)
+        else:
+            output = payload
+            if catcher.result_path != "$":
+                output = apply_result_path(state, state_input, payload, catcher.result_path)
+            assigned = {}
+            if catcher.assign is not None:
+                assigned = evaluate_template(run, state, payload, catcher.assign, "Assign")
+        run.assign(assigned)
+        return catcher.next, output
     raise error
 
 
@@ -343,6 +517,7 @@ def with_retry(run: Run, state: str, retriers: Sequence[Retrier], attempt: Calla
     rng = random.Random(f"{run.execution.get('Id')}|{state}")
     while True:
         name = state if retries == 0 else f"{state} (retry {retries})"
+        run.retry_count = retries
         try:
             return attempt(name)
         except AslError as error:
@@ -385,6 +560,7 @@ def run_machine(run: Run, machine: Machine, data: Any) -> Any:
     """Run a (sub-)machine from its StartAt state to the end and return the final output."""
     name: str | None = machine.start_at
     while name is not None:
+        run.entered_time = run.retry_count = None
         name, data = machine.states[name](run, data)
     return data
 
@@ -420,6 +596,8 @@ def map_items(
     data: Any,
     *,
     item_selector: Any = None,
+    jsonata_selector: Any = _NOTHING,
+    jsonata_items: bool = False,
     max_concurrency: int = 0,
     tolerated_failure_count: int | None = None,
     tolerated_failure_percentage: float | None = None,
@@ -427,7 +605,8 @@ def map_items(
 ) -> list:
     """Map: run ``processor`` for every item (after ItemSelector) and collect the outputs in order."""
     if not isinstance(items, list):
-        raise runtime_error(state, f"Map state input must be an array but was: {_compact(items)}")
+        message = f"An error occurred while executing the state '{state}'. Map state input must be an array but was: {_compact(items)}"
+        raise fail("States.QueryEvaluationError" if jsonata_items else "States.Runtime", message)
     if tolerated_failure_count is not None and tolerated_failure_count < 0:
         raise runtime_error(state, "ToleratedFailureCount cannot be negative.")
     if tolerated_failure_percentage is not None and not 0 <= tolerated_failure_percentage <= 100:
@@ -440,6 +619,8 @@ def map_items(
         value = item
         if item_selector is not None:
             value = evaluate_template(scope, state, data, item_selector, "ItemSelector")
+        elif jsonata_selector is not _NOTHING:
+            value = jsonata(scope, state, jsonata_selector, "ItemSelector", input=data)
         return run_machine(scope, processor, value)
 
     tolerant = tolerated_failure_count is not None or tolerated_failure_percentage is not None
@@ -519,6 +700,18 @@ def wait_until(run: Run, state: str, when: _dt.datetime) -> None:
     """Wait until ``when``; the clock is read once, inside a durable step."""
     now = step(run, f"{state} (read clock)", lambda: _dt.datetime.now(_dt.timezone.utc).timestamp())
     wait_seconds(run, state, math.ceil(when.timestamp() - now))
+
+
+def timestamp_value(state: str, value: Any) -> _dt.datetime:
+    """A JSONata ``Timestamp`` value, which must be an RFC 3339 timestamp."""
+    when = parse_timestamp(value)
+    if when is None:
+        raise fail(
+            "States.QueryEvaluationError",
+            f"An error occurred while executing the state '{state}'. The Timestamp field value "
+            f"{_compact(value)} does not match RFC3339 timestamp format.",
+        )
+    return when
 
 
 def timestamp_from_path(run: Run, state: str, data: Any, p: JsonPath) -> _dt.datetime:
@@ -772,7 +965,7 @@ def _envelope(response: InvokeResponse, payload: Any) -> dict:
         envelope["LogResult"] = response.log_result
     envelope["Payload"] = payload
     envelope["SdkHttpMetadata"] = {
-        "AllHttpHeaders": {k: [v] if k not in ("x-amzn-RequestId", "Date", "X-Amzn-Trace-Id") else v for k, v in headers.items()},
+        "AllHttpHeaders": {k: [v] for k, v in headers.items()},
         "HttpHeaders": headers,
         "HttpStatusCode": response.status_code,
     }

@@ -11,8 +11,10 @@ import re
 from collections.abc import Callable, Iterator
 
 from asl2durable.diagnostics import Diagnostic
+from asl2durable.intrinsics import check_intrinsic, is_intrinsic
 from asl2durable.paths import check_path
 from asl2durable.validate import messages as m
+from asl2durable.validate.jsonata_check import check_jsonata_expressions
 from asl2durable.validate.messages import (
     PLACEHOLDER_NOTE,
     error,
@@ -44,8 +46,6 @@ Check = Callable[[dict], Iterator[Diagnostic]]
 
 _TIMESTAMP = re.compile(pattern("timestamp"))
 _JSONATA = re.compile(pattern("jsonata"))
-#: Intrinsic calls are accepted as-is for now (a later issue adds the intrinsic grammar).
-_INTRINSIC = re.compile(r"^States\.[A-Za-z0-9]+\(.*\)$", re.DOTALL)
 
 
 def _is_int(value: object) -> bool:
@@ -532,9 +532,10 @@ def _check_path(text: object, at: str, *, intrinsic: bool = False, **options: bo
     """INVALID_JSONPATH when ``text`` does not parse (a WARNING where AWS might still accept it)."""
     if not isinstance(text, str):
         return  # type errors come from the schema
-    if intrinsic and _INTRINSIC.match(text.strip()):
-        return
-    problem = check_path(text, **options)
+    if intrinsic and is_intrinsic(text.strip()):
+        problem = check_intrinsic(text)
+    else:
+        problem = check_path(text, **options)
     if not problem:
         return
     what = "a valid JSONPath or a valid intrinsic function call" if intrinsic else "a valid JSONPath"
@@ -587,4 +588,5 @@ CHECKS: tuple[Check, ...] = (
     check_duplicate_field_names,
     check_paths,
     check_dollar_values_are_strings,
+    check_jsonata_expressions,
 )
