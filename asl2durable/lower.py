@@ -21,7 +21,7 @@ _FUNCTION_ARN = re.compile(r"^arn:aws[a-zA-Z-]*:lambda:[^:]*:\d*:function:[^:]+(
 _INTRINSIC = re.compile(r"^States\.[A-Za-z0-9]+\(")
 _JSONATA = re.compile(r"^\{%.*%\}$", re.DOTALL)
 # A path or expression that may read $$.State.EnteredTime: "$$", "$$.State...", "$states.context".
-_ENTERED_TIME = re.compile(r"\$\$(?![.\[]|\w)|\$\$\s*\.\s*State\b|\$\$\[\s*['\"]State|\$states\s*\.\s*context|\$\$\.\.")
+_ENTERED_TIME = re.compile(r"\$\$(?![.\[]|\w)|\$\$\s*\.\s*State\b|\$\$\[\s*['\"]State|\$states\s*\.\s*context(?!\s*\.\s*(?:Map|Execution|StateMachine|Task)\b)|\$\$\.\.")
 _COMPARISON_OPERATORS = [
     f"{family}{op}{suffix}"
     for family in ("String", "Numeric", "Timestamp")
@@ -184,8 +184,8 @@ class Lowering:
         return state
 
     def expr(self, value: Any) -> Any:
-        """A field that JSONata states may write as an expression."""
-        if self._jsonata and value is not None:
+        """A field that JSONata states may write as an expression (a literal stays a literal)."""
+        if self._jsonata and isinstance(value, str) and _JSONATA.match(value):
             return ir.Jsonata(value)
         return value
 

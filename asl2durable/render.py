@@ -8,6 +8,7 @@ raw definition text into code. Identifiers come from ``lower`` (sanitised, colli
 from __future__ import annotations
 
 import math
+import re
 from functools import cache
 from typing import Any
 
@@ -66,6 +67,22 @@ def catcher(value: ir.Catcher, jsonata: bool) -> str:
     return f"rt.Catcher({', '.join(args)})"
 
 
+def _reads_clock(value: Any) -> bool:
+    """Does a JSONata template call $now() or $millis()?"""
+    if isinstance(value, ir.Jsonata):
+        value = value.value
+    if isinstance(value, str):
+        return bool(_CLOCK.search(value)) and value.lstrip().startswith("{%")
+    if isinstance(value, dict):
+        return any(_reads_clock(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_reads_clock(v) for v in value)
+    return False
+
+
+_CLOCK = re.compile(r"\$(now|millis)\s*\(")
+
+
 def _spec(spec: Any) -> str:
     """A parsed path (nested tuples of scalars) as a compact literal: nested lists, which
     black keeps on one line (one-element tuples would need trailing commas)."""
@@ -115,6 +132,7 @@ def _environment() -> jinja2.Environment:
     env.filters.update(lit=lit, pystr=pystr, comment=comment, docstring=docstring, guarded=guarded, catcher=catcher)
     env.tests["default_value"] = lambda value: value is ir.DEFAULT
     env.tests["jsonata"] = lambda value: isinstance(value, ir.Jsonata)
+    env.tests["reading_clock"] = _reads_clock
     return env
 
 

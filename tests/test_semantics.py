@@ -509,3 +509,21 @@ def test_uuid_and_entered_time_are_the_same_when_replayed_after_a_wait():
     assert result.output["minted"]["id"] == json.loads(uuid_step["result"])
     assert result.output["minted"]["entered"] == json.loads(clock_step["result"])
     assert list(_waits(result.operations)) == ["Pause"]  # so the final output was computed on a replay
+
+
+def test_jsonata_clock_is_read_once_and_replayed():
+    definition = {
+        "QueryLanguage": "JSONata",
+        "StartAt": "Stamp",
+        "States": {
+            "Stamp": {"Type": "Pass", "Output": {"at": "{% $millis() %}", "id": "{% $uuid() %}"}, "Next": "Pause"},
+            "Pause": {"Type": "Wait", "Seconds": 60, "Next": "Done"},
+            "Done": {"Type": "Pass", "End": True},
+        },
+    }
+    result = run_local(definition, {})
+    assert result.status == "SUCCEEDED"
+    (clock,) = _steps(result.operations, "(Output)")  # the whole field ran in one durable step
+    assert isinstance(result.output["at"], int) and len(result.output["id"]) == 36
+    # the final output (computed on the replay after the Wait) is the checkpointed one
+    assert str(result.output["at"]) in clock["result"] and result.output["id"] in clock["result"]

@@ -192,7 +192,9 @@ def _unsupported(expr: str, field: str) -> QueryEvaluationError:
 def _threw(expr: str, field: str, exc: BaseException) -> QueryEvaluationError:
     code, message = _render(exc)
     if code:
-        return QueryEvaluationError(f"{_prefix(expr, field)} threw an error during evaluation. {code}: {message}")
+        return QueryEvaluationError(
+            f"{_prefix(expr, field)} threw an error during evaluation. {code}: {message}"
+        )
     return QueryEvaluationError(f"{_prefix(expr, field)} threw an error during evaluation: {message}")
 
 
@@ -537,7 +539,9 @@ class _Monitor:
         self.depth += 1
         if expr.type == "function":
             procedure = getattr(expr, "procedure", None)
-            self.calls.append(getattr(procedure, "value", None) if getattr(procedure, "type", None) == "variable" else None)
+            self.calls.append(
+                getattr(procedure, "value", None) if getattr(procedure, "type", None) == "variable" else None
+            )
         if self.depth > MAX_DEPTH:
             raise JException("D1011", -1)
         if time.monotonic() > self.deadline:
@@ -553,7 +557,12 @@ class _Monitor:
     def complete(self, exc: BaseException) -> BaseException:
         """A bare T0410 (no argument number, no function name) completed with the innermost
         function call that was running; the argument is taken to be the first."""
-        if isinstance(exc, JException) and exc.error == "T0410" and exc.current is None and exc.expected is None:
+        if (
+            isinstance(exc, JException)
+            and exc.error == "T0410"
+            and exc.current is None
+            and exc.expected is None
+        ):
             name = self.calls[-1] if self.calls else None
             if name:
                 exc.current, exc.expected = 1, name
@@ -711,7 +720,8 @@ def expect_type(value: Any, expected: str, *, field: str, text: str) -> Any:
     (``text`` is the field's "{% %}" string or its expression)."""
     if _has_type(value, expected):
         return value
+    expr = expression_text(text) if isinstance(text, str) else _json(text)
     raise QueryEvaluationError(
-        f"{_prefix(expression_text(text), field)} returned an unexpected result type. "
+        f"{_prefix(expr, field)} returned an unexpected result type. "
         f"Expected '{expected}', but was '{type_name(value)}' for value: {_json(value)}"
     )

@@ -356,11 +356,16 @@ def jsonata(
     result: Any = _NOTHING,
     error_output: Any = _NOTHING,
     expect: str | None = None,
+    reads_clock: bool = False,
 ) -> Any:
     """Evaluate a JSONata field: every ``"{% ... %}"`` string in ``template`` is an expression
     that sees ``$states`` (input, result, errorOutput, context) and the variables in scope.
     ``expect`` names the type the field must have ("array", "integer", "string", "boolean", ...).
-    Failures are ``States.QueryEvaluationError`` with Step Functions' messages."""
+    Failures are ``States.QueryEvaluationError`` with Step Functions' messages.
+
+    ``$uuid()`` and ``$random()`` draw their values in durable steps. A field that reads the
+    clock (``$now()``, ``$millis()``) is evaluated inside a durable step as a whole
+    (``reads_clock=True``), so a replay sees the same time."""
     import asl_jsonata
 
     states: dict[str, Any] = {"input": input, "context": run.context_object(state)}
@@ -369,17 +374,21 @@ def jsonata(
     if error_output is not _NOTHING:
         states["errorOutput"] = error_output
     bindings = {**run.variables, "states": states}
-    try:
-        value = asl_jsonata.evaluate_template(
-            template,
-            bindings,
-            field=field_name,
-            uuid=lambda: step(run, f"{state} ($uuid)", lambda: str(uuid.uuid4())),
-            random=lambda: step(run, f"{state} ($random)", random.random),
-        )
+
+    def evaluate(in_step: bool) -> Any:
+        hooks = {} if in_step else {
+            "uuid": lambda: step(run, f"{state} ($uuid)", lambda: str(uuid.uuid4())),
+            "random": lambda: step(run, f"{state} ($random)", random.random),
+        }
+        value = asl_jsonata.evaluate_template(template, bindings, field=field_name, **hooks)
         if expect is not None:
             asl_jsonata.expect_type(value, expect, field=field_name, text=template)
         return value
+
+    try:
+        if reads_clock:
+            return step(run, f"{state} ({field_name})", lambda: evaluate(in_step=True))
+        return evaluate(in_step=False)
     except asl_jsonata.QueryEvaluationError as err:
         raise fail("States.QueryEvaluationError", f"An error occurred while executing the state '{state}'. {err}") from None
 

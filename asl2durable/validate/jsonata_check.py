@@ -83,7 +83,9 @@ def check_expression_at(text: str, at: str) -> Iterator[Diagnostic]:
         yield error(at, problem, INVALID_JSONATA_EXPRESSION)
         return
     for name in dict.fromkeys(top_level_references(text)):
-        yield error(at, f"Reference to '{name}' at the top level is not supported.", UNSUPPORTED_JSONATA_EXPRESSION)
+        yield error(
+            at, f"Reference to '{name}' at the top level is not supported.", UNSUPPORTED_JSONATA_EXPRESSION
+        )
 
 
 def check_jsonata_expressions(definition: dict) -> Iterator[Diagnostic]:

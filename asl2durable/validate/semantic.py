@@ -573,6 +573,44 @@ def check_dollar_values_are_strings(definition: dict) -> Iterator[Diagnostic]:
                 )
 
 
+# --------------------------------------------------------------------------------------
+# variables
+
+_VARIABLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+#: Step Functions' limit on the serialised size of one Assign block.
+ASSIGN_LIMIT = 256 * 1024
+
+
+def _assign_blocks(definition: dict) -> Iterator[tuple[str, dict]]:
+    """Every ``Assign`` object: on states, on Choice rules and on catchers."""
+    for state in iter_states(definition):
+        holders = [(state.pointer, state.node)]
+        for key in ("Choices", "Catch"):
+            entries = state.node.get(key)
+            if isinstance(entries, list):
+                holders += [(pointer_join(state.pointer, key, i), e) for i, e in enumerate(entries) if isinstance(e, dict)]
+        for at, holder in holders:
+            block = holder.get("Assign")
+            if isinstance(block, dict):
+                yield pointer_join(at, "Assign"), block
+
+
+def check_variable_assignments(definition: dict) -> Iterator[Diagnostic]:
+    """Variable names start with a letter or '_' and go on with letters, digits or '_';
+    'states' is reserved; one Assign block serialises to at most 256 KiB."""
+    import json
+
+    for at, block in _assign_blocks(definition):
+        for key in block:
+            name = key[:-2] if isinstance(key, str) and key.endswith(".$") else key
+            if not isinstance(name, str) or not _VARIABLE_NAME.match(name):
+                yield error(pointer_join(at, key), f"The variable name '{name}' is not valid: use letters, digits and '_', starting with a letter or '_'")
+            elif name == "states":
+                yield error(pointer_join(at, key), "The variable name 'states' is reserved")
+        if len(json.dumps(block, separators=(",", ":")).encode("utf-8")) > ASSIGN_LIMIT:
+            yield error(at, "The Assign block exceeds the maximum size of 256 KiB")
+
+
 CHECKS: tuple[Check, ...] = (
     check_duplicate_state_names,
     check_transition_targets,
@@ -589,4 +627,5 @@ CHECKS: tuple[Check, ...] = (
     check_paths,
     check_dollar_values_are_strings,
     check_jsonata_expressions,
+    check_variable_assignments,
 )
