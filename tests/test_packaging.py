@@ -20,10 +20,13 @@ def test_wheel_ships_grammars_templates_and_runtime_and_translates_from_an_unpac
     names = set(zipfile.ZipFile(wheel).namelist())
     for required in (
         "asl2durable/grammars/jsonpath.lark",
+        "asl2durable/grammars/intrinsics.lark",
         "asl2durable/templates/handler.py.jinja",
         "asl2durable/templates/states.py.jinja",
         "asl2durable/runtime/asl_runtime.py",
         "asl2durable/runtime/asl_jsonpath.py",
+        "asl2durable/runtime/asl_intrinsics.py",
+        "asl2durable/runtime/asl_jsonata.py",
         "asl2durable/validate/asl.schema.json",
     ):
         assert required in names
