@@ -7,6 +7,7 @@ Expected failures never show a traceback.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -263,6 +264,17 @@ def _parse_input(ctx: click.Context, param: click.Parameter, value: str | None) 
         raise click.BadParameter(f"{where} is not valid JSON: {e.msg} at line {e.lineno}, column {e.colno}") from None
 
 
+def _parse_seed(ctx: click.Context, param: click.Parameter, value: str | None) -> dict | None:
+    if value is None:
+        return None
+    from asl2durable.aws_local import load_seed
+
+    try:
+        return load_seed(value)
+    except ValueError as e:
+        raise click.BadParameter(str(e)) from None
+
+
 @main.command()
 @click.argument("path", metavar="PATH")
 @click.option(
@@ -287,15 +299,34 @@ def _parse_input(ctx: click.Context, param: click.Parameter, value: str | None) 
     metavar="SECONDS",
     help="Give up after this long (status TIMED_OUT).",
 )
-def run(path: str, input_: object, lambda_specs: tuple[str, ...], timeout: float) -> None:
+@click.option(
+    "--aws",
+    type=click.Choice(["none", "moto"]),
+    default="none",
+    show_default=True,
+    help="Where AWS service calls go: nowhere special, or moto's in-process emulation (needs moto).",
+)
+@click.option(
+    "--seed",
+    metavar="FILE|@FILE|JSON",
+    callback=_parse_seed,
+    help="With --aws moto: resources to create first (buckets, tables, queues, topics, secrets, activities).",
+)
+def run(path: str, input_: object, lambda_specs: tuple[str, ...], timeout: float, aws: str, seed: dict | None) -> None:
     """Run a state machine locally through its translated durable handler.
 
     PATH is a definition file (or inline JSON). Prints one JSON object with the status and the
     output (or error and cause). Exits 0 when the execution SUCCEEDED, 1 otherwise.
     """
     items = _discover((path,))
-    if Path(path).is_dir():
+    try:
+        is_folder = Path(path).is_dir()
+    except OSError:  # inline JSON longer than a file name can be (ENAMETOOLONG)
+        is_folder = False
+    if is_folder:
         raise click.BadParameter(f"{path} is a folder; run takes one definition file", param_hint="PATH")
+    if seed is not None and aws != "moto":
+        raise click.BadParameter("a seed needs --aws moto", param_hint="--seed")
 
     try:
         from asl2durable.local import TranslationFailed, lambdas_from_specs, run_local
@@ -318,15 +349,28 @@ def run(path: str, input_: object, lambda_specs: tuple[str, ...], timeout: float
         sys.exit(1)
 
     seconds: float | int = int(timeout) if float(timeout).is_integer() else timeout
-    try:
-        result = run_local(loaded.definition, input_, lambdas=lambdas, timeout=seconds)
-    except TranslationFailed as e:
-        click.echo(f"{loaded.source}: cannot run, the definition does not translate", err=True)
-        _echo_diagnostics(loaded.source, list(getattr(e, "diagnostics", [])), err=True)
-        sys.exit(1)
-    except Exception as e:  # noqa: BLE001 - no tracebacks
-        click.echo(f"Error: internal error while running {loaded.source}: {type(e).__name__}: {e}", err=True)
-        sys.exit(1)
+    with contextlib.ExitStack() as emulation:  # --aws moto: AWS calls go to moto while the run lasts
+        if aws == "moto":
+            from asl2durable.aws_local import moto_aws
+
+            try:
+                emulation.enter_context(moto_aws(seed))
+            except RuntimeError as e:  # moto is not installed
+                click.echo(f"Error: {e}", err=True)
+                sys.exit(1)
+            except Exception as e:  # noqa: BLE001 - moto refused a seeded resource
+                raise click.BadParameter(
+                    f"cannot create the seeded resources: {type(e).__name__}: {e}", param_hint="--seed"
+                ) from None
+        try:
+            result = run_local(loaded.definition, input_, lambdas=lambdas, timeout=seconds)
+        except TranslationFailed as e:
+            click.echo(f"{loaded.source}: cannot run, the definition does not translate", err=True)
+            _echo_diagnostics(loaded.source, list(getattr(e, "diagnostics", [])), err=True)
+            sys.exit(1)
+        except Exception as e:  # noqa: BLE001 - no tracebacks
+            click.echo(f"Error: internal error while running {loaded.source}: {type(e).__name__}: {e}", err=True)
+            sys.exit(1)
 
     if result.status == "SUCCEEDED":
         report = {"status": result.status, "output": result.output}

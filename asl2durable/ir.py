@@ -158,10 +158,28 @@ class LambdaCall:
 
 
 @dataclass
+class ServiceCall:
+    """A Task resource other than a plain Lambda call (see ``integrations.classify``).
+
+    ``kind``: "optimized", "aws-sdk", "lambda" (``lambda:invoke.waitForTaskToken``) or "activity";
+    ``pattern``: "request-response", "sync", "sync:2" or "callback"; ``base``: the resource
+    without its suffix; ``function``: the static function of ``lambda:invoke.waitForTaskToken``.
+    """
+
+    kind: str
+    pattern: str
+    resource: str
+    base: str
+    function: str | None = None
+
+
+@dataclass
 class TaskState(Transitioning):
     resource: str = ""
     arguments: "Jsonata | _Default" = DEFAULT
-    call: LambdaCall | None = None  # None: not translated (the state is flagged unsupported)
+    call: "LambdaCall | ServiceCall | None" = None  # None: not translated (the state is flagged unsupported)
+    heartbeat_seconds: "int | Jsonata | None" = None
+    heartbeat_seconds_path: Path | None = None
     flow: DataFlow = field(default_factory=DataFlow)
     timeout_seconds: "int | Jsonata | None" = None
     timeout_seconds_path: Path | None = None
@@ -223,6 +241,12 @@ class MapState(Transitioning):
     tolerated_failure_percentage: "float | Jsonata | None" = None
     tolerated_failure_percentage_path: Path | None = None
     distributed: bool = False
+    # Distributed Map I/O: the definition's ItemReader / ItemBatcher / ResultWriter, with
+    # "key.$" entries and *Path fields parsed (JSONPath) or kept as Jsonata templates
+    item_reader: Any = DEFAULT
+    item_batcher: Any = DEFAULT
+    result_writer: Any = DEFAULT
+    label: str | None = None
     flow: DataFlow = field(default_factory=DataFlow)
     retry: list[Retrier] = field(default_factory=list)
     catch: list[Catcher] = field(default_factory=list)

@@ -13,6 +13,7 @@ from typing import Any
 
 from . import ir
 from .diagnostics import Diagnostic, Severity, pointer
+from .integrations import classify
 from .intrinsics import IntrinsicSyntaxError, parse_intrinsic, uses_nondeterminism
 from .paths import PathSyntaxError, parse_path
 
@@ -192,12 +193,10 @@ class Lowering:
     def unsupported_features(self, s: dict, where: str) -> str | None:
         """Features of a state that are not translated yet (later issues); the state then fails at run time."""
         found = []
-        for key in ("ItemReader", "ItemBatcher", "ResultWriter"):
-            if key in s:
-                found.append((f"/{key}", "UNSUPPORTED_FEATURE", f"Map {key}"))
-        resource = s.get("Resource", "")
-        if s.get("Type") == "Task" and resource != LAMBDA_INVOKE and not _FUNCTION_ARN.match(resource):
-            found.append(("/Resource", "UNSUPPORTED_INTEGRATION", f"the Task resource {resource}"))
+        if s.get("Type") == "Task":
+            integration = classify(s.get("Resource", ""))
+            if integration.kind == "unsupported":
+                found.append(("/Resource", "UNSUPPORTED_INTEGRATION", f"the Task resource {s.get('Resource')} ({integration.reason})"))
         for suffix, code, what in found:
             self.warn(where + suffix, code, f"{what} is not translated yet; this state fails at run time with States.Runtime")
         return ", ".join(what for _, _, what in found) or None
@@ -270,17 +269,36 @@ class Lowering:
 
     def task(self, common: dict, s: dict, where: str) -> ir.TaskState:
         resource = s.get("Resource", "")
-        call = None  # an unsupported resource: the state is flagged (see unsupported_features)
-        if resource == LAMBDA_INVOKE:
-            params = s.get("Arguments" if self._jsonata else "Parameters", {})
-            function = params.get("FunctionName") if isinstance(params, dict) else None
-            static = isinstance(function, str) and not _JSONATA.match(function)
-            call = ir.LambdaCall(function if static else None, envelope=True)
-        elif _FUNCTION_ARN.match(resource):
+        integration = classify(resource)
+        params = s.get("Arguments" if self._jsonata else "Parameters", {})
+        function = params.get("FunctionName") if isinstance(params, dict) else None
+        static_function = function if isinstance(function, str) and not _JSONATA.match(function) else None
+        call: ir.LambdaCall | ir.ServiceCall | None = None  # None: unsupported, the state is flagged
+        if _FUNCTION_ARN.match(resource):
             call = ir.LambdaCall(resource, envelope=False)
-        for key in ("HeartbeatSeconds", "HeartbeatSecondsPath", "Credentials"):
-            if key in s:
-                self.warn(pointer_join(where, key), "UNSUPPORTED_FEATURE", f"{key} is not enforced by the translated handler")
+        elif resource == LAMBDA_INVOKE:
+            call = ir.LambdaCall(static_function, envelope=True)
+        elif integration.kind != "unsupported":
+            call = ir.ServiceCall(
+                integration.kind, integration.pattern, resource, integration.base,
+                static_function if integration.kind == "lambda" else None,
+            )
+        if isinstance(call, ir.ServiceCall) and call.kind in ("optimized", "aws-sdk"):
+            self.uses.add("services")
+        callback = isinstance(call, ir.ServiceCall) and call.pattern == "callback"
+        if not callback:
+            for key in ("HeartbeatSeconds", "HeartbeatSecondsPath"):
+                if key in s:
+                    self.warn(pointer_join(where, key), "UNSUPPORTED_FEATURE",
+                              f"{key} only applies to callback tasks here; it is not enforced on this Task")
+        if isinstance(call, ir.ServiceCall) and call.pattern in ("sync", "sync:2") and (
+            "TimeoutSeconds" in s or "TimeoutSecondsPath" in s
+        ):
+            self.warn(pointer_join(where, "TimeoutSeconds"), "UNSUPPORTED_FEATURE",
+                      "TimeoutSeconds bounds each start/poll call of a .sync job here, not the whole job")
+        if "Credentials" in s:
+            self.warn(pointer_join(where, "Credentials"), "UNSUPPORTED_FEATURE",
+                      "Credentials (cross-account role) are not assumed: the function's own role makes the call")
         return ir.TaskState(
             **common,
             next=s.get("Next"),
@@ -290,6 +308,10 @@ class Lowering:
             arguments=ir.Jsonata(s["Arguments"]) if self._jsonata and "Arguments" in s else ir.DEFAULT,
             timeout_seconds=self.expr(s.get("TimeoutSeconds")),
             timeout_seconds_path=self.path(s.get("TimeoutSecondsPath"), pointer_join(where, "TimeoutSecondsPath")),
+            heartbeat_seconds=self.expr(s.get("HeartbeatSeconds")) if callback else None,
+            heartbeat_seconds_path=(
+                self.path(s.get("HeartbeatSecondsPath"), pointer_join(where, "HeartbeatSecondsPath")) if callback else None
+            ),
             retry=self.retriers(s, where),
             catch=self.catchers(s, where, self._jsonata),
         )
@@ -321,10 +343,41 @@ class Lowering:
                 s.get("ToleratedFailurePercentagePath"), pointer_join(where, "ToleratedFailurePercentagePath")
             ),
             distributed=distributed,
+            item_reader=self.io_spec(s, "ItemReader", where),
+            item_batcher=self.io_spec(s, "ItemBatcher", where),
+            result_writer=self.io_spec(s, "ResultWriter", where),
+            label=s.get("Label"),
             flow=flow,
             retry=self.retriers(s, where),
             catch=self.catchers(s, where, self._jsonata),
         )
+
+    def io_spec(self, s: dict, key: str, where: str) -> Any:
+        """A Distributed Map ItemReader / ItemBatcher / ResultWriter: JSONata fields stay templates;
+        in JSONPath, ``"key.$"`` entries become paths (or intrinsics) and ``*Path`` fields paths."""
+        if key not in s:
+            return ir.DEFAULT
+        self.uses.add("itemio")
+        if self._jsonata:
+            return ir.Jsonata(s[key])
+
+        def lower_value(value: Any, here: str) -> Any:
+            if isinstance(value, dict):
+                out = {}
+                for k, v in value.items():
+                    at = pointer_join(here, k)
+                    if k.endswith(".$"):
+                        out[k[:-2]] = self.dynamic(v, at)
+                    elif k.endswith("Path") and isinstance(v, str) and v.startswith("$"):
+                        out[k] = self.path(v, at)
+                    else:
+                        out[k] = lower_value(v, at)
+                return out
+            if isinstance(value, list):
+                return [lower_value(v, pointer_join(here, i)) for i, v in enumerate(value)]
+            return value
+
+        return lower_value(s[key], pointer_join(where, key))
 
     def condition(self, rule: dict, where: str) -> ir.Condition:
         for kind in ("And", "Or"):

@@ -13,7 +13,12 @@ from .validate import validate
 RUNTIME_DIR = Path(__file__).resolve().parent / "runtime"
 # The support modules copied next to every handler, and those copied when the handler needs them.
 SUPPORT_MODULES = ("asl_runtime.py", "asl_jsonpath.py")
-OPTIONAL_MODULES = {"intrinsics": "asl_intrinsics.py", "jsonata": "asl_jsonata.py"}
+OPTIONAL_MODULES = {
+    "intrinsics": "asl_intrinsics.py",
+    "jsonata": "asl_jsonata.py",
+    "services": "asl_services.py",
+    "itemio": "asl_itemio.py",
+}
 
 
 @dataclass

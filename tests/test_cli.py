@@ -418,3 +418,111 @@ def test_run_timeout(tmp_path, monkeypatch):
     assert result.exit_code == 1, result.output
     report = run_report(result)
     assert report["status"] == "TIMED_OUT", report
+
+
+# --------------------------------------------------------------------------------------
+# run --aws moto --seed
+
+import sys  # noqa: E402
+from importlib.util import find_spec  # noqa: E402
+
+needs_moto = pytest.mark.skipif(find_spec("moto") is None, reason="needs moto")
+SEED_TEXT = '{"buckets": {"cli-bucket": {"in.txt": "seeded text"}}, "queues": ["cli-queue"]}'
+
+
+@needs_moto
+def test_run_pass_machine_with_aws_moto_and_seed(tmp_path):
+    seed = tmp_path / "seed.json"
+    seed.write_text(SEED_TEXT, encoding="utf-8")
+    for value in (str(seed), f"@{seed}", SEED_TEXT):
+        result = invoke("run", PASS_FILE, "--aws", "moto", "--seed", value)
+        assert result.exit_code == 0, result.output
+        assert run_report(result) == {"status": "SUCCEEDED", "output": {"a": 1}}
+
+
+@needs_moto
+def test_run_with_aws_moto_serves_lambda_functions_the_seeded_resources(tmp_path):
+    module = tmp_path / "read_s3.py"
+    module.write_text(
+        "import boto3\n\ndef handler(event, context):\n"
+        "    body = boto3.client('s3').get_object(Bucket=event['Bucket'], Key=event['Key'])['Body'].read()\n"
+        "    return {'text': body.decode()}\n",
+        encoding="utf-8",
+    )
+    event = '{"Bucket": "cli-bucket", "Key": "in.txt"}'
+    result = invoke(
+        "run", TASK_FILE, "--input", event, "--lambda", f"echo={module}", "--aws", "moto", "--seed", SEED_TEXT
+    )
+    assert result.exit_code == 0, result.output
+    assert run_report(result) == {"status": "SUCCEEDED", "output": {"text": "seeded text"}}
+
+
+@pytest.mark.parametrize(
+    "seed, message",
+    [
+        ("{not json", "not valid JSON"),
+        ('{"queues": "q"}', "seed.queues"),
+        ('{"buckets": {"b-1": {"k": 5}}}', "seed.buckets.b-1.k"),
+        ("missing-seed.json", "cannot read seed file"),
+    ],
+)
+def test_run_bad_seed_is_usage_error(seed, message):
+    result = invoke("run", PASS_FILE, "--aws", "moto", "--seed", seed)
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert "--seed" in result.stderr and message in result.stderr
+
+
+@needs_moto
+def test_run_seed_moto_refuses_is_usage_error():
+    seed = (
+        '{"tables": {"t": {"key_schema": [{"AttributeName": "id", "KeyType": "HASH"}],'
+        ' "attributes": [{"AttributeName": "id", "AttributeType": "S"}], "items": [{"other": {"S": "x"}}]}}}'
+    )
+    result = invoke("run", PASS_FILE, "--aws", "moto", "--seed", seed)
+    assert result.exit_code == 2
+    assert "cannot create the seeded resources" in result.stderr
+
+
+def test_run_seed_without_aws_moto_is_usage_error():
+    result = invoke("run", PASS_FILE, "--seed", SEED_TEXT)
+    assert result.exit_code == 2
+    assert "--aws moto" in result.stderr
+
+
+def test_run_bad_aws_choice_is_usage_error():
+    assert invoke("run", PASS_FILE, "--aws", "localstack").exit_code == 2
+
+
+def test_run_aws_moto_without_moto_installed(monkeypatch):
+    monkeypatch.setitem(sys.modules, "moto", None)
+    result = invoke("run", PASS_FILE, "--aws", "moto")
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert "aws-local" in result.stderr
+
+
+@needs_moto
+def test_run_aws_sdk_task_reads_a_seeded_object():
+    definition = json.dumps(
+        {
+            "StartAt": "Get",
+            "States": {
+                "Get": {
+                    "Type": "Task",
+                    "Resource": "arn:aws:states:::aws-sdk:s3:getObject",
+                    "Parameters": {"Bucket.$": "$.Bucket", "Key.$": "$.Key"},
+                    "ResultSelector": {"Body.$": "$.Body", "ContentLength.$": "$.ContentLength"},
+                    "End": True,
+                }
+            },
+        }
+    )
+    event = '{"Bucket": "cli-bucket", "Key": "in.txt"}'
+    result = invoke("run", definition, "--input", event, "--aws", "moto", "--seed", SEED_TEXT)
+    assert result.exit_code == 0, result.output
+    assert run_report(result) == {"status": "SUCCEEDED", "output": {"Body": "seeded text", "ContentLength": 11}}
+    # without the seeded bucket the same call fails the way S3 does
+    result = invoke("run", definition, "--input", event, "--aws", "moto")
+    assert result.exit_code == 1, result.output
+    assert run_report(result)["error"] == "S3.NoSuchBucketException"

@@ -527,3 +527,63 @@ def test_jsonata_clock_is_read_once_and_replayed():
     assert isinstance(result.output["at"], int) and len(result.output["id"]) == 36
     # the final output (computed on the replay after the Wait) is the checkpointed one
     assert str(result.output["at"]) in clock["result"] and result.output["id"] in clock["result"]
+
+
+# --------------------------------------------------------------------------- callbacks and activities
+
+
+def _callback_task(**fields):
+    return {
+        "Type": "Task",
+        "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken",
+        "Parameters": {"FunctionName": "worker", "Payload": {"token.$": "$$.Task.Token", "x.$": "$.x"}},
+        **fields,
+    }
+
+
+def test_wait_for_task_token_returns_what_the_callback_sends():
+    delivered = []
+    answer = lambda request: {"output": {"approved": request["payload"]["Payload"]["x"] + 1}}  # noqa: E731
+    result = run_local(
+        machine({"T": _callback_task(End=True)}),
+        {"x": 1},
+        lambdas={"worker": lambda event, context: delivered.append(event)},
+        callbacks=answer,
+    )
+    assert (result.status, result.output) == ("SUCCEEDED", {"approved": 2})
+    assert delivered and delivered[0]["x"] == 1 and delivered[0]["token"]  # the function got $$.Task.Token
+
+
+def test_wait_for_task_token_failure_keeps_the_senders_error_name():
+    definition = machine(
+        {
+            "T": _callback_task(Catch=[{"ErrorEquals": ["Approval.Rejected"], "Next": "Rejected"}], End=True),
+            "Rejected": {"Type": "Pass", "End": True},
+        }
+    )
+    result = run_local(
+        definition, {"x": 1}, lambdas={"worker": lambda e, c: None},
+        callbacks=lambda request: {"error": "Approval.Rejected", "cause": "not today"},
+    )
+    assert (result.status, result.output) == ("SUCCEEDED", {"Error": "Approval.Rejected", "Cause": "not today"})
+
+
+def test_wait_for_task_token_times_out():
+    definition = machine({"T": _callback_task(TimeoutSeconds=1, End=True)})
+    result = run_local(definition, {"x": 1}, lambdas={"worker": lambda e, c: None})
+    assert (result.status, result.error) == ("FAILED", "States.Timeout")
+
+
+def test_activity_task_gets_token_and_input():
+    seen = []
+
+    def worker(request):
+        seen.append(request)
+        return {"output": {"done": request["payload"]["input"]["job"]}}
+
+    definition = machine(
+        {"A": {"Type": "Task", "Resource": "arn:aws:states:us-east-1:111111111111:activity:approve", "End": True}}
+    )
+    result = run_local(definition, {"job": 7}, callbacks=worker)
+    assert (result.status, result.output) == ("SUCCEEDED", {"done": 7})
+    assert seen[0]["payload"]["taskToken"] == seen[0]["token"]

@@ -65,10 +65,9 @@ class AslError(Exception):
 
     name = "States.TaskFailed"
 
-    @property
-    def cause(self) -> str | None:
-        text = str(self)
-        return text if text else None
+    def __init__(self, cause: str | None = ""):
+        super().__init__("" if cause is None else cause)
+        self.cause = cause  # None when the error was raised without one (a callback failure, say)
 
 
 _ERROR_CLASSES: dict[str, type[AslError]] = {}
@@ -90,9 +89,9 @@ def error_class(name: str) -> type[AslError]:
 UNNAMED = "<unnamed>"
 
 
-def fail(name: str | None, cause: str | None = None) -> AslError:
-    """Build (to raise) the ASL error ``name`` with ``cause``."""
-    return error_class(name or UNNAMED)(cause or "")
+def fail(name: str | None, cause: str | None = "") -> AslError:
+    """Build (to raise) the ASL error ``name`` with ``cause`` (``None``: no cause at all)."""
+    return error_class(name or UNNAMED)(cause)
 
 
 def runtime_error(state: str, message: str) -> AslError:
@@ -127,8 +126,8 @@ def error_matches(name: str, error_equals: Sequence[str]) -> bool:
 
 
 def error_output(error: AslError) -> dict:
-    """The ``{"Error", "Cause"}`` object a Catch passes on (Cause is "" when there is none)."""
-    return {"Error": error.name, "Cause": str(error)}
+    """The ``{"Error", "Cause"}`` object a Catch passes on."""
+    return {"Error": None if error.name == UNNAMED else error.name, "Cause": error.cause}
 
 
 # --------------------------------------------------------------------------- run scope
@@ -151,6 +150,7 @@ class Run:
     variables: dict = field(default_factory=dict)
     entered_time: str | None = None  # $$.State.EnteredTime of the state running now
     retry_count: int | None = None  # $$.State.RetryCount of the Task/Parallel/Map running now
+    task_token: str | None = None  # $$.Task.Token of the callback Task running now
 
     def child(self, context: DurableContext, map_item: dict | None = None) -> "Run":
         return Run(
@@ -169,6 +169,8 @@ class Run:
         if self.retry_count is not None:
             current["RetryCount"] = self.retry_count
         obj: dict[str, Any] = {"Execution": self.execution, "State": current, "StateMachine": self.state_machine}
+        if self.task_token is not None:
+            obj["Task"] = {"Token": self.task_token}
         if self.map_item is not None:
             obj["Map"] = {"Item": self.map_item}
         return obj
@@ -569,7 +571,7 @@ def run_machine(run: Run, machine: Machine, data: Any) -> Any:
     """Run a (sub-)machine from its StartAt state to the end and return the final output."""
     name: str | None = machine.start_at
     while name is not None:
-        run.entered_time = run.retry_count = None
+        run.entered_time = run.retry_count = run.task_token = None
         name, data = machine.states[name](run, data)
     return data
 
@@ -610,9 +612,29 @@ def map_items(
     max_concurrency: int = 0,
     tolerated_failure_count: int | None = None,
     tolerated_failure_percentage: float | None = None,
+    item_reader: Any = None,
+    item_batcher: Any = None,
+    result_writer: Any = None,
+    label: str | None = None,
     operation: str | None = None,
-) -> list:
-    """Map: run ``processor`` for every item (after ItemSelector) and collect the outputs in order."""
+) -> Any:
+    """Map: run ``processor`` for every item (after ItemSelector) and collect the outputs in order.
+
+    Distributed Map I/O: ``item_reader`` reads the items from S3 in a durable step (instead of
+    ``items``), ``item_batcher`` groups them, and ``result_writer`` writes the results to S3 in a
+    durable step; the state's result is then Step Functions' summary (MapRunArn, ResultWriterDetails)."""
+    operation = operation or state
+    jsonata_io = jsonata_items
+    if item_reader is not None:
+        reader = _evaluate_io(run, state, data, item_reader, "ItemReader", jsonata_io)
+        items = step(
+            run,
+            f"{operation} (read items)",
+            lambda: _item_io(lambda io: io.read_items(reader["Resource"], reader.get("Parameters", reader.get("Arguments", {})), reader.get("ReaderConfig", {}))),
+        )
+    if item_batcher is not None and isinstance(items, list):
+        batcher = _evaluate_io(run, state, data, item_batcher, "ItemBatcher", jsonata_io)
+        items = _item_io(lambda io: io.batch_items(items, batcher))
     if not isinstance(items, list):
         message = f"An error occurred while executing the state '{state}'. Map state input must be an array but was: {_compact(items)}"
         raise fail("States.QueryEvaluationError" if jsonata_items else "States.Runtime", message)
@@ -640,7 +662,7 @@ def map_items(
     result = run.context.map(
         items,
         iteration,
-        name=operation or state,
+        name=operation,
         config=MapConfig(
             max_concurrency=max_concurrency or None,
             completion_config=completion,
@@ -651,7 +673,67 @@ def map_items(
         raise_first_failure(result)
     elif result.completion_reason.name == "FAILURE_TOLERANCE_EXCEEDED":
         raise fail("States.ExceedToleratedFailureThreshold", "The specified tolerated failure threshold was exceeded")
-    return [item.result if item.error is None else error_output(as_item_error(item.error)) for item in result.all]
+    outputs = [item.result if item.error is None else error_output(as_item_error(item.error)) for item in result.all]
+    if result_writer is None:
+        return outputs
+    writer = _evaluate_io(run, state, data, result_writer, "ResultWriter", jsonata_io)
+    records = [
+        {"status": "SUCCEEDED", "input": items[i], "output": item.result}
+        if item.error is None
+        else {"status": "FAILED", "input": items[i], "error": item.error.type, "cause": item.error.message}
+        for i, item in enumerate(result.all)
+    ]
+    run_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{run.execution.get('Id')}|{operation}"))
+    map_run_arn = _map_run_arn(run, label or state, run_id)
+    return step(
+        run,
+        f"{operation} (write results)",
+        lambda: _item_io(
+            lambda io: io.write_results(
+                writer, records, map_run_id=run_id, execution_name=run.execution.get("Name", ""), map_run_arn=map_run_arn
+            )
+        ),
+    )
+
+
+def _map_run_arn(run: Run, label: str, run_id: str) -> str:
+    """arn:aws:states:<region>:<account>:mapRun:<machine>/<label>:<id>, as Step Functions names map runs."""
+    parts = (run.execution.get("Id") or "").split(":")
+    region, account = (parts[3], parts[4]) if len(parts) > 4 else ("", "")
+    return f"arn:aws:states:{region}:{account}:mapRun:{run.state_machine.get('Name')}/{label}:{run_id}"
+
+
+def _item_io(function: Callable[[Any], Any]) -> Any:
+    """Call ``asl_itemio``, naming its failures as Step Functions does."""
+    import asl_itemio
+
+    try:
+        return function(asl_itemio)
+    except asl_itemio.ItemIOError as err:
+        raise fail(err.error, str(err)) from None
+
+
+_IO_PATH_FIELDS = ("MaxItemsPath", "MaxItemsPerBatchPath", "MaxInputBytesPerBatchPath")
+
+
+def _evaluate_io(run: Run, state: str, data: Any, spec: Any, field_name: str, jsonata_language: bool) -> dict:
+    """Evaluate an ItemReader / ItemBatcher / ResultWriter against the state's input."""
+    if jsonata_language:
+        return jsonata(run, state, spec, field_name, input=data)
+    out = evaluate_template(run, state, data, spec, field_name)
+
+    def resolve_paths(node: Any, template: Any) -> Any:
+        if not isinstance(node, dict):
+            return node
+        resolved = {}
+        for key, value in node.items():
+            if key in _IO_PATH_FIELDS and isinstance(template.get(key), JsonPath):
+                resolved[key[: -len("Path")]] = read_integer(run, state, data, template[key], key)
+            else:
+                resolved[key] = resolve_paths(value, template.get(key) if isinstance(template, dict) else None)
+        return resolved
+
+    return resolve_paths(out, spec)
 
 
 def as_item_error(error: Any) -> AslError:
@@ -1087,3 +1169,169 @@ class _LocalLambdaContext:
 def unsupported(state: str, what: str) -> AslError:
     """Raised by generated code for a feature this version of asl2durable does not translate."""
     return fail("States.Runtime", f"An error occurred while executing the state '{state}'. Not supported by asl2durable: {what}")
+
+
+# --------------------------------------------------------------------------- other services
+
+
+def _service_call(function: Callable[[], Any], timeout: float | None = None) -> Any:
+    """Run a call of ``asl_services`` (inside a step), naming its failures as Step Functions does."""
+    import asl_services
+
+    try:
+        return _within(function, timeout)
+    except asl_services.ServiceError as err:
+        raise fail(err.error, str(err)) from None
+
+
+def _within(function: Callable[[], Any], timeout: float | None) -> Any:
+    """Call ``function``; with a timeout, give up after ``timeout`` seconds with States.Timeout."""
+    if timeout is None:
+        return function()
+    box: dict[str, Any] = {}
+
+    def call() -> None:
+        try:
+            box["value"] = function()
+        except BaseException as err:  # handed over to the waiting thread below
+            box["error"] = err
+
+    worker = threading.Thread(target=call, daemon=True)
+    worker.start()
+    worker.join(timeout)
+    if worker.is_alive():
+        raise fail("States.Timeout")
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
+
+
+def call_service(run: Run, operation: str, resource: str, params: Any, *, timeout: float | None = None) -> Any:
+    """A request-response service integration (optimized or ``aws-sdk:``) inside a durable step."""
+    import asl_services
+
+    return step(run, operation, lambda: _service_call(lambda: asl_services.call(resource, params), timeout))
+
+
+def run_job(run: Run, operation: str, resource: str, params: Any) -> Any:
+    """A ``.sync`` integration: start the job in a step, then poll it in steps with durable
+    waits between polls (no compute is used while waiting)."""
+    import asl_services
+
+    handle = step(run, f"{operation} (start)", lambda: _service_call(lambda: asl_services.start(resource, params)))
+    polls = 0
+    while True:
+        polls += 1
+        done, output = step(
+            run, f"{operation} (poll {polls})", lambda: list(_service_call(lambda: asl_services.poll(resource, handle)))
+        )
+        if done:
+            return output
+        run.context.wait(Duration(max(1, asl_services.poll_interval(resource))), name=f"{operation} (poll {polls} wait)")
+
+
+# How task tokens are handed out. Generated code calls `send` inside a durable step; local runs
+# (run_local) add an observer that answers the callback.
+_token_observer: Callable[[str, str, Any], None] | None = None
+
+
+def observe_task_tokens(observer: Callable[[str, str, Any], None] | None) -> None:
+    """Local runs: ``observer(token, resource, payload)`` is told of every task token sent."""
+    global _token_observer
+    _token_observer = observer
+
+
+def wait_for_task_token(
+    run: Run,
+    operation: str,
+    resource: str,
+    make_payload: Callable[[], Any],
+    send: Callable[[Any], Any],
+    *,
+    timeout: float | None = None,
+    heartbeat: float | None = None,
+) -> Any:
+    """A ``.waitForTaskToken`` Task (or an activity): a durable callback whose id is ``$$.Task.Token``.
+
+    ``make_payload()`` evaluates the state's parameters once the token is known; ``send(payload)``
+    delivers them (in a durable step). The result is what the callback is completed with (JSON);
+    a failure keeps the sender's error name; time-outs are ``States.Timeout`` /
+    ``States.HeartbeatTimeout``.
+    """
+    from aws_durable_execution_sdk_python.config import CallbackConfig
+    from aws_durable_execution_sdk_python.exceptions import CallbackError, CallbackTimeoutError
+
+    config = CallbackConfig(timeout=Duration(math.ceil(timeout or 0)), heartbeat_timeout=Duration(math.ceil(heartbeat or 0)))
+    callback = run.context.create_callback(name=f"{operation} (callback)", config=config)
+    run.task_token = callback.callback_id
+    payload = make_payload()
+
+    def deliver() -> None:
+        send(payload)
+        if _token_observer is not None:
+            _token_observer(callback.callback_id, resource, payload)
+
+    step(run, f"{operation} (send task token)", deliver)
+    try:
+        raw = callback.result()
+    except CallbackTimeoutError as err:
+        heartbeat_missed = "heartbeat" in str(err).lower()
+        raise fail("States.HeartbeatTimeout" if heartbeat_missed else "States.Timeout", "") from None
+    except CallbackError as err:
+        name = None
+        try:  # the sender's error name is kept on the callback operation, not on the exception
+            name = callback.state.get_checkpoint_result(callback.operation_id).error.type
+        except AttributeError:
+            pass
+        message = getattr(err, "message", None)
+        raise fail(name, None if message in (None, "", "Callback failed") else message) from None
+    if isinstance(raw, bytes):
+        raw = raw.decode("utf-8")
+    return json.loads(raw) if isinstance(raw, str) and raw else raw
+
+
+def send_to_service(resource: str) -> Callable[[Any], Any]:
+    """The ``send`` of a ``.waitForTaskToken`` Task on a service integration."""
+    import asl_services
+
+    return lambda payload: _service_call(lambda: asl_services.call(resource, payload))
+
+
+def send_to_lambda(function_name: str | None) -> Callable[[Any], Any]:
+    """The ``send`` of ``lambda:invoke.waitForTaskToken``: invoke the function asynchronously."""
+
+    def send(payload: Any) -> None:
+        name = function_name or payload.get("FunctionName")
+        body = payload.get("Payload")
+        params = {**payload, "InvocationType": "Event"}
+        try:
+            _invoke_once(name, body, params, None, raw_strings=True)
+        except LambdaServiceError as err:
+            raise fail(f"Lambda.{err.code}", str(err)) from None
+
+    return send
+
+
+def send_to_activity(activity_arn: str) -> Callable[[Any], Any]:
+    """The ``send`` of an activity Task. Durable functions have no activity service: the task
+    (its token and input) is sent as a message to the SQS queue named in the environment
+    variable ``ASL_ACTIVITY_QUEUE_URL`` (one queue per function, or per activity with
+    ``ASL_ACTIVITY_QUEUE_URL_<ACTIVITY NAME>``); workers answer with the durable callback APIs."""
+
+    def send(payload: Any) -> None:
+        import os
+
+        name = activity_arn.rsplit(":", 1)[-1]
+        key = "ASL_ACTIVITY_QUEUE_URL_" + re.sub(r"[^A-Za-z0-9]", "_", name).upper()
+        queue = os.environ.get(key) or os.environ.get("ASL_ACTIVITY_QUEUE_URL")
+        if not queue:
+            if _token_observer is not None:
+                return  # a local run answers activities itself
+            raise fail("States.Runtime", f"No queue configured for activity {name}: set {key} or ASL_ACTIVITY_QUEUE_URL")
+        import boto3
+
+        boto3.client("sqs").send_message(
+            QueueUrl=queue, MessageBody=_compact({"activityArn": activity_arn, "taskToken": payload["taskToken"], "input": payload["input"]})
+        )
+
+    return send

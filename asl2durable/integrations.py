@@ -1,0 +1,137 @@
+"""Compile-time classification of Task resources.
+
+:func:`classify` tells what a Task ``Resource`` is and whether the translated handler can run it:
+
+* ``lambda`` - ``arn:aws:states:::lambda:invoke`` (request-response or callback) or a function ARN;
+* ``optimized`` - ``arn:aws:states:::<service>:<api>`` that ``asl_services`` implements
+  (see :data:`asl2durable.runtime.asl_services.OPTIMIZED` and ``CUSTOM``);
+* ``aws-sdk`` - ``arn:aws:states:::aws-sdk:<service>:<action>`` whose service and action botocore
+  knows (the boto3 service is derived from the model's ``serviceId``, see ``asl_services.sdk_service``);
+* ``activity`` - ``arn:aws:states:<region>:<account>:activity:<name>``;
+* ``unsupported`` - anything else, with the reason.
+
+The table of optimized integrations and the service-name rule live in the runtime support module
+(``asl2durable/runtime/asl_services.py``) so that compile time and run time cannot disagree.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from asl2durable.runtime import asl_services as _svc
+
+LAMBDA = "lambda"
+OPTIMIZED = "optimized"
+AWS_SDK = "aws-sdk"
+ACTIVITY = "activity"
+UNSUPPORTED = "unsupported"
+
+_FUNCTION_ARN = re.compile(r"^arn:[^:]+:lambda:[^:]*:[^:]*:function:[^:]+(:[^:]+)?$")
+_PLACEHOLDER = re.compile(r"\$\{[^}]*\}")
+
+
+@dataclass(frozen=True)
+class Integration:
+    kind: str  # "lambda" | "optimized" | "aws-sdk" | "activity" | "unsupported"
+    service: str  # e.g. "sqs", "dynamodb", "s3"
+    action: str  # e.g. "sendMessage", "getItem"
+    pattern: str  # "request-response" | "sync" | "sync:2" | "callback"
+    base: str  # the resource without the .sync/.waitForTaskToken suffix
+    reason: str | None = None  # why unsupported
+
+
+def _unsupported(res: _svc.Resource, reason: str) -> Integration:
+    return Integration(UNSUPPORTED, res.service, res.action, res.pattern, res.base, reason)
+
+
+_PATTERN_WORDS = {
+    _svc.SYNC: "'.sync'",
+    _svc.SYNC2: "'.sync:2'",
+    _svc.CALLBACK: "'.waitForTaskToken'",
+    _svc.REQUEST_RESPONSE: "request-response",
+}
+
+
+def classify(resource: str) -> Integration:
+    """What the Task resource ``resource`` is, and whether the translated handler can run it."""
+    if not isinstance(resource, str) or not resource:
+        return Integration(UNSUPPORTED, "", "", _svc.REQUEST_RESPONSE, str(resource or ""), "the Task has no Resource")
+    res = _svc.parse_resource(resource)
+    masked = _PLACEHOLDER.sub(lambda m: m.group(0).replace(":", "_"), resource)  # "${AWS::Region}" holds colons
+    if _FUNCTION_ARN.match(masked):
+        return Integration(LAMBDA, "lambda", "invoke", _svc.REQUEST_RESPONSE, resource)
+    if res.kind == "other":
+        if _PLACEHOLDER.fullmatch(resource.strip()):
+            return _unsupported(
+                res, "a deployment-time placeholder; substitute the real ARN (Lambda function, activity or "
+                "integration) before converting"
+            )
+        return _unsupported(res, "not a Lambda function, activity or Step Functions service integration ARN")
+    if _PLACEHOLDER.search(res.service + res.action):
+        return _unsupported(res, "the service or action is a deployment-time placeholder")
+    if res.kind == ACTIVITY:
+        if res.pattern != _svc.REQUEST_RESPONSE:
+            return _unsupported(res, "an activity takes no integration-pattern suffix")
+        return Integration(ACTIVITY, "states", res.action, _svc.CALLBACK, res.base)
+    if res.kind == "aws-sdk":
+        return _classify_sdk(res)
+    return _classify_optimized(res)
+
+
+def _classify_sdk(res: _svc.Resource) -> Integration:
+    if res.pattern in (_svc.SYNC, _svc.SYNC2):
+        return _unsupported(res, f"Step Functions offers no {_PATTERN_WORDS[res.pattern]} pattern for aws-sdk integrations")
+    boto_service = _svc.sdk_service(res.service)
+    if boto_service is None:
+        return _unsupported(res, f"botocore knows no service that Step Functions calls '{res.service}'")
+    if _svc.find_operation(_svc.service_model(boto_service), res.action) is None:
+        return _unsupported(res, f"'{res.action}' is not an API of {res.service} (botocore service '{boto_service}')")
+    return Integration(AWS_SDK, res.service, res.action, res.pattern, res.base)
+
+
+def _classify_optimized(res: _svc.Resource) -> Integration:
+    if res.service == "lambda" and res.action == "invoke":
+        if res.pattern in (_svc.SYNC, _svc.SYNC2):
+            return _unsupported(res, "lambda:invoke has no '.sync' pattern")
+        return Integration(LAMBDA, "lambda", "invoke", res.pattern, res.base)
+    spec = _svc.OPTIMIZED.get((res.service, res.action)) or _svc.CUSTOM.get((res.service, res.action))
+    if spec is None:
+        return _unsupported(
+            res,
+            f"the optimized integration {res.service}:{res.action} is not implemented by asl2durable "
+            f"(the same API through an aws-sdk:{res.service}:... resource may be)",
+        )
+    if res.pattern not in spec.patterns:
+        return _unsupported(res, f"{res.service}:{res.action} has no {_PATTERN_WORDS[res.pattern]} pattern")
+    return Integration(OPTIMIZED, res.service, res.action, res.pattern, res.base)
+
+
+def unsupported_parameters(resource: str, parameters: object) -> list[str]:
+    """Top-level ``Parameters``/``Arguments`` fields the integration does not take (``.$`` suffixes
+    removed), as Step Functions rejects them when the machine is created. Empty when the
+    integration is not an optimized or aws-sdk one, or when ``parameters`` is not an object."""
+    integration = classify(resource)
+    if not isinstance(parameters, dict) or integration.kind not in (OPTIMIZED, AWS_SDK):
+        return []
+    names = [key[:-2] if key.endswith(".$") else key for key in parameters]
+    if integration.kind == AWS_SDK:
+        boto_service = _svc.sdk_service(integration.service)
+        shape = _svc.find_operation(_svc.service_model(boto_service), integration.action).input_shape
+        accepted = set(shape.members) if shape is not None else set()
+    else:
+        spec = _svc.OPTIMIZED.get((integration.service, integration.action)) or _svc.CUSTOM.get(
+            (integration.service, integration.action)
+        )
+        accepted = _svc.accepted_parameters(spec)
+        if accepted is None:
+            return []
+    lowered = {name.lower() for name in accepted}
+    return [name for name in names if name not in accepted and name.lower() not in lowered]
+
+
+def supported_optimized() -> list[tuple[str, str, list[str]]]:
+    """``(service, action, patterns)`` of every optimized integration asl2durable runs (docs)."""
+    order = [_svc.REQUEST_RESPONSE, _svc.SYNC, _svc.SYNC2, _svc.CALLBACK]
+    table = {**_svc.OPTIMIZED, **_svc.CUSTOM}
+    return [(svc, action, [p for p in order if p in spec.patterns]) for (svc, action), spec in sorted(table.items())]
