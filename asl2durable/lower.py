@@ -18,7 +18,6 @@ from .intrinsics import IntrinsicSyntaxError, parse_intrinsic, uses_nondetermini
 from .paths import PathSyntaxError, parse_path
 
 LAMBDA_INVOKE = "arn:aws:states:::lambda:invoke"
-_FUNCTION_ARN = re.compile(r"^arn:aws[a-zA-Z-]*:lambda:[^:]*:\d*:function:[^:]+(:[^:]+)?$")
 _INTRINSIC = re.compile(r"^States\.[A-Za-z0-9]+\(")
 _JSONATA = re.compile(r"^\{%.*%\}$", re.DOTALL)
 # A path or expression that may read $$.State.EnteredTime: "$$", "$$.State...", "$states.context".
@@ -274,10 +273,11 @@ class Lowering:
         function = params.get("FunctionName") if isinstance(params, dict) else None
         static_function = function if isinstance(function, str) and not _JSONATA.match(function) else None
         call: ir.LambdaCall | ir.ServiceCall | None = None  # None: unsupported, the state is flagged
-        if _FUNCTION_ARN.match(resource):
-            call = ir.LambdaCall(resource, envelope=False)
-        elif resource == LAMBDA_INVOKE:
-            call = ir.LambdaCall(static_function, envelope=True)
+        if integration.kind == "lambda" and integration.pattern == "request-response":
+            if integration.base == LAMBDA_INVOKE:
+                call = ir.LambdaCall(static_function, envelope=True)
+            else:  # a function ARN as the Resource
+                call = ir.LambdaCall(resource, envelope=False)
         elif integration.kind != "unsupported":
             call = ir.ServiceCall(
                 integration.kind, integration.pattern, resource, integration.base,

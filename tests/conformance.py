@@ -43,8 +43,31 @@ CALLBACK_ANSWERS = {
     "test_sqs_failure_in_wait_for_task_tok_no_error_field": {"error": None, "cause": None},  # SendTaskFailure(token)
 }
 
-# In-scope cases (issue #2) that do not pass yet, each with the reason.
-KNOWN_FAILURES: dict[str, str] = {}
+# In-scope cases that do not pass, each with the reason.
+KNOWN_FAILURES: dict[str, str] = {
+    "error_handling.test_aws_sdk.test_invalid_secret_name.7df85eac":
+        "moto accepts the invalid secret name AWS rejects (issue #4)",
+    "error_handling.test_task_service_dynamodb.test_invalid_param.06a3e546":
+        "moto's DynamoDB crashes on PutItem without Item instead of answering ValidationException (issue #4)",
+    "error_handling.test_task_service_dynamodb.test_put_item_invalid_table_name.da61962c":
+        "moto does not validate DynamoDB table names (issue #4)",
+    "error_handling.test_task_service_sqs.test_send_message_empty_body.34e58643":
+        "moto's SQS crashes on SendMessage without MessageBody instead of answering MissingParameter (issue #4)",
+    "services.test_aws_sdk_task_service.test_dynamodb_put_update_get_item.c044a1e7":
+        "moto reports ConsumedCapacity that was not asked for (issue #4)",
+    "services.test_aws_sdk_task_service.test_s3_put_object_list.0f3808da":
+        "moto's S3 PutObject answers no ChecksumType (issue #4)",
+    "services.test_aws_sdk_task_service.test_s3_put_object_num.07070e1e":
+        "moto's S3 PutObject answers no ChecksumType (issue #4)",
+    "services.test_aws_sdk_task_service.test_s3_put_object_str.3378110d":
+        "moto's S3 PutObject answers no ChecksumType (issue #4)",
+    "services.test_dynamodb_task_service.test_base_integrations_DYNAMODB_PUT_UPDATE_GET_ITEM.8d0519ea":
+        "moto reports ConsumedCapacity that was not asked for (issue #4)",
+    "services.test_sns_task_service.test_fifo_message_attribute_input_params1-False.dca0706f":
+        "moto's SNS gives FIFO publishes no SequenceNumber (issue #4)",
+    "services.test_aws_sdk_task_service.test_sfn_send_task_outcome_with_no_such_token_state_machine_template1.96a15875":
+        "moto's Step Functions accepts SendTaskFailure for any token (issue #4)",
+}
 
 
 @dataclass(frozen=True)
@@ -150,6 +173,8 @@ def _diff(expected: Any, actual: Any, where: tuple, loose: set[tuple], out: list
         return
     if where and where[-1] == "stackTrace":
         return  # stack traces name files and lines of the machine the function ran on
+    if len(where) >= 2 and where[-2] == "SdkHttpMetadata" and where[-1] in ("AllHttpHeaders", "HttpHeaders"):
+        return  # HTTP headers (names, casing, lengths) are the endpoint's (moto here, AWS there), not the translation's
     if isinstance(expected, dict) and isinstance(actual, dict):
         for key in expected.keys() | actual.keys():
             if key not in actual:

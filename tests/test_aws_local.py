@@ -12,7 +12,6 @@ import os
 import re
 import subprocess
 import sys
-from importlib.util import find_spec
 
 import pytest
 
@@ -21,7 +20,6 @@ from asl2durable.aws_local import SEED_SCHEMA, load_seed, moto_aws, validate_see
 from conformance import load_cases
 from conformance_aws import DELETED_BEFORE_RUN, case_seed
 
-needs_moto = pytest.mark.skipif(find_spec("moto") is None, reason="moto is not installed")
 
 TABLE = {
     "key_schema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
@@ -69,7 +67,6 @@ def client(service: str):
 # seeding
 
 
-@needs_moto
 def test_seed_creates_buckets_and_objects():
     with moto_aws(SEED) as created:
         assert sorted(created["buckets"]) == ["empty-bucket", "seed-bucket"]
@@ -86,7 +83,6 @@ def test_seed_creates_buckets_and_objects():
         assert s3.put_object(Bucket="empty-bucket", Key="new", Body=b"x")["ServerSideEncryption"] == "AES256"
 
 
-@needs_moto
 def test_seed_creates_tables_with_items():
     with moto_aws(SEED) as created:
         assert created["tables"] == ["things"]
@@ -99,7 +95,6 @@ def test_seed_creates_tables_with_items():
         assert dynamodb.scan(TableName="things")["Count"] == 2
 
 
-@needs_moto
 def test_seed_creates_queues_at_the_urls_definitions_use():
     with moto_aws(SEED) as created:
         url = "https://sqs.us-east-1.amazonaws.com/111111111111/jobs"
@@ -113,7 +108,6 @@ def test_seed_creates_queues_at_the_urls_definitions_use():
         assert attributes["QueueArn"] == "arn:aws:sqs:us-east-1:111111111111:jobs.fifo"
 
 
-@needs_moto
 def test_seed_creates_topics_secrets_and_activities():
     with moto_aws(SEED) as created:
         assert created["topics"] == {
@@ -135,7 +129,6 @@ def test_seed_creates_topics_secrets_and_activities():
         assert client("stepfunctions").describe_activity(activityArn=arn)["name"] == "approve"
 
 
-@needs_moto
 def test_account_id_and_region_are_used():
     with moto_aws({"buckets": {"eu-bucket": {}}, "queues": ["q"]}, region="eu-west-1", account_id="222222222222") as c:
         assert (c["region"], c["account_id"]) == ("eu-west-1", "222222222222")
@@ -144,7 +137,6 @@ def test_account_id_and_region_are_used():
         assert client("s3").get_bucket_location(Bucket="eu-bucket")["LocationConstraint"] == "eu-west-1"
 
 
-@needs_moto
 def test_no_seed_starts_an_empty_emulation():
     with moto_aws() as created:
         assert created["buckets"] == [] and created["queues"] == {}
@@ -152,7 +144,6 @@ def test_no_seed_starts_an_empty_emulation():
         assert client("sts").get_caller_identity()["Account"] == "111111111111"
 
 
-@needs_moto
 def test_state_is_discarded_on_exit():
     with moto_aws({"queues": ["once"]}):
         pass
@@ -164,7 +155,6 @@ def test_state_is_discarded_on_exit():
 # environment
 
 
-@needs_moto
 def test_environment_is_set_inside_and_restored_after(monkeypatch):
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "REAL-KEY")
     monkeypatch.setenv("AWS_PROFILE", "production")
@@ -185,7 +175,6 @@ def test_environment_is_set_inside_and_restored_after(monkeypatch):
     assert {k: os.environ.get(k) for k in ENV_KEYS} == before
 
 
-@needs_moto
 def test_environment_is_restored_after_an_exception(monkeypatch):
     monkeypatch.delenv("MOTO_ACCOUNT_ID", raising=False)
     before = dict(os.environ)
@@ -195,7 +184,6 @@ def test_environment_is_restored_after_an_exception(monkeypatch):
     assert dict(os.environ) == before
 
 
-@needs_moto
 def test_environment_is_restored_when_seeding_fails(monkeypatch):
     before = dict(os.environ)
     # valid by the schema, rejected by moto: an item without the table's key
@@ -307,7 +295,6 @@ def test_seed_schema_is_a_valid_json_schema():
 # local runs inside the emulation
 
 
-@needs_moto
 def test_local_run_sees_seeded_resources_from_a_lambda_function():
     """The runner's worker threads talk to moto too (a Lambda function reading S3 with boto3)."""
     from asl2durable.local import run_local
@@ -347,7 +334,6 @@ def test_there_are_cases_with_resources():
     assert len(CASES_WITH_RESOURCES) >= 40
 
 
-@needs_moto
 @pytest.mark.parametrize("case", CASES_WITH_RESOURCES, ids=lambda c: c.id)
 def test_case_seed_is_accepted_by_moto(case):
     seed = case_seed(case.data)

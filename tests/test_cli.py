@@ -424,13 +424,10 @@ def test_run_timeout(tmp_path, monkeypatch):
 # run --aws moto --seed
 
 import sys  # noqa: E402
-from importlib.util import find_spec  # noqa: E402
 
-needs_moto = pytest.mark.skipif(find_spec("moto") is None, reason="needs moto")
 SEED_TEXT = '{"buckets": {"cli-bucket": {"in.txt": "seeded text"}}, "queues": ["cli-queue"]}'
 
 
-@needs_moto
 def test_run_pass_machine_with_aws_moto_and_seed(tmp_path):
     seed = tmp_path / "seed.json"
     seed.write_text(SEED_TEXT, encoding="utf-8")
@@ -440,7 +437,6 @@ def test_run_pass_machine_with_aws_moto_and_seed(tmp_path):
         assert run_report(result) == {"status": "SUCCEEDED", "output": {"a": 1}}
 
 
-@needs_moto
 def test_run_with_aws_moto_serves_lambda_functions_the_seeded_resources(tmp_path):
     module = tmp_path / "read_s3.py"
     module.write_text(
@@ -473,7 +469,6 @@ def test_run_bad_seed_is_usage_error(seed, message):
     assert "--seed" in result.stderr and message in result.stderr
 
 
-@needs_moto
 def test_run_seed_moto_refuses_is_usage_error():
     seed = (
         '{"tables": {"t": {"key_schema": [{"AttributeName": "id", "KeyType": "HASH"}],'
@@ -502,7 +497,6 @@ def test_run_aws_moto_without_moto_installed(monkeypatch):
     assert "aws-local" in result.stderr
 
 
-@needs_moto
 def test_run_aws_sdk_task_reads_a_seeded_object():
     definition = json.dumps(
         {

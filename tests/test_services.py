@@ -316,16 +316,11 @@ def test_s3_error_names_the_extended_request_id(aws_env, monkeypatch):
 
 # --------------------------------------------------------------------------- recorded cases against moto
 
-try:
-    import moto
-except ImportError:  # the emulated-AWS tests are skipped; the others still run
-    moto = None
+import moto  # noqa: E402  (a test dependency: pyproject's test extra)
 
 
 @pytest.fixture
 def aws(aws_env):
-    if moto is None:
-        pytest.skip("moto is not installed (pip install 'moto[all]')")
     with moto.mock_aws(config={"stepfunctions": {"execute_state_machine": True}, "batch": {"use_docker": False}}):
         yield
 
