@@ -53,16 +53,12 @@ KNOWN_FAILURES: dict[str, str] = {
         "moto does not validate DynamoDB table names (issue #4)",
     "error_handling.test_task_service_sqs.test_send_message_empty_body.34e58643":
         "moto's SQS crashes on SendMessage without MessageBody instead of answering MissingParameter (issue #4)",
-    "services.test_aws_sdk_task_service.test_dynamodb_put_update_get_item.c044a1e7":
-        "moto reports ConsumedCapacity that was not asked for (issue #4)",
     "services.test_aws_sdk_task_service.test_s3_put_object_list.0f3808da":
         "moto's S3 PutObject answers no ChecksumType (issue #4)",
     "services.test_aws_sdk_task_service.test_s3_put_object_num.07070e1e":
         "moto's S3 PutObject answers no ChecksumType (issue #4)",
     "services.test_aws_sdk_task_service.test_s3_put_object_str.3378110d":
         "moto's S3 PutObject answers no ChecksumType (issue #4)",
-    "services.test_dynamodb_task_service.test_base_integrations_DYNAMODB_PUT_UPDATE_GET_ITEM.8d0519ea":
-        "moto reports ConsumedCapacity that was not asked for (issue #4)",
     "services.test_sns_task_service.test_fifo_message_attribute_input_params1-False.dca0706f":
         "moto's SNS gives FIFO publishes no SequenceNumber (issue #4)",
     "services.test_aws_sdk_task_service.test_sfn_send_task_outcome_with_no_such_token_state_machine_template1.96a15875":

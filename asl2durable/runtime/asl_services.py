@@ -1328,10 +1328,18 @@ def call(resource: str, params: dict) -> Any:
     if not isinstance(params, dict):
         raise ServiceError(RUNTIME, f"The parameters of {res.base} must be a JSON object.")
     if res.kind == "aws-sdk":
-        return _sdk_call(res, params)
+        return _unrequested_dropped(_sdk_call(res, params), params)
     if res.kind == "optimized":
-        return _optimized_call(res, params)[0]
+        return _unrequested_dropped(_optimized_call(res, params)[0], params)
     raise ServiceError(RUNTIME, f"The Task resource {resource} is not a service integration handled by asl_services.")
+
+
+def _unrequested_dropped(result: Any, params: dict) -> Any:
+    """DynamoDB answers ConsumedCapacity only when ReturnConsumedCapacity asks for it (some
+    emulators always do): drop it when it was not asked for, as AWS would not send it."""
+    if isinstance(result, dict) and "ConsumedCapacity" in result and params.get("ReturnConsumedCapacity", "NONE") == "NONE":
+        return {k: v for k, v in result.items() if k != "ConsumedCapacity"}
+    return result
 
 
 def start(resource: str, params: dict) -> dict:
