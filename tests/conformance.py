@@ -47,12 +47,8 @@ CALLBACK_ANSWERS = {
 KNOWN_FAILURES: dict[str, str] = {
     "error_handling.test_aws_sdk.test_invalid_secret_name.7df85eac":
         "moto accepts the invalid secret name AWS rejects (issue #4)",
-    "error_handling.test_task_service_dynamodb.test_invalid_param.06a3e546":
-        "moto's DynamoDB crashes on PutItem without Item instead of answering ValidationException (issue #4)",
     "error_handling.test_task_service_dynamodb.test_put_item_invalid_table_name.da61962c":
         "moto does not validate DynamoDB table names (issue #4)",
-    "error_handling.test_task_service_sqs.test_send_message_empty_body.34e58643":
-        "moto's SQS crashes on SendMessage without MessageBody instead of answering MissingParameter (issue #4)",
     "services.test_aws_sdk_task_service.test_s3_put_object_list.0f3808da":
         "moto's S3 PutObject answers no ChecksumType (issue #4)",
     "services.test_aws_sdk_task_service.test_s3_put_object_num.07070e1e":

@@ -515,6 +515,38 @@ def optimized_error(sfn_service: str, service_model, err) -> ServiceError:
     return ServiceError(f"{prefix}.{name}", cause)
 
 
+class _ServerAnswer:
+    """An error response as the service would send it (shaped like botocore's ClientError)."""
+
+    def __init__(self, code: str, message: str):
+        import uuid
+
+        self.response = {
+            "Error": {"Code": code, "Message": message},
+            "ResponseMetadata": {"HTTPStatusCode": 400, "RequestId": str(uuid.uuid4())},
+        }
+
+
+def _missing_required(service_model, operation, kwargs: dict) -> _ServerAnswer | None:
+    """A required top-level member that is absent or null: Step Functions' SDK sends the request
+    anyway and the service rejects it. Query-compatible services answer MissingParameter, the
+    JSON (Coral) services a ValidationException, in their usual wording."""
+    shape = operation.input_shape
+    if shape is None:
+        return None
+    for name in shape.required_members:
+        if kwargs.get(name) is None:
+            query = service_model.metadata.get("protocol") in ("query", "ec2") or "awsQueryCompatible" in service_model.metadata
+            if query:
+                return _ServerAnswer("MissingParameter", f"The request must contain the parameter {name}.")
+            member = name[:1].lower() + name[1:]
+            return _ServerAnswer(
+                "ValidationException",
+                f"1 validation error detected: Value null at '{member}' failed to satisfy constraint: Member must not be null",
+            )
+    return None
+
+
 def _boto_errors():
     from botocore.exceptions import BotoCoreError, ClientError
 
@@ -797,6 +829,9 @@ def _optimized_api(res: Resource, spec: Optimized, params: dict) -> tuple[dict, 
         raise ServiceError(RUNTIME, f"The field '{unknown.field}' is not supported by Step Functions ({res.base}).") from None
     import botocore
 
+    missing = _missing_required(service_model, operation, kwargs)
+    if missing is not None:  # AWS answers this itself; answer it the same way before sending
+        raise optimized_error(res.service, service_model, missing)
     prefix = V1_CLIENTS.get(res.service, (res.service,))[0]
     client_error, core_error = _boto_errors()
     client = _client(spec.boto, res.region)
