@@ -291,11 +291,6 @@ class Lowering:
                 if key in s:
                     self.warn(pointer_join(where, key), "UNSUPPORTED_FEATURE",
                               f"{key} only applies to callback tasks here; it is not enforced on this Task")
-        if isinstance(call, ir.ServiceCall) and call.pattern in ("sync", "sync:2") and (
-            "TimeoutSeconds" in s or "TimeoutSecondsPath" in s
-        ):
-            self.warn(pointer_join(where, "TimeoutSeconds"), "UNSUPPORTED_FEATURE",
-                      "TimeoutSeconds bounds each start/poll call of a .sync job here, not the whole job")
         if "Credentials" in s:
             self.warn(pointer_join(where, "Credentials"), "UNSUPPORTED_FEATURE",
                       "Credentials (cross-account role) are not assumed: the function's own role makes the call")

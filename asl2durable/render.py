@@ -7,6 +7,7 @@ raw definition text into code. Identifiers come from ``lower`` (sanitised, colli
 
 from __future__ import annotations
 
+import ast
 import math
 import re
 from functools import cache
@@ -152,5 +153,28 @@ def drop_blank_lines(source: str) -> str:
     return head + sep + "\n".join(line for line in body.split("\n") if line.strip()) + "\n"
 
 
+def drop_unused_state_names(source: str) -> str:
+    """State functions start with ``state = "<name>"``; drop that line where nothing reads it."""
+    tree = ast.parse(source)
+    unused = set()
+    for node in tree.body:
+        if not isinstance(node, ast.FunctionDef) or not node.body:
+            continue
+        first = node.body[0]
+        assigns_state = (
+            isinstance(first, ast.Assign)
+            and len(first.targets) == 1
+            and isinstance(first.targets[0], ast.Name)
+            and first.targets[0].id == "state"
+        )
+        if assigns_state and not any(
+            isinstance(n, ast.Name) and n.id == "state" and isinstance(n.ctx, ast.Load) for n in ast.walk(node)
+        ):
+            unused.add(first.lineno)
+    lines = source.split("\n")
+    return "\n".join(line for i, line in enumerate(lines, start=1) if i not in unused)
+
+
 def render_handler(workflow: ir.Workflow) -> str:
-    return format_python(drop_blank_lines(render_template("handler.py.jinja", workflow=workflow)))
+    source = drop_blank_lines(render_template("handler.py.jinja", workflow=workflow))
+    return format_python(drop_unused_state_names(source))

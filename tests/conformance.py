@@ -29,9 +29,7 @@ LAMBDAS_DIR = FIXTURES / "lambdas"
 # `needs` values that no issue implements yet; cases with one of them run as expected failures.
 # (Intrinsic functions, JSONata, variables and the context object: issue #3. AWS services,
 # callbacks, activities and Distributed Map I/O: issue #4, run against moto.)
-LATER = {
-    "lambda": "a Lambda function whose source is not recorded in the case",
-}
+LATER: dict[str, str] = {}
 
 # `needs` values that call AWS services: such cases run inside moto's in-process emulation,
 # seeded with the resources the original test created.

@@ -2,6 +2,8 @@
 converts into a handler that compiles and imports."""
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -22,3 +24,16 @@ def test_realworld_definition_converts_and_imports(source):
     assert translation.ok, [str(d) for d in translation.diagnostics]
     module = load_handler(translation.files["handler.py"], source.stem)
     assert callable(module.handler)
+
+
+def test_every_generated_handler_passes_ruff(tmp_path):
+    """pyflakes and pycodestyle errors (ruff's F and E rules; line length is black's business)."""
+    for source in CORPUS:
+        translation = translate(json.loads(source.read_text(encoding="utf-8")), name=source.stem)
+        (tmp_path / f"{source.stem.replace('.', '_').replace('-', '_')}.py").write_text(translation.files["handler.py"])
+    check = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "--no-cache", "--select", "E,F", "--ignore", "E501", str(tmp_path)],
+        capture_output=True,
+        text=True,
+    )
+    assert check.returncode == 0, check.stdout[-3000:]

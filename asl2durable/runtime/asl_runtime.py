@@ -1213,20 +1213,31 @@ def call_service(run: Run, operation: str, resource: str, params: Any, *, timeou
     return step(run, operation, lambda: _service_call(lambda: asl_services.call(resource, params), timeout))
 
 
-def run_job(run: Run, operation: str, resource: str, params: Any) -> Any:
+def run_job(run: Run, operation: str, resource: str, params: Any, *, timeout: float | None = None) -> Any:
     """A ``.sync`` integration: start the job in a step, then poll it in steps with durable
-    waits between polls (no compute is used while waiting)."""
+    waits between polls (no compute is used while waiting). ``timeout`` (TimeoutSeconds) bounds
+    the whole job: a poll that finds it still running after that long fails with States.Timeout."""
+    import time
+
     import asl_services
 
-    handle = step(run, f"{operation} (start)", lambda: _service_call(lambda: asl_services.start(resource, params)))
+    started = step(
+        run,
+        f"{operation} (start)",
+        lambda: {"handle": _service_call(lambda: asl_services.start(resource, params)), "at": time.time()},
+    )
     polls = 0
     while True:
         polls += 1
-        done, output = step(
-            run, f"{operation} (poll {polls})", lambda: list(_service_call(lambda: asl_services.poll(resource, handle)))
+        done, output, now = step(
+            run,
+            f"{operation} (poll {polls})",
+            lambda: [*_service_call(lambda: asl_services.poll(resource, started["handle"])), time.time()],
         )
         if done:
             return output
+        if timeout is not None and now - started["at"] >= timeout:
+            raise fail("States.Timeout")
         run.context.wait(Duration(max(1, asl_services.poll_interval(resource))), name=f"{operation} (poll {polls} wait)")
 
 
