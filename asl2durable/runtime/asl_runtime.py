@@ -1000,27 +1000,10 @@ def _decode_payload(raw: bytes) -> Any:
 def _invoke_once(
     function_name: str, payload: Any, params: dict, timeout: float | None, raw_strings: bool
 ) -> InvokeResponse:
+    """One Invoke call. TimeoutSeconds gives up waiting after ``timeout`` seconds (the call goes
+    on in the background, as a Lambda invocation does after Step Functions times the task out)."""
     body = None if payload is None and raw_strings else _encode_payload(payload, raw_strings)
-    if timeout is None:
-        return _invoker(function_name, body, params)
-    # TimeoutSeconds: give up waiting after `timeout` seconds (the call goes on in the background,
-    # as a Lambda invocation does after Step Functions times the task out).
-    box: dict[str, Any] = {}
-
-    def call() -> None:
-        try:
-            box["response"] = _invoker(function_name, body, params)
-        except BaseException as err:  # handed over to the waiting thread below
-            box["error"] = err
-
-    worker = threading.Thread(target=call, daemon=True)
-    worker.start()
-    worker.join(timeout)
-    if worker.is_alive():
-        raise fail("States.Timeout")
-    if "error" in box:
-        raise box["error"]
-    return box["response"]
+    return _within(lambda: _invoker(function_name, body, params), timeout)
 
 
 def _function_error(response: InvokeResponse) -> AslError:
