@@ -151,7 +151,7 @@ _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f"}
 
 
 def _unescape(text: str) -> str:
-    r"""Decode the escapes of a filter string literal: \' \" \\ \n \t \r \b \f \uXXXX."""
+    r"""Decode the escapes of a filter string literal: \' \" \\ \n \t \r \b \f and \u with four hex digits."""
 
     def one(m: re.Match) -> str:
         c = m.group(1)
