@@ -51,6 +51,9 @@ def translate(definition: dict, *, name: str = "state_machine") -> Translation:
     workflow, lowering_diagnostics = lower(definition, name)
     files = {"handler.py": render_handler(workflow), **support_files(workflow.uses)}
     files["requirements.txt"] = render_template("requirements.txt.jinja", uses=workflow.uses)
+    from .deploy import render_deploy_files  # template.yaml and MIGRATION.md
+
+    files.update(render_deploy_files(workflow, diagnostics + lowering_diagnostics))
     return Translation(name, files, sorted(diagnostics + lowering_diagnostics))
 
 

@@ -23,6 +23,8 @@ def test_wheel_ships_grammars_templates_and_runtime_and_translates_from_an_unpac
         "asl2durable/grammars/intrinsics.lark",
         "asl2durable/templates/handler.py.jinja",
         "asl2durable/templates/states.py.jinja",
+        "asl2durable/templates/template.yaml.jinja",
+        "asl2durable/templates/MIGRATION.md.jinja",
         "asl2durable/runtime/asl_runtime.py",
         "asl2durable/runtime/asl_jsonpath.py",
         "asl2durable/runtime/asl_intrinsics.py",
@@ -45,4 +47,6 @@ def test_wheel_ships_grammars_templates_and_runtime_and_translates_from_an_unpac
         [sys.executable, "-c", script, str(unpacked), json.dumps(definition)],
         cwd=tmp_path, env=env, check=True, capture_output=True, text=True,
     )
-    assert json.loads(out.stdout) == ["asl_jsonpath.py", "asl_runtime.py", "handler.py", "requirements.txt"]
+    assert json.loads(out.stdout) == [
+        "MIGRATION.md", "asl_jsonpath.py", "asl_runtime.py", "handler.py", "requirements.txt", "template.yaml",
+    ]

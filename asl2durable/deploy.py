@@ -1,0 +1,309 @@
+"""Deployment: what the SAM template and MIGRATION.md of a converted machine need, from the IR.
+
+:func:`deployment` walks the workflow once and collects the Lambda functions the handler invokes,
+the AWS API actions of its service integrations, activities and callbacks, and the durable
+configuration. :func:`template` turns that into the SAM template's data (a plain dict, dumped as
+YAML by the ``yaml`` filter, so no string from the definition is ever pasted into YAML text).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+import jinja2
+import yaml
+
+from . import ir
+from ._resources import resource_dir
+from .diagnostics import Diagnostic, Severity
+from .runtime import asl_services as _svc
+
+# DurableConfig.ExecutionTimeout: 1..31,622,400 s (a 366-day year). Step Functions Standard
+# executions without TimeoutSeconds run up to one year, so that is also the default here.
+MAX_EXECUTION_TIMEOUT = 31_622_400
+DEFAULT_EXECUTION_TIMEOUT = MAX_EXECUTION_TIMEOUT
+# DurableConfig.RetentionPeriodInDays: 1..90, Lambda's documented default is 14.
+DEFAULT_RETENTION_DAYS = 14
+RUNTIME = "python3.13"
+# The per-invocation Lambda timeout (not the execution's): the longest one invocation may take.
+INVOCATION_TIMEOUT = 900
+FUNCTION_ID = "DurableFunction"
+ALIAS = "live"
+ACTIVITY_QUEUE_ID = "ActivityQueue"
+DURABLE_POLICY = "arn:${AWS::Partition}:iam::aws:policy/service-role/AWSLambdaBasicDurableExecutionRolePolicy"
+
+_FUNCTION_ARN = re.compile(r"^arn:aws[a-zA-Z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]+(:[A-Za-z0-9_$-]+)?$")
+_FUNCTION_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9_-]+)?$")
+
+# IAM actions of the .sync pollers (asl_services._POLLERS), by poller key.
+_POLLER_ACTIONS = {
+    "states": ("states:DescribeExecution", "states:StopExecution"),
+    "batch": ("batch:DescribeJobs", "batch:TerminateJob"),
+    "ecs": ("ecs:DescribeTasks", "ecs:StopTask"),
+    "glue": ("glue:GetJobRun", "glue:BatchStopJobRun"),
+    "athena": ("athena:GetQueryExecution", "athena:StopQueryExecution"),
+    "codebuild": ("codebuild:BatchGetBuilds", "codebuild:StopBuild"),
+    "codebuild-batch": ("codebuild:BatchGetBuildBatches", "codebuild:StopBuildBatch"),
+    "sagemaker-training": ("sagemaker:DescribeTrainingJob", "sagemaker:StopTrainingJob"),
+    "sagemaker-transform": ("sagemaker:DescribeTransformJob", "sagemaker:StopTransformJob"),
+    "sagemaker-processing": ("sagemaker:DescribeProcessingJob", "sagemaker:StopProcessingJob"),
+    "sagemaker-tuning": ("sagemaker:DescribeHyperParameterTuningJob", "sagemaker:StopHyperParameterTuningJob"),
+    "sagemaker-labeling": ("sagemaker:DescribeLabelingJob", "sagemaker:StopLabelingJob"),
+    "emr-cluster": ("elasticmapreduce:DescribeCluster", "elasticmapreduce:TerminateJobFlows"),
+    "emr-terminate": ("elasticmapreduce:DescribeCluster",),
+    "emr-step": ("elasticmapreduce:DescribeStep", "elasticmapreduce:CancelSteps"),
+    "mediaconvert": ("mediaconvert:GetJob", "mediaconvert:CancelJob"),
+}
+# Integrations that are not one AWS API (asl_services.CUSTOM).
+_CUSTOM_ACTIONS = {
+    ("apigateway", "invoke"): ("execute-api:Invoke",),
+    ("http", "invoke"): ("events:DescribeConnection", "secretsmanager:GetSecretValue"),
+    ("bedrock", "invokeModel"): ("bedrock:InvokeModel",),
+}
+# aws-sdk service names whose IAM prefix differs from the Step Functions name.
+_IAM_PREFIX = {"sfn": "states", "cloudwatchlogs": "logs", "emr": "elasticmapreduce", "apigatewayv2": "apigateway"}
+# APIs whose IAM action is not the API name.
+_IAM_ACTION = {
+    "s3:ListObjectsV2": ("s3:ListBucket",),
+    "s3:ListObjects": ("s3:ListBucket",),
+    "s3:ListObjectVersions": ("s3:ListBucketVersions",),
+    "s3:HeadObject": ("s3:GetObject",),
+    "s3:HeadBucket": ("s3:ListBucket",),
+    "s3:CopyObject": ("s3:GetObject", "s3:PutObject"),
+    "s3:DeleteObjects": ("s3:DeleteObject",),
+}
+_ITEM_READER_ACTIONS = ("s3:GetObject", "s3:ListBucket")
+_RESULT_WRITER_ACTIONS = ("s3:PutObject",)
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """What the deployed durable function needs, derived from the IR."""
+
+    name: str
+    execution_timeout: int
+    timeout_note: str  # where execution_timeout comes from
+    retention_days: int
+    functions: tuple[str, ...]  # static function names / ARNs invoked, sorted
+    dynamic_functions: bool  # some FunctionName is only known at run time
+    actions: tuple[str, ...]  # IAM actions of the service integrations and item I/O, sorted
+    callbacks: tuple[str, ...]  # names of .waitForTaskToken states
+    activities: tuple[str, ...]  # activity ARNs, sorted
+    warnings: tuple[Diagnostic, ...] = field(default=())
+
+    @property
+    def invocation_timeout(self) -> int:
+        return min(INVOCATION_TIMEOUT, self.execution_timeout)
+
+    def environment(self) -> dict[str, Any]:
+        env: dict[str, Any] = {"ASL_EXECUTION_ROLE_ARN": {"Fn::GetAtt": [f"{FUNCTION_ID}Role", "Arn"]}}
+        if self.activities:
+            env["ASL_ACTIVITY_QUEUE_URL"] = {"Ref": ACTIVITY_QUEUE_ID}
+        return env
+
+    def statements(self) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        if self.functions or self.dynamic_functions:
+            resources: Any = "*" if self.dynamic_functions else [_function_resource(f) for f in self.functions]
+            out.append({"Effect": "Allow", "Action": ["lambda:InvokeFunction"], "Resource": resources})
+        if self.actions:
+            out.append({"Effect": "Allow", "Action": list(self.actions), "Resource": "*"})
+        if self.activities:
+            out.append(
+                {"Effect": "Allow", "Action": ["sqs:SendMessage"], "Resource": {"Fn::GetAtt": [ACTIVITY_QUEUE_ID, "Arn"]}}
+            )
+        return out
+
+    def policies(self) -> list[Any]:
+        policies: list[Any] = [{"Fn::Sub": DURABLE_POLICY}]
+        statements = self.statements()
+        if statements:
+            policies.append({"Version": "2012-10-17", "Statement": statements})
+        return policies
+
+
+def _function_resource(function: str) -> Any:
+    """The IAM resource of a statically known function: its ARN, or an ARN built from its name."""
+    if _FUNCTION_ARN.match(function):
+        return function
+    return {"Fn::Sub": "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:" + function}
+
+
+def _static_function(function: str | None) -> str | None:
+    """A function usable in the policy, or None when it is dynamic or not a plain name/ARN."""
+    if function is None:
+        return None
+    if _FUNCTION_ARN.match(function) or _FUNCTION_NAME.match(function):
+        return function
+    return None
+
+
+def _service_actions(call: ir.ServiceCall) -> list[str]:
+    res = _svc.parse_resource(call.base)
+    if call.kind == "aws-sdk":
+        boto = _svc.sdk_service(res.service)
+        operation = _svc.find_operation(_svc.service_model(boto), res.action) if boto else None
+        api = operation.name if operation is not None else res.action[:1].upper() + res.action[1:]
+        action = f"{_IAM_PREFIX.get(res.service, res.service)}:{api}"
+        return list(_IAM_ACTION.get(action, (action,)))
+    key = (res.service, res.action)
+    if key in _CUSTOM_ACTIONS:
+        return list(_CUSTOM_ACTIONS[key])
+    spec = _svc.OPTIMIZED.get(key)
+    if spec is None:
+        return []
+    actions = [f"{res.service}:{spec.operation}"]
+    if call.pattern in ("sync", "sync:2") and spec.poller:
+        actions.extend(_POLLER_ACTIONS.get(spec.poller, ()))
+        if res.service == "states":  # .sync on a child execution: Step Functions' managed rule
+            actions.extend(("events:PutTargets", "events:PutRule", "events:DescribeRule"))
+    return actions
+
+
+def deployment(workflow: ir.Workflow, diagnostics: list[Diagnostic] = ()) -> Deployment:
+    functions: set[str] = set()
+    dynamic = False
+    actions: set[str] = set()
+    callbacks: list[str] = []
+    activities: set[str] = set()
+    for state in workflow.states():
+        if isinstance(state, ir.TaskState):
+            call = state.call
+            if isinstance(call, ir.LambdaCall) or (isinstance(call, ir.ServiceCall) and call.kind == "lambda"):
+                static = _static_function(call.function)
+                if static is None:
+                    dynamic = True
+                else:
+                    functions.add(static)
+            elif isinstance(call, ir.ServiceCall) and call.kind == "activity":
+                activities.add(call.base)
+            elif isinstance(call, ir.ServiceCall):
+                actions.update(_service_actions(call))
+            if isinstance(call, ir.ServiceCall) and call.pattern == "callback" and call.kind != "activity":
+                callbacks.append(state.name)
+        elif isinstance(state, ir.MapState):
+            if state.item_reader is not ir.DEFAULT and state.item_reader is not None:
+                actions.update(_ITEM_READER_ACTIONS)
+            if state.result_writer is not ir.DEFAULT and state.result_writer is not None:
+                actions.update(_RESULT_WRITER_ACTIONS)
+    timeout = workflow.timeout_seconds
+    if isinstance(timeout, int) and not isinstance(timeout, bool) and timeout >= 1:
+        if timeout > MAX_EXECUTION_TIMEOUT:
+            execution_timeout = MAX_EXECUTION_TIMEOUT
+            note = f"the machine's TimeoutSeconds ({timeout}) capped at the maximum, {MAX_EXECUTION_TIMEOUT}"
+        else:
+            execution_timeout, note = timeout, "the machine's TimeoutSeconds"
+    else:
+        execution_timeout = DEFAULT_EXECUTION_TIMEOUT
+        note = "the default: the machine sets no TimeoutSeconds, and a Standard execution may run up to one year"
+    return Deployment(
+        name=workflow.name,
+        execution_timeout=execution_timeout,
+        timeout_note=note,
+        retention_days=DEFAULT_RETENTION_DAYS,
+        functions=tuple(sorted(functions)),
+        dynamic_functions=dynamic,
+        actions=tuple(sorted(actions)),
+        callbacks=tuple(callbacks),
+        activities=tuple(sorted(activities)),
+        warnings=tuple(d for d in sorted(diagnostics) if d.severity is Severity.WARNING),
+    )
+
+
+def template(dep: Deployment, description: str) -> dict[str, Any]:
+    """The SAM template as data."""
+    function: dict[str, Any] = {
+        "Type": "AWS::Serverless::Function",
+        "Properties": {
+            "Description": description,
+            "Runtime": RUNTIME,
+            "Handler": "handler.handler",
+            "CodeUri": ".",
+            "Timeout": dep.invocation_timeout,
+            "AutoPublishAlias": ALIAS,
+            "DurableConfig": {"ExecutionTimeout": dep.execution_timeout, "RetentionPeriodInDays": dep.retention_days},
+            "Environment": {"Variables": dep.environment()},
+            "Policies": dep.policies(),
+        },
+    }
+    resources: dict[str, Any] = {FUNCTION_ID: function}
+    outputs: dict[str, Any] = {
+        "FunctionAliasArn": {
+            "Description": "Invoke this (qualified) ARN to start an execution",
+            "Value": {"Ref": f"{FUNCTION_ID}Alias{ALIAS}"},
+        },
+    }
+    if dep.activities:
+        resources[ACTIVITY_QUEUE_ID] = {"Type": "AWS::SQS::Queue", "Properties": {"VisibilityTimeout": 300}}
+        outputs["ActivityQueueUrl"] = {
+            "Description": "Activity workers read their tasks from this queue",
+            "Value": {"Ref": ACTIVITY_QUEUE_ID},
+        }
+    return {
+        "AWSTemplateFormatVersion": "2010-09-09",
+        "Transform": "AWS::Serverless-2016-10-31",
+        "Description": description,
+        "Resources": resources,
+        "Outputs": outputs,
+    }
+
+
+class _Dumper(yaml.SafeDumper):
+    """Block style, and no aliases for repeated values."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+def to_yaml(value: Any) -> str:
+    """YAML text for data: every string quoted as YAML needs it (a ``yaml`` template filter)."""
+    return yaml.dump(value, Dumper=_Dumper, sort_keys=False, default_flow_style=False, allow_unicode=False, width=4096)
+
+
+def md(text: Any) -> str:
+    """Text safe on one Markdown line or table cell: whitespace collapsed, control characters,
+    pipes, backticks and HTML brackets escaped."""
+    cleaned = " ".join(str(text).split())
+    cleaned = "".join(ch if ch.isprintable() else f"\\x{ord(ch):02x}" for ch in cleaned)
+    for ch in ("\\", "|", "`", "*", "_", "[", "]", "<", ">"):
+        cleaned = cleaned.replace(ch, "\\" + ch)
+    return cleaned
+
+
+def code(text: Any) -> str:
+    """Text as a Markdown code span: backticks become quotes, pipes are escaped for tables."""
+    cleaned = " ".join(str(text).split()).replace("`", "'")
+    cleaned = "".join(ch if ch.isprintable() else f"\\x{ord(ch):02x}" for ch in cleaned)
+    return "`" + cleaned.replace("|", "\\|") + "`"
+
+
+@cache
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(resource_dir("templates"))),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        autoescape=False,
+    )
+    env.filters.update(yaml=to_yaml, md=md, code=code)
+    return env
+
+
+def render_deploy_files(workflow: ir.Workflow, diagnostics: list[Diagnostic]) -> dict[str, str]:
+    """``template.yaml`` and ``MIGRATION.md`` of one translated machine."""
+    dep = deployment(workflow, diagnostics)
+    description = f"{workflow.name}: durable function translated from a Step Functions state machine by asl2durable"
+    data = template(dep, description)
+    env = _environment()
+    return {
+        "template.yaml": env.get_template("template.yaml.jinja").render(template=data),
+        "MIGRATION.md": env.get_template("MIGRATION.md.jinja").render(
+            dep=dep, workflow=workflow, template=data, function_id=FUNCTION_ID, alias=ALIAS,
+            durable_policy=DURABLE_POLICY, max_timeout=MAX_EXECUTION_TIMEOUT,
+        ),
+    }
