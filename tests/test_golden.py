@@ -33,3 +33,24 @@ def test_translation_is_deterministic():
     first = translate(definition, name="m").files
     second = translate(json.loads(json.dumps(definition)), name="m").files
     assert first == second
+
+
+def test_generated_folders_pass_mypy(tmp_path):
+    """Each golden example's folder (handler and the support modules it uses) type-checks
+    with the durable SDK installed."""
+    import subprocess
+    import sys
+
+    from asl2durable.writer import write_translation
+
+    for source in CASES:
+        name = source.name.removesuffix(".asl.json")
+        folder = write_translation(translate(json.loads(source.read_text()), name=name), tmp_path)
+        modules = sorted(p.name for p in folder.glob("*.py"))
+        check = subprocess.run(
+            [sys.executable, "-m", "mypy", "--no-error-summary", "--cache-dir", str(tmp_path / ".mypy"), *modules],
+            cwd=folder,
+            capture_output=True,
+            text=True,
+        )
+        assert check.returncode == 0, f"{name}:\n{check.stdout[-3000:]}"

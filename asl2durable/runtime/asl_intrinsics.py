@@ -118,7 +118,7 @@ def java_double(x: float) -> str:
         return "-0.0" if math.copysign(1.0, x) < 0 else "0.0"
     sign, digits, exp = decimal.Decimal(repr(x)).normalize().as_tuple()
     text = "".join(map(str, digits))
-    point = len(text) + exp  # digits before the decimal point
+    point = len(text) + int(exp)  # digits before the decimal point (finite numbers only here)
     if 1e-3 <= abs(x) < 1e7:
         if point <= 0:
             body = "0." + "0" * -point + text

@@ -87,7 +87,7 @@ def _writer_error(cause: str) -> ItemIOError:
 
 def _s3_client():
     """A boto3 S3 client, created at call time (so tests and regions set later apply)."""
-    import boto3
+    import boto3  # type: ignore[import-untyped]
 
     return boto3.client("s3")
 
@@ -114,7 +114,7 @@ def _s3_failure(error: BaseException, make) -> ItemIOError:
 
 def _boto_errors() -> tuple[type[BaseException], ...]:
     try:
-        from botocore.exceptions import BotoCoreError, ClientError
+        from botocore.exceptions import BotoCoreError, ClientError  # type: ignore[import-untyped]
     except ImportError:  # pragma: no cover - boto3 always brings botocore
         return ()
     return (BotoCoreError, ClientError)
@@ -198,7 +198,7 @@ def _text(value: Any) -> str:
 def _limit(items: Iterable[Any], max_items: int | None) -> list:
     if max_items is None:
         return list(items)
-    out = []
+    out: list = []
     if max_items <= 0:
         return out
     for item in items:
@@ -504,7 +504,7 @@ def _read_inventory(client, params: dict, config: dict, max_items: int | None) -
             if not data_key:
                 raise _reader_error("An S3 inventory manifest file entry has no 'key'")
             data = _decode(_get_object(client, {"Bucket": bucket, "Key": data_key}), data_key)
-            yield from _rows_as_items(headers, parse_delimited(data, delimiter))
+            yield from _rows_as_items(headers or [], parse_delimited(data, delimiter))
 
     return _limit(rows(), max_items)
 

@@ -46,10 +46,10 @@ import uuid as _uuid_module
 from collections.abc import Callable
 from typing import Any
 
-from jsonata.jexception import JException
-from jsonata.jsonata import Jsonata
-from jsonata.parser import Parser
-from jsonata.utils import Utils
+from jsonata.jexception import JException  # type: ignore[import-untyped]
+from jsonata.jsonata import Jsonata  # type: ignore[import-untyped]
+from jsonata.parser import Parser  # type: ignore[import-untyped]
+from jsonata.utils import Utils  # type: ignore[import-untyped]
 
 __all__ = [
     "QueryEvaluationError",
@@ -531,7 +531,7 @@ class _Monitor:
     def __init__(self) -> None:
         self.depth = 0
         self.deadline = time.monotonic() + TIMEOUT_SECONDS
-        self.calls: list[str] = []
+        self.calls: list[str | None] = []  # None: a call that is not by name
 
     def entry(self, expr: Parser.Symbol, input: object, environment: Jsonata.Frame) -> None:
         if environment.is_parallel_call:
@@ -610,7 +610,7 @@ def _evaluate(text: str, bindings: _Bindings, field: str, uuid, random) -> objec
         raise _threw(expr, field, compiled.error)
     monitor = _Monitor()
     frame = _frame(compiled, bindings, monitor, uuid, random)
-    instance = copy.copy(compiled.engine)  # per-evaluation state (input, environment, timestamp)
+    instance: Any = copy.copy(compiled.engine)  # per-evaluation state (input, environment, timestamp)
     previous = _swap_current(instance)
     try:
         raw = instance.evaluate(None, frame)

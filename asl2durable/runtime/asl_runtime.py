@@ -188,9 +188,9 @@ def _iso(timestamp: float) -> str:
 
 def _execution_start(context: DurableContext) -> float | None:
     """When the durable execution started, from its EXECUTION operation (stable on replay)."""
-    try:
-        started = context.state.get_execution_operation().start_timestamp
-    except AttributeError:
+    operation = getattr(getattr(context, "state", None), "get_execution_operation", lambda: None)()
+    started = getattr(operation, "start_timestamp", None)
+    if started is None:
         return None
     if isinstance(started, _dt.datetime):
         return started.timestamp()
@@ -267,7 +267,7 @@ def intrinsic(text: str, spec: Sequence) -> Intrinsic:
 def call_intrinsic(run: Run, state: str, data: Any, call: Intrinsic, field_name: str) -> Any:
     """Evaluate an intrinsic function. States.UUID and unseeded States.MathRandom draw their
     values inside durable steps, so a replay sees the same values."""
-    import asl_intrinsics
+    import asl_intrinsics  # type: ignore[import-not-found,unused-ignore]  # copied only when used
 
     def resolve(spec: Sequence) -> Any:
         return evaluate_template(run, state, data, JsonPath(_path_text(spec), spec), field_name)
@@ -368,7 +368,7 @@ def jsonata(
     ``$uuid()`` and ``$random()`` draw their values in durable steps. A field that reads the
     clock (``$now()``, ``$millis()``) is evaluated inside a durable step as a whole
     (``reads_clock=True``), so a replay sees the same time."""
-    import asl_jsonata
+    import asl_jsonata  # type: ignore[import-not-found,unused-ignore]  # copied only when used
 
     states: dict[str, Any] = {"input": input, "context": run.context_object(state)}
     if result is not _NOTHING:
@@ -484,7 +484,7 @@ def catch(run: Run, state: str, error: AslError, state_input: Any, catchers: Seq
                 assigned = jsonata(run, state, catcher.assign, "Assign", input=state_input, error_output=payload)
         else:
             output = payload
-            if catcher.result_path != "$":
+            if not isinstance(catcher.result_path, str):  # "$" (the default) keeps the error output as is
                 output = apply_result_path(state, state_input, payload, catcher.result_path)
             assigned = {}
             if catcher.assign is not None:
@@ -590,7 +590,7 @@ def parallel(run: Run, state: str, branches: Sequence[Machine], data: Any, *, op
     def branch(machine: Machine) -> Callable[[DurableContext], Any]:
         return lambda ctx: run_machine(run.child(ctx), machine, data)
 
-    result = run.context.parallel(
+    result: Any = run.context.parallel(
         [ParallelBranch(branch(m), name=f"{state} branch {i}") for i, m in enumerate(branches)],
         name=operation or state,
         config=ParallelConfig(completion_config=CompletionConfig.all_successful()),
@@ -609,7 +609,7 @@ def map_items(
     item_selector: Any = None,
     jsonata_selector: Any = _NOTHING,
     jsonata_items: bool = False,
-    max_concurrency: int = 0,
+    max_concurrency: Any = 0,
     tolerated_failure_count: int | None = None,
     tolerated_failure_percentage: float | None = None,
     item_reader: Any = None,
@@ -642,6 +642,7 @@ def map_items(
         raise runtime_error(state, "ToleratedFailureCount cannot be negative.")
     if tolerated_failure_percentage is not None and not 0 <= tolerated_failure_percentage <= 100:
         raise runtime_error(state, "ToleratedFailurePercentage must be between 0 and 100.")
+    max_concurrency = _whole_number(state, max_concurrency, "MaxConcurrency")
     if max_concurrency < 0:
         raise runtime_error(state, "MaxConcurrency cannot be negative.")
 
@@ -659,7 +660,7 @@ def map_items(
         tolerated_failure_count=tolerated_failure_count,
         tolerated_failure_percentage=tolerated_failure_percentage,
     )
-    result = run.context.map(
+    result: Any = run.context.map(
         items,
         iteration,
         name=operation,
@@ -705,7 +706,7 @@ def _map_run_arn(run: Run, label: str, run_id: str) -> str:
 
 def _item_io(function: Callable[[Any], Any]) -> Any:
     """Call ``asl_itemio``, naming its failures as Step Functions does."""
-    import asl_itemio
+    import asl_itemio  # type: ignore[import-not-found,unused-ignore]  # copied only when used
 
     try:
         return function(asl_itemio)
@@ -743,12 +744,20 @@ def as_item_error(error: Any) -> AslError:
 # --------------------------------------------------------------------------- Wait
 
 
-def wait_seconds(run: Run, state: str, seconds: int) -> None:
+def wait_seconds(run: Run, state: str, seconds: Any) -> None:
     """Wait ``seconds`` (0 means no wait: the SDK's shortest wait is one second)."""
+    seconds = _whole_number(state, seconds, "Seconds")
     if seconds > MAX_WAIT_SECONDS:
         raise runtime_error(state, "Wait state delay is too long.")
     if seconds > 0:
         run.context.wait(Duration(seconds), name=state)
+
+
+def _whole_number(state: str, value: Any, field_name: str) -> int:
+    """A literal field that must be an integer (a ``${...}`` placeholder left unsubstituted is not)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != int(value):
+        raise runtime_error(state, f"The {field_name} field must be an integer, not {_compact(value)}")
+    return int(value)
 
 
 def seconds_from_path(run: Run, state: str, data: Any, p: JsonPath) -> int:
@@ -794,7 +803,7 @@ def wait_until(run: Run, state: str, when: _dt.datetime) -> None:
 
 
 def timestamp_value(state: str, value: Any) -> _dt.datetime:
-    """A JSONata ``Timestamp`` value, which must be an RFC 3339 timestamp."""
+    """A ``Timestamp`` value (a literal, or what a JSONata expression gave): an RFC 3339 timestamp."""
     when = parse_timestamp(value)
     if when is None:
         raise fail(
@@ -943,8 +952,8 @@ class Boto3Invoker:
     emulator or test double configured later still applies."""
 
     def __call__(self, function_name: str, payload: bytes | None, params: dict) -> InvokeResponse:
-        import boto3
-        from botocore.exceptions import BotoCoreError, ClientError
+        import boto3  # type: ignore[import-untyped]
+        from botocore.exceptions import BotoCoreError, ClientError  # type: ignore[import-untyped]
 
         kwargs: dict[str, Any] = {"FunctionName": function_name}
         if payload is not None:
@@ -1159,7 +1168,7 @@ def unsupported(state: str, what: str) -> AslError:
 
 def _service_call(function: Callable[[], Any], timeout: float | None = None) -> Any:
     """Run a call of ``asl_services`` (inside a step), naming its failures as Step Functions does."""
-    import asl_services
+    import asl_services  # type: ignore[import-not-found,unused-ignore]  # copied only when used
 
     try:
         return _within(function, timeout)
@@ -1191,7 +1200,7 @@ def _within(function: Callable[[], Any], timeout: float | None) -> Any:
 
 def call_service(run: Run, operation: str, resource: str, params: Any, *, timeout: float | None = None) -> Any:
     """A request-response service integration (optimized or ``aws-sdk:``) inside a durable step."""
-    import asl_services
+    import asl_services  # type: ignore[import-not-found,unused-ignore]  # copied only when used
 
     return step(run, operation, lambda: _service_call(lambda: asl_services.call(resource, params), timeout))
 
@@ -1202,7 +1211,7 @@ def run_job(run: Run, operation: str, resource: str, params: Any, *, timeout: fl
     the whole job: a poll that finds it still running after that long fails with States.Timeout."""
     import time
 
-    import asl_services
+    import asl_services  # type: ignore[import-not-found,unused-ignore]  # copied only when used
 
     started = step(
         run,
@@ -1272,11 +1281,10 @@ def wait_for_task_token(
         heartbeat_missed = "heartbeat" in str(err).lower()
         raise fail("States.HeartbeatTimeout" if heartbeat_missed else "States.Timeout", "") from None
     except CallbackError as err:
-        name = None
-        try:  # the sender's error name is kept on the callback operation, not on the exception
-            name = callback.state.get_checkpoint_result(callback.operation_id).error.type
-        except AttributeError:
-            pass
+        # the sender's error name is kept on the callback operation, not on the exception
+        checkpoint = getattr(callback, "state", None)
+        error_object = checkpoint.get_checkpoint_result(callback.operation_id).error if checkpoint else None
+        name = error_object.type if error_object is not None else None
         message = getattr(err, "message", None)
         raise fail(name, None if message in (None, "", "Callback failed") else message) from None
     if isinstance(raw, bytes):
@@ -1286,7 +1294,7 @@ def wait_for_task_token(
 
 def send_to_service(resource: str) -> Callable[[Any], Any]:
     """The ``send`` of a ``.waitForTaskToken`` Task on a service integration."""
-    import asl_services
+    import asl_services  # type: ignore[import-not-found,unused-ignore]  # copied only when used
 
     return lambda payload: _service_call(lambda: asl_services.call(resource, payload))
 

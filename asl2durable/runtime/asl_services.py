@@ -115,7 +115,7 @@ def parse_resource(resource: str) -> Resource:
 
 @functools.lru_cache(maxsize=None)
 def _session():
-    import botocore.session
+    import botocore.session  # type: ignore[import-untyped]
 
     return botocore.session.get_session()
 
@@ -371,7 +371,8 @@ def from_boto(value: Any, shape, sdk_v2: bool) -> Any:
             return plain(value, sdk_v2)
         rename = sdk_member_name if sdk_v2 else _v1_member_name
         payload = shape.serialization.get("payload")
-        fields, last = [], []
+        fields: list = []
+        last: list = []
         for key, item in value.items():
             member = shape.members.get(key)
             if member is None:
@@ -399,8 +400,8 @@ def from_boto(value: Any, shape, sdk_v2: bool) -> Any:
 
 
 def _client(boto_service: str, region: str | None = None):
-    import boto3
-    from botocore.config import Config
+    import boto3  # type: ignore[import-untyped]
+    from botocore.config import Config  # type: ignore[import-untyped]
 
     kwargs: dict[str, Any] = {"config": Config(parameter_validation=False)}
     region = region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
@@ -548,7 +549,7 @@ def _missing_required(service_model, operation, kwargs: dict) -> _ServerAnswer |
 
 
 def _boto_errors():
-    from botocore.exceptions import BotoCoreError, ClientError
+    from botocore.exceptions import BotoCoreError, ClientError  # type: ignore[import-untyped]
 
     return ClientError, BotoCoreError
 
@@ -834,7 +835,7 @@ def _optimized_api(res: Resource, spec: Optimized, params: dict) -> tuple[dict, 
         raise optimized_error(res.service, service_model, missing)
     prefix = V1_CLIENTS.get(res.service, (res.service,))[0]
     client_error, core_error = _boto_errors()
-    client = _client(spec.boto, res.region)
+    client = _client(spec.boto or res.service, res.region)
     recorder = _Recorder(client)
     try:
         response = getattr(client, botocore.xform_name(operation.name))(**kwargs)
@@ -844,7 +845,7 @@ def _optimized_api(res: Resource, spec: Optimized, params: dict) -> tuple[dict, 
         raise ServiceError(f"{prefix}.SdkClientException", str(err)) from None
     except (TypeError, ValueError) as err:
         raise ServiceError(f"{prefix}.SdkClientException", str(err)) from None
-    body = {}
+    body: dict = {}
     if operation.output_shape is not None:
         body = from_boto(response, operation.output_shape, sdk_v2=False) or {}
     return body, recorder, response
@@ -912,8 +913,8 @@ def _http_output(status: int, reason: str, headers: list[tuple[str, str]], raw: 
 
 def _sign(method: str, url: str, headers: list[tuple[str, str]], body: bytes | None, service: str) -> list[tuple[str, str]]:
     import boto3
-    from botocore.auth import SigV4Auth
-    from botocore.awsrequest import AWSRequest
+    from botocore.auth import SigV4Auth  # type: ignore[import-untyped]
+    from botocore.awsrequest import AWSRequest  # type: ignore[import-untyped]
 
     host = urllib.parse.urlsplit(url).hostname or ""
     found = re.search(r"\.execute-api\.([a-z0-9-]+)\.", host)
