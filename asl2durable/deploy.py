@@ -10,15 +10,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cache
 from typing import Any
 
-import jinja2
-import yaml
-
 from . import ir
-from ._resources import resource_dir
 from .diagnostics import Diagnostic, Severity
+from .render import render_template
 from .runtime import asl_services as _svc
 
 # DurableConfig.ExecutionTimeout: 1..31,622,400 s (a 366-day year). Step Functions Standard
@@ -251,58 +247,15 @@ def template(dep: Deployment, description: str) -> dict[str, Any]:
     }
 
 
-class _Dumper(yaml.SafeDumper):
-    """Block style, and no aliases for repeated values."""
-
-    def ignore_aliases(self, data: Any) -> bool:
-        return True
-
-
-def to_yaml(value: Any) -> str:
-    """YAML text for data: every string quoted as YAML needs it (a ``yaml`` template filter)."""
-    return yaml.dump(value, Dumper=_Dumper, sort_keys=False, default_flow_style=False, allow_unicode=False, width=4096)
-
-
-def md(text: Any) -> str:
-    """Text safe on one Markdown line or table cell: whitespace collapsed, control characters,
-    pipes, backticks and HTML brackets escaped."""
-    cleaned = " ".join(str(text).split())
-    cleaned = "".join(ch if ch.isprintable() else f"\\x{ord(ch):02x}" for ch in cleaned)
-    for ch in ("\\", "|", "`", "*", "_", "[", "]", "<", ">"):
-        cleaned = cleaned.replace(ch, "\\" + ch)
-    return cleaned
-
-
-def code(text: Any) -> str:
-    """Text as a Markdown code span: backticks become quotes, pipes are escaped for tables."""
-    cleaned = " ".join(str(text).split()).replace("`", "'")
-    cleaned = "".join(ch if ch.isprintable() else f"\\x{ord(ch):02x}" for ch in cleaned)
-    return "`" + cleaned.replace("|", "\\|") + "`"
-
-
-@cache
-def _environment() -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(resource_dir("templates"))),
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        autoescape=False,
-    )
-    env.filters.update(yaml=to_yaml, md=md, code=code)
-    return env
-
-
 def render_deploy_files(workflow: ir.Workflow, diagnostics: list[Diagnostic]) -> dict[str, str]:
     """``template.yaml`` and ``MIGRATION.md`` of one translated machine."""
     dep = deployment(workflow, diagnostics)
     description = f"{workflow.name}: durable function translated from a Step Functions state machine by asl2durable"
     data = template(dep, description)
-    env = _environment()
     return {
-        "template.yaml": env.get_template("template.yaml.jinja").render(template=data),
-        "MIGRATION.md": env.get_template("MIGRATION.md.jinja").render(
+        "template.yaml": render_template("template.yaml.jinja", template=data),
+        "MIGRATION.md": render_template(
+            "MIGRATION.md.jinja",
             dep=dep, workflow=workflow, template=data, function_id=FUNCTION_ID, alias=ALIAS,
             durable_policy=DURABLE_POLICY, max_timeout=MAX_EXECUTION_TIMEOUT,
         ),

@@ -15,6 +15,7 @@ from typing import Any
 
 import black
 import jinja2
+import yaml
 
 from . import ir
 from ._resources import resource_dir
@@ -112,6 +113,35 @@ def comment(text: Any) -> str:
     return "\n".join(safe)
 
 
+class _Dumper(yaml.SafeDumper):
+    """Block style, and no aliases for repeated values."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+def to_yaml(value: Any) -> str:
+    """YAML text for data: every string quoted as YAML needs it (a ``yaml`` template filter)."""
+    return yaml.dump(value, Dumper=_Dumper, sort_keys=False, default_flow_style=False, allow_unicode=False, width=4096)
+
+
+def md(text: Any) -> str:
+    """Text safe on one Markdown line or table cell: whitespace collapsed, control characters,
+    pipes, backticks and HTML brackets escaped."""
+    cleaned = " ".join(str(text).split())
+    cleaned = "".join(ch if ch.isprintable() else f"\\x{ord(ch):02x}" for ch in cleaned)
+    for ch in ("\\", "|", "`", "*", "_", "[", "]", "<", ">"):
+        cleaned = cleaned.replace(ch, "\\" + ch)
+    return cleaned
+
+
+def code(text: Any) -> str:
+    """Text as a Markdown code span: backticks become quotes, pipes are escaped for tables."""
+    cleaned = " ".join(str(text).split()).replace("`", "'")
+    cleaned = "".join(ch if ch.isprintable() else f"\\x{ord(ch):02x}" for ch in cleaned)
+    return "`" + cleaned.replace("|", "\\|") + "`"
+
+
 def guarded(body: str, catchers: list) -> str:
     """Wrap a rendered block (indented by 8) in ``try:`` when the state has catchers,
     otherwise dedent it to the function body."""
@@ -130,7 +160,10 @@ def _environment() -> jinja2.Environment:
         keep_trailing_newline=True,
         autoescape=False,
     )
-    env.filters.update(lit=lit, pystr=pystr, comment=comment, docstring=docstring, guarded=guarded, catcher=catcher)
+    env.filters.update(
+        lit=lit, pystr=pystr, comment=comment, docstring=docstring, guarded=guarded, catcher=catcher,
+        yaml=to_yaml, md=md, code=code,
+    )
     env.tests["default_value"] = lambda value: value is ir.DEFAULT
     env.tests["jsonata"] = lambda value: isinstance(value, ir.Jsonata)
     env.tests["reading_clock"] = _reads_clock
