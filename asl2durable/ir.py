@@ -252,14 +252,87 @@ class MapState(Transitioning):
     catch: list[Catcher] = field(default_factory=list)
 
 
+# --------------------------------------------------------------------------- structured control flow
+# ``structure.py`` turns each machine's state graph into these statements; the renderer prints
+# them as Python (``data = f(run, data)``, ``if``/``elif``, ``while True``, ``return``, ``raise``).
+
+
+@dataclass(frozen=True)
+class Call:
+    """Run a state that has one successor: ``data = state(run, data)``."""
+
+    state: str
+
+
+@dataclass(frozen=True)
+class Finish:
+    """Run a state that ends the machine and return its output: ``return state(run, data)``."""
+
+    state: str
+
+
+@dataclass(frozen=True)
+class Raise:
+    """Run a Fail state: ``raise state(run, data)``."""
+
+    state: str
+
+
+@dataclass(frozen=True)
+class Return:
+    """End the machine with the current data (a state with ``End`` took a route to the end)."""
+
+
+@dataclass(frozen=True)
+class Case:
+    target: str | None  # the state the route leads to; None: the end of the machine
+    body: tuple["Statement", ...]
+
+
+@dataclass(frozen=True)
+class Route:
+    """Run a state with several successors (Choice; a Task, Parallel or Map with Catch):
+    ``route, data = state(run, data)``, then one ``if``/``elif`` case per route that does not
+    simply go on to the statement after it."""
+
+    state: str
+    cases: tuple[Case, ...]
+
+
+@dataclass(frozen=True)
+class Loop:
+    """``while True:`` around the states of a cycle; ``header`` is the state it starts at."""
+
+    header: str
+    body: tuple["Statement", ...]
+
+
+@dataclass(frozen=True)
+class Continue:
+    header: str  # back to the start of the innermost loop
+
+
+@dataclass(frozen=True)
+class Break:
+    header: str  # out of the innermost loop
+
+
+Statement = Union[Call, Finish, Raise, Return, Route, Loop, Continue, Break]
+
+
 @dataclass
 class Machine:
     """A state machine or sub-machine (Parallel branch, Map processor)."""
 
     start_at: str
     states: dict[str, State]
-    ident: str  # the Python name of the machine object in generated code
+    ident: str  # the Python name of the machine's function in generated code
     comment: str | None = None
+    pointer: str = ""  # JSON pointer of the (sub-)machine in the definition
+    title: str = ""  # what it is, for its function's docstring
+    # the structured body (``structure.py``); None when the graph is run by a dispatch loop
+    body: tuple[Statement, ...] | None = None
+    dispatch_reason: str | None = None  # why the graph could not be structured
 
 
 @dataclass

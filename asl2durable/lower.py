@@ -30,6 +30,17 @@ _COMPARISON_OPERATORS = [
 ] + ["StringMatches", "BooleanEquals", "BooleanEqualsPath", "IsNull", "IsPresent", "IsNumeric", "IsString", "IsBoolean", "IsTimestamp"]
 
 
+# Names generated code uses for modules, imports and local variables: never given to a state.
+RESERVED_NAMES = frozenset(
+    {
+        "handler", "rt", "asl_runtime", "asl_jsonpath", "Any", "DurableContext", "durable_execution",
+        "annotations", "state_machine", "MACHINE", "run", "data", "route", "state", "state_input",
+        "output", "result", "args", "items", "attempt", "operation", "error", "payload", "timeout",
+        "heartbeat",
+    }
+)
+
+
 class Lowering:
     """Builds the IR for one definition and collects the diagnostics met on the way."""
 
@@ -40,7 +51,7 @@ class Lowering:
         self.uses: set[str] = set()  # optional support modules the handler needs
         self.diagnostics: list[Diagnostic] = []
         self.functions: dict[str, str] = {}
-        self._idents: set[str] = {"handler", "rt", "asl_runtime", "asl_jsonpath", "Any", "MACHINE"}
+        self._idents: set[str] = set(RESERVED_NAMES)
 
     # -- helpers ---------------------------------------------------------------
 
@@ -156,13 +167,13 @@ class Lowering:
 
     # -- machines and states ---------------------------------------------------
 
-    def machine(self, asl: dict, where: str, ident: str) -> ir.Machine:
+    def machine(self, asl: dict, where: str, ident: str, title: str) -> ir.Machine:
         states: dict[str, ir.State] = {}
         for name, state in asl.get("States", {}).items():
             here = pointer_join(where, "States", name)
             self.functions[name] = self.ident(name)
             states[name] = self.state(name, state, here)
-        return ir.Machine(asl["StartAt"], states, ident, asl.get("Comment"))
+        return ir.Machine(asl["StartAt"], states, ident, asl.get("Comment"), pointer=where, title=title)
 
     def state(self, name: str, s: dict, where: str) -> ir.State:
         jsonata = s.get("QueryLanguage", self.query_language) == "JSONata"
@@ -254,7 +265,10 @@ class Lowering:
             )
         if kind == "Parallel":
             branches = [
-                self.machine(b, pointer_join(where, "Branches", i), self.ident(f"{name} branch {i}", "branch_"))
+                self.machine(
+                    b, pointer_join(where, "Branches", i), self.ident(f"{name} branch {i + 1}"),
+                    f"Branch {i + 1} of the Parallel state {name!r}.",
+                )
                 for i, b in enumerate(s.get("Branches", []))
             ]
             return ir.ParallelState(
@@ -321,7 +335,10 @@ class Lowering:
         return ir.MapState(
             **common,
             next=s.get("Next"),
-            processor=self.machine(processor_asl, pointer_join(where, processor_key), self.ident(f"{common['name']} processor", "processor_")),
+            processor=self.machine(
+                processor_asl, pointer_join(where, processor_key), self.ident(f"{common['name']} iteration"),
+                f"One iteration of the Map state {common['name']!r}.",
+            ),
             items_path=self.optional_path(s, "ItemsPath", where),
             items=ir.Jsonata(s["Items"]) if "Items" in s else ir.DEFAULT,
             item_selector=(
@@ -414,7 +431,9 @@ def pointer_join(base: str, *parts: object) -> str:
 def lower(definition: dict, name: str) -> tuple[ir.Workflow, list[Diagnostic]]:
     """Build the IR for a validated definition; returns it with the diagnostics met."""
     lowering = Lowering(name, definition.get("QueryLanguage", "JSONPath"))
-    root = lowering.machine(definition, "", "MACHINE")
+    root = lowering.machine(
+        definition, "", "state_machine", f"Run the state machine from its StartAt state {definition['StartAt']!r} to the end."
+    )
     if "TimeoutSeconds" in definition:
         lowering.warn(
             "/TimeoutSeconds",

@@ -19,6 +19,7 @@ import yaml
 
 from . import ir
 from ._resources import resource_dir
+from .structure import routed
 
 
 def lit(value: Any) -> str:
@@ -91,6 +92,12 @@ def _spec(spec: Any) -> str:
     if isinstance(spec, (tuple, list)):
         return "[" + ", ".join(_spec(v) for v in spec) + "]"
     return lit(spec)
+
+
+def named_plainly(ident: str, name: str) -> bool:
+    """Is ``ident`` the plain spelling of the state name ``name`` (lower case, runs of other
+    characters as "_")? Then a call needs no comment to say which state it runs."""
+    return ident == re.sub(r"[^0-9a-zA-Z_]+", "_", name).strip("_").lower()
 
 
 def pystr(value: Any) -> str:
@@ -167,6 +174,9 @@ def _environment() -> jinja2.Environment:
     env.tests["default_value"] = lambda value: value is ir.DEFAULT
     env.tests["jsonata"] = lambda value: isinstance(value, ir.Jsonata)
     env.tests["reading_clock"] = _reads_clock
+    env.tests["routed"] = routed
+    env.tests["named_plainly"] = named_plainly
+    env.filters["static_next"] = lambda state: getattr(state, "next", None)
     return env
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from .diagnostics import Diagnostic, Severity, has_errors
 from .lower import lower
 from .render import render_handler, render_template
+from .structure import structure
 from .validate import validate
 
 RUNTIME_DIR = Path(__file__).resolve().parent / "runtime"
@@ -49,6 +50,7 @@ def translate(definition: dict, *, name: str = "state_machine") -> Translation:
     if has_errors(diagnostics):
         return Translation(name, {}, diagnostics)
     workflow, lowering_diagnostics = lower(definition, name)
+    lowering_diagnostics += structure(workflow)
     files = {"handler.py": render_handler(workflow), **support_files(workflow.uses)}
     files["requirements.txt"] = render_template("requirements.txt.jinja", uses=workflow.uses)
     from .deploy import render_deploy_files  # template.yaml and MIGRATION.md

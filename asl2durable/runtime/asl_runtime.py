@@ -148,6 +148,7 @@ class Run:
     state_machine: dict
     map_item: dict | None = None
     variables: dict = field(default_factory=dict)
+    current: str | None = None  # the state the three fields below belong to
     entered_time: str | None = None  # $$.State.EnteredTime of the state running now
     retry_count: int | None = None  # $$.State.RetryCount of the Task/Parallel/Map running now
     task_token: str | None = None  # $$.Task.Token of the callback Task running now
@@ -161,8 +162,15 @@ class Run:
             dict(self.variables),
         )
 
+    def at(self, state: str) -> None:
+        """Make ``state`` the current state: what the previous state recorded is forgotten."""
+        if self.current != state:
+            self.current = state
+            self.entered_time = self.retry_count = self.task_token = None
+
     def context_object(self, state: str) -> dict:
         """``$$`` as seen from inside ``state`` (how each field is derived: see :func:`start_run`)."""
+        self.at(state)
         current: dict[str, Any] = {"Name": state}
         if self.entered_time is not None:
             current["EnteredTime"] = self.entered_time
@@ -229,6 +237,7 @@ def start_run(context: DurableContext, event: Any, machine_name: str) -> Run:
 
 def enter(run: Run, state: str) -> None:
     """Record ``$$.State.EnteredTime`` for a state that reads it (one durable step per entry)."""
+    run.at(state)
     run.entered_time = step(run, f"{state} (entered)", lambda: _iso(_dt.datetime.now(_dt.timezone.utc).timestamp()))
 
 
@@ -528,6 +537,7 @@ def with_retry(run: Run, state: str, retriers: Sequence[Retrier], attempt: Calla
     rng = random.Random(f"{run.execution.get('Id')}|{state}")
     while True:
         name = state if retries == 0 else f"{state} (retry {retries})"
+        run.at(state)
         run.retry_count = retries
         try:
             return attempt(name)
@@ -555,24 +565,39 @@ def step(run: Run, name: str, func: Callable[[], Any]) -> Any:
 # --------------------------------------------------------------------------- state machines
 
 
+# A (sub-)machine's function: structured code from the StartAt state to the end, returning
+# the output (a Parallel branch or a Map iteration is one).
+MachineFunction = Callable[[Run, Any], Any]
+
+
 @dataclass(frozen=True)
 class Machine:
-    """A (sub-)state machine: its start state and a function per state.
+    """The states of a graph that could not be structured, for :func:`run_machine`.
 
-    A state function takes ``(run, state_input)`` and returns ``(next_state, output)``;
-    ``next_state`` is ``None`` when the state ends the machine.
+    Each state is ``(function, next)``: ``next`` is the state's only successor (None: the end),
+    or :data:`ROUTED` when the function returns ``(next_state, output)`` itself (Choice, Catch),
+    or :data:`RAISES` for a Fail state, whose function returns the error to raise.
     """
 
     start_at: str
-    states: dict[str, Callable[[Run, Any], tuple[str | None, Any]]] = field(default_factory=dict)
+    states: dict[str, tuple[Callable[[Run, Any], Any], Any]] = field(default_factory=dict)
+
+
+ROUTED = "<routed>"
+RAISES = "<raises>"
 
 
 def run_machine(run: Run, machine: Machine, data: Any) -> Any:
-    """Run a (sub-)machine from its StartAt state to the end and return the final output."""
+    """A dispatch loop: run states from StartAt, following each state's transition, to the end."""
     name: str | None = machine.start_at
     while name is not None:
-        run.entered_time = run.retry_count = run.task_token = None
-        name, data = machine.states[name](run, data)
+        function, successor = machine.states[name]
+        if successor == RAISES:
+            raise function(run, data)
+        if successor == ROUTED:
+            name, data = function(run, data)
+        else:
+            name, data = successor, function(run, data)
     return data
 
 
@@ -583,12 +608,12 @@ def raise_first_failure(result: Any) -> None:
             raise fail(item.error.type or "States.BranchFailed", item.error.message)
 
 
-def parallel(run: Run, state: str, branches: Sequence[Machine], data: Any, *, operation: str | None = None) -> list:
+def parallel(run: Run, state: str, branches: Sequence[MachineFunction], data: Any, *, operation: str | None = None) -> list:
     """Parallel: every branch gets ``data``; the result is the branch outputs in order.
     ``operation`` names the durable operation (it differs from ``state`` on retries)."""
 
-    def branch(machine: Machine) -> Callable[[DurableContext], Any]:
-        return lambda ctx: run_machine(run.child(ctx), machine, data)
+    def branch(machine: MachineFunction) -> Callable[[DurableContext], Any]:
+        return lambda ctx: machine(run.child(ctx), data)
 
     result: Any = run.context.parallel(
         [ParallelBranch(branch(m), name=f"{state} branch {i}") for i, m in enumerate(branches)],
@@ -603,7 +628,7 @@ def map_items(
     run: Run,
     state: str,
     items: Any,
-    processor: Machine,
+    processor: MachineFunction,
     data: Any,
     *,
     item_selector: Any = None,
@@ -653,7 +678,7 @@ def map_items(
             value = evaluate_template(scope, state, data, item_selector, "ItemSelector")
         elif jsonata_selector is not _NOTHING:
             value = jsonata(scope, state, jsonata_selector, "ItemSelector", input=data)
-        return run_machine(scope, processor, value)
+        return processor(scope, value)
 
     tolerant = tolerated_failure_count is not None or tolerated_failure_percentage is not None
     completion = CompletionConfig(

@@ -1,0 +1,413 @@
+"""Structuring: each machine's state graph → nested statements (``ir.Statement``).
+
+ASL is a graph of gotos; people maintain sequences, ``if``/``elif`` and ``while`` loops. This
+stage turns the graph of every (sub-)machine into those, and keeps a dispatch loop only for a
+graph it cannot express that way (an irreducible cycle, a jump out of two loops at once), with
+a diagnostic saying so.
+
+How:
+
+* **Edges**: a state's successors are its Next (or the end of the machine), a Choice's rule
+  targets and Default, and its Catch targets. A Fail state has none.
+* **Loops**: a depth-first search finds the back edges. Each must go to a state that dominates
+  its source (the graph is reducible); that state is a loop header and its natural loop is the
+  loop's body. The loop's *follow*, where ``break`` leads, is the first state on the header's
+  post-dominator chain that is outside the body.
+* **Joins**: the code after an ``if``/``elif`` continues at the branching state's immediate
+  post-dominator in its region (the whole machine, or a loop where going back to the header is
+  ``continue`` and going to the follow is ``break``). Paths into a Fail state are left out of
+  post-dominance: they raise, so a failing branch does not stop the others from joining. When
+  the routes never join, all but one become ``if`` cases that end (return, raise, continue,
+  break) and the remaining one (the loop's ``continue`` or the largest) follows unindented.
+
+Emission walks the graph from StartAt with these rules; a state reached by two routes that do
+not join is written in each (bounded: past a budget the machine keeps its dispatch loop).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Iterable
+from dataclasses import dataclass, field
+
+from . import ir
+from .diagnostics import Diagnostic, Severity
+
+DISPATCH_LOOP = "DISPATCH_LOOP"
+MAX_DEPTH = 40  # nested blocks deeper than this are not readable (and Python limits indentation)
+
+
+class _Virtual:
+    """A node that is not a state: the end of the machine, or an exit of a loop region."""
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"<{self.name}>"
+
+
+END = _Virtual("end")  # the end of the machine: `return data`
+_SINK = _Virtual("sink")  # where every finished path goes, for post-dominators
+_CONTINUE = _Virtual("continue")
+_BREAK = _Virtual("break")
+_OUTER = _Virtual("outer")
+
+Node = Hashable  # a state name, or one of the virtual nodes
+
+
+class Unstructurable(Exception):
+    pass
+
+
+@dataclass
+class _Loop:
+    header: str
+    body: set
+    follow: Node | None = None  # a state, END, or None: every exit ends inside the loop
+    parent: "_Loop | None" = None
+    ipdom: dict = field(default_factory=dict)  # immediate post-dominators within the loop's region
+    ipdom_early: dict = field(default_factory=dict)  # the same, with Succeed states as early exits
+
+
+def structure(workflow: ir.Workflow) -> list[Diagnostic]:
+    """Give every machine of ``workflow`` its structured body, or a dispatch loop and a diagnostic."""
+    diagnostics = []
+    for machine in workflow.machines():
+        try:
+            machine.body = _Structurer(machine).run()
+        except (Unstructurable, RecursionError) as why:
+            machine.body = None
+            machine.dispatch_reason = str(why) or "the graph is too deeply nested"
+            diagnostics.append(
+                Diagnostic(
+                    machine.pointer,
+                    DISPATCH_LOOP,
+                    f"the states of this machine run in a dispatch loop: {machine.dispatch_reason}",
+                    Severity.INFO,
+                )
+            )
+    return diagnostics
+
+
+def successors(state: ir.State) -> list[Node]:
+    """The distinct successors of a state, in definition order (END for the end of the machine)."""
+    if isinstance(state, ir.FailState):
+        found: list[Node] = []
+    elif isinstance(state, ir.SucceedState):
+        found = [END]
+    elif isinstance(state, ir.ChoiceState):
+        found = [rule.next for rule in state.rules] + ([state.default] if state.default else [])
+    else:
+        assert isinstance(state, ir.Transitioning)
+        found = [state.next if state.next is not None else END]
+        found += [c.next for c in getattr(state, "catch", [])]
+    return list(dict.fromkeys(found))
+
+
+def routed(state: ir.State) -> bool:
+    """Does the state's function return ``(next_state, output)``, choosing its successor at run time?"""
+    return isinstance(state, ir.ChoiceState) or bool(getattr(state, "catch", None))
+
+
+class _Structurer:
+    def __init__(self, machine: ir.Machine):
+        self.states = machine.states
+        self.start = machine.start_at
+        self.succ = {name: successors(state) for name, state in machine.states.items()}
+        self.order = {name: i for i, name in enumerate(machine.states)}  # definition order
+        self.budget = 4 * len(machine.states) + 20
+        self.loops: dict[str, _Loop] = {}
+        self.top_ipdom: dict = {}
+        self.top_ipdom_early: dict = {}
+
+    def next_of(self, node: Node) -> list[Node]:
+        return self.succ.get(node, []) if isinstance(node, str) else []
+
+    # -- analysis ---------------------------------------------------------------
+
+    def run(self) -> tuple[ir.Statement, ...]:
+        self.find_loops()
+        return tuple(self.emit(self.start, None, (), depth=0))
+
+    def find_loops(self) -> None:
+        back_edges = _back_edges(self.start, self.next_of)
+        if back_edges:
+            dominators = _immediate_dominators(self.start, self.next_of)
+            for source, header in back_edges:
+                if not _dominates(dominators, header, source):
+                    raise Unstructurable(f"the cycle through {header!r} can be entered at more than one state")
+        sources: dict[str, list[str]] = {}
+        for source, header in back_edges:
+            sources.setdefault(header, []).append(source)
+        for header, tails in sources.items():
+            body = {header}
+            stack = [t for t in tails if t != header]
+            preds = self.predecessors()
+            while stack:
+                node = stack.pop()
+                if node not in body:
+                    body.add(node)
+                    stack.extend(preds.get(node, ()))
+            self.loops[header] = _Loop(header, body)
+        # outermost loops first: a loop's follow is found in its parent's region
+        ordered = sorted(self.loops.values(), key=lambda loop: -len(loop.body))
+        for loop in ordered:
+            parents = [p for p in ordered if p is not loop and loop.header in p.body]
+            loop.parent = min(parents, key=lambda p: len(p.body)) if parents else None
+        self.top_ipdom = self.post_dominators(None)
+        self.top_ipdom_early = self.post_dominators(None, early_succeed=True)
+        for loop in ordered:
+            ipdom = loop.parent.ipdom if loop.parent else self.top_ipdom
+            node: Node | None = loop.header
+            while node is not None and node in loop.body:
+                node = ipdom.get(node)
+            if node is _CONTINUE:
+                node = loop.parent.header if loop.parent else None
+            elif node is _BREAK:
+                node = loop.parent.follow if loop.parent else None
+            elif node is _SINK or node is _OUTER:
+                node = None
+            if node is None:
+                node = self.chosen_exit(loop)
+            loop.follow = node
+            loop.ipdom = self.post_dominators(loop)
+            loop.ipdom_early = self.post_dominators(loop, early_succeed=True)
+
+    def chosen_exit(self, loop: _Loop) -> Node | None:
+        """The follow of a loop whose exits do not meet again: the outer loop's header when an
+        exit goes there (break, then continue), else the exit with the most states after it;
+        the other exits are written inside the loop."""
+        exits = [s for node in sorted(loop.body, key=self.position) for s in self.next_of(node) if s not in loop.body]
+        if not exits:
+            return None
+        if loop.parent is not None and loop.parent.header in exits:
+            return loop.parent.header
+        return max(exits, key=lambda t: (self.region_size(t, loop.parent), -exits.index(t)))
+
+    def position(self, node: Node) -> int:
+        return self.order.get(node, len(self.order))
+
+    def predecessors(self) -> dict[Node, list[Node]]:
+        preds: dict[Node, list[Node]] = {}
+        for name, succ in self.succ.items():
+            for s in succ:
+                preds.setdefault(s, []).append(name)
+        return preds
+
+    def post_dominators(self, loop: _Loop | None, early_succeed: bool = False) -> dict:
+        """Immediate post-dominators in the region of ``loop`` (None: the whole machine).
+        Paths into a Fail state do not count; with ``early_succeed``, nor do paths into a Succeed
+        state (an early ``return``)."""
+        outer_exits = set()
+        parent = loop.parent if loop else None
+        while parent is not None:
+            outer_exits |= {parent.header, parent.follow}
+            parent = parent.parent
+
+        def region_next(node: Node) -> list[Node]:
+            if node is END or node in (_CONTINUE, _BREAK, _OUTER):
+                return [_SINK]
+            if early_succeed and isinstance(self.states.get(node), ir.SucceedState):  # type: ignore[arg-type]
+                return []
+            out = []
+            for s in self.next_of(node):
+                if loop is not None and s == loop.header:
+                    out.append(_CONTINUE)
+                elif loop is not None and s == loop.follow and s is not END:
+                    out.append(_BREAK)
+                elif s in outer_exits and s is not END:
+                    out.append(_OUTER)
+                else:
+                    out.append(s)
+            return out
+
+        entry = loop.header if loop else self.start
+        edges: dict[Node, list[Node]] = {}
+        stack: list[Node] = [entry]
+        while stack:
+            node = stack.pop()
+            if node in edges or node is _SINK:
+                continue
+            edges[node] = region_next(node)
+            stack.extend(edges[node])
+        reverse: dict[Node, list[Node]] = {}
+        for node, succ in edges.items():
+            for s in succ:
+                reverse.setdefault(s, []).append(node)
+        return _immediate_dominators(_SINK, lambda n: reverse.get(n, []))
+
+    # -- emission ---------------------------------------------------------------
+
+    def emit(self, node: Node, stop: Node | None, loops: tuple[_Loop, ...], depth: int, entering: bool = False) -> list[ir.Statement]:
+        if depth > MAX_DEPTH:
+            raise Unstructurable("its routes nest too deeply")
+        out: list[ir.Statement] = []
+        inner = loops[-1] if loops else None
+        while True:
+            self.budget -= 1
+            if self.budget < 0:
+                raise Unstructurable("too many states would have to be written more than once")
+            if inner is not None and node == inner.header and not entering:
+                out.append(ir.Continue(inner.header))
+                return out
+            if node == stop:
+                return out
+            if node is END:
+                out.append(ir.Return())
+                return out
+            if inner is not None and node == inner.follow:
+                out.append(ir.Break(inner.header))
+                return out
+            if any(node == loop.header for loop in loops[:-1]):
+                raise Unstructurable(f"a route to {node!r} leaves two loops at once")
+            # (a route to an outer loop's follow is written out here: it ends the machine or
+            # reaches something the checks above handle)
+            assert isinstance(node, str)
+            if node in self.loops and not entering:
+                loop = self.loops[node]
+                body = self.emit(node, None, loops + (loop,), depth + 1, entering=True)
+                if body and isinstance(body[-1], ir.Continue):
+                    body.pop()  # the end of a while body goes round anyway
+                out.append(ir.Loop(node, tuple(body)))
+                if loop.follow is None:
+                    return out
+                node = loop.follow
+                continue
+            entering = False
+            state = self.states[node]
+            succ = self.succ[node]
+            if isinstance(state, ir.FailState):
+                out.append(ir.Raise(node))
+                return out
+            if not routed(state):
+                (after,) = succ
+                if after is END and stop is not END:
+                    out.append(ir.Finish(node))
+                    return out
+                out.append(ir.Call(node))
+                node = after
+                continue
+            join = self.join(node, inner)
+            if join is None:
+                main = self.main_route(succ, inner)
+            else:
+                main = join
+            cases = tuple(
+                ir.Case(None if t is END else t, tuple(self.emit(t, join, loops, depth + 1)))  # type: ignore[arg-type]
+                for t in succ
+                if t != main
+            )
+            out.append(ir.Route(node, cases))
+            node = main
+
+    def join(self, node: str, loop: _Loop | None) -> Node | None:
+        """Where the routes of ``node`` meet again: a state, END, or None (they never do).
+        A meeting state reached by all routes except those that end early (Succeed) is
+        preferred to meeting only at the end."""
+        found = (loop.ipdom if loop else self.top_ipdom).get(node)
+        if found is None or found is END:
+            early = (loop.ipdom_early if loop else self.top_ipdom_early).get(node)
+            if isinstance(early, str):
+                return early
+        if found is None or isinstance(found, _Virtual) and found is not END:
+            return None
+        return found
+
+    def main_route(self, targets: list[Node], loop: _Loop | None) -> Node:
+        """The route written after the ``if`` when the routes never join."""
+        if loop is not None and loop.header in targets:
+            return loop.header
+        return max(targets, key=lambda t: (self.region_size(t, loop), -targets.index(t)))
+
+    def region_size(self, start: Node, loop: _Loop | None) -> int:
+        if loop is not None and start in (loop.header, loop.follow):
+            return 0
+        seen: set = set()
+        stack = [start]
+        while stack:
+            node = stack.pop()
+            if node in seen or (loop is not None and node in (loop.header, loop.follow)):
+                continue
+            seen.add(node)
+            stack.extend(self.next_of(node))
+        return len(seen)
+
+
+# --------------------------------------------------------------------------- graph algorithms
+
+
+def _back_edges(start: Node, next_of: Callable[[Node], Iterable[Node]]) -> list[tuple[Node, Node]]:
+    """Edges to a node on the depth-first search stack, in the order the search meets them."""
+    found = []
+    on_stack = {start}
+    visited = {start}
+    stack = [(start, iter(next_of(start)))]
+    while stack:
+        node, children = stack[-1]
+        child = next(children, None)
+        if child is None:
+            stack.pop()
+            on_stack.discard(node)
+            continue
+        if child in on_stack:
+            found.append((node, child))
+        elif child not in visited:
+            visited.add(child)
+            on_stack.add(child)
+            stack.append((child, iter(next_of(child))))
+    return found
+
+
+def _immediate_dominators(root: Node, next_of: Callable[[Node], Iterable[Node]]) -> dict:
+    """Immediate dominators of the nodes reachable from ``root`` (Cooper, Harvey and Kennedy's
+    iterative algorithm); ``root`` maps to None."""
+    postorder = []
+    visited = {root}
+    stack = [(root, iter(next_of(root)))]
+    while stack:
+        node, children = stack[-1]
+        child = next(children, None)
+        if child is None:
+            stack.pop()
+            postorder.append(node)
+        elif child not in visited:
+            visited.add(child)
+            stack.append((child, iter(next_of(child))))
+    order = postorder[::-1]
+    index = {node: i for i, node in enumerate(order)}
+    preds: dict[Node, list[Node]] = {}
+    for node in order:
+        for child in next_of(node):
+            preds.setdefault(child, []).append(node)
+    idom: dict = {root: root}
+
+    def intersect(a: Node, b: Node) -> Node:
+        while a != b:
+            while index[a] > index[b]:
+                a = idom[a]
+            while index[b] > index[a]:
+                b = idom[b]
+        return a
+
+    changed = True
+    while changed:
+        changed = False
+        for node in order[1:]:
+            new = None
+            for p in preds.get(node, ()):
+                if p in idom:
+                    new = p if new is None else intersect(p, new)
+            if new is not None and idom.get(node) != new:
+                idom[node] = new
+                changed = True
+    idom[root] = None
+    return idom
+
+
+def _dominates(idom: dict, a: Node, b: Node) -> bool:
+    node: Node | None = b
+    while node is not None:
+        if node == a:
+            return True
+        node = idom.get(node)
+    return False
