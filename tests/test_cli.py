@@ -520,3 +520,15 @@ def test_run_aws_sdk_task_reads_a_seeded_object():
     result = invoke("run", definition, "--input", event, "--aws", "moto")
     assert result.exit_code == 1, result.output
     assert run_report(result)["error"] == "S3.NoSuchBucketException"
+
+
+def test_converting_the_same_inputs_twice_gives_byte_identical_folders(tmp_path):
+    inputs = [Path(__file__).parent.parent / "examples", Path(__file__).parent / "fixtures" / "golden", BATCH]
+    trees = []
+    for run in ("first", "second"):
+        out = tmp_path / run
+        invoke("convert", *inputs, "-o", out)
+        files = {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+        assert any(name.endswith("handler.py") for name in files)
+        trees.append(files)
+    assert trees[0] == trees[1]
