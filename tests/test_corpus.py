@@ -48,3 +48,25 @@ def test_realworld_handlers_are_structured():
             dispatched.append(source.stem)
             assert any(d.code == "DISPATCH_LOOP" for d in translation.diagnostics), source.stem
     assert len(dispatched) <= 0.05 * len(CORPUS), dispatched
+
+
+def test_every_generated_handler_passes_mypy(tmp_path):
+    """Issue 5, item 7: the handlers type-check with the durable SDK installed. The support modules
+    are the same for every machine, so one copy of each serves all handlers in one mypy run."""
+    from asl2durable.translate import OPTIONAL_MODULES, support_files
+
+    for name, text in support_files(frozenset(OPTIONAL_MODULES)).items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    modules = []
+    for source in CORPUS:
+        translation = translate(json.loads(source.read_text(encoding="utf-8")), name=source.stem)
+        module = "handler_" + source.stem.replace(".", "_").replace("-", "_")
+        (tmp_path / f"{module}.py").write_text(translation.files["handler.py"], encoding="utf-8")
+        modules.append(f"{module}.py")
+    check = subprocess.run(
+        [sys.executable, "-m", "mypy", "--no-error-summary", "--cache-dir", str(tmp_path / ".mypy"), *modules],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert check.returncode == 0, check.stdout[-3000:]
