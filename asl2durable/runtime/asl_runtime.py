@@ -650,11 +650,11 @@ def map_items(
         items = step(
             run,
             f"{operation} (read items)",
-            lambda: _item_io(lambda io: io.read_items(reader["Resource"], reader.get("Parameters", reader.get("Arguments", {})), reader.get("ReaderConfig", {}))),
+            lambda: _item_io(lambda asl_itemio: asl_itemio.read_items(reader["Resource"], reader.get("Parameters", reader.get("Arguments", {})), reader.get("ReaderConfig", {}))),
         )
     if item_batcher is not None and isinstance(items, list):
         batcher = _evaluate_io(run, state, data, item_batcher, "ItemBatcher", jsonata_io)
-        items = _item_io(lambda io: io.batch_items(items, batcher))
+        items = _item_io(lambda asl_itemio: asl_itemio.batch_items(items, batcher))
     if not isinstance(items, list):
         message = f"An error occurred while executing the state '{state}'. Map state input must be an array but was: {_compact(items)}"
         raise fail("States.QueryEvaluationError" if jsonata_items else "States.Runtime", message)
@@ -705,23 +705,18 @@ def map_items(
         for i, item in enumerate(result.all)
     ]
     run_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{run.execution.get('Id')}|{operation}"))
-    map_run_arn = _map_run_arn(run, label or state, run_id)
+    map_run_arn = _item_io(
+        lambda asl_itemio: asl_itemio.map_run_arn_for(run.execution.get("Id") or "", str(run.state_machine.get("Name")), label or state, run_id)
+    )
     return step(
         run,
         f"{operation} (write results)",
         lambda: _item_io(
-            lambda io: io.write_results(
+            lambda asl_itemio: asl_itemio.write_results(
                 writer, records, map_run_id=run_id, execution_name=run.execution.get("Name", ""), map_run_arn=map_run_arn
             )
         ),
     )
-
-
-def _map_run_arn(run: Run, label: str, run_id: str) -> str:
-    """arn:aws:states:<region>:<account>:mapRun:<machine>/<label>:<id>, as Step Functions names map runs."""
-    parts = (run.execution.get("Id") or "").split(":")
-    region, account = (parts[3], parts[4]) if len(parts) > 4 else ("", "")
-    return f"arn:aws:states:{region}:{account}:mapRun:{run.state_machine.get('Name')}/{label}:{run_id}"
 
 
 def _item_io(function: Callable[[Any], Any]) -> Any:
