@@ -9,8 +9,9 @@ What lives here is what Amazon States Language defines and the generated code us
 
 * errors under their ASL names (``error_class``), matching ``ErrorEquals`` and building the
   ``{"Error", "Cause"}`` object for ``Catch``;
-* the JSONPath data flow (InputPath, payload templates, ResultPath, OutputPath) with the
-  error names and messages Step Functions uses;
+* the JSONPath data flow (InputPath, ResultPath, OutputPath, and ``get``/``intrinsic`` for
+  the ``"key.$"`` fields of the payload templates generated code writes as dict literals)
+  with the error names and messages Step Functions uses;
 * the ASL retry loop (per-retrier counters, backoff, MaxDelaySeconds, jitter) built from
   durable operations, so that it is replay-safe;
 * the state-machine runner, Parallel and Map on top of ``context.parallel``/``context.map``;
