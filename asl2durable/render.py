@@ -76,7 +76,7 @@ def jsonpath(value: ir.Path | None) -> str:
         return "None"
     if not isinstance(value, ir.Path):
         raise TypeError(f"not a path: {type(value).__name__}")
-    return repr(value.text) if _is_simple(value) else lit(value)
+    return lit(value.text) if _is_simple(value) else lit(value)
 
 
 def is_default(value: Any) -> bool:
