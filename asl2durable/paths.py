@@ -1,8 +1,9 @@
 """Parse ASL JSONPath strings into PathSpec tuples at translation time.
 
 A PathSpec is ``(root, steps)`` made only of tuples, str, int, float, bool and None, so
-``repr(spec)`` is a Python literal that generated code embeds and hands to
-``asl_jsonpath.read`` at run time::
+``repr(spec)`` is a Python literal that generated code can embed for ``asl_jsonpath.read``
+at run time. Generated code embeds it only for paths beyond a root and .name, ['name'],
+[index] steps; it writes simple paths as their text, which ``asl_jsonpath.parse`` reads::
 
     root:  "$" (state input) | "$$" (context object) | "$name" (workflow variable)
     steps: ("key", name) ("index", i) ("wildcard",) ("slice", start, end, step)

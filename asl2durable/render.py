@@ -19,6 +19,7 @@ import yaml
 
 from . import ir
 from ._resources import resource_dir
+from .runtime import asl_jsonpath
 from .structure import routed
 
 
@@ -33,9 +34,11 @@ def lit(value: Any) -> str:
             raise ValueError(f"not a JSON number: {value!r}")
         return repr(value)
     if isinstance(value, ir.Path):
-        return f"rt.path({value.text!r}, {_spec(value.spec)})"
+        if _is_simple(value):
+            return f"rt.JsonPath({value.text!r})"
+        return f"rt.JsonPath({value.text!r}, {_spec(value.spec)})"
     if isinstance(value, ir.Intrinsic):
-        return f"rt.intrinsic({value.text!r}, {_spec(value.spec)})"
+        return f"rt.Intrinsic({value.text!r}, {_spec(value.spec)})"
     if isinstance(value, ir.Jsonata):
         return lit(value.value)
     if isinstance(value, ir.Retrier):
@@ -56,13 +59,115 @@ def lit(value: Any) -> str:
     raise TypeError(f"no Python literal for {type(value).__name__}")
 
 
+def _is_simple(p: ir.Path) -> bool:
+    """Can generated code write this path as its text? Yes when the support module's small
+    parser (``asl_jsonpath.parse``: a root, then .name, ['name'] and [index] steps) reads
+    the text exactly as the translator's grammar does."""
+    try:
+        return bool(asl_jsonpath.parse(p.text) == p.spec)
+    except ValueError:
+        return False
+
+
+def jsonpath(value: ir.Path | None) -> str:
+    """A path argument of a data-flow helper: the path's text as a string literal when it is
+    simple (``"$.order.id"``), else ``rt.JsonPath(text, spec)`` with the translator's parse;
+    ``None`` (a null InputPath, OutputPath or ResultPath) stays ``None``."""
+    if value is None:
+        return "None"
+    if not isinstance(value, ir.Path):
+        raise TypeError(f"not a path: {type(value).__name__}")
+    return lit(value.text) if _is_simple(value) else lit(value)
+
+
+def is_default(value: Any) -> bool:
+    """Is a field absent? A path field that is ``"$"`` counts as absent: InputPath, OutputPath,
+    ResultPath and ItemsPath all default to ``"$"``, which passes the whole value on."""
+    if isinstance(value, ir.Path):
+        return value.text.strip() == "$" and value.spec == ("$", ())
+    return value is ir.DEFAULT
+
+
+def payload(value: Any, data: str, field: str = "Parameters") -> str:
+    """A payload template (Parameters, ResultSelector, ItemSelector, Assign, ErrorPath/CausePath)
+    as a Python expression: static parts are literals; each dynamic leaf (a ``"key.$"`` field)
+    reads the variable ``data`` with ``rt.get`` (a path) or ``rt.intrinsic`` (an intrinsic call),
+    which name the field when it fails, as Step Functions does. ``data`` is a name the
+    template chooses, never text from the definition."""
+    if isinstance(value, ir.Path):
+        return f"rt.get(run, state, {data}, {jsonpath(value)}, {lit(field)})"
+    if isinstance(value, ir.Intrinsic):
+        spec = _spec(_intrinsic_paths_as_text(value.spec))
+        return f"rt.intrinsic(run, state, {data}, {lit(value.text)}, {spec}, {lit(field)})"
+    if isinstance(value, dict):
+        items = []
+        for key, item in value.items():
+            dynamic = isinstance(item, (ir.Path, ir.Intrinsic))
+            items.append(f"{lit(str(key))}: {payload(item, data, f'{key}.$' if dynamic else str(key))}")
+        return "{" + ", ".join(items) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(payload(item, data, field) for item in value) + "]"
+    return lit(value)
+
+
+def _intrinsic_paths_as_text(spec: Any) -> Any:
+    """An intrinsic call's parse with each simple path argument written as text
+    (``["path", "$.a"]`` instead of ``["path", ["$", [["key", "a"]]]]``), when the support
+    module's parser reads that text back to the same path."""
+    if not isinstance(spec, (list, tuple)) or not spec:
+        return spec
+    if spec[0] == "path" and len(spec) == 2:
+        text = _path_as_text(spec[1])
+        return ["path", text] if text is not None else spec
+    return [_intrinsic_paths_as_text(item) for item in spec]
+
+
+def _path_as_text(spec: Any) -> str | None:
+    """A simple path's text, written back from its parse (``None`` when it is not simple)."""
+    root, steps = spec
+    text = root
+    for step in steps:
+        kind, arg = step[0], step[1]
+        if kind == "index" and isinstance(arg, int):
+            text += f"[{arg}]"
+        elif kind == "key" and isinstance(arg, str) and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", arg):
+            text += f".{arg}"
+        elif kind == "key" and isinstance(arg, str) and "'" not in arg and not arg.endswith("\\"):
+            text += f"['{arg}']"
+        else:
+            return None
+    try:
+        same = asl_jsonpath.parse(text) == _tuples(spec)
+    except ValueError:
+        return None
+    return text if same else None
+
+
+def _tuples(value: Any) -> Any:
+    return tuple(_tuples(v) for v in value) if isinstance(value, (list, tuple)) else value
+
+
+def is_static(value: Any) -> bool:
+    """Does a payload template hold no dynamic leaf?"""
+    if isinstance(value, (ir.Path, ir.Intrinsic)):
+        return False
+    if isinstance(value, dict):
+        return all(is_static(v) for v in value.values())
+    if isinstance(value, list):
+        return all(is_static(v) for v in value)
+    return True
+
+
 def catcher(value: ir.Catcher, jsonata: bool) -> str:
     """A ``Catch`` entry as an ``rt.Catcher(...)`` expression."""
     args = [lit(list(value.error_equals)), lit(value.next)]
-    if value.result_path is not ir.DEFAULT:
-        args.append(f"result_path={lit(value.result_path)}")
+    if not is_default(value.result_path):
+        args.append(f"result_path={jsonpath(value.result_path)}")  # type: ignore[arg-type]
     if value.assign is not ir.DEFAULT:
-        args.append(f"assign={lit(value.assign)}")
+        if jsonata or is_static(value.assign):
+            args.append(f"assign={lit(value.assign)}")
+        else:  # its "key.$" fields read the error output
+            args.append(f"assign=lambda error_output: {payload(value.assign, 'error_output', 'Assign')}")
     if value.output is not ir.DEFAULT:
         args.append(f"output={lit(value.output)}")
     if jsonata:
@@ -169,9 +274,9 @@ def _environment() -> jinja2.Environment:
     )
     env.filters.update(
         lit=lit, pystr=pystr, comment=comment, docstring=docstring, guarded=guarded, catcher=catcher,
-        yaml=to_yaml, md=md, code=code,
+        jsonpath=jsonpath, payload=payload, yaml=to_yaml, md=md, code=code,
     )
-    env.tests["default_value"] = lambda value: value is ir.DEFAULT
+    env.tests["default_value"] = is_default
     env.tests["jsonata"] = lambda value: isinstance(value, ir.Jsonata)
     env.tests["reading_clock"] = _reads_clock
     env.tests["routed"] = routed
@@ -196,28 +301,42 @@ def drop_blank_lines(source: str) -> str:
     return head + sep + "\n".join(line for line in body.split("\n") if line.strip()) + "\n"
 
 
-def drop_unused_state_names(source: str) -> str:
-    """State functions start with ``state = "<name>"``; drop that line where nothing reads it."""
+def drop_unused_locals(source: str) -> str:
+    """State functions start with ``state = "<name>"`` and most with ``data = <the input after
+    InputPath>``; drop those lines where nothing reads the name (a payload with no ``"key.$"``
+    field does not read ``data``). An unread ``data = rt.select_input(...)`` keeps its call,
+    for the error a missing InputPath raises."""
+    for name in ("data", "state"):
+        source = _drop_unused(source, name)
+    return source
+
+
+def _drop_unused(source: str, name: str) -> str:
     tree = ast.parse(source)
-    unused = set()
+    drop: set[int] = set()
+    keep_call: set[int] = set()
     for node in tree.body:
-        if not isinstance(node, ast.FunctionDef) or not node.body:
+        if not isinstance(node, ast.FunctionDef):
             continue
-        first = node.body[0]
-        assigns_state = (
-            isinstance(first, ast.Assign)
-            and len(first.targets) == 1
-            and isinstance(first.targets[0], ast.Name)
-            and first.targets[0].id == "state"
-        )
-        if assigns_state and not any(
-            isinstance(n, ast.Name) and n.id == "state" and isinstance(n.ctx, ast.Load) for n in ast.walk(node)
-        ):
-            unused.add(first.lineno)
+        if any(isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load) for n in ast.walk(node)):
+            continue
+        for stmt in node.body:
+            if (
+                isinstance(stmt, ast.Assign)
+                and len(stmt.targets) == 1
+                and isinstance(stmt.targets[0], ast.Name)
+                and stmt.targets[0].id == name
+                and stmt.lineno == stmt.end_lineno
+            ):
+                (keep_call if isinstance(stmt.value, ast.Call) else drop).add(stmt.lineno)
     lines = source.split("\n")
-    return "\n".join(line for i, line in enumerate(lines, start=1) if i not in unused)
+    prefix = f"{name} = "
+    for i in keep_call:
+        line = lines[i - 1]
+        lines[i - 1] = line.replace(prefix, "", 1) if line.lstrip().startswith(prefix) else line
+    return "\n".join(line for i, line in enumerate(lines, start=1) if i not in drop)
 
 
 def render_handler(workflow: ir.Workflow) -> str:
     source = drop_blank_lines(render_template("handler.py.jinja", workflow=workflow))
-    return format_python(drop_unused_state_names(source))
+    return format_python(drop_unused_locals(source))

@@ -22,6 +22,7 @@ from asl2durable.paths import (
     parse_path,
 )
 from asl2durable.runtime.asl_jsonpath import PathNotFound, ResultPathMatchFailure, assign, read
+from asl2durable.runtime.asl_jsonpath import parse as parse_simple
 
 HERE = Path(__file__).parent
 CONFORMANCE_CASES = HERE / "fixtures" / "conformance" / "cases"
@@ -627,3 +628,45 @@ def test_realworld_paths_parse(path):
 def test_conformance_paths_parse():
     for path in CONFORMANCE_FILES:
         _assert_paths_parse(json.loads(path.read_text(encoding="utf-8"))["definition"])
+
+
+# ---- simple paths as text (asl_jsonpath.parse) ------------------------------------------------
+# Generated code writes a simple path as its text; the translator does so only when the support
+# module's small parser reads the text exactly as the grammar does (render._is_simple).
+
+
+@pytest.mark.parametrize("text, spec", PARSE_CASES, ids=[t for t, _ in PARSE_CASES])
+def test_runtime_parser_reads_simple_paths_as_the_grammar_does(text, spec):
+    if all(step[0] in ("key", "index") for step in spec[1]):
+        assert parse_simple(text) == spec
+    else:
+        with pytest.raises(ValueError):
+            parse_simple(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["$.a.length()", "$.a..b", "$.a b", "$['a'", "$.[a]", "a.b", "$.a.", "$[1:2]", "$['a','b']", "$.a[*]", "$.a()"],
+)
+def test_runtime_parser_rejects_other_paths(text):
+    with pytest.raises(ValueError):
+        parse_simple(text)
+
+
+def test_runtime_parser_agrees_with_the_grammar_on_every_recorded_path():
+    """Whatever the runtime parser accepts, the grammar parses to the same spec (the translator
+    checks this per path too; this catches a drift between the two early)."""
+    texts = set()
+    for path in REALWORLD_FILES:
+        texts.update(_path_strings(json.loads(path.read_text(encoding="utf-8"))))
+    for path in CONFORMANCE_FILES:
+        texts.update(_path_strings(json.loads(path.read_text(encoding="utf-8"))["definition"]))
+    simple = 0
+    for text in sorted(texts):
+        try:
+            mine = parse_simple(text)
+        except ValueError:
+            continue
+        simple += 1
+        assert parse_path(text) == mine, text
+    assert simple > 100

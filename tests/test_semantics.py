@@ -301,6 +301,74 @@ def test_parameters_path_missing_fails_with_states_runtime():
     assert "The JSONPath '$.nope' specified for the field 'v.$' could not be found" in result.cause
 
 
+def _missing(field, path, state, data):
+    return (
+        f"An error occurred while executing the state '{state}'. The JSONPath '{path}' specified for "
+        f"the field '{field}' could not be found in the input '{data}'"
+    )
+
+
+def _boom(event, context):
+    raise ValueError("no")
+
+
+INPUT_TEXT = '{"a b":{},"items":[1]}'
+# Each payload template is written out as a dict literal; a missing "key.$" path still fails the
+# state with States.Runtime naming the field, the path as written and the input it was read from.
+TEMPLATE_FAILURES = [
+    (  # nested in Parameters, a bracketed path
+        {"T": task("echo", Parameters={"fixed": [1], "inner": {"v.$": "$['a b'].c"}}, End=True)},
+        _missing("v.$", "$['a b'].c", "T", INPUT_TEXT),
+    ),
+    (  # ResultSelector reads the result
+        {"T": task("echo", ResultSelector={"r.$": "$.nope"}, End=True)},
+        _missing("r.$", "$.nope", "T", INPUT_TEXT),
+    ),
+    (  # ItemSelector with the context object
+        {
+            "M": {
+                "Type": "Map",
+                "ItemSelector": {"v.$": "$$.Map.Item.Value.x"},
+                "ItemsPath": "$.items",
+                "ItemProcessor": machine({"I": {"Type": "Pass", "End": True}}),
+                "End": True,
+            }
+        },
+        _missing("v.$", "$$.Map.Item.Value.x", "M", INPUT_TEXT),
+    ),
+    (  # Assign on a Choice rule, a variable that is not defined
+        {
+            "C": {"Type": "Choice", "Choices": [{"Variable": "$.items[0]", "NumericEquals": 1, "Assign": {"x.$": "$undefined"}, "Next": "D"}]},
+            "D": {"Type": "Succeed"},
+        },
+        _missing("x.$", "$undefined", "C", INPUT_TEXT),
+    ),
+    (  # a catcher's Assign reads the error output
+        {"T": task("boom", Catch=[{"ErrorEquals": ["States.ALL"], "Assign": {"e.$": "$.Nope"}, "Next": "D"}], End=True), "D": {"Type": "Succeed"}},
+        _missing("e.$", "$.Nope", "T", '{"Error":"ValueError","Cause":"@"}'),
+    ),
+    (  # Fail ErrorPath
+        {"F": {"Type": "Fail", "ErrorPath": "$.error", "Cause": "c"}},
+        _missing("ErrorPath", "$.error", "F", INPUT_TEXT),
+    ),
+    (  # an intrinsic's path argument
+        {"P": {"Type": "Pass", "Parameters": {"s.$": "States.Format('{}', $.nope)"}, "End": True}},
+        _missing("s.$", "$.nope", "P", INPUT_TEXT),
+    ),
+]
+
+
+@pytest.mark.parametrize("states, cause", TEMPLATE_FAILURES, ids=["Parameters", "ResultSelector", "ItemSelector", "Assign", "Catch Assign", "ErrorPath", "intrinsic"])
+def test_template_paths_that_are_missing_name_their_field(states, cause):
+    result = run_local(machine(states), {"a b": {}, "items": [1]}, lambdas={"echo": lambda e, c: e, "boom": _boom})
+    assert result.error == "States.Runtime"
+    if '"Cause":"@"' in cause:  # the Lambda error text is long: compare around it
+        head, tail = cause.split("@")
+        assert result.cause.startswith(head) and result.cause.endswith(tail)
+    else:
+        assert result.cause == cause
+
+
 def test_parallel_and_map_results_keep_order():
     branches = [machine({f"B{i}": {"Type": "Pass", "Result": i, "End": True}}) for i in range(3)]
     definition = machine(

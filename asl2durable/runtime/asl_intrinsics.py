@@ -4,7 +4,8 @@ This file is copied next to every generated handler: it uses only the Python sta
 library.  Calls arrive already parsed by the translator (asl2durable/intrinsics.py)::
 
     ["call", "States.Name", [arg, ...]]
-    arg: ["lit", value] | ["path", path_spec] | ["tpl", raw Format template] | ["call", ...]
+    arg: ["lit", value] | ["path", path_spec or simple path text] | ["tpl", raw Format template]
+         | ["call", ...]
 
 Step Functions runs on Java, and the results show it: a value that must become text is
 rendered the way Java prints it (``{a=1, b=[x, y]}``, ``1.0E10``), ArrayContains compares
@@ -53,7 +54,8 @@ class IntrinsicFailure(Exception):
 def evaluate(spec, resolve, *, uuid=None, random_int=None):
     """Evaluate an intrinsic call.
 
-    resolve(path_spec) -> value   reads a path argument; its errors propagate unchanged.
+    resolve(path) -> value        reads a path argument (its spec, or the text of a simple
+                                  path); its errors propagate unchanged.
     uuid() -> str                 called for States.UUID (default: a random UUID v4).
     random_int(low, high) -> int  called for States.MathRandom without a seed, with both
                                   bounds inclusive like random.randint (default) -- that is,

@@ -9,8 +9,9 @@ What lives here is what Amazon States Language defines and the generated code us
 
 * errors under their ASL names (``error_class``), matching ``ErrorEquals`` and building the
   ``{"Error", "Cause"}`` object for ``Catch``;
-* the JSONPath data flow (InputPath, payload templates, ResultPath, OutputPath) with the
-  error names and messages Step Functions uses;
+* the JSONPath data flow (InputPath, ResultPath, OutputPath, and ``get``/``intrinsic`` for
+  the ``"key.$"`` fields of the payload templates generated code writes as dict literals)
+  with the error names and messages Step Functions uses;
 * the ASL retry loop (per-retrier counters, backoff, MaxDelaySeconds, jitter) built from
   durable operations, so that it is replay-safe;
 * the state-machine runner, Parallel and Map on top of ``context.parallel``/``context.map``;
@@ -246,44 +247,74 @@ def enter(run: Run, state: str) -> None:
 
 @dataclass(frozen=True)
 class JsonPath:
-    """A JSONPath from the definition: its text (for messages) and its compiled form."""
+    """A JSONPath from the definition: its text (for messages) and its parse, ``[root, steps]``.
+
+    Generated code writes simple paths (``$.order.id``) as plain strings, which the helpers
+    below accept too; it writes ``rt.JsonPath(text, spec)`` for the others (filters,
+    wildcards, slices, ``..``), already parsed by the translator."""
 
     text: str
-    spec: Sequence
+    spec: Sequence = ()
+
+    def __post_init__(self) -> None:
+        if not self.spec:
+            object.__setattr__(self, "spec", asl_jsonpath.parse(self.text))
 
     @property
     def steps(self) -> tuple:
-        return self.spec[1]
-
-
-def path(text: str, spec: Sequence) -> JsonPath:
-    """A path from the definition: its text (for messages) and its parse, ``[root, steps]``."""
-    return JsonPath(text, spec)
+        return tuple(self.spec[1])
 
 
 @dataclass(frozen=True)
 class Intrinsic:
-    """An intrinsic function call from the definition: its text and its parse."""
+    """An intrinsic function call inside an ItemReader/ItemBatcher/ResultWriter: its text and its parse."""
 
     text: str
     spec: Sequence
 
 
-def intrinsic(text: str, spec: Sequence) -> Intrinsic:
-    return Intrinsic(text, spec)
+def _as_path(p: "str | JsonPath") -> JsonPath:
+    return p if isinstance(p, JsonPath) else JsonPath(p)
 
 
-def call_intrinsic(run: Run, state: str, data: Any, call: Intrinsic, field_name: str) -> Any:
-    """Evaluate an intrinsic function. States.UUID and unseeded States.MathRandom draw their
+def _read(run: Run, state: str, data: Any, p: JsonPath) -> Any:
+    context = run.context_object(state) if p.spec[0] == "$$" else None
+    return asl_jsonpath.read(data, p.spec, context=context, variables=run.variables)
+
+
+def _compact(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def get(run: Run, state: str, data: Any, p: "str | JsonPath", field_name: str) -> Any:
+    """The value of a ``"key.$"`` field of a payload template (Parameters, ResultSelector,
+    ItemSelector, Assign) or of ErrorPath/CausePath: ``p`` read from ``data`` (``$``), the
+    context object (``$$``) or a variable (``$name``). A missing value is States.Runtime, as
+    Step Functions words it."""
+    p = _as_path(p)
+    try:
+        return _read(run, state, data, p)
+    except asl_jsonpath.PathNotFound:
+        raise runtime_error(
+            state,
+            f"The JSONPath '{p.text}' specified for the field '{field_name}' "
+            f"could not be found in the input '{_compact(data)}'",
+        ) from None
+
+
+def intrinsic(run: Run, state: str, data: Any, text: str, spec: Sequence, field_name: str) -> Any:
+    """The value of a ``"key.$"`` field holding an intrinsic function call (``text``, parsed
+    as ``spec`` by the translator; ``text`` is for readers). States.UUID and unseeded States.MathRandom draw their
     values inside durable steps, so a replay sees the same values."""
     import asl_intrinsics  # type: ignore[import-not-found,unused-ignore]  # copied only when used
 
-    def resolve(spec: Sequence) -> Any:
-        return evaluate_template(run, state, data, JsonPath(_path_text(spec), spec), field_name)
+    def resolve(path_arg: "str | Sequence") -> Any:  # a simple path argument comes as its text
+        spec = asl_jsonpath.parse(path_arg) if isinstance(path_arg, str) else path_arg
+        return get(run, state, data, JsonPath(_path_text(spec), spec), field_name)
 
     try:
         return asl_intrinsics.evaluate(
-            call.spec,
+            spec,
             resolve,
             uuid=lambda: step(run, f"{state} (States.UUID)", lambda: str(uuid.uuid4())),
             random_int=lambda start, end: step(run, f"{state} (States.MathRandom)", lambda: random.randint(start, end)),
@@ -302,45 +333,29 @@ def _path_text(spec: Sequence) -> str:
     return "".join(parts)
 
 
-def _read(run: Run, state: str, data: Any, p: JsonPath) -> Any:
-    context = run.context_object(state) if p.spec[0] == "$$" else None
-    return asl_jsonpath.read(data, p.spec, context=context, variables=run.variables)
-
-
-def _compact(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
-
-
-def select_input(run: Run, state: str, data: Any, input_path: JsonPath | None) -> Any:
-    """InputPath / OutputPath: ``None`` (JSON null) gives ``{}``."""
+def select_input(run: Run, state: str, data: Any, input_path: "str | JsonPath | None") -> Any:
+    """InputPath / OutputPath / ItemsPath: ``None`` (JSON null) gives ``{}``."""
     if input_path is None:
         return {}
+    p = _as_path(input_path)
     try:
-        return _read(run, state, data, input_path)
+        return _read(run, state, data, p)
     except asl_jsonpath.PathNotFound as err:
-        raise runtime_error(state, f"Invalid path '{input_path.text}' : {err}") from None
+        raise runtime_error(state, f"Invalid path '{p.text}' : {err}") from None
 
 
 select_output = select_input
 
 
-def evaluate_template(run: Run, state: str, data: Any, template: Any, field_name: str = "Parameters") -> Any:
-    """Evaluate a payload template (Parameters, ResultSelector, ItemSelector).
-
-    ``template`` is the definition's JSON value with every ``"key.$"`` entry already turned
-    into ``"key": JsonPath(...)``.
-    """
+def evaluate_template(run: Run, state: str, data: Any, template: Any, field_name: str) -> Any:
+    """Evaluate a template of a Distributed Map's ItemReader, ItemBatcher or ResultWriter:
+    the definition's JSON value with every ``"key.$"`` entry already turned into
+    ``"key": JsonPath(...)`` or ``Intrinsic(...)``. (Generated code writes the other
+    templates out as dict literals whose dynamic leaves call :func:`get` / :func:`intrinsic`.)"""
     if isinstance(template, JsonPath):
-        try:
-            return _read(run, state, data, template)
-        except asl_jsonpath.PathNotFound:
-            raise runtime_error(
-                state,
-                f"The JSONPath '{template.text}' specified for the field '{field_name}' "
-                f"could not be found in the input '{_compact(data)}'",
-            ) from None
+        return get(run, state, data, template, field_name)
     if isinstance(template, Intrinsic):
-        return call_intrinsic(run, state, data, template, field_name)
+        return intrinsic(run, state, data, template.text, template.spec, field_name)
     if isinstance(template, dict):
         out = {}
         for key, value in template.items():
@@ -404,10 +419,11 @@ def jsonata(
         raise fail("States.QueryEvaluationError", f"An error occurred while executing the state '{state}'. {err}") from None
 
 
-def apply_result_path(state: str, state_input: Any, result: Any, result_path: JsonPath | None) -> Any:
+def apply_result_path(state: str, state_input: Any, result: Any, result_path: "str | JsonPath | None") -> Any:
     """ResultPath: ``None`` keeps the input, ``$`` replaces it, else result goes at the path."""
     if result_path is None:
         return state_input
+    result_path = _as_path(result_path)
     try:
         return asl_jsonpath.assign(state_input, result_path.steps, result)
     except asl_jsonpath.ResultPathMatchFailure as err:
@@ -428,8 +444,9 @@ def check_size(state: str, value: Any) -> Any:
     return value
 
 
-def read_integer(run: Run, state: str, data: Any, p: JsonPath, field_name: str) -> int:
+def read_integer(run: Run, state: str, data: Any, p: "str | JsonPath", field_name: str) -> int:
     """A ``...Path`` field that must hold an integer (MaxConcurrencyPath, ToleratedFailureCountPath, ...)."""
+    p = _as_path(p)
     value = select_input(run, state, data, p)
     number = value
     if isinstance(value, str):  # Step Functions accepts an integer written as a string
@@ -446,8 +463,9 @@ def read_integer(run: Run, state: str, data: Any, p: JsonPath, field_name: str) 
     return int(number)
 
 
-def read_number(run: Run, state: str, data: Any, p: JsonPath, field_name: str) -> float:
+def read_number(run: Run, state: str, data: Any, p: "str | JsonPath", field_name: str) -> float:
     """A ``...Path`` field that must hold a number (ToleratedFailurePercentagePath)."""
+    p = _as_path(p)
     value = select_input(run, state, data, p)
     number = value
     if isinstance(value, str):  # a number written as a string is accepted, as for integers
@@ -468,11 +486,13 @@ def read_number(run: Run, state: str, data: Any, p: JsonPath, field_name: str) -
 @dataclass(frozen=True)
 class Catcher:
     """One ``Catch`` entry. JSONPath catchers place the error output with ``result_path``;
-    JSONata catchers (``jsonata=True``) compute it with ``output``. ``assign`` sets variables."""
+    JSONata catchers (``jsonata=True``) compute it with ``output``. ``assign`` sets variables:
+    in JSONPath, a dict, or a function of the error output giving one (its ``"key.$"`` fields
+    read the error output); in JSONata, a template."""
 
     error_equals: Sequence[str]
     next: str
-    result_path: JsonPath | None | str = "$"  # "$" (the default) replaces the input
+    result_path: "str | JsonPath | None" = "$"  # "$" (the default) replaces the input
     assign: Any = None
     output: Any = _NOTHING
     jsonata: bool = False
@@ -493,11 +513,9 @@ def catch(run: Run, state: str, error: AslError, state_input: Any, catchers: Seq
                 assigned = jsonata(run, state, catcher.assign, "Assign", input=state_input, error_output=payload)
         else:
             output = payload
-            if not isinstance(catcher.result_path, str):  # "$" (the default) keeps the error output as is
+            if catcher.result_path != "$":  # "$" (the default) keeps the error output as is
                 output = apply_result_path(state, state_input, payload, catcher.result_path)
-            assigned = {}
-            if catcher.assign is not None:
-                assigned = evaluate_template(run, state, payload, catcher.assign, "Assign")
+            assigned = catcher.assign(payload) if callable(catcher.assign) else catcher.assign or {}
         run.assign(assigned)
         return catcher.next, output
     raise error
@@ -631,7 +649,7 @@ def map_items(
     processor: MachineFunction,
     data: Any,
     *,
-    item_selector: Any = None,
+    item_selector: Callable[[Run], Any] | None = None,
     jsonata_selector: Any = _NOTHING,
     jsonata_items: bool = False,
     max_concurrency: Any = 0,
@@ -645,6 +663,9 @@ def map_items(
 ) -> Any:
     """Map: run ``processor`` for every item (after ItemSelector) and collect the outputs in order.
 
+    ``item_selector(run)`` is the ItemSelector (JSONPath) evaluated with the iteration's scope
+    (``$$.Map.Item``); ``jsonata_selector`` the JSONata one.
+
     Distributed Map I/O: ``item_reader`` reads the items from S3 in a durable step (instead of
     ``items``), ``item_batcher`` groups them, and ``result_writer`` writes the results to S3 in a
     durable step; the state's result is then Step Functions' summary (MapRunArn, ResultWriterDetails)."""
@@ -655,11 +676,11 @@ def map_items(
         items = step(
             run,
             f"{operation} (read items)",
-            lambda: _item_io(lambda io: io.read_items(reader["Resource"], reader.get("Parameters", reader.get("Arguments", {})), reader.get("ReaderConfig", {}))),
+            lambda: _item_io(lambda asl_itemio: asl_itemio.read_items(reader["Resource"], reader.get("Parameters", reader.get("Arguments", {})), reader.get("ReaderConfig", {}))),
         )
     if item_batcher is not None and isinstance(items, list):
         batcher = _evaluate_io(run, state, data, item_batcher, "ItemBatcher", jsonata_io)
-        items = _item_io(lambda io: io.batch_items(items, batcher))
+        items = _item_io(lambda asl_itemio: asl_itemio.batch_items(items, batcher))
     if not isinstance(items, list):
         message = f"An error occurred while executing the state '{state}'. Map state input must be an array but was: {_compact(items)}"
         raise fail("States.QueryEvaluationError" if jsonata_items else "States.Runtime", message)
@@ -675,7 +696,7 @@ def map_items(
         scope = run.child(ctx, {"Index": index, "Value": item})
         value = item
         if item_selector is not None:
-            value = evaluate_template(scope, state, data, item_selector, "ItemSelector")
+            value = item_selector(scope)
         elif jsonata_selector is not _NOTHING:
             value = jsonata(scope, state, jsonata_selector, "ItemSelector", input=data)
         return processor(scope, value)
@@ -710,23 +731,18 @@ def map_items(
         for i, item in enumerate(result.all)
     ]
     run_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{run.execution.get('Id')}|{operation}"))
-    map_run_arn = _map_run_arn(run, label or state, run_id)
+    map_run_arn = _item_io(
+        lambda asl_itemio: asl_itemio.map_run_arn_for(run.execution.get("Id") or "", str(run.state_machine.get("Name")), label or state, run_id)
+    )
     return step(
         run,
         f"{operation} (write results)",
         lambda: _item_io(
-            lambda io: io.write_results(
+            lambda asl_itemio: asl_itemio.write_results(
                 writer, records, map_run_id=run_id, execution_name=run.execution.get("Name", ""), map_run_arn=map_run_arn
             )
         ),
     )
-
-
-def _map_run_arn(run: Run, label: str, run_id: str) -> str:
-    """arn:aws:states:<region>:<account>:mapRun:<machine>/<label>:<id>, as Step Functions names map runs."""
-    parts = (run.execution.get("Id") or "").split(":")
-    region, account = (parts[3], parts[4]) if len(parts) > 4 else ("", "")
-    return f"arn:aws:states:{region}:{account}:mapRun:{run.state_machine.get('Name')}/{label}:{run_id}"
 
 
 def _item_io(function: Callable[[Any], Any]) -> Any:
@@ -785,7 +801,8 @@ def _whole_number(state: str, value: Any, field_name: str) -> int:
     return int(value)
 
 
-def seconds_from_path(run: Run, state: str, data: Any, p: JsonPath) -> int:
+def seconds_from_path(run: Run, state: str, data: Any, p: "str | JsonPath") -> int:
+    p = _as_path(p)
     value = select_input(run, state, data, p)
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value != int(value):
         raise runtime_error(
@@ -839,7 +856,8 @@ def timestamp_value(state: str, value: Any) -> _dt.datetime:
     return when
 
 
-def timestamp_from_path(run: Run, state: str, data: Any, p: JsonPath) -> _dt.datetime:
+def timestamp_from_path(run: Run, state: str, data: Any, p: "str | JsonPath") -> _dt.datetime:
+    p = _as_path(p)
     value = select_input(run, state, data, p)
     when = parse_timestamp(value)
     if when is None:
@@ -854,17 +872,18 @@ def timestamp_from_path(run: Run, state: str, data: Any, p: JsonPath) -> _dt.dat
 # --------------------------------------------------------------------------- Choice
 
 
-def variable(run: Run, state: str, data: Any, p: JsonPath) -> Any:
+def variable(run: Run, state: str, data: Any, p: "str | JsonPath") -> Any:
     """The value a Choice rule tests; a missing path fails the execution."""
+    p = _as_path(p)
     try:
         return _read(run, state, data, p)
     except asl_jsonpath.PathNotFound as err:
         raise runtime_error(state, f"Invalid path '{p.text}': {err}") from None
 
 
-def is_present(run: Run, state: str, data: Any, p: JsonPath) -> bool:
+def is_present(run: Run, state: str, data: Any, p: "str | JsonPath") -> bool:
     try:
-        _read(run, state, data, p)
+        _read(run, state, data, _as_path(p))
         return True
     except asl_jsonpath.PathNotFound:
         return False
@@ -930,8 +949,9 @@ def compare(operator: str, value: Any, operand: Any) -> bool:
     raise ValueError(f"unknown comparison operator {operator}")
 
 
-def test(run: Run, state: str, data: Any, operator: str, p: JsonPath, operand: Any) -> bool:
-    """Evaluate ``{"Variable": p, operator: operand}``; ``...Path`` operators read their operand."""
+def test(run: Run, state: str, data: Any, p: "str | JsonPath", operator: str, operand: Any) -> bool:
+    """Evaluate the Choice rule ``{"Variable": p, operator: operand}``; ``...Path`` operators
+    read their operand (a path) too."""
     if operator == "IsPresent":
         return is_present(run, state, data, p) == operand
     value = variable(run, state, data, p)

@@ -1,0 +1,116 @@
+"""The support modules (asl2durable/runtime/) hold only what generated code uses.
+
+Every top-level function and class of a support module must be referenced by the code
+generator (``rt.<name>`` in templates/*.jinja or asl2durable/render.py, for asl_runtime) or
+by runtime code outside its own definition (a name, or ``asl_module.<name>``). A few names are
+kept on purpose for other users; each is listed below with the file that uses it and why.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+RUNTIME = ROOT / "asl2durable" / "runtime"
+MODULES = {path.stem: ast.parse(path.read_text(encoding="utf-8")) for path in sorted(RUNTIME.glob("*.py"))}
+
+# (module, name) -> (the file that uses it, why it stays although generated code does not call it)
+KEPT_FOR_OTHER_USERS = {
+    ("asl_runtime", "local_invoker"): (
+        "asl2durable/local.py",
+        "run_local runs Lambda functions as in-process Python callables",
+    ),
+    ("asl_runtime", "use_lambda_invoker"): (
+        "asl2durable/local.py",
+        "run_local swaps the boto3 invoker for the local one, and back",
+    ),
+    ("asl_runtime", "observe_task_tokens"): (
+        "asl2durable/local.py",
+        "run_local answers task tokens (callbacks, activities) itself",
+    ),
+    ("asl_jsonata", "parse_error"): (
+        "asl2durable/jsonata.py",
+        "the translator checks JSONata expressions with the parser the handler uses at run time",
+    ),
+}
+
+
+def _generator_references() -> set[str]:
+    """Names generated code takes from asl_runtime: ``rt.<name>`` in the templates and the renderer."""
+    text = "".join(p.read_text(encoding="utf-8") for p in sorted((ROOT / "templates").glob("*.jinja")))
+    text += (ROOT / "asl2durable" / "render.py").read_text(encoding="utf-8")
+    return set(re.findall(r"\brt\.([A-Za-z_]\w*)", text))
+
+
+def _names_read(tree: ast.AST) -> Counter:
+    """Names read in ``tree``: bare names, and attributes of a support module
+    (``asl_jsonpath.read``); a method call (``payload.get``) is not a use of a function ``get``."""
+    found: Counter = Counter()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+            found[node.id] += 1
+        elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in MODULES:
+            found[node.attr] += 1
+    return found
+
+
+ALL_READS = sum((_names_read(tree) for tree in MODULES.values()), Counter())
+
+
+def _runtime_references(skip: ast.AST) -> set[str]:
+    """Names read by runtime code outside the definition ``skip`` (recursion does not count)."""
+    return {name for name, count in (ALL_READS - _names_read(skip)).items() if count > 0}
+
+
+def _definitions() -> list[tuple[str, str, ast.AST]]:
+    return [
+        (module, node.name, node)
+        for module, tree in MODULES.items()
+        for node in tree.body
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+    ]
+
+
+def test_every_support_module_definition_is_used():
+    """Repeated until nothing changes, so that code used only by unused code counts as unused."""
+    generated = _generator_references()
+    unused: dict[str, ast.AST] = {}
+    while True:
+        reads = ALL_READS - sum((_names_read(node) for node in unused.values()), Counter())
+        found = {
+            f"{module}.{name}": node
+            for module, name, node in _definitions()
+            if f"{module}.{name}" not in unused
+            and (module, name) not in KEPT_FOR_OTHER_USERS
+            and not (module == "asl_runtime" and name in generated)
+            and (reads - _names_read(node))[name] == 0
+        }
+        if not found:
+            break
+        unused.update(found)
+    assert not unused, f"not used by generated or runtime code (remove, or list with a reason): {sorted(unused)}"
+
+
+@pytest.mark.parametrize("key", sorted(KEPT_FOR_OTHER_USERS), ids=lambda k: f"{k[0]}.{k[1]}")
+def test_kept_names_are_still_needed(key):
+    """An entry of the list goes once its user stops using it, or once generated code uses it."""
+    module, name = key
+    user, _reason = KEPT_FOR_OTHER_USERS[key]
+    assert re.search(rf"\b{name}\b", (ROOT / user).read_text(encoding="utf-8")), f"{user} no longer uses {name}"
+    node = next(node for m, n, node in _definitions() if (m, n) == key)
+    used_elsewhere = (module == "asl_runtime" and name in _generator_references()) or name in _runtime_references(node)
+    assert not used_elsewhere, f"{module}.{name} is used by generated or runtime code: drop it from the list"
+
+
+def test_generated_code_calls_only_what_asl_runtime_defines():
+    """The reverse check: every ``rt.<name>`` the generator writes exists in asl_runtime."""
+    tree = MODULES["asl_runtime"]
+    defined = {node.name for node in tree.body if isinstance(node, (ast.FunctionDef, ast.ClassDef))}
+    defined |= {t.id for node in tree.body if isinstance(node, ast.Assign) for t in node.targets if isinstance(t, ast.Name)}
+    defined |= {t.target.id for t in tree.body if isinstance(t, ast.AnnAssign) and isinstance(t.target, ast.Name)}
+    assert _generator_references() - defined == set()
