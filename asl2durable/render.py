@@ -8,8 +8,10 @@ raw definition text into code. Identifiers come from ``lower`` (sanitised, colli
 from __future__ import annotations
 
 import ast
+import io
 import math
 import re
+import tokenize
 from functools import cache
 from typing import Any
 
@@ -337,6 +339,54 @@ def _drop_unused(source: str, name: str) -> str:
     return "\n".join(line for i, line in enumerate(lines, start=1) if i not in drop)
 
 
+def fold_copies_into_returns(source: str) -> str:
+    """``output = result`` followed by ``return output`` (or ``return "Next", output``) becomes
+    ``return result``: the templates name every stage of a state's data flow, and a stage that
+    only passes its input on reads better without its own line. Applied until nothing changes."""
+    while True:
+        tree = ast.parse(source)
+        lines = source.split("\n")
+        edit = None
+        for node in ast.walk(tree):
+            for body in (getattr(node, f, None) for f in ("body", "orelse", "finalbody")):
+                if not isinstance(body, list):
+                    continue
+                for first, second in zip(body, body[1:]):
+                    if (
+                        isinstance(first, ast.Assign)
+                        and len(first.targets) == 1
+                        and isinstance(first.targets[0], ast.Name)
+                        and isinstance(first.value, ast.Name)
+                        and first.lineno == first.end_lineno
+                        and isinstance(second, ast.Return)
+                        and second.lineno == second.end_lineno
+                        and second.lineno == first.lineno + 1
+                    ):
+                        edit = (first.lineno, first.targets[0].id, first.value.id)
+                        break
+                if edit:
+                    break
+            if edit:
+                break
+        if edit is None:
+            return source
+        line, name, value = edit
+        lines[line] = _rename(lines[line], name, value)
+        del lines[line - 1]
+        source = "\n".join(lines)
+
+
+def _rename(line: str, name: str, value: str) -> str:
+    """``line`` with the identifier ``name`` (not inside strings or comments) replaced by ``value``."""
+    out, pos = [], 0
+    for token in tokenize.generate_tokens(io.StringIO(line).readline):
+        if token.type == tokenize.NAME and token.string == name:
+            start, end = token.start[1], token.end[1]
+            out.append(line[pos:start] + value)
+            pos = end
+    return "".join(out) + line[pos:]
+
+
 def render_handler(workflow: ir.Workflow) -> str:
     source = drop_blank_lines(render_template("handler.py.jinja", workflow=workflow))
-    return format_python(drop_unused_locals(source))
+    return format_python(drop_unused_locals(fold_copies_into_returns(source)))
