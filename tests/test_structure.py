@@ -217,7 +217,7 @@ def test_branches_and_iterations_are_named_functions():
     assert '"""Branch 1 of the Parallel state \'Fan out\'."""' in source
     assert "def fan_out_branch_1(run: rt.Run, data: Any) -> Any:" in source
     assert "def each_iteration(run: rt.Run, data: Any) -> Any:" in source
-    assert "run, state, [fan_out_branch_1, fan_out_branch_2], args, operation=operation" in source
+    assert "rt.parallel(" in source and "[fan_out_branch_1, fan_out_branch_2]" in source
     assert run_local(definition, [1, 2]).output == [[1, 2], [1, 2]]
 
 
