@@ -84,7 +84,7 @@ def _note_skipped(items: list[Discovered], fmt: str) -> None:
 
 
 def _load(item: Discovered) -> Loaded:
-    return load(item.source, name=item.name)
+    return load(item.source, name=item.name, resource=item.resource)
 
 
 def _each(
@@ -192,7 +192,7 @@ def convert(paths: tuple[str, ...], outdir: Path, fmt: str) -> None:
         from asl2durable.translate import translate
         from asl2durable.writer import write_translation
 
-        translation = translate(loaded.definition, name=loaded.name)
+        translation = translate(loaded.definition, name=loaded.name, substitutions=loaded.substitutions)
         diagnostics = [*loaded.diagnostics, *translation.diagnostics]
         if not translation.ok or has_errors(diagnostics):
             return _convert_record(item, loaded.source, None, diagnostics)
@@ -363,7 +363,7 @@ def run(path: str, input_: object, lambda_specs: tuple[str, ...], timeout: float
                     f"cannot create the seeded resources: {type(e).__name__}: {e}", param_hint="--seed"
                 ) from None
         try:
-            result = run_local(loaded.definition, input_, lambdas=lambdas, timeout=seconds)
+            result = run_local(loaded, input_, lambdas=lambdas, timeout=seconds)
         except TranslationFailed as e:
             click.echo(f"{loaded.source}: cannot run, the definition does not translate", err=True)
             _echo_diagnostics(loaded.source, list(getattr(e, "diagnostics", [])), err=True)
