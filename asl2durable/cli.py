@@ -201,21 +201,29 @@ def convert(paths: tuple[str, ...], outdir: Path, fmt: str) -> None:
         except OSError as e:
             problem = Diagnostic("", "OUTPUT_NOT_WRITABLE", f"Cannot write {e.filename or outdir}: {e.strerror or e}")
             return _convert_record(item, loaded.source, None, [*diagnostics, problem])
-        return _convert_record(item, loaded.source, Path(folder), diagnostics)
+        record = _convert_record(item, loaded.source, Path(folder), diagnostics)
+        if item.group is not None:  # kept for rewriting the template
+            record["_machine"] = (loaded, translation, Path(folder))
+        return record
 
     def failed(item: Discovered, d: Diagnostic) -> dict:
         return _convert_record(item, item.display, None, [d])
 
     records = _each(items, process, failed)
+    templates = _rewrite_templates(items, records, outdir)
 
     if fmt == "json":
-        _echo_records([*records, *(_skipped_record(i, converted=None, output=None) for i in items if i.skipped)])
+        _echo_records(
+            [*records, *templates, *(_skipped_record(i, converted=None, output=None) for i in items if i.skipped)]
+        )
     else:
-        for record in records:
+        for record in [*records, *templates]:
             if record["converted"]:
-                click.echo(f"{record['source']}: converted -> {record['output']}")
+                what = "template rewritten" if record.get("kind") == "template" else "converted"
+                click.echo(f"{record['source']}: {what} -> {record['output']}")
             else:
-                click.echo(f"{record['source']}: failed")
+                what = "template not rewritten" if record.get("kind") == "template" else "failed"
+                click.echo(f"{record['source']}: {what}")
             for d in record["_diagnostics"]:
                 click.echo(f"  {d}")
         n_ok = sum(r["converted"] for r in records)
@@ -223,8 +231,59 @@ def convert(paths: tuple[str, ...], outdir: Path, fmt: str) -> None:
         n_skipped = sum(i.skipped for i in items)
         if n_skipped:
             summary += f", {n_skipped} skipped"
+        if templates:
+            summary += f"; {sum(t['converted'] for t in templates)} of {len(templates)} templates rewritten"
         click.echo(summary)
-    sys.exit(0 if all(r["converted"] for r in records) else 1)
+    sys.exit(0 if all(r["converted"] for r in [*records, *templates]) else 1)
+
+
+def _rewrite_templates(items: list[Discovered], records: list[dict], outdir: Path) -> list[dict]:
+    """Write ``OUTDIR/<template>/template.yaml`` for each input template whose machines all converted."""
+    groups: dict[str, list[Discovered]] = {}
+    for item in items:
+        if item.group is not None and not item.skipped:
+            groups.setdefault(item.group, []).append(item)
+    by_item = {(r["source"], r["name"]): r for r in records}
+    out = []
+    for group, members in groups.items():
+        source = members[0].display
+        folder = outdir / group
+        machines = {}
+        problems = []
+        template = None
+        for item in members:
+            record = next((r for r in records if r["name"] == item.name), None) or by_item.get((source, item.name))
+            if record is None or "_machine" not in record:
+                problems.append(Diagnostic(
+                    "/Resources/" + (item.resource or ""), "TEMPLATE_NOT_REWRITTEN",
+                    f"{item.resource} did not convert, so the template is not rewritten",
+                ))
+                continue
+            loaded, translation, machine_folder = record["_machine"]
+            template = loaded.template
+            machines[item.resource] = (translation, loaded.substitutions, machine_folder)
+        record = {
+            "source": source, "name": group, "kind": "template", "converted": False, "output": None,
+            "skipped": False,
+        }
+        diagnostics = problems
+        if not problems and template is not None:
+            try:
+                from asl2durable.rewrite import render_rewritten, rewrite_template
+
+                data, diagnostics = rewrite_template(template, machines, Path(source).parent, folder)
+                folder.mkdir(parents=True, exist_ok=True)
+                path = folder / "template.yaml"
+                path.write_text(render_rewritten(data, Path(source).name), encoding="utf-8", newline="\n")
+                record.update(converted=True, output=str(path))
+            except OSError as e:
+                diagnostics = [Diagnostic("", "OUTPUT_NOT_WRITABLE", f"Cannot write {e.filename or folder}: {e.strerror or e}")]
+            except Exception as e:  # noqa: BLE001 - one bad template must not stop the batch
+                diagnostics = [_internal_error(e)]
+        record["diagnostics"] = [d.to_dict() for d in diagnostics]
+        record["_diagnostics"] = diagnostics
+        out.append(record)
+    return out
 
 
 def _convert_record(item: Discovered, source: str, folder: Path | None, diagnostics: list[Diagnostic]) -> dict:

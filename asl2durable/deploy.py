@@ -101,15 +101,15 @@ class Deployment:
     def invocation_timeout(self) -> int:
         return min(INVOCATION_TIMEOUT, self.execution_timeout)
 
-    def environment(self) -> dict[str, Any]:
-        env: dict[str, Any] = {"ASL_EXECUTION_ROLE_ARN": {"Fn::GetAtt": [f"{FUNCTION_ID}Role", "Arn"]}}
+    def environment(self, function_id: str = FUNCTION_ID, queue_id: str = ACTIVITY_QUEUE_ID) -> dict[str, Any]:
+        env: dict[str, Any] = {"ASL_EXECUTION_ROLE_ARN": {"Fn::GetAtt": [f"{function_id}Role", "Arn"]}}
         if self.activities:
-            env["ASL_ACTIVITY_QUEUE_URL"] = {"Ref": ACTIVITY_QUEUE_ID}
+            env["ASL_ACTIVITY_QUEUE_URL"] = {"Ref": queue_id}
         for placeholder, variable in self.settings:
             env[variable] = self.values.get(placeholder, "")
         return env
 
-    def statements(self) -> list[dict[str, Any]]:
+    def statements(self, queue_id: str = ACTIVITY_QUEUE_ID) -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = []
         configured = [_configured_function(f, self.values, self.function_kinds) for f in self.configured_functions]
         dynamic = self.dynamic_functions or any(r is None for r in configured)
@@ -120,13 +120,13 @@ class Deployment:
             out.append({"Effect": "Allow", "Action": list(self.actions), "Resource": "*"})
         if self.activities:
             out.append(
-                {"Effect": "Allow", "Action": ["sqs:SendMessage"], "Resource": {"Fn::GetAtt": [ACTIVITY_QUEUE_ID, "Arn"]}}
+                {"Effect": "Allow", "Action": ["sqs:SendMessage"], "Resource": {"Fn::GetAtt": [queue_id, "Arn"]}}
             )
         return out
 
-    def policies(self) -> list[Any]:
+    def policies(self, queue_id: str = ACTIVITY_QUEUE_ID) -> list[Any]:
         policies: list[Any] = [{"Fn::Sub": DURABLE_POLICY}]
-        statements = self.statements()
+        statements = self.statements(queue_id)
         if statements:
             policies.append({"Version": "2012-10-17", "Statement": statements})
         return policies
@@ -262,8 +262,15 @@ def deployment(
     )
 
 
-def function_resource(dep: Deployment, description: str, code_uri: str = ".") -> dict[str, Any]:
-    """The durable function's ``AWS::Serverless::Function`` resource."""
+def function_resource(
+    dep: Deployment,
+    description: str,
+    code_uri: str = ".",
+    function_id: str = FUNCTION_ID,
+    queue_id: str = ACTIVITY_QUEUE_ID,
+) -> dict[str, Any]:
+    """The durable function's ``AWS::Serverless::Function`` resource (logical ID ``function_id``;
+    the SQS queue of its activities, if any, is ``queue_id``)."""
     return {
         "Type": "AWS::Serverless::Function",
         "Properties": {
@@ -274,8 +281,8 @@ def function_resource(dep: Deployment, description: str, code_uri: str = ".") ->
             "Timeout": dep.invocation_timeout,
             "AutoPublishAlias": ALIAS,
             "DurableConfig": {"ExecutionTimeout": dep.execution_timeout, "RetentionPeriodInDays": dep.retention_days},
-            "Environment": {"Variables": dep.environment()},
-            "Policies": dep.policies(),
+            "Environment": {"Variables": dep.environment(function_id, queue_id)},
+            "Policies": dep.policies(queue_id),
         },
     }
 
@@ -334,6 +341,18 @@ def _self_contained(value: Any) -> bool:
     return _self_contained(arg)
 
 
+def describe_value(value: Any) -> str:
+    """A template value in words, without "${" (cfn-lint reads that as a Sub outside Fn::Sub)."""
+    if isinstance(value, dict) and len(value) == 1:
+        key, arg = next(iter(value.items()))
+        if key == "Ref" and isinstance(arg, str):
+            return f"!Ref {arg}"
+        if key == "Fn::GetAtt" and isinstance(arg, list) and all(isinstance(a, str) for a in arg):
+            return "!GetAtt " + ".".join(arg)
+        return f"an {key} value"
+    return json.dumps(value).replace("${", "$ {")
+
+
 def env_value(value: Any) -> Any:
     """A substitution value as an environment variable's value (a string, or an intrinsic)."""
     if isinstance(value, bool):
@@ -373,10 +392,10 @@ def standalone_values(workflow: ir.Workflow, substitutions: Any) -> tuple[dict[s
         name, n = base, 2
         while name in parameters or name in (FUNCTION_ID, ACTIVITY_QUEUE_ID):
             name, n = f"{base}{n}", n + 1
-        was = json.dumps(sub.value, sort_keys=True)
         parameters[name] = {
             "Type": "String",
-            "Description": f"Sets {variable} (${{{placeholder}}} of the definition); the original template gave {was}"[:4000],
+            "Description": f"Sets {variable}, placeholder {placeholder} of the definition; the original template gave "
+            f"{describe_value(sub.value)}"[:4000],
         }
         values[placeholder] = {"Ref": name}
     return values, parameters

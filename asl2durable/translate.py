@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .diagnostics import Diagnostic, Severity, has_errors
 from .lower import lower
@@ -32,6 +33,7 @@ class Translation:
     name: str
     files: dict[str, str] = field(default_factory=dict)
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    workflow: Any = None  # the IR (ir.Workflow) when the definition translated
 
     @property
     def ok(self) -> bool:
@@ -58,7 +60,7 @@ def translate(definition: dict, *, name: str = "state_machine", substitutions: t
     from .deploy import render_deploy_files  # template.yaml and MIGRATION.md
 
     files.update(render_deploy_files(workflow, diagnostics + lowering_diagnostics, substitutions))
-    return Translation(name, files, sorted(diagnostics + lowering_diagnostics))
+    return Translation(name, files, sorted(diagnostics + lowering_diagnostics), workflow)
 
 
 __all__ = ["Translation", "translate", "Severity"]
