@@ -371,19 +371,34 @@ def _parse_seed(ctx: click.Context, param: click.Parameter, value: str | None) -
     callback=_parse_seed,
     help="With --aws moto: resources to create first (buckets, tables, queues, topics, secrets, activities).",
 )
-def run(path: str, input_: object, lambda_specs: tuple[str, ...], timeout: float, aws: str, seed: dict | None) -> None:
+@click.option(
+    "--resource",
+    metavar="LOGICAL_ID",
+    help="With a template as PATH: the logical ID of the state machine to run.",
+)
+def run(
+    path: str, input_: object, lambda_specs: tuple[str, ...], timeout: float, aws: str, seed: dict | None, resource: str | None
+) -> None:
     """Run a state machine locally through its translated durable handler.
 
-    PATH is a definition file (or inline JSON). Prints one JSON object with the status and the
+    PATH is a definition file (or inline JSON), or a CloudFormation/SAM template (--resource
+    picks the machine when it has several). Prints one JSON object with the status and the
     output (or error and cause). Exits 0 when the execution SUCCEEDED, 1 otherwise.
     """
-    items = _discover((path,))
     try:
         is_folder = Path(path).is_dir()
     except OSError:  # inline JSON longer than a file name can be (ENAMETOOLONG)
         is_folder = False
     if is_folder:
         raise click.BadParameter(f"{path} is a folder; run takes one definition file", param_hint="PATH")
+    items = [i for i in _discover((path,)) if not i.skipped]
+    if resource is not None:
+        items = [i for i in items if i.resource == resource]
+        if not items:
+            raise click.BadParameter(f"{path} has no state machine {resource}", param_hint="--resource")
+    elif len(items) > 1:
+        ids = ", ".join(str(i.resource) for i in items)
+        raise click.BadParameter(f"{path} has several state machines ({ids}): pick one with --resource", param_hint="PATH")
     if seed is not None and aws != "moto":
         raise click.BadParameter("a seed needs --aws moto", param_hint="--seed")
 
