@@ -243,7 +243,7 @@ def _rewrite_templates(items: list[Discovered], records: list[dict], outdir: Pat
     for item in items:
         if item.group is not None and not item.skipped:
             groups.setdefault(item.group, []).append(item)
-    by_item = {(r["source"], r["name"]): r for r in records}
+    by_name = {r["name"]: r for r in records}  # machine names are unique in a batch
     out = []
     for group, members in groups.items():
         source = members[0].display
@@ -252,7 +252,7 @@ def _rewrite_templates(items: list[Discovered], records: list[dict], outdir: Pat
         problems = []
         template = None
         for item in members:
-            record = next((r for r in records if r["name"] == item.name), None) or by_item.get((source, item.name))
+            record = by_name.get(item.name)
             if record is None or "_machine" not in record:
                 problems.append(Diagnostic(
                     "/Resources/" + (item.resource or ""), "TEMPLATE_NOT_REWRITTEN",

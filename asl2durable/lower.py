@@ -191,7 +191,7 @@ class Lowering:
         if "Assign" not in holder:
             return ir.DEFAULT
         if jsonata:
-            return ir.Jsonata(holder["Assign"])
+            return ir.Jsonata(self.settings_in(holder["Assign"]))
         return self.template(holder["Assign"], pointer_join(where, "Assign"))
 
     # -- machines and states ---------------------------------------------------
@@ -212,7 +212,7 @@ class Lowering:
             "comment": s.get("Comment"),
             "query_language": "JSONata" if jsonata else "JSONPath",
             "assign": self.assign(s, where, jsonata),
-            "output": ir.Jsonata(s["Output"]) if jsonata and "Output" in s else ir.DEFAULT,
+            "output": ir.Jsonata(self.settings_in(s["Output"])) if jsonata and "Output" in s else ir.DEFAULT,
             "needs_entered_time": _reads_entered_time(s),
         }
         outer, self._jsonata = self._jsonata, jsonata
@@ -430,6 +430,8 @@ class Lowering:
                 operand = rule[op]
                 if op.endswith("Path"):
                     operand = self.path(operand, pointer_join(where, op))
+                else:
+                    operand = self.setting(operand)
                 return ir.Comparison(op, variable, operand)
         return ir.Comparison("Unsupported", variable, None)  # JSONata Condition: the state is flagged unsupported
 

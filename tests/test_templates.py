@@ -426,3 +426,20 @@ def test_relative_paths_of_kept_resources_are_relocated(tmp_path):
     code_uri = whole["Resources"]["ChargeFunction"]["Properties"]["CodeUri"]
     assert code_uri == "../../app/functions/charge"
     assert ((tmp_path / "out" / "template") / code_uri).resolve() == (app / "functions" / "charge").resolve()
+
+
+def test_placeholders_in_choice_fail_and_jsonata_fields_are_settings(monkeypatch):
+    definition = {
+        "StartAt": "C",
+        "States": {
+            "C": {"Type": "Choice", "Choices": [{"Variable": "$.stage", "StringEquals": "${Stage}", "Next": "J"}], "Default": "F"},
+            "J": {"Type": "Pass", "QueryLanguage": "JSONata", "Output": {"stage": "${Stage}"}, "End": True},
+            "F": {"Type": "Fail", "Error": "Stopped.${Stage}", "Cause": "${Stage}"},
+        },
+    }
+    template = machine("AWS::Serverless::StateMachine", Definition=definition, DefinitionSubstitutions={"Stage": {"Ref": "Stage"}})
+    loaded = load(template)
+    monkeypatch.setenv("Stage", "prod")
+    assert run_local(loaded, {"stage": "prod"}).to_dict() == {"status": "SUCCEEDED", "output": {"stage": "prod"}}
+    monkeypatch.setenv("Stage", "dev")
+    assert run_local(loaded, {"stage": "prod"}).to_dict() == {"status": "FAILED", "error": "Stopped.dev", "cause": "dev"}
