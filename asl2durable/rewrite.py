@@ -34,10 +34,17 @@ from .render import render_template
 TRANSFORM = "AWS::Serverless-2016-10-31"
 REFERENCE = "STATE_MACHINE_REFERENCE_REWRITTEN"
 DROPPED = "STATE_MACHINE_PROPERTY_DROPPED"
+REPLACED = "STATE_MACHINE_PROPERTY_REPLACED"
+CARRIED = "STATE_MACHINE_EVENT_CARRIED_OVER"
 UNKNOWN_ATTRIBUTE = "STATE_MACHINE_ATTRIBUTE_UNAVAILABLE"
 
-# Properties of a state machine that the function replaces (the definition, its role and policies).
-_REPLACED = {"Definition", "DefinitionUri", "DefinitionString", "DefinitionSubstitutions", "Role", "RoleArn", "Policies"}
+# Properties of a state machine that the function replaces: the definition, and its role and policies.
+_DEFINITION = {"Definition", "DefinitionUri", "DefinitionString", "DefinitionSubstitutions"}
+_ROLE = {"Role", "RoleArn", "Policies", "PermissionsBoundary", "RolePath"}
+# SAM state machine event sources that SAM functions have too, and the properties only the
+# state machine's version takes (the role EventBridge assumed to start executions, ...).
+_EVENT_TYPES = {"Schedule", "ScheduleV2", "CloudWatchEvent", "EventBridgeRule"}
+_STATE_MACHINE_ONLY = {"RoleArn", "PermissionsBoundary", "Target", "UseExistingRule", "InputTransformer"}
 # Local paths SAM/CloudFormation packaging resolves relative to the template, by resource type.
 _PATH_PROPERTIES = {
     "AWS::Serverless::Function": ("CodeUri",),
@@ -105,21 +112,36 @@ def rewrite_template(
         original = resources[logical_id]
         props = original.get("Properties", {}) if isinstance(original.get("Properties"), dict) else {}
         here = pointer("Resources", logical_id)
-        for key in props:
-            if key in _REPLACED or (key == "Type" and props[key] == "STANDARD"):
+        carried: dict[str, Any] = {}
+        for key, value in props.items():
+            where = here + pointer("Properties", key)
+            if key in _DEFINITION or (key == "Type" and value == "STANDARD"):
                 continue
-            why = (
-                "an EXPRESS machine becomes a durable function with the durable (at-least-once step) semantics"
-                if key == "Type"
-                else "not carried over to the durable function; configure the function instead"
-            )
-            diagnostics.append(Diagnostic(here + pointer("Properties", key), DROPPED, f"{key}: {why}", Severity.WARNING))
+            if key in _ROLE:
+                diagnostics.append(Diagnostic(
+                    where, REPLACED,
+                    f"{key}: the function has its own role, with the policies its handler needs (see MIGRATION.md)",
+                    Severity.INFO,
+                ))
+            elif key == "Tags" and _tags(value) is not None:
+                carried["Tags"] = _tags(value)
+            elif key == "Events" and isinstance(value, dict):
+                carried["Events"] = _events(value, where, diagnostics)
+            else:
+                why = (
+                    "an EXPRESS machine becomes a durable function: executions are checkpointed and may run "
+                    "up to the ExecutionTimeout; review callers that expected synchronous EXPRESS results"
+                    if key == "Type"
+                    else "not carried over to the durable function; configure the function instead"
+                )
+                diagnostics.append(Diagnostic(where, DROPPED, f"{key}: {why}", Severity.WARNING))
         values = {sub.name: env_value(sub.value) for sub in substitutions}
         dep = deployment(translation.workflow, translation.diagnostics, values, function_kinds(substitutions))
         description = f"{logical_id}: durable function translated from a Step Functions state machine by asl2durable"
         code_uri = Path(os.path.relpath(folder, out_folder)).as_posix()
         queue_id = f"{logical_id}ActivityQueue"
         function = function_resource(dep, description, code_uri, logical_id, queue_id)
+        function["Properties"].update({k: v for k, v in carried.items() if v})
         for attribute in ("Condition", "DependsOn", "DeletionPolicy", "UpdateReplacePolicy", "Metadata"):
             if attribute in original:
                 function[attribute] = original[attribute]
@@ -137,6 +159,43 @@ def rewrite_template(
 
 def render_rewritten(data: dict, source: str) -> str:
     return render_template("rewritten.yaml.jinja", template=data, source=source)
+
+
+def _tags(value: Any) -> dict | None:
+    """Tags as a SAM function takes them (a mapping): SAM machines have one, CloudFormation a list."""
+    if isinstance(value, dict):
+        return value
+    if isinstance(value, list) and all(isinstance(t, dict) and set(t) == {"Key", "Value"} for t in value):
+        if all(isinstance(t["Key"], str) for t in value):
+            return {t["Key"]: t["Value"] for t in value}
+    return None
+
+
+def _events(events: dict, where: str, diagnostics: list[Diagnostic]) -> dict:
+    """The SAM state machine's event sources that a function has too (schedules, EventBridge rules)."""
+    out = {}
+    for name, event in events.items():
+        here = where + pointer(name)
+        kind = event.get("Type") if isinstance(event, dict) else None
+        props = event.get("Properties", {}) if isinstance(event, dict) else None
+        if kind in _EVENT_TYPES and isinstance(props, dict):
+            kept = {k: v for k, v in props.items() if k not in _STATE_MACHINE_ONLY}
+            out[name] = {"Type": kind, "Properties": kept}
+            dropped = sorted(set(props) - set(kept))
+            note = f" ({', '.join(dropped)} dropped: the function is invoked directly)" if dropped else ""
+            diagnostics.append(Diagnostic(
+                here, CARRIED,
+                f"the {kind} event now invokes the function (its alias) with the event as the execution input{note}",
+                Severity.INFO,
+            ))
+        else:
+            diagnostics.append(Diagnostic(
+                here, DROPPED,
+                f"the {kind} event is not carried over: a function behind it receives a different event than "
+                "StartExecution did; wire it to the function by hand",
+                Severity.WARNING,
+            ))
+    return out
 
 
 def _add_transform(data: dict) -> None:

@@ -443,3 +443,60 @@ def test_placeholders_in_choice_fail_and_jsonata_fields_are_settings(monkeypatch
     assert run_local(loaded, {"stage": "prod"}).to_dict() == {"status": "SUCCEEDED", "output": {"stage": "prod"}}
     monkeypatch.setenv("Stage", "dev")
     assert run_local(loaded, {"stage": "prod"}).to_dict() == {"status": "FAILED", "error": "Stopped.dev", "cause": "dev"}
+
+
+EVENTS_TEMPLATE = """\
+AWSTemplateFormatVersion: "2010-09-09"
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Nightly:
+    Type: AWS::Serverless::StateMachine
+    Properties:
+      Type: EXPRESS
+      Name: nightly-job
+      Tags: {team: data}
+      Policies: [AWSXrayWriteOnlyAccess]
+      Definition: {StartAt: P, States: {P: {Type: Pass, End: true}}}
+      Events:
+        EveryNight:
+          Type: Schedule
+          Properties: {Schedule: 'cron(0 2 * * ? *)', Input: '{"mode": "full"}', RoleArn: arn:aws:iam::111111111111:role/x}
+        Http:
+          Type: Api
+          Properties: {Path: /run, Method: post}
+  Tagged:
+    Type: AWS::StepFunctions::StateMachine
+    Properties:
+      RoleArn: arn:aws:iam::111111111111:role/x
+      Tags: [{Key: team, Value: data}]
+      Definition: {StartAt: P, States: {P: {Type: Pass, End: true}}}
+      StateMachineRevisionOutput: x
+Outputs:
+  Revision:
+    Value: !GetAtt Tagged.StateMachineRevisionId
+"""
+
+
+def test_state_machine_properties_carried_over_or_reported(tmp_path):
+    path = tmp_path / "jobs.yaml"
+    path.write_text(EVENTS_TEMPLATE, encoding="utf-8")
+    result, records = convert(tmp_path, path)
+    assert result.exit_code == 0, result.output
+    [template] = [r for r in records if r.get("kind") == "template"]
+    assert [(d["severity"], d["code"], d["pointer"]) for d in template["diagnostics"]] == [
+        ("WARNING", "STATE_MACHINE_ATTRIBUTE_UNAVAILABLE", "/Outputs/Revision/Value"),
+        ("INFO", "STATE_MACHINE_EVENT_CARRIED_OVER", "/Resources/Nightly/Properties/Events/EveryNight"),
+        ("WARNING", "STATE_MACHINE_PROPERTY_DROPPED", "/Resources/Nightly/Properties/Events/Http"),
+        ("WARNING", "STATE_MACHINE_PROPERTY_DROPPED", "/Resources/Nightly/Properties/Name"),
+        ("INFO", "STATE_MACHINE_PROPERTY_REPLACED", "/Resources/Nightly/Properties/Policies"),
+        ("WARNING", "STATE_MACHINE_PROPERTY_DROPPED", "/Resources/Nightly/Properties/Type"),
+        ("INFO", "STATE_MACHINE_PROPERTY_REPLACED", "/Resources/Tagged/Properties/RoleArn"),
+        ("WARNING", "STATE_MACHINE_PROPERTY_DROPPED", "/Resources/Tagged/Properties/StateMachineRevisionOutput"),
+    ]
+    whole = yaml.safe_load((tmp_path / "out" / "jobs" / "template.yaml").read_text(encoding="utf-8"))
+    nightly = whole["Resources"]["Nightly"]["Properties"]
+    assert nightly["Events"] == {
+        "EveryNight": {"Type": "Schedule", "Properties": {"Schedule": "cron(0 2 * * ? *)", "Input": '{"mode": "full"}'}}
+    }
+    assert nightly["Tags"] == {"team": "data"} == whole["Resources"]["Tagged"]["Properties"]["Tags"]
+    cfn_lint(tmp_path / "out" / "jobs" / "template.yaml")
