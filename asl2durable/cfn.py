@@ -281,6 +281,20 @@ def extract(template: dict, logical_id: str, folder: Path | None, parse: Any) ->
             "The definition is in S3 (DefinitionS3Location); download it and point DefinitionString or "
             "DefinitionUri at it, or convert the downloaded file: asl2durable does not read S3",
         )])
+    # DefinitionSubstitutions first: placeholders made for intrinsic functions take other names
+    subs = props.get("DefinitionSubstitutions", {})
+    subs_ptr = props_ptr + pointer("DefinitionSubstitutions")
+    if not isinstance(subs, dict):
+        diagnostics.append(Diagnostic(subs_ptr, BAD_TEMPLATE, "DefinitionSubstitutions must be a mapping"))
+        subs = {}
+    for name, value in subs.items():
+        if isinstance(value, (dict, list)) and not is_intrinsic(value):
+            diagnostics.append(Diagnostic(
+                subs_ptr + pointer(name), BAD_TEMPLATE,
+                f"The substitution {name} must be a string, number, boolean or intrinsic function",
+            ))
+            continue
+        holder.values[str(name)] = value
     definition: object = None
     if "Definition" in props:
         definition = _replace_intrinsics(props["Definition"], holder, "Definition")
@@ -320,19 +334,6 @@ def extract(template: dict, logical_id: str, folder: Path | None, parse: Any) ->
         keys = "Definition, DefinitionUri" if resource.get("Type") == SERVERLESS_MACHINE else "Definition, DefinitionString"
         return Extracted(None, (), [Diagnostic(props_ptr, NO_DEFINITION, f"The state machine has none of {keys}")])
 
-    subs = props.get("DefinitionSubstitutions", {})
-    subs_ptr = props_ptr + pointer("DefinitionSubstitutions")
-    if not isinstance(subs, dict):
-        diagnostics.append(Diagnostic(subs_ptr, BAD_TEMPLATE, "DefinitionSubstitutions must be a mapping"))
-        subs = {}
-    for name, value in subs.items():
-        if isinstance(value, (dict, list)) and not is_intrinsic(value):
-            diagnostics.append(Diagnostic(
-                subs_ptr + pointer(name), BAD_TEMPLATE,
-                f"The substitution {name} must be a string, number, boolean or intrinsic function",
-            ))
-            continue
-        holder.values[str(name)] = value
     if definition is None or not isinstance(definition, dict):
         if not diagnostics:
             diagnostics.append(Diagnostic(props_ptr, BAD_DEFINITION, "The definition is not a JSON object"))

@@ -363,7 +363,11 @@ def test_convert_sam_app_writes_machines_and_the_rewritten_template(tmp_path):
     assert whole["Outputs"]["OrderMachineArn"]["Value"] == {"Ref": "OrderMachineAliaslive"}
     assert whole["Outputs"]["RefundMachineName"]["Value"] == {"Ref": "RefundMachine"}
     codes = [(d["code"], d["pointer"]) for d in by_name["template"]["diagnostics"]]
-    assert codes == [("STATE_MACHINE_REFERENCE_REWRITTEN", "/Resources/StarterFunction")]
+    assert codes == [
+        ("STATE_MACHINE_PROPERTY_REPLACED", "/Resources/OrderMachine/Properties/Policies"),
+        ("STATE_MACHINE_PROPERTY_REPLACED", "/Resources/RefundMachine/Properties/Policies"),
+        ("STATE_MACHINE_REFERENCE_REWRITTEN", "/Resources/StarterFunction"),
+    ]
     for path in (out / "template" / "template.yaml", out / "template-OrderMachine" / "template.yaml", out / "template-RefundMachine" / "template.yaml"):
         cfn_lint(path)
 
@@ -500,3 +504,54 @@ def test_state_machine_properties_carried_over_or_reported(tmp_path):
     }
     assert nightly["Tags"] == {"team": "data"} == whole["Resources"]["Tagged"]["Properties"]["Tags"]
     cfn_lint(tmp_path / "out" / "jobs" / "template.yaml")
+
+
+INVOKE_TEMPLATE = """\
+AWSTemplateFormatVersion: "2010-09-09"
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties: {Runtime: python3.13, Handler: index.handler, InlineCode: "def handler(e, c):\\n    return e\\n"}
+  Table:
+    Type: AWS::Serverless::SimpleTable
+  M:
+    Type: AWS::Serverless::StateMachine
+    Properties:
+      DefinitionSubstitutions: {Table: other-table}
+      Definition:
+        StartAt: Invoke
+        States:
+          Invoke:
+            Type: Task
+            Resource: arn:aws:states:::lambda:invoke
+            Parameters: {FunctionName: !Ref Fn, Payload.$: $}
+            Next: Tables
+          Tables:
+            Type: Pass
+            Parameters: {table: !Ref Table, other: "${Table}"}
+            End: true
+"""
+
+
+def test_function_name_references_and_placeholder_name_collisions(tmp_path):
+    path = tmp_path / "invoke.yaml"
+    path.write_text(INVOKE_TEMPLATE, encoding="utf-8")
+    loaded = load(path)
+    # the DefinitionSubstitutions key keeps its name; the intrinsic made a placeholder of its own
+    assert subs(loaded) == {
+        "Table": ("other-table", "Table", False),
+        "Fn": ({"Ref": "Fn"}, "Fn", True),
+        "Table2": ({"Ref": "Table"}, "Table2", False),
+    }
+    assert loaded.definition["States"]["Tables"]["Parameters"] == {"table": "${Table2}", "other": "${Table}"}
+    result, _ = convert(tmp_path, path)
+    assert result.exit_code == 0, result.output
+    whole = yaml.safe_load((tmp_path / "out" / "invoke" / "template.yaml").read_text(encoding="utf-8"))
+    props = whole["Resources"]["M"]["Properties"]
+    assert props["Policies"][1]["Statement"][0]["Resource"] == [
+        {"Fn::Sub": ["arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:${Name}", {"Name": {"Ref": "Fn"}}]}
+    ]
+    assert props["Environment"]["Variables"]["Fn"] == {"Ref": "Fn"}
+    cfn_lint(tmp_path / "out" / "invoke" / "template.yaml")
+    cfn_lint(tmp_path / "out" / "invoke-M" / "template.yaml")
