@@ -54,7 +54,7 @@ _SHORT_TAGS = (
 # YAML short-form tags
 
 
-def add_yaml_tags(loader_class: type) -> None:
+def add_yaml_tags(loader_class: Any) -> None:
     """Teach a PyYAML loader CloudFormation's short forms (``!Ref``, ``!Sub``, ``!GetAtt``, ...)."""
 
     def construct(node: Any, loader: Any) -> Any:
@@ -417,9 +417,10 @@ def from_description(document: dict, parse: Any) -> tuple[str | None, Extracted]
 __all__ = [
     "CFN_MACHINE",
     "DEFINITION_IN_S3",
-    "Extracted",
     "MACHINE_TYPES",
     "SERVERLESS_MACHINE",
+    "Extracted",
+    "Severity",
     "Substitution",
     "add_yaml_tags",
     "env_names",
@@ -428,5 +429,4 @@ __all__ = [
     "is_description",
     "is_template",
     "machine_ids",
-    "Severity",
 ]

@@ -248,7 +248,7 @@ def _rewrite_templates(items: list[Discovered], records: list[dict], outdir: Pat
     for group, members in groups.items():
         source = members[0].display
         folder = outdir / group
-        machines = {}
+        machines: dict[str, tuple] = {}
         problems = []
         template = None
         for item in members:
@@ -261,7 +261,7 @@ def _rewrite_templates(items: list[Discovered], records: list[dict], outdir: Pat
                 continue
             loaded, translation, machine_folder = record["_machine"]
             template = loaded.template
-            machines[item.resource] = (translation, loaded.substitutions, machine_folder)
+            machines[item.resource or ""] = (translation, loaded.substitutions, machine_folder)
         record = {
             "source": source, "name": group, "kind": "template", "converted": False, "output": None,
             "skipped": False,

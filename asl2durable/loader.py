@@ -499,9 +499,9 @@ def discover(paths: Iterable[str | os.PathLike]) -> list[Discovered]:
     # A definition file that a template found in a folder points at (DefinitionUri) is converted
     # as part of that template, not on its own.
     used = _definition_files(d for d in files.values() if d.resource is not None)
-    for key, d in list(files.items()):
-        if d.resource is None and not d.skipped and d.walked and key[0] in used:
-            files[key] = Discovered(d.source, d.name, True, f"the DefinitionUri of {used[key[0]]}")
+    for file_key, d in list(files.items()):
+        if d.resource is None and not d.skipped and d.walked and file_key[0] in used:
+            files[file_key] = Discovered(d.source, d.name, True, f"the DefinitionUri of {used[file_key[0]]}")
 
     items = sorted(files.values(), key=lambda d: (_sort_key(d.source), d.resource or ""))
     items += [Discovered(t, DEFAULT_NAME) for t in texts]
@@ -509,8 +509,9 @@ def discover(paths: Iterable[str | os.PathLike]) -> list[Discovered]:
     # The folders of rewritten templates share the output folder with the machines: names unique over both.
     groups: list[tuple[Path | str, str]] = []
     for i in active:
-        if items[i].group is not None and (items[i].source, items[i].group) not in groups:
-            groups.append((items[i].source, items[i].group))
+        group = items[i].group
+        if group is not None and (items[i].source, group) not in groups:
+            groups.append((items[i].source, group))
     names = unique_names([*(items[i].name for i in active), *(g for _, g in groups)])
     group_names = dict(zip(groups, names[len(active):]))
     for i, n in zip(active, names):

@@ -165,9 +165,10 @@ def _tags(value: Any) -> dict | None:
     """Tags as a SAM function takes them (a mapping): SAM machines have one, CloudFormation a list."""
     if isinstance(value, dict):
         return value
-    if isinstance(value, list) and all(isinstance(t, dict) and set(t) == {"Key", "Value"} for t in value):
-        if all(isinstance(t["Key"], str) for t in value):
-            return {t["Key"]: t["Value"] for t in value}
+    if isinstance(value, list) and all(
+        isinstance(t, dict) and set(t) == {"Key", "Value"} and isinstance(t["Key"], str) for t in value
+    ):
+        return {t["Key"]: t["Value"] for t in value}
     return None
 
 

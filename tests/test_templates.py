@@ -384,7 +384,7 @@ def test_machine_template_of_a_template_input_takes_parameters(tmp_path):
 
 
 def test_convert_cloudformation_json_template(tmp_path):
-    result, records = convert(tmp_path, CFN_JSON)
+    result, _ = convert(tmp_path, CFN_JSON)
     assert result.exit_code == 0, result.output
     whole = yaml.safe_load((tmp_path / "out" / "cfn-strings" / "template.yaml").read_text(encoding="utf-8"))
     assert whole["Transform"] == "AWS::Serverless-2016-10-31"
