@@ -555,3 +555,21 @@ def test_function_name_references_and_placeholder_name_collisions(tmp_path):
     assert props["Environment"]["Variables"]["Fn"] == {"Ref": "Fn"}
     cfn_lint(tmp_path / "out" / "invoke" / "template.yaml")
     cfn_lint(tmp_path / "out" / "invoke-M" / "template.yaml")
+
+
+def test_two_templates_with_the_same_name_get_distinct_folders(tmp_path):
+    for app in ("app1", "app2"):
+        shutil.copytree(SAM_APP.parent, tmp_path / "in" / app)
+    found = [(d.name, d.group, d.skipped) for d in discover([tmp_path / "in"])]
+    assert found == [
+        ("orders", None, True),
+        ("template-OrderMachine", "template", False),
+        ("template-RefundMachine", "template", False),
+        ("orders", None, True),
+        ("template-OrderMachine-2", "template-2", False),
+        ("template-RefundMachine-2", "template-2", False),
+    ]
+    result, records = convert(tmp_path, tmp_path / "in")
+    assert result.exit_code == 0, result.output
+    second = yaml.safe_load((tmp_path / "out" / "template-2" / "template.yaml").read_text(encoding="utf-8"))
+    assert second["Resources"]["OrderMachine"]["Properties"]["CodeUri"] == "../template-OrderMachine-2"
