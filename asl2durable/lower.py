@@ -16,6 +16,7 @@ from .diagnostics import Diagnostic, Severity, pointer
 from .integrations import classify
 from .intrinsics import IntrinsicSyntaxError, parse_intrinsic, uses_nondeterminism
 from .paths import PathSyntaxError, parse_path
+from .runtime.asl_services import parse_resource
 
 LAMBDA_INVOKE = "arn:aws:states:::lambda:invoke"
 _INTRINSIC = re.compile(r"^States\.[A-Za-z0-9]+\(")
@@ -318,7 +319,8 @@ class Lowering:
         if function_setting is not None:  # the ARN of a Lambda function of the template, configured
             call = ir.LambdaCall(function_setting, envelope=False)
         elif integration.kind == "lambda" and integration.pattern == "request-response":
-            if integration.base == LAMBDA_INVOKE:
+            # arn:aws:states:::lambda:invoke, also as "arn:${AWS::Partition}:states:::lambda:invoke"
+            if integration.base == LAMBDA_INVOKE or parse_resource(integration.base).kind == "optimized":
                 call = ir.LambdaCall(static_function, envelope=True)
             else:  # a function ARN as the Resource
                 call = ir.LambdaCall(self.setting(resource), envelope=False)

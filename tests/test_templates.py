@@ -573,3 +573,31 @@ def test_two_templates_with_the_same_name_get_distinct_folders(tmp_path):
     assert result.exit_code == 0, result.output
     second = yaml.safe_load((tmp_path / "out" / "template-2" / "template.yaml").read_text(encoding="utf-8"))
     assert second["Resources"]["OrderMachine"]["Properties"]["CodeUri"] == "../template-OrderMachine-2"
+
+
+def test_lambda_invoke_resource_written_with_sub_and_a_function_from_the_template(monkeypatch):
+    definition = {
+        "StartAt": "Invoke",
+        "States": {
+            "Invoke": {
+                "Type": "Task",
+                "Resource": {"Fn::Sub": "arn:${AWS::Partition}:states:::lambda:invoke"},
+                "Parameters": {"FunctionName": {"Fn::GetAtt": ["Worker", "Arn"]}, "Payload.$": "$"},
+                "OutputPath": "$.Payload",
+                "End": True,
+            }
+        },
+    }
+    template = {
+        "Resources": {
+            "Worker": {"Type": "AWS::Lambda::Function", "Properties": {}},
+            "M": {"Type": "AWS::StepFunctions::StateMachine", "Properties": {"Definition": definition}},
+        }
+    }
+    loaded = load(template)
+    assert loaded.definition["States"]["Invoke"]["Resource"] == "arn:${AWS::Partition}:states:::lambda:invoke"
+    translation = translate(loaded.definition, name="m", substitutions=loaded.substitutions)
+    assert translation.ok and not any(d.severity is Severity.WARNING for d in translation.diagnostics)
+    monkeypatch.setenv("WorkerArn", "arn:aws:lambda:us-east-1:111111111111:function:worker")
+    result = run_local(loaded, {"x": 1}, lambdas={"worker": lambda event, context: {"got": event}})
+    assert result.to_dict() == {"status": "SUCCEEDED", "output": {"got": {"x": 1}}}
