@@ -490,7 +490,7 @@ def discover(paths: Iterable[str | os.PathLike]) -> list[Discovered]:
             key = _identity(path)
             for found in _file_inputs(path, explicit=True):
                 k = (key, found.resource or "")
-                if k not in files or files[k].skipped:
+                if k not in files or files[k].skipped or files[k].walked:
                     files[k] = found
         else:
             missing.append(os.fspath(arg))

@@ -601,3 +601,9 @@ def test_lambda_invoke_resource_written_with_sub_and_a_function_from_the_templat
     monkeypatch.setenv("WorkerArn", "arn:aws:lambda:us-east-1:111111111111:function:worker")
     result = run_local(loaded, {"x": 1}, lambdas={"worker": lambda event, context: {"got": event}})
     assert result.to_dict() == {"status": "SUCCEEDED", "output": {"got": {"x": 1}}}
+
+
+def test_definition_file_given_explicitly_beside_its_folder_is_not_skipped():
+    orders = TEMPLATES / "sam-app" / "statemachine" / "orders.asl.json"
+    found = {d.name: d.skipped for d in discover([TEMPLATES / "sam-app", orders])}
+    assert found == {"orders": False, "template-OrderMachine": False, "template-RefundMachine": False}
