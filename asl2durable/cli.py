@@ -84,7 +84,7 @@ def _note_skipped(items: list[Discovered], fmt: str) -> None:
 
 
 def _load(item: Discovered) -> Loaded:
-    return load(item.source, name=item.name)
+    return load(item.source, name=item.name, resource=item.resource)
 
 
 def _each(
@@ -192,7 +192,7 @@ def convert(paths: tuple[str, ...], outdir: Path, fmt: str) -> None:
         from asl2durable.translate import translate
         from asl2durable.writer import write_translation
 
-        translation = translate(loaded.definition, name=loaded.name)
+        translation = translate(loaded.definition, name=loaded.name, substitutions=loaded.substitutions)
         diagnostics = [*loaded.diagnostics, *translation.diagnostics]
         if not translation.ok or has_errors(diagnostics):
             return _convert_record(item, loaded.source, None, diagnostics)
@@ -201,21 +201,29 @@ def convert(paths: tuple[str, ...], outdir: Path, fmt: str) -> None:
         except OSError as e:
             problem = Diagnostic("", "OUTPUT_NOT_WRITABLE", f"Cannot write {e.filename or outdir}: {e.strerror or e}")
             return _convert_record(item, loaded.source, None, [*diagnostics, problem])
-        return _convert_record(item, loaded.source, Path(folder), diagnostics)
+        record = _convert_record(item, loaded.source, Path(folder), diagnostics)
+        if item.group is not None:  # kept for rewriting the template
+            record["_machine"] = (loaded, translation, Path(folder))
+        return record
 
     def failed(item: Discovered, d: Diagnostic) -> dict:
         return _convert_record(item, item.display, None, [d])
 
     records = _each(items, process, failed)
+    templates = _rewrite_templates(items, records, outdir)
 
     if fmt == "json":
-        _echo_records([*records, *(_skipped_record(i, converted=None, output=None) for i in items if i.skipped)])
+        _echo_records(
+            [*records, *templates, *(_skipped_record(i, converted=None, output=None) for i in items if i.skipped)]
+        )
     else:
-        for record in records:
+        for record in [*records, *templates]:
             if record["converted"]:
-                click.echo(f"{record['source']}: converted -> {record['output']}")
+                what = "template rewritten" if record.get("kind") == "template" else "converted"
+                click.echo(f"{record['source']}: {what} -> {record['output']}")
             else:
-                click.echo(f"{record['source']}: failed")
+                what = "template not rewritten" if record.get("kind") == "template" else "failed"
+                click.echo(f"{record['source']}: {what}")
             for d in record["_diagnostics"]:
                 click.echo(f"  {d}")
         n_ok = sum(r["converted"] for r in records)
@@ -223,8 +231,59 @@ def convert(paths: tuple[str, ...], outdir: Path, fmt: str) -> None:
         n_skipped = sum(i.skipped for i in items)
         if n_skipped:
             summary += f", {n_skipped} skipped"
+        if templates:
+            summary += f"; {sum(t['converted'] for t in templates)} of {len(templates)} templates rewritten"
         click.echo(summary)
-    sys.exit(0 if all(r["converted"] for r in records) else 1)
+    sys.exit(0 if all(r["converted"] for r in [*records, *templates]) else 1)
+
+
+def _rewrite_templates(items: list[Discovered], records: list[dict], outdir: Path) -> list[dict]:
+    """Write ``OUTDIR/<template>/template.yaml`` for each input template whose machines all converted."""
+    groups: dict[str, list[Discovered]] = {}
+    for item in items:
+        if item.group is not None and not item.skipped:
+            groups.setdefault(item.group, []).append(item)
+    by_name = {r["name"]: r for r in records}  # machine names are unique in a batch
+    out = []
+    for group, members in groups.items():
+        source = members[0].display
+        folder = outdir / group
+        machines: dict[str, tuple] = {}
+        problems = []
+        template = None
+        for item in members:
+            record = by_name.get(item.name)
+            if record is None or "_machine" not in record:
+                problems.append(Diagnostic(
+                    "/Resources/" + (item.resource or ""), "TEMPLATE_NOT_REWRITTEN",
+                    f"{item.resource} did not convert, so the template is not rewritten",
+                ))
+                continue
+            loaded, translation, machine_folder = record["_machine"]
+            template = loaded.template
+            machines[item.resource or ""] = (translation, loaded.substitutions, machine_folder)
+        record = {
+            "source": source, "name": group, "kind": "template", "converted": False, "output": None,
+            "skipped": False,
+        }
+        diagnostics = problems
+        if not problems and template is not None:
+            try:
+                from asl2durable.rewrite import render_rewritten, rewrite_template
+
+                data, diagnostics = rewrite_template(template, machines, Path(source).parent, folder)
+                folder.mkdir(parents=True, exist_ok=True)
+                path = folder / "template.yaml"
+                path.write_text(render_rewritten(data, Path(source).name), encoding="utf-8", newline="\n")
+                record.update(converted=True, output=str(path))
+            except OSError as e:
+                diagnostics = [Diagnostic("", "OUTPUT_NOT_WRITABLE", f"Cannot write {e.filename or folder}: {e.strerror or e}")]
+            except Exception as e:  # noqa: BLE001 - one bad template must not stop the batch
+                diagnostics = [_internal_error(e)]
+        record["diagnostics"] = [d.to_dict() for d in diagnostics]
+        record["_diagnostics"] = diagnostics
+        out.append(record)
+    return out
 
 
 def _convert_record(item: Discovered, source: str, folder: Path | None, diagnostics: list[Diagnostic]) -> dict:
@@ -312,19 +371,34 @@ def _parse_seed(ctx: click.Context, param: click.Parameter, value: str | None) -
     callback=_parse_seed,
     help="With --aws moto: resources to create first (buckets, tables, queues, topics, secrets, activities).",
 )
-def run(path: str, input_: object, lambda_specs: tuple[str, ...], timeout: float, aws: str, seed: dict | None) -> None:
+@click.option(
+    "--resource",
+    metavar="LOGICAL_ID",
+    help="With a template as PATH: the logical ID of the state machine to run.",
+)
+def run(
+    path: str, input_: object, lambda_specs: tuple[str, ...], timeout: float, aws: str, seed: dict | None, resource: str | None
+) -> None:
     """Run a state machine locally through its translated durable handler.
 
-    PATH is a definition file (or inline JSON). Prints one JSON object with the status and the
+    PATH is a definition file (or inline JSON), or a CloudFormation/SAM template (--resource
+    picks the machine when it has several). Prints one JSON object with the status and the
     output (or error and cause). Exits 0 when the execution SUCCEEDED, 1 otherwise.
     """
-    items = _discover((path,))
     try:
         is_folder = Path(path).is_dir()
     except OSError:  # inline JSON longer than a file name can be (ENAMETOOLONG)
         is_folder = False
     if is_folder:
         raise click.BadParameter(f"{path} is a folder; run takes one definition file", param_hint="PATH")
+    items = [i for i in _discover((path,)) if not i.skipped]
+    if resource is not None:
+        items = [i for i in items if i.resource == resource]
+        if not items:
+            raise click.BadParameter(f"{path} has no state machine {resource}", param_hint="--resource")
+    elif len(items) > 1:
+        ids = ", ".join(str(i.resource) for i in items)
+        raise click.BadParameter(f"{path} has several state machines ({ids}): pick one with --resource", param_hint="PATH")
     if seed is not None and aws != "moto":
         raise click.BadParameter("a seed needs --aws moto", param_hint="--seed")
 
@@ -363,7 +437,7 @@ def run(path: str, input_: object, lambda_specs: tuple[str, ...], timeout: float
                     f"cannot create the seeded resources: {type(e).__name__}: {e}", param_hint="--seed"
                 ) from None
         try:
-            result = run_local(loaded.definition, input_, lambdas=lambdas, timeout=seconds)
+            result = run_local(loaded, input_, lambdas=lambdas, timeout=seconds)
         except TranslationFailed as e:
             click.echo(f"{loaded.source}: cannot run, the definition does not translate", err=True)
             _echo_diagnostics(loaded.source, list(getattr(e, "diagnostics", [])), err=True)

@@ -8,6 +8,7 @@ YAML by the ``yaml`` filter, so no string from the definition is ever pasted int
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -89,43 +90,80 @@ class Deployment:
     callbacks: tuple[str, ...]  # names of .waitForTaskToken states
     activities: tuple[str, ...]  # activity ARNs, sorted
     warnings: tuple[Diagnostic, ...] = field(default=())
+    # configuration: (placeholder, environment variable) pairs the handler reads, and the functions
+    # named by such placeholders; ``values`` gives each placeholder its value in the template
+    settings: tuple[tuple[str, str], ...] = ()
+    configured_functions: tuple[ir.Setting, ...] = ()
+    values: dict[str, Any] = field(default_factory=dict)
+    function_kinds: dict[str, str] = field(default_factory=dict)  # placeholder -> "arn" | "name"
 
     @property
     def invocation_timeout(self) -> int:
         return min(INVOCATION_TIMEOUT, self.execution_timeout)
 
-    def environment(self) -> dict[str, Any]:
-        env: dict[str, Any] = {"ASL_EXECUTION_ROLE_ARN": {"Fn::GetAtt": [f"{FUNCTION_ID}Role", "Arn"]}}
+    def environment(self, function_id: str = FUNCTION_ID, queue_id: str = ACTIVITY_QUEUE_ID) -> dict[str, Any]:
+        env: dict[str, Any] = {"ASL_EXECUTION_ROLE_ARN": {"Fn::GetAtt": [f"{function_id}Role", "Arn"]}}
         if self.activities:
-            env["ASL_ACTIVITY_QUEUE_URL"] = {"Ref": ACTIVITY_QUEUE_ID}
+            env["ASL_ACTIVITY_QUEUE_URL"] = {"Ref": queue_id}
+        for placeholder, variable in self.settings:
+            env[variable] = self.values.get(placeholder, "")
         return env
 
-    def statements(self) -> list[dict[str, Any]]:
+    def statements(self, queue_id: str = ACTIVITY_QUEUE_ID) -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = []
-        if self.functions or self.dynamic_functions:
-            resources: Any = "*" if self.dynamic_functions else [_function_resource(f) for f in self.functions]
+        configured = [_configured_function(f, self.values, self.function_kinds) for f in self.configured_functions]
+        dynamic = self.dynamic_functions or any(r is None for r in configured)
+        if self.functions or configured or dynamic:
+            resources: Any = "*" if dynamic else [_function_resource(f) for f in self.functions] + configured
             out.append({"Effect": "Allow", "Action": ["lambda:InvokeFunction"], "Resource": resources})
         if self.actions:
             out.append({"Effect": "Allow", "Action": list(self.actions), "Resource": "*"})
         if self.activities:
             out.append(
-                {"Effect": "Allow", "Action": ["sqs:SendMessage"], "Resource": {"Fn::GetAtt": [ACTIVITY_QUEUE_ID, "Arn"]}}
+                {"Effect": "Allow", "Action": ["sqs:SendMessage"], "Resource": {"Fn::GetAtt": [queue_id, "Arn"]}}
             )
         return out
 
-    def policies(self) -> list[Any]:
+    def policies(self, queue_id: str = ACTIVITY_QUEUE_ID) -> list[Any]:
         policies: list[Any] = [{"Fn::Sub": DURABLE_POLICY}]
-        statements = self.statements()
+        statements = self.statements(queue_id)
         if statements:
             policies.append({"Version": "2012-10-17", "Statement": statements})
         return policies
+
+
+_FUNCTION_PREFIX = "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:"
 
 
 def _function_resource(function: str) -> Any:
     """The IAM resource of a statically known function: its ARN, or an ARN built from its name."""
     if _FUNCTION_ARN.match(function):
         return function
-    return {"Fn::Sub": "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:" + function}
+    return {"Fn::Sub": _FUNCTION_PREFIX + function}
+
+
+def _configured_function(function: ir.Setting, values: dict[str, Any], kinds: dict[str, str]) -> Any:
+    """The IAM resource of a function named by configuration, from the values the template gives
+    its placeholders; None when that is not known (the policy then allows any function)."""
+    whole = re.fullmatch(r"\$\{([^{}]*)\}", function.text)
+    if whole:
+        placeholder = whole.group(1)
+        value = values.get(placeholder)
+        if isinstance(value, str):
+            return _function_resource(value) if _static_function(value) else None
+        if kinds.get(placeholder) == "arn":  # !GetAtt Function.Arn
+            return value
+        if kinds.get(placeholder) == "name":  # !Ref Function
+            return {"Fn::Sub": [_FUNCTION_PREFIX + "${Name}", {"Name": value}]}
+        return None
+    if function.text.startswith("arn:"):  # an ARN with configured parts: the same parts in Fn::Sub
+        text = function.text
+        variables = {}
+        for placeholder, variable in function.env:
+            text = text.replace("${" + placeholder + "}", "${" + variable + "}")
+            variables[variable] = values.get(placeholder, "")
+        return {"Fn::Sub": [text, variables]}
+    return None
 
 
 def _static_function(function: str | None) -> str | None:
@@ -159,8 +197,14 @@ def _service_actions(call: ir.ServiceCall) -> list[str]:
     return actions
 
 
-def deployment(workflow: ir.Workflow, diagnostics: list[Diagnostic] = ()) -> Deployment:
+def deployment(
+    workflow: ir.Workflow,
+    diagnostics: list[Diagnostic] = (),
+    values: dict[str, Any] | None = None,
+    function_kinds: dict[str, str] | None = None,
+) -> Deployment:
     functions: set[str] = set()
+    configured: list[ir.Setting] = []
     dynamic = False
     actions: set[str] = set()
     callbacks: list[str] = []
@@ -168,7 +212,12 @@ def deployment(workflow: ir.Workflow, diagnostics: list[Diagnostic] = ()) -> Dep
     for state in workflow.states():
         if isinstance(state, ir.TaskState):
             call = state.call
-            if isinstance(call, ir.LambdaCall) or (isinstance(call, ir.ServiceCall) and call.kind == "lambda"):
+            if (isinstance(call, ir.LambdaCall) or (isinstance(call, ir.ServiceCall) and call.kind == "lambda")) and (
+                isinstance(call.function, ir.Setting)
+            ):
+                if call.function not in configured:
+                    configured.append(call.function)
+            elif isinstance(call, ir.LambdaCall) or (isinstance(call, ir.ServiceCall) and call.kind == "lambda"):
                 static = _static_function(call.function)
                 if static is None:
                     dynamic = True
@@ -206,25 +255,41 @@ def deployment(workflow: ir.Workflow, diagnostics: list[Diagnostic] = ()) -> Dep
         callbacks=tuple(callbacks),
         activities=tuple(sorted(activities)),
         warnings=tuple(d for d in sorted(diagnostics) if d.severity is Severity.WARNING),
+        settings=workflow.settings,
+        configured_functions=tuple(configured),
+        values=dict(values or {}),
+        function_kinds=dict(function_kinds or {}),
     )
 
 
-def template(dep: Deployment, description: str) -> dict[str, Any]:
-    """The SAM template as data."""
-    function: dict[str, Any] = {
+def function_resource(
+    dep: Deployment,
+    description: str,
+    code_uri: str = ".",
+    function_id: str = FUNCTION_ID,
+    queue_id: str = ACTIVITY_QUEUE_ID,
+) -> dict[str, Any]:
+    """The durable function's ``AWS::Serverless::Function`` resource (logical ID ``function_id``;
+    the SQS queue of its activities, if any, is ``queue_id``)."""
+    return {
         "Type": "AWS::Serverless::Function",
         "Properties": {
             "Description": description,
             "Runtime": RUNTIME,
             "Handler": "handler.handler",
-            "CodeUri": ".",
+            "CodeUri": code_uri,
             "Timeout": dep.invocation_timeout,
             "AutoPublishAlias": ALIAS,
             "DurableConfig": {"ExecutionTimeout": dep.execution_timeout, "RetentionPeriodInDays": dep.retention_days},
-            "Environment": {"Variables": dep.environment()},
-            "Policies": dep.policies(),
+            "Environment": {"Variables": dep.environment(function_id, queue_id)},
+            "Policies": dep.policies(queue_id),
         },
     }
+
+
+def template(dep: Deployment, description: str, parameters: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The SAM template as data."""
+    function = function_resource(dep, description)
     resources: dict[str, Any] = {FUNCTION_ID: function}
     outputs: dict[str, Any] = {
         "FunctionAliasArn": {
@@ -238,25 +303,121 @@ def template(dep: Deployment, description: str) -> dict[str, Any]:
             "Description": "Activity workers read their tasks from this queue",
             "Value": {"Ref": ACTIVITY_QUEUE_ID},
         }
-    return {
+    data: dict[str, Any] = {
         "AWSTemplateFormatVersion": "2010-09-09",
         "Transform": "AWS::Serverless-2016-10-31",
         "Description": description,
-        "Resources": resources,
-        "Outputs": outputs,
     }
+    if parameters:
+        data["Parameters"] = parameters
+    data["Resources"] = resources
+    data["Outputs"] = outputs
+    return data
 
 
-def render_deploy_files(workflow: ir.Workflow, diagnostics: list[Diagnostic]) -> dict[str, str]:
+# intrinsic functions whose value does not depend on other resources, parameters, mappings or conditions
+_SELF_CONTAINED = ("Fn::Sub", "Fn::Join", "Fn::Select", "Fn::Split", "Fn::ImportValue", "Fn::Base64", "Fn::GetAZs")
+
+
+def _self_contained(value: Any) -> bool:
+    """Does a template value only use literals and pseudo parameters (valid in any template)?"""
+    if isinstance(value, list):
+        return all(_self_contained(v) for v in value)
+    if not isinstance(value, dict):
+        return True
+    if len(value) != 1:
+        return all(_self_contained(v) for v in value.values())
+    key, arg = next(iter(value.items()))
+    if key == "Ref":
+        return isinstance(arg, str) and arg.startswith("AWS::")
+    if key not in _SELF_CONTAINED:
+        return False
+    if key == "Fn::Sub":
+        text, variables = (arg, {}) if isinstance(arg, str) else (arg[0], arg[1]) if isinstance(arg, list) and len(arg) == 2 else ("", None)
+        if not isinstance(text, str) or not isinstance(variables, dict):
+            return False
+        names = re.findall(r"\$\{([^{}!][^{}]*)\}", text)
+        return all(n.startswith("AWS::") or n in variables for n in names) and _self_contained(list(variables.values()))
+    return _self_contained(arg)
+
+
+def describe_value(value: Any) -> str:
+    """A template value in words, without "${" (cfn-lint reads that as a Sub outside Fn::Sub)."""
+    if isinstance(value, dict) and len(value) == 1:
+        key, arg = next(iter(value.items()))
+        if key == "Ref" and isinstance(arg, str):
+            return f"!Ref {arg}"
+        if key == "Fn::GetAtt" and isinstance(arg, list) and all(isinstance(a, str) for a in arg):
+            return "!GetAtt " + ".".join(arg)
+        return f"an {key} value"
+    return json.dumps(value).replace("${", "$ {")
+
+
+def env_value(value: Any) -> Any:
+    """A substitution value as an environment variable's value (a string, or an intrinsic)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    return value
+
+
+def function_kinds(substitutions: Any) -> dict[str, str]:
+    """Placeholders naming a Lambda function of the template: "arn" (!GetAtt F.Arn) or "name" (!Ref F)."""
+    kinds = {}
+    for sub in substitutions:
+        if sub.function:
+            kinds[sub.name] = "arn" if isinstance(sub.value, dict) and "Fn::GetAtt" in sub.value else "name"
+    return kinds
+
+
+def standalone_values(workflow: ir.Workflow, substitutions: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The values of the configured placeholders in the machine's own template, and its Parameters.
+
+    Literals and values that only use pseudo parameters are kept; a value that refers to
+    something of the original template (a resource, parameter, mapping, condition) becomes a
+    template parameter (the original template, rewritten, keeps the reference itself).
+    """
+    by_name = {sub.name: sub for sub in substitutions}
+    values: dict[str, Any] = {}
+    parameters: dict[str, Any] = {}
+    for placeholder, variable in workflow.settings:
+        sub = by_name.get(placeholder)
+        if sub is None:
+            continue
+        if _self_contained(sub.value):
+            values[placeholder] = env_value(sub.value)
+            continue
+        base = re.sub(r"[^A-Za-z0-9]", "", variable) or "Setting"
+        name, n = base, 2
+        while name in parameters or name in (FUNCTION_ID, ACTIVITY_QUEUE_ID):
+            name, n = f"{base}{n}", n + 1
+        parameters[name] = {
+            "Type": "String",
+            "Description": f"Sets {variable}, placeholder {placeholder} of the definition; the original template gave "
+            f"{describe_value(sub.value)}"[:4000],
+        }
+        values[placeholder] = {"Ref": name}
+    return values, parameters
+
+
+def render_deploy_files(workflow: ir.Workflow, diagnostics: list[Diagnostic], substitutions: Any = ()) -> dict[str, str]:
     """``template.yaml`` and ``MIGRATION.md`` of one translated machine."""
-    dep = deployment(workflow, diagnostics)
+    values, parameters = standalone_values(workflow, substitutions)
+    dep = deployment(workflow, diagnostics, values, function_kinds(substitutions))
     description = f"{workflow.name}: durable function translated from a Step Functions state machine by asl2durable"
-    data = template(dep, description)
+    data = template(dep, description, parameters)
+    by_name = {sub.name: sub for sub in substitutions}
+    settings = [
+        {"variable": variable, "placeholder": placeholder, "value": json.dumps(by_name[placeholder].value, sort_keys=True)}
+        for placeholder, variable in workflow.settings
+        if placeholder in by_name
+    ]
     return {
         "template.yaml": render_template("template.yaml.jinja", template=data),
         "MIGRATION.md": render_template(
             "MIGRATION.md.jinja",
             dep=dep, workflow=workflow, template=data, function_id=FUNCTION_ID, alias=ALIAS,
-            durable_policy=DURABLE_POLICY, max_timeout=MAX_EXECUTION_TIMEOUT,
+            durable_policy=DURABLE_POLICY, max_timeout=MAX_EXECUTION_TIMEOUT, settings=settings,
         ),
     }

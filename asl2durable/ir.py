@@ -36,6 +36,16 @@ class Jsonata:
     value: Any
 
 
+@dataclass(frozen=True)
+class Setting:
+    """A string holding ``${Name}`` placeholders that are configuration of the function: each is
+    read at run time from the environment variable ``env`` gives it (``(placeholder, variable)``
+    pairs). Made from a template's DefinitionSubstitutions and intrinsic values."""
+
+    text: str
+    env: tuple[tuple[str, str], ...]
+
+
 # A payload template: JSON data whose dynamic leaves ("key.$" entries) are Path or Intrinsic.
 Template = Any
 
@@ -346,6 +356,7 @@ class Workflow:
     # the Python identifier of each state's function, by state name (names are unique machine-wide)
     functions: dict[str, str] = field(default_factory=dict)
     uses: frozenset[str] = frozenset()  # "intrinsics", "jsonata": optional support modules needed
+    settings: tuple[tuple[str, str], ...] = ()  # (placeholder, environment variable) the handler reads, sorted
 
     def machines(self) -> list[Machine]:
         """Every machine, nested ones first, so that definitions precede their uses."""

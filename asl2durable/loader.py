@@ -12,11 +12,12 @@ import os
 import re
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import yaml
 
+from asl2durable import cfn
 from asl2durable.diagnostics import Diagnostic, pointer
 
 __all__ = [
@@ -48,6 +49,14 @@ class Loaded:
     name: str  # machine name, usable as a folder name
     definition: dict | None  # None when it could not be loaded
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    # the ${Name} placeholders the input template gives values to (see asl2durable.cfn)
+    substitutions: tuple[cfn.Substitution, ...] = ()
+    resource: str | None = None  # the logical ID, when the machine comes from a template
+    template: dict | None = None  # that template
+
+
+SEVERAL_MACHINES = "SEVERAL_STATE_MACHINES"
+NO_MACHINE = "NO_STATE_MACHINE"
 
 
 @dataclass(frozen=True)
@@ -57,12 +66,17 @@ class Discovered:
     ``source`` is a file path, or the JSON text itself when a PATH argument was inline JSON.
     ``skipped`` inputs (found while walking a folder, but not state machines) carry a ``reason``
     and are not to be processed; they take no part in name de-duplication.
+    A state machine of a CloudFormation/SAM template has the template as ``source``, its logical
+    ID as ``resource`` and, as ``group``, the name of the folder the rewritten template goes to.
     """
 
     source: Path | str
     name: str
     skipped: bool = False
     reason: str | None = None
+    resource: str | None = None
+    group: str | None = None
+    walked: bool = field(default=False, compare=False, repr=False)  # found in a folder walk
 
     @property
     def display(self) -> str:
@@ -135,17 +149,22 @@ def unique_names(names: Iterable[str]) -> list[str]:
 # load
 
 
-def load(source: str | os.PathLike | dict, *, name: str | None = None) -> Loaded:
+def load(source: str | os.PathLike | dict, *, name: str | None = None, resource: str | None = None) -> Loaded:
     """Load a definition from a dict, a .json/.yaml/.yml file, or JSON text (a str starting with "{").
 
     ``name`` overrides the machine name (``discover`` hands out names unique in a batch).
+    A CloudFormation/SAM template yields the state machine ``resource`` (its logical ID; may be
+    left out when the template has one state machine); the output of
+    ``aws stepfunctions describe-state-machine`` yields its definition, named after its ``name``.
     """
     if isinstance(source, dict):
+        if cfn.is_template(source) or cfn.is_description(source):
+            return _from_document("<dict>", name, source, [], None, resource)
         return Loaded("<dict>", name or DEFAULT_NAME, source, [])
 
     if isinstance(source, str) and not _exists(source) and source.lstrip().startswith("{"):
         definition, diagnostics = _parse(source, yaml_syntax=False)
-        return _finish("<text>", name or DEFAULT_NAME, definition, diagnostics)
+        return _from_document("<text>", name, definition, diagnostics, None, resource)
 
     if not isinstance(source, (str, os.PathLike)):
         return Loaded(
@@ -157,12 +176,54 @@ def load(source: str | os.PathLike | dict, *, name: str | None = None) -> Loaded
 
     display = os.fspath(source)
     path = Path(source)
-    name = name or machine_name(path)
     text, problem = _read_text(path)
     if problem:
-        return Loaded(display, name, None, [Diagnostic("", NOT_READABLE, problem)])
+        return Loaded(display, name or machine_name(path), None, [Diagnostic("", NOT_READABLE, problem)])
     definition, diagnostics = _parse(text, yaml_syntax=path.suffix.lower() in _YAML_SUFFIXES)
-    return _finish(display, name, definition, diagnostics)
+    return _from_document(display, name, definition, diagnostics, path, resource)
+
+
+def _parse_definition(text: str, yaml_syntax: bool) -> tuple[object, list[Diagnostic]]:
+    return _parse(text, yaml_syntax=yaml_syntax)
+
+
+def _from_document(
+    display: str, name: str | None, document: object, diagnostics: list[Diagnostic], path: Path | None, resource: str | None
+) -> Loaded:
+    """A parsed document: a definition, a template (one of its machines) or a describe-state-machine output."""
+    stem = machine_name(path) if path is not None else DEFAULT_NAME
+    if diagnostics and document is None:
+        return Loaded(display, name or stem, None, diagnostics)
+    if cfn.is_template(document):
+        assert isinstance(document, dict)
+        ids = cfn.machine_ids(document)
+        if resource is None:
+            if len(ids) != 1:
+                code, message = (
+                    (NO_MACHINE, "The template has no AWS::Serverless::StateMachine or AWS::StepFunctions::StateMachine")
+                    if not ids
+                    else (SEVERAL_MACHINES, "The template has several state machines: " + ", ".join(ids))
+                )
+                return Loaded(display, name or stem, None, [*diagnostics, Diagnostic("/Resources", code, message)])
+            resource = ids[0]
+        name = name or template_machine_name(stem, resource)
+        folder = path.parent if path is not None else None
+        extracted = cfn.extract(document, resource, folder, _parse_definition)
+        loaded = _finish(display, name, extracted.definition, [*diagnostics, *extracted.diagnostics])
+        return Loaded(
+            loaded.source, loaded.name, loaded.definition, loaded.diagnostics, extracted.substitutions, resource, document
+        )
+    if cfn.is_description(document):
+        assert isinstance(document, dict)
+        described, extracted = cfn.from_description(document, _parse_definition)
+        name = name or (_sanitise(described) if described else stem)
+        return _finish(display, name, extracted.definition, [*diagnostics, *extracted.diagnostics])
+    return _finish(display, name or stem, document, diagnostics)
+
+
+def template_machine_name(stem: str, logical_id: str) -> str:
+    """The machine name of a template's state machine: ``<template stem>-<logical ID>``, sanitised."""
+    return _sanitise(f"{stem}-{logical_id}")
 
 
 def _exists(text: str) -> bool:
@@ -296,6 +357,7 @@ def _construct_map(loader: _JsonCompatibleLoader, node: yaml.MappingNode):
 
 
 _JsonCompatibleLoader.add_constructor("tag:yaml.org,2002:map", _construct_map)
+cfn.add_yaml_tags(_JsonCompatibleLoader)  # !Ref, !Sub, !GetAtt, ... as {"Ref": ...}, {"Fn::Sub": ...}
 _JsonCompatibleLoader.yaml_implicit_resolvers = {
     first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
@@ -412,7 +474,7 @@ def discover(paths: Iterable[str | os.PathLike]) -> list[Discovered]:
     Inputs are sorted by path (inline texts last, in the order given), duplicates removed,
     and each gets a machine name unique in the batch.
     """
-    files: dict[str, Discovered] = {}
+    files: dict[tuple[str, str], Discovered] = {}
     texts: list[str] = []
     missing: list[str] = []
     for arg in paths:
@@ -422,24 +484,43 @@ def discover(paths: Iterable[str | os.PathLike]) -> list[Discovered]:
         path = Path(arg)
         if path.is_dir():
             for found in _walk_folder(path):
-                files.setdefault(_identity(found.source), found)
+                files.setdefault((_identity(found.source), found.resource or ""), found)
         elif path.exists() or path.is_symlink():
             # given explicitly: never skipped, even if a folder walk skipped it
             key = _identity(path)
-            if key not in files or files[key].skipped:
-                files[key] = Discovered(path, machine_name(path))
+            for found in _file_inputs(path, explicit=True):
+                k = (key, found.resource or "")
+                if k not in files or files[k].skipped or files[k].walked:
+                    files[k] = found
         else:
             missing.append(os.fspath(arg))
     if missing:
         raise FileNotFoundError("No such file or folder: " + ", ".join(missing))
+    # A definition file that a template found in a folder points at (DefinitionUri) is converted
+    # as part of that template, not on its own.
+    used = _definition_files(d for d in files.values() if d.resource is not None)
+    for file_key, d in list(files.items()):
+        if d.resource is None and not d.skipped and d.walked and file_key[0] in used:
+            files[file_key] = Discovered(d.source, d.name, True, f"the DefinitionUri of {used[file_key[0]]}")
 
-    items = sorted(files.values(), key=lambda d: _sort_key(d.source))
+    items = sorted(files.values(), key=lambda d: (_sort_key(d.source), d.resource or ""))
     items += [Discovered(t, DEFAULT_NAME) for t in texts]
     active = [i for i, d in enumerate(items) if not d.skipped]
-    names = unique_names(items[i].name for i in active)
+    # The folders of rewritten templates share the output folder with the machines: names unique over both.
+    groups: list[tuple[Path | str, str]] = []
+    for i in active:
+        group = items[i].group
+        if group is not None and (items[i].source, group) not in groups:
+            groups.append((items[i].source, group))
+    names = unique_names([*(items[i].name for i in active), *(g for _, g in groups)])
+    group_names = dict(zip(groups, names[len(active):]))
     for i, n in zip(active, names):
-        if items[i].name != n:
-            items[i] = Discovered(items[i].source, n, items[i].skipped, items[i].reason)
+        group = items[i].group
+        if group is not None:
+            group = group_names[(items[i].source, group)]
+        if items[i].name != n or items[i].group != group:
+            d = items[i]
+            items[i] = Discovered(d.source, n, d.skipped, d.reason, d.resource, group)
     return items
 
 
@@ -467,24 +548,68 @@ def _walk_folder(folder: Path) -> list[Discovered]:
         for filename in sorted(filenames):
             if filename.startswith(".") or not filename.lower().endswith(_DISCOVER_SUFFIXES):
                 continue
-            path = Path(dirpath) / filename
-            reason = _not_a_state_machine(path)
-            found.append(Discovered(path, machine_name(path), reason is not None, reason))
+            found += [replace(d, walked=True) for d in _file_inputs(Path(dirpath) / filename, explicit=False)]
     # A folder that cannot be listed is kept as an input, so that loading it reports the problem.
     found += [Discovered(p, machine_name(p)) for p in unreadable]
     return found
 
 
-def _not_a_state_machine(path: Path) -> str | None:
+def _definition_files(items: Iterable[Discovered]) -> dict[str, str]:
+    """The local DefinitionUri files of the given template machines: identity -> "template#LogicalId"."""
+    out: dict[str, str] = {}
+    for item in items:
+        if not isinstance(item.source, Path):
+            continue
+        text, problem = _read_text(item.source)
+        document = None if problem else _parse(text, yaml_syntax=item.source.suffix.lower() in _YAML_SUFFIXES)[0]
+        if not cfn.is_template(document):
+            continue
+        assert isinstance(document, dict)
+        resource = document["Resources"].get(item.resource)
+        props = resource.get("Properties") if isinstance(resource, dict) else None
+        uri = props.get("DefinitionUri") if isinstance(props, dict) else None
+        if isinstance(uri, str) and uri and not uri.startswith("s3://"):
+            out.setdefault(_identity(item.source.parent / uri), f"{item.source}#{item.resource}")
+    return out
+
+
+def _file_inputs(path: Path, *, explicit: bool) -> list[Discovered]:
+    """The inputs a file holds: one per state machine of a template, else the file itself
+    (skipped, with a reason, when a folder walk found it and it is not a state machine)."""
+    text, problem = _read_text(path)
+    document = None
+    if not problem:
+        document, _ = _parse(text, yaml_syntax=path.suffix.lower() in _YAML_SUFFIXES)
+    if cfn.is_template(document):
+        assert isinstance(document, dict)
+        ids = cfn.machine_ids(document)
+        stem = machine_name(path)
+        if ids:
+            return [Discovered(path, template_machine_name(stem, i), resource=i, group=stem) for i in ids]
+        if not explicit:
+            return [Discovered(path, stem, True, "a CloudFormation template without state machines")]
+        return [Discovered(path, stem)]
+    if cfn.is_description(document):
+        assert isinstance(document, dict)
+        described = document.get("name")
+        return [Discovered(path, _sanitise(described) if isinstance(described, str) else machine_name(path))]
+    reason = None if explicit else _not_a_state_machine(path, document, problem)
+    return [Discovered(path, machine_name(path), reason is not None, reason)]
+
+
+def _not_a_state_machine(path: Path, document: object, problem: str | None) -> str | None:
     """Why a file found in a folder walk is not a state machine, or None if it is (or may be)."""
-    loaded = load(path)
-    if loaded.definition is None:
-        codes = {d.code for d in loaded.diagnostics}
-        if codes == {INVALID_JSON} and any(
-            d.message.startswith("Definition must be a JSON object") for d in loaded.diagnostics
-        ):
-            return "not a JSON object"
+    if problem or document is None:
+        if problem is None:
+            loaded = load(path)
+            codes = {d.code for d in loaded.diagnostics}
+            if codes == {INVALID_JSON} and any(
+                d.message.startswith("Definition must be a JSON object") for d in loaded.diagnostics
+            ):
+                return "not a JSON object"
         return None  # unreadable or malformed: keep it, loading reports the problem
-    if "StartAt" not in loaded.definition and "States" not in loaded.definition:
+    if not isinstance(document, dict):
+        return "not a JSON object"
+    if "StartAt" not in document and "States" not in document:
         return 'has neither "StartAt" nor "States"'
     return None

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from .diagnostics import Diagnostic
-from .loader import load
+from .loader import Loaded, load
 from .translate import RUNTIME_DIR, translate
 
 _LOCK = threading.Lock()
@@ -69,11 +69,11 @@ def load_handler(source: str, name: str = "state_machine") -> types.ModuleType:
     return module
 
 
-def _definition(definition: dict | str | os.PathLike) -> tuple[dict, str]:
-    loaded = load(definition)
+def _definition(definition: dict | str | os.PathLike | Loaded) -> tuple[dict, str, tuple]:
+    loaded = definition if isinstance(definition, Loaded) else load(definition)
     if loaded.definition is None:
         raise TranslationFailed(loaded.diagnostics)
-    return loaded.definition, loaded.name
+    return loaded.definition, loaded.name, loaded.substitutions
 
 
 def _operations(ops: Iterable[Any]) -> list[dict]:
@@ -94,14 +94,15 @@ def _operations(ops: Iterable[Any]) -> list[dict]:
 
 
 def run_local(
-    definition: dict | str | os.PathLike,
+    definition: dict | str | os.PathLike | Loaded,
     input: Any = None,
     *,
     lambdas: dict[str, Callable[[Any, Any], Any]] | None = None,
     callbacks: Callable[[dict], dict] | None = None,
     timeout: float = 60,
 ) -> LocalResult:
-    """Translate ``definition`` (a dict, JSON text or a path), run it on ``input`` and return the result.
+    """Translate ``definition`` (a dict, JSON text, a path or a ``Loaded`` machine, e.g. one
+    of a template), run it on ``input`` and return the result.
 
     ``lambdas`` maps a function name or ARN (qualifiers allowed) to a callable ``(event, context)``;
     an exception it raises is a Lambda function error named after the exception's class.
@@ -114,8 +115,8 @@ def run_local(
     from aws_durable_execution_sdk_python.lambda_service import ErrorObject
     from aws_durable_execution_sdk_python_testing import DurableFunctionTestRunner
 
-    asl, name = _definition(definition)
-    translation = translate(asl, name=name)
+    asl, name, substitutions = _definition(definition)
+    translation = translate(asl, name=name, substitutions=substitutions)
     if not translation.ok:
         raise TranslationFailed(translation.diagnostics)
     module = load_handler(translation.files["handler.py"], name)

@@ -16,10 +16,12 @@ from .diagnostics import Diagnostic, Severity, pointer
 from .integrations import classify
 from .intrinsics import IntrinsicSyntaxError, parse_intrinsic, uses_nondeterminism
 from .paths import PathSyntaxError, parse_path
+from .runtime.asl_services import parse_resource
 
 LAMBDA_INVOKE = "arn:aws:states:::lambda:invoke"
 _INTRINSIC = re.compile(r"^States\.[A-Za-z0-9]+\(")
 _JSONATA = re.compile(r"^\{%.*%\}$", re.DOTALL)
+_PLACEHOLDER = re.compile(r"\$\{([^{}]*)\}")
 # A path or expression that may read $$.State.EnteredTime: "$$", "$$.State...", "$states.context".
 _ENTERED_TIME = re.compile(r"\$\$(?![.\[]|\w)|\$\$\s*\.\s*State\b|\$\$\[\s*['\"]State|\$states\s*\.\s*context(?!\s*\.\s*(?:Map|Execution|StateMachine|Task)\b)|\$\$\.\.")
 _COMPARISON_OPERATORS = [
@@ -44,8 +46,11 @@ RESERVED_NAMES = frozenset(
 class Lowering:
     """Builds the IR for one definition and collects the diagnostics met on the way."""
 
-    def __init__(self, name: str, query_language: str = "JSONPath"):
+    def __init__(self, name: str, query_language: str = "JSONPath", substitutions: Any = ()):
         self.name = name
+        # placeholder name -> substitution (``cfn.Substitution``: .env, .literal, .function)
+        self.substitutions = {sub.name: sub for sub in substitutions}
+        self.settings: dict[str, str] = {}  # the placeholders the handler reads -> their variables
         self.query_language = query_language
         self._jsonata = False  # the query language of the state being lowered
         self.uses: set[str] = set()  # optional support modules the handler needs
@@ -69,6 +74,42 @@ class Lowering:
             candidate, n = f"{base}_{n}", n + 1
         self._idents.add(candidate)
         return candidate
+
+    def setting(self, value: Any) -> Any:
+        """A string holding configured ``${placeholders}`` as an ``ir.Setting``; anything else as it is."""
+        if not self.substitutions or not isinstance(value, str):
+            return value
+        names = [n for n in dict.fromkeys(_PLACEHOLDER.findall(value)) if n in self.substitutions]
+        if not names:
+            return value
+        env = tuple((n, self.substitutions[n].env) for n in names)
+        self.settings.update(env)
+        return ir.Setting(value, env)
+
+    def settings_in(self, value: Any) -> Any:
+        """JSON data with its configured strings as ``ir.Setting`` (keys are left alone)."""
+        if not self.substitutions:
+            return value
+        if isinstance(value, dict):
+            return {k: self.settings_in(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.settings_in(v) for v in value]
+        return self.setting(value)
+
+    def task_resource(self, resource: Any) -> tuple[Any, ir.Setting | None]:
+        """The Task ``Resource`` as classified at conversion: literal substitutions made. A resource
+        that is just the placeholder of a Lambda function of the template comes back as a Setting."""
+        if not self.substitutions or not isinstance(resource, str):
+            return resource, None
+        whole = _PLACEHOLDER.fullmatch(resource.strip())
+        if whole and whole.group(1) in self.substitutions and self.substitutions[whole.group(1)].function:
+            return resource, self.setting(resource.strip())
+
+        def literal(match: re.Match) -> str:
+            sub = self.substitutions.get(match.group(1))
+            return sub.literal if sub is not None and sub.literal is not None else match.group(0)
+
+        return _PLACEHOLDER.sub(literal, resource), None
 
     def path(self, text: Any, where: str) -> ir.Path | None:
         if text is None:
@@ -109,7 +150,7 @@ class Lowering:
             return out
         if isinstance(value, list):
             return [self.template(item, pointer_join(where, i)) for i, item in enumerate(value)]
-        return value
+        return self.setting(value)
 
     def flow(self, state: dict, where: str, *, result_fields: bool = True) -> ir.DataFlow:
         flow = ir.DataFlow(
@@ -162,7 +203,7 @@ class Lowering:
         if "Assign" not in holder:
             return ir.DEFAULT
         if jsonata:
-            return ir.Jsonata(holder["Assign"])
+            return ir.Jsonata(self.settings_in(holder["Assign"]))
         return self.template(holder["Assign"], pointer_join(where, "Assign"))
 
     # -- machines and states ---------------------------------------------------
@@ -183,7 +224,7 @@ class Lowering:
             "comment": s.get("Comment"),
             "query_language": "JSONata" if jsonata else "JSONPath",
             "assign": self.assign(s, where, jsonata),
-            "output": ir.Jsonata(s["Output"]) if jsonata and "Output" in s else ir.DEFAULT,
+            "output": ir.Jsonata(self.settings_in(s["Output"])) if jsonata and "Output" in s else ir.DEFAULT,
             "needs_entered_time": _reads_entered_time(s),
         }
         outer, self._jsonata = self._jsonata, jsonata
@@ -204,8 +245,9 @@ class Lowering:
         """Features of a state that are not translated yet (later issues); the state then fails at run time."""
         found = []
         if s.get("Type") == "Task":
-            integration = classify(s.get("Resource", ""))
-            if integration.kind == "unsupported":
+            resource, function = self.task_resource(s.get("Resource", ""))
+            integration = classify(resource)
+            if integration.kind == "unsupported" and function is None:
                 found.append(("/Resource", "UNSUPPORTED_INTEGRATION", f"the Task resource {s.get('Resource')} ({integration.reason})"))
         for suffix, code, what in found:
             self.warn(where + suffix, code, f"{what} is not translated yet; this state fails at run time with States.Runtime")
@@ -215,7 +257,8 @@ class Lowering:
         kind = s.get("Type")
         nxt = s.get("Next")
         if kind == "Pass":
-            return ir.PassState(**common, next=nxt, flow=self.flow(s, where, result_fields=True), result=s.get("Result", ir.DEFAULT))
+            result = self.settings_in(s["Result"]) if "Result" in s else ir.DEFAULT
+            return ir.PassState(**common, next=nxt, flow=self.flow(s, where, result_fields=True), result=result)
         if kind == "Task":
             return self.task(common, s, where)
         if kind == "Choice":
@@ -258,9 +301,9 @@ class Lowering:
         if kind == "Fail":
             return ir.FailState(
                 **common,
-                error=self.expr(s.get("Error")),
+                error=self.setting(self.expr(s.get("Error"))),
                 error_path=self.dynamic(s["ErrorPath"], pointer_join(where, "ErrorPath")) if "ErrorPath" in s else None,
-                cause=self.expr(s.get("Cause")),
+                cause=self.setting(self.expr(s.get("Cause"))),
                 cause_path=self.dynamic(s["CausePath"], pointer_join(where, "CausePath")) if "CausePath" in s else None,
             )
         if kind == "Parallel":
@@ -281,17 +324,20 @@ class Lowering:
         raise ValueError(f"unknown state type {kind!r} at {where}")  # validation rejects this first
 
     def task(self, common: dict, s: dict, where: str) -> ir.TaskState:
-        resource = s.get("Resource", "")
+        resource, function_setting = self.task_resource(s.get("Resource", ""))
         integration = classify(resource)
         params = s.get("Arguments" if self._jsonata else "Parameters", {})
         function = params.get("FunctionName") if isinstance(params, dict) else None
-        static_function = function if isinstance(function, str) and not _JSONATA.match(function) else None
+        static_function = self.setting(function) if isinstance(function, str) and not _JSONATA.match(function) else None
         call: ir.LambdaCall | ir.ServiceCall | None = None  # None: unsupported, the state is flagged
-        if integration.kind == "lambda" and integration.pattern == "request-response":
-            if integration.base == LAMBDA_INVOKE:
+        if function_setting is not None:  # the ARN of a Lambda function of the template, configured
+            call = ir.LambdaCall(function_setting, envelope=False)
+        elif integration.kind == "lambda" and integration.pattern == "request-response":
+            # arn:aws:states:::lambda:invoke, also as "arn:${AWS::Partition}:states:::lambda:invoke"
+            if integration.base == LAMBDA_INVOKE or parse_resource(integration.base).kind == "optimized":
                 call = ir.LambdaCall(static_function, envelope=True)
             else:  # a function ARN as the Resource
-                call = ir.LambdaCall(resource, envelope=False)
+                call = ir.LambdaCall(self.setting(resource), envelope=False)
         elif integration.kind != "unsupported":
             call = ir.ServiceCall(
                 integration.kind, integration.pattern, resource, integration.base,
@@ -314,7 +360,7 @@ class Lowering:
             resource=resource,
             call=call,
             flow=self.flow(s, where),
-            arguments=ir.Jsonata(s["Arguments"]) if self._jsonata and "Arguments" in s else ir.DEFAULT,
+            arguments=ir.Jsonata(self.settings_in(s["Arguments"])) if self._jsonata and "Arguments" in s else ir.DEFAULT,
             timeout_seconds=self.expr(s.get("TimeoutSeconds")),
             timeout_seconds_path=self.path(s.get("TimeoutSecondsPath"), pointer_join(where, "TimeoutSecondsPath")),
             heartbeat_seconds=self.expr(s.get("HeartbeatSeconds")) if callback else None,
@@ -387,7 +433,7 @@ class Lowering:
                 return out
             if isinstance(value, list):
                 return [lower_value(v, pointer_join(here, i)) for i, v in enumerate(value)]
-            return value
+            return self.setting(value)
 
         return lower_value(s[key], pointer_join(where, key))
 
@@ -403,6 +449,8 @@ class Lowering:
                 operand = rule[op]
                 if op.endswith("Path"):
                     operand = self.path(operand, pointer_join(where, op))
+                else:
+                    operand = self.setting(operand)
                 return ir.Comparison(op, variable, operand)
         return ir.Comparison("Unsupported", variable, None)  # JSONata Condition: the state is flagged unsupported
 
@@ -428,9 +476,13 @@ def pointer_join(base: str, *parts: object) -> str:
     return base + pointer(*parts)
 
 
-def lower(definition: dict, name: str) -> tuple[ir.Workflow, list[Diagnostic]]:
-    """Build the IR for a validated definition; returns it with the diagnostics met."""
-    lowering = Lowering(name, definition.get("QueryLanguage", "JSONPath"))
+def lower(definition: dict, name: str, substitutions: Any = ()) -> tuple[ir.Workflow, list[Diagnostic]]:
+    """Build the IR for a validated definition; returns it with the diagnostics met.
+
+    ``substitutions`` (``cfn.Substitution``) are the ``${placeholders}`` the input template
+    configures: strings holding them become ``ir.Setting`` values, read from the environment.
+    """
+    lowering = Lowering(name, definition.get("QueryLanguage", "JSONPath"), substitutions)
     root = lowering.machine(
         definition, "", "state_machine", f"Run the state machine from its StartAt state {definition['StartAt']!r} to the end."
     )
@@ -448,5 +500,6 @@ def lower(definition: dict, name: str) -> tuple[ir.Workflow, list[Diagnostic]]:
         timeout_seconds=definition.get("TimeoutSeconds"),
         functions=lowering.functions,
         uses=frozenset(lowering.uses),
+        settings=tuple(sorted(lowering.settings.items())),
     )
     return workflow, lowering.diagnostics

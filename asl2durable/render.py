@@ -43,6 +43,8 @@ def lit(value: Any) -> str:
         return f"rt.Intrinsic({value.text!r}, {_spec(value.spec)})"
     if isinstance(value, ir.Jsonata):
         return lit(value.value)
+    if isinstance(value, ir.Setting):
+        return f"rt.setting({value.text!r}, {lit(dict(value.env))})"
     if isinstance(value, ir.Retrier):
         args = [lit(list(value.error_equals))]
         defaults = ir.Retrier(())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .diagnostics import Diagnostic, Severity, has_errors
 from .lower import lower
@@ -33,6 +34,7 @@ class Translation:
     name: str
     files: dict[str, str] = field(default_factory=dict)
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    workflow: Any = None  # the IR (ir.Workflow) when the definition translated
 
     @property
     def ok(self) -> bool:
@@ -44,19 +46,23 @@ def support_files(uses: frozenset[str] = frozenset()) -> dict[str, str]:
     return {name: (RUNTIME_DIR / name).read_text(encoding="utf-8") for name in names}
 
 
-def translate(definition: dict, *, name: str = "state_machine") -> Translation:
-    """Validate and translate a definition; the handler is only produced when it is valid."""
+def translate(definition: dict, *, name: str = "state_machine", substitutions: tuple = ()) -> Translation:
+    """Validate and translate a definition; the handler is only produced when it is valid.
+
+    ``substitutions`` are the configured ``${placeholders}`` of a machine loaded from a template
+    (``Loaded.substitutions``): the handler reads them from environment variables.
+    """
     diagnostics = validate(definition)
     if has_errors(diagnostics):
         return Translation(name, {}, diagnostics)
-    workflow, lowering_diagnostics = lower(definition, name)
+    workflow, lowering_diagnostics = lower(definition, name, substitutions)
     lowering_diagnostics += structure(workflow)
     files = {"handler.py": render_handler(workflow), **support_files(workflow.uses)}
     files["requirements.txt"] = render_template("requirements.txt.jinja", uses=workflow.uses)
     from .deploy import render_deploy_files  # template.yaml and MIGRATION.md
 
-    files.update(render_deploy_files(workflow, diagnostics + lowering_diagnostics))
-    return Translation(name, files, sorted(diagnostics + lowering_diagnostics))
+    files.update(render_deploy_files(workflow, diagnostics + lowering_diagnostics, substitutions))
+    return Translation(name, files, sorted(diagnostics + lowering_diagnostics), workflow)
 
 
 __all__ = ["Translation", "translate", "Severity"]

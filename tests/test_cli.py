@@ -532,3 +532,57 @@ def test_converting_the_same_inputs_twice_gives_byte_identical_folders(tmp_path)
         assert any(name.endswith("handler.py") for name in files)
         trees.append(files)
     assert trees[0] == trees[1]
+
+
+# --------------------------------------------------------------------------------------
+# templates (CloudFormation / SAM) as inputs
+
+TEMPLATES = Path(__file__).parent / "fixtures" / "templates"
+SAM_APP = TEMPLATES / "sam-app" / "template.yaml"
+
+
+def test_convert_template_records_each_machine_and_the_rewritten_template(tmp_path):
+    result = invoke("convert", SAM_APP, "-o", tmp_path, "--format", "json")
+    assert result.exit_code == 0, result.output
+    machines = [r for r in records(result) if r.get("kind") != "template"]
+    [template] = [r for r in records(result) if r.get("kind") == "template"]
+    assert [(r["name"], r["converted"]) for r in machines] == [("template-OrderMachine", True), ("template-RefundMachine", True)]
+    assert all(set(r) == CONVERT_KEYS for r in machines)
+    assert (template["name"], template["converted"], template["output"]) == (
+        "template", True, str(tmp_path / "template" / "template.yaml"),
+    )
+    for name in ("template-OrderMachine", "template-RefundMachine"):
+        assert (tmp_path / name / "handler.py").is_file()
+
+
+def test_convert_template_text_mode(tmp_path):
+    result = invoke("convert", TEMPLATES, "-o", tmp_path)
+    assert result.exit_code == 1  # the template with DefinitionS3Location
+    assert "ERROR DEFINITION_IN_S3 at /Resources/FromS3/Properties/DefinitionS3Location" in result.stdout
+    assert f"template rewritten -> {tmp_path / 'template' / 'template.yaml'}" in result.stdout
+    assert "5 of 6 converted, 1 skipped; 2 of 3 templates rewritten" in result.stdout
+    assert "DefinitionUri of" in result.stderr  # statemachine/orders.asl.json belongs to the template
+
+
+def test_validate_template(tmp_path):
+    result = invoke("validate", SAM_APP, "--format", "json")
+    assert result.exit_code == 0
+    assert [(r["name"], r["valid"]) for r in records(result)] == [
+        ("template-OrderMachine", True), ("template-RefundMachine", True),
+    ]
+
+
+def test_run_template_machine_reads_its_configuration(monkeypatch):
+    monkeypatch.setenv("RefundFunctionArn", ECHO_ARN)
+    monkeypatch.setenv("SFN_AWS_Region", "eu-west-1")
+    monkeypatch.setenv("OrdersTable", "orders")
+    result = invoke("run", SAM_APP, "--resource", "RefundMachine", "--input", '{"n": 1}', "--lambda", f"echo={ECHO_LAMBDA}")
+    assert result.exit_code == 0, result.output
+    assert run_report(result)["output"]["region"] == "eu-west-1"
+
+
+@pytest.mark.parametrize("extra, message", [([], "several state machines"), (["--resource", "Nope"], "no state machine Nope")])
+def test_run_template_needs_one_machine(extra, message):
+    result = invoke("run", SAM_APP, *extra)
+    assert result.exit_code == 2
+    assert message in result.output

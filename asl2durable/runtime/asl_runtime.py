@@ -27,6 +27,7 @@ import base64
 import datetime as _dt
 import json
 import math
+import os
 import random
 import re
 import threading
@@ -98,6 +99,35 @@ def fail(name: str | None, cause: str | None = "") -> AslError:
 def runtime_error(state: str, message: str) -> AslError:
     """A ``States.Runtime`` error, worded as Step Functions words them."""
     return fail("States.Runtime", f"An error occurred while executing the state '{state}'. {message}")
+
+
+# --------------------------------------------------------------------------- configuration
+
+_PLACEHOLDER = re.compile(r"\$\{([^{}]*)\}")
+
+
+def setting(text: str, env: dict[str, str]) -> str:
+    """A string of the definition with ``${Name}`` placeholders that are configuration.
+
+    ``env`` maps each such placeholder to the environment variable holding its value (the
+    template the machine came from set it, as it set the state machine's
+    DefinitionSubstitutions). Other ``${...}`` text is kept as it is.
+    """
+
+    def value(match: re.Match) -> str:
+        name = match.group(1)
+        if name not in env:
+            return match.group(0)
+        variable = env[name]
+        found = os.environ.get(variable)
+        if found is None:
+            raise fail(
+                "States.Runtime",
+                f"The environment variable {variable} is not set; it configures ${{{name}}} of the state machine",
+            )
+        return found
+
+    return _PLACEHOLDER.sub(value, text)
 
 
 def as_asl_error(error: BaseException) -> AslError:
