@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from lint import cfn_lint
 import yaml
 from click.testing import CliRunner
 
@@ -30,17 +29,6 @@ CFN_JSON = TEMPLATES / "cfn-strings.json"
 S3_TEMPLATE = TEMPLATES / "s3-location.yaml"
 DESCRIBE = TEMPLATES / "describe.json"
 REFUND_ARN = "arn:aws:lambda:us-east-1:111111111111:function:refund"
-
-
-def cfn_lint(path: Path) -> None:
-    # cfn-lint has no ``python -m cfnlint`` entry point: call its runner's main (as test_deploy does).
-    result = subprocess.run(
-        [sys.executable, "-c", "import sys; from cfnlint.runner import main; sys.exit(main())", str(path)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
 
 
 def subs(loaded) -> dict:
