@@ -344,38 +344,38 @@ def _drop_unused(source: str, name: str) -> str:
 def fold_copies_into_returns(source: str) -> str:
     """``output = result`` followed by ``return output`` (or ``return "Next", output``) becomes
     ``return result``: the templates name every stage of a state's data flow, and a stage that
-    only passes its input on reads better without its own line. Applied until nothing changes."""
-    while True:
-        tree = ast.parse(source)
-        lines = source.split("\n")
-        edit = None
-        for node in ast.walk(tree):
-            for body in (getattr(node, f, None) for f in ("body", "orelse", "finalbody")):
-                if not isinstance(body, list):
+    only passes its input on reads better without its own line. Chains (``result = data``,
+    ``output = result``, ``return output``) fold into one return; one parse, linear in the source."""
+    lines = source.split("\n")
+    dropped: set[int] = set()
+    for node in ast.walk(ast.parse(source)):
+        for body in (getattr(node, f, None) for f in ("body", "orelse", "finalbody")):
+            if not isinstance(body, list):
+                continue
+            for k, ret in enumerate(body):
+                if not isinstance(ret, ast.Return) or ret.lineno != ret.end_lineno:
                     continue
-                for first, second in zip(body, body[1:]):
-                    if (
-                        isinstance(first, ast.Assign)
-                        and len(first.targets) == 1
-                        and isinstance(first.targets[0], ast.Name)
-                        and isinstance(first.value, ast.Name)
-                        and first.lineno == first.end_lineno
-                        and isinstance(second, ast.Return)
-                        and second.lineno == second.end_lineno
-                        and second.lineno == first.lineno + 1
-                    ):
-                        edit = (first.lineno, first.targets[0].id, first.value.id)
-                        break
-                if edit:
-                    break
-            if edit:
-                break
-        if edit is None:
-            return source
-        line, name, value = edit
-        lines[line] = _rename(lines[line], name, value)
-        del lines[line - 1]
-        source = "\n".join(lines)
+                expected, j = ret.lineno - 1, k - 1
+                while j >= 0 and _is_copy(body[j]) and body[j].lineno == expected:
+                    copy = body[j]
+                    assert isinstance(copy, ast.Assign) and isinstance(copy.value, ast.Name)
+                    target = copy.targets[0]
+                    assert isinstance(target, ast.Name)
+                    lines[ret.lineno - 1] = _rename(lines[ret.lineno - 1], target.id, copy.value.id)
+                    dropped.add(copy.lineno)
+                    expected, j = expected - 1, j - 1
+    return "\n".join(line for i, line in enumerate(lines, start=1) if i not in dropped)
+
+
+def _is_copy(stmt: ast.stmt) -> bool:
+    """A one-line ``name = other_name``."""
+    return (
+        isinstance(stmt, ast.Assign)
+        and len(stmt.targets) == 1
+        and isinstance(stmt.targets[0], ast.Name)
+        and isinstance(stmt.value, ast.Name)
+        and stmt.lineno == stmt.end_lineno
+    )
 
 
 def _rename(line: str, name: str, value: str) -> str:

@@ -139,10 +139,10 @@ class _Structurer:
         sources: dict[str, list[str]] = {}
         for source, header in back_edges:
             sources.setdefault(header, []).append(source)
+        preds = self.predecessors()
         for header, tails in sources.items():
             body = {header}
             stack = [t for t in tails if t != header]
-            preds = self.predecessors()
             while stack:
                 node = stack.pop()
                 if node not in body:
