@@ -208,6 +208,13 @@ def drop_unused_state_names(source: str) -> str:
     return "\n".join(line for i, line in enumerate(lines, start=1) if i not in unused)
 
 
+def render_tests(workflow: ir.Workflow) -> str:
+    """``test_handler.py``: stubs and a test per terminal path (the plan: ``testgen``)."""
+    from .testgen import plan
+
+    return format_python(render_template("test_handler.py.jinja", workflow=workflow, plan=plan(workflow)))
+
+
 def render_handler(workflow: ir.Workflow) -> str:
     source = drop_blank_lines(render_template("handler.py.jinja", workflow=workflow))
     return format_python(drop_unused_state_names(source))

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from .diagnostics import Diagnostic, Severity, has_errors
 from .lower import lower
-from .render import render_handler, render_template
+from .render import render_handler, render_template, render_tests
 from .validate import validate
 
 RUNTIME_DIR = Path(__file__).resolve().parent / "runtime"
@@ -51,6 +51,8 @@ def translate(definition: dict, *, name: str = "state_machine") -> Translation:
     workflow, lowering_diagnostics = lower(definition, name)
     files = {"handler.py": render_handler(workflow), **support_files(workflow.uses)}
     files["requirements.txt"] = render_template("requirements.txt.jinja", uses=workflow.uses)
+    files["test_handler.py"] = render_tests(workflow)  # with its harness, asl_testing.py
+    files["asl_testing.py"] = (RUNTIME_DIR / "asl_testing.py").read_text(encoding="utf-8")
     from .deploy import render_deploy_files  # template.yaml and MIGRATION.md
 
     files.update(render_deploy_files(workflow, diagnostics + lowering_diagnostics))
