@@ -34,7 +34,7 @@ from . import ir
 MAX_TESTS = 20
 MAX_VISITS = 3000  # states entered, over the whole search of one machine
 MAX_ATTEMPTS = 12  # Task attempts (with retries) in one test: each costs ~0.1 s in the runner
-MAX_ITEMS = 3  # Map iterations followed when the items are given by the definition
+MAX_ITEMS = 10  # Map iterations followed when the items are given by the definition
 CATCH_ALL_ERROR = "TestError"  # the error a stub raises to reach a States.ALL / States.TaskFailed catcher
 
 
@@ -44,7 +44,7 @@ CATCH_ALL_ERROR = "TestError"  # the error a stub raises to reach a States.ALL /
 @dataclass
 class Stub:
     key: str  # what asl_testing looks up: a function name or a Task resource
-    kind: str  # "lambda" | "service" | "job" | "callback"
+    kind: str  # "lambda" | "service" | "job" | "callback" | "reader"
     states: list[str]
     ident: str = ""
     default: Any = None
@@ -126,6 +126,7 @@ class _Walk:
     visits: dict = field(default_factory=dict)
     attempts: int = 0
     trail: list = field(default_factory=list)
+    task_token: bool = False  # $$.Task.Token exists (the payload of a callback Task)
 
     def fork(self) -> "_Walk":
         return copy.deepcopy(self)
@@ -229,6 +230,15 @@ def _step(w: _Walk, value: Any, step: Any) -> Any:
     raise Stop("a path reads from a value the walk does not know")
 
 
+def _step_raw(w: _Walk, value: Any, step: Any) -> Any:
+    """Like ``_step``, but a member of a tree stays a Ref (so that it can be fixed)."""
+    base = _resolve(w, value)
+    if isinstance(base, Ref):
+        _node(w, base.child(step))
+        return base.child(step)
+    return _step(w, base, step)
+
+
 def _simple_steps(steps: Any) -> list:
     out = []
     for step in steps:
@@ -261,6 +271,8 @@ def _read(w: _Walk, scope: _Scope, data: Any, spec: Any) -> Any:
             value, steps = scope.item, steps[3:]
         elif tuple(steps[:3]) == ("Map", "Item", "Index") and scope.in_map and len(steps) == 3:
             return scope.index
+        elif head == ("Task", "Token") and not w.task_token:
+            raise Stop("$$.Task.Token outside a callback Task")
         elif head in _CONTEXT_LEAVES and len(steps) == 2:
             return UNKNOWN
         else:
@@ -276,19 +288,22 @@ def _read(w: _Walk, scope: _Scope, data: Any, spec: Any) -> Any:
 
 
 def _placeholder(path: tuple) -> Any:
-    for step in reversed(path):
-        if isinstance(step, str) and step:
-            return step
+    """The value of a member nothing constrains: its name (an array element: "item")."""
+    if path and isinstance(path[-1], str) and path[-1]:
+        return path[-1]
     return "item"
 
 
-def _concrete(w: _Walk, value: Any, unknown: list | None = None, freeze: bool = False) -> Any:
+_NONE = object()
+
+
+def _concrete(w: _Walk, value: Any, unknown: list | None = None, freeze: bool = False, filler: Any = None) -> Any:
     """Plain JSON for a value; holes become placeholders (fixed in the tree when ``freeze``).
     UNKNOWN parts are None, and make ``unknown`` non-empty."""
 
     def tree(node: Any, root: str, path: tuple) -> Any:
         if node is HOLE:
-            return {} if path == () and root == "input" else _placeholder(path)
+            return {} if path == () else _placeholder(path)  # a whole input or result: an object
         if isinstance(node, dict):
             return {k: tree(v, root, path + (k,)) for k, v in node.items() if v is not ABSENT}
         if isinstance(node, list):
@@ -316,7 +331,7 @@ def _concrete(w: _Walk, value: Any, unknown: list | None = None, freeze: bool = 
         if v is UNKNOWN:
             if unknown is not None:
                 unknown.append(True)
-            return None
+            return filler
         return v
 
     return walk(value)
@@ -373,6 +388,7 @@ def _intrinsic(w: _Walk, scope: _Scope, data: Any, call: ir.Intrinsic) -> Any:
     """Evaluate an intrinsic with the real implementation; the values it reads are frozen."""
     intrinsics = _runtime_module("asl_intrinsics")
     unknown: list = []
+    _prefill(w, scope, data, call.spec)
 
     def resolve(spec: Any) -> Any:
         return _concrete(w, _read(w, scope, data, spec), unknown, freeze=True)
@@ -386,7 +402,45 @@ def _intrinsic(w: _Walk, scope: _Scope, data: Any, call: ir.Intrinsic) -> Any:
     return UNKNOWN if unknown or call.nondeterministic else value
 
 
-_SIMPLE_JSONATA = re.compile(r"^\{%\s*\$(states\.(input|result|errorOutput)|[A-Za-z_][A-Za-z0-9_]*)((\.[A-Za-z_][A-Za-z0-9_]*)*)\s*%\}$")
+# A value for a hole that an intrinsic reads, by function and argument position ("*": any).
+_INTRINSIC_ARGS = {
+    "States.StringToJson": {0: "{}"},
+    "States.MathAdd": {"*": 1},
+    "States.MathRandom": {"*": 1},
+    "States.ArrayLength": {0: []},
+    "States.ArrayUnique": {0: []},
+    "States.ArrayContains": {0: []},
+    "States.ArrayGetItem": {0: ["item"], 1: 0},
+    "States.ArrayRange": {"*": 1},
+    "States.ArrayPartition": {0: [], 1: 1},
+    "States.StringSplit": {0: "a,b", 1: ","},
+    "States.Base64Decode": {0: ""},
+    "States.Base64Encode": {0: "x"},
+    "States.Hash": {0: "x", 1: "SHA-256"},
+    "States.Format": {"*": "x"},
+}
+
+
+def _prefill(w: _Walk, scope: _Scope, data: Any, spec: Any) -> None:
+    """Give the holes an intrinsic reads values of the types its function takes."""
+    if not (isinstance(spec, list) and spec and spec[0] == "call"):
+        return
+    table = _INTRINSIC_ARGS.get(spec[1], {})
+    for i, arg in enumerate(spec[2]):
+        if arg[0] == "call":
+            _prefill(w, scope, data, arg)
+        elif arg[0] == "path":
+            wanted = table.get(i, table.get("*"))
+            try:
+                value = _read(w, scope, data, arg[1])
+            except Stop:
+                continue
+            if wanted is not None and _fixable(w, value):
+                _set(w, value, copy.deepcopy(wanted))
+
+
+_SIMPLE_JSONATA = re.compile(r"^\{%\s*\$(states\.(input|result|errorOutput)|(?!states\b)[A-Za-z_][A-Za-z0-9_]*)((\.[A-Za-z_][A-Za-z0-9_]*)*)\s*%\}$")
+_MEMBER = re.compile(r"\$(states\.input|states\.result|[A-Za-z_][A-Za-z0-9_]*)((?:\.[A-Za-z_][A-Za-z0-9_]*)+)")
 _VOLATILE = re.compile(r"\$(now|millis|uuid|random)\s*\(|\$states\.context")
 
 
@@ -406,29 +460,89 @@ def _jsonata(w: _Walk, scope: _Scope, value: Any, field_name: str, bindings: dic
     if isinstance(value, ir.Jsonata):
         value = value.value
     expressions = _expressions(value)
-    if all(_SIMPLE_JSONATA.match(e) for e in expressions) and expect is None:
-        return _simple_jsonata(w, value, bindings)
+    if all(_SIMPLE_JSONATA.match(e) for e in expressions):
+        if expect is None:
+            return _simple_jsonata(w, value, bindings)
+        if isinstance(value, str) and expect in _EXPECTED:
+            got = _simple_jsonata(w, value, bindings)
+            if _fixable(w, got):
+                _set(w, got, copy.deepcopy(_EXPECTED[expect]))
+            return got if expect == "array" and isinstance(_resolve(w, got), Ref) else _concrete_checked(w, got, expect)
     jsonata = _runtime_module("asl_jsonata")
+    text = " ".join(expressions)
+    for head, steps in _MEMBER.findall(text):  # members the expressions read: part of a simple input
+        source = bindings.get(head.split(".", 1)[1], _NONE) if head.startswith("states.") else w.variables.get(head, _NONE)
+        if source is _NONE:
+            continue
+        try:
+            current = source
+            for step in [x for x in steps.split(".") if x]:
+                current = _step_raw(w, current, step)
+            if _fixable(w, current):
+                hint = _hint(text, head + steps)
+                if hint is not None:
+                    _set(w, current, hint)
+            _concrete(w, current, freeze=True)  # what the expression saw stays so
+        except Stop:
+            pass
+    for name, bound in bindings.items():  # a binding used whole is fixed whole
+        if len(re.findall(r"\$states\." + name + r"\b", text)) > len(re.findall(r"\$states\." + name + r"\.[A-Za-z_]", text)):
+            _concrete(w, bound, freeze=True)
+    for name, bound in w.variables.items():
+        if re.search(r"\$" + re.escape(name) + r"\b", text):
+            _concrete(w, bound, freeze=True)
+    if "$states.context" in text:
+        _concrete(w, Ref("input"), freeze=True)
     unknown: list = []
-    states = {k: _concrete(w, v, unknown, freeze=True) for k, v in bindings.items()}
-    variables = {k: _concrete(w, v, unknown, freeze=True) for k, v in w.variables.items()}
-    states["context"] = {
-        "Execution": {"Id": "", "Input": _concrete(w, Ref("input"), unknown, freeze=True), "Name": "", "RoleArn": "",
-                      "StartTime": "2024-01-01T00:00:00.000Z", "RedriveCount": 0},
-        "State": {"Name": ""},
-        "StateMachine": {"Id": "", "Name": ""},
-    }
-    if scope.in_map:
-        states["context"]["Map"] = {"Item": {"Index": scope.index, "Value": _concrete(w, scope.item, unknown, freeze=True)}}
-    try:
-        result = jsonata.evaluate_template(value, {**variables, "states": states}, field=field_name)
-        if expect is not None:
-            jsonata.expect_type(result, expect, field=field_name, text=value)
-    except Exception as err:  # the field would fail at run time (or differ): not a simple path
-        raise Stop(f"a JSONata {field_name} fails on the synthesized input ({type(err).__name__})") from None
-    if unknown or any(_VOLATILE.search(e) for e in expressions):
+    results = []
+    for filler in (None, "\u2063"):  # UNKNOWN parts as two different values: the result must not depend on them
+        states = {k: _concrete(w, v, unknown, filler=filler) for k, v in bindings.items()}
+        variables = {k: _concrete(w, v, unknown, filler=filler) for k, v in w.variables.items()}
+        states["context"] = {
+            "Execution": {"Id": "", "Input": _concrete(w, Ref("input"), unknown, filler=filler), "Name": "", "RoleArn": "",
+                          "StartTime": "2024-01-01T00:00:00.000Z", "RedriveCount": 0},
+            "State": {"Name": ""},
+            "StateMachine": {"Id": "", "Name": ""},
+        }
+        if scope.in_map:
+            states["context"]["Map"] = {"Item": {"Index": scope.index, "Value": _concrete(w, scope.item, unknown, filler=filler)}}
+        try:
+            result = jsonata.evaluate_template(copy.deepcopy(value), {**variables, "states": states}, field=field_name)
+            if expect is not None:
+                jsonata.expect_type(result, expect, field=field_name, text=value)
+        except Exception as err:  # the field would fail at run time (or differ): not a simple path
+            raise Stop(f"a JSONata {field_name} fails on the synthesized input ({type(err).__name__})") from None
+        results.append(result)
+        if not unknown:
+            break
+    if len(results) > 1 and results[0] != results[1] or _VOLATILE.search(text):
         return UNKNOWN
-    return result
+    return results[0]
+
+
+_EXPECTED = {"array": [HOLE], "integer": 1, "number": 1, "boolean": True, "string": "x"}
+
+
+def _concrete_checked(w: _Walk, value: Any, expect: str) -> Any:
+    got = _concrete(w, value, freeze=True)
+    python_type = {"integer": int, "number": (int, float), "boolean": bool, "string": str, "array": list}[expect]
+    if not isinstance(got, python_type) or (expect in ("integer", "number") and isinstance(got, bool)):
+        raise Stop(f"a JSONata field that is not a{'n' if expect[0] in 'ai' else ''} {expect}")
+    return got
+
+
+def _hint(expression: str, member: str) -> Any:
+    """A value for a member an expression reads, guessed from how it is used: aggregated
+    (``$sum(x)``: an array of numbers) or in arithmetic/comparison with a number (a number)."""
+    name = re.escape("$" + member)
+    if re.search(r"\$(sum|max|min|average)\(\s*" + name + r"\s*\)", expression):
+        return [1]
+    if re.search(r"\$count\(\s*" + name + r"\s*\)", expression):
+        return [HOLE]
+    number = r"-?\d+(\.\d+)?"
+    if re.search(name + r"(?![.\w])\s*([-+*/%<>]=?|!=|=)\s*" + number, expression) or re.search(number + r"\s*([-+*/%<>]=?|!=|=)\s*" + name + r"(?![.\w])", expression):
+        return 1
+    return None
 
 
 def _simple_jsonata(w: _Walk, value: Any, bindings: dict) -> Any:
@@ -724,7 +838,7 @@ class _Search:
             if s.output is not ir.DEFAULT:
                 output = _jsonata(w, scope, s.output, "Output", bindings)
             if s.assign is not ir.DEFAULT:
-                w.variables.update(self.assigned(_jsonata(w, scope, s.assign, "Assign", bindings)))
+                w.variables.update(self.jsonata_assign(w, scope, s.assign, bindings))
             return output
         flow = getattr(s, "flow", None)
         output_path = flow.output_path if flow is not None else getattr(s, "output_path", ir.DEFAULT)
@@ -732,6 +846,13 @@ class _Search:
         if s.assign is not ir.DEFAULT:
             w.variables.update(self.assigned(_template(w, scope, assign_from, s.assign)))
         return output
+
+    def jsonata_assign(self, w: _Walk, scope: _Scope, assign: Any, bindings: dict) -> dict:
+        """A JSONata Assign, one variable at a time (a variable may be UNKNOWN)."""
+        spec = assign.value if isinstance(assign, ir.Jsonata) else assign
+        if isinstance(spec, dict):
+            return {k: _jsonata(w, scope, v, "Assign", bindings) for k, v in spec.items()}
+        return self.assigned(_jsonata(w, scope, assign, "Assign", bindings))
 
     @staticmethod
     def assigned(values: Any) -> dict:
@@ -846,7 +967,7 @@ class _Search:
         if output is not ir.DEFAULT:
             result = _jsonata(w, scope, output, "Output", {"input": data})
         if assign is not ir.DEFAULT:
-            w.variables.update(self.assigned(_jsonata(w, scope, assign, "Assign", {"input": data})))
+            w.variables.update(self.jsonata_assign(w, scope, assign, {"input": data}))
         return result
 
     # ---- Task, Parallel, Map: the work, then retries, Catch and the data flow after it
@@ -903,7 +1024,7 @@ class _Search:
             if catcher.output is not ir.DEFAULT:
                 output = _jsonata(w, scope, catcher.output, "Output", bindings)
             if catcher.assign is not ir.DEFAULT:
-                w.variables.update(self.assigned(_jsonata(w, scope, catcher.assign, "Assign", bindings)))
+                w.variables.update(self.jsonata_assign(w, scope, catcher.assign, bindings))
             return output
         if catcher.result_path is ir.DEFAULT:
             output: Any = error_output
@@ -947,7 +1068,19 @@ class _Search:
                 _integer(w, scope, selected, p, 60)
             _number_field(w, scope, value, "TimeoutSeconds", bindings)
         call = s.call
-        payload = self.payload(s, w, scope, state_input, selected)
+        w.task_token = isinstance(call, ir.ServiceCall) and call.pattern == "callback"
+        try:
+            payload = self.payload(s, w, scope, state_input, selected)
+        finally:
+            w.task_token = False
+        if isinstance(call, ir.LambdaCall) and call.envelope or isinstance(call, ir.ServiceCall) and call.kind == "lambda":
+            # lambda:invoke sends a string Payload as is: Lambda takes only JSON, so make it an object
+            body = _resolve(w, payload)
+            sent = body.get("Payload") if isinstance(body, dict) else _step(w, body, "Payload") if isinstance(body, (Ref, Merged)) else None
+            if _fixable(w, sent):
+                _set(w, sent, {})
+            elif isinstance(_resolve(w, sent), str):
+                raise Stop("a Lambda payload that is a string (not JSON)")
         key = stub_key(s)
         if key is None:
             raise Stop("the function is only known at run time")
@@ -993,8 +1126,8 @@ class _Search:
                 yield w2, ("error", value)
 
     def map(self, s: ir.MapState, w: _Walk, state_input: Any, selected: Any, scope: _Scope, inner: _Scope) -> Iterator[tuple[_Walk, tuple]]:
-        if s.item_reader is not ir.DEFAULT or s.item_batcher is not ir.DEFAULT or s.result_writer is not ir.DEFAULT:
-            raise Stop("a Distributed Map that reads or writes S3")
+        if s.item_batcher is not ir.DEFAULT or s.result_writer is not ir.DEFAULT:
+            raise Stop("a Distributed Map with an ItemBatcher or a ResultWriter")
         if s.processor is None:
             raise Stop("a Map without a processor")
         bindings = {"input": state_input}
@@ -1005,7 +1138,22 @@ class _Search:
         if s.tolerated_failure_percentage_path is not None:
             _integer(w, scope, selected, s.tolerated_failure_percentage_path, 0)
         tolerant = s.tolerated_failure_count is not None or s.tolerated_failure_percentage is not None or s.tolerated_failure_count_path or s.tolerated_failure_percentage_path
-        if isinstance(s.items, ir.Jsonata):
+        reader = reader_key(s)
+        if s.item_reader is not ir.DEFAULT:
+            if reader is None:
+                raise Stop("an ItemReader whose resource is only known at run time")
+            # the reader's Parameters must evaluate; the stub answers with the items
+            spec = s.item_reader.value if isinstance(s.item_reader, ir.Jsonata) else s.item_reader
+            for name in ("Parameters", "Arguments", "ReaderConfig"):
+                if name in spec:
+                    if s.jsonata:
+                        _jsonata(w, scope, spec[name], "ItemReader", bindings)
+                    else:
+                        _template(w, scope, selected, spec[name])
+            items = Ref("result:" + reader)
+            if items.root not in w.trees:
+                w.trees[items.root] = HOLE
+        elif isinstance(s.items, ir.Jsonata):
             items = _jsonata(w, scope, s.items, "Items", bindings, expect="array")
         elif s.items_path is not ir.DEFAULT:
             items = _read(w, scope, selected, s.items_path.spec)
@@ -1064,6 +1212,17 @@ def stub_key(s: ir.TaskState) -> str | None:
     return None
 
 
+def reader_key(s: ir.MapState) -> str | None:
+    """The stub key of a Distributed Map's ItemReader (None: no reader, or not a literal resource)."""
+    if s.item_reader is ir.DEFAULT:
+        return None
+    spec = s.item_reader.value if isinstance(s.item_reader, ir.Jsonata) else s.item_reader
+    resource = spec.get("Resource") if isinstance(spec, dict) else None
+    if not isinstance(resource, str) or resource.startswith("{%"):
+        return None
+    return "ItemReader:" + resource
+
+
 def _function_key(name: str) -> str:
     return _runtime_module("asl_runtime").function_key(name)
 
@@ -1093,6 +1252,8 @@ def _identifier(text: str, taken: set, prefix: str) -> str:
 def _short(key: str) -> str:
     """A readable name for a stub key: the function name, or the integration's service and action."""
     text = key.replace(".waitForTaskToken", "").replace(".sync:2", "").replace(".sync", "")
+    if text.startswith("ItemReader:"):
+        return "item_reader_" + _short(text[len("ItemReader:"):])
     if text.startswith("arn:") and ":activity:" in text:
         return "activity_" + text.rsplit(":", 1)[-1]
     if text.startswith("arn:aws:states:::"):
@@ -1113,6 +1274,9 @@ def plan(workflow: ir.Workflow) -> Plan:
                 dynamic.append(s.name)
                 continue
             stub = stubs.setdefault(key, Stub(key, stub_kind(s), []))
+            stub.states.append(s.name)
+        elif isinstance(s, ir.MapState) and reader_key(s):
+            stub = stubs.setdefault(reader_key(s), Stub(reader_key(s), "reader", []))
             stub.states.append(s.name)
     taken: set = {"run", "handler", "asl_testing", "rt", "pytest", "stubs", "any"}
     for stub in stubs.values():
@@ -1138,7 +1302,7 @@ def plan(workflow: ir.Workflow) -> Plan:
     for case in cases:
         case.name = _identifier("test_" + case.name, taken_tests, "test_path")
     for stub in stubs.values():
-        stub.default = next((c.results[stub.key] for c in cases if stub.key in c.results), {} if stub.kind != "callback" else {})
+        stub.default = next((c.results[stub.key] for c in cases if stub.key in c.results), [] if stub.kind == "reader" else {})
     terminals = [
         name for name, s in workflow.root.states.items()
         if isinstance(s, (ir.SucceedState, ir.FailState)) or (isinstance(s, ir.Transitioning) and s.next is None)

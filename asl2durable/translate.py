@@ -51,6 +51,7 @@ def translate(definition: dict, *, name: str = "state_machine") -> Translation:
     workflow, lowering_diagnostics = lower(definition, name)
     files = {"handler.py": render_handler(workflow), **support_files(workflow.uses)}
     files["requirements.txt"] = render_template("requirements.txt.jinja", uses=workflow.uses)
+    files["requirements-test.txt"] = render_template("requirements-test.txt.jinja")
     files["test_handler.py"] = render_tests(workflow)  # with its harness, asl_testing.py
     files["asl_testing.py"] = (RUNTIME_DIR / "asl_testing.py").read_text(encoding="utf-8")
     from .deploy import render_deploy_files  # template.yaml and MIGRATION.md

@@ -16,7 +16,7 @@ What lives here is what Amazon States Language defines and the generated code us
 * the state-machine runner, Parallel and Map on top of ``context.parallel``/``context.map``;
 * Lambda invocation inside a durable step, through a replaceable invoker (boto3 by default).
 * hooks for local runs and tests (``use_lambda_invoker``, ``use_service_caller``,
-  ``observe_task_tokens``): ``asl_testing`` uses them to run the handler with stubs.
+  ``use_item_reader``, ``observe_task_tokens``): ``asl_testing`` uses them to run the handler with stubs.
 
 Everything here is deterministic on replay: data flow runs as plain Python outside steps,
 anything that reads the clock or calls out runs inside a durable operation.
@@ -632,7 +632,7 @@ def map_items(
         items = step(
             run,
             f"{operation} (read items)",
-            lambda: _item_io(lambda io: io.read_items(reader["Resource"], reader.get("Parameters", reader.get("Arguments", {})), reader.get("ReaderConfig", {}))),
+            lambda: _read_items(reader["Resource"], reader.get("Parameters", reader.get("Arguments", {})), reader.get("ReaderConfig", {})),
         )
     if item_batcher is not None and isinstance(items, list):
         batcher = _evaluate_io(run, state, data, item_batcher, "ItemBatcher", jsonata_io)
@@ -704,6 +704,23 @@ def _map_run_arn(run: Run, label: str, run_id: str) -> str:
     parts = (run.execution.get("Id") or "").split(":")
     region, account = (parts[3], parts[4]) if len(parts) > 4 else ("", "")
     return f"arn:aws:states:{region}:{account}:mapRun:{run.state_machine.get('Name')}/{label}:{run_id}"
+
+
+# How a Distributed Map's ItemReader reads its items: asl_itemio (S3) unless tests replace it.
+_item_reader: Callable[[str, Any, Any], Any] | None = None
+
+
+def use_item_reader(reader: Callable[[str, Any, Any], Any] | None) -> None:
+    """Replace how a Distributed Map's ``ItemReader`` reads its items (local runs and tests);
+    ``None`` restores S3. ``reader(resource, params, reader_config)`` returns the items."""
+    global _item_reader
+    _item_reader = reader
+
+
+def _read_items(resource: str, params: Any, reader_config: Any) -> Any:
+    if _item_reader is not None:
+        return _item_reader(resource, params, reader_config)
+    return _item_io(lambda io: io.read_items(resource, params, reader_config))
 
 
 def _item_io(function: Callable[[Any], Any]) -> Any:

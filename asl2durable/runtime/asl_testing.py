@@ -14,6 +14,8 @@ maps what the state machine calls to a Python function that answers instead of A
   name);
 * a service integration's resource (``"arn:aws:states:::dynamodb:putItem"``, with its
   ``.sync`` suffix for jobs): ``stub(params)`` returns the API result (the job's output);
+* a Distributed Map's item reader, ``"ItemReader:"`` and its resource
+  (``"ItemReader:arn:aws:states:::s3:getObject"``): ``stub(params)`` returns the items;
 * a task-token resource (``"...:sqs:sendMessage.waitForTaskToken"``, or an activity ARN):
   ``stub(payload)`` returns the output the callback is answered with; an exception it
   raises fails the callback under its name.
@@ -109,7 +111,13 @@ def run(
             return {"error": type(err).__name__, "cause": str(err)}
 
     return run_handler(
-        handler, event, invoker=doubles.invoker(), service_caller=doubles.service, callbacks=answer, timeout=timeout
+        handler,
+        event,
+        invoker=doubles.invoker(),
+        service_caller=doubles.service,
+        item_reader=lambda resource, params, _config: doubles.answer(f"ItemReader:{resource}", params),
+        callbacks=answer,
+        timeout=timeout,
     )
 
 
@@ -119,6 +127,7 @@ def run_handler(
     *,
     invoker: Callable[[str, bytes | None, dict], rt.InvokeResponse] | None = None,
     service_caller: Callable[[str, Any, str], Any] | None = None,
+    item_reader: Callable[[str, Any, Any], Any] | None = None,
     callbacks: Callable[[str, Any], dict] | None = None,
     timeout: float = 60,
 ) -> Outcome:
@@ -134,6 +143,7 @@ def run_handler(
     with _LOCK:
         rt.use_lambda_invoker(invoker)
         rt.use_service_caller(service_caller)
+        rt.use_item_reader(item_reader)
         rt.observe_task_tokens((lambda *request: tokens.put(request)) if callbacks else None)
         previous = logging.root.manager.disable
         logging.disable(logging.CRITICAL)  # the SDK logs every failed step with a traceback
@@ -169,6 +179,7 @@ def run_handler(
             logging.disable(previous)
             rt.use_lambda_invoker(None)
             rt.use_service_caller(None)
+            rt.use_item_reader(None)
             rt.observe_task_tokens(None)
     if getattr(result.execution_status, "name", None) == "TIMED_OUT":
         return Outcome("TIMED_OUT", error="States.Timeout", cause="Execution timed out")
