@@ -26,8 +26,9 @@ import copy
 import datetime as _dt
 import re
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any
 
 from . import ir
 
@@ -82,7 +83,7 @@ class _Marker:
     def __repr__(self) -> str:
         return self.name
 
-    def __deepcopy__(self, memo: dict) -> "_Marker":
+    def __deepcopy__(self, memo: dict) -> _Marker:
         return self
 
 
@@ -98,7 +99,7 @@ class Ref:
     root: str
     path: tuple = ()
 
-    def child(self, key: Any) -> "Ref":
+    def child(self, key: Any) -> Ref:
         return Ref(self.root, self.path + (key,))
 
 
@@ -128,7 +129,7 @@ class _Walk:
     trail: list = field(default_factory=list)
     task_token: bool = False  # $$.Task.Token exists (the payload of a callback Task)
 
-    def fork(self) -> "_Walk":
+    def fork(self) -> _Walk:
         return copy.deepcopy(self)
 
 
@@ -242,9 +243,7 @@ def _step_raw(w: _Walk, value: Any, step: Any) -> Any:
 def _simple_steps(steps: Any) -> list:
     out = []
     for step in steps:
-        if step[0] == "key":
-            out.append(step[1])
-        elif step[0] == "index":
+        if step[0] == "key" or step[0] == "index":
             out.append(step[1])
         else:
             raise Stop(f"a path with {step[0]} steps")
@@ -639,7 +638,7 @@ def _parse_time(text: Any) -> _dt.datetime | None:
 
 
 def _iso(moment: _dt.datetime) -> str:
-    return moment.astimezone(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.astimezone(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 _OPERAND_PLACEHOLDER = {"String": "value", "Numeric": 1, "Boolean": True, "Timestamp": "2024-01-01T00:00:00Z"}
@@ -648,7 +647,7 @@ _OPERAND_PLACEHOLDER = {"String": "value", "Numeric": 1, "Boolean": True, "Times
 def _compare_value(w: _Walk, value: Any) -> Any:
     """The value a comparison sees, for a value that is not a hole."""
     value = _resolve(w, value)
-    if isinstance(value, (Ref, Merged)) or isinstance(value, dict):
+    if isinstance(value, (Ref, Merged, dict)):
         return {}
     if isinstance(value, list):
         return []
@@ -749,11 +748,8 @@ def _solve_present(w: _Walk, scope: _Scope, data: Any, spec: Any, present: bool)
 
 
 def _safe_present(w: _Walk, scope: _Scope, data: Any, spec: Any) -> bool:
-    try:
-        _read(w, scope, data, spec)
-        return True
-    except Stop:
-        raise
+    _read(w, scope, data, spec)  # a context-object or variable path: present, or the walk stops
+    return True
 
 
 # --------------------------------------------------------------------------- the walk
@@ -1084,9 +1080,8 @@ class _Search:
         key = stub_key(s)
         if key is None:
             raise Stop("the function is only known at run time")
-        if isinstance(call, ir.ServiceCall) and call.kind == "lambda" and call.pattern == "callback":
-            if _resolve(w, payload) is UNKNOWN:
-                raise Stop("a payload the walk does not know")
+        if isinstance(call, ir.ServiceCall) and call.kind == "lambda" and _resolve(w, payload) is UNKNOWN:
+            raise Stop("a payload the walk does not know")
         result_ref = Ref("result:" + key)
         if result_ref.root not in w.trees:
             w.trees[result_ref.root] = HOLE

@@ -32,8 +32,9 @@ import logging
 import math
 import queue
 import threading
-from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 import asl_runtime as rt
 
@@ -50,6 +51,7 @@ class Outcome:
     output: Any = None
     error: str | None = None
     cause: str | None = None
+    operations: list = field(default_factory=list, repr=False)  # the SDK's operation records
 
 
 class _Stubs:
@@ -79,10 +81,16 @@ class _Stubs:
             if params.get("InvocationType") == "Event":  # a task token sent to a function: answered below
                 return rt.InvokeResponse(status_code=202)
             if key not in functions and self.knows(key):
-                functions[key] = lambda event, context, key=key: self.answer(key, event, context)
+                functions[key] = self._function(key)
             return rt.local_invoker(functions)(function_name, payload, params)
 
         return invoke
+
+    def _function(self, key: str) -> Callable[[Any, Any], Any]:
+        def function(event: Any, context: Any) -> Any:
+            return self.answer(key, event, context)
+
+        return function
 
     def service(self, resource: str, params: Any, pattern: str) -> Any:
         if pattern == "callback":  # sending the task token: the callback stub answers it below
@@ -102,7 +110,7 @@ def run(
     """Run ``handler`` (the ``@durable_execution`` handler) on ``event`` with ``stubs``."""
     doubles = _Stubs(stubs, results or {}, errors or {})
 
-    def answer(resource: str, payload: Any) -> dict:
+    def answer(_token: str, resource: str, payload: Any) -> dict:
         try:
             return {"output": doubles.answer(resource, payload)}
         except rt.AslError as err:
@@ -128,12 +136,12 @@ def run_handler(
     invoker: Callable[[str, bytes | None, dict], rt.InvokeResponse] | None = None,
     service_caller: Callable[[str, Any, str], Any] | None = None,
     item_reader: Callable[[str, Any, Any], Any] | None = None,
-    callbacks: Callable[[str, Any], dict] | None = None,
+    callbacks: Callable[[str, str, Any], dict] | None = None,
     timeout: float = 60,
 ) -> Outcome:
     """Run ``handler`` on ``event`` in the local runner with ``asl_runtime``'s hooks set.
 
-    ``callbacks(resource, payload)`` answers each task token: ``{"output": value}`` succeeds
+    ``callbacks(token, resource, payload)`` answers each task token: ``{"output": value}`` succeeds
     the callback, ``{"error": name, "cause": text}`` fails it."""
     from aws_durable_execution_sdk_python.execution import InvocationStatus
     from aws_durable_execution_sdk_python.lambda_service import ErrorObject
@@ -159,7 +167,7 @@ def run_handler(
                                 token, resource, payload = tokens.get(timeout=0.05)
                             except queue.Empty:
                                 continue
-                            outcome = callbacks(resource, payload)
+                            outcome = callbacks(token, resource, payload)
                             if "error" in outcome or "cause" in outcome:
                                 failure = ErrorObject(
                                     message=outcome.get("cause") or "", type=outcome.get("error"), data=None, stack_trace=None
@@ -181,13 +189,15 @@ def run_handler(
             rt.use_service_caller(None)
             rt.use_item_reader(None)
             rt.observe_task_tokens(None)
+    operations = list(result.operations)
     if getattr(result.execution_status, "name", None) == "TIMED_OUT":
-        return Outcome("TIMED_OUT", error="States.Timeout", cause="Execution timed out")
+        return Outcome("TIMED_OUT", error="States.Timeout", cause="Execution timed out", operations=operations)
     if result.status is InvocationStatus.SUCCEEDED:
-        return Outcome("SUCCEEDED", output=json.loads(result.result) if result.result else None)
+        return Outcome("SUCCEEDED", output=json.loads(result.result) if result.result else None, operations=operations)
     name = getattr(result.error, "type", None)
     return Outcome(
         "FAILED",
         error=None if name == rt.UNNAMED else name,  # a Fail state without Error has no name
         cause=getattr(result.error, "message", None) or None,
+        operations=operations,
     )
