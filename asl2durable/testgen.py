@@ -660,30 +660,40 @@ def _fixable(w: _Walk, value: Any) -> bool:
     return isinstance(value, Ref) and _node(w, value) is HOLE and not _frozen(w, value.root, value.path)
 
 
+MAX_WAYS = 4  # the ways to satisfy one condition that the walk keeps
+
+
+def _ways(w: _Walk, scope: _Scope, data: Any, condition: Any, want: bool) -> list[_Walk]:
+    """Copies of ``w`` in which ``condition`` evaluates to ``want`` (up to MAX_WAYS of them:
+    an And made false by its first, second, ... rule; an Or made true likewise)."""
+    if isinstance(condition, ir.Combinator):
+        rules = condition.rules
+        if condition.kind == "Not":
+            return _ways(w, scope, data, rules[0], not want)
+        if (condition.kind == "And") == want:  # And→true / Or→false: every rule must give `want`
+            ways = [w]
+            for rule in rules:
+                ways = [x for way in ways for x in _ways(way, scope, data, rule, want)][:MAX_WAYS]
+            return ways
+        out: list[_Walk] = []
+        for i in range(len(rules)):  # short-circuit: rules before i give `not want`, rule i gives `want`
+            ways = [w]
+            for rule in rules[:i]:
+                ways = [x for way in ways for x in _ways(way, scope, data, rule, not want)][:MAX_WAYS]
+            out.extend(x for way in ways for x in _ways(way, scope, data, rules[i], want))
+        return out[:MAX_WAYS]
+    one = _solve(w, scope, data, condition, want)
+    return [] if one is None else [one]
+
+
 def _solve(w: _Walk, scope: _Scope, data: Any, condition: Any, want: bool) -> _Walk | None:
     """A copy of ``w`` in which ``condition`` evaluates to ``want`` (None: none found)."""
     compare = _runtime_module("asl_runtime").compare
     w = w.fork()
     try:
         if isinstance(condition, ir.Combinator):
-            rules = condition.rules
-            if condition.kind == "Not":
-                return _solve(w, scope, data, rules[0], not want)
-            every = (condition.kind == "And") == want  # And→true / Or→false: every rule must give `want`
-            if every:
-                for rule in rules:
-                    w = _solve(w, scope, data, rule, want)
-                    if w is None:
-                        return None
-                return w
-            for i in range(len(rules)):  # short-circuit: rules before i give `not want`, rule i gives `want`
-                trial: _Walk | None = w
-                for rule in rules[:i]:
-                    trial = _solve(trial, scope, data, rule, not want) if trial is not None else None
-                trial = _solve(trial, scope, data, rules[i], want) if trial is not None else None
-                if trial is not None:
-                    return trial
-            return None
+            ways = _ways(w, scope, data, condition, want)
+            return ways[0] if ways else None
         if isinstance(condition, ir.Jsonata):
             return None  # handled by the caller (evaluated, not solved)
         operator, operand = condition.operator, condition.operand
@@ -932,11 +942,11 @@ class _Search:
         selected = _select(w, scope, data, s.input_path)
         output = _select(w, scope, selected, s.output_path)
         first = True
-        current: _Walk | None = w
+        currents = [w]  # the ways in which the rules so far are all false
         for i, rule in enumerate(s.rules):
-            if current is None:
+            if not currents:
                 return
-            taken = _solve(current, scope, selected, rule.condition, True)
+            taken = next((x for c in currents for x in _ways(c, scope, selected, rule.condition, True)), None)
             if taken is not None and self.new_edge(("rule", s.name, i), first):
                 first = False
                 try:
@@ -945,9 +955,10 @@ class _Search:
                     yield taken, ("next", (rule.next, output), f"rule {i + 1}")
                 except Stop as err:
                     self.note(s.name, err)
-            current = _solve(current, scope, selected, rule.condition, False)
-        if current is None or not self.new_edge(("default", s.name), first):
+            currents = [x for c in currents for x in _ways(c, scope, selected, rule.condition, False)][:MAX_WAYS]
+        if not currents or not self.new_edge(("default", s.name), first):
             return
+        current = currents[0]
         if s.default is None:
             yield current, ("error", "States.NoChoiceMatched", "no rule matched")
             return
@@ -1275,7 +1286,10 @@ def plan(workflow: ir.Workflow) -> Plan:
             stub.states.append(s.name)
     taken: set = {"run", "handler", "asl_testing", "rt", "pytest", "stubs", "any"}
     for stub in stubs.values():
-        stub.ident = _identifier(_short(stub.key), taken, "stub")
+        short = _short(stub.key)
+        if re.sub(r"[^0-9a-zA-Z]+", "_", short).strip("_").lower().startswith("test"):
+            short = "stub_" + short  # pytest would collect a function called test*
+        stub.ident = _identifier(short, taken, "stub")
 
     search = _Search(workflow)
     cases: list[Case] = []
