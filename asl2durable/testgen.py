@@ -69,6 +69,7 @@ class Plan:
     stubs: list[Stub]
     cases: list[Case]
     untested: list[str]  # terminal states without a test
+    routes: list[str]  # Choice rules and Catch routes without a test
     reasons: list[str]  # why walks stopped (distinct, capped)
     dynamic: list[str]  # Task states whose callee is only known at run time (no stub)
 
@@ -910,16 +911,22 @@ class _Search:
                     _set(w, got, placeholder)
                     got = placeholder
                 got = _resolve(w, got)
+                if got is UNKNOWN and field_name == "Cause":
+                    got = ""  # a caught error's Cause, say: a string, not asserted
                 if not isinstance(got, str):
                     raise Stop(f"{field_name}Path does not read a string")
                 names.append(got)
             elif isinstance(p, ir.Intrinsic):
                 got = _intrinsic(w, scope, data, p)
+                if got is UNKNOWN and field_name == "Cause":
+                    got = ""
                 if not isinstance(got, str):
                     raise Stop(f"{field_name}Path is not a known string")
                 names.append(got)
             elif isinstance(value, ir.Jsonata):
                 got = _jsonata(w, scope, value, field_name, {"input": data}, expect="string")
+                if got is UNKNOWN and field_name == "Cause":
+                    got = ""
                 if not isinstance(got, str):
                     raise Stop(f"{field_name} is not a known string")
                 names.append(got)
@@ -1015,13 +1022,10 @@ class _Search:
     @staticmethod
     def catch_errors(catchers: list) -> Iterator[str]:
         """An error name for each catcher that a stub can raise to reach it."""
-        for i, catcher in enumerate(catchers):
-            options = [n for n in catcher.error_equals if n not in ("States.ALL", "States.TaskFailed", "States.Runtime")]
-            options.append(CATCH_ALL_ERROR)
-            for name in options:
-                if _matches(name, catcher.error_equals) and not any(_matches(name, c.error_equals) for c in catchers[:i]):
-                    yield name
-                    break
+        for i in range(len(catchers)):
+            name = _catch_name(catchers, i)
+            if name is not None:
+                yield name
 
     def caught(self, s: Any, w: _Walk, scope: _Scope, state_input: Any, catcher: ir.Catcher, name: str) -> Any:
         error_output = {"Error": name, "Cause": UNKNOWN}
@@ -1197,6 +1201,34 @@ class _Search:
             yield w2, outcome
 
 
+def _catch_name(catchers: list, i: int) -> str | None:
+    """The error a stub raises to reach catcher ``i`` (None: earlier catchers take every name)."""
+    catcher = catchers[i]
+    options = [n for n in catcher.error_equals if n not in ("States.ALL", "States.TaskFailed", "States.Runtime")]
+    for name in [*options, CATCH_ALL_ERROR]:
+        if _matches(name, catcher.error_equals) and not any(_matches(name, c.error_equals) for c in catchers[:i]):
+            return name
+    return None
+
+
+def _untested_routes(workflow: ir.Workflow, cases: list[Case]) -> list[str]:
+    """Choice rules, Defaults and Catch routes that no test takes."""
+    taken = {step for case in cases for step in case.path}
+    out = []
+    for s in workflow.states():
+        if isinstance(s, ir.ChoiceState):
+            for i, rule in enumerate(s.rules):
+                if f"{s.name} (rule {i + 1})" not in taken:
+                    out.append(f"{s.name}: rule {i + 1} -> {rule.next}")
+            if s.default is not None and f"{s.name} (default)" not in taken:
+                out.append(f"{s.name}: Default -> {s.default}")
+        for i, catcher in enumerate(getattr(s, "catch", None) or []):
+            name = _catch_name(s.catch, i)
+            if name is None or f"{s.name} (caught {name})" not in taken:
+                out.append(f"{s.name}: Catch {list(catcher.error_equals)} -> {catcher.next}")
+    return out
+
+
 def _matches(name: str, error_equals: Any) -> bool:
     return _runtime_module("asl_runtime").error_matches(name, list(error_equals))
 
@@ -1318,7 +1350,8 @@ def plan(workflow: ir.Workflow) -> Plan:
     ]
     reached = {c.path[-1].split(" (")[0] for c in cases}
     untested = [t for t in terminals if t not in reached]
-    return Plan(list(stubs.values()), cases, untested, search.reasons if untested else [], dynamic)
+    routes = _untested_routes(workflow, cases)
+    return Plan(list(stubs.values()), cases, untested, routes, search.reasons if untested or routes else [], dynamic)
 
 
 def _case(w: _Walk, status: str, value: Any, last: str, stubs: dict) -> Case:
