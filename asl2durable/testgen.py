@@ -45,7 +45,7 @@ CATCH_ALL_ERROR = "TestError"  # the error a stub raises to reach a States.ALL /
 @dataclass
 class Stub:
     key: str  # what asl_testing looks up: a function name or a Task resource
-    kind: str  # "lambda" | "service" | "job" | "callback" | "reader"
+    kind: str  # "lambda" | "service" | "job" | "callback" | "reader" | "writer"
     states: list[str]
     ident: str = ""
     default: Any = None
@@ -1136,8 +1136,9 @@ class _Search:
                 yield w2, ("error", value)
 
     def map(self, s: ir.MapState, w: _Walk, state_input: Any, selected: Any, scope: _Scope, inner: _Scope) -> Iterator[tuple[_Walk, tuple]]:
-        if s.item_batcher is not ir.DEFAULT or s.result_writer is not ir.DEFAULT:
-            raise Stop("a Distributed Map with an ItemBatcher or a ResultWriter")
+        writer = writer_key(s)
+        if s.result_writer is not ir.DEFAULT and writer is None:
+            raise Stop("a ResultWriter without a literal Resource")
         if s.processor is None:
             raise Stop("a Map without a processor")
         bindings = {"input": state_input}
@@ -1153,13 +1154,7 @@ class _Search:
             if reader is None:
                 raise Stop("an ItemReader whose resource is only known at run time")
             # the reader's Parameters must evaluate; the stub answers with the items
-            spec = s.item_reader.value if isinstance(s.item_reader, ir.Jsonata) else s.item_reader
-            for name in ("Parameters", "Arguments", "ReaderConfig"):
-                if name in spec:
-                    if s.jsonata:
-                        _jsonata(w, scope, spec[name], "ItemReader", bindings)
-                    else:
-                        _template(w, scope, selected, spec[name])
+            self.io_spec(s, s.item_reader, "ItemReader", w, scope, selected, bindings)
             items = Ref("result:" + reader)
             if items.root not in w.trees:
                 w.trees[items.root] = HOLE
@@ -1184,6 +1179,15 @@ class _Search:
             raise Stop("Map items the walk does not know")
         if len(values) > MAX_ITEMS:
             raise Stop("a Map over more items than the walk follows")
+        if s.item_batcher is not ir.DEFAULT:
+            batcher = self.io_spec(s, s.item_batcher, "ItemBatcher", w, scope, selected, bindings)
+            if not isinstance(batcher, dict):
+                raise Stop("an ItemBatcher the walk does not know")
+            size = batcher.get("MaxItemsPerBatch", len(values) or 1)
+            if not isinstance(size, int) or isinstance(size, bool) or size < 1 or (len(values) > 1 and "MaxInputBytesPerBatch" in batcher):
+                raise Stop("an ItemBatcher the walk does not follow")
+            envelope = {"BatchInput": batcher["BatchInput"]} if "BatchInput" in batcher else {}
+            values = [{**envelope, "Items": values[i:i + size]} for i in range(0, len(values), size)]
         inputs, scopes = [], []
         for i, item in enumerate(values):
             item_scope = _Scope(item, i, True, () if tolerant else inner.outer_errors)
@@ -1198,7 +1202,33 @@ class _Search:
         for w2, outcome in self.branches([s.processor] * len(values), w, inputs, scopes, []):
             if outcome[0] == "error" and tolerant:
                 continue  # the tolerated-failure threshold decides: not followed
+            if outcome[0] == "ok" and writer is not None:
+                self.io_spec(s, s.result_writer, "ResultWriter", w2, scope, selected, bindings)
+                root = "result:" + writer
+                w2.trees.setdefault(root, HOLE)
+                outcome = ("ok", Ref(root))  # the writer's stub answers with the Map's result
             yield w2, outcome
+
+    def io_spec(self, s: ir.MapState, spec: Any, field_name: str, w: _Walk, scope: _Scope, selected: Any, bindings: dict) -> Any:
+        """An ItemReader / ItemBatcher / ResultWriter evaluated (``*Path`` fields read as integers)."""
+        if isinstance(spec, ir.Jsonata):
+            return _jsonata(w, scope, spec, field_name, bindings)
+        defaults = {"MaxInputBytesPerBatchPath": 100_000}
+
+        def evaluate(node: Any) -> Any:
+            if isinstance(node, dict):
+                out = {}
+                for key, value in node.items():
+                    if key.endswith("Path") and isinstance(value, ir.Path):
+                        out[key[: -len("Path")]] = _integer(w, scope, selected, value, defaults.get(key, 1))
+                    else:
+                        out[key] = evaluate(value)
+                return out
+            if isinstance(node, list):
+                return [evaluate(v) for v in node]
+            return _template(w, scope, selected, node)
+
+        return evaluate(spec)
 
 
 def _catch_name(catchers: list, i: int) -> str | None:
@@ -1261,6 +1291,17 @@ def reader_key(s: ir.MapState) -> str | None:
     return "ItemReader:" + resource
 
 
+def writer_key(s: ir.MapState) -> str | None:
+    """The stub key of a Distributed Map's ResultWriter (None: none, or no literal Resource)."""
+    if s.result_writer is ir.DEFAULT:
+        return None
+    spec = s.result_writer.value if isinstance(s.result_writer, ir.Jsonata) else s.result_writer
+    resource = spec.get("Resource") if isinstance(spec, dict) else None
+    if not isinstance(resource, str) or resource.startswith("{%"):
+        return None
+    return "ResultWriter:" + resource
+
+
 def _function_key(name: str) -> str:
     return _runtime_module("asl_runtime").function_key(name)
 
@@ -1292,6 +1333,8 @@ def _short(key: str) -> str:
     text = key.replace(".waitForTaskToken", "").replace(".sync:2", "").replace(".sync", "")
     if text.startswith("ItemReader:"):
         return "item_reader_" + _short(text[len("ItemReader:"):])
+    if text.startswith("ResultWriter:"):
+        return "result_writer_" + _short(text[len("ResultWriter:"):])
     if text.startswith("arn:") and ":activity:" in text:
         return "activity_" + text.rsplit(":", 1)[-1]
     if text.startswith("arn:aws:states:::"):
@@ -1313,9 +1356,11 @@ def plan(workflow: ir.Workflow) -> Plan:
                 continue
             stub = stubs.setdefault(key, Stub(key, stub_kind(s), []))
             stub.states.append(s.name)
-        elif isinstance(s, ir.MapState) and reader_key(s):
-            stub = stubs.setdefault(reader_key(s), Stub(reader_key(s), "reader", []))
-            stub.states.append(s.name)
+        elif isinstance(s, ir.MapState):
+            for key, kind in ((reader_key(s), "reader"), (writer_key(s), "writer")):
+                if key:
+                    stub = stubs.setdefault(key, Stub(key, kind, []))
+                    stub.states.append(s.name)
     taken: set = {"run", "handler", "asl_testing", "rt", "pytest", "stubs", "any"}
     for stub in stubs.values():
         short = _short(stub.key)

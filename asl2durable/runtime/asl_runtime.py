@@ -16,7 +16,7 @@ What lives here is what Amazon States Language defines and the generated code us
 * the state-machine runner, Parallel and Map on top of ``context.parallel``/``context.map``;
 * Lambda invocation inside a durable step, through a replaceable invoker (boto3 by default).
 * hooks for local runs and tests (``use_lambda_invoker``, ``use_service_caller``,
-  ``use_item_reader``, ``observe_task_tokens``): ``asl_testing`` uses them to run the handler with stubs.
+  ``use_item_reader``, ``use_result_writer``, ``observe_task_tokens``): ``asl_testing`` uses them to run the handler with stubs.
 
 Everything here is deterministic on replay: data flow runs as plain Python outside steps,
 anything that reads the clock or calls out runs inside a durable operation.
@@ -688,6 +688,9 @@ def map_items(
     ]
     run_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{run.execution.get('Id')}|{operation}"))
     map_run_arn = _map_run_arn(run, label or state, run_id)
+    if _result_writer is not None and writer.get("Resource"):
+        writer_hook = _result_writer
+        return step(run, f"{operation} (write results)", lambda: writer_hook(writer, records))
     return step(
         run,
         f"{operation} (write results)",
@@ -715,6 +718,18 @@ def use_item_reader(reader: Callable[[str, Any, Any], Any] | None) -> None:
     ``None`` restores S3. ``reader(resource, params, reader_config)`` returns the items."""
     global _item_reader
     _item_reader = reader
+
+
+# How a Distributed Map's ResultWriter writes: asl_itemio (S3) unless tests replace it.
+_result_writer: Callable[[dict, list], Any] | None = None
+
+
+def use_result_writer(writer: Callable[[dict, list], Any] | None) -> None:
+    """Replace how a Distributed Map's ``ResultWriter`` (one with a ``Resource``) writes the
+    results (local runs and tests); ``None`` restores S3. ``writer(result_writer, records)``
+    gets the evaluated ResultWriter and the child results, and returns the Map's result."""
+    global _result_writer
+    _result_writer = writer
 
 
 def _read_items(resource: str, params: Any, reader_config: Any) -> Any:

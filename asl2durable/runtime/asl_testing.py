@@ -16,6 +16,8 @@ maps what the state machine calls to a Python function that answers instead of A
   ``.sync`` suffix for jobs): ``stub(params)`` returns the API result (the job's output);
 * a Distributed Map's item reader, ``"ItemReader:"`` and its resource
   (``"ItemReader:arn:aws:states:::s3:getObject"``): ``stub(params)`` returns the items;
+* a Distributed Map's result writer, ``"ResultWriter:"`` and its resource: ``stub(request)``
+  gets ``{"Parameters": ..., "Results": [...]}`` and returns the Map state's result;
 * a task-token resource (``"...:sqs:sendMessage.waitForTaskToken"``, or an activity ARN):
   ``stub(payload)`` returns the output the callback is answered with; an exception it
   raises fails the callback under its name.
@@ -124,6 +126,10 @@ def run(
         invoker=doubles.invoker(),
         service_caller=doubles.service,
         item_reader=lambda resource, params, _config: doubles.answer(f"ItemReader:{resource}", params),
+        result_writer=lambda writer, records: doubles.answer(
+            f"ResultWriter:{writer['Resource']}",
+            {"Parameters": writer.get("Parameters", writer.get("Arguments")), "Results": records},
+        ),
         callbacks=answer,
         timeout=timeout,
     )
@@ -136,6 +142,7 @@ def run_handler(
     invoker: Callable[[str, bytes | None, dict], rt.InvokeResponse] | None = None,
     service_caller: Callable[[str, Any, str], Any] | None = None,
     item_reader: Callable[[str, Any, Any], Any] | None = None,
+    result_writer: Callable[[dict, list], Any] | None = None,
     callbacks: Callable[[str, str, Any], dict] | None = None,
     timeout: float = 60,
 ) -> Outcome:
@@ -152,6 +159,7 @@ def run_handler(
         rt.use_lambda_invoker(invoker)
         rt.use_service_caller(service_caller)
         rt.use_item_reader(item_reader)
+        rt.use_result_writer(result_writer)
         rt.observe_task_tokens((lambda *request: tokens.put(request)) if callbacks else None)
         previous = logging.root.manager.disable
         logging.disable(logging.CRITICAL)  # the SDK logs every failed step with a traceback
@@ -188,6 +196,7 @@ def run_handler(
             rt.use_lambda_invoker(None)
             rt.use_service_caller(None)
             rt.use_item_reader(None)
+            rt.use_result_writer(None)
             rt.observe_task_tokens(None)
     operations = list(result.operations)
     if getattr(result.execution_status, "name", None) == "TIMED_OUT":
