@@ -797,13 +797,15 @@ class _Search:
             return
         w.visits[key] = w.visits.get(key, 0) + 1
         state = machine.states[name]
+        start = len(w.trail)
         try:
             alternatives = list(self.state(state, w, data, scope))
         except Stop as err:
             self.note(name, err)
             return
         for w2, (kind, value, label) in alternatives:
-            w2.trail.append(name + (f" ({label})" if label else ""))
+            # before the states a Parallel or Map ran inside it
+            w2.trail.insert(start, name + (f" ({label})" if label else ""))
             if kind == "next":
                 nxt, output = value
                 if nxt is None:
@@ -1315,8 +1317,8 @@ def stub_kind(s: ir.TaskState) -> str:
     return "job" if call.pattern in ("sync", "sync:2") else "service"
 
 
-def _identifier(text: str, taken: set, prefix: str) -> str:
-    base = re.sub(r"[^0-9a-zA-Z]+", "_", text).strip("_").lower()[:48].strip("_") or prefix
+def _identifier(text: str, taken: set, prefix: str, length: int = 48) -> str:
+    base = re.sub(r"[^0-9a-zA-Z]+", "_", text).strip("_").lower()[:length].strip("_") or prefix
     if not base.isascii() or not base.isidentifier() or base[0].isdigit():
         base = f"{prefix}_{base}" if base and base.isascii() else prefix
     if not base.isidentifier():
@@ -1385,8 +1387,12 @@ def plan(workflow: ir.Workflow) -> Plan:
         seen.add(signature)
         cases.append(case)
     taken_tests: set = set()
+    labels = [case.name for case in cases]
     for case in cases:
-        case.name = _identifier("test_" + case.name, taken_tests, "test_path")
+        label = case.name
+        if labels.count(label) > 1 and len(case.path) > 1:  # the same end reached another way
+            label += " from " + case.path[-2]
+        case.name = _identifier("test_" + label, taken_tests, "test_path", length=72)
     for stub in stubs.values():
         stub.default = next((c.results[stub.key] for c in cases if stub.key in c.results), [] if stub.kind == "reader" else {})
     terminals = [
