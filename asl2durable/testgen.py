@@ -36,6 +36,7 @@ MAX_TESTS = 20
 MAX_VISITS = 3000  # states entered, over the whole search of one machine
 MAX_ATTEMPTS = 12  # Task attempts (with retries) in one test: each costs ~0.1 s in the runner
 MAX_ITEMS = 10  # Map iterations followed when the items are given by the definition
+DYNAMIC_FUNCTION = "dynamic-function"  # the name given to a Lambda function read from the data
 CATCH_ALL_ERROR = "TestError"  # the error a stub raises to reach a States.ALL / States.TaskFailed catcher
 
 
@@ -1095,6 +1096,16 @@ class _Search:
             elif isinstance(_resolve(w, sent), str):
                 raise Stop("a Lambda payload that is a string (not JSON)")
         key = stub_key(s)
+        if key is None and isinstance(call, ir.LambdaCall) and call.envelope:
+            # FunctionName from the data: the walk names it DYNAMIC_FUNCTION, which has a stub
+            body = _resolve(w, payload)
+            name = body.get("FunctionName") if isinstance(body, dict) else _step(w, body, "FunctionName") if isinstance(body, (Ref, Merged)) else None
+            if _fixable(w, name):
+                _set(w, name, DYNAMIC_FUNCTION)
+                name = DYNAMIC_FUNCTION
+            name = _resolve(w, name)
+            if name is not None and isinstance(name, str) and _function_key(name) == DYNAMIC_FUNCTION:
+                key = DYNAMIC_FUNCTION
         if key is None:
             raise Stop("the function is only known at run time")
         if isinstance(call, ir.ServiceCall) and call.kind == "lambda" and _resolve(w, payload) is UNKNOWN:
@@ -1355,6 +1366,8 @@ def plan(workflow: ir.Workflow) -> Plan:
             key = stub_key(s)
             if key is None:
                 dynamic.append(s.name)
+                if isinstance(s.call, ir.LambdaCall) and s.call.envelope:
+                    stubs.setdefault(DYNAMIC_FUNCTION, Stub(DYNAMIC_FUNCTION, "lambda", [])).states.append(s.name)
                 continue
             stub = stubs.setdefault(key, Stub(key, stub_kind(s), []))
             stub.states.append(s.name)

@@ -161,19 +161,23 @@ def test_generated_tests_are_deterministic():
 # --------------------------------------------------------------------------- running them
 
 GOLDEN = sorted((FIXTURES / "golden").glob("*.asl.json"))
-CONFORMANCE = [
+CONFORMANCE = [  # JSONata, variables in Map, callbacks, activities, catch routes, ItemReader
     "arguments.test_arguments.test_base_cases_BASE_LAMBDA_LITERALS.b8f1075a",
     "assign.test_assign_base.test_base_cases_BASE_SCOPE_MAP.ac26f7db",
-    "assign.test_assign_base.test_assign_in_choice_CONDITION_FALSE.0fe3f624",
+    "activities.test_activities.test_activity_task_on_deleted.36673872",
+    "callback.test_callback.test_sns_publish_wait_for_task_token.2f7b4563",
+    "error_handling.test_task_service_lambda.test_raise_exception_catch.c9b6cb54",
+    "scenarios.test_base_scenarios.test_map_item_reader_base_json.56fa9d0f",
+    "scenarios.test_base_scenarios.test_map_state_catch_legacy.207a8e9e",
 ]
-REALWORLD = sorted((FIXTURES / "corpus" / "realworld").glob("*.asl.json"))[::9]
+REALWORLD = sorted((FIXTURES / "corpus" / "realworld").glob("*.asl.json"))[::11]  # 16 of them
 
 
 def _definitions() -> list[tuple[str, dict]]:
     out = [(p.name.removesuffix(".asl.json"), json.loads(p.read_text())) for p in GOLDEN]
     for case in CONFORMANCE:
         path = FIXTURES / "conformance" / "cases" / f"{case}.json"
-        out.append((case.split(".")[-2][:40], json.loads(path.read_text())["definition"]))
+        out.append((case.split(".")[-2][-40:], json.loads(path.read_text())["definition"]))
     for path in REALWORLD:
         loaded = load(path)
         assert loaded.definition is not None, path
