@@ -2,22 +2,30 @@
 
 Read from the IR only. The plan has
 
-* a stub per Lambda function, service API and task-token resource the machine calls
-  (``Stub``), keyed as ``asl_testing`` looks them up;
+* a stub per Lambda function, service API, task-token resource and Distributed Map
+  ItemReader / ResultWriter the machine calls (``Stub``), keyed as ``asl_testing`` looks
+  them up (a function name, a Task resource, ``ItemReader:<resource>``, ...);
 * one test case per terminal path that a simple input reaches (``Case``): the execution
-  input, the stub results and stub failures the path needs, and the outcome to assert.
+  input, the stub results and stub failures the path needs, and the outcome to assert
+  (the status; the error name of a failure; the output when nothing in it is unknowable).
 
 Paths are found by a bounded symbolic walk of the state graph. The execution input and each
 stub's result are trees built on demand: a JSONPath read adds the member it reads (a hole,
-later filled with a placeholder), a Choice rule fixes a hole to a value that makes it true
-or false (StringEquals, NumericGreaterThan, BooleanEquals, IsPresent, IsNull, ... under
-And/Or/Not), a Catch route is reached by making the Task's stub fail with a name the catcher
-matches. What cannot be followed for certain (an unsupported path, JSONata or an intrinsic
-whose input was already fixed, a context-object value, an ItemReader) ends the walk of that
-path; JSONata and intrinsic calls are evaluated with the real support modules on the input
-as built so far, which is then frozen. The search is bounded: a state is entered at most
-twice on one path (a loop's back edge is taken once), a branch other than the first is
-explored only when it covers a new edge, and a machine gets at most ``MAX_TESTS`` tests.
+filled at the end with a placeholder: the member's name), a Choice rule fixes a hole to a
+value that makes it true or false (String*, Numeric*, Boolean*, Timestamp*, Is* and their
+*Path forms, under And/Or/Not, keeping a few ways to make a rule false), and a Catch route is
+reached by making the Task's stub fail with a name that catcher (and no earlier one)
+matches. JSONata fields and intrinsic functions are evaluated with the real support modules
+(``asl_jsonata``, ``asl_intrinsics``) on the data built so far, which is then frozen; plain
+member paths (``$states.input.a.b``, ``$var.x``) are followed like JSONPath. Whatever cannot
+be followed for certain (wildcards, filters, context-object values, a Map over many items,
+an evaluation that fails) ends the walk of that path: it is not a test, and the Choice rules,
+Catch routes and end states no test takes are listed at the end of the generated file.
+
+The search is bounded: a state is entered at most twice on one path (a loop's back edge is
+taken once), a branch other than the first is followed only when it covers a new edge,
+retries are followed up to ``MAX_ATTEMPTS`` attempts per test, ``MAX_VISITS`` states are
+entered in all, and a machine gets at most ``MAX_TESTS`` tests.
 """
 
 from __future__ import annotations
@@ -1077,10 +1085,13 @@ class _Search:
 
     def task(self, s: ir.TaskState, w: _Walk, state_input: Any, selected: Any, scope: _Scope, inner: _Scope) -> Iterator[tuple[_Walk, tuple]]:
         bindings = {"input": state_input}
-        for value, p in ((s.timeout_seconds, s.timeout_seconds_path), (s.heartbeat_seconds, s.heartbeat_seconds_path)):
+        for value, p, field_name in (
+            (s.timeout_seconds, s.timeout_seconds_path, "TimeoutSeconds"),
+            (s.heartbeat_seconds, s.heartbeat_seconds_path, "HeartbeatSeconds"),
+        ):
             if p is not None:
                 _integer(w, scope, selected, p, 60)
-            _number_field(w, scope, value, "TimeoutSeconds", bindings)
+            _number_field(w, scope, value, field_name, bindings)
         call = s.call
         w.task_token = isinstance(call, ir.ServiceCall) and call.pattern == "callback"
         try:
@@ -1125,8 +1136,6 @@ class _Search:
         ok = w.fork()
         ok.outcomes[key] = None
         yield ok, ("ok", result)
-        if isinstance(call, ir.ServiceCall) and call.pattern == "callback" and s.timeout_seconds is None and s.heartbeat_seconds is None:
-            pass  # a callback failure works like any other stub failure
         for name in inner.outer_errors:
             failing = w.fork()
             failing.outcomes[key] = name
