@@ -8,6 +8,7 @@ written to a folder and its ``test_handler.py`` run with pytest in a subprocess.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -149,6 +150,17 @@ def test_the_search_is_bounded():
     states["C30"] = {"Type": "Succeed"}
     workflow, _ = lower({"StartAt": "C0", "States": states}, "m")
     assert 1 <= len(plan(workflow).cases) <= 20
+
+
+@pytest.mark.parametrize("source", sorted((FIXTURES / "golden").glob("*.asl.json")), ids=lambda p: p.name.removesuffix(".asl.json"))
+def test_generated_tests_match_golden_file(source):
+    """The generated tests of each golden example, compared whole (refresh: UPDATE_GOLDEN=1)."""
+    name = source.name.removesuffix(".asl.json")
+    actual = translate(json.loads(source.read_text()), name=name).files["test_handler.py"]
+    expected_file = source.parent / f"{name}.test_handler.py"
+    if os.environ.get("UPDATE_GOLDEN"):
+        expected_file.write_text(actual, encoding="utf-8")
+    assert actual == expected_file.read_text(encoding="utf-8")
 
 
 def test_generated_tests_are_deterministic():
