@@ -611,9 +611,12 @@ def _integer(w: _Walk, scope: _Scope, data: Any, p: Any, default: int) -> int:
 
 
 def _number_field(w: _Walk, scope: _Scope, value: Any, field_name: str, bindings: dict) -> None:
-    """A literal or JSONata number field: check it evaluates."""
+    """A literal or JSONata number field: check it evaluates to a whole number (a literal
+    ``"${Placeholder}"`` left in the definition fails at run time)."""
     if isinstance(value, ir.Jsonata):
         _jsonata(w, scope, value, field_name, bindings, expect="integer")
+    elif value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+        raise Stop(f"{field_name} is not a whole number")
 
 
 # --------------------------------------------------------------------------- Choice
@@ -903,6 +906,9 @@ class _Search:
                         raise Stop("a Timestamp that is not a timestamp")
         else:
             selected = _select(w, scope, data, s.input_path)
+            _number_field(w, scope, s.seconds, "Seconds", {})
+            if isinstance(s.timestamp, str) and _parse_time(s.timestamp) is None:
+                raise Stop("a Timestamp that is not a timestamp")
             if s.seconds_path is not None:
                 _integer(w, scope, selected, s.seconds_path, 1)
             if s.timestamp_path is not None:
