@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import copy
 import datetime as _dt
+import json
 import re
 import sys
 from collections.abc import Iterator
@@ -119,6 +120,13 @@ class Merged:
 
     base: Ref
     fields: dict
+
+
+@dataclass(frozen=True)
+class JsonOf:
+    """A string member holding the JSON text of another tree (read with States.StringToJson)."""
+
+    root: str
 
 
 class Stop(Exception):
@@ -214,7 +222,7 @@ def _resolve(w: _Walk, value: Any) -> Any:
     """A Ref whose node is a scalar is that scalar; other values are kept."""
     if isinstance(value, Ref):
         node = _node(w, value)
-        if node is HOLE or isinstance(node, (dict, list)):
+        if node is HOLE or isinstance(node, (dict, list, JsonOf)):
             return value
         return node
     return value
@@ -311,6 +319,8 @@ def _concrete(w: _Walk, value: Any, unknown: list | None = None, freeze: bool = 
     UNKNOWN parts are None, and make ``unknown`` non-empty."""
 
     def tree(node: Any, root: str, path: tuple) -> Any:
+        if isinstance(node, JsonOf):
+            return json.dumps(tree(w.trees[node.root], node.root, ()), separators=(",", ":"))
         if node is HOLE:
             return {} if path == () else _placeholder(path)  # a whole input or result: an object
         if isinstance(node, dict):
@@ -396,6 +406,16 @@ def _template(w: _Walk, scope: _Scope, data: Any, template: Any) -> Any:
 def _intrinsic(w: _Walk, scope: _Scope, data: Any, call: ir.Intrinsic) -> Any:
     """Evaluate an intrinsic with the real implementation; the values it reads are frozen."""
     intrinsics = _runtime_module("asl_intrinsics")
+    spec = call.spec
+    if spec[1] == "States.StringToJson" and len(spec[2]) == 1 and spec[2][0][0] == "path":
+        text = _read(w, scope, data, spec[2][0][1])
+        if _fixable(w, text):  # the text is the JSON of a new tree, built as it is read
+            root = f"json:{len(w.trees)}"
+            w.trees[root] = HOLE
+            _set(w, text, JsonOf(root))
+            return Ref(root)
+        if isinstance(text, Ref) and isinstance(_node(w, text), JsonOf):
+            return Ref(_node(w, text).root)
     unknown: list = []
     _prefill(w, scope, data, call.spec)
 
@@ -660,11 +680,13 @@ _OPERAND_PLACEHOLDER = {"String": "value", "Numeric": 1, "Boolean": True, "Times
 def _compare_value(w: _Walk, value: Any) -> Any:
     """The value a comparison sees, for a value that is not a hole."""
     value = _resolve(w, value)
+    if isinstance(value, Ref) and isinstance(_node(w, value), JsonOf):
+        raise Stop("a Choice tests a value the walk does not know")
     if isinstance(value, (Ref, Merged, dict)):
         return {}
     if isinstance(value, list):
         return []
-    if value is UNKNOWN:
+    if value is UNKNOWN or isinstance(value, JsonOf):
         raise Stop("a Choice tests a value the walk does not know")
     return value
 
@@ -697,6 +719,18 @@ def _ways(w: _Walk, scope: _Scope, data: Any, condition: Any, want: bool) -> lis
         return out[:MAX_WAYS]
     one = _solve(w, scope, data, condition, want)
     return [] if one is None else [one]
+
+
+def _taking(w: _Walk, scope: _Scope, data: Any, rules: list, i: int) -> _Walk | None:
+    """A way in which Choice rule ``i`` is true and the rules before it are false, fixing rule
+    ``i``'s values first (so that "not COMPLETED" does not rule out "FAILED")."""
+    for way in _ways(w, scope, data, rules[i].condition, True):
+        ways = [way]
+        for rule in rules[:i]:
+            ways = [x for y in ways for x in _ways(y, scope, data, rule.condition, False)][:MAX_WAYS]
+        if ways:
+            return ways[0]
+    return None
 
 
 def _solve(w: _Walk, scope: _Scope, data: Any, condition: Any, want: bool) -> _Walk | None:
@@ -970,7 +1004,9 @@ class _Search:
         for i, rule in enumerate(s.rules):
             if not currents:
                 return
-            taken = next((x for c in currents for x in _ways(c, scope, selected, rule.condition, True)), None)
+            taken = _taking(w, scope, selected, s.rules, i) or next(
+                (x for c in currents for x in _ways(c, scope, selected, rule.condition, True)), None
+            )
             if taken is not None and self.new_edge(("rule", s.name, i), first):
                 first = False
                 try:
