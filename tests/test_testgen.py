@@ -220,3 +220,48 @@ def test_generated_test_files_pass(tmp_path):
             failures.append(f"{folder.name}:\n{output[-2000:]}")
     assert not failures, "\n\n".join(failures)
     assert total >= len(folders)
+
+
+def test_string_to_json_reads_a_json_document_carried_by_the_input():
+    definition = {
+        "StartAt": "Parse",
+        "States": {
+            "Parse": {"Type": "Pass", "Parameters": {"doc.$": "States.StringToJson($.body)"}, "Next": "Route"},
+            "Route": {"Type": "Choice", "Choices": [{"Variable": "$.doc.kind", "StringEquals": "a", "Next": "A"}], "Default": "B"},
+            "A": {"Type": "Succeed"},
+            "B": {"Type": "Succeed"},
+        },
+    }
+    assert _inputs(definition) == {"A": {"body": '{"kind":"a"}'}, "B": {"body": '{"kind":"az"}'}}
+
+
+def test_jsonata_conditions_are_evaluated_on_the_synthesized_input():
+    definition = {
+        "QueryLanguage": "JSONata",
+        "StartAt": "Route",
+        "States": {
+            "Route": {"Type": "Choice", "Choices": [{"Condition": "{% $states.input.n > 10 %}", "Next": "Big"}], "Default": "Small"},
+            "Big": {"Type": "Succeed"},
+            "Small": {"Type": "Succeed"},
+        },
+    }
+    assert _inputs(definition) == {"Small": {"n": 1}}  # one way: the hint makes n a number
+
+
+def test_a_function_named_by_the_input_gets_the_dynamic_stub():
+    definition = {
+        "StartAt": "Call",
+        "States": {
+            "Call": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::lambda:invoke",
+                "Parameters": {"FunctionName.$": "$.fn", "Payload": {}},
+                "OutputPath": "$.Payload",
+                "End": True,
+            }
+        },
+    }
+    workflow, _ = lower(definition, "m")
+    result = plan(workflow)
+    assert [s.key for s in result.stubs] == ["dynamic-function"] and result.dynamic == ["Call"]
+    assert [(c.input, c.results, c.output) for c in result.cases] == [({"fn": "dynamic-function"}, {"dynamic-function": {}}, {})]
