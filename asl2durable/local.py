@@ -9,17 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
-import json
-import logging
-import math
 import os
-import queue
 import sys
 import threading
 import types
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from .diagnostics import Diagnostic
 from .loader import Loaded, load
@@ -111,72 +108,23 @@ def run_local(
     task or ``{"error": name, "cause": text}`` to fail it.
     ``timeout`` bounds the run in real seconds (waits and retry delays are skipped, not slept).
     """
-    from aws_durable_execution_sdk_python.execution import InvocationStatus
-    from aws_durable_execution_sdk_python.lambda_service import ErrorObject
-    from aws_durable_execution_sdk_python_testing import DurableFunctionTestRunner
-
     asl, name, substitutions = _definition(definition)
     translation = translate(asl, name=name, substitutions=substitutions)
     if not translation.ok:
         raise TranslationFailed(translation.diagnostics)
     module = load_handler(translation.files["handler.py"], name)
     rt = _runtime()
+    import asl_testing  # the generated tests' harness: the same runner and hooks
+
     functions = {rt.function_key(key): fn for key, fn in (lambdas or {}).items()}
-    payload = json.dumps({} if input is None else input)
-    tokens: queue.Queue = queue.Queue()
+    answer = None
+    if callbacks is not None:
+        answer = lambda token, resource, payload: callbacks({"token": token, "resource": resource, "payload": payload})
     with _LOCK:
-        rt.use_lambda_invoker(rt.local_invoker(functions))
-        rt.observe_task_tokens((lambda *request: tokens.put(request)) if callbacks else None)
-        previous = logging.root.manager.disable
-        logging.disable(logging.CRITICAL)  # the SDK logs every failed step with a traceback
-        try:
-            with DurableFunctionTestRunner(handler=module.handler, poll_interval=0.05) as runner:
-                arn = runner.run_async(input=payload, execution_timeout=math.ceil(timeout))
-                done = threading.Event()
-                if callbacks:
-                    answerer = threading.Thread(
-                        target=_answer_callbacks, args=(runner, tokens, callbacks, done, ErrorObject), daemon=True
-                    )
-                    answerer.start()
-                try:
-                    result = runner.wait_for_result(arn, timeout=math.ceil(timeout) + 5)
-                except TimeoutError:
-                    return LocalResult("TIMED_OUT", error="States.Timeout", cause="Execution timed out")
-                finally:
-                    done.set()
-        finally:
-            logging.disable(previous)
-            rt.use_lambda_invoker(None)
-            rt.observe_task_tokens(None)
-    operations = _operations(result.operations)
-    if getattr(result.execution_status, "name", None) == "TIMED_OUT":
-        return LocalResult("TIMED_OUT", error="States.Timeout", cause="Execution timed out", operations=operations)
-    if result.status is InvocationStatus.SUCCEEDED:
-        output = json.loads(result.result) if result.result else None
-        return LocalResult("SUCCEEDED", output=output, operations=operations)
-    error = result.error
-    name = getattr(error, "type", None)
-    return LocalResult(
-        "FAILED",
-        error=None if name == rt.UNNAMED else name,  # a Fail state without Error has no name
-        cause=(getattr(error, "message", None) or None),
-        operations=operations,
-    )
-
-
-def _answer_callbacks(runner: Any, tokens: queue.Queue, callbacks: Callable[[dict], dict], done: threading.Event, error_object: Any) -> None:
-    """Answer every task token the handler sends, with what ``callbacks`` says."""
-    while not done.is_set():
-        try:
-            token, resource, payload = tokens.get(timeout=0.05)
-        except queue.Empty:
-            continue
-        outcome = callbacks({"token": token, "resource": resource, "payload": payload})
-        if "error" in outcome or "cause" in outcome:
-            failure = error_object(message=outcome.get("cause") or "", type=outcome.get("error"), data=None, stack_trace=None)
-            runner.send_callback_failure(token, failure)
-        else:
-            runner.send_callback_success(token, json.dumps(outcome.get("output")).encode("utf-8"))
+        outcome = asl_testing.run_handler(
+            module.handler, {} if input is None else input, invoker=rt.local_invoker(functions), callbacks=answer, timeout=timeout
+        )
+    return LocalResult(outcome.status, outcome.output, outcome.error, outcome.cause, _operations(outcome.operations))
 
 
 def lambdas_from_specs(specs: Iterable[str]) -> dict[str, Callable[[Any, Any], Any]]:

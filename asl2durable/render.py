@@ -389,6 +389,15 @@ def _rename(line: str, name: str, value: str) -> str:
     return "".join(out) + line[pos:]
 
 
+def render_tests(workflow: ir.Workflow) -> str:
+    """``test_handler.py``: stubs and a test per terminal path (the plan: ``testgen``)."""
+    from .testgen import plan, settings
+
+    return format_python(
+        render_template("test_handler.py.jinja", workflow=workflow, plan=plan(workflow), settings=settings(workflow))
+    )
+
+
 def render_handler(workflow: ir.Workflow) -> str:
     source = drop_blank_lines(render_template("handler.py.jinja", workflow=workflow))
     return format_python(drop_unused_locals(fold_copies_into_returns(source)))

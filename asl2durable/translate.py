@@ -8,7 +8,7 @@ from typing import Any
 
 from .diagnostics import Diagnostic, Severity, has_errors
 from .lower import lower
-from .render import render_handler, render_template
+from .render import render_handler, render_template, render_tests
 from .structure import structure
 from .validate import validate
 
@@ -59,6 +59,9 @@ def translate(definition: dict, *, name: str = "state_machine", substitutions: t
     lowering_diagnostics += structure(workflow)
     files = {"handler.py": render_handler(workflow), **support_files(workflow.uses)}
     files["requirements.txt"] = render_template("requirements.txt.jinja", uses=workflow.uses)
+    files["requirements-test.txt"] = render_template("requirements-test.txt.jinja")
+    files["test_handler.py"] = render_tests(workflow)  # with its harness, asl_testing.py
+    files["asl_testing.py"] = (RUNTIME_DIR / "asl_testing.py").read_text(encoding="utf-8")
     from .deploy import render_deploy_files  # template.yaml and MIGRATION.md
 
     files.update(render_deploy_files(workflow, diagnostics + lowering_diagnostics, substitutions))

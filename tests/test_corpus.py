@@ -28,10 +28,13 @@ def test_realworld_definition_converts_and_imports(source):
 
 
 def test_every_generated_handler_passes_ruff(tmp_path):
-    """pyflakes and pycodestyle errors (ruff's F and E rules; line length is black's business)."""
+    """pyflakes and pycodestyle errors (ruff's F and E rules; line length is black's business),
+    in the handlers and in their generated tests."""
     for source in CORPUS:
         translation = translate(json.loads(source.read_text(encoding="utf-8")), name=source.stem)
-        (tmp_path / f"{source.stem.replace('.', '_').replace('-', '_')}.py").write_text(translation.files["handler.py"])
+        stem = source.stem.replace(".", "_").replace("-", "_")
+        (tmp_path / f"{stem}.py").write_text(translation.files["handler.py"])
+        (tmp_path / f"{stem}_tests.py").write_text(translation.files["test_handler.py"])  # the generated tests
     check = subprocess.run(
         [sys.executable, "-m", "ruff", "check", "--no-cache", "--select", "E,F", "--ignore", "E501", str(tmp_path)],
         capture_output=True,

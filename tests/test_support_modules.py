@@ -21,18 +21,6 @@ MODULES = {path.stem: ast.parse(path.read_text(encoding="utf-8")) for path in so
 
 # (module, name) -> (the file that uses it, why it stays although generated code does not call it)
 KEPT_FOR_OTHER_USERS = {
-    ("asl_runtime", "local_invoker"): (
-        "asl2durable/local.py",
-        "run_local runs Lambda functions as in-process Python callables",
-    ),
-    ("asl_runtime", "use_lambda_invoker"): (
-        "asl2durable/local.py",
-        "run_local swaps the boto3 invoker for the local one, and back",
-    ),
-    ("asl_runtime", "observe_task_tokens"): (
-        "asl2durable/local.py",
-        "run_local answers task tokens (callbacks, activities) itself",
-    ),
     ("asl_jsonata", "parse_error"): (
         "asl2durable/jsonata.py",
         "the translator checks JSONata expressions with the parser the handler uses at run time",
@@ -49,12 +37,12 @@ def _generator_references() -> set[str]:
 
 def _names_read(tree: ast.AST) -> Counter:
     """Names read in ``tree``: bare names, and attributes of a support module
-    (``asl_jsonpath.read``); a method call (``payload.get``) is not a use of a function ``get``."""
+    (``asl_jsonpath.read``, or ``rt.use_lambda_invoker`` in asl_testing); a method call (``payload.get``) is not a use of a function ``get``."""
     found: Counter = Counter()
     for node in ast.walk(tree):
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
             found[node.id] += 1
-        elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in MODULES:
+        elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in (*MODULES, "rt"):
             found[node.attr] += 1
     return found
 

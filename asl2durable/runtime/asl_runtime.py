@@ -16,6 +16,8 @@ What lives here is what Amazon States Language defines and the generated code us
   durable operations, so that it is replay-safe;
 * the state-machine runner, Parallel and Map on top of ``context.parallel``/``context.map``;
 * Lambda invocation inside a durable step, through a replaceable invoker (boto3 by default).
+* hooks for local runs and tests (``use_lambda_invoker``, ``use_service_caller``,
+  ``use_item_reader``, ``use_result_writer``, ``observe_task_tokens``): ``asl_testing`` uses them to run the handler with stubs.
 
 Everything here is deterministic on replay: data flow runs as plain Python outside steps,
 anything that reads the clock or calls out runs inside a durable operation.
@@ -706,7 +708,7 @@ def map_items(
         items = step(
             run,
             f"{operation} (read items)",
-            lambda: _item_io(lambda asl_itemio: asl_itemio.read_items(reader["Resource"], reader.get("Parameters", reader.get("Arguments", {})), reader.get("ReaderConfig", {}))),
+            lambda: _read_items(reader["Resource"], reader.get("Parameters", reader.get("Arguments", {})), reader.get("ReaderConfig", {})),
         )
     if item_batcher is not None and isinstance(items, list):
         batcher = _evaluate_io(run, state, data, item_batcher, "ItemBatcher", jsonata_io)
@@ -764,6 +766,9 @@ def map_items(
     map_run_arn = _item_io(
         lambda asl_itemio: asl_itemio.map_run_arn_for(run.execution.get("Id") or "", str(run.state_machine.get("Name")), label or state, run_id)
     )
+    if _result_writer is not None and writer.get("Resource"):
+        writer_hook = _result_writer
+        return step(run, f"{operation} (write results)", lambda: writer_hook(writer, records))
     return step(
         run,
         f"{operation} (write results)",
@@ -773,6 +778,35 @@ def map_items(
             )
         ),
     )
+
+
+# How a Distributed Map's ItemReader reads its items: asl_itemio (S3) unless tests replace it.
+_item_reader: Callable[[str, Any, Any], Any] | None = None
+
+
+def use_item_reader(reader: Callable[[str, Any, Any], Any] | None) -> None:
+    """Replace how a Distributed Map's ``ItemReader`` reads its items (local runs and tests);
+    ``None`` restores S3. ``reader(resource, params, reader_config)`` returns the items."""
+    global _item_reader
+    _item_reader = reader
+
+
+# How a Distributed Map's ResultWriter writes: asl_itemio (S3) unless tests replace it.
+_result_writer: Callable[[dict, list], Any] | None = None
+
+
+def use_result_writer(writer: Callable[[dict, list], Any] | None) -> None:
+    """Replace how a Distributed Map's ``ResultWriter`` (one with a ``Resource``) writes the
+    results (local runs and tests); ``None`` restores S3. ``writer(result_writer, records)``
+    gets the evaluated ResultWriter and the child results, and returns the Map's result."""
+    global _result_writer
+    _result_writer = writer
+
+
+def _read_items(resource: str, params: Any, reader_config: Any) -> Any:
+    if _item_reader is not None:
+        return _item_reader(resource, params, reader_config)
+    return _item_io(lambda asl_itemio: asl_itemio.read_items(resource, params, reader_config))
 
 
 def _item_io(function: Callable[[Any], Any]) -> Any:
@@ -1273,11 +1307,35 @@ def _within(function: Callable[[], Any], timeout: float | None) -> Any:
     return box["value"]
 
 
-def call_service(run: Run, operation: str, resource: str, params: Any, *, timeout: float | None = None) -> Any:
-    """A request-response service integration (optimized or ``aws-sdk:``) inside a durable step."""
+# How service integrations are called: ``asl_services`` (boto3) unless tests replace it.
+_service_caller: Callable[[str, Any, str], Any] | None = None
+
+
+def use_service_caller(caller: Callable[[str, Any, str], Any] | None) -> None:
+    """Replace how service integrations are called (local runs and tests); ``None`` restores boto3.
+
+    ``caller(resource, params, pattern)`` answers instead of AWS: ``pattern`` is
+    ``"request-response"`` (``resource`` is the Task resource, e.g.
+    ``arn:aws:states:::dynamodb:putItem``; return the API result), ``"sync"`` (the resource
+    with its ``.sync`` suffix; return the finished job's output) or ``"callback"`` (sending the
+    payload of a ``.waitForTaskToken`` Task; ``resource`` without the suffix; the return value
+    is ignored). An exception it raises fails the Task: an :class:`AslError` (see
+    :func:`fail`) under its ASL name, any other exception under its class name."""
+    global _service_caller
+    _service_caller = caller
+
+
+def _request(resource: str, params: Any) -> Any:
     import asl_services  # type: ignore[import-not-found,unused-ignore]  # copied only when used
 
-    return step(run, operation, lambda: _service_call(lambda: asl_services.call(resource, params), timeout))
+    if _service_caller is not None:
+        return _service_caller(resource, params, "request-response")
+    return asl_services.call(resource, params)
+
+
+def call_service(run: Run, operation: str, resource: str, params: Any, *, timeout: float | None = None) -> Any:
+    """A request-response service integration (optimized or ``aws-sdk:``) inside a durable step."""
+    return step(run, operation, lambda: _service_call(lambda: _request(resource, params), timeout))
 
 
 def run_job(run: Run, operation: str, resource: str, params: Any, *, timeout: float | None = None) -> Any:
@@ -1288,6 +1346,9 @@ def run_job(run: Run, operation: str, resource: str, params: Any, *, timeout: fl
 
     import asl_services  # type: ignore[import-not-found,unused-ignore]  # copied only when used
 
+    caller = _service_caller
+    if caller is not None:  # a test double answers with the job's output at once
+        return step(run, operation, lambda: _service_call(lambda: caller(resource, params, "sync"), timeout))
     started = step(
         run,
         f"{operation} (start)",
@@ -1371,7 +1432,12 @@ def send_to_service(resource: str) -> Callable[[Any], Any]:
     """The ``send`` of a ``.waitForTaskToken`` Task on a service integration."""
     import asl_services  # type: ignore[import-not-found,unused-ignore]  # copied only when used
 
-    return lambda payload: _service_call(lambda: asl_services.call(resource, payload))
+    def send(payload: Any) -> Any:
+        if _service_caller is not None:
+            return _service_caller(resource, payload, "callback")
+        return _service_call(lambda: asl_services.call(resource, payload))
+
+    return send
 
 
 def send_to_lambda(function_name: str | None) -> Callable[[Any], Any]:
