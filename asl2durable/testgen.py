@@ -1347,24 +1347,22 @@ def stub_key(s: ir.TaskState) -> str | None:
 
 def reader_key(s: ir.MapState) -> str | None:
     """The stub key of a Distributed Map's ItemReader (None: no reader, or not a literal resource)."""
-    if s.item_reader is ir.DEFAULT:
-        return None
-    spec = s.item_reader.value if isinstance(s.item_reader, ir.Jsonata) else s.item_reader
-    resource = spec.get("Resource") if isinstance(spec, dict) else None
-    if not isinstance(resource, str) or resource.startswith("{%"):
-        return None
-    return "ItemReader:" + resource
+    return _io_key(s.item_reader, "ItemReader")
 
 
 def writer_key(s: ir.MapState) -> str | None:
     """The stub key of a Distributed Map's ResultWriter (None: none, or no literal Resource)."""
-    if s.result_writer is ir.DEFAULT:
+    return _io_key(s.result_writer, "ResultWriter")
+
+
+def _io_key(field: Any, kind: str) -> str | None:
+    if field is ir.DEFAULT:
         return None
-    spec = s.result_writer.value if isinstance(s.result_writer, ir.Jsonata) else s.result_writer
+    spec = field.value if isinstance(field, ir.Jsonata) else field
     resource = spec.get("Resource") if isinstance(spec, dict) else None
     if not isinstance(resource, str) or resource.startswith("{%"):
         return None
-    return "ResultWriter:" + resource
+    return f"{kind}:{resource}"
 
 
 def _function_key(name: str) -> str:
