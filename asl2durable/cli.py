@@ -299,6 +299,74 @@ def _convert_record(item: Discovered, source: str, folder: Path | None, diagnost
 
 
 # --------------------------------------------------------------------------------------
+# report
+
+
+@main.command()
+@click.argument("paths", metavar="PATH...", nargs=-1, required=True)
+@click.option(
+    "-o",
+    "--output",
+    "outdir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder to write report.json and report.md into.",
+)
+@click.option(
+    "--format",
+    "formats",
+    type=click.Choice(["json", "md"]),
+    multiple=True,
+    help="Write only this report (repeatable); both by default.",
+)
+def report(paths: tuple[str, ...], outdir: Path, formats: tuple[str, ...]) -> None:
+    """Report what each state machine becomes: status, durable operations, diagnostics, and
+    where each state's code is in the generated handler; then the blockers across the batch.
+
+    Exits 0 when the report is written (invalid machines are rows of it), 1 when no input
+    could be read.
+    """
+    from asl2durable.report import INVALID, MachineReport, Report, machine_report, write_report
+
+    items = _discover(paths)
+    _note_skipped(items, "text")
+    todo = [i for i in items if not i.skipped]
+
+    read = 0  # inputs whose definition was read
+
+    def process(item: Discovered) -> MachineReport:
+        nonlocal read
+        loaded = _load(item)
+        if loaded.definition is None:
+            return machine_report(item.name, loaded.source, loaded.diagnostics, None)
+        read += 1
+        from asl2durable.translate import translate
+
+        translation = translate(loaded.definition, name=loaded.name, substitutions=loaded.substitutions)
+        return machine_report(item.name, loaded.source, [*loaded.diagnostics, *translation.diagnostics], translation)
+
+    machines = []
+    with contextlib.ExitStack() as stack:
+        batch = todo
+        if len(todo) > 1:
+            batch = stack.enter_context(click.progressbar(todo, label="Reporting", file=sys.stderr))
+        for item in batch:
+            try:
+                machines.append(process(item))
+            except Exception as e:  # noqa: BLE001 - one bad input must not stop the batch
+                machines.append(MachineReport(item.name, item.display, INVALID, [_internal_error(e)]))
+    result = Report(machines, [(i.display, i.reason or "") for i in items if i.skipped])
+    try:
+        written = write_report(result, outdir, formats or ("json", "md"))
+    except OSError as e:
+        click.echo(f"Error: cannot write the report to {outdir}: {e.strerror or e}", err=True)
+        sys.exit(1)
+    counts = ", ".join(f"{n} {status}" for status, n in result.statuses().items())
+    click.echo(f"{len(machines)} state machines: {counts} -> {', '.join(map(str, written))}")
+    sys.exit(0 if read else 1)
+
+
+# --------------------------------------------------------------------------------------
 # run
 
 

@@ -258,6 +258,12 @@ def code(text: Any) -> str:
     return "`" + cleaned.replace("|", "\\|") + "`"
 
 
+def fence(text: Any) -> str:
+    """A Markdown code fence longer than any run of backticks in ``text``."""
+    longest = max((len(run) for run in re.findall(r"`+", str(text))), default=0)
+    return "`" * max(3, longest + 1)
+
+
 def guarded(body: str, catchers: list) -> str:
     """Wrap a rendered block (indented by 8) in ``try:`` when the state has catchers,
     otherwise dedent it to the function body."""
@@ -278,7 +284,7 @@ def _environment() -> jinja2.Environment:
     )
     env.filters.update(
         lit=lit, pystr=pystr, comment=comment, docstring=docstring, guarded=guarded, catcher=catcher,
-        jsonpath=jsonpath, payload=payload, yaml=to_yaml, md=md, code=code,
+        jsonpath=jsonpath, payload=payload, yaml=to_yaml, md=md, code=code, fence=fence,
     )
     env.tests["default_value"] = is_default
     env.tests["jsonata"] = lambda value: isinstance(value, ir.Jsonata)

@@ -1,0 +1,202 @@
+"""Comparison reports: what a batch of state machines becomes, as data (``report.json``) and
+Markdown (``report.md``, through ``templates/report.md.jinja``).
+
+For each machine: its status, its states, the durable operations the generated code performs
+(counted from the IR, by kind), its diagnostics, and where each state's code is in
+``handler.py``. For the batch: every machine's row and the blockers (diagnostic codes of
+WARNINGs and ERRORs) ranked by how many machines they affect.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import ir
+from .diagnostics import Diagnostic, Severity, has_errors
+from .translate import Translation
+
+# Statuses, best first.
+EXACT = "exact"  # translated, no warnings
+APPROXIMATED = "approximated"  # translated, with warnings about approximations
+UNSUPPORTED = "unsupported"  # translated, but some state raises at run time
+INVALID = "invalid"  # not translated: the input has errors
+STATUSES = (EXACT, APPROXIMATED, UNSUPPORTED, INVALID)
+
+UNSUPPORTED_CODES = frozenset({"UNSUPPORTED_INTEGRATION", "UNSUPPORTED_FEATURE"})
+# Durable operation kinds, in the order reports list them.
+OPERATIONS = ("step", "wait", "callback", "parallel", "map")
+
+
+@dataclass
+class StateRow:
+    """One state: where its code is in handler.py and the durable operations it performs."""
+
+    name: str
+    type: str
+    function: str
+    lines: tuple[int, int]  # first and last line of its ``def`` in handler.py
+    call_sites: tuple[int, ...]  # lines of the machine functions that run it
+    operations: dict[str, int]
+
+    def to_dict(self) -> dict:
+        return {
+            "name": self.name, "type": self.type, "function": self.function, "lines": list(self.lines),
+            "call_sites": list(self.call_sites), "operations": self.operations,
+        }
+
+
+@dataclass
+class MachineReport:
+    name: str
+    source: str
+    status: str
+    diagnostics: list[Diagnostic]
+    states: list[StateRow] = field(default_factory=list)
+    handler: str = ""  # the generated handler.py ("" when not translated)
+
+    @property
+    def operations(self) -> dict[str, int]:
+        total: Counter[str] = Counter()
+        for row in self.states:
+            total.update(row.operations)
+        return _ordered(total)
+
+    def to_dict(self) -> dict:
+        return {
+            "name": self.name, "source": self.source, "status": self.status, "state_count": len(self.states),
+            "operations": self.operations, "diagnostics": [d.to_dict() for d in self.diagnostics],
+            "states": [row.to_dict() for row in self.states],
+        }
+
+
+def machine_report(name: str, source: str, diagnostics: list[Diagnostic], translation: Translation | None) -> MachineReport:
+    """The report of one machine from its load diagnostics and translation (None: not loaded).
+    ``diagnostics`` are all of them, as ``convert`` reports them."""
+    workflow = translation.workflow if translation is not None else None
+    if workflow is None or has_errors(diagnostics):
+        return MachineReport(name, source, INVALID, diagnostics)
+    warnings = [d for d in diagnostics if d.severity is Severity.WARNING]
+    states = workflow.states()
+    if any(d.code in UNSUPPORTED_CODES for d in warnings) or any(s.unsupported for s in states):
+        status = UNSUPPORTED
+    else:
+        status = APPROXIMATED if warnings else EXACT
+    handler = translation.files["handler.py"]
+    spans, uses = _locate(handler, workflow)
+    rows = [
+        StateRow(
+            s.name, _state_type(s), workflow.functions[s.name], spans[workflow.functions[s.name]],
+            tuple(uses.get(workflow.functions[s.name], ())), operations(s),
+        )
+        for s in states
+    ]
+    return MachineReport(name, source, status, diagnostics, rows, handler)
+
+
+def _state_type(state: ir.State) -> str:
+    return type(state).__name__.removesuffix("State")
+
+
+def operations(state: ir.State) -> dict[str, int]:
+    """The durable operations the generated code of one state performs (its inner machines'
+    states count on their own), by kind: counted once per place in the code, not per run."""
+    ops: Counter[str] = Counter()
+    if isinstance(state, ir.TaskState):
+        call = state.call
+        if isinstance(call, ir.ServiceCall) and call.pattern == "callback":
+            ops.update(callback=1, step=1)  # the step hands out the task token
+        elif isinstance(call, ir.ServiceCall) and call.pattern.startswith("sync"):
+            ops.update(step=2, wait=1)  # start the job; wait and poll until it ends
+        elif call is not None:
+            ops.update(step=1)
+    elif isinstance(state, ir.WaitState):
+        ops.update(wait=1)
+        if state.timestamp is not None or state.timestamp_path is not None:
+            ops.update(step=1)  # the clock is read in a step
+    elif isinstance(state, ir.ParallelState):
+        ops.update(parallel=1)
+    elif isinstance(state, ir.MapState):
+        ops.update(map=1)
+        ops.update(step=sum(value is not ir.DEFAULT for value in (state.item_reader, state.result_writer)))
+    if getattr(state, "retry", None):
+        ops.update(wait=1)  # durable waits between attempts
+    if state.needs_entered_time:
+        ops.update(step=1)  # $$.State.EnteredTime is read in a step
+    return _ordered(ops)
+
+
+def _ordered(counts: Counter[str]) -> dict[str, int]:
+    return {kind: counts[kind] for kind in OPERATIONS if counts[kind]}
+
+
+def _locate(handler: str, workflow: ir.Workflow) -> tuple[dict[str, tuple[int, int]], dict[str, list[int]]]:
+    """Each module-level function's line span in ``handler``, and the lines of the machine
+    functions that name each function (call sites, or dispatch-table entries)."""
+    tree = ast.parse(handler)
+    spans = {
+        node.name: (node.lineno, node.end_lineno or node.lineno)
+        for node in tree.body if isinstance(node, ast.FunctionDef)
+    }
+    machine_idents = {m.ident for m in workflow.machines()}
+    uses: dict[str, list[int]] = {}
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef) and node.name in machine_idents:
+            for name in ast.walk(node):
+                if isinstance(name, ast.Name) and isinstance(name.ctx, ast.Load):
+                    uses.setdefault(name.id, []).append(name.lineno)
+    return spans, {ident: sorted(set(lines)) for ident, lines in uses.items()}
+
+
+@dataclass
+class Report:
+    machines: list[MachineReport]
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (source, reason)
+
+    def blockers(self) -> list[dict]:
+        """Codes of WARNINGs and ERRORs, the most widespread first, each with its machines."""
+        affected: dict[str, set[str]] = {}
+        for m in self.machines:
+            for d in m.diagnostics:
+                if d.severity is not Severity.INFO:
+                    affected.setdefault(d.code, set()).add(m.name)
+        ranked = sorted(affected.items(), key=lambda item: (-len(item[1]), item[0]))
+        return [{"code": code, "count": len(names), "machines": sorted(names)} for code, names in ranked]
+
+    def statuses(self) -> dict[str, int]:
+        counts = Counter(m.status for m in self.machines)
+        return {status: counts[status] for status in STATUSES}
+
+    def to_dict(self) -> dict:
+        machines = sorted(self.machines, key=lambda m: m.name)
+        return {
+            "statuses": self.statuses(),
+            "machines": [m.to_dict() for m in machines],
+            "blockers": self.blockers(),
+            "skipped": [{"source": s, "reason": r} for s, r in sorted(self.skipped)],
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, sort_keys=True) + "\n"
+
+    def to_markdown(self) -> str:
+        from .render import render_template
+
+        return render_template(
+            "report.md.jinja", report=self, machines=sorted(self.machines, key=lambda m: m.name),
+            operations=OPERATIONS,
+        )
+
+
+def write_report(report: Report, folder: Path, formats: tuple[str, ...]) -> list[Path]:
+    """Write ``report.json`` and/or ``report.md`` into ``folder``; returns the files written."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for fmt in sorted(formats):
+        path = folder / f"report.{fmt}"
+        path.write_text(report.to_json() if fmt == "json" else report.to_markdown(), encoding="utf-8", newline="\n")
+        written.append(path)
+    return written
