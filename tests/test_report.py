@@ -1,0 +1,218 @@
+"""Tests for ``asl2durable report``: statuses, durable operation counts, the state → handler.py
+lines table, the files written, and agreement with ``convert --format json``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from asl2durable import cli
+
+REALWORLD = Path(__file__).parent / "fixtures" / "corpus" / "realworld"
+FN = "arn:aws:lambda:us-east-1:111111111111:function:work"
+
+
+def task(**fields: object) -> dict:
+    return {"Type": "Task", "Resource": FN, **fields}
+
+
+# name → (definition, expected status)
+MACHINES = {
+    "exact": ({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}, "exact"),
+    "approximated": (
+        {
+            "StartAt": "M",
+            "States": {
+                "M": {
+                    "Type": "Map",
+                    "ToleratedFailureCount": 1,  # no effect on an inline Map: a WARNING
+                    "ItemProcessor": {"StartAt": "I", "States": {"I": {"Type": "Pass", "End": True}}},
+                    "End": True,
+                }
+            },
+        },
+        "approximated",
+    ),
+    "unsupported": ({"StartAt": "T", "States": {"T": task(Resource="${WorkArn}", End=True)}}, "unsupported"),
+    "invalid": ({"StartAt": "P", "States": {"P": {"Type": "Pass", "Next": "Nowhere"}}}, "invalid"),
+}
+
+# A small machine whose durable operations are counted by hand: state → operations.
+COUNTED = {
+    "StartAt": "Call",
+    "States": {
+        "Call": task(Retry=[{"ErrorEquals": ["States.ALL"]}], Next="Pause"),  # a step; waits between attempts
+        "Pause": {"Type": "Wait", "Seconds": 5, "Next": "Until"},  # a wait
+        "Until": {"Type": "Wait", "Timestamp": "2030-01-01T00:00:00Z", "Next": "Both"},  # clock step + wait
+        "Both": {
+            "Type": "Parallel",
+            "Branches": [{"StartAt": "B", "States": {"B": {"Type": "Pass", "End": True}}}],
+            "Next": "Each",
+        },
+        "Each": {
+            "Type": "Map",
+            "ItemProcessor": {"StartAt": "Item", "States": {"Item": task(End=True)}},
+            "Next": "Token",
+        },
+        "Token": {  # a callback, and the step that hands out its token
+            "Type": "Task",
+            "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+            "Parameters": {"QueueUrl": "https://sqs.us-east-1.amazonaws.com/1/q", "MessageBody.$": "$$.Task.Token"},
+            "Next": "Job",
+        },
+        "Job": {  # start, then wait and poll
+            "Type": "Task",
+            "Resource": "arn:aws:states:::states:startExecution.sync:2",
+            "Parameters": {"StateMachineArn": "arn:aws:states:us-east-1:1:stateMachine:child"},
+            "Next": "Done",
+        },
+        "Done": {"Type": "Succeed"},
+    },
+}
+COUNTED_OPERATIONS = {
+    "Call": {"step": 1, "wait": 1},
+    "Pause": {"wait": 1},
+    "Until": {"step": 1, "wait": 1},
+    "Both": {"parallel": 1},
+    "B": {},
+    "Each": {"map": 1},
+    "Item": {"step": 1},
+    "Token": {"step": 1, "callback": 1},
+    "Job": {"step": 2, "wait": 1},
+    "Done": {},
+}
+
+
+def invoke(*args: object):
+    result = CliRunner().invoke(cli.main, [str(a) for a in args])
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    assert "Traceback" not in result.output
+    return result
+
+
+def write(folder: Path, machines: dict[str, dict]) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, definition in machines.items():
+        (folder / f"{name}.asl.json").write_text(json.dumps(definition), encoding="utf-8")
+    return folder
+
+
+def report_of(tmp_path: Path, *paths: object) -> dict:
+    result = invoke("report", *paths, "-o", tmp_path / "report")
+    assert result.exit_code == 0, result.output
+    return json.loads((tmp_path / "report" / "report.json").read_text(encoding="utf-8"))
+
+
+def by_name(report: dict) -> dict[str, dict]:
+    return {m["name"]: m for m in report["machines"]}
+
+
+def test_statuses(tmp_path: Path) -> None:
+    folder = write(tmp_path / "in", {name: definition for name, (definition, _) in MACHINES.items()})
+    report = report_of(tmp_path, folder)
+    machines = by_name(report)
+    assert {name: m["status"] for name, m in machines.items()} == {name: s for name, (_, s) in MACHINES.items()}
+    assert report["statuses"] == {"exact": 1, "approximated": 1, "unsupported": 1, "invalid": 1}
+    assert machines["exact"]["diagnostics"] == []
+    assert {d["code"] for d in machines["unsupported"]["diagnostics"]} >= {"UNSUPPORTED_INTEGRATION"}
+    assert machines["invalid"]["states"] == [] and machines["invalid"]["state_count"] == 0
+    blockers = {b["code"]: b["machines"] for b in report["blockers"]}
+    assert blockers["MISSING_TRANSITION_TARGET"] == ["invalid"]
+    assert blockers["UNSUPPORTED_INTEGRATION"] == ["unsupported"]
+
+
+def test_blockers_ranked_by_machines_affected(tmp_path: Path) -> None:
+    placeholder = MACHINES["unsupported"][0]
+    folder = write(tmp_path / "in", {"a": placeholder, "b": placeholder, "c": MACHINES["invalid"][0]})
+    blockers = report_of(tmp_path, folder)["blockers"]
+    assert [(b["code"], b["count"], b["machines"]) for b in blockers] == [
+        ("UNSUPPORTED_INTEGRATION", 2, ["a", "b"]),
+        ("MISSING_TRANSITION_TARGET", 1, ["c"]),
+    ]
+
+
+def test_operation_counts(tmp_path: Path) -> None:
+    machine = by_name(report_of(tmp_path, write(tmp_path / "in", {"counted": COUNTED})))["counted"]
+    assert machine["status"] == "exact", machine["diagnostics"]
+    assert {row["name"]: row["operations"] for row in machine["states"]} == COUNTED_OPERATIONS
+    assert machine["state_count"] == 10  # nested states included
+    assert machine["operations"] == {"step": 6, "wait": 4, "callback": 1, "parallel": 1, "map": 1}
+
+
+def test_state_table_points_at_handler_lines(tmp_path: Path) -> None:
+    folder = write(tmp_path / "in", {"counted": COUNTED})
+    machine = by_name(report_of(tmp_path, folder))["counted"]
+    assert invoke("convert", folder, "-o", tmp_path / "out").exit_code == 0
+    lines = (tmp_path / "out" / "counted" / "handler.py").read_text(encoding="utf-8").split("\n")
+    for row in machine["states"]:
+        first, last = row["lines"]
+        assert lines[first - 1].startswith(f"def {row['function']}("), row
+        assert lines[first - 2] == f"# State {row['name']!r} ({row['type']})"
+        assert lines[last - 1].startswith("    ") and not lines[last].startswith("    "), row
+        assert row["call_sites"], row
+        for line in row["call_sites"]:
+            assert f"{row['function']}(run, data)" in lines[line - 1], (row, lines[line - 1])
+
+
+def test_files_written_and_markdown_is_safe(tmp_path: Path) -> None:
+    name = "<b>|`x`"
+    folder = write(tmp_path / "in", {"m": {"StartAt": name, "States": {name: {"Type": "Pass", "End": True}}}})
+    report_of(tmp_path, folder)
+    text = (tmp_path / "report" / "report.md").read_text(encoding="utf-8")
+    prose, fence, code = text.partition("```python\n")
+    assert "| [m](#1) | exact | 1 |" in prose
+    assert "| \\<b\\>\\|\\`x\\` | Pass |" in prose and "<b>" not in prose
+    assert fence and "def state_machine(" in code and code.endswith("```\n")
+
+    only_json = tmp_path / "only-json"
+    assert invoke("report", folder, "-o", only_json, "--format", "json").exit_code == 0
+    assert sorted(p.name for p in only_json.iterdir()) == ["report.json"]
+
+
+def test_agrees_with_convert(tmp_path: Path) -> None:
+    definitions = {name: definition for name, (definition, _) in MACHINES.items()}
+    folder = write(tmp_path / "in", {**definitions, "counted": COUNTED})
+    (folder / "broken.json").write_text("{not json", encoding="utf-8")
+    machines = by_name(report_of(tmp_path, folder))
+    converted = json.loads(invoke("convert", folder, "-o", tmp_path / "out", "--format", "json").stdout)
+    assert len(converted) == len(machines) == 6
+    for record in converted:
+        machine = machines[record["name"]]
+        assert machine["source"] == record["source"]
+        assert machine["diagnostics"] == record["diagnostics"]
+        assert (machine["status"] == "invalid") == (not record["converted"])
+
+
+@pytest.mark.parametrize(
+    ("inputs", "code", "bar"),
+    [
+        (["exact"], 0, False),
+        (["exact", "invalid"], 0, True),
+        (["broken"], 1, False),  # nothing could be read
+    ],
+)
+def test_exit_code_and_progress_bar(tmp_path: Path, inputs: list[str], code: int, bar: bool) -> None:
+    folder = write(tmp_path / "in", {n: MACHINES[n][0] for n in inputs if n in MACHINES})
+    if "broken" in inputs:
+        (folder / "broken.asl.json").write_text("{not json", encoding="utf-8")
+    result = invoke("report", folder, "-o", tmp_path / "report")
+    assert result.exit_code == code, result.output
+    assert ("Reporting" in result.stderr) == bar
+    rows = json.loads((tmp_path / "report" / "report.json").read_text(encoding="utf-8"))["machines"]
+    assert sorted(r["name"] for r in rows) == sorted(inputs)
+
+
+def test_missing_path_is_a_usage_error(tmp_path: Path) -> None:
+    assert invoke("report", tmp_path / "nope", "-o", tmp_path / "report").exit_code == 2
+
+
+def test_realworld_corpus_in_one_command(tmp_path: Path) -> None:
+    report = report_of(tmp_path, REALWORLD)
+    assert len(report["machines"]) == 170
+    assert not [m["name"] for m in report["machines"] if m["status"] == "invalid"]
+    assert "INTERNAL_ERROR" not in {b["code"] for b in report["blockers"]}
+    assert sum(report["statuses"].values()) == 170
