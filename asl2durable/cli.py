@@ -1,6 +1,6 @@
-"""Command line: ``asl2durable validate | convert | run``.
+"""Command line: ``asl2durable validate | convert | report | run``.
 
-Wiring only: the work is done by loader, validate, translate, writer and local.
+Wiring only: the work is done by loader, validate, translate, writer, report and local.
 Exit codes: 0 success, 1 an input is invalid / failed / did not succeed, 2 usage error.
 Expected failures never show a traceback.
 """
@@ -326,7 +326,13 @@ def report(paths: tuple[str, ...], outdir: Path, formats: tuple[str, ...]) -> No
     Exits 0 when the report is written (invalid machines are rows of it), 1 when no input
     could be read.
     """
-    from asl2durable.report import INVALID, MachineReport, Report, machine_report, write_report
+    from asl2durable.report import (
+        INVALID,
+        MachineReport,
+        Report,
+        machine_report,
+        write_report,
+    )
 
     items = _discover(paths)
     _note_skipped(items, "text")
@@ -346,10 +352,7 @@ def report(paths: tuple[str, ...], outdir: Path, formats: tuple[str, ...]) -> No
         return machine_report(item.name, loaded.source, [*loaded.diagnostics, *translation.diagnostics], translation)
 
     machines = []
-    with contextlib.ExitStack() as stack:
-        batch = todo
-        if len(todo) > 1:
-            batch = stack.enter_context(click.progressbar(todo, label="Reporting", file=sys.stderr))
+    with click.progressbar(todo, label="Reporting", file=sys.stderr, hidden=len(todo) <= 1) as batch:
         for item in batch:
             try:
                 machines.append(process(item))

@@ -76,9 +76,9 @@ class MachineReport:
 def machine_report(name: str, source: str, diagnostics: list[Diagnostic], translation: Translation | None) -> MachineReport:
     """The report of one machine from its load diagnostics and translation (None: not loaded).
     ``diagnostics`` are all of them, as ``convert`` reports them."""
-    workflow = translation.workflow if translation is not None else None
-    if workflow is None or has_errors(diagnostics):
+    if translation is None or translation.workflow is None or has_errors(diagnostics):
         return MachineReport(name, source, INVALID, diagnostics)
+    workflow = translation.workflow
     warnings = [d for d in diagnostics if d.severity is Severity.WARNING]
     states = workflow.states()
     if any(d.code in UNSUPPORTED_CODES for d in warnings) or any(s.unsupported for s in states):
