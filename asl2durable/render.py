@@ -179,16 +179,16 @@ def catcher(value: ir.Catcher, jsonata: bool) -> str:
     return f"rt.Catcher({', '.join(args)})"
 
 
-def _reads_clock(value: Any) -> bool:
+def reads_clock(value: Any) -> bool:
     """Does a JSONata template call $now() or $millis()?"""
     if isinstance(value, ir.Jsonata):
         value = value.value
     if isinstance(value, str):
         return bool(_CLOCK.search(value)) and value.lstrip().startswith("{%")
     if isinstance(value, dict):
-        return any(_reads_clock(v) for v in value.values())
+        return any(reads_clock(v) for v in value.values())
     if isinstance(value, list):
-        return any(_reads_clock(v) for v in value)
+        return any(reads_clock(v) for v in value)
     return False
 
 
@@ -288,7 +288,7 @@ def _environment() -> jinja2.Environment:
     )
     env.tests["default_value"] = is_default
     env.tests["jsonata"] = lambda value: isinstance(value, ir.Jsonata)
-    env.tests["reading_clock"] = _reads_clock
+    env.tests["reading_clock"] = reads_clock
     env.tests["routed"] = routed
     env.tests["named_plainly"] = named_plainly
     env.filters["static_next"] = lambda state: getattr(state, "next", None)

@@ -10,13 +10,17 @@ WARNINGs and ERRORs) ranked by how many machines they affect.
 from __future__ import annotations
 
 import ast
+import dataclasses
 import json
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from . import ir
 from .diagnostics import Diagnostic, Severity, has_errors
+from .render import reads_clock, render_template
 from .translate import Translation
 
 # Statuses, best first.
@@ -126,7 +130,28 @@ def operations(state: ir.State) -> dict[str, int]:
         ops.update(wait=1)  # durable waits between attempts
     if state.needs_entered_time:
         ops.update(step=1)  # $$.State.EnteredTime is read in a step
+    ops.update(step=_drawing_steps(vars(state)))
     return _ordered(ops)
+
+
+_DRAW = re.compile(r"\$(uuid|random)\s*\(")
+
+
+def _drawing_steps(value: Any) -> int:
+    """Steps that read the clock or draw random values in a state's fields: one per JSONata field
+    calling $now()/$millis() (evaluated in one step), else one per $uuid()/$random() call; one
+    per States.UUID/unseeded States.MathRandom call. Inner machines are not visited (their states count on their own)."""
+    if isinstance(value, ir.Jsonata):
+        return 1 if reads_clock(value) else len(_DRAW.findall(json.dumps(value.value, default=str)))
+    if isinstance(value, ir.Intrinsic):
+        return int(value.nondeterministic)
+    if isinstance(value, dict):
+        return sum(_drawing_steps(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return sum(_drawing_steps(v) for v in value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, (type, ir.Machine)):
+        return _drawing_steps(vars(value))
+    return 0
 
 
 def _ordered(counts: Counter[str]) -> dict[str, int]:
@@ -183,8 +208,6 @@ class Report:
         return json.dumps(self.to_dict(), indent=2, sort_keys=True) + "\n"
 
     def to_markdown(self) -> str:
-        from .render import render_template
-
         return render_template(
             "report.md.jinja", report=self, machines=sorted(self.machines, key=lambda m: m.name),
             operations=OPERATIONS,

@@ -67,8 +67,16 @@ COUNTED = {
             "Type": "Task",
             "Resource": "arn:aws:states:::states:startExecution.sync:2",
             "Parameters": {"StateMachineArn": "arn:aws:states:us-east-1:1:stateMachine:child"},
-            "Next": "Done",
+            "Next": "Stamp",
         },
+        "Stamp": {  # a step reading the clock (the whole field); a step per $uuid() elsewhere
+            "Type": "Pass",
+            "QueryLanguage": "JSONata",
+            "Output": {"at": "{% $now() %}", "id": "{% $uuid() %}"},
+            "Assign": {"a": "{% $uuid() %}", "b": "{% $uuid() %}"},
+            "Next": "Id",
+        },
+        "Id": {"Type": "Pass", "Parameters": {"id.$": "States.UUID()"}, "Next": "Done"},  # a step
         "Done": {"Type": "Succeed"},
     },
 }
@@ -82,6 +90,8 @@ COUNTED_OPERATIONS = {
     "Item": {"step": 1},
     "Token": {"step": 1, "callback": 1},
     "Job": {"step": 2, "wait": 1},
+    "Stamp": {"step": 3},
+    "Id": {"step": 1},
     "Done": {},
 }
 
@@ -139,8 +149,8 @@ def test_operation_counts(tmp_path: Path) -> None:
     machine = by_name(report_of(tmp_path, write(tmp_path / "in", {"counted": COUNTED})))["counted"]
     assert machine["status"] == "exact", machine["diagnostics"]
     assert {row["name"]: row["operations"] for row in machine["states"]} == COUNTED_OPERATIONS
-    assert machine["state_count"] == 10  # nested states included
-    assert machine["operations"] == {"step": 6, "wait": 4, "callback": 1, "parallel": 1, "map": 1}
+    assert machine["state_count"] == 12  # nested states included
+    assert machine["operations"] == {"step": 10, "wait": 4, "callback": 1, "parallel": 1, "map": 1}
 
 
 def test_state_table_points_at_handler_lines(tmp_path: Path) -> None:
@@ -151,7 +161,7 @@ def test_state_table_points_at_handler_lines(tmp_path: Path) -> None:
     for row in machine["states"]:
         first, last = row["lines"]
         assert lines[first - 1].startswith(f"def {row['function']}("), row
-        assert lines[first - 2] == f"# State {row['name']!r} ({row['type']})"
+        assert lines[first - 2].startswith(f"# State {row['name']!r} ({row['type']}")
         assert lines[last - 1].startswith("    ") and not lines[last].startswith("    "), row
         assert row["call_sites"], row
         for line in row["call_sites"]:
