@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from asl2durable import cli
 
 REALWORLD = Path(__file__).parent / "fixtures" / "corpus" / "realworld"
+TEMPLATES = Path(__file__).parent / "fixtures" / "templates"
 FN = "arn:aws:lambda:us-east-1:111111111111:function:work"
 
 
@@ -183,12 +184,17 @@ def test_files_written_and_markdown_is_safe(tmp_path: Path) -> None:
     assert sorted(p.name for p in only_json.iterdir()) == ["report.json"]
 
 
-def test_agrees_with_convert(tmp_path: Path) -> None:
-    definitions = {name: definition for name, (definition, _) in MACHINES.items()}
-    folder = write(tmp_path / "in", {**definitions, "counted": COUNTED})
-    (folder / "broken.json").write_text("{not json", encoding="utf-8")
+@pytest.mark.parametrize("inputs", ["definitions", "templates"])
+def test_agrees_with_convert(tmp_path: Path, inputs: str) -> None:
+    if inputs == "templates":  # SAM/CloudFormation templates and describe-state-machine output
+        folder = TEMPLATES
+    else:
+        definitions = {name: definition for name, (definition, _) in MACHINES.items()}
+        folder = write(tmp_path / "in", {**definitions, "counted": COUNTED})
+        (folder / "broken.json").write_text("{not json", encoding="utf-8")
     machines = by_name(report_of(tmp_path, folder))
-    converted = json.loads(invoke("convert", folder, "-o", tmp_path / "out", "--format", "json").stdout)
+    printed = json.loads(invoke("convert", folder, "-o", tmp_path / "out", "--format", "json").stdout)
+    converted = [r for r in printed if not r["skipped"] and r.get("kind") != "template"]
     assert len(converted) == len(machines) == 6
     for record in converted:
         machine = machines[record["name"]]
