@@ -170,14 +170,17 @@ def test_state_table_points_at_handler_lines(tmp_path: Path) -> None:
 
 
 def test_files_written_and_markdown_is_safe(tmp_path: Path) -> None:
-    name = "<b>|`x`"
+    name = "<b>|```x"  # HTML, a table pipe, and a code fence inside the handler's comments
     folder = write(tmp_path / "in", {"m": {"StartAt": name, "States": {name: {"Type": "Pass", "End": True}}}})
     report_of(tmp_path, folder)
     text = (tmp_path / "report" / "report.md").read_text(encoding="utf-8")
-    prose, fence, code = text.partition("```python\n")
+    prose, fence, code = text.partition("````python\n")  # a fence longer than the name's
     assert "| [m](#1) | exact | 1 |" in prose
-    assert "| \\<b\\>\\|\\`x\\` | Pass |" in prose and "<b>" not in prose
-    assert fence and "def state_machine(" in code and code.endswith("```\n")
+    assert "| \\<b\\>\\|\\`\\`\\`x | Pass |" in prose and "<b>" not in prose
+    assert fence and "def state_machine(" in code and code.endswith("\n````\n")
+    first = (tmp_path / "report" / "report.json").read_bytes()
+    report_of(tmp_path, folder)
+    assert (tmp_path / "report" / "report.json").read_bytes() == first  # deterministic
 
     only_json = tmp_path / "only-json"
     assert invoke("report", folder, "-o", only_json, "--format", "json").exit_code == 0
