@@ -28,7 +28,8 @@ How the interpreter is made to run offline and fast (patches active only during 
 What is compared: the status; for failed runs the error name (the cause is not compared: the
 interpreter's messages are LocalStack's wording, not AWS's, so a difference in it says nothing
 about the translation); for succeeded runs the output, as a JSON diff. Values that cannot be
-equal between two different executions are ignored, and each ignored pair is listed in
+equal between two different executions are ignored (a string holding a JSON object or array,
+such as a Lambda error's ``Cause``, is compared as that JSON: its path gets ``<json>``), and each ignored pair is listed in
 ``Comparison.ignored``: a pair of strings that are both
 
 * UUIDs (``States.UUID()``, task tokens, execution names),
@@ -36,7 +37,8 @@ equal between two different executions are ignored, and each ignored pair is lis
 * ARNs of an execution, state machine or (on the durable side) the Lambda function that is
   the machine (``$$.Execution.Id``, ``$$.StateMachine.Id``),
 
-and, under a key named ``SdkHttpMetadata`` or ``SdkResponseMetadata``, anything (the service
+and, under a key named ``stackTrace``, anything (file paths and lines of where a stub ran), and,
+under a key named ``SdkHttpMetadata`` or ``SdkResponseMetadata``, anything (the service
 endpoint's HTTP headers and request ids). ``$$.Execution.RoleArn`` is made equal by giving the
 durable side the role the interpreter runs with (``ASL_EXECUTION_ROLE_ARN``). Unseeded random
 numbers (``States.MathRandom`` without a seed) are not ignored: such outputs differ.
@@ -128,6 +130,10 @@ def cannot_interpret(definition: dict) -> str | None:
         s.get("QueryLanguage") == "JSONata" for s in _walk_states(definition.get("States"))
     ):
         return "JSONata: moto's interpreter evaluates JSONata with jpype and a Java JSONata, not available offline"
+    reference = _variable_reference(definition)
+    if reference:
+        return (f"variable reference {reference!r}: moto's interpreter evaluates variable references "
+                "with JSONata (jpype), not available offline")
     for state in _walk_states(definition.get("States")):
         resource = state.get("Resource")
         if isinstance(resource, str):
@@ -135,6 +141,26 @@ def cannot_interpret(definition: dict) -> str | None:
                 return f"task token ({resource}): nothing answers the interpreter's callbacks"
             if ":activity:" in resource:
                 return f"activity ({resource}): nothing answers the interpreter's activity tasks"
+    return None
+
+
+_VARIABLE = re.compile(r"(?:^|[(,\s])\$[A-Za-z_]")
+
+
+def _variable_reference(value: Any, key: str = "") -> str | None:
+    """The first path or intrinsic in ``value`` that reads a variable (``$name``), or None."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            found = _variable_reference(v, k)
+            if found:
+                return found
+    elif isinstance(value, list):
+        for v in value:
+            found = _variable_reference(v, key)
+            if found:
+                return found
+    elif isinstance(value, str) and (key.endswith((".$", "Path")) or key == "Variable") and _VARIABLE.search(value):
+        return value
     return None
 
 
@@ -258,7 +284,7 @@ def _volatile(expected: Any, actual: Any) -> str | None:
 
 
 def _show(where: tuple) -> str:
-    return "$" + "".join(f"[{w}]" if isinstance(w, int) else f".{w}" for w in where)
+    return "$" + "".join(f"[{w}]" if isinstance(w, int) else w if w == "<json>" else f".{w}" for w in where)
 
 
 def json_diff(expected: Any, actual: Any) -> tuple[list[dict], list[dict]]:
@@ -268,6 +294,10 @@ def json_diff(expected: Any, actual: Any) -> tuple[list[dict], list[dict]]:
     _MISSING = object()
 
     def walk(e: Any, a: Any, where: tuple) -> None:
+        if where and where[-1] == "stackTrace":
+            if e != a:
+                ignored.append({"path": _show(where), "why": "a stack trace"})
+            return
         if where and where[-1] in _METADATA_KEYS:
             if e != a:
                 ignored.append({"path": _show(where), "why": "service response metadata (headers, request ids)"})
@@ -284,6 +314,10 @@ def json_diff(expected: Any, actual: Any) -> tuple[list[dict], list[dict]]:
             return
         if e is not _MISSING and a is not _MISSING and _numbers_equal(e, a):
             return
+        inner = _json_text(e), _json_text(a)
+        if inner[0] is not None and inner[1] is not None:
+            walk(inner[0], inner[1], where + ("<json>",))
+            return
         why = _volatile(e, a)
         if why:
             ignored.append({"path": _show(where), "expected": e, "actual": a, "why": why})
@@ -295,6 +329,17 @@ def json_diff(expected: Any, actual: Any) -> tuple[list[dict], list[dict]]:
 
     walk(expected, actual, ())
     return diff, ignored
+
+
+def _json_text(value: Any) -> Any:
+    """The object or array a string holds as JSON text (a Lambda error's Cause), else None."""
+    if isinstance(value, str) and value[:1] in ("{", "["):
+        try:
+            parsed = json.loads(value)
+        except ValueError:
+            return None
+        return parsed if isinstance(parsed, (dict, list)) else None
+    return None
 
 
 def _numbers_equal(e: Any, a: Any) -> bool:
