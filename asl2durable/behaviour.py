@@ -53,6 +53,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import os
 import re
 import threading
@@ -213,6 +214,10 @@ def _interpreter_patches(invoker: Callable) -> Any:
             mock.patch.object(wait_function.WaitFunction, "_wait_interval", lambda self, env, wait_seconds: None)
         )
         stack.enter_context(mock.patch.object(retrier_decl, "time", no_sleep))
+        # the interpreter logs every failing state at ERROR, with its whole parse tree
+        quiet = logging.getLogger("moto.stepfunctions.parser")
+        stack.callback(quiet.setLevel, quiet.level)
+        quiet.setLevel(logging.CRITICAL)
         yield
 
 
