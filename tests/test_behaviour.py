@@ -6,6 +6,7 @@ import copy
 
 import pytest
 from conformance import case_lambdas, load_cases
+from conformance_aws import case_seed
 
 from asl2durable.behaviour import check, json_diff
 
@@ -49,10 +50,22 @@ SAME = [
 ]
 
 
-@pytest.mark.parametrize("case_id", SAME)
+# Cases that call AWS services: both sides run against moto, each in a fresh emulation seeded
+# with the resources the original test created.
+SAME_WITH_SERVICES = [
+    "services.test_sqs_task_service.test_send_message.4b4bdc4a",
+    "services.test_sns_task_service.test_publish_base.0a9fb92d",
+    "services.test_aws_sdk_task_service.test_dynamodb_put_get_item.937333e9",
+]
+
+
+@pytest.mark.parametrize("case_id", SAME + SAME_WITH_SERVICES)
 def test_conformance_case_behaves_the_same(case_id):
     case = CASES[case_id]
-    [comparison] = check(case.data["definition"], [case.data.get("input")], lambdas=case_lambdas(case), timeout=30)
+    seed = case_seed(case.data) if case_id in SAME_WITH_SERVICES else None
+    [comparison] = check(
+        case.data["definition"], [case.data.get("input")], lambdas=case_lambdas(case), seed=seed, timeout=30
+    )
     assert comparison.verdict == "same", comparison.to_dict()
     assert comparison.step_functions.status == case.data["expected"]["status"]
 
