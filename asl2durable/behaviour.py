@@ -112,7 +112,7 @@ class Comparison:
 # --------------------------------------------------------------------------- what the interpreter cannot run
 
 
-def _walk_states(states: dict) -> Iterable[dict]:
+def _walk_states(states: Any) -> Iterable[dict]:
     for state in (states or {}).values():
         if not isinstance(state, dict):
             continue
@@ -180,7 +180,7 @@ class _StubLambdaClient:
             payload = payload.encode("utf-8")
         try:
             response = self._invoke(params["FunctionName"], payload, params)
-        except Exception as err:  # LambdaServiceError (no such function) and the like
+        except Exception as err:  # noqa: BLE001 - LambdaServiceError (no such function) and the like
             from botocore.exceptions import ClientError
 
             code = getattr(err, "code", None) or getattr(err, "error", None) or type(err).__name__
@@ -201,8 +201,12 @@ class _StubLambdaClient:
 def _interpreter_patches(invoker: Callable) -> Any:
     from moto.core.config import default_user_config
     from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
-    from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
-    from moto.stepfunctions.parser.asl.component.state.wait.wait_function import wait_function
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task import (
+        lambda_eval_utils,
+    )
+    from moto.stepfunctions.parser.asl.component.state.wait.wait_function import (
+        wait_function,
+    )
 
     no_sleep = type("NoSleep", (), {"sleep": staticmethod(lambda seconds: None), "time": staticmethod(time.time)})
     with ExitStack() as stack:
@@ -268,7 +272,7 @@ def _run_durable(definition: dict, input: Any, *, lambdas: dict | None, seed: di
 
 # --------------------------------------------------------------------------- comparison
 
-_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I)
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE)
 _TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})?")
 _RUN_ARN = re.compile(r"arn:aws[\w-]*:states:[^:]*:\d*:(execution|stateMachine|express):.+")
 _FUNCTION_ARN = re.compile(r"arn:aws[\w-]*:lambda:[^:]*:\d*:function:.+")
@@ -405,7 +409,7 @@ def check(
                 expected = _run_interpreter(
                     definition, value, name=name, invoker=rt.local_invoker(functions), seed=seed, timeout=timeout
                 )
-            except Exception as err:  # the interpreter rejected the definition or did not finish
+            except Exception as err:  # noqa: BLE001 - the interpreter rejected the definition or did not finish
                 results.append(Comparison(value, "could not compare", f"moto's interpreter: {type(err).__name__}: {err}"))
                 continue
         try:
