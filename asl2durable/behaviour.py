@@ -67,7 +67,7 @@ from unittest import mock
 
 from .local import LocalResult, TranslationFailed, run_local
 
-__all__ = ["Comparison", "RunResult", "check"]
+__all__ = ["Comparison", "RunResult", "check", "report"]
 
 ROLE_ARN = "arn:aws:iam::111111111111:role/asl2durable-behaviour-check"
 
@@ -426,3 +426,19 @@ def check(
         else:
             results.append(Comparison(value, "same", "", expected, actual, [], ignored))
     return results
+
+
+def report(comparisons: Iterable[Comparison]) -> str:
+    """The comparisons as text, one block per input: the verdict, then the diff or the reason."""
+    lines: list[str] = []
+    for number, c in enumerate(comparisons, 1):
+        lines.append(f"input {number}: {json.dumps(c.input, default=str)[:200]}")
+        lines.append(f"  {c.verdict}" + (f": {c.reason}" if c.verdict == "could not compare" else ""))
+        for entry in c.diff:
+            lines.append(
+                f"    {entry['path']}: Step Functions {json.dumps(entry['expected'], default=str)[:300]}, "
+                f"durable {json.dumps(entry['actual'], default=str)[:300]}"
+            )
+        if c.ignored:
+            lines.append(f"  ignored (run-specific): {', '.join(i['path'] for i in c.ignored)}")
+    return "\n".join(lines)

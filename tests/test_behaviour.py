@@ -8,7 +8,7 @@ import pytest
 from conformance import case_lambdas, load_cases
 from conformance_aws import case_seed
 
-from asl2durable.behaviour import check, json_diff
+from asl2durable.behaviour import check, json_diff, report
 
 pytest.importorskip("moto.stepfunctions.parser")
 
@@ -103,6 +103,13 @@ def test_a_mistranslated_pass_state_differs_with_the_diff():
     # the other input ends in the Fail state on both sides: the Pass state's result does not show
     assert second.verdict == "same", second.to_dict()
     assert second.step_functions.error == "Negative"
+    assert report([first, second]).splitlines() == [
+        'input 1: {"n": 1}',
+        "  differs",
+        '    output.out.greeting: Step Functions "hello", durable "bonjour"',
+        'input 2: {"n": -1}',
+        "  same",
+    ]
 
 
 def test_a_different_error_name_or_status_differs():
