@@ -130,7 +130,7 @@ class _Structurer:
         return tuple(self.emit(self.start, None, (), depth=0))
 
     def find_loops(self) -> None:
-        back_edges = _back_edges(self.start, self.next_of)
+        _, back_edges = _depth_first(self.start, self.next_of)
         if back_edges:
             dominators = _immediate_dominators(self.start, self.next_of)
             for source, header in back_edges:
@@ -336,9 +336,11 @@ class _Structurer:
 # --------------------------------------------------------------------------- graph algorithms
 
 
-def _back_edges(start: Node, next_of: Callable[[Node], Iterable[Node]]) -> list[tuple[Node, Node]]:
-    """Edges to a node on the depth-first search stack, in the order the search meets them."""
-    found = []
+def _depth_first(start: Node, next_of: Callable[[Node], Iterable[Node]]) -> tuple[list[Node], list[tuple[Node, Node]]]:
+    """One depth-first search from ``start``: the nodes in postorder, and the back edges (edges
+    to a node on the search stack) in the order the search meets them."""
+    postorder: list[Node] = []
+    back_edges: list[tuple[Node, Node]] = []
     on_stack = {start}
     visited = {start}
     stack = [(start, iter(next_of(start)))]
@@ -348,31 +350,20 @@ def _back_edges(start: Node, next_of: Callable[[Node], Iterable[Node]]) -> list[
         if child is None:
             stack.pop()
             on_stack.discard(node)
-            continue
-        if child in on_stack:
-            found.append((node, child))
+            postorder.append(node)
+        elif child in on_stack:
+            back_edges.append((node, child))
         elif child not in visited:
             visited.add(child)
             on_stack.add(child)
             stack.append((child, iter(next_of(child))))
-    return found
+    return postorder, back_edges
 
 
 def _immediate_dominators(root: Node, next_of: Callable[[Node], Iterable[Node]]) -> dict:
     """Immediate dominators of the nodes reachable from ``root`` (Cooper, Harvey and Kennedy's
     iterative algorithm); ``root`` maps to None."""
-    postorder = []
-    visited = {root}
-    stack = [(root, iter(next_of(root)))]
-    while stack:
-        node, children = stack[-1]
-        child = next(children, None)
-        if child is None:
-            stack.pop()
-            postorder.append(node)
-        elif child not in visited:
-            visited.add(child)
-            stack.append((child, iter(next_of(child))))
+    postorder, _ = _depth_first(root, next_of)
     order = postorder[::-1]
     index = {node: i for i, node in enumerate(order)}
     preds: dict[Node, list[Node]] = {}
