@@ -61,6 +61,10 @@ class MachineReport:
     diagnostics: list[Diagnostic]
     states: list[StateRow] = field(default_factory=list)
     handler: str = ""  # the generated handler.py ("" when not translated)
+    # Filled when the report is given sample inputs (``report --inputs``): the behaviour check
+    # per input (behaviour.Comparison) and the cost estimate from those runs (pricing.Estimate).
+    comparisons: list[Any] = field(default_factory=list)
+    cost: Any = None
 
     @property
     def operations(self) -> dict[str, int]:
@@ -74,6 +78,8 @@ class MachineReport:
             "name": self.name, "source": self.source, "status": self.status, "state_count": len(self.states),
             "operations": self.operations, "diagnostics": [d.to_dict() for d in self.diagnostics],
             "states": [row.to_dict() for row in self.states],
+            "behaviour": [c.to_dict() for c in self.comparisons],
+            "cost": self.cost.to_dict() if self.cost is not None else None,
         }
 
 
