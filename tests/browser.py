@@ -59,6 +59,7 @@ FLAGS = [
     "--disable-sync",
     "--disable-extensions",
     "--disable-dev-shm-usage",
+    "--hide-scrollbars",  # screenshots as wide as the page
     "--host-resolver-rules=MAP * ~NOTFOUND",
 ]
 
