@@ -229,20 +229,29 @@ class Browser:
             if "method" in reply:
                 self._events.append(reply)
 
-    def wait_for(self, method: str, *, session: str | None = None, timeout=None) -> dict:
-        """Wait for the event ``method`` (of the page ``session``) and return its params.
+    def wait_for(self, method: str, *, session: str | None = None, where=None, timeout=None) -> dict:
+        """Wait for the event ``method`` (of the page ``session``; whose params satisfy
+        ``where``, if given) and return its params.
 
         Events read meanwhile stay queued for :meth:`take_events`.
         """
+
+        def wanted(event: dict) -> bool:
+            return (
+                event.get("method") == method
+                and event.get("sessionId") == session
+                and (where is None or where(event.get("params", {})))
+            )
+
         deadline = time.monotonic() + (timeout or self.timeout)
         for event in self._events:
-            if event["method"] == method and event.get("sessionId") == session:
+            if wanted(event):
                 return event.get("params", {})
         while True:
             event = self._read(deadline)
             if "method" in event:
                 self._events.append(event)
-                if event["method"] == method and event.get("sessionId") == session:
+                if wanted(event):
                     return event.get("params", {})
 
     def take_events(self, session: str) -> list[dict]:
@@ -254,7 +263,7 @@ class Browser:
     # -- pages ---------------------------------------------------------------------------
 
     def open_page(self, path_or_url, *, javascript=True, width=1280, height=900, timeout=30) -> PageResult:
-        """Open a file (or URL) in a new tab and wait for its load event.
+        """Open a file (or URL) in a new tab and wait for its load event (the end of ``onload``).
 
         With ``javascript=False`` the page's scripts do not run (DevTools' evaluate still
         does).  The returned page has the console errors and requested URLs collected so
@@ -267,6 +276,9 @@ class Browser:
         try:
             for domain in ("Runtime", "Log", "Page", "Network"):
                 self.send(f"{domain}.enable", session=session, timeout=timeout)
+            # Lifecycle events name the navigation they belong to (unlike Page.loadEventFired,
+            # which could be about:blank's).
+            self.send("Page.setLifecycleEventsEnabled", {"enabled": True}, session=session, timeout=timeout)
             self.send(
                 "Emulation.setDeviceMetricsOverride",
                 {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
@@ -279,7 +291,12 @@ class Browser:
             navigation = self.send("Page.navigate", {"url": url}, session=session, timeout=timeout)
             if navigation.get("errorText"):
                 raise BrowserError(f"cannot open {url}: {navigation['errorText']}")
-            self.wait_for("Page.loadEventFired", session=session, timeout=timeout)
+            self.wait_for(
+                "Page.lifecycleEvent",
+                session=session,
+                where=lambda e: e.get("name") == "load" and e.get("loaderId") == navigation.get("loaderId"),
+                timeout=timeout,
+            )
             page.collect()
         except BaseException:
             page.close()
