@@ -4,6 +4,7 @@ lines table, the files written, and agreement with ``convert --format json``."""
 from __future__ import annotations
 
 import json
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -185,6 +186,84 @@ def test_files_written_and_markdown_is_safe(tmp_path: Path) -> None:
     only_json = tmp_path / "only-json"
     assert invoke("report", folder, "-o", only_json, "--format", "json").exit_code == 0
     assert sorted(p.name for p in only_json.iterdir()) == ["report.json"]
+
+
+class Page(HTMLParser):
+    """What a test reads off an HTML page: the elements, ids, links, table rows and text."""
+
+    def __init__(self, path: Path):
+        super().__init__()
+        self.tags: list[tuple[str, dict]] = []
+        self.rows: list[list[str]] = []
+        self.text: list[str] = []
+        self._cell: list[str] | None = None
+        self.feed(path.read_text(encoding="utf-8"))
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        self.tags.append((tag, dict(attrs)))
+        if tag == "tr":
+            self.rows.append([])
+        elif tag in ("td", "th"):
+            self._cell = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("td", "th") and self._cell is not None:
+            self.rows[-1].append("".join(self._cell).strip())
+            self._cell = None
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+        if self._cell is not None:
+            self._cell.append(data)
+
+    def ids(self) -> set[str]:
+        return {attrs["id"] for _, attrs in self.tags if "id" in attrs}
+
+    def links(self) -> list[str]:
+        return [attrs["href"] for tag, attrs in self.tags if tag == "a" and "href" in attrs]
+
+
+def test_html_pages(tmp_path: Path) -> None:
+    hostile = '<script>alert("x")</script> & </pre>'
+    folder = write(tmp_path / "in", {
+        **{name: definition for name, (definition, _) in MACHINES.items()},
+        "counted": COUNTED,
+        "hostile": {"StartAt": hostile, "States": {hostile: {"Type": "Pass", "Comment": hostile, "End": True}}},
+    })
+    report = report_of(tmp_path, folder)
+    root = tmp_path / "report"
+    index = Page(root / "index.html")
+    # The portfolio: a row per machine with the status and counts report.json gives.
+    rows = [row for row in index.rows[1:] if len(row) > 3]
+    assert len(rows) == len(report["machines"])
+    for machine, row in zip(report["machines"], rows):
+        assert row[0] == machine["name"] + machine["source"]  # the name, then the source
+        assert row[1] == machine["status"] and row[2] == str(machine["state_count"]), row
+    # Every link from the portfolio (machines and blockers) opens an existing machine page.
+    pages = [href for href in index.links() if href.startswith("machines/")]
+    assert len(set(pages)) == len(report["machines"])
+    assert all((root / href).is_file() for href in pages)
+    blocker_row = next(row for row in index.rows if row and row[0] == "UNSUPPORTED_INTEGRATION")
+    assert blocker_row[1:] == ["1", "unsupported"]
+
+    counted = by_name(report)["counted"]
+    page = Page(next(root.glob("machines/*-counted.html")))
+    ids = page.ids()
+    # Each state's row links to its function's first line, and every in-page link has a target.
+    for row in counted["states"]:
+        assert f"#L{row['lines'][0]}" in page.links()
+    assert all(href[1:] in ids for href in page.links() if href.startswith("#"))
+    assert {f"L{n}" for n in range(1, max(r["lines"][1] for r in counted["states"]) + 1)} <= ids
+    spans = {attrs.get("class") for tag, attrs in page.tags if tag == "span"}
+    assert {"kw", "str", "def", "com"} <= spans  # highlighted
+
+    # Text from the definition is text, never markup: the only script is the page's own.
+    hostile_page = Page(next(root.glob("machines/*-hostile.html")))
+    assert [tag for tag, _ in hostile_page.tags].count("script") == 1
+    assert hostile in "".join(hostile_page.text)
+    first = (root / "index.html").read_bytes(), next(root.glob("machines/*-hostile.html")).read_bytes()
+    report_of(tmp_path, folder)
+    assert ((root / "index.html").read_bytes(), next(root.glob("machines/*-hostile.html")).read_bytes()) == first
 
 
 @pytest.mark.parametrize("inputs", ["definitions", "templates"])
