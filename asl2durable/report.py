@@ -299,10 +299,14 @@ def write_report(report: Report, folder: Path, formats: tuple[str, ...]) -> list
     written = []
     for fmt in sorted(formats):
         if fmt == "html":
-            for relative, text in report.to_html().items():
+            pages = report.to_html()
+            for relative, text in pages.items():
                 path = folder / relative
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_text(text, encoding="utf-8", newline="\n")
+            for stale in (folder / "machines").glob("[0-9][0-9][0-9]-*.html"):  # an earlier report's pages
+                if f"machines/{stale.name}" not in pages:
+                    stale.unlink()
             written.append(folder / "index.html")
             continue
         path = folder / f"report.{fmt}"

@@ -265,6 +265,12 @@ def test_html_pages(tmp_path: Path) -> None:
     report_of(tmp_path, folder)
     assert ((root / "index.html").read_bytes(), next(root.glob("machines/*-hostile.html")).read_bytes()) == first
 
+    # A later report into the same folder leaves no page of a machine it no longer has.
+    (folder / "hostile.asl.json").unlink()
+    report_of(tmp_path, folder)
+    assert not list(root.glob("machines/*-hostile.html"))
+    assert len(list(root.glob("machines/*.html"))) == len(report["machines"]) - 1
+
 
 @pytest.mark.parametrize("inputs", ["definitions", "templates"])
 def test_agrees_with_convert(tmp_path: Path, inputs: str) -> None:
