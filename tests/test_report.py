@@ -320,3 +320,34 @@ def test_realworld_corpus_in_one_command(tmp_path: Path) -> None:
     assert not [m["name"] for m in report["machines"] if m["status"] == "invalid"]
     assert "INTERNAL_ERROR" not in {b["code"] for b in report["blockers"]}
     assert sum(report["statuses"].values()) == 170
+
+
+def test_behaviour_sections(tmp_path: Path) -> None:
+    from asl2durable.behaviour import Comparison, RunResult
+    from asl2durable.report import Report, machine_report, write_report
+    from asl2durable.translate import translate
+
+    definition = MACHINES["exact"][0]
+    machine = machine_report("m", "m.asl.json", [], translate(definition, name="m"))
+    machine.comparisons = [
+        Comparison({"a": 1}, "same", "", RunResult("SUCCEEDED", {"a": 1}), RunResult("SUCCEEDED", {"a": 1})),
+        Comparison(
+            {"a": "<2>"}, "differs", "output.a", RunResult("SUCCEEDED", {"a": "<2>"}), RunResult("SUCCEEDED", {"a": 3}),
+            [{"path": "output.a", "expected": "<2>", "actual": 3}],
+        ),
+        Comparison({}, "could not compare", "JSONata: moto cannot evaluate it"),
+    ]
+    write_report(Report([machine]), tmp_path, ("html", "md", "json"))
+    index = Page(tmp_path / "index.html")
+    assert "1 same, 1 differs, 1 could not compare" in "".join(index.text)
+    page = Page(next(tmp_path.glob("machines/*.html")))
+    text = "".join(page.text)
+    assert "Input 2: differs" in text and '"<2>"' in text and "JSONata: moto cannot evaluate it" in text
+    diff_rows = [row for row in page.rows if row and row[0] == "output.a"]
+    assert diff_rows == [["output.a", '"<2>"', "3"]]
+    markdown = (tmp_path / "report.md").read_text(encoding="utf-8")
+    assert '| 2 | differs | `output.a`: Step Functions `"<2>"`, durable `3` |' in markdown
+    assert "| 3 | could not compare | JSONata: moto cannot evaluate it |" in markdown
+    assert [c["verdict"] for c in json.loads((tmp_path / "report.json").read_text())["machines"][0]["behaviour"]] == [
+        "same", "differs", "could not compare",
+    ]
