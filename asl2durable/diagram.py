@@ -19,6 +19,7 @@ depends only on the IR and its order, so the same machine always gives the same 
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from collections.abc import Callable
@@ -255,31 +256,34 @@ class _Slot:
     layer: int
     width: float
     x: float = 0.0
-    up: list["_Slot"] = field(default_factory=list)
-    down: list["_Slot"] = field(default_factory=list)
+    up: list[_Slot] = field(default_factory=list)
+    down: list[_Slot] = field(default_factory=list)
 
 
 def _order(rows: list[list[_Slot]]) -> None:
     """Barycenter sweeps: sort each layer by the mean position of its neighbours in the layer
-    before (down) or after (up). Python's sort is stable, so ties keep their order."""
+    before (down the layers) or after (back up). Python's sort is stable, so ties keep their order."""
+    for row in rows:
+        _number(row)
     for _ in range(SWEEPS):
-        for rows_in_turn, neighbours in ((rows[1:], "up"), (rows[-2::-1], "down")):
-            for row in rows_in_turn:
-                position = {id(s): i for i, s in enumerate(row)}
+        for row in rows[1:]:
+            _sort_by_mean(row, [s.up for s in row])
+        for row in rows[-2::-1]:
+            _sort_by_mean(row, [s.down for s in row])
 
-                def center(slot: _Slot) -> float:
-                    near = getattr(slot, neighbours)
-                    return sum(n.x for n in near) / len(near) if near else slot.x
 
-                for slot in row:
-                    slot.x = position[id(slot)]
-                keyed = [(center(s), i, s) for i, s in enumerate(row)]
-                row[:] = [s for _, _, s in sorted(keyed, key=lambda k: (k[0], k[1]))]
-                for i, slot in enumerate(row):
-                    slot.x = i
-            for row in rows:
-                for i, slot in enumerate(row):
-                    slot.x = i
+def _sort_by_mean(row: list[_Slot], neighbours: list[list[_Slot]]) -> None:
+    """Sort one layer by the mean position of each slot's neighbours (its own when it has none)."""
+    keys = [sum(n.x for n in near) / len(near) if near else slot.x for slot, near in zip(row, neighbours)]
+    order = sorted(range(len(row)), key=lambda i: (keys[i], i))
+    row[:] = [row[i] for i in order]
+    _number(row)
+
+
+def _number(row: list[_Slot]) -> None:
+    """Use each slot's index as its x while ordering."""
+    for i, slot in enumerate(row):
+        slot.x = i
 
 
 def _place(rows: list[list[_Slot]]) -> float:
@@ -361,7 +365,7 @@ def _edge_svg(edge: _Edge, marker: str) -> str:
         lx, ly, anchor = pts[0][0] + 4, pts[0][1] - 3, "start"
     else:
         d = f"M{_n(pts[0][0])},{_n(pts[0][1])}"
-        for (x0, y0), (x1, y1) in zip(pts, pts[1:]):
+        for (x0, y0), (x1, y1) in itertools.pairwise(pts):
             bend = (y1 - y0) / 2
             d += f" C{_n(x0)},{_n(y0 + bend)} {_n(x1)},{_n(y1 - bend)} {_n(x1)},{_n(y1)}"
         extra = ""
@@ -449,7 +453,7 @@ def state_graph(machine: ir.Machine, link: Link = None) -> str:
             rows[level].append(dummy)
             chain.append(dummy)
         chain.append(tgt)
-        for a, b in zip(chain, chain[1:]):
+        for a, b in itertools.pairwise(chain):
             a.down.append(b)
             b.up.append(a)
         chains[i] = chain
@@ -464,8 +468,10 @@ def state_graph(machine: ir.Machine, link: Link = None) -> str:
     height = MARGIN * 2 + 30 + len(rows) * (NODE_H + LAYER_GAP) - LAYER_GAP
     marker = f"sg-arrow-{_ident(machine.ident)}"
     body = [
-        f'<defs><marker id="{marker}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" '
-        'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#555"/></marker></defs>'
+        (
+            f'<defs><marker id="{marker}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" '
+            'markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#555"/></marker></defs>'
+        )
     ]
     if machine.start_at in slots:
         start = slots[machine.start_at]
@@ -629,10 +635,12 @@ def _dispatch_box(machine: ir.Machine) -> _Box:
 
     def draw(x: float, y: float) -> str:
         out = [
-            f'<g class="dispatch"><title>{_text("dispatch loop: " + (machine.dispatch_reason or ""))}</title>'
-            f'<rect x="{_n(x)}" y="{_n(y)}" width="{_n(w)}" height="{_n(h)}" rx="5" fill="#fff4e5" stroke="#b36b00"/>'
-            f'<text x="{_n(x + PAD)}" y="{_n(y + 18)}" font-size="12" font-weight="bold" style="{FONT}">'
-            "A dispatch loop runs these states</text>"
+            (
+                f'<g class="dispatch"><title>{_text("dispatch loop: " + (machine.dispatch_reason or ""))}</title>'
+                f'<rect x="{_n(x)}" y="{_n(y)}" width="{_n(w)}" height="{_n(h)}" rx="5" fill="#fff4e5" stroke="#b36b00"/>'
+                f'<text x="{_n(x + PAD)}" y="{_n(y + 18)}" font-size="12" font-weight="bold" style="{FONT}">'
+                "A dispatch loop runs these states</text>"
+            )
         ]
         for i, line in enumerate(lines):
             font = 'font-family="monospace"' if i == 0 else f'style="{FONT}"'
