@@ -31,6 +31,7 @@ from .render import named_plainly
 
 Link = Callable[[str], "str | None"] | None
 
+DUMMY_BUDGET = 3  # dummy points per state, at most
 SWEEPS = 4  # barycenter sweeps (each one down and one up): bounded, the layout stays linear-ish
 NODE_H = 40
 LAYER_GAP = 46
@@ -389,13 +390,9 @@ def _edge_svg(edge: _Edge, marker: str) -> str:
 def _route_edges(edges: list[_Edge], slots: dict[str, _Slot], chains: dict[int, list[_Slot]], lanes_x: float) -> None:
     """Give every edge its points: forward edges leave a node's bottom (ports spread by the
     direction they go) and enter the top; back edges go out right to a lane and come back."""
-    ys = {}
-
     def y_of(slot: _Slot) -> float:
         return MARGIN + 30 + slot.layer * (NODE_H + LAYER_GAP) + NODE_H / 2
 
-    for slot in slots.values():
-        ys[slot.key] = y_of(slot)
     outs: dict[str, list[tuple[float, int]]] = {}
     ins: dict[str, list[tuple[float, int]]] = {}
     for i, edge in enumerate(edges):
@@ -428,6 +425,33 @@ def _route_edges(edges: list[_Edge], slots: dict[str, _Slot], chains: dict[int, 
         edge.points = [(out_port[i], y_of(src) + NODE_H / 2), *middle, (in_port[i], y_of(tgt) - NODE_H / 2 - 2)]
 
 
+def _chains(edges: list[_Edge], slots: dict[str, _Slot], rows: list[list[_Slot]]) -> dict[int, list[_Slot]]:
+    """The slots each forward edge goes through (by edge index): its source, a dummy in every
+    layer in between, its target. Dummies are bounded (shortest edges first): an edge left
+    without them is drawn straight from source to target and does not take part in ordering."""
+    forward = [i for i, edge in enumerate(edges) if not edge.back]
+    span = {i: slots[edges[i].target].layer - slots[edges[i].source].layer for i in forward}
+    budget = DUMMY_BUDGET * len(slots) + 100
+    chains: dict[int, list[_Slot]] = {}
+    for i in sorted(forward, key=lambda i: (span[i], i)):
+        src, tgt = slots[edges[i].source], slots[edges[i].target]
+        if span[i] - 1 > budget:
+            chains[i] = [src, tgt]
+            continue
+        budget -= span[i] - 1
+        chain = [src]
+        for level in range(src.layer + 1, tgt.layer):
+            dummy = _Slot(-level, level, DUMMY_W)
+            rows[level].append(dummy)
+            chain.append(dummy)
+        chain.append(tgt)
+        for a, b in itertools.pairwise(chain):
+            a.down.append(b)
+            b.up.append(a)
+        chains[i] = chain
+    return chains
+
+
 def state_graph(machine: ir.Machine, link: Link = None) -> str:
     """The machine's state graph as an ``<svg class="diagram state-graph">`` element.
 
@@ -440,26 +464,7 @@ def state_graph(machine: ir.Machine, link: Link = None) -> str:
     rows: list[list[_Slot]] = [[] for _ in range(max(layer.values(), default=0) + 1)]
     for name in found:
         rows[layer[name]].append(slots[name])
-    chains: dict[int, list[_Slot]] = {}
-    dummies = 0
-    for i, edge in enumerate(edges):
-        if edge.back:
-            continue
-        src, tgt = slots[edge.source], slots[edge.target]
-        chain = [src]
-        for level in range(src.layer + 1, tgt.layer):
-            dummy = _Slot(dummies, level, DUMMY_W)
-            dummies += 1
-            rows[level].append(dummy)
-            chain.append(dummy)
-        chain.append(tgt)
-        for a, b in itertools.pairwise(chain):
-            a.down.append(b)
-            b.up.append(a)
-        chains[i] = chain
-    for row in rows:
-        for i, slot in enumerate(row):
-            slot.x = i
+    chains = _chains(edges, slots, rows)
     _order(rows)
     right = _place(rows)
     _route_edges(edges, slots, chains, right + 18)
