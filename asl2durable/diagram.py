@@ -41,7 +41,7 @@ LANE_GAP = 12
 MARGIN = 16
 NAME_CHARS = 30  # longer names are cut with "…" (the full name is in the node's <title>)
 LABEL_CHARS = 26
-CODE_CHARS = 40
+CODE_CHARS = 48
 FONT = "font-family:sans-serif"
 
 _FILL = {
@@ -370,8 +370,10 @@ def _edge_svg(edge: _Edge, marker: str) -> str:
             bend = (y1 - y0) / 2
             d += f" C{_n(x0)},{_n(y0 + bend)} {_n(x1)},{_n(y1 - bend)} {_n(x1)},{_n(y1)}"
         extra = ""
+        # beside the first curve at t = 0.3, where it is 22% of the way across and 34% down
         (x0, y0), (x1, y1) = pts[0], pts[1]
-        lx, ly, anchor = x0 + (x1 - x0) * 0.35, y0 + min(16.0, (y1 - y0) * 0.4), "middle"
+        side = -5 if x1 < x0 - 4 else 5
+        lx, ly, anchor = x0 + (x1 - x0) * 0.216 + side, y0 + (y1 - y0) * 0.342 + 3, "end" if side < 0 else "start"
     label = ", ".join(edge.labels)
     classes = "edge back-edge" if edge.back else "edge"
     out = (
@@ -514,6 +516,7 @@ PAD = 8
 
 def _code_box(state: str | None, code: str, note: str | None, classes: str, fill: str, stroke: str, link: Link) -> _Box:
     """A box with a line of code (and a note under it); a state node when ``state`` is given."""
+    title = state if state is None or _fit(code, CODE_CHARS) == code else f"{state}: {code}"
     code = _fit(code, CODE_CHARS)
     note = _fit(note, CODE_CHARS) if note else None
     w = max(_width(code) * CHAR_W, (_width(note) * 6.2 if note else 0)) + 2 * PAD
@@ -533,7 +536,7 @@ def _code_box(state: str | None, code: str, note: str | None, classes: str, fill
             )
         if state is None:
             return f'<g class="{classes}">{svg}</g>'
-        group = f"<g class={_attr('node ' + classes)} data-state={_attr(state)}><title>{_text(state)}</title>{svg}</g>"
+        group = f"<g class={_attr('node ' + classes)} data-state={_attr(state)}><title>{_text(title)}</title>{svg}</g>"
         return _linked(group, state, link)
 
     return _Box(w, h, draw)
@@ -554,9 +557,9 @@ def _sequence(boxes: list[_Box]) -> _Box:
     return _Box(w, h, draw)
 
 
-def _frame(box: _Box, header: str, classes: str, title: str, dashed: bool) -> _Box:
-    """``box`` inside a frame with a header line of code."""
-    header = _fit(header, CODE_CHARS + 10)
+def _frame(box: _Box, header: str, classes: str, title: str, dashed: bool, chars: int = CODE_CHARS) -> _Box:
+    """``box`` inside a frame with a header line of code (cut at ``chars``)."""
+    header = _fit(header, chars)
     w = max(box.w, _width(header) * CHAR_W) + 2 * PAD
     h = box.h + 22 + PAD
 
@@ -598,7 +601,10 @@ class _Structure:
     def call(self, state: str, prefix: str, classes: str, fill: str, stroke: str) -> _Box:
         function = self.functions.get(state, state)
         note = None if named_plainly(function, state) else state
-        return _code_box(state, f"{prefix}{function}(run, data)", note, classes, fill, stroke, self.link)
+        code = f"{prefix}{function}(run, data)"
+        if _width(code) > CODE_CHARS:
+            code = f"{prefix}{function}()"
+        return _code_box(state, code, note, classes, fill, stroke, self.link)
 
     def block(self, statements: tuple[ir.Statement, ...]) -> _Box:
         if not statements:
@@ -664,6 +670,6 @@ def handler_structure(machine: ir.Machine, workflow: ir.Workflow, link: Link = N
     else:
         inner = _Structure(workflow, link).block(machine.body)
     header = f"def {machine.ident}(run, data):"
-    box = _frame(inner, header, "function", machine.title or machine.ident, False)
+    box = _frame(inner, header, "function", machine.title or machine.ident, False, chars=100)
     title = f"Structure of {machine.ident} in handler.py"
     return _svg("handler-structure", title, box.w + 2 * MARGIN, box.h + 2 * MARGIN, [box.draw(MARGIN, MARGIN)])
