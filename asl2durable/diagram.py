@@ -22,6 +22,7 @@ from __future__ import annotations
 import itertools
 import re
 import unicodedata
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from xml.sax.saxutils import escape, quoteattr
@@ -116,6 +117,14 @@ def _wrap(text: str, chars: int, lines: int) -> list[str]:
 def _ident(value: str) -> str:
     """An id fragment: the machine's identifier with anything but [A-Za-z0-9_-] replaced."""
     return re.sub(r"[^A-Za-z0-9_-]", "_", value)
+
+
+def _marker_id(machine: ir.Machine) -> str:
+    """The id of the arrowhead of a machine's state graph: from its identifier (unique in a
+    workflow) and a checksum of its state names (so that the machines of different workflows on
+    one page do not clash either)."""
+    names = "\0".join(machine.states).encode("utf-8", "surrogatepass")
+    return f"sg-arrow-{_ident(machine.ident)}-{zlib.crc32(names):08x}"
 
 
 def _svg(kind: str, title: str, width: float, height: float, body: list[str]) -> str:
@@ -473,7 +482,7 @@ def state_graph(machine: ir.Machine, link: Link = None) -> str:
     backs = sum(edge.back for edge in edges)
     width = right + 18 + (LANE_GAP * min(backs, 24) if backs else 0) + 70
     height = MARGIN * 2 + 30 + len(rows) * (NODE_H + LAYER_GAP) - LAYER_GAP
-    marker = f"sg-arrow-{_ident(machine.ident)}"
+    marker = _marker_id(machine)
     body = [
         (
             f'<defs><marker id="{marker}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" '
@@ -603,7 +612,7 @@ class _Structure:
         note = None if named_plainly(function, state) else state
         code = f"{prefix}{function}(run, data)"
         if _width(code) > CODE_CHARS:
-            code = f"{prefix}{function}()"
+            code = f"{prefix}{function}(…)"
         return _code_box(state, code, note, classes, fill, stroke, self.link)
 
     def block(self, statements: tuple[ir.Statement, ...]) -> _Box:
@@ -642,7 +651,7 @@ def _dispatch_box(machine: ir.Machine) -> _Box:
     reason = _wrap(machine.dispatch_reason or "the graph could not be structured", 60, 4)
     lines = [f"return rt.run_machine(…)  # {len(machine.states)} states"] + reason
     w = max(_width(line) for line in lines) * CHAR_W + 2 * PAD
-    h = 22 + 15 * len(lines)
+    h = 30 + 15 * len(lines)
 
     def draw(x: float, y: float) -> str:
         out = [
