@@ -360,3 +360,25 @@ def test_large_machines_draw_fast(definition, states):
     check_state_graph(workflow.root, graph)
     check_structure(workflow.root, boxes)
     assert spent < 1.0, f"{spent:.2f}s"
+
+
+def test_transitions_to_one_target_share_an_edge_and_a_self_loop_is_a_back_edge():
+    rule = {"Variable": "$.a", "IsPresent": True}
+    definition = {
+        "StartAt": "Again?",
+        "States": {
+            "Again?": {
+                "Type": "Choice",
+                "Choices": [{**rule, "Next": "Done"}, {**rule, "Next": "Again?"}, {**rule, "Next": "Done"}],
+                "Default": "Done",
+            },
+            "Done": {"Type": "Succeed"},
+        },
+    }
+    workflow = workflow_of(definition)
+    svg = check_state_graph(workflow.root, diagram.state_graph(workflow.root))
+    labels = {(g.get("data-from"), g.get("data-to"), g.get("class")): texts(g) for g in edges(svg)}
+    assert labels == {
+        ("Again?", "Done", "edge"): ["rule 1, rule 3, default"],
+        ("Again?", "Again?", "edge back-edge"): ["rule 2"],
+    }
