@@ -284,6 +284,8 @@ def _order(rows: list[list[_Slot]]) -> None:
 
 def _sort_by_mean(row: list[_Slot], neighbours: list[list[_Slot]]) -> None:
     """Sort one layer by the mean position of each slot's neighbours (its own when it has none)."""
+    if len(row) < 2:
+        return
     keys = [sum(n.x for n in near) / len(near) if near else slot.x for slot, near in zip(row, neighbours)]
     order = sorted(range(len(row)), key=lambda i: (keys[i], i))
     row[:] = [row[i] for i in order]
