@@ -160,7 +160,7 @@ class _Edge:
     points: list[tuple[float, float]] = field(default_factory=list)
 
 
-def state_type(state: ir.State) -> str:
+def _state_type(state: ir.State) -> str:
     """What a state node says under its name: "Task", "Choice", "Parallel (3 branches)", "Map"."""
     kind = type(state).__name__.removesuffix("State")
     if isinstance(state, ir.ParallelState):
@@ -175,7 +175,7 @@ def _catch_label(catcher: ir.Catcher) -> str:
     return "catch: " + ", ".join(catcher.error_equals)
 
 
-def transitions(machine: ir.Machine) -> list[tuple[str, str, str]]:
+def _transitions(machine: ir.Machine) -> list[tuple[str, str, str]]:
     """Every transition as (source, target, label) in definition order: Next (no label),
     Choice rules ("rule 1", …), Default ("default") and Catch ("catch: States.ALL")."""
     out = []
@@ -194,7 +194,7 @@ def transitions(machine: ir.Machine) -> list[tuple[str, str, str]]:
 def _edges(machine: ir.Machine) -> list[_Edge]:
     """One edge per (source, target) pair, with the labels of its transitions."""
     edges: dict[tuple[str, str], _Edge] = {}
-    for source, target, label in transitions(machine):
+    for source, target, label in _transitions(machine):
         edge = edges.setdefault((source, target), _Edge(source, target, []))
         if label:
             edge.labels.append(label)
@@ -333,13 +333,13 @@ def _room(a: _Slot, b: _Slot) -> float:
 
 def _node_width(state: ir.State) -> float:
     """A node's width from its longer line (a Choice diamond needs room for its points)."""
-    text = 7.0 * max(_width(_fit(state.name, NAME_CHARS)), _width(state_type(state))) + 22
+    text = 7.0 * max(_width(_fit(state.name, NAME_CHARS)), _width(_state_type(state))) + 22
     return max(90.0, text + (NODE_H if isinstance(state, ir.ChoiceState) else 0))
 
 
 def _graph_node(state: ir.State, x: float, y: float, w: float, link: Link) -> str:
     """One state: a box with its name and type; Choice, terminal, Fail and Succeed are distinct."""
-    kind = state_type(state)
+    kind = _state_type(state)
     base = type(state).__name__.removesuffix("State")
     classes = ["node", base.lower()]
     stroke, width = "#333", 1
