@@ -21,8 +21,9 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from markupsafe import Markup
 
-from . import ir
+from . import diagram, ir
 from ._resources import resource_dir
 from .diagnostics import Diagnostic, Severity, has_errors
 from .highlight import python_lines
@@ -257,9 +258,37 @@ def _slug(name: str) -> str:
 
 
 def _diagrams(m: MachineReport) -> list[dict]:
-    """Per machine of the workflow (the top one, then Parallel branches and Map iterations):
-    its title, its function in handler.py, the ASL graph and the handler structure as SVG."""
-    return []
+    """Per machine of the workflow (the top one, then its Parallel branches and Map iterations
+    in the definition's order): its title, its function in handler.py, and the ASL graph and
+    the handler's structure as SVG, each state linked to its function's first line."""
+    if m.workflow is None:
+        return []
+    first_line = {row.name: row.lines[0] for row in m.states}
+
+    def link(state: str) -> str | None:
+        return f"#L{first_line[state]}" if state in first_line else None
+
+    return [
+        {
+            "title": "The state machine" if machine is m.workflow.root else machine.title.rstrip("."),
+            "function": machine.ident,
+            "graph": Markup(diagram.state_graph(machine, link)),
+            "structure": Markup(diagram.handler_structure(machine, m.workflow, link)),
+        }
+        for machine in _preorder(m.workflow.root)
+    ]
+
+
+def _preorder(machine: ir.Machine) -> list[ir.Machine]:
+    """``machine``, then each of its inner machines (with theirs) in the order of its states."""
+    out = [machine]
+    for state in machine.states.values():
+        if isinstance(state, ir.ParallelState):
+            for branch in state.branches:
+                out.extend(_preorder(branch))
+        elif isinstance(state, ir.MapState) and state.processor is not None:
+            out.extend(_preorder(state.processor))
+    return out
 
 
 def _verdict_counts(comparisons: list[Any]) -> dict[str, int]:

@@ -254,6 +254,12 @@ def test_html_pages(tmp_path: Path) -> None:
         assert f"#L{row['lines'][0]}" in page.links()
     assert all(href[1:] in ids for href in page.links() if href.startswith("#"))
     assert {f"L{n}" for n in range(1, max(r["lines"][1] for r in counted["states"]) + 1)} <= ids
+    # The diagrams: per machine of the workflow (the top one, the Parallel branch, the Map
+    # iteration), the ASL graph beside the handler's structure, each state linked to its code.
+    diagrams = [attrs["class"] for tag, attrs in page.tags if tag == "svg"]
+    assert diagrams == ["diagram state-graph", "diagram handler-structure"] * 3
+    nodes = {attrs["data-state"] for tag, attrs in page.tags if tag == "g" and "data-state" in attrs}
+    assert nodes == {row["name"] for row in counted["states"]}
     spans = {attrs.get("class") for tag, attrs in page.tags if tag == "span"}
     assert {"kw", "str", "def", "com"} <= spans  # highlighted
 
