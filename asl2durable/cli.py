@@ -310,14 +310,14 @@ def _convert_record(item: Discovered, source: str, folder: Path | None, diagnost
     "outdir",
     required=True,
     type=click.Path(file_okay=False, path_type=Path),
-    help="Folder to write report.json and report.md into.",
+    help="Folder to write the report into: index.html and machines/*.html, report.json, report.md.",
 )
 @click.option(
     "--format",
     "formats",
-    type=click.Choice(["json", "md"]),
+    type=click.Choice(["html", "json", "md"]),
     multiple=True,
-    help="Write only this report (repeatable); both by default.",
+    help="Write only this format (repeatable); all three by default.",
 )
 def report(paths: tuple[str, ...], outdir: Path, formats: tuple[str, ...]) -> None:
     """Report what each state machine becomes: status, durable operations, diagnostics, and
@@ -327,6 +327,7 @@ def report(paths: tuple[str, ...], outdir: Path, formats: tuple[str, ...]) -> No
     could be read.
     """
     from asl2durable.report import (
+        FORMATS,
         INVALID,
         MachineReport,
         Report,
@@ -360,7 +361,7 @@ def report(paths: tuple[str, ...], outdir: Path, formats: tuple[str, ...]) -> No
                 machines.append(MachineReport(item.name, item.display, INVALID, [_internal_error(e)]))
     result = Report(machines, [(i.display, i.reason or "") for i in items if i.skipped])
     try:
-        written = write_report(result, outdir, formats or ("json", "md"))
+        written = write_report(result, outdir, formats or FORMATS)
     except OSError as e:
         click.echo(f"Error: cannot write the report to {outdir}: {e.strerror or e}", err=True)
         sys.exit(1)

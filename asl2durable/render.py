@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import io
+import json
 import math
 import re
 import tokenize
@@ -285,6 +286,7 @@ def _environment() -> jinja2.Environment:
     env.filters.update(
         lit=lit, pystr=pystr, comment=comment, docstring=docstring, guarded=guarded, catcher=catcher,
         jsonpath=jsonpath, payload=payload, yaml=to_yaml, md=md, code=code, fence=fence,
+        json=lambda value: json.dumps(value, default=str, ensure_ascii=False, sort_keys=True),
     )
     env.tests["default_value"] = is_default
     env.tests["jsonata"] = lambda value: isinstance(value, ir.Jsonata)

@@ -1,5 +1,6 @@
-"""Comparison reports: what a batch of state machines becomes, as data (``report.json``) and
-Markdown (``report.md``, through ``templates/report.md.jinja``).
+"""Comparison reports: what a batch of state machines becomes, as data (``report.json``),
+Markdown (``report.md``, through ``templates/report.md.jinja``) and HTML pages (``index.html``
+and ``machines/*.html``, through ``templates/report_*.html.jinja``).
 
 For each machine: its status, its states, the durable operations the generated code performs
 (counted from the IR, by kind), its diagnostics, and where each state's code is in
@@ -15,11 +16,17 @@ import json
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
-from . import ir
+import jinja2
+from markupsafe import Markup
+
+from . import diagram, ir
+from ._resources import resource_dir
 from .diagnostics import Diagnostic, Severity, has_errors
+from .highlight import python_lines
 from .render import reads_clock, render_template
 from .translate import Translation
 
@@ -65,6 +72,7 @@ class MachineReport:
     # per input (behaviour.Comparison) and the cost estimate from those runs (pricing.Estimate).
     comparisons: list[Any] = field(default_factory=list)
     cost: Any = None
+    workflow: ir.Workflow | None = field(default=None, repr=False)  # for the diagrams; not serialised
 
     @property
     def operations(self) -> dict[str, int]:
@@ -104,7 +112,7 @@ def machine_report(name: str, source: str, diagnostics: list[Diagnostic], transl
         )
         for s in states
     ]
-    return MachineReport(name, source, status, diagnostics, rows, handler)
+    return MachineReport(name, source, status, diagnostics, rows, handler, workflow=workflow)
 
 
 def _state_type(state: ir.State) -> str:
@@ -219,12 +227,117 @@ class Report:
             operations=OPERATIONS,
         )
 
+    def to_html(self) -> dict[str, str]:
+        """The HTML pages by relative path: ``index.html`` and one ``machines/*.html`` each."""
+        machines = sorted(self.machines, key=lambda m: m.name)
+        pages = {}
+        for number, m in enumerate(machines, 1):
+            pages.setdefault(m.name, f"machines/{number:03d}-{_slug(m.name)}.html")
+        verdicts: Counter[str] = Counter(c.verdict for m in machines for c in m.comparisons)
+        env = _html_environment()
+        files = {
+            "index.html": env.get_template("report_index.html.jinja").render(
+                report=self, machines=machines, pages=pages, operations=OPERATIONS,
+                behaviour={v: verdicts[v] for v in VERDICTS if verdicts[v]},
+            )
+        }
+        page = env.get_template("report_machine.html.jinja")
+        for number, m in enumerate(machines, 1):
+            path = f"machines/{number:03d}-{_slug(m.name)}.html"
+            files[path] = page.render(m=m, code=python_lines(m.handler), diagrams=_diagrams(m))
+        return files
+
+
+VERDICTS = ("same", "differs", "could not compare")
+FORMATS = ("html", "json", "md")
+
+
+def _slug(name: str) -> str:
+    """A file name part for a machine name: letters, digits, ``.``, ``_`` and ``-`` only."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-.")[:80] or "machine"
+
+
+def _diagrams(m: MachineReport) -> list[dict]:
+    """Per machine of the workflow (the top one, then its Parallel branches and Map iterations
+    in the definition's order): its title, its function in handler.py, and the ASL graph and
+    the handler's structure as SVG, each state linked to its function's first line."""
+    if m.workflow is None:
+        return []
+    first_line = {row.name: row.lines[0] for row in m.states}
+
+    def link(state: str) -> str | None:
+        return f"#L{first_line[state]}" if state in first_line else None
+
+    return [
+        {
+            "title": "The state machine" if machine is m.workflow.root else machine.title.rstrip("."),
+            "function": machine.ident,
+            "graph": Markup(diagram.state_graph(machine, link)),
+            "structure": Markup(diagram.handler_structure(machine, m.workflow, link)),
+        }
+        for machine in _preorder(m.workflow.root)
+    ]
+
+
+def _preorder(machine: ir.Machine) -> list[ir.Machine]:
+    """``machine``, then each of its inner machines (with theirs) in the order of its states."""
+    out = [machine]
+    for state in machine.states.values():
+        if isinstance(state, ir.ParallelState):
+            for branch in state.branches:
+                out.extend(_preorder(branch))
+        elif isinstance(state, ir.MapState) and state.processor is not None:
+            out.extend(_preorder(state.processor))
+    return out
+
+
+def _verdict_counts(comparisons: list[Any]) -> dict[str, int]:
+    counts = Counter(c.verdict for c in comparisons)
+    return {v: counts[v] for v in VERDICTS if counts[v]}
+
+
+def _severity_counts(diagnostics: list[Diagnostic]) -> list[tuple[str, int]]:
+    counts = Counter(d.severity.value for d in diagnostics)
+    return [(s.value, counts[s.value]) for s in Severity if counts[s.value]]
+
+
+@cache
+def _html_environment() -> jinja2.Environment:
+    """The HTML pages' templates: autoescaped, so text from definitions is never markup."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(resource_dir("templates"))),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        autoescape=True,
+    )
+    env.filters.update(
+        pretty_json=lambda value: json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False, default=str),
+        verdict_counts=_verdict_counts,
+        verdict_class=lambda verdict: {"same": "same", "differs": "differs"}.get(verdict, "unknown"),
+        severity_counts=_severity_counts,
+    )
+    return env
+
 
 def write_report(report: Report, folder: Path, formats: tuple[str, ...]) -> list[Path]:
-    """Write ``report.json`` and/or ``report.md`` into ``folder``; returns the files written."""
+    """Write the report in each of ``formats`` (``FORMATS``) into ``folder``: ``report.json``,
+    ``report.md``, ``index.html`` with ``machines/*.html``. Returns the files written (for HTML,
+    ``index.html`` stands for its pages)."""
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for fmt in sorted(formats):
+        if fmt == "html":
+            pages = report.to_html()
+            for relative, text in pages.items():
+                path = folder / relative
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(text, encoding="utf-8", newline="\n")
+            for stale in (folder / "machines").glob("[0-9][0-9][0-9]-*.html"):  # an earlier report's pages
+                if f"machines/{stale.name}" not in pages:
+                    stale.unlink()
+            written.append(folder / "index.html")
+            continue
         path = folder / f"report.{fmt}"
         path.write_text(report.to_json() if fmt == "json" else report.to_markdown(), encoding="utf-8", newline="\n")
         written.append(path)

@@ -4,6 +4,7 @@ lines table, the files written, and agreement with ``convert --format json``."""
 from __future__ import annotations
 
 import json
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -187,6 +188,96 @@ def test_files_written_and_markdown_is_safe(tmp_path: Path) -> None:
     assert sorted(p.name for p in only_json.iterdir()) == ["report.json"]
 
 
+class Page(HTMLParser):
+    """What a test reads off an HTML page: the elements, ids, links, table rows and text."""
+
+    def __init__(self, path: Path):
+        super().__init__()
+        self.tags: list[tuple[str, dict]] = []
+        self.rows: list[list[str]] = []
+        self.text: list[str] = []
+        self._cell: list[str] | None = None
+        self.feed(path.read_text(encoding="utf-8"))
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        self.tags.append((tag, dict(attrs)))
+        if tag == "tr":
+            self.rows.append([])
+        elif tag in ("td", "th"):
+            self._cell = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("td", "th") and self._cell is not None:
+            self.rows[-1].append("".join(self._cell).strip())
+            self._cell = None
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+        if self._cell is not None:
+            self._cell.append(data)
+
+    def ids(self) -> set[str]:
+        return {attrs["id"] for _, attrs in self.tags if "id" in attrs}
+
+    def links(self) -> list[str]:
+        return [attrs["href"] for tag, attrs in self.tags if tag == "a" and "href" in attrs]
+
+
+def test_html_pages(tmp_path: Path) -> None:
+    hostile = '<script>alert("x")</script> & </pre>'
+    folder = write(tmp_path / "in", {
+        **{name: definition for name, (definition, _) in MACHINES.items()},
+        "counted": COUNTED,
+        "hostile": {"StartAt": hostile, "States": {hostile: {"Type": "Pass", "Comment": hostile, "End": True}}},
+    })
+    report = report_of(tmp_path, folder)
+    root = tmp_path / "report"
+    index = Page(root / "index.html")
+    # The portfolio: a row per machine with the status and counts report.json gives.
+    rows = [row for row in index.rows[1:] if len(row) > 3]
+    assert len(rows) == len(report["machines"])
+    for machine, row in zip(report["machines"], rows):
+        assert row[0] == machine["name"] + machine["source"]  # the name, then the source
+        assert row[1] == machine["status"] and row[2] == str(machine["state_count"]), row
+    # Every link from the portfolio (machines and blockers) opens an existing machine page.
+    pages = [href for href in index.links() if href.startswith("machines/")]
+    assert len(set(pages)) == len(report["machines"])
+    assert all((root / href).is_file() for href in pages)
+    blocker_row = next(row for row in index.rows if row and row[0] == "UNSUPPORTED_INTEGRATION")
+    assert blocker_row[1:] == ["1", "unsupported"]
+
+    counted = by_name(report)["counted"]
+    page = Page(next(root.glob("machines/*-counted.html")))
+    ids = page.ids()
+    # Each state's row links to its function's first line, and every in-page link has a target.
+    for row in counted["states"]:
+        assert f"#L{row['lines'][0]}" in page.links()
+    assert all(href[1:] in ids for href in page.links() if href.startswith("#"))
+    assert {f"L{n}" for n in range(1, max(r["lines"][1] for r in counted["states"]) + 1)} <= ids
+    # The diagrams: per machine of the workflow (the top one, the Parallel branch, the Map
+    # iteration), the ASL graph beside the handler's structure, each state linked to its code.
+    diagrams = [attrs["class"] for tag, attrs in page.tags if tag == "svg"]
+    assert diagrams == ["diagram state-graph", "diagram handler-structure"] * 3
+    nodes = {attrs["data-state"] for tag, attrs in page.tags if tag == "g" and "data-state" in attrs}
+    assert nodes == {row["name"] for row in counted["states"]}
+    spans = {attrs.get("class") for tag, attrs in page.tags if tag == "span"}
+    assert {"kw", "str", "def", "com"} <= spans  # highlighted
+
+    # Text from the definition is text, never markup: the only script is the page's own.
+    hostile_page = Page(next(root.glob("machines/*-hostile.html")))
+    assert [tag for tag, _ in hostile_page.tags].count("script") == 1
+    assert hostile in "".join(hostile_page.text)
+    first = (root / "index.html").read_bytes(), next(root.glob("machines/*-hostile.html")).read_bytes()
+    report_of(tmp_path, folder)
+    assert ((root / "index.html").read_bytes(), next(root.glob("machines/*-hostile.html")).read_bytes()) == first
+
+    # A later report into the same folder leaves no page of a machine it no longer has.
+    (folder / "hostile.asl.json").unlink()
+    report_of(tmp_path, folder)
+    assert not list(root.glob("machines/*-hostile.html"))
+    assert len(list(root.glob("machines/*.html"))) == len(report["machines"]) - 1
+
+
 @pytest.mark.parametrize("inputs", ["definitions", "templates"])
 def test_agrees_with_convert(tmp_path: Path, inputs: str) -> None:
     if inputs == "templates":  # SAM/CloudFormation templates and describe-state-machine output
@@ -235,3 +326,34 @@ def test_realworld_corpus_in_one_command(tmp_path: Path) -> None:
     assert not [m["name"] for m in report["machines"] if m["status"] == "invalid"]
     assert "INTERNAL_ERROR" not in {b["code"] for b in report["blockers"]}
     assert sum(report["statuses"].values()) == 170
+
+
+def test_behaviour_sections(tmp_path: Path) -> None:
+    from asl2durable.behaviour import Comparison, RunResult
+    from asl2durable.report import Report, machine_report, write_report
+    from asl2durable.translate import translate
+
+    definition = MACHINES["exact"][0]
+    machine = machine_report("m", "m.asl.json", [], translate(definition, name="m"))
+    machine.comparisons = [
+        Comparison({"a": 1}, "same", "", RunResult("SUCCEEDED", {"a": 1}), RunResult("SUCCEEDED", {"a": 1})),
+        Comparison(
+            {"a": "<2>"}, "differs", "output.a", RunResult("SUCCEEDED", {"a": "<2>"}), RunResult("SUCCEEDED", {"a": 3}),
+            [{"path": "output.a", "expected": "<2>", "actual": 3}],
+        ),
+        Comparison({}, "could not compare", "JSONata: moto cannot evaluate it"),
+    ]
+    write_report(Report([machine]), tmp_path, ("html", "md", "json"))
+    index = Page(tmp_path / "index.html")
+    assert "1 same, 1 differs, 1 could not compare" in "".join(index.text)
+    page = Page(next(tmp_path.glob("machines/*.html")))
+    text = "".join(page.text)
+    assert "Input 2: differs" in text and '"<2>"' in text and "JSONata: moto cannot evaluate it" in text
+    diff_rows = [row for row in page.rows if row and row[0] == "output.a"]
+    assert diff_rows == [["output.a", '"<2>"', "3"]]
+    markdown = (tmp_path / "report.md").read_text(encoding="utf-8")
+    assert '| 2 | differs | `output.a`: Step Functions `"<2>"`, durable `3` |' in markdown
+    assert "| 3 | could not compare | JSONata: moto cannot evaluate it |" in markdown
+    assert [c["verdict"] for c in json.loads((tmp_path / "report.json").read_text())["machines"][0]["behaviour"]] == [
+        "same", "differs", "could not compare",
+    ]
