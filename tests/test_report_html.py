@@ -33,15 +33,20 @@ INVALID_MACHINE = {"StartAt": "Nowhere", "States": {"Only": {"Type": "Pass", "En
 FACTS = """(() => {
   const box = e => { const r = e.getBoundingClientRect(); return [r.width, r.height]; };
   const svgs = kind => [...document.querySelectorAll('svg.diagram.' + kind)].map(box);
+  // HTML and SVG links alike (an SVG <a> may use xlink:href; its .href is not a string).
+  const links = [...document.querySelectorAll('a')].map(a => {
+    const href = a.getAttribute('href') ?? a.getAttributeNS('http://www.w3.org/1999/xlink', 'href');
+    return href === null ? null : {
+      href, url: new URL(href, document.baseURI).href, text: a.textContent.trim(), svg: !!a.closest('svg'),
+    };
+  }).filter(link => link !== null);
   return {
     title: document.title,
     ids: [...document.querySelectorAll('[id]')].map(e => e.id),
-    links: [...document.querySelectorAll('a[href]')].map(a => ({
-      href: a.getAttribute('href'), url: a.href, text: a.textContent.trim(),
-    })),
-    lineLinks: [...document.querySelectorAll('a[href^="#L"]')].map(a => {
-      const target = document.getElementById(a.getAttribute('href').slice(1));
-      return {href: a.getAttribute('href'), exists: !!target, inCode: !!(target && target.closest('pre.code'))};
+    links,
+    lineLinks: links.filter(link => /^#L\\d+$/.test(link.href)).map(link => {
+      const target = document.getElementById(link.href.slice(1));
+      return {href: link.href, svg: link.svg, exists: !!target, inCode: !!(target && target.closest('pre.code'))};
     }),
     stateGraphs: svgs('state-graph'),
     handlerStructures: svgs('handler-structure'),
@@ -204,9 +209,9 @@ def test_screenshots(chromium, report, statuses):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with chromium.open_page(report / "index.html") as page:
         shots = [page.screenshot(ARTIFACTS / "report-index.png")]
-        links = page.evaluate("[...document.querySelectorAll('a[href]')].map(a => [a.textContent.trim(), a.href])")
+        links = page.evaluate(FACTS)["links"]
     name = next(name for name, status in sorted(statuses.items()) if status != "invalid")
-    url = next(url for text, url in links if text == name)
+    url = next(link["url"] for link in links if link["text"] == name)
     with chromium.open_page(url) as page:
         shots.append(page.screenshot(ARTIFACTS / f"report-machine-{path_of(url).stem}.png"))
     for shot in shots:
