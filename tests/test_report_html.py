@@ -7,6 +7,7 @@ exception and no request for anything but local files; its links must lead somew
 pages of translated machines must show their diagrams (``svg.diagram.state-graph`` and
 ``svg.diagram.handler-structure``, one of each per machine of the workflow, with a non-zero
 size) and link each state to its lines (``#L<n>``) in the highlighted code (``pre.code``).
+With JavaScript, hovering every state (``[data-state]``) highlights it and raises no error.
 
 Screenshots of the index and of one machine page are saved in build/test-artifacts/ (never
 committed) to look at.
@@ -112,7 +113,11 @@ def pages(request, chromium, report) -> dict[Path, dict]:
 
 def translated_pages(report: Path, pages: dict[Path, dict], statuses: dict[str, str]) -> dict[str, Path]:
     """Machine name -> its page, for the machines that were translated (the index's links)."""
-    links = pages[report / "index.html"]["links"]
+    return translated(pages[report / "index.html"]["links"], statuses)
+
+
+def translated(links: list[dict], statuses: dict[str, str]) -> dict[str, Path]:
+    """Machine name -> its page, for the machines that were translated, from the index's ``links``."""
     found = {}
     for name, status in statuses.items():
         targets = [path_of(link["url"]) for link in links if link["text"] == name and link["url"].startswith("file:")]
@@ -216,3 +221,29 @@ def test_screenshots(chromium, report, statuses):
         shots.append(page.screenshot(ARTIFACTS / f"report-machine-{path_of(url).stem}.png"))
     for shot in shots:
         assert shot.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+
+
+# Hover each element of a state (data-state, in the diagrams and the tables), as a mouse
+# would; say which of them the page's script highlighted.
+HOVER = """(() => {
+  const hovered = [];
+  for (const el of document.querySelectorAll('[data-state]')) {
+    el.dispatchEvent(new MouseEvent('mouseover', {bubbles: true}));
+    const name = el.getAttribute('data-state');
+    const same = [...document.querySelectorAll('[data-state]')].filter(e => e.getAttribute('data-state') === name);
+    hovered.push({name, highlighted: same.every(e => e.classList.contains('highlight'))});
+  }
+  return hovered;
+})()"""
+
+
+def test_hovering_states_raises_no_error(chromium, report, statuses):
+    """The pages' one script (hovering a state highlights it everywhere) runs without error."""
+    with chromium.open_page(report / "index.html") as index:
+        pages = translated(index.evaluate(FACTS)["links"], statuses)
+    for name, path in pages.items():
+        with chromium.open_page(path) as page:
+            hovered = page.evaluate(HOVER)
+            page.collect()
+            assert page.errors == [], name
+            assert [h["name"] for h in hovered if not h["highlighted"]] == [], f"{name}: states not highlighted"
