@@ -152,6 +152,12 @@ class Browser:
                 preexec_fn=onto_3_and_4,  # noqa: PLW1509 - only two dup2 calls; the tests start no threads
                 start_new_session=True,  # its own process group: close() kills all of it
             )
+        except BaseException:
+            os.close(self._to_child)
+            os.close(self._from_child)
+            self._stderr.close()
+            shutil.rmtree(self._profile, ignore_errors=True)
+            raise
         finally:
             for fd in theirs:
                 os.close(fd)
@@ -218,7 +224,10 @@ class Browser:
         message = {"id": command_id, "method": method, "params": params or {}}
         if session:
             message["sessionId"] = session
-        self._write(message)
+        try:
+            self._write(message)
+        except OSError as e:  # a broken pipe: Chromium is gone
+            raise BrowserError(f"cannot send {method} to Chromium: {e}\n" + self._stderr_tail()) from e
         deadline = time.monotonic() + (timeout or self.timeout)
         while True:
             reply = self._read(deadline)
