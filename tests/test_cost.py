@@ -9,9 +9,20 @@ context per item; Wait a durable wait. Every execution is one more operation (it
 
 from __future__ import annotations
 
-import pytest
+import json
+from pathlib import Path
 
-from asl2durable.behaviour import Comparison, RunResult, count_operations, count_transitions, verdict_counts
+import pytest
+from click.testing import CliRunner
+
+from asl2durable import cli
+from asl2durable.behaviour import (
+    Comparison,
+    RunResult,
+    count_operations,
+    count_transitions,
+    verdict_counts,
+)
 from asl2durable.pricing import DEFAULT, estimate
 
 pytest.importorskip("moto.stepfunctions.parser")
@@ -182,3 +193,71 @@ def test_express_and_empty_estimates_say_what_they_are():
 def test_verdict_counts():
     comparisons = [_comparison(1, {}, 1), _comparison(1, {}, 1, "differs"), _comparison(1, {}, 1)]
     assert verdict_counts(comparisons) == {"same": 2, "differs": 1, "could not compare": 0}
+
+
+# --------------------------------------------------------------------------- asl2durable report --inputs
+
+ECHO_ARN = "arn:aws:lambda:us-east-1:111111111111:function:echo"
+PAY = {
+    "StartAt": "Echo",
+    "States": {
+        "Echo": {"Type": "Task", "Resource": ECHO_ARN, "Next": "Route"},
+        "Route": {"Type": "Choice", "Choices": [{"Variable": "$.n", "NumericGreaterThan": 0, "Next": "Done"}],
+                  "Default": "Refuse"},
+        "Done": {"Type": "Succeed"},
+        "Refuse": {"Type": "Fail", "Error": "Negative", "Cause": "n <= 0"},
+    },
+}
+PAUSE = {"StartAt": "P", "States": {"P": {"Type": "Pass", "Next": "W"}, "W": {"Type": "Wait", "Seconds": 3, "End": True}}}
+
+
+def test_report_with_inputs_checks_behaviour_and_estimates_cost(tmp_path):
+    machines = tmp_path / "machines"
+    machines.mkdir()
+    for name, definition in (("pay", PAY), ("pause", PAUSE), ("plain", PAUSE), ("broken", PAUSE)):
+        (machines / f"{name}.asl.json").write_text(json.dumps(definition))
+    inputs = tmp_path / "inputs"
+    (inputs / "pause").mkdir(parents=True)
+    (inputs / "pay.json").write_text(json.dumps([{"n": 1}, {"n": -1}]))  # a JSON array of inputs
+    (inputs / "pause" / "a.json").write_text('{"x": 1}')  # one input per file
+    (inputs / "pause" / "b.json").write_text('{"x": 2}')
+    (inputs / "broken.json").write_text("{not json")
+    (inputs / "stray.json").write_text("[]")  # no machine of that name: a note
+    echo = Path(__file__).parent / "fixtures" / "cli" / "echo_lambda.py"
+
+    result = CliRunner().invoke(cli.main, [
+        "report", str(machines), "-o", str(tmp_path / "report"), "--inputs", str(inputs), "--format", "json",
+        "--lambda", f"echo={echo}", "--aws", "moto",
+        "--price-transition", "0.05", "--price-operation", "10", "--price-request", "1",
+    ])
+    assert result.exit_code == 0, result.output
+    assert "behaviour: 4 same, 0 differs, 1 could not compare" in result.stdout
+    assert "stray.json is not the inputs of any machine" in result.stderr
+    report = json.loads((tmp_path / "report" / "report.json").read_text())
+    by_name = {m["name"]: m for m in report["machines"]}
+
+    pay = by_name["pay"]
+    assert [(b["input"], b["verdict"]) for b in pay["behaviour"]] == [({"n": 1}, "same"), ({"n": -1}, "same")]
+    assert pay["behaviour"][1]["step_functions"]["error"] == "Negative"
+    assert [b["step_functions"]["transitions"] for b in pay["behaviour"]] == [3, 3]  # Echo, Route, Done/Refuse
+    assert [b["durable"]["operations"] for b in pay["behaviour"]] == [{"execution": 1, "step": 1}] * 2
+    cost = pay["cost"]
+    assert cost["runs"] == {"step_functions": 2, "durable": 2}
+    assert cost["per_execution"] == {
+        "transitions": 3, "step_functions_usd": 0.00015, "durable_operations": 2, "invocations": 1,
+        "durable_usd": 0.000021}
+    assert cost["per_million_executions"] == {"step_functions_usd": 150.0, "durable_usd": 21.0}
+    assert cost["ratio"] == 0.14
+    assert cost["prices"]["operation"]["usd"] == 10.0 and cost["workflow_type"] == "STANDARD"
+
+    pause = by_name["pause"]
+    assert [b["input"] for b in pause["behaviour"]] == [{"x": 1}, {"x": 2}]  # files in name order
+    assert {b["verdict"] for b in pause["behaviour"]} == {"same"}
+    assert pause["cost"]["per_execution"] == {
+        "transitions": 2, "step_functions_usd": 0.0001, "durable_operations": 2, "invocations": 2,
+        "durable_usd": 0.000022}
+
+    assert by_name["plain"]["behaviour"] == [] and by_name["plain"]["cost"] is None
+    [broken] = by_name["broken"]["behaviour"]
+    assert broken["verdict"] == "could not compare" and "is not valid JSON" in broken["reason"]
+    assert by_name["broken"]["status"] == "exact"  # the inputs' problem is not the machine's
