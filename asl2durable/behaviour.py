@@ -330,6 +330,8 @@ def _run_durable(definition: dict, input: Any, *, lambdas: dict | None, seed: di
                 result: LocalResult = run_local(definition, input, lambdas=lambdas, timeout=timeout)
         else:
             result = run_local(definition, input, lambdas=lambdas, timeout=timeout)
+    if result.status == "TIMED_OUT":  # the runner gave up: the history is not the whole run's
+        return RunResult(result.status, result.output, result.error, result.cause)
     return RunResult(
         result.status, result.output, result.error, result.cause,
         operations=count_operations(result.operations), invocations=result.invocations,

@@ -261,3 +261,24 @@ def test_report_with_inputs_checks_behaviour_and_estimates_cost(tmp_path):
     [broken] = by_name["broken"]["behaviour"]
     assert broken["verdict"] == "could not compare" and "is not valid JSON" in broken["reason"]
     assert by_name["broken"]["status"] == "exact"  # the inputs' problem is not the machine's
+
+
+@pytest.mark.parametrize(
+    ("properties", "expected"),
+    [
+        ({"Type": "EXPRESS"}, "EXPRESS"),  # SAM
+        ({"StateMachineType": "EXPRESS"}, "EXPRESS"),  # CloudFormation
+        ({"StateMachineType": "STANDARD"}, "STANDARD"),
+        ({}, "STANDARD"),
+        (None, "STANDARD"),  # a definition file
+    ],
+)
+def test_workflow_type_of_a_machine(properties, expected):
+    from asl2durable.loader import Loaded
+
+    if properties is None:
+        loaded = Loaded("m.asl.json", "m", PAUSE)
+    else:
+        template = {"Resources": {"M": {"Type": "AWS::Serverless::StateMachine", "Properties": properties}}}
+        loaded = Loaded("t.yaml", "t-M", PAUSE, template=template, resource="M")
+    assert cli.workflow_type(loaded) == expected
