@@ -67,7 +67,7 @@ from unittest import mock
 
 from .local import LocalResult, TranslationFailed, run_local
 
-__all__ = ["Comparison", "RunResult", "check", "report"]
+__all__ = ["Comparison", "RunResult", "check", "count_operations", "count_transitions", "report", "verdict_counts"]
 
 ROLE_ARN = "arn:aws:iam::111111111111:role/asl2durable-behaviour-check"
 
@@ -76,15 +76,31 @@ _LOCK = threading.Lock()
 
 @dataclass
 class RunResult:
+    """How one run ended, and what it would be billed for.
+
+    ``transitions`` (Step Functions side) are the billed state transitions of the execution,
+    counted from the interpreter's history by :func:`count_transitions`. ``operations`` (durable
+    side) are the durable operations by kind, counted from the runner's operation history by
+    :func:`count_operations`, and ``invocations`` how many times the runner invoked the handler
+    (the first invocation plus one per resume after a wait, a retry delay or a callback). Each is
+    None when it was not counted (the other side's counts, or a run that did not finish).
+    """
+
     status: str  # "SUCCEEDED" | "FAILED" | "TIMED_OUT" | "ABORTED"
     output: Any = None
     error: str | None = None
     cause: str | None = None
+    transitions: int | None = None  # Step Functions side
+    operations: dict[str, int] | None = None  # durable side, by kind (see count_operations)
+    invocations: int | None = None  # durable side
 
     def to_dict(self) -> dict:
         if self.status == "SUCCEEDED":
-            return {"status": self.status, "output": self.output}
-        return {"status": self.status, "error": self.error, "cause": self.cause}
+            out = {"status": self.status, "output": self.output}
+        else:
+            out = {"status": self.status, "error": self.error, "cause": self.cause}
+        out.update(transitions=self.transitions, operations=self.operations, invocations=self.invocations)
+        return out
 
 
 @dataclass
@@ -246,13 +262,60 @@ def _run_interpreter(definition: dict, input: Any, *, name: str, invoker: Callab
                 sfn.stop_execution(executionArn=execution)
                 raise TimeoutError(f"the interpreter did not finish within {timeout:g} s")
             time.sleep(0.01)
+        events: list[dict] = []
+        page: dict = {"executionArn": execution, "maxResults": 1000}
+        while True:
+            history = sfn.get_execution_history(**page)
+            events += history["events"]
+            if not history.get("nextToken"):
+                break
+            page["nextToken"] = history["nextToken"]
     output = described.get("output")
     return RunResult(
         described["status"],
         json.loads(output) if output is not None else None,
         described.get("error"),
         described.get("cause"),
+        transitions=count_transitions(events),
     )
+
+
+# The events that begin an attempt of a state's work: a Task's call, a Parallel's branches, a
+# Map's iterations. One that does not follow its state's ``...StateEntered`` event follows a
+# failed attempt: it is a retry.
+_ATTEMPT_EVENTS = frozenset({
+    "LambdaFunctionScheduled", "TaskScheduled", "ActivityScheduled", "ParallelStateStarted", "MapStateStarted",
+})
+
+
+def count_transitions(events: Iterable[dict]) -> int:
+    """The billed state transitions of a Standard workflow execution, from its history events
+    (``GetExecutionHistory``).
+
+    The Step Functions pricing page says a transition is counted "each time a step of your
+    workflow is executed", and that each retry is charged as an additional transition. So this
+    counts:
+
+    * one per ``...StateEntered`` event: every state entered, of any type (Pass, Choice, Wait,
+      Succeed and Fail included), and the states inside Parallel branches and inline Map
+      iterations, once per branch and per iteration (the Parallel or Map state itself is one
+      more);
+    * one per retry: an attempt event (``LambdaFunctionScheduled``, ``TaskScheduled``,
+      ``ActivityScheduled``; ``ParallelStateStarted``/``MapStateStarted`` for a retried
+      Parallel or Map) whose previous event is not its state's ``...StateEntered``.
+
+    The start and the end of the execution (``ExecutionStarted``/``ExecutionSucceeded``) are
+    not transitions: a chain of three Pass states counts 3. A Distributed Map's child
+    executions are not in this history and are not counted.
+    """
+    events = list(events)
+    types = {event.get("id"): event.get("type", "") for event in events}
+    entered = sum(event.get("type", "").endswith("StateEntered") for event in events)
+    retries = sum(
+        event.get("type") in _ATTEMPT_EVENTS and not types.get(event.get("previousEventId"), "").endswith("StateEntered")
+        for event in events
+    )
+    return entered + retries
 
 
 # --------------------------------------------------------------------------- the durable side
@@ -267,7 +330,55 @@ def _run_durable(definition: dict, input: Any, *, lambdas: dict | None, seed: di
                 result: LocalResult = run_local(definition, input, lambdas=lambdas, timeout=timeout)
         else:
             result = run_local(definition, input, lambdas=lambdas, timeout=timeout)
-    return RunResult(result.status, result.output, result.error, result.cause)
+    if result.status == "TIMED_OUT":  # the runner gave up: the history is not the whole run's
+        return RunResult(result.status, result.output, result.error, result.cause)
+    return RunResult(
+        result.status, result.output, result.error, result.cause,
+        operations=count_operations(result.operations), invocations=result.invocations,
+    )
+
+
+# CONTEXT operations by sub-type: Map/Parallel and their per-item contexts, else a child context
+# (RunInChildContext, WaitForCallback, ...).
+_CONTEXT_KINDS = {"Parallel": "parallel", "ParallelBranch": "parallel_branch", "Map": "map", "MapIteration": "map_iteration"}
+_OPERATION_KINDS = {"STEP": "step", "WAIT": "wait", "CALLBACK": "callback", "CHAINED_INVOKE": "invoke"}
+
+
+def count_operations(operations: Iterable[dict]) -> dict[str, int]:
+    """The durable operations of one execution by kind, from ``LocalResult.operations`` (nested).
+
+    The Lambda pricing page (durable functions section) bills "durable operations": starting an
+    execution, and each checkpointed operation: steps (retries of a step included), waits,
+    callbacks, chained invokes and child contexts. So this counts, with nested operations
+    included:
+
+    * ``execution``: 1, the start of the durable execution (not in the operation list);
+    * ``step``, ``wait``, ``callback``, ``invoke``: one per operation of that type (a
+      wait_for_condition is a step);
+    * ``step_retry``: one per attempt of a step after its first (``attempt - 1``; the generated
+      code retries ASL Retry with new steps and waits, which count on their own);
+    * ``parallel`` / ``parallel_branch``, ``map`` / ``map_iteration``: the Parallel or Map
+      context and one context per branch or item;
+    * ``child_context``: any other context (run_in_child_context, wait_for_callback's context).
+
+    Kinds with no operation are left out; the billed total is the sum of the values.
+    """
+    counts: dict[str, int] = {"execution": 1}
+
+    def walk(ops: Iterable[dict]) -> None:
+        for op in ops:
+            kind = op.get("type")
+            if kind == "CONTEXT":
+                name = _CONTEXT_KINDS.get(op.get("sub_type") or "", "child_context")
+            else:
+                name = _OPERATION_KINDS.get(str(kind), str(kind).lower())
+            counts[name] = counts.get(name, 0) + 1
+            if kind == "STEP" and (op.get("attempt") or 1) > 1:
+                counts["step_retry"] = counts.get("step_retry", 0) + op["attempt"] - 1
+            walk(op.get("children") or ())
+
+    walk(operations)
+    return counts
 
 
 # --------------------------------------------------------------------------- comparison
@@ -426,6 +537,18 @@ def check(
         else:
             results.append(Comparison(value, "same", "", expected, actual, [], ignored))
     return results
+
+
+VERDICTS = ("same", "differs", "could not compare")
+
+
+def verdict_counts(comparisons: Iterable[Comparison]) -> dict[str, int]:
+    """How many comparisons have each verdict, every verdict listed (for a machine or a batch:
+    pass all the machines' comparisons)."""
+    counts = dict.fromkeys(VERDICTS, 0)
+    for c in comparisons:
+        counts[c.verdict] = counts.get(c.verdict, 0) + 1
+    return counts
 
 
 def report(comparisons: Iterable[Comparison]) -> str:

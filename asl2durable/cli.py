@@ -14,11 +14,16 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from asl2durable.diagnostics import Diagnostic, Severity, has_errors
 from asl2durable.loader import Discovered, Loaded, discover, load
+
+if TYPE_CHECKING:
+    from asl2durable.pricing import Prices
+    from asl2durable.report import MachineReport
 
 FORMAT_OPTION = click.option(
     "--format",
@@ -299,79 +304,7 @@ def _convert_record(item: Discovered, source: str, folder: Path | None, diagnost
 
 
 # --------------------------------------------------------------------------------------
-# report
-
-
-@main.command()
-@click.argument("paths", metavar="PATH...", nargs=-1, required=True)
-@click.option(
-    "-o",
-    "--output",
-    "outdir",
-    required=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Folder to write the report into: index.html and machines/*.html, report.json, report.md.",
-)
-@click.option(
-    "--format",
-    "formats",
-    type=click.Choice(["html", "json", "md"]),
-    multiple=True,
-    help="Write only this format (repeatable); all three by default.",
-)
-def report(paths: tuple[str, ...], outdir: Path, formats: tuple[str, ...]) -> None:
-    """Report what each state machine becomes: status, durable operations, diagnostics, and
-    where each state's code is in the generated handler; then the blockers across the batch.
-
-    Exits 0 when the report is written (invalid machines are rows of it), 1 when no input
-    could be read.
-    """
-    from asl2durable.report import (
-        FORMATS,
-        INVALID,
-        MachineReport,
-        Report,
-        machine_report,
-        write_report,
-    )
-
-    items = _discover(paths)
-    _note_skipped(items, "text")
-    todo = [i for i in items if not i.skipped]
-
-    read = 0  # inputs whose definition was read
-
-    def process(item: Discovered) -> MachineReport:
-        nonlocal read
-        loaded = _load(item)
-        if loaded.definition is None:
-            return machine_report(item.name, loaded.source, loaded.diagnostics, None)
-        read += 1
-        from asl2durable.translate import translate
-
-        translation = translate(loaded.definition, name=loaded.name, substitutions=loaded.substitutions)
-        return machine_report(item.name, loaded.source, [*loaded.diagnostics, *translation.diagnostics], translation)
-
-    machines = []
-    with click.progressbar(todo, label="Reporting", file=sys.stderr, hidden=len(todo) <= 1) as batch:
-        for item in batch:
-            try:
-                machines.append(process(item))
-            except Exception as e:  # noqa: BLE001 - one bad input must not stop the batch
-                machines.append(MachineReport(item.name, item.display, INVALID, [_internal_error(e)]))
-    result = Report(machines, [(i.display, i.reason or "") for i in items if i.skipped])
-    try:
-        written = write_report(result, outdir, formats or FORMATS)
-    except OSError as e:
-        click.echo(f"Error: cannot write the report to {outdir}: {e.strerror or e}", err=True)
-        sys.exit(1)
-    counts = ", ".join(f"{n} {status}" for status, n in result.statuses().items())
-    click.echo(f"{len(machines)} state machines: {counts} -> {', '.join(map(str, written))}")
-    sys.exit(0 if read else 1)
-
-
-# --------------------------------------------------------------------------------------
-# run
+# options shared by report and run
 
 
 def _parse_input(ctx: click.Context, param: click.Parameter, value: str | None) -> object:
@@ -406,6 +339,270 @@ def _parse_seed(ctx: click.Context, param: click.Parameter, value: str | None) -
         raise click.BadParameter(str(e)) from None
 
 
+LAMBDA_OPTION = click.option(
+    "--lambda",
+    "lambda_specs",
+    metavar="NAME_OR_ARN=FILE.py[:FUNCTION]",
+    multiple=True,
+    help="Serve invocations of a Lambda function with a local Python function (repeatable).",
+)
+AWS_OPTION = click.option(
+    "--aws",
+    type=click.Choice(["none", "moto"]),
+    default="none",
+    show_default=True,
+    help="Where AWS service calls go: nowhere special, or moto's in-process emulation (needs moto).",
+)
+SEED_OPTION = click.option(
+    "--seed",
+    metavar="FILE|@FILE|JSON",
+    callback=_parse_seed,
+    help="With --aws moto: resources to create first (buckets, tables, queues, topics, secrets, activities).",
+)
+
+
+def _lambdas(lambda_specs: tuple[str, ...]) -> dict | None:
+    """The --lambda functions (None: none given); a bad spec is a usage error."""
+    if not lambda_specs:
+        return None
+    from asl2durable.local import lambdas_from_specs
+
+    try:
+        return lambdas_from_specs(list(lambda_specs))
+    except ValueError as e:
+        raise click.BadParameter(str(e), param_hint="--lambda") from None
+    except Exception as e:  # noqa: BLE001 - e.g. the handler file does not import
+        raise click.BadParameter(f"{type(e).__name__}: {e}", param_hint="--lambda") from None
+
+
+def _check_seed(aws: str, seed: dict | None) -> None:
+    if seed is not None and aws != "moto":
+        raise click.BadParameter("a seed needs --aws moto", param_hint="--seed")
+
+
+# --------------------------------------------------------------------------------------
+# report
+
+
+@main.command()
+@click.argument("paths", metavar="PATH...", nargs=-1, required=True)
+@click.option(
+    "-o",
+    "--output",
+    "outdir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder to write the report into: index.html and machines/*.html, report.json, report.md.",
+)
+@click.option(
+    "--format",
+    "formats",
+    type=click.Choice(["html", "json", "md"]),
+    multiple=True,
+    help="Write only this format (repeatable); all three by default.",
+)
+@click.option(
+    "--inputs",
+    "inputs_dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Folder of sample execution inputs, per machine: NAME.json (a JSON array of inputs) and/or "
+    "NAME/*.json (one input per file). NAME is the machine's name in the report: a definition file's "
+    "name without its .asl/.json/.yaml suffixes, or TEMPLATE-LOGICALID for a template's machine. Each machine "
+    "with inputs is run on them on moto's Step Functions interpreter and as its translation, "
+    "compared, and its cost estimated; a machine without inputs gets no behaviour check.",
+)
+@LAMBDA_OPTION
+@AWS_OPTION
+@SEED_OPTION
+@click.option(
+    "--price-transition",
+    type=click.FloatRange(min=0),
+    metavar="USD_PER_1000",
+    help="Step Functions Standard price per 1,000 state transitions (default: 0.025).",
+)
+@click.option(
+    "--price-operation",
+    type=click.FloatRange(min=0),
+    metavar="USD_PER_MILLION",
+    help="Lambda durable functions price per million durable operations (default: 8.00).",
+)
+@click.option(
+    "--price-request",
+    type=click.FloatRange(min=0),
+    metavar="USD_PER_MILLION",
+    help="Lambda price per million requests (default: 0.20).",
+)
+def report(
+    paths: tuple[str, ...], outdir: Path, formats: tuple[str, ...], inputs_dir: Path | None,
+    lambda_specs: tuple[str, ...], aws: str, seed: dict | None, price_transition: float | None,
+    price_operation: float | None, price_request: float | None,
+) -> None:
+    """Report what each state machine becomes: status, durable operations, diagnostics, and
+    where each state's code is in the generated handler; then the blockers across the batch.
+
+    With --inputs, each machine that has sample inputs is also checked for behaviour (the
+    original definition on moto's Step Functions interpreter against the translation in the
+    durable SDK's local runner, per input: same, differs, or could not compare) and its cost
+    estimated from those runs: billed state transitions (Standard workflows; an EXPRESS machine
+    is priced as Standard, and the report says so) against durable operations and Lambda
+    requests, per execution and per million executions, at the --price-... prices (list prices
+    by default). --lambda, --aws and --seed are as for run; the interpreter always runs in moto,
+    and --aws moto sends the translation's AWS calls to moto too.
+
+    Exits 0 when the report is written (invalid machines are rows of it), 1 when no input
+    could be read.
+    """
+    from asl2durable.report import (
+        FORMATS,
+        INVALID,
+        MachineReport,
+        Report,
+        machine_report,
+        write_report,
+    )
+
+    _check_seed(aws, seed)
+    lambdas = _lambdas(lambda_specs) if inputs_dir is not None else None
+    from asl2durable.pricing import DEFAULT
+
+    prices = DEFAULT.replace(transition=price_transition, operation=price_operation, request=price_request)
+    if seed is None and aws == "moto":
+        seed = {}  # behaviour.check: an empty seed still runs the translation against moto
+    items = _discover(paths)
+    _note_skipped(items, "text")
+    todo = [i for i in items if not i.skipped]
+    if inputs_dir is not None:
+        for unknown in _unused_inputs(inputs_dir, {i.name for i in todo}):
+            click.echo(f"note: {unknown} is not the inputs of any machine (NAME.json or NAME/)", err=True)
+
+    read = 0  # inputs whose definition was read
+
+    def process(item: Discovered) -> MachineReport:
+        nonlocal read
+        loaded = _load(item)
+        if loaded.definition is None:
+            machine = machine_report(item.name, loaded.source, loaded.diagnostics, None)
+        else:
+            read += 1
+            from asl2durable.translate import translate
+
+            translation = translate(loaded.definition, name=loaded.name, substitutions=loaded.substitutions)
+            machine = machine_report(
+                item.name, loaded.source, [*loaded.diagnostics, *translation.diagnostics], translation
+            )
+        if inputs_dir is not None:
+            _check_behaviour(machine, loaded, inputs_dir, lambdas=lambdas, seed=seed, prices=prices)
+        return machine
+
+    machines = []
+    with click.progressbar(todo, label="Reporting", file=sys.stderr, hidden=len(todo) <= 1) as batch:
+        for item in batch:
+            try:
+                machines.append(process(item))
+            except Exception as e:  # noqa: BLE001 - one bad input must not stop the batch
+                machines.append(MachineReport(item.name, item.display, INVALID, [_internal_error(e)]))
+    result = Report(machines, [(i.display, i.reason or "") for i in items if i.skipped])
+    try:
+        written = write_report(result, outdir, formats or FORMATS)
+    except OSError as e:
+        click.echo(f"Error: cannot write the report to {outdir}: {e.strerror or e}", err=True)
+        sys.exit(1)
+    counts = ", ".join(f"{n} {status}" for status, n in result.statuses().items())
+    summary = f"{len(machines)} state machines: {counts}"
+    if inputs_dir is not None:
+        from asl2durable.behaviour import verdict_counts
+
+        verdicts = verdict_counts(c for m in machines for c in m.comparisons)
+        summary += "; behaviour: " + ", ".join(f"{n} {verdict}" for verdict, n in verdicts.items())
+    click.echo(f"{summary} -> {', '.join(map(str, written))}")
+    sys.exit(0 if read else 1)
+
+
+def machine_inputs(folder: Path, name: str) -> list | None:
+    """The sample inputs of machine ``name`` in ``folder``: the JSON array in ``NAME.json``, then
+    one input per ``NAME/*.json`` file (sorted by file name). None when neither exists.
+    Raises ValueError when a file cannot be read, is not JSON, or ``NAME.json`` is not an array."""
+    found = False
+    inputs: list = []
+    array = folder / f"{name}.json"
+    if array.is_file():
+        found = True
+        value = _read_json(array)
+        if not isinstance(value, list):
+            raise ValueError(f"{array} is not a JSON array of inputs")
+        inputs += value
+    each = folder / name
+    if each.is_dir():
+        found = True
+        inputs += [_read_json(path) for path in sorted(each.glob("*.json")) if path.is_file()]
+    return inputs if found else None
+
+
+def _unused_inputs(folder: Path, names: set[str]) -> list[Path]:
+    """The entries of an --inputs folder that name no machine (hidden ones left out)."""
+    unused = []
+    for entry in sorted(folder.iterdir()):
+        if entry.name.startswith("."):
+            continue
+        name = entry.name.removesuffix(".json") if entry.is_file() else entry.name
+        if name not in names or (entry.is_file() and entry.suffix != ".json"):
+            unused.append(entry)
+    return unused
+
+
+def _read_json(path: Path) -> object:
+    try:
+        return json.loads(path.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError) as e:
+        raise ValueError(f"cannot read {path}: {getattr(e, 'strerror', None) or e}") from None
+    except json.JSONDecodeError as e:
+        raise ValueError(f"{path} is not valid JSON: {e.msg} at line {e.lineno}, column {e.colno}") from None
+
+
+def workflow_type(loaded: Loaded) -> str:
+    """STANDARD or EXPRESS: a template machine's ``StateMachineType`` (CloudFormation) or
+    ``Type`` (SAM) property; a definition file says nothing, so STANDARD."""
+    if loaded.template is None or loaded.resource is None:
+        return "STANDARD"
+    resource = (loaded.template.get("Resources") or {}).get(loaded.resource) or {}
+    props = resource.get("Properties") if isinstance(resource, dict) else None
+    if not isinstance(props, dict):
+        return "STANDARD"
+    value = props.get("StateMachineType", props.get("Type"))
+    return value.upper() if isinstance(value, str) and value.upper() in ("STANDARD", "EXPRESS") else "STANDARD"
+
+
+def _check_behaviour(
+    machine: MachineReport, loaded: Loaded, inputs_dir: Path, *, lambdas: dict | None, seed: dict | None, prices: Prices
+) -> None:
+    """Fill ``machine.comparisons`` and ``machine.cost`` from the machine's inputs, if it has any.
+    A failure becomes one "could not compare" comparison with the reason; it never raises."""
+    from asl2durable.behaviour import Comparison, check
+    from asl2durable.pricing import estimate
+
+    try:
+        inputs = machine_inputs(inputs_dir, machine.name)
+    except ValueError as e:
+        machine.comparisons = [Comparison(None, "could not compare", f"inputs: {e}")]
+        return
+    if inputs is None:
+        return
+    if loaded.definition is None:
+        reason = "the definition could not be read"
+        machine.comparisons = [Comparison(value, "could not compare", reason) for value in inputs]
+    else:
+        try:
+            machine.comparisons = check(loaded.definition, inputs, lambdas=lambdas, seed=seed, name=machine.name)
+        except Exception as e:  # noqa: BLE001 - one machine's check must not stop the batch
+            reason = f"internal error: {type(e).__name__}: {e}"
+            machine.comparisons = [Comparison(value, "could not compare", reason) for value in inputs]
+    machine.cost = estimate(machine.comparisons, prices, workflow_type=workflow_type(loaded))
+
+
+# --------------------------------------------------------------------------------------
+# run
+
+
 @main.command()
 @click.argument("path", metavar="PATH")
 @click.option(
@@ -415,13 +612,7 @@ def _parse_seed(ctx: click.Context, param: click.Parameter, value: str | None) -
     callback=_parse_input,
     help="Execution input: JSON text, @file to read it from a file, or @- for stdin.",
 )
-@click.option(
-    "--lambda",
-    "lambda_specs",
-    metavar="NAME_OR_ARN=FILE.py[:FUNCTION]",
-    multiple=True,
-    help="Serve invocations of a Lambda function with a local Python function (repeatable).",
-)
+@LAMBDA_OPTION
 @click.option(
     "--timeout",
     type=click.FloatRange(min=0, min_open=True),
@@ -430,19 +621,8 @@ def _parse_seed(ctx: click.Context, param: click.Parameter, value: str | None) -
     metavar="SECONDS",
     help="Give up after this long (status TIMED_OUT).",
 )
-@click.option(
-    "--aws",
-    type=click.Choice(["none", "moto"]),
-    default="none",
-    show_default=True,
-    help="Where AWS service calls go: nowhere special, or moto's in-process emulation (needs moto).",
-)
-@click.option(
-    "--seed",
-    metavar="FILE|@FILE|JSON",
-    callback=_parse_seed,
-    help="With --aws moto: resources to create first (buckets, tables, queues, topics, secrets, activities).",
-)
+@AWS_OPTION
+@SEED_OPTION
 @click.option(
     "--resource",
     metavar="LOGICAL_ID",
@@ -471,23 +651,16 @@ def run(
     elif len(items) > 1:
         ids = ", ".join(str(i.resource) for i in items)
         raise click.BadParameter(f"{path} has several state machines ({ids}): pick one with --resource", param_hint="PATH")
-    if seed is not None and aws != "moto":
-        raise click.BadParameter("a seed needs --aws moto", param_hint="--seed")
+
+    _check_seed(aws, seed)
 
     try:
-        from asl2durable.local import TranslationFailed, lambdas_from_specs, run_local
+        from asl2durable.local import TranslationFailed, run_local
     except ImportError as e:
         click.echo(f"Error: the local runner is not available: {e}", err=True)
         sys.exit(1)
 
-    lambdas = None
-    if lambda_specs:
-        try:
-            lambdas = lambdas_from_specs(list(lambda_specs))
-        except ValueError as e:
-            raise click.BadParameter(str(e), param_hint="--lambda") from None
-        except Exception as e:  # noqa: BLE001 - e.g. the handler file does not import
-            raise click.BadParameter(f"{type(e).__name__}: {e}", param_hint="--lambda") from None
+    lambdas = _lambdas(lambda_specs)
 
     loaded = _load(items[0])
     if loaded.definition is None or has_errors(loaded.diagnostics):

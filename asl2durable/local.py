@@ -40,6 +40,7 @@ class LocalResult:
     error: str | None = None
     cause: str | None = None
     operations: list[dict] = field(default_factory=list)  # the durable operation history, nested
+    invocations: int | None = None  # handler invocations in the runner: the first, plus one per resume
 
     def to_dict(self) -> dict:
         if self.status == "SUCCEEDED":
@@ -81,6 +82,10 @@ def _operations(ops: Iterable[Any]) -> list[dict]:
             "type": getattr(op.operation_type, "value", str(op.operation_type)),
             "status": getattr(op.status, "value", str(op.status)),
         }
+        if getattr(op, "sub_type", None) is not None:
+            entry["sub_type"] = getattr(op.sub_type, "value", str(op.sub_type))
+        if getattr(op, "attempt", None) is not None:
+            entry["attempt"] = op.attempt  # steps: the attempt that ended it (1 = no retry)
         if getattr(op, "result", None) is not None:
             entry["result"] = op.result  # the checkpointed result, serialised by the SDK
         children = getattr(op, "child_operations", None)
@@ -124,7 +129,10 @@ def run_local(
         outcome = asl_testing.run_handler(
             module.handler, {} if input is None else input, invoker=rt.local_invoker(functions), callbacks=answer, timeout=timeout
         )
-    return LocalResult(outcome.status, outcome.output, outcome.error, outcome.cause, _operations(outcome.operations))
+    return LocalResult(
+        outcome.status, outcome.output, outcome.error, outcome.cause, _operations(outcome.operations),
+        getattr(outcome, "invocations", None),
+    )
 
 
 def lambdas_from_specs(specs: Iterable[str]) -> dict[str, Callable[[Any, Any], Any]]:

@@ -316,6 +316,8 @@ def _html_environment() -> jinja2.Environment:
         verdict_counts=_verdict_counts,
         verdict_class=lambda verdict: {"same": "same", "differs": "differs"}.get(verdict, "unknown"),
         severity_counts=_severity_counts,
+        number=lambda value: "–" if value is None else f"{value:,.4g}",
+        usd=lambda value: "–" if value is None else f"${value:,.2f}" if value >= 1 else f"${value:.6g}",
     )
     return env
 

@@ -54,6 +54,9 @@ class Outcome:
     error: str | None = None
     cause: str | None = None
     operations: list = field(default_factory=list, repr=False)  # the SDK's operation records
+    # how many times the runner invoked the handler: the first invocation, plus one per resume
+    # (after a wait, a retry delay, a callback); None when the runner's history was not read
+    invocations: int | None = None
 
 
 class _Stubs:
@@ -191,6 +194,7 @@ def run_handler(
                     return Outcome("TIMED_OUT", error="States.Timeout", cause="Execution timed out")
                 finally:
                     done.set()
+                invocations = _invocations(runner, arn)
         finally:
             logging.disable(previous)
             rt.use_lambda_invoker(None)
@@ -200,13 +204,27 @@ def run_handler(
             rt.observe_task_tokens(None)
     operations = list(result.operations)
     if getattr(result.execution_status, "name", None) == "TIMED_OUT":
-        return Outcome("TIMED_OUT", error="States.Timeout", cause="Execution timed out", operations=operations)
+        return Outcome(
+            "TIMED_OUT", error="States.Timeout", cause="Execution timed out", operations=operations, invocations=invocations
+        )
     if result.status is InvocationStatus.SUCCEEDED:
-        return Outcome("SUCCEEDED", output=json.loads(result.result) if result.result else None, operations=operations)
+        output = json.loads(result.result) if result.result else None
+        return Outcome("SUCCEEDED", output=output, operations=operations, invocations=invocations)
     name = getattr(result.error, "type", None)
     return Outcome(
         "FAILED",
         error=None if name == rt.UNNAMED else name,  # a Fail state without Error has no name
         cause=getattr(result.error, "message", None) or None,
         operations=operations,
+        invocations=invocations,
     )
+
+
+def _invocations(runner: Any, arn: str) -> int | None:
+    """How many times the runner invoked the handler for execution ``arn``: its history has one
+    ``InvocationCompleted`` event per invocation (the first, then one per resume)."""
+    try:
+        events = runner.get_execution_history(arn).events
+    except Exception:  # noqa: BLE001 - a runner without the history API: the count is unknown
+        return None
+    return sum(getattr(event, "event_type", None) == "InvocationCompleted" for event in events)
