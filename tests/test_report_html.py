@@ -1,7 +1,8 @@
 """The HTML report in a real browser (headless Chromium, see tests/browser.py).
 
 ``asl2durable report`` over examples/ (and one invalid machine, so that there is a blocker
-and a page without a translation) writes ``index.html`` and ``machines/*.html``.  Every page
+and a page without a translation, and one machine with sample inputs, so that there is a
+behaviour check and a cost estimate) writes ``index.html`` and ``machines/*.html``.  Every page
 is opened twice, with JavaScript and without, and must load with no console error, no
 exception and no request for anything but local files; its links must lead somewhere; the
 pages of translated machines must show their diagrams (``svg.diagram.state-graph`` and
@@ -29,6 +30,20 @@ ARTIFACTS = REPO / "build" / "test-artifacts"
 
 # Not translated: an error (a transition to a missing state), so also a blocker of the batch.
 INVALID_MACHINE = {"StartAt": "Nowhere", "States": {"Only": {"Type": "Pass", "End": True}}}
+# With sample inputs (``report --inputs``): its page also has the behaviour check and the cost.
+SAMPLED_MACHINE = {
+    "StartAt": "Which",
+    "States": {
+        "Which": {
+            "Type": "Choice",
+            "Choices": [{"Variable": "$.x", "NumericGreaterThan": 1, "Next": "Big"}],
+            "Default": "Small",
+        },
+        "Big": {"Type": "Pass", "Result": "big", "ResultPath": "$.size", "End": True},
+        "Small": {"Type": "Pass", "Result": "small", "ResultPath": "$.size", "End": True},
+    },
+}
+SAMPLE_INPUTS = [{"x": 1}, {"x": 2}]
 
 # What the tests look at in a page, in one round trip.
 FACTS = """(() => {
@@ -67,14 +82,22 @@ def inputs(tmp_path_factory) -> Path:
     for example in sorted((REPO / "examples").glob("*.asl.json")):
         shutil.copy(example, folder)
     (folder / "broken.asl.json").write_text(json.dumps(INVALID_MACHINE))
+    (folder / "sampled.asl.json").write_text(json.dumps(SAMPLED_MACHINE))
     return folder
 
 
 @pytest.fixture(scope="module")
-def report(inputs, tmp_path_factory) -> Path:
-    """The report folder, written with the default formats."""
+def samples(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("inputs")
+    (folder / "sampled.json").write_text(json.dumps(SAMPLE_INPUTS))
+    return folder
+
+
+@pytest.fixture(scope="module")
+def report(inputs, samples, tmp_path_factory) -> Path:
+    """The report folder, written with the default formats (and the behaviour check)."""
     out = tmp_path_factory.mktemp("report")
-    run_report(str(inputs), "-o", str(out))
+    run_report(str(inputs), "-o", str(out), "--inputs", str(samples))
     assert (out / "index.html").is_file(), "asl2durable report wrote no index.html (is the HTML report there yet?)"
     return out
 
@@ -133,12 +156,12 @@ def translated(links: list[dict], statuses: dict[str, str]) -> dict[str, Path]:
 def test_html_alone_is_written_with_format_html(inputs, tmp_path):
     run_report(str(inputs), "-o", str(tmp_path), "--format", "html")
     assert (tmp_path / "index.html").is_file()
-    assert len(machine_pages(tmp_path)) == 3
+    assert len(machine_pages(tmp_path)) == 4
     assert not (tmp_path / "report.json").exists() and not (tmp_path / "report.md").exists()
 
 
 def test_every_machine_has_a_page(report, statuses):
-    assert len(machine_pages(report)) == len(statuses) == 3
+    assert len(machine_pages(report)) == len(statuses) == 4
 
 
 def test_pages_load_without_errors_or_remote_requests(pages):
@@ -212,6 +235,8 @@ def test_state_tables_link_to_lines_of_the_code(report, pages, statuses):
 def test_screenshots(chromium, report, statuses):
     """Not a check: pictures of the index and of one translated machine in build/test-artifacts/."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for old in ARTIFACTS.glob("report-*.png"):
+        old.unlink()
     with chromium.open_page(report / "index.html") as page:
         shots = [page.screenshot(ARTIFACTS / "report-index.png")]
         links = page.evaluate(FACTS)["links"]
@@ -247,3 +272,11 @@ def test_hovering_states_raises_no_error(chromium, report, statuses):
             page.collect()
             assert page.errors == [], name
             assert [h["name"] for h in hovered if not h["highlighted"]] == [], f"{name}: states not highlighted"
+
+
+def test_the_sampled_machine_shows_its_behaviour_check_and_cost(report, pages):
+    machines = json.loads((report / "report.json").read_text())["machines"]
+    (sampled,) = [m for m in machines if m["name"] == "sampled"]
+    assert len(sampled["behaviour"]) == len(SAMPLE_INPUTS), "the behaviour check ran on each input"
+    (path,) = [p for p in machine_pages(report) if p.stem.endswith("sampled")]
+    assert {"behaviour", "cost"} <= set(pages[path]["ids"]), "the sections #behaviour and #cost"
