@@ -280,3 +280,30 @@ def test_the_sampled_machine_shows_its_behaviour_check_and_cost(report, pages):
     assert len(sampled["behaviour"]) == len(SAMPLE_INPUTS), "the behaviour check ran on each input"
     (path,) = [p for p in machine_pages(report) if p.stem.endswith("sampled")]
     assert {"behaviour", "cost"} <= set(pages[path]["ids"]), "the sections #behaviour and #cost"
+
+
+def test_realworld_corpus_report_opens_without_errors(chromium, tmp_path):
+    """The issue's bar: the report over the real-world corpus, in one command, opens in the
+    browser: every page without an error or a remote request, each translated machine's page
+    with its diagrams, and the portfolio with a row per machine of report.json."""
+    run_report(str(REPO / "tests" / "fixtures" / "corpus" / "realworld"), "-o", str(tmp_path), "--format", "html",
+               "--format", "json")
+    machines = json.loads((tmp_path / "report.json").read_text())["machines"]
+    assert len(machines) == len(machine_pages(tmp_path)) == 170
+    with chromium.open_page(tmp_path / "index.html") as index:
+        facts = index.evaluate(FACTS)
+        rows = index.evaluate("document.querySelectorAll('table.machines tbody tr').length")
+        index.collect()
+        assert (index.errors, index.remote_requests) == ([], [])
+    assert rows == len(machines)
+    pages = translated(facts["links"], {m["name"]: m["status"] for m in machines})
+    problems = {}
+    for name, path in pages.items():
+        with chromium.open_page(path) as page:
+            seen = page.evaluate(FACTS)
+            page.collect()
+            if page.errors or page.remote_requests or not seen["stateGraphs"] or (
+                len(seen["stateGraphs"]) != len(seen["handlerStructures"])
+            ):
+                problems[name] = (page.errors, page.remote_requests, len(seen["stateGraphs"]), len(seen["handlerStructures"]))
+    assert problems == {}
