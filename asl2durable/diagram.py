@@ -555,14 +555,29 @@ def _code_box(state: str | None, code: str, note: str | None, classes: str, fill
 
 def _sequence(boxes: list[_Box]) -> _Box:
     """Boxes one under the other, left-aligned."""
-    w = max((b.w for b in boxes), default=0)
-    h = sum(b.h for b in boxes) + GAP * max(len(boxes) - 1, 0)
+    return _stack(boxes, across=False)
+
+
+def _columns(boxes: list[_Box]) -> _Box:
+    """Boxes side by side, top-aligned."""
+    return _stack(boxes, across=True)
+
+
+def _stack(boxes: list[_Box], across: bool) -> _Box:
+    gaps = GAP * max(len(boxes) - 1, 0)
+    if across:
+        w, h = sum(b.w for b in boxes) + gaps, max((b.h for b in boxes), default=0)
+    else:
+        w, h = max((b.w for b in boxes), default=0), sum(b.h for b in boxes) + gaps
 
     def draw(x: float, y: float) -> str:
         out = []
         for box in boxes:
             out.append(box.draw(x, y))
-            y += box.h + GAP
+            if across:
+                x += box.w + GAP
+            else:
+                y += box.h + GAP
         return "".join(out)
 
     return _Box(w, h, draw)
@@ -583,21 +598,6 @@ def _frame(box: _Box, header: str, classes: str, title: str, dashed: bool, chars
             f'<text x="{_n(x + PAD)}" y="{_n(y + 15)}" font-size="12" font-family="monospace" fill="#3a3a7a">'
             f"{_text(header)}</text></g>" + box.draw(x + PAD, y + 22)
         )
-
-    return _Box(w, h, draw)
-
-
-def _columns(boxes: list[_Box]) -> _Box:
-    """Boxes side by side, top-aligned."""
-    w = sum(b.w for b in boxes) + GAP * max(len(boxes) - 1, 0)
-    h = max((b.h for b in boxes), default=0)
-
-    def draw(x: float, y: float) -> str:
-        out = []
-        for box in boxes:
-            out.append(box.draw(x, y))
-            x += box.w + GAP
-        return "".join(out)
 
     return _Box(w, h, draw)
 

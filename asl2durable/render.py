@@ -273,16 +273,22 @@ def guarded(body: str, catchers: list) -> str:
     return "\n".join(line[4:] if line.startswith("        ") else line for line in body.strip("\n").split("\n")) + "\n"
 
 
-@cache
-def _environment() -> jinja2.Environment:
-    env = jinja2.Environment(
+def template_environment(*, autoescape: bool) -> jinja2.Environment:
+    """A Jinja environment over templates/ (undefined names are errors); ``autoescape`` for
+    HTML pages, where text from definitions must never be markup."""
+    return jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(resource_dir("templates"))),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
-        autoescape=False,
+        autoescape=autoescape,
     )
+
+
+@cache
+def _environment() -> jinja2.Environment:
+    env = template_environment(autoescape=False)
     env.filters.update(
         lit=lit, pystr=pystr, comment=comment, docstring=docstring, guarded=guarded, catcher=catcher,
         jsonpath=jsonpath, payload=payload, yaml=to_yaml, md=md, code=code, fence=fence,

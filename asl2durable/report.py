@@ -24,10 +24,9 @@ import jinja2
 from markupsafe import Markup
 
 from . import diagram, ir
-from ._resources import resource_dir
 from .diagnostics import Diagnostic, Severity, has_errors
 from .highlight import python_lines
-from .render import reads_clock, render_template
+from .render import reads_clock, render_template, template_environment
 from .translate import Translation
 
 # Statuses, best first.
@@ -304,13 +303,7 @@ def _severity_counts(diagnostics: list[Diagnostic]) -> list[tuple[str, int]]:
 @cache
 def _html_environment() -> jinja2.Environment:
     """The HTML pages' templates: autoescaped, so text from definitions is never markup."""
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(resource_dir("templates"))),
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        autoescape=True,
-    )
+    env = template_environment(autoescape=True)
     env.filters.update(
         pretty_json=lambda value: json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False, default=str),
         verdict_counts=_verdict_counts,
