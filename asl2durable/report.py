@@ -24,6 +24,7 @@ import jinja2
 from markupsafe import Markup
 
 from . import diagram, ir
+from .behaviour import VERDICTS
 from .diagnostics import Diagnostic, Severity, has_errors
 from .highlight import python_lines
 from .render import reads_clock, render_template, template_environment
@@ -247,7 +248,6 @@ class Report:
         return files
 
 
-VERDICTS = ("same", "differs", "could not compare")
 FORMATS = ("html", "json", "md")
 
 
