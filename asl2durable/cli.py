@@ -176,11 +176,19 @@ def _validate_record(item: Discovered, source: str, valid: bool, diagnostics: li
     type=click.Path(file_okay=False, path_type=Path),
     help="Folder to write into; each state machine goes to OUTDIR/<name>/.",
 )
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Replace output folders that already exist with other content (default: refuse, OUTPUT_EXISTS).",
+)
 @FORMAT_OPTION
-def convert(paths: tuple[str, ...], outdir: Path, fmt: str) -> None:
+def convert(paths: tuple[str, ...], outdir: Path, fmt: str, force: bool) -> None:
     """Translate state machine definitions into durable function handlers.
 
-    Exits 0 when every input converted, 1 when any failed (the others are still written).
+    Each OUTDIR/<name>/ is written atomically. An existing folder with other content is
+    left alone (OUTPUT_EXISTS) unless --force; one that already holds exactly the new
+    output is left as it is. Exits 0 when every input converted, 1 when any failed (the
+    others are still written; the failures are listed again at the end).
     """
     items = _discover(paths)
     try:
@@ -195,18 +203,16 @@ def convert(paths: tuple[str, ...], outdir: Path, fmt: str) -> None:
         if loaded.definition is None:
             return _convert_record(item, loaded.source, None, loaded.diagnostics)
         from asl2durable.translate import translate
-        from asl2durable.writer import write_translation
 
         translation = translate(loaded.definition, name=loaded.name, substitutions=loaded.substitutions)
         diagnostics = [*loaded.diagnostics, *translation.diagnostics]
         if not translation.ok or has_errors(diagnostics):
             return _convert_record(item, loaded.source, None, diagnostics)
-        try:
-            folder = write_translation(translation, outdir)
-        except OSError as e:
-            problem = Diagnostic("", "OUTPUT_NOT_WRITABLE", f"Cannot write {e.filename or outdir}: {e.strerror or e}")
+        folder, outcome, problem = _write_folder(outdir, translation.name, translation.files, force)
+        if problem is not None:
             return _convert_record(item, loaded.source, None, [*diagnostics, problem])
-        record = _convert_record(item, loaded.source, Path(folder), diagnostics)
+        record = _convert_record(item, loaded.source, folder, diagnostics)
+        record["_outcome"] = outcome
         if item.group is not None:  # kept for rewriting the template
             record["_machine"] = (loaded, translation, Path(folder))
         return record
@@ -215,7 +221,7 @@ def convert(paths: tuple[str, ...], outdir: Path, fmt: str) -> None:
         return _convert_record(item, item.display, None, [d])
 
     records = _each(items, process, failed)
-    templates = _rewrite_templates(items, records, outdir)
+    templates = _rewrite_templates(items, records, outdir, force)
 
     if fmt == "json":
         _echo_records(
@@ -225,7 +231,8 @@ def convert(paths: tuple[str, ...], outdir: Path, fmt: str) -> None:
         for record in [*records, *templates]:
             if record["converted"]:
                 what = "template rewritten" if record.get("kind") == "template" else "converted"
-                click.echo(f"{record['source']}: {what} -> {record['output']}")
+                note = {"unchanged": " (unchanged)", "replaced": " (replaced)"}.get(record.get("_outcome", ""), "")
+                click.echo(f"{record['source']}: {what} -> {record['output']}{note}")
             else:
                 what = "template not rewritten" if record.get("kind") == "template" else "failed"
                 click.echo(f"{record['source']}: {what}")
@@ -239,10 +246,41 @@ def convert(paths: tuple[str, ...], outdir: Path, fmt: str) -> None:
         if templates:
             summary += f"; {sum(t['converted'] for t in templates)} of {len(templates)} templates rewritten"
         click.echo(summary)
+        _echo_failures([r for r in [*records, *templates] if not r["converted"]])
     sys.exit(0 if all(r["converted"] for r in [*records, *templates]) else 1)
 
 
-def _rewrite_templates(items: list[Discovered], records: list[dict], outdir: Path) -> list[dict]:
+def _echo_failures(failed: list[dict]) -> None:
+    """The end-of-batch list of every input that was not written, with its errors (stderr)."""
+    if not failed:
+        return
+    click.echo(f"error: {len(failed)} input{'s' if len(failed) != 1 else ''} not converted:", err=True)
+    for record in failed:
+        what = " (template)" if record.get("kind") == "template" else ""
+        errors = [d for d in record["_diagnostics"] if d.severity is Severity.ERROR] or record["_diagnostics"]
+        first = f": {errors[0].code}: {errors[0].message}" if errors else ""
+        more = f" (+{len(errors) - 1} more)" if len(errors) > 1 else ""
+        click.echo(f"  {record['source']}{what}{first}{more}", err=True)
+
+
+def _write_folder(
+    outdir: Path, name: str, files: dict[str, str], force: bool
+) -> tuple[Path | None, str | None, Diagnostic | None]:
+    """Write one output folder atomically: (folder, outcome, None) or (None, None, the problem)."""
+    from asl2durable.writer import OutputExists, write_folder
+
+    try:
+        folder, outcome = write_folder(outdir, name, files, force=force)
+    except OutputExists as e:
+        return None, None, Diagnostic("", "OUTPUT_EXISTS", str(e))
+    except OSError as e:
+        return None, None, Diagnostic(
+            "", "OUTPUT_NOT_WRITABLE", f"Cannot write {e.filename or outdir / name}: {e.strerror or e}"
+        )
+    return folder, outcome, None
+
+
+def _rewrite_templates(items: list[Discovered], records: list[dict], outdir: Path, force: bool) -> list[dict]:
     """Write ``OUTDIR/<template>/template.yaml`` for each input template whose machines all converted."""
     groups: dict[str, list[Discovered]] = {}
     for item in items:
@@ -277,12 +315,12 @@ def _rewrite_templates(items: list[Discovered], records: list[dict], outdir: Pat
                 from asl2durable.rewrite import render_rewritten, rewrite_template
 
                 data, diagnostics = rewrite_template(template, machines, Path(source).parent, folder)
-                folder.mkdir(parents=True, exist_ok=True)
-                path = folder / "template.yaml"
-                path.write_text(render_rewritten(data, Path(source).name), encoding="utf-8", newline="\n")
-                record.update(converted=True, output=str(path))
-            except OSError as e:
-                diagnostics = [Diagnostic("", "OUTPUT_NOT_WRITABLE", f"Cannot write {e.filename or folder}: {e.strerror or e}")]
+                text = render_rewritten(data, Path(source).name)
+                written, outcome, problem = _write_folder(outdir, group, {"template.yaml": text}, force)
+                if problem is not None:
+                    diagnostics = [*diagnostics, problem]
+                else:
+                    record.update(converted=True, output=str(written / "template.yaml"), _outcome=outcome)
             except Exception as e:  # noqa: BLE001 - one bad template must not stop the batch
                 diagnostics = [_internal_error(e)]
         record["diagnostics"] = [d.to_dict() for d in diagnostics]
