@@ -102,6 +102,7 @@ def run_local(
     lambdas: dict[str, Callable[[Any, Any], Any]] | None = None,
     callbacks: Callable[[dict], dict] | None = None,
     timeout: float = 60,
+    force_replays: bool = False,
 ) -> LocalResult:
     """Translate ``definition`` (a dict, JSON text, a path or a ``Loaded`` machine, e.g. one
     of a template), run it on ``input`` and return the result.
@@ -112,6 +113,8 @@ def run_local(
     with ``{"token", "resource", "payload"}`` and returns ``{"output": value}`` to succeed the
     task or ``{"error": name, "cause": text}`` to fail it.
     ``timeout`` bounds the run in real seconds (waits and retry delays are skipped, not slept).
+    ``force_replays`` (for tests) suspends the handler after every durable operation, so that the
+    run replays the handler from the top that many times (see ``asl_runtime.force_replays``).
     """
     asl, name, substitutions = _definition(definition)
     translation = translate(asl, name=name, substitutions=substitutions)
@@ -127,7 +130,8 @@ def run_local(
         answer = lambda token, resource, payload: callbacks({"token": token, "resource": resource, "payload": payload})
     with _LOCK:
         outcome = asl_testing.run_handler(
-            module.handler, {} if input is None else input, invoker=rt.local_invoker(functions), callbacks=answer, timeout=timeout
+            module.handler, {} if input is None else input, invoker=rt.local_invoker(functions), callbacks=answer, timeout=timeout,
+            force_replays=force_replays,
         )
     return LocalResult(
         outcome.status, outcome.output, outcome.error, outcome.cause, _operations(outcome.operations),

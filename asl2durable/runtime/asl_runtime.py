@@ -17,7 +17,9 @@ What lives here is what Amazon States Language defines and the generated code us
 * the state-machine runner, Parallel and Map on top of ``context.parallel``/``context.map``;
 * Lambda invocation inside a durable step, through a replaceable invoker (boto3 by default).
 * hooks for local runs and tests (``use_lambda_invoker``, ``use_service_caller``,
-  ``use_item_reader``, ``use_result_writer``, ``observe_task_tokens``): ``asl_testing`` uses them to run the handler with stubs.
+  ``use_item_reader``, ``use_result_writer``, ``observe_task_tokens``): ``asl_testing`` uses them to run the handler with stubs;
+  ``force_replays`` (tests only) makes every durable operation end with a suspension, so that
+  the handler is replayed from the top before it goes on.
 
 Everything here is deterministic on replay: data flow runs as plain Python outside steps,
 anything that reads the clock or calls out runs inside a durable operation.
@@ -188,7 +190,7 @@ class Run:
 
     def child(self, context: DurableContext, map_item: dict | None = None) -> "Run":
         return Run(
-            context,
+            _scoped(context),
             self.execution,
             self.state_machine,
             map_item if map_item is not None else self.map_item,
@@ -238,6 +240,65 @@ def _execution_start(context: DurableContext) -> float | None:
     return started / 1000 if isinstance(started, (int, float)) and started > 1e11 else started
 
 
+# --------------------------------------------------------------------------- forced replays (tests)
+
+_FORCED_REPLAYS = False
+
+
+def force_replays(on: bool) -> None:
+    """Test hook, off by default: when on, every durable operation the runtime issues is followed
+    by a 1-second durable wait. Each wait suspends the invocation, so the handler is re-invoked
+    and replays everything before it: a run then checks that the generated code issues the same
+    operations (names, types, order) on every replay and computes the same data from their
+    checkpointed results. The extra waits add operations but do not change the output."""
+    global _FORCED_REPLAYS
+    _FORCED_REPLAYS = bool(on)
+
+
+def _scoped(context: Any) -> Any:
+    """The context the states of a scope use: ``context``, or its replay-forcing wrapper."""
+    if _FORCED_REPLAYS and not isinstance(context, _ReplayingContext):
+        return _ReplayingContext(context)
+    return context
+
+
+class _ReplayingContext:
+    """A DurableContext whose operations each end with a durable wait (see :func:`force_replays`)."""
+
+    def __init__(self, context: Any):
+        self._context = context
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._context, name)
+
+    def _then_suspend(self, result: Any, name: str | None) -> Any:
+        self._context.wait(Duration(1), name=f"(replay after {name or 'operation'})")
+        return result
+
+    def step(self, func: Any, name: str | None = None, config: Any = None) -> Any:
+        return self._then_suspend(self._context.step(func, name=name, config=config), name)
+
+    def wait(self, duration: Any, name: str | None = None) -> None:
+        self._then_suspend(self._context.wait(duration, name=name), name)
+
+    def invoke(self, function_name: str, payload: Any, name: str | None = None, config: Any = None) -> Any:
+        return self._then_suspend(self._context.invoke(function_name, payload, name=name, config=config), name)
+
+    def create_callback(self, name: str | None = None, config: Any = None) -> Any:
+        return self._then_suspend(self._context.create_callback(name=name, config=config), name)
+
+    def run_in_child_context(self, func: Any, name: str | None = None, config: Any = None) -> Any:
+        result = self._context.run_in_child_context(lambda ctx: func(_ReplayingContext(ctx)), name=name, config=config)
+        return self._then_suspend(result, name)
+
+    def parallel(self, functions: Any, name: str | None = None, config: Any = None) -> Any:
+        # the branches' own operations are followed by waits through Run.child
+        return self._then_suspend(self._context.parallel(functions, name=name, config=config), name)
+
+    def map(self, inputs: Any, func: Any, name: str | None = None, config: Any = None) -> Any:
+        return self._then_suspend(self._context.map(inputs, func, name=name, config=config), name)
+
+
 def start_run(context: DurableContext, event: Any, machine_name: str) -> Run:
     """The scope of a new execution. The context object's fields come from the durable execution:
 
@@ -265,7 +326,7 @@ def start_run(context: DurableContext, event: Any, machine_name: str) -> Run:
         "StartTime": _iso(started) if started is not None else "",
         "RedriveCount": 0,
     }
-    return Run(context, execution, {"Id": function_arn, "Name": machine_name})
+    return Run(_scoped(context), execution, {"Id": function_arn, "Name": machine_name})
 
 
 def enter(run: Run, state: str) -> None:

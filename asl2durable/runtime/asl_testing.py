@@ -148,11 +148,14 @@ def run_handler(
     result_writer: Callable[[dict, list], Any] | None = None,
     callbacks: Callable[[str, str, Any], dict] | None = None,
     timeout: float = 60,
+    force_replays: bool = False,
 ) -> Outcome:
     """Run ``handler`` on ``event`` in the local runner with ``asl_runtime``'s hooks set.
 
     ``callbacks(token, resource, payload)`` answers each task token: ``{"output": value}`` succeeds
-    the callback, ``{"error": name, "cause": text}`` fails it."""
+    the callback, ``{"error": name, "cause": text}`` fails it. ``force_replays`` suspends the
+    handler after every durable operation (``asl_runtime.force_replays``), so that each one is
+    followed by a replay of everything before it."""
     from aws_durable_execution_sdk_python.execution import InvocationStatus
     from aws_durable_execution_sdk_python.lambda_service import ErrorObject
     from aws_durable_execution_sdk_python_testing import DurableFunctionTestRunner
@@ -164,6 +167,7 @@ def run_handler(
         rt.use_item_reader(item_reader)
         rt.use_result_writer(result_writer)
         rt.observe_task_tokens((lambda *request: tokens.put(request)) if callbacks else None)
+        rt.force_replays(force_replays)
         previous = logging.root.manager.disable
         logging.disable(logging.CRITICAL)  # the SDK logs every failed step with a traceback
         try:
@@ -202,6 +206,7 @@ def run_handler(
             rt.use_item_reader(None)
             rt.use_result_writer(None)
             rt.observe_task_tokens(None)
+            rt.force_replays(False)
     operations = list(result.operations)
     if getattr(result.execution_status, "name", None) == "TIMED_OUT":
         return Outcome(
