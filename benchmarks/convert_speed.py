@@ -1,7 +1,9 @@
 """Conversion speed, measured in one run (not part of the test suite):
 
 * the real-world corpus (tests/fixtures/corpus/realworld) through ``asl2durable convert``, with
-  one job and with ``-j 2``: definitions per second (wall clock, including start-up);
+  one job and with ``-j 2``: definitions per second (wall clock, including start-up), and the
+  CPU seconds used per definition (all processes; what the figure would be on an idle machine,
+  where wall clock also counts other programs' load);
 * ``translate()`` of synthetic machines of 100, 1,000 and 10,000 states (a chain of Pass, Task,
   Choice and Wait states with a polling loop every 25 states, see synthetic.py): seconds, CPU
   seconds, and time per state at each size with its ratio to the smallest size's (1.0 is
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -30,17 +33,22 @@ from synthetic import chain  # noqa: E402
 from asl2durable.translate import translate  # noqa: E402
 
 
-def corpus_throughput(jobs: int) -> tuple[int, float]:
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def corpus_throughput(jobs: int) -> tuple[int, float, float]:
     n = len(list(CORPUS.glob("*.asl.json")))
     with tempfile.TemporaryDirectory() as out:
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
         command = [sys.executable, "-m", "asl2durable.cli", "convert", str(CORPUS), "-o", out, "-j", str(jobs)]
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), children_cpu()
         done = subprocess.run(command, env=env, capture_output=True, text=True)
-        elapsed = time.perf_counter() - start
+        elapsed, cpu = time.perf_counter() - start, children_cpu() - cpu
     if done.returncode != 0:
         raise SystemExit(f"convert failed:\n{done.stdout}\n{done.stderr}")
-    return n, elapsed
+    return n, elapsed, cpu
 
 
 def main() -> None:
@@ -52,11 +60,11 @@ def main() -> None:
     if not args.skip_corpus:
         serial = None
         for jobs in (1, 2):
-            n, elapsed = corpus_throughput(jobs)
+            n, elapsed, cpu = corpus_throughput(jobs)
             rate = n / elapsed
             serial = serial or rate
             print(f"corpus, convert -j {jobs}: {n} definitions in {elapsed:.1f} s = {rate:.2f} definitions/s"
-                  f" ({rate / serial:.2f} x one job)")
+                  f" ({rate / serial:.2f} x one job); {cpu:.1f} s CPU = {cpu / n * 1000:.0f} ms CPU per definition")
     translate(chain(10))  # imports, templates, schema
     base = None
     for n in (int(s) for s in args.sizes.split(",")):
