@@ -63,16 +63,16 @@ class Unstructurable(Exception):
 class _Loop:
     header: str
     body: set
-    parent: "_Loop | None" = None
+    parent: _Loop | None = None
     # Filled in by _Structurer.analyse, outermost loops first, when emission first needs them
     # (a machine whose loops nest too deeply is given up before its innermost loops are analysed):
     analysed: bool = False
     follow_: Node | None = None
     ipdom_: dict = field(default_factory=dict)
     ipdom_early_: dict = field(default_factory=dict)
-    analyse: Callable[["_Loop"], None] | None = field(default=None, repr=False)
+    analyse: Callable[[_Loop], None] | None = field(default=None, repr=False)
 
-    def _ready(self) -> "_Loop":
+    def _ready(self) -> _Loop:
         if not self.analysed:
             assert self.analyse is not None
             self.analyse(self)
@@ -443,8 +443,7 @@ def _immediate_dominators(root: Node, next_of: Callable[[Node], Iterable[Node]])
     for w in reversed(vertex[1:]):
         for v in preds[w]:
             u = evaluate(v)
-            if semi[u] < semi[w]:
-                semi[w] = semi[u]
+            semi[w] = min(semi[w], semi[u])
         bucket.setdefault(vertex[semi[w]], []).append(w)
         p = parent[w]
         ancestor[w] = p

@@ -63,6 +63,7 @@ def main() -> None:
     args = parser.parse_args()
 
     import hand_written_handler
+
     from asl2durable.behaviour import _run_interpreter
     from asl2durable.local import _runtime, load_handler
     from asl2durable.translate import translate
