@@ -63,10 +63,35 @@ class Unstructurable(Exception):
 class _Loop:
     header: str
     body: set
-    follow: Node | None = None  # a state, END, or None: every exit ends inside the loop
-    parent: "_Loop | None" = None
-    ipdom: dict = field(default_factory=dict)  # immediate post-dominators within the loop's region
-    ipdom_early: dict = field(default_factory=dict)  # the same, with Succeed states as early exits
+    parent: _Loop | None = None
+    # Filled in by _Structurer.analyse, outermost loops first, when emission first needs them
+    # (a machine whose loops nest too deeply is given up before its innermost loops are analysed):
+    analysed: bool = False
+    follow_: Node | None = None
+    ipdom_: dict = field(default_factory=dict)
+    ipdom_early_: dict = field(default_factory=dict)
+    analyse: Callable[[_Loop], None] | None = field(default=None, repr=False)
+
+    def _ready(self) -> _Loop:
+        if not self.analysed:
+            assert self.analyse is not None
+            self.analyse(self)
+        return self
+
+    @property
+    def follow(self) -> Node | None:
+        """A state, END, or None: every exit ends inside the loop."""
+        return self._ready().follow_
+
+    @property
+    def ipdom(self) -> dict:
+        """Immediate post-dominators within the loop's region."""
+        return self._ready().ipdom_
+
+    @property
+    def ipdom_early(self) -> dict:
+        """The same, with Succeed states as early exits."""
+        return self._ready().ipdom_early_
 
 
 def structure(workflow: ir.Workflow) -> list[Diagnostic]:
@@ -132,9 +157,9 @@ class _Structurer:
     def find_loops(self) -> None:
         _, back_edges = _depth_first(self.start, self.next_of)
         if back_edges:
-            dominators = _immediate_dominators(self.start, self.next_of)
+            dominates = _dominance(_immediate_dominators(self.start, self.next_of))
             for source, header in back_edges:
-                if not _dominates(dominators, header, source):
+                if not dominates(header, source):
                     raise Unstructurable(f"the cycle through {header!r} can be entered at more than one state")
         sources: dict[str, list[str]] = {}
         for source, header in back_edges:
@@ -148,15 +173,26 @@ class _Structurer:
                 if node not in body:
                     body.add(node)
                     stack.extend(preds.get(node, ()))
-            self.loops[header] = _Loop(header, body)
+            self.loops[header] = _Loop(header, body, analyse=self.analyse)
         # outermost loops first: a loop's follow is found in its parent's region
         ordered = sorted(self.loops.values(), key=lambda loop: -len(loop.body))
-        for loop in ordered:
-            parents = [p for p in ordered if p is not loop and loop.header in p.body]
-            loop.parent = min(parents, key=lambda p: len(p.body)) if parents else None
+        # each loop's parent: the smallest other loop whose body holds its header (the first
+        # such in this order on a tie), in one pass over the bodies
+        for p in ordered:
+            for node in p.body:
+                loop = self.loops.get(node)  # type: ignore[arg-type]
+                if loop is not None and loop is not p and (loop.parent is None or len(p.body) < len(loop.parent.body)):
+                    loop.parent = p
         self.top_ipdom = self.post_dominators(None)
         self.top_ipdom_early = self.post_dominators(None, early_succeed=True)
-        for loop in ordered:
+
+    def analyse(self, loop: _Loop) -> None:
+        """The loop's follow and post-dominators, after its parents' (outermost first)."""
+        chain = []
+        while loop is not None and not loop.analysed:
+            chain.append(loop)
+            loop = loop.parent  # type: ignore[assignment]
+        for loop in reversed(chain):
             ipdom = loop.parent.ipdom if loop.parent else self.top_ipdom
             node: Node | None = loop.header
             while node is not None and node in loop.body:
@@ -169,9 +205,10 @@ class _Structurer:
                 node = None
             if node is None:
                 node = self.chosen_exit(loop)
-            loop.follow = node
-            loop.ipdom = self.post_dominators(loop)
-            loop.ipdom_early = self.post_dominators(loop, early_succeed=True)
+            loop.follow_ = node
+            loop.analysed = True  # post_dominators reads the follow
+            loop.ipdom_ = self.post_dominators(loop)
+            loop.ipdom_early_ = self.post_dominators(loop, early_succeed=True)
 
     def chosen_exit(self, loop: _Loop) -> Node | None:
         """The follow of a loop whose exits do not meet again: the outer loop's header when an
@@ -361,44 +398,87 @@ def _depth_first(start: Node, next_of: Callable[[Node], Iterable[Node]]) -> tupl
 
 
 def _immediate_dominators(root: Node, next_of: Callable[[Node], Iterable[Node]]) -> dict:
-    """Immediate dominators of the nodes reachable from ``root`` (Cooper, Harvey and Kennedy's
-    iterative algorithm); ``root`` maps to None."""
-    postorder, _ = _depth_first(root, next_of)
-    order = postorder[::-1]
-    index = {node: i for i, node in enumerate(order)}
-    preds: dict[Node, list[Node]] = {}
-    for node in order:
-        for child in next_of(node):
-            preds.setdefault(child, []).append(node)
-    idom: dict = {root: root}
+    """Immediate dominators of the nodes reachable from ``root``; ``root`` maps to None.
 
-    def intersect(a: Node, b: Node) -> Node:
-        while a != b:
-            while index[a] > index[b]:
-                a = idom[a]
-            while index[b] > index[a]:
-                b = idom[b]
-        return a
+    Lengauer and Tarjan's algorithm (the simple version, with path compression): near-linear,
+    where the iterative one walked the long dominator chains of deeply nested loops."""
+    number: dict = {root: 0}  # depth-first preorder
+    vertex: list = [root]
+    parent: dict = {}
+    stack = [(root, iter(next_of(root)))]
+    while stack:
+        node, children = stack[-1]
+        child = next(children, None)
+        if child is None:
+            stack.pop()
+        elif child not in number:
+            number[child] = len(vertex)
+            vertex.append(child)
+            parent[child] = node
+            stack.append((child, iter(next_of(child))))
+    preds: dict = {v: [] for v in vertex}
+    for v in vertex:
+        for w in next_of(v):
+            preds[w].append(v)
+    semi = dict(number)
+    label = {v: v for v in vertex}
+    ancestor: dict = {}
+    bucket: dict = {}
+    idom: dict = {}
 
-    changed = True
-    while changed:
-        changed = False
-        for node in order[1:]:
-            new = None
-            for p in preds.get(node, ()):
-                if p in idom:
-                    new = p if new is None else intersect(p, new)
-            if new is not None and idom.get(node) != new:
-                idom[node] = new
-                changed = True
+    def evaluate(v: Node) -> Node:
+        if v not in ancestor:
+            return v
+        path = []
+        while ancestor[v] in ancestor:
+            path.append(v)
+            v = ancestor[v]
+        for x in reversed(path):
+            a = ancestor[x]
+            if semi[label[a]] < semi[label[x]]:
+                label[x] = label[a]
+            ancestor[x] = ancestor[a]
+        return label[path[0]] if path else label[v]
+
+    for w in reversed(vertex[1:]):
+        for v in preds[w]:
+            u = evaluate(v)
+            semi[w] = min(semi[w], semi[u])
+        bucket.setdefault(vertex[semi[w]], []).append(w)
+        p = parent[w]
+        ancestor[w] = p
+        for v in bucket.pop(p, ()):
+            u = evaluate(v)
+            idom[v] = u if semi[u] < semi[v] else p
+    for w in vertex[1:]:
+        if idom[w] != vertex[semi[w]]:
+            idom[w] = idom[idom[w]]
     idom[root] = None
     return idom
 
 
-def _dominates(idom: dict, a: Node, b: Node) -> bool:
-    node: Node | None = b
-    while node is not None:
-        if node == a:
-            return True
-        node = idom.get(node)
-    return False
+def _dominance(idom: dict) -> Callable[[Node, Node], bool]:
+    """``dominates(a, b)`` for nodes of the dominator tree ``idom``, in constant time: ``a``
+    dominates ``b`` when ``b``'s interval of the tree's depth-first numbering lies in ``a``'s."""
+    children: dict = {}
+    roots = []
+    for node, parent in idom.items():
+        if parent is None:
+            roots.append(node)
+        else:
+            children.setdefault(parent, []).append(node)
+    enter: dict = {}
+    leave: dict = {}
+    clock = 0
+    for root in roots:
+        stack = [(root, False)]
+        while stack:
+            node, done = stack.pop()
+            clock += 1
+            if done:
+                leave[node] = clock
+                continue
+            enter[node] = clock
+            stack.append((node, True))
+            stack.extend((child, False) for child in children.get(node, ()))
+    return lambda a, b: a in enter and b in enter and enter[a] <= enter[b] and leave[b] <= leave[a]

@@ -149,7 +149,55 @@ class _Walk:
     task_token: bool = False  # $$.Task.Token exists (the payload of a callback Task)
 
     def fork(self) -> _Walk:
-        return copy.deepcopy(self)
+        """A deep copy (what ``copy.deepcopy`` gives, shared objects still shared), made by
+        ``_copied``: walks fork at every Choice, so this is the test plan's inner loop."""
+        memo: dict = {}
+        return _Walk(**{f.name: _copied(getattr(self, f.name), memo) for f in dataclasses.fields(self)})
+
+
+# Immutable values a deep copy may share: deepcopy gives these back or an equal copy.
+_SHARED = frozenset({str, int, float, bool, type(None), bytes, _Marker, Ref, JsonOf})
+
+
+def _copied(value: Any, memo: dict) -> Any:
+    kind = type(value)
+    if kind in _SHARED:
+        return value
+    found = memo.get(id(value))
+    if found is not None:
+        return found
+    if kind is dict:
+        out: Any = {}
+        memo[id(value)] = out
+        for k, v in value.items():
+            out[k if type(k) in _SHARED else _copied(k, memo)] = _copied(v, memo)
+        return out
+    if kind is list:
+        out = []
+        memo[id(value)] = out
+        out.extend(_copied(v, memo) for v in value)
+        return out
+    if kind is tuple:
+        for v in value:
+            if type(v) not in _SHARED:
+                break
+        else:
+            return value
+        items = tuple(_copied(v, memo) for v in value)
+        out = value if all(a is b for a, b in zip(items, value)) else items
+        memo[id(value)] = out
+        return out
+    if kind is set:
+        out = {v if type(v) in _SHARED else _copied(v, memo) for v in value}
+        memo[id(value)] = out
+        return out
+    if kind is Merged:
+        out = Merged.__new__(Merged)
+        memo[id(value)] = out
+        out.base = _copied(value.base, memo)
+        out.fields = _copied(value.fields, memo)
+        return out
+    return copy.deepcopy(value, memo)
 
 
 @dataclass

@@ -586,3 +586,18 @@ def test_run_template_needs_one_machine(extra, message):
     result = invoke("run", SAM_APP, *extra)
     assert result.exit_code == 2
     assert message in result.output
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_convert_in_parallel_gives_what_one_job_gives(tmp_path, monkeypatch, fmt):
+    """``-j 2`` and ``-j 0`` (one per CPU): the same stdout, exit code and files as ``-j 1``, in
+    input order, with a failing input and a template (whose machines' records cross processes)."""
+    outcomes = []
+    for jobs in ("1", "2", "0"):
+        (tmp_path / jobs).mkdir()
+        monkeypatch.chdir(tmp_path / jobs)
+        result = invoke("convert", BATCH, PASS_FILE, SAM_APP, FAIL_FILE, "-o", "out", "--format", fmt, "-j", jobs)
+        files = {p.relative_to("out").as_posix(): p.read_bytes() for p in sorted(Path("out").rglob("*")) if p.is_file()}
+        outcomes.append((result.exit_code, result.stdout, files))
+    assert outcomes[0][0] == 1 and any(name.endswith("template.yaml") for name in outcomes[0][2])
+    assert outcomes[0] == outcomes[1] == outcomes[2]

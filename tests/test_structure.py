@@ -311,3 +311,44 @@ def test_random_graphs_run_like_the_reference(definition, start):
     if DISPATCH_LOOP not in json.dumps([d.code for d in translate(definition, name="m").diagnostics]):
         assert "rt.run_machine(" not in source
     assert not re.search(r"\bstate_machine\(run, data\)", source)
+
+
+def nested_loops(n: int) -> dict:
+    """``n`` states: ``n/2`` Wait states, each the header of a loop closed by one of the Choice
+    states after them, innermost first (loops nested ``n/2`` deep: the machine keeps its
+    dispatch loop, but finding that out must not cost the square of its size)."""
+    m = n // 2
+    order = [f"W{i}" for i in range(m)] + [f"C{i}" for i in reversed(range(m))]
+    states: dict = {}
+    for k, name in enumerate(order):
+        nxt = order[k + 1] if k + 1 < len(order) else "Done"
+        if name.startswith("W"):
+            states[name] = {"Type": "Wait", "Seconds": 1, "Next": nxt}
+        else:
+            rule = {"Variable": f"$.{name}", "NumericLessThan": 3, "Next": "W" + name[1:]}
+            states[name] = {"Type": "Choice", "Choices": [rule], "Default": nxt}
+    states["Done"] = {"Type": "Succeed"}
+    return {"StartAt": order[0], "States": states}
+
+
+def test_deeply_nested_loops_are_analysed_in_near_linear_work(monkeypatch):
+    """The work of the dominator analyses (nodes in all the dominator trees computed) grows
+    about linearly with the machine: only the loops emission reaches are analysed."""
+    from asl2durable import structure as module
+    from asl2durable.lower import lower
+
+    real = module._immediate_dominators
+    work = []
+
+    def counted(root, next_of):
+        idom = real(root, next_of)
+        work[-1] += len(idom)
+        return idom
+
+    monkeypatch.setattr(module, "_immediate_dominators", counted)
+    for n in (200, 800):
+        work.append(0)
+        workflow, _ = lower(nested_loops(n), "m", ())
+        [diagnostic] = module.structure(workflow)
+        assert diagnostic.code == DISPATCH_LOOP and "nest too deeply" in diagnostic.message
+    assert work[1] < 4 * 1.5 * work[0], work  # 4 times the states; the old analysis did 16 times the work

@@ -1,0 +1,84 @@
+"""Conversion speed, measured in one run (not part of the test suite):
+
+* the real-world corpus (tests/fixtures/corpus/realworld) through ``asl2durable convert``, with
+  one job and with ``-j 2``: definitions per second (wall clock, including start-up), and the
+  CPU seconds used per definition (all processes; what the figure would be on an idle machine,
+  where wall clock also counts other programs' load);
+* ``translate()`` of synthetic machines of 100, 1,000 and 10,000 states (a chain of Pass, Task,
+  Choice and Wait states with a polling loop every 25 states, see synthetic.py): seconds, CPU
+  seconds, and time per state at each size with its ratio to the smallest size's (1.0 is
+  linear growth).
+
+    python benchmarks/convert_speed.py [--sizes 100,1000,10000] [--skip-corpus]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT / "tests" / "fixtures" / "corpus" / "realworld"
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from synthetic import chain
+
+from asl2durable.translate import translate
+
+
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def corpus_throughput(jobs: int) -> tuple[int, float, float]:
+    n = len(list(CORPUS.glob("*.asl.json")))
+    with tempfile.TemporaryDirectory() as out:
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        command = [sys.executable, "-m", "asl2durable.cli", "convert", str(CORPUS), "-o", out, "-j", str(jobs)]
+        start, cpu = time.perf_counter(), children_cpu()
+        done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+        elapsed, cpu = time.perf_counter() - start, children_cpu() - cpu
+    if done.returncode != 0:
+        raise SystemExit(f"convert failed:\n{done.stdout}\n{done.stderr}")
+    return n, elapsed, cpu
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", default="100,1000,10000")
+    parser.add_argument("--skip-corpus", action="store_true")
+    args = parser.parse_args()
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs")
+    if not args.skip_corpus:
+        serial = None
+        for jobs in (1, 2):
+            n, elapsed, cpu = corpus_throughput(jobs)
+            rate = n / elapsed
+            serial = serial or rate
+            print(f"corpus, convert -j {jobs}: {n} definitions in {elapsed:.1f} s = {rate:.2f} definitions/s"
+                  f" ({rate / serial:.2f} x one job); {cpu:.1f} s CPU = {cpu / n * 1000:.0f} ms CPU per definition")
+    translate(chain(10))  # imports, templates, schema
+    base = None
+    for n in (int(s) for s in args.sizes.split(",")):
+        definition = chain(n)
+        wall, cpu = time.perf_counter(), time.process_time()
+        translation = translate(definition)
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        assert translation.ok, translation.diagnostics
+        per_state = cpu / n * 1000
+        base = base or per_state
+        lines = translation.files["handler.py"].count("\n")
+        print(f"synthetic {n:>6} states: {wall:7.2f} s ({cpu:7.2f} s CPU), {per_state:5.2f} ms CPU per state,"
+              f" growth {per_state / base:4.2f} x per state; handler.py {lines} lines")
+
+
+if __name__ == "__main__":
+    main()
