@@ -264,6 +264,8 @@ def _read_text(path: Path) -> tuple[str, str | None]:
         return "", f"Permission denied reading {path}"
     except OSError as e:
         return "", f"Cannot read {path}: {e.strerror or e}"
+    except ValueError as e:  # a NUL in the path
+        return "", f"Cannot read {str(path)!r}: {e}"
     try:
         return data.decode("utf-8-sig"), None
     except UnicodeDecodeError as e:

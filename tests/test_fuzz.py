@@ -77,7 +77,9 @@ def run_pipeline(source, *, translate_it: bool, expect_invalid: bool = False) ->
         return "valid"
     translation = translate(loaded.definition, name=loaded.name, substitutions=loaded.substitutions)
     check_errors(translation.diagnostics)
-    assert translation.ok, translation.diagnostics
+    if not translation.ok:  # what only translating finds (say, data nested too deeply for Python)
+        assert translation.files == {}
+        return "untranslatable"
     for file_name, text in translation.files.items():
         if file_name.endswith(".py"):
             compile(text, file_name, "exec")
@@ -297,10 +299,10 @@ JSON_VALUES = st.recursive(
 )
 STATES = st.dictionaries(
     st.text(min_size=1, max_size=8),
-    st.fixed_dictionaries({"Type": st.sampled_from(STATE_TYPES)}, optional={f: JSON_VALUES for f in FIELD_NAMES[:30]}),
+    st.fixed_dictionaries({"Type": st.sampled_from(STATE_TYPES)}, optional={f: JSON_VALUES for f in FIELD_NAMES[1:12]}),
     max_size=4,
 )
-HYPOTHESIS_EXAMPLES = 300
+HYPOTHESIS_EXAMPLES = 200
 
 
 @settings(derandomize=True, max_examples=HYPOTHESIS_EXAMPLES, deadline=None, database=None,
@@ -442,6 +444,12 @@ def test_fifty_megabytes(tmp_path: Path) -> None:
     assert codes(records) == codes(converted) == {"INPUT_TOO_LARGE"}
     assert time.monotonic() - start < 30
     assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 100_000  # < 100 MB more
+
+
+def test_nul_in_a_path() -> None:
+    """loader.load takes a str that does not start with "{" as a path: one with NUL is a diagnostic."""
+    loaded = load("\x00{}")
+    assert loaded.definition is None and [d.code for d in loaded.diagnostics] == ["INPUT_NOT_READABLE"]
 
 
 def test_fifty_megabytes_inline_text() -> None:
