@@ -2,7 +2,7 @@
 
 Each hostile string goes into state names, Comments (machine and state), Fail Error/Cause, Catch and
 Retry ErrorEquals, Parameters keys and values (plain and ``.$``), Result, ``$['...']`` bracket paths
-(InputPath-style field names in ResultPath, ItemsPath, Choice Variable, Parameters paths), Choice
+(field names in InputPath, OutputPath, ResultPath, ItemsPath, Choice Variable, Parameters paths), Choice
 string comparisons, Assign values, Map ItemSelector, and DefinitionSubstitutions values of a SAM
 template. For each: the translation compiles, its handler runs in the local runner and gives the
 same result as the same machine with a plain word in the same places (the hostile text comes back
@@ -171,6 +171,14 @@ def machine(t: str, names: str, path_key: str) -> dict:
                 "Parameters": {f"p {t}.$": p(f"in {pk}"), f"s {t}": t},
                 "ResultSelector": {f"echo {t}.$": "$"},
                 "ResultPath": p(f"task {pk}"),
+                "Next": n("Narrow"),
+            },
+            n("Narrow"): {"Type": "Pass", "InputPath": p(f"in {pk}"), "ResultPath": p(f"narrowed {pk}"), "Next": n("Wrap")},
+            n("Wrap"): {
+                "Type": "Pass",
+                "Parameters": {"all.$": "$"},
+                "ResultPath": p(f"wrap {pk}"),
+                "OutputPath": p(f"wrap {pk}"),
                 "Next": n("End"),
             },
             n("End"): {
