@@ -15,10 +15,8 @@ from __future__ import annotations
 
 import copy
 import json
-import math
 import random
 import resource
-import sys
 import time
 from pathlib import Path
 
@@ -518,7 +516,7 @@ def test_duplicate_keys(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("literal", ["NaN", "Infinity", "-Infinity"])
 def test_nan_and_infinity(tmp_path: Path, literal: str) -> None:
-    text = '{"StartAt": "P", "States": {"P": {"Type": "Pass", "Result": %s, "End": true}}}' % literal
+    text = '{"StartAt": "P", "States": {"P": {"Type": "Pass", "Result": ' + literal + ', "End": true}}}'
     (status, _, records), (cstatus, _, converted) = both(write(tmp_path, "nan.asl.json", text), tmp_path)
     assert status == cstatus == 1 and codes(records) == codes(converted) == {"INVALID_JSON_DESCRIPTION"}
     status, _, records = cli("validate", text)  # inline text too

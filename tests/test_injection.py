@@ -101,7 +101,7 @@ def machine(t: str, names: str, path_key: str) -> dict:
     def p(key: str) -> str:
         return f"$[{q}{key}{q}]"
 
-    n = lambda s: f"{s} {names}"  # noqa: E731
+    n = lambda s: f"{s} {names}"
     return {
         "Comment": f"machine {t}",
         "StartAt": n("Start"),
@@ -295,7 +295,7 @@ def test_docstring_filter() -> None:
 
     for text in ['say "hi"', 'a"""', '"', "x\\", '""', 'a\\"', '"""""" ', "\x00\u2028", "{{ x }}"]:
         namespace: dict = {}
-        exec(compile(f'def f():\n    """{docstring(text)}"""\n', "<test>", "exec"), namespace)
+        exec(compile(f'def f():\n    """{docstring(text)}"""\n', "<test>", "exec"), namespace)  # noqa: S102 - the docstring under test
         assert namespace["f"].__doc__ == text.strip() or not text.isprintable()
 
 
@@ -408,7 +408,7 @@ def test_convert_all(written: Path, tmp_path: Path) -> None:
         "print('imported', len(sys.argv) - 1)\n"
     )
     folders = sorted(str(f) for f in out.iterdir() if (f / "handler.py").exists())
-    done = subprocess.run([sys.executable, "-c", script, *folders], capture_output=True, text=True, timeout=600)
+    done = subprocess.run([sys.executable, "-c", script, *folders], check=False, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0 and f"imported {len(HOSTILE) + 1}" in done.stdout, done.stderr[-3000:]
     canaries_silent()
 
