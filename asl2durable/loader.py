@@ -386,7 +386,23 @@ _JsonCompatibleLoader.yaml_implicit_resolvers = {
 }
 
 
+# PyYAML takes time quadratic in the nesting of [ ] and { }, and fails past a few hundred levels
+# anyway (RecursionError): deeper text is refused before it is parsed.
+_MAX_YAML_FLOW_DEPTH = 1000
+
+
+def _flow_depth(text: str) -> int:
+    """The deepest nesting of brackets in ``text`` (counting those in strings too: an upper bound)."""
+    depth = deepest = 0
+    for ch in re.sub(r"[^\[\]{}]+", "", text):
+        depth = depth + 1 if ch in "[{" else max(depth - 1, 0)
+        deepest = max(deepest, depth)
+    return deepest
+
+
 def _parse_yaml(text: str) -> tuple[object, list[Diagnostic]]:
+    if _flow_depth(text) > _MAX_YAML_FLOW_DEPTH:
+        raise RecursionError
     loader = _JsonCompatibleLoader(text)
     try:
         value = loader.get_single_data()

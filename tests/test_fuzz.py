@@ -563,3 +563,23 @@ def test_cycles_and_dangling_next(tmp_path: Path) -> None:
     assert status == 1 and ("MISSING_TRANSITION_TARGET", "/States/A/Next") in {
         (d["code"], d["pointer"]) for d in records[0]["diagnostics"]
     }
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "StartAt: P\nStates: !!python/object/apply:os.system ['touch {canary}']\n",  # no code from YAML tags
+        "StartAt: P\nStates:\n  P: {Type: Pass, End: true}\n  ? [1]\n  : 2\n",  # an unhashable key
+        "StartAt: P\nStates:\n  P: {Type: Pass, End: true}\n  1: {Type: Pass, End: true}\n",  # a number as key
+        "a: " + "[" * 5000 + "]" * 5000 + "\n",  # nested too deeply for the YAML parser
+        "StartAt: P\nStartAt: P\nStates:\n  P: {Type: Pass, End: true}\n",  # a duplicate key
+    ],
+)
+def test_yaml_edge_cases(tmp_path: Path, text: str) -> None:
+    canary = tmp_path / "PWNED"
+    path = write(tmp_path, "m.asl.yaml", text.replace("{canary}", str(canary)))
+    start = time.monotonic()
+    (status, _, records), (cstatus, _, converted) = both(path, tmp_path)
+    assert status == cstatus == 1 and codes(records) and codes(converted)
+    assert not canary.exists()
+    assert time.monotonic() - start < 20  # PyYAML is quadratic in bracket nesting: 5,000 levels took a minute
