@@ -182,7 +182,8 @@ def _describe(text: str, e: UnexpectedInput) -> str:
     rest = text[pos:]
     if isinstance(e, UnexpectedCharacters) and rest.startswith("'"):
         return f"the string starting at position {pos} is not closed (write \\' for a quote inside a string)"
-    word = re.match(r"States\.\w+\s*\(?|[\w.]+|\S", rest).group() if rest.strip() else rest
+    found = re.search(r"States\.\w+\s*\(?|[\w.]+|\S", rest)  # the first word after any blanks
+    word = found.group() if found else rest
     message = f"unexpected {word!r} at position {pos}"
     if _complete(text[:pos]):
         message += "; there is text after the end of the call"

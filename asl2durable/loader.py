@@ -41,6 +41,10 @@ _NAME_SUFFIXES = (".json", ".yaml", ".yml", ".asl")
 _DISCOVER_SUFFIXES = (".json", ".yaml", ".yml")
 _YAML_SUFFIXES = (".yaml", ".yml")
 _MAX_NAME_LENGTH = 100
+# Step Functions takes definitions (and CloudFormation templates) of up to 1 MB; a file ten times
+# that is refused unread, so that a huge input costs neither the memory nor the time to parse it.
+MAX_INPUT_BYTES = 10 * 1024 * 1024
+TOO_LARGE = "INPUT_TOO_LARGE"
 
 
 @dataclass(frozen=True)
@@ -163,6 +167,8 @@ def load(source: str | os.PathLike | dict, *, name: str | None = None, resource:
         return Loaded("<dict>", name or DEFAULT_NAME, source, [])
 
     if isinstance(source, str) and not _exists(source) and source.lstrip().startswith("{"):
+        if len(source) > MAX_INPUT_BYTES:
+            return Loaded("<text>", name or DEFAULT_NAME, None, [Diagnostic("", TOO_LARGE, _too_large("The text", len(source)))])
         definition, diagnostics = _parse(source, yaml_syntax=False)
         return _from_document("<text>", name, definition, diagnostics, None, resource)
 
@@ -178,7 +184,8 @@ def load(source: str | os.PathLike | dict, *, name: str | None = None, resource:
     path = Path(source)
     text, problem = _read_text(path)
     if problem:
-        return Loaded(display, name or machine_name(path), None, [Diagnostic("", NOT_READABLE, problem)])
+        code = TOO_LARGE if problem.startswith(_TOO_LARGE_START) else NOT_READABLE
+        return Loaded(display, name or machine_name(path), None, [Diagnostic("", code, problem)])
     definition, diagnostics = _parse(text, yaml_syntax=path.suffix.lower() in _YAML_SUFFIXES)
     return _from_document(display, name, definition, diagnostics, path, resource)
 
@@ -233,8 +240,21 @@ def _exists(text: str) -> bool:
         return False
 
 
+_TOO_LARGE_START = "Too large:"
+
+
+def _too_large(what: object, size: int) -> str:
+    return (
+        f"{_TOO_LARGE_START} {what} has {size:,} bytes; Step Functions takes definitions of up to 1 MB,"
+        f" and inputs over {MAX_INPUT_BYTES:,} bytes are not read"
+    )
+
+
 def _read_text(path: Path) -> tuple[str, str | None]:
     try:
+        size = path.stat().st_size if path.is_file() else 0
+        if size > MAX_INPUT_BYTES:
+            return "", _too_large(path, size)
         data = path.read_bytes()
     except IsADirectoryError:
         return "", f"{path} is a directory, not a file"
@@ -244,6 +264,8 @@ def _read_text(path: Path) -> tuple[str, str | None]:
         return "", f"Permission denied reading {path}"
     except OSError as e:
         return "", f"Cannot read {path}: {e.strerror or e}"
+    except ValueError as e:  # a NUL in the path
+        return "", f"Cannot read {str(path)!r}: {e}"
     try:
         return data.decode("utf-8-sig"), None
     except UnicodeDecodeError as e:
@@ -364,7 +386,23 @@ _JsonCompatibleLoader.yaml_implicit_resolvers = {
 }
 
 
+# PyYAML takes time quadratic in the nesting of [ ] and { }, and fails past a few hundred levels
+# anyway (RecursionError): deeper text is refused before it is parsed.
+_MAX_YAML_FLOW_DEPTH = 1000
+
+
+def _flow_depth(text: str) -> int:
+    """The deepest nesting of brackets in ``text`` (counting those in strings too: an upper bound)."""
+    depth = deepest = 0
+    for ch in re.sub(r"[^\[\]{}]+", "", text):
+        depth = depth + 1 if ch in "[{" else max(depth - 1, 0)
+        deepest = max(deepest, depth)
+    return deepest
+
+
 def _parse_yaml(text: str) -> tuple[object, list[Diagnostic]]:
+    if _flow_depth(text) > _MAX_YAML_FLOW_DEPTH:
+        raise RecursionError
     loader = _JsonCompatibleLoader(text)
     try:
         value = loader.get_single_data()
@@ -400,6 +438,9 @@ def _non_json(value: object) -> tuple[str, str] | None:
     cycle = _cycle(value)
     if cycle:
         return cycle
+    size = _expanded_size(value)
+    if size > MAX_YAML_VALUES:
+        return "", f"YAML aliases expand to over {MAX_YAML_VALUES:,} values; that is too large for a definition"
     for ptr, _, node in _walk(value):
         if isinstance(node, dict):
             for k in node:
@@ -414,9 +455,36 @@ def _non_json(value: object) -> tuple[str, str] | None:
     return None
 
 
+# The values a YAML document may hold once its aliases are expanded (a 1 MB definition has far
+# fewer): more, as in the "billion laughs", would take the validator forever.
+MAX_YAML_VALUES = 2_000_000
+
+
+def _expanded_size(value: object) -> int:
+    """How many values the (acyclic) document holds with every alias expanded, counting shared
+    nodes once per use but visiting each once; stops counting soon after MAX_YAML_VALUES."""
+    sizes: dict[int, int] = {}
+    stack: list[tuple[object, bool]] = [(value, False)]
+    while stack:
+        node, leaving = stack.pop()
+        if not isinstance(node, (dict, list)):
+            continue
+        children = list(node.values()) if isinstance(node, dict) else node
+        if leaving:
+            size = 1 + sum(sizes.get(id(c), 1) for c in children)
+            sizes[id(node)] = size
+            if size > MAX_YAML_VALUES:
+                return size
+        elif id(node) not in sizes:
+            stack.append((node, True))
+            stack.extend((c, False) for c in children if isinstance(c, (dict, list)) and id(c) not in sizes)
+    return sizes.get(id(value), 1)
+
+
 def _cycle(value: object) -> tuple[str, str] | None:
     """Find a container that contains itself (possible with YAML anchors)."""
     on_path: set[int] = set()
+    done: set[int] = set()  # explored without finding a cycle: shared nodes are explored once
     stack: list[tuple[str, object, bool]] = [("", value, False)]
     while stack:
         ptr, node, leaving = stack.pop()
@@ -424,9 +492,12 @@ def _cycle(value: object) -> tuple[str, str] | None:
             continue
         if leaving:
             on_path.discard(id(node))
+            done.add(id(node))
             continue
         if id(node) in on_path:
             return ptr, "A YAML alias refers to its own ancestor; that cannot be represented as JSON"
+        if id(node) in done:
+            continue
         on_path.add(id(node))
         stack.append((ptr, node, True))
         items = node.items() if isinstance(node, dict) else enumerate(node)

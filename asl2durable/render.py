@@ -217,7 +217,9 @@ def pystr(value: Any) -> str:
 def docstring(text: Any) -> str:
     """Text safe inside a triple-quoted docstring."""
     cleaned = "".join(ch if ch.isprintable() or ch == "\n" else f"\\x{ord(ch):02x}" for ch in str(text))
-    return cleaned.replace("\\", "\\\\").replace('"""', '\\"\\"\\"').strip()
+    text = cleaned.replace("\\", "\\\\").strip()
+    body = text.rstrip('"')  # quotes at the end would run into the closing """: escaped
+    return body.replace('"""', '\\"\\"\\"') + '\\"' * (len(text) - len(body))
 
 
 def comment(text: Any) -> str:

@@ -12,6 +12,7 @@ from .render import render_handler, render_template, render_tests
 from .structure import structure
 from .validate import validate
 
+TOO_DEEPLY_NESTED = "TOO_DEEPLY_NESTED"  # the validator's code for a definition too deep to check
 RUNTIME_DIR = Path(__file__).resolve().parent / "runtime"
 # The support modules copied next to every handler, and those copied when the handler needs them.
 SUPPORT_MODULES = ("asl_runtime.py", "asl_jsonpath.py")
@@ -57,10 +58,17 @@ def translate(definition: dict, *, name: str = "state_machine", substitutions: t
         return Translation(name, {}, diagnostics)
     workflow, lowering_diagnostics = lower(definition, name, substitutions)
     lowering_diagnostics += structure(workflow)
-    files = {"handler.py": render_handler(workflow), **support_files(workflow.uses)}
+    try:
+        handler, tests = render_handler(workflow), render_tests(workflow)
+    except (SyntaxError, RecursionError) as e:  # Python's parser allows 200 nested brackets
+        if isinstance(e, SyntaxError) and "too many" not in str(e.msg):
+            raise
+        too_deep = Diagnostic("", TOO_DEEPLY_NESTED, "The definition nests values too deeply to write them as Python code")
+        return Translation(name, {}, sorted([*diagnostics, *lowering_diagnostics, too_deep]))
+    files = {"handler.py": handler, **support_files(workflow.uses)}
     files["requirements.txt"] = render_template("requirements.txt.jinja", uses=workflow.uses)
     files["requirements-test.txt"] = render_template("requirements-test.txt.jinja")
-    files["test_handler.py"] = render_tests(workflow)  # with its harness, asl_testing.py
+    files["test_handler.py"] = tests  # with its harness, asl_testing.py
     files["asl_testing.py"] = (RUNTIME_DIR / "asl_testing.py").read_text(encoding="utf-8")
     from .deploy import render_deploy_files  # template.yaml and MIGRATION.md
 

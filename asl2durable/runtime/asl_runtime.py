@@ -85,7 +85,9 @@ def error_class(name: str) -> type[AslError]:
     with _ERROR_LOCK:
         cls = _ERROR_CLASSES.get(name)
         if cls is None:
-            cls = type(name, (AslError,), {"__module__": "builtins", "__qualname__": name, "name": name})
+            # (a class's __name__ cannot hold NUL; the SDK reads __qualname__, which can)
+            namespace = {"__module__": "builtins", "__qualname__": name, "name": name}
+            cls = type(name.replace("\0", "\ufffd"), (AslError,), namespace)
             _ERROR_CLASSES[name] = cls
         return cls
 
