@@ -63,19 +63,25 @@ ERRORS = ("BoomError", "FlakyError", "OtherError")
 _ERROR_CLASSES = {name: type(name, (Exception,), {}) for name in ERRORS + ("Inner",)}
 
 
+METADATA = ("SdkHttpMetadata", "SdkResponseMetadata")
+
+
+def clean(value: Any) -> Any:
+    """A stub's view of its event: integral floats as ints (1.0 and 1 are one JSON value), and
+    without the HTTP metadata of ``lambda:invoke`` results that reach it through ``$``: its
+    dates and request ids differ per run, and moto's interpreter leaves it out (AWS's result
+    has it; behaviour.check ignores what is under these keys)."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {k: clean(x) for k, x in value.items() if k not in METADATA}
+    if isinstance(value, list):
+        return [clean(x) for x in value]
+    return value
+
+
 def _canonical(value: Any) -> str:
-    """JSON text of a value, keys sorted and integral floats as ints (1.0 and 1 are one value)."""
-
-    def norm(v: Any) -> Any:
-        if isinstance(v, float) and v.is_integer():
-            return int(v)
-        if isinstance(v, dict):
-            return {k: norm(x) for k, x in v.items()}
-        if isinstance(v, list):
-            return [norm(x) for x in v]
-        return v
-
-    return json.dumps(norm(value), sort_keys=True)
+    return json.dumps(clean(value), sort_keys=True)
 
 
 def _ints(value: Any) -> list[int]:
@@ -91,11 +97,11 @@ def _ints(value: Any) -> list[int]:
 
 
 def total(event, context):
-    return {"total": sum(_ints(event))}
+    return {"total": sum(_ints(clean(event)))}
 
 
 def echo(event, context):
-    return {"echo": event}
+    return {"echo": clean(event)}
 
 
 def label(event, context):
@@ -690,10 +696,12 @@ ALL_KINDS = ("Pass", "Choice", "Wait", "Parallel", "Map", "Fail", "Succeed", "Ta
 
 
 @st.composite
-def machines(draw, kinds: tuple[str, ...] = ALL_KINDS, max_states: int = 12):
-    """(definition, input, lambdas, flaky stubs) of a random valid JSONPath machine."""
+def machines(draw, kinds: tuple[str, ...] = ALL_KINDS, max_states: int = 10, length: int = 3):
+    """(definition, input, lambdas, flaky stubs) of a random valid JSONPath machine: ``length``
+    states at most one after the other at the top (more in Choice branches, catchers, Parallel
+    branches and Map iterations), nesting stopped after about ``max_states`` states."""
     gen = Gen(draw, kinds, max_states)
-    definition, _ = gen.machine(INPUT_SHAPE, 0, False, draw(st.integers(1, 4)))
+    definition, _ = gen.machine(INPUT_SHAPE, 0, False, draw(st.integers(1, length)))
     return definition, draw(inputs()), gen.lambdas, gen.flaky
 
 
