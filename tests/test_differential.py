@@ -708,6 +708,7 @@ def machines(draw, kinds: tuple[str, ...] = ALL_KINDS, max_states: int = 10, len
 # --------------------------------------------------------------------------- running them
 
 RUN: Counter = Counter()  # verdicts over this module's generated machines
+RAN: Counter = Counter()  # machines run by each test
 COULD_NOT_COMPARE: list[tuple[dict, str]] = []
 
 
@@ -730,10 +731,11 @@ def run_both(definition: dict, value: Any, lambdas: dict, flaky: list[Flaky]):
     return comparison
 
 
-def differential(example) -> None:
+def differential(test: str, example) -> None:
     definition, value, lambdas, flaky = example
     comparison = run_both(definition, value, lambdas, flaky)
     RUN[comparison.verdict] += 1
+    RAN[test] += 1
     if comparison.verdict == "could not compare":
         COULD_NOT_COMPARE.append((definition, comparison.reason))
         return
@@ -768,31 +770,32 @@ COMMON = dict(derandomize=True, deadline=None, suppress_health_check=list(Health
 @settings(max_examples=150, **COMMON)
 @given(machines(kinds=("Pass", "Choice", "Wait", "Fail", "Succeed", "Task")))
 def test_sequential_machines_behave_the_same(example):
-    differential(example)
+    differential("test_sequential_machines_behave_the_same", example)
 
 
 @settings(max_examples=150, **COMMON)
 @given(machines(kinds=("Pass", "Task", "Task", "Choice", "Fail")))
-def test_task_error_handling_behaves_the_same(example):
-    differential(example)
+def test_machines_handling_task_errors_behave_the_same(example):
+    differential("test_machines_handling_task_errors_behave_the_same", example)
 
 
 @settings(max_examples=120, **COMMON)
 @given(machines(kinds=("Pass", "Parallel", "Map", "Choice", "Task", "Fail")))
 def test_parallel_and_map_behave_the_same(example):
-    differential(example)
+    differential("test_parallel_and_map_behave_the_same", example)
 
 
 @settings(max_examples=120, **COMMON)
 @given(machines())
-def test_any_machine_behaves_the_same(example):
-    differential(example)
+def test_any_machines_behave_the_same(example):
+    differential("test_any_machines_behave_the_same", example)
 
 
 def test_enough_machines_ran_and_few_could_not_be_compared():
+    generated = [name for name in globals() if name.startswith("test_") and name.endswith("_behave_the_same")]
+    if set(RAN) != set(generated):
+        pytest.skip(f"only {sorted(RAN)} of the generated-machine tests ran")
     total_run = sum(RUN.values())
-    if total_run == 0:
-        pytest.skip("the generated-machine tests did not run")
     assert total_run >= 500, RUN
     assert RUN["could not compare"] <= total_run // 50, COULD_NOT_COMPARE[:5]
 
