@@ -63,20 +63,27 @@ ERRORS = ("BoomError", "FlakyError", "OtherError")
 _ERROR_CLASSES = {name: type(name, (Exception,), {}) for name in ERRORS + ("Inner",)}
 
 
-METADATA = ("SdkHttpMetadata", "SdkResponseMetadata")
+RUN_SPECIFIC = ("SdkHttpMetadata", "SdkResponseMetadata", "requestId", "stackTrace")
 
 
 def clean(value: Any) -> Any:
-    """A stub's view of its event: integral floats as ints (1.0 and 1 are one JSON value), and
-    without the HTTP metadata of ``lambda:invoke`` results that reach it through ``$``: its
-    dates and request ids differ per run, and moto's interpreter leaves it out (AWS's result
-    has it; behaviour.check ignores what is under these keys)."""
+    """A stub's view of its event, without what differs between two correct runs: integral
+    floats as ints (1.0 and 1 are one JSON value); no HTTP metadata of ``lambda:invoke``
+    results that reach it through ``$`` (dates and request ids; moto's interpreter leaves it
+    out, AWS's result has it; behaviour.check ignores these keys); and in a caught Lambda
+    error's Cause (JSON text), no request id or stack trace."""
     if isinstance(value, float) and value.is_integer():
         return int(value)
     if isinstance(value, dict):
-        return {k: clean(x) for k, x in value.items() if k not in METADATA}
+        return {k: clean(x) for k, x in value.items() if k not in RUN_SPECIFIC}
     if isinstance(value, list):
         return [clean(x) for x in value]
+    if isinstance(value, str) and value.startswith("{"):
+        try:
+            parsed = json.loads(value)
+        except ValueError:
+            return value
+        return json.dumps(clean(parsed), sort_keys=True)
     return value
 
 
@@ -172,7 +179,7 @@ def intersect(shapes: list) -> tuple | None:
         return first
     if all(s[0] == "obj" for s in shapes):
         common = {}
-        for key, value in first[1].items():
+        for key in first[1]:
             if all(key in s[1] for s in shapes):
                 inner = intersect([s[1][key] for s in shapes])
                 common[key] = inner if inner is not None else ANY
@@ -297,6 +304,10 @@ class Gen:
                 options.append("add")
             if self.paths_of(shape, "str"):
                 options.append("format")
+            if self.paths_of(shape, "arr"):
+                options.append("length")
+            if readable:
+                options.append("json")
             if context:
                 options.append("context")
             how = self.pick(options)
@@ -313,6 +324,14 @@ class Gen:
             elif how == "format":
                 out[f"{key}.$"] = f"States.Format('v={{}}', {self.pick(self.paths_of(shape, 'str'))})"
                 fields[key] = STR
+            elif how == "length":
+                out[f"{key}.$"] = f"States.ArrayLength({self.pick(self.paths_of(shape, 'arr'))})"
+                fields[key] = INT
+            elif how == "json":
+                path = self.pick(readable)
+                out[f"{key}.$"] = self.pick([f"States.JsonToString({path})", f"States.StringToJson(States.JsonToString({path}))",
+                                             f"States.Array({path}, 1)"])
+                fields[key] = STR if out[f"{key}.$"].startswith("States.JsonToString") else ANY
             else:
                 out[f"{key}.$"] = self.pick(["$$.State.Name", "$$.Execution.Input.a", "$$.State.RetryCount"])
                 fields[key] = STR if out[f"{key}.$"] == "$$.State.Name" else INT
@@ -392,6 +411,8 @@ class Gen:
     def condition(self, shape, depth: int = 0) -> dict:
         ints, strs, bools = (self.paths_of(shape, k) for k in ("int", "str", "bool"))
         options = ["present"]
+        if self.paths_of(shape, "int", "str", "bool", "obj"):
+            options.append("type")
         if ints:
             options += ["num", "num", "numpath"]
         if strs:
@@ -408,8 +429,15 @@ class Gen:
             op = self.pick(["NumericEqualsPath", "NumericGreaterThanPath"])
             return {"Variable": self.pick(ints), op: self.pick(ints)}
         if how == "str":
-            op = self.pick(["StringEquals", "StringEquals", "StringGreaterThan"])
+            op = self.pick(["StringEquals", "StringEquals", "StringGreaterThan", "StringMatches", "StringEqualsPath"])
+            if op == "StringMatches":
+                return {"Variable": self.pick(strs), op: self.pick(["x*", "*z", "v=*", "*"])}
+            if op == "StringEqualsPath":
+                return {"Variable": self.pick(strs), op: self.pick(strs)}
             return {"Variable": self.pick(strs), op: self.pick(STRINGS + ["v=x"])}
+        if how == "type":
+            test = self.pick(["IsNumeric", "IsString", "IsBoolean", "IsNull"])
+            return {"Variable": self.pick(self.paths_of(shape, "int", "str", "bool", "obj")), test: self.coin()}
         if how == "bool":
             return {"Variable": self.pick(bools), "BooleanEquals": self.coin()}
         if how == "present":
@@ -764,7 +792,7 @@ def botocore_files_read_once():
         yield
 
 
-COMMON = dict(derandomize=True, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+COMMON = {"derandomize": True, "deadline": None, "suppress_health_check": list(HealthCheck), "database": None}
 
 
 @settings(max_examples=150, **COMMON)
