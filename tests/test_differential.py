@@ -637,19 +637,7 @@ class Gen:
             result = obj(first=outs[0], all=ANY)
         else:
             result = ANY
-        out = self.result_path(state, shape, result, result[0] == "obj")
-        if out[0] != "obj":
-            state["ResultPath"] = "$.r"
-            out = put(shape, "$.r", result)
-        out = self.output_path(state, out)
-        state["Next"] = None
-        exits = [(state, "Next")]
-        outs = [out]
-        if any(s.get("Type") == "Fail" for s in _all_states(state)):
-            catch_exits, catch_outs = self.retry_and_catch(state, states, shape, depth, concurrent, ["Inner"], concurrent)
-            exits += catch_exits
-            outs += catch_outs
-        return name, exits, intersect(outs)
+        return self.container_exits(name, state, states, shape, depth, concurrent, result, result[0] == "obj")
 
     def map(self, states, shape, depth, concurrent):
         arrays = [p for p, s in leaves(shape) if s[0] == "arr"]
@@ -673,7 +661,12 @@ class Gen:
         processor, out = self.machine(item, depth + 1, True, self.ints(1, 3))
         state["ItemProcessor" if self.coin(0.7) else "Iterator"] = processor
         result = ("arr", out if out is not None else ANY)
-        out = self.result_path(state, shape, result, False)
+        return self.container_exits(name, state, states, shape, depth, concurrent, result, False)
+
+    def container_exits(self, name, state, states, shape, depth, concurrent, result, result_is_object):
+        """A Parallel or Map state's ResultPath, OutputPath and Next, and a Retry/Catch when an
+        inner state can fail: its name, its exits and the shape of its output."""
+        out = self.result_path(state, shape, result, result_is_object)
         if out[0] != "obj":
             state["ResultPath"] = "$.r"
             out = put(shape, "$.r", result)
