@@ -6,7 +6,6 @@ parsed XML, not against stored copies.
 
 import itertools
 import json
-import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -104,19 +103,15 @@ def check_structure(machine: ir.Machine, text: str) -> ET.Element:
 
 
 def test_every_corpus_machine_gives_two_well_formed_diagrams():
-    """All machines of the 170 real-world definitions; the rendering itself stays fast."""
+    """All machines of the 170 real-world definitions."""
     assert len(CORPUS) == 170
-    spent = 0.0
     for source in CORPUS:
         workflow = workflow_of(json.loads(source.read_text(encoding="utf-8")))
         for machine in workflow.machines():
-            began = time.perf_counter()
             graph = diagram.state_graph(machine, link=lambda name: "#L1")
             boxes = diagram.handler_structure(machine, workflow, link=lambda name: "#L1")
-            spent += time.perf_counter() - began
             check_state_graph(machine, graph)
             check_structure(machine, boxes)
-    assert spent < 10, f"{spent:.2f}s to draw the corpus"
 
 
 # --------------------------------------------------------------------------- the state graph
@@ -350,16 +345,14 @@ def choices(count: int) -> dict:
     [(chain([f"S{i}" for i in range(1000)]), 1000), (choices(150), 300)],
     ids=["chain-1000", "choices-300"],
 )
-def test_large_machines_draw_fast(definition, states):
+def test_large_machines_draw_whole(definition, states):
+    """Large machines are drawn whole (how long it takes is for benchmarks, not tests)."""
     workflow = workflow_of(definition)
     assert len(workflow.root.states) == states
-    began = time.perf_counter()
     graph = diagram.state_graph(workflow.root)
     boxes = diagram.handler_structure(workflow.root, workflow)
-    spent = time.perf_counter() - began
     check_state_graph(workflow.root, graph)
     check_structure(workflow.root, boxes)
-    assert spent < 1.0, f"{spent:.2f}s"
 
 
 def test_transitions_to_one_target_share_an_edge_and_a_self_loop_is_a_back_edge():
