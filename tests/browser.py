@@ -14,8 +14,8 @@ Use::
         page.screenshot(tmp_path / "page.png")
 
 or, from a test, the ``chromium`` fixture (a running :class:`Browser` shared by the
-module's tests), which skips the test when Chromium is not installed, or fails it when the
-``CI`` environment variable is set.  A one-off :func:`open_page` starts and stops its own
+module's tests), which fails the test, saying how to install it, when Chromium is not
+installed.  A one-off :func:`open_page` starts and stops its own
 browser.
 
 Everything waits at most ``timeout`` seconds, and the browser (with all the processes it
@@ -40,7 +40,7 @@ from typing import Self
 
 import pytest
 
-SKIP_REASON = "Debian's chromium is not installed (apt-get install chromium; .ci/run installs it)"
+MISSING_CHROMIUM = "Debian's chromium is not installed (apt-get install chromium; .ci/run installs it)"
 
 # The flags: headless, CDP over fds 3 and 4, a fresh profile, and nothing that phones home.
 # The host resolver rule makes every host name unresolvable, so that a page referring to a
@@ -83,15 +83,13 @@ def find_chromium() -> str | None:
 def chromium_fixture():
     """A running headless :class:`Browser`, shared by the tests of a module.
 
-    The one place that decides what a missing Chromium means: a failure under CI (the
-    ``CI`` environment variable is set, and .ci/run installs Chromium), a skip elsewhere.
+    The one place that decides what a missing Chromium means: a failure that says how to
+    install it (.ci/run and the README's first command do).
     Test modules import this function and ask for ``chromium``.
     """
     executable = find_chromium()
     if executable is None:
-        if os.environ.get("CI"):
-            pytest.fail(f"CI is set but {SKIP_REASON}", pytrace=False)
-        pytest.skip(SKIP_REASON)
+        pytest.fail(MISSING_CHROMIUM, pytrace=False)
     with Browser(executable) as browser:
         yield browser
 
@@ -109,7 +107,7 @@ class Browser:
     def __init__(self, executable: str | None = None, *, timeout: float = 30):
         self.executable = executable or find_chromium()
         if self.executable is None:
-            raise BrowserError(SKIP_REASON)
+            raise BrowserError(MISSING_CHROMIUM)
         self.timeout = timeout
         self._ids = itertools.count(1)
         self._buffer = b""

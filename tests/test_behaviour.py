@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import copy
 
+import moto.stepfunctions.parser  # noqa: F401 - moto is a test dependency: fail loudly when missing
 import pytest
 from conformance import case_lambdas, load_cases
 from conformance_aws import case_seed
 
 from asl2durable.behaviour import check, json_diff, report
-
-pytest.importorskip("moto.stepfunctions.parser")
 
 CASES = {case.id: case for case in load_cases()}
 

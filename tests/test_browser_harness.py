@@ -89,7 +89,7 @@ def test_screenshot_is_a_png_of_the_whole_page(chromium, tmp_path):
 
 
 def test_open_page_alone_starts_and_stops_its_own_browser(chromium, tmp_path):
-    # (Asking for `chromium` only to skip or fail like the others when Chromium is missing.)
+    # (Asking for `chromium` only to fail like the others when Chromium is missing.)
     result = open_page(page(tmp_path, "<script>console.error('solo')</script>"), timeout=20)
     try:
         assert result.errors == ["console.error: solo"]

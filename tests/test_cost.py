@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import moto.stepfunctions.parser  # noqa: F401 - moto is a test dependency: fail loudly when missing
 import pytest
 from click.testing import CliRunner
 
@@ -24,8 +25,6 @@ from asl2durable.behaviour import (
     verdict_counts,
 )
 from asl2durable.pricing import DEFAULT, estimate
-
-pytest.importorskip("moto.stepfunctions.parser")
 
 FLAKY = "arn:aws:lambda:us-east-1:111111111111:function:flaky"
 

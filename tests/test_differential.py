@@ -47,6 +47,7 @@ from collections import Counter
 from typing import Any
 from unittest import mock
 
+import moto.stepfunctions.parser  # noqa: F401 - moto is a test dependency: fail loudly when missing
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -54,8 +55,6 @@ from hypothesis import strategies as st
 from asl2durable import behaviour
 from asl2durable.behaviour import check, report
 from asl2durable.local import run_local
-
-pytest.importorskip("moto.stepfunctions.parser")
 
 # When a Parallel branch fails, moto's interpreter stops the execution while sibling branch
 # threads still run; they end with "Could not set NextState value when in state
@@ -829,7 +828,7 @@ def test_any_machines_behave_the_same(example):
 def test_enough_machines_ran_and_few_could_not_be_compared():
     generated = [name for name in globals() if name.startswith("test_") and name.endswith("_behave_the_same")]
     if set(RAN) != set(generated):
-        pytest.skip(f"only {sorted(RAN)} of the generated-machine tests ran")
+        return  # a partial run (-k): the figure is about whole runs of the file
     total_run = sum(RUN.values())
     assert total_run >= 500, RUN
     assert RUN["could not compare"] <= total_run // 50, COULD_NOT_COMPARE[:5]
