@@ -12,9 +12,10 @@ import json
 import logging
 import multiprocessing
 import os
+import signal
 import sys
-from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -114,15 +115,17 @@ def _each(
             return failed(item, _internal_error(e))
 
     jobs = jobs or os.cpu_count() or 1
-    if jobs == 1 or len(todo) < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        return [one(item) for item in todo]
-    global _WORKER_TASK
-    _WORKER_TASK = one  # forked workers inherit it: closures do not pickle
-    try:
-        with ProcessPoolExecutor(min(jobs, len(todo)), mp_context=multiprocessing.get_context("fork")) as pool:
-            return list(pool.map(_run_worker_task, todo))
-    finally:
-        _WORKER_TASK = None
+    with _sigterm_exits():
+        if jobs == 1 or len(todo) < 2 or "fork" not in multiprocessing.get_all_start_methods():
+            return [one(item) for item in todo]
+        global _WORKER_TASK
+        _WORKER_TASK = one  # forked workers inherit it: closures do not pickle
+        try:
+            context = multiprocessing.get_context("fork")
+            with context.Pool(min(jobs, len(todo)), initializer=_worker_started) as pool:
+                return list(pool.imap(_run_worker_task, todo, chunksize=1))
+        finally:  # leaving the ``with`` (done, an error, SIGTERM, Ctrl-C) terminates the workers
+            _WORKER_TASK = None
 
 
 _WORKER_TASK: Callable[[Discovered], dict] | None = None
@@ -131,6 +134,32 @@ _WORKER_TASK: Callable[[Discovered], dict] | None = None
 def _run_worker_task(item: Discovered) -> dict:
     assert _WORKER_TASK is not None
     return _WORKER_TASK(item)
+
+
+def _worker_started() -> None:
+    """In a worker: Ctrl-C is the parent's to handle (it terminates the pool); SIGTERM, which is
+    how the pool terminates a worker, exits through ``finally`` blocks so a folder being written
+    is cleaned up (the writer defers it while renaming a folder into place)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _exit_on_signal)
+
+
+def _exit_on_signal(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
+@contextlib.contextmanager
+def _sigterm_exits() -> Iterator[None]:
+    """While a batch runs, SIGTERM (``kill``) unwinds like Ctrl-C instead of killing the process
+    on the spot: worker processes are terminated and half-written folders removed; exit 143."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _exit_on_signal)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 # --------------------------------------------------------------------------------------

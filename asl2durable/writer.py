@@ -16,9 +16,12 @@ Overwrite rule:
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import signal
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Literal
 
@@ -111,18 +114,30 @@ def _ancestors(data: dict[str, bytes]) -> set[str]:
 
 
 def _swap(new: Path, target: Path) -> None:
-    """Replace the folder (or file) ``target`` by the folder ``new``: old aside, new in, old removed."""
+    """Replace the folder (or file) ``target`` by the folder ``new``: old aside, new in, old removed.
+    SIGTERM and SIGINT wait until both renames are done, so ``target`` is never left missing."""
     aside = _fresh(target.parent, target.name, "old")
-    os.rename(target, aside)
-    try:
-        os.rename(new, target)
-    except BaseException:
-        os.rename(aside, target)  # put the old one back
-        raise
+    with _signals_deferred():
+        os.rename(target, aside)
+        try:
+            os.rename(new, target)
+        except BaseException:
+            os.rename(aside, target)  # put the old one back
+            raise
     if aside.is_dir() and not aside.is_symlink():
         shutil.rmtree(aside, ignore_errors=True)
     else:
         aside.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def _signals_deferred() -> Iterator[None]:
+    deferred = {signal.SIGTERM, signal.SIGINT}
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, deferred)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def _fresh(outdir: Path, name: str, kind: str) -> Path:

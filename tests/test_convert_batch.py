@@ -240,3 +240,90 @@ def test_output_folder_under_a_file(tmp_path):
     assert result.exit_code == 1
     assert f"Error: cannot create output folder {blocker / 'out'}: Not a directory" in result.stderr
     assert "Traceback" not in result.output
+
+
+# --------------------------------------------------------------------------------------
+# kill (SIGTERM) during a parallel batch
+
+CORPUS = Path(__file__).parent / "fixtures" / "corpus" / "realworld"
+
+
+def _group(pgid: int) -> list[int]:
+    """Live (not zombie) processes in the process group ``pgid``."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _wait_for(condition, what: str, deadline: float = 120.0) -> None:
+    """Poll ``condition`` until true; the deadline only keeps a broken run from hanging CI."""
+    import time
+
+    end = time.monotonic() + deadline
+    while not condition():
+        assert time.monotonic() < end, f"still waiting for {what}"
+        time.sleep(0.05)
+
+
+def test_sigterm_stops_the_workers_and_leaves_no_half_written_folder(tmp_path):
+    import signal
+    import subprocess
+    import sys
+
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    sources = sorted(CORPUS.glob("*.asl.json"))[:40]
+    for k, source in enumerate(sources):
+        shutil.copy(source, inputs / f"m{k:02}.asl.json")
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "asl2durable.cli", "convert", str(inputs), "-o", str(out), "-j", "2"]
+    process = subprocess.Popen(command, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        _wait_for(lambda: len(_group(process.pid)) >= 3, "the two workers to start")
+        process.send_signal(signal.SIGTERM)  # the parent only, as `kill PID` does
+        _, stderr = process.communicate(timeout=120)
+        assert process.returncode == 143, stderr
+        assert b"Traceback" not in stderr
+        _wait_for(lambda: not _group(process.pid), "the workers to exit")
+    finally:
+        for pid in _group(process.pid):
+            os.kill(pid, signal.SIGKILL)
+    assert hidden(out) == []
+    written = list(out.iterdir())
+    assert len(written) < len(sources)  # it was stopped
+    for folder in written:  # each folder whole: they appear only by renaming a finished one in
+        assert {"handler.py", "test_handler.py", "template.yaml", "MIGRATION.md"} <= set(tree(folder)), folder
+
+
+def test_signals_wait_while_a_folder_is_swapped(tmp_path):
+    """SIGTERM during the two renames of a forced write arrives after both: the folder is never missing."""
+    import signal
+
+    received = []
+    previous = signal.signal(signal.SIGTERM, lambda *_: received.append(os.path.isdir(target)))
+    target = tmp_path / "t"
+    target.mkdir()
+    new = tmp_path / "new"
+    new.mkdir()
+    (new / "f").write_text("x")
+    real_rename = os.rename
+
+    def rename(a, b):
+        real_rename(a, b)
+        if not received and Path(b).name.endswith(".old"):
+            os.kill(os.getpid(), signal.SIGTERM)  # between "old aside" and "new in"
+
+    try:
+        os.rename = rename
+        writer._swap(new, target)
+    finally:
+        os.rename = real_rename
+        signal.signal(signal.SIGTERM, previous)
+    assert received == [True]
+    assert (target / "f").read_text() == "x"
