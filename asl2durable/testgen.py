@@ -149,10 +149,23 @@ class _Walk:
     task_token: bool = False  # $$.Task.Token exists (the payload of a callback Task)
 
     def fork(self) -> _Walk:
-        """A deep copy (what ``copy.deepcopy`` gives, shared objects still shared), made by
-        ``_copied``: walks fork at every Choice, so this is the test plan's inner loop."""
+        """A deep copy (what ``copy.deepcopy`` gives, shared objects still shared): walks fork
+        at every Choice and Task, so this is the test plan's inner loop. The trees and variables
+        are copied by ``_copied``; the bookkeeping that grows with the path (visits, trail,
+        outcomes, read, frozen) holds only immutable values, so a shallow copy is a deep one,
+        and it is made in C (a Python-level copy made long machines' plans quadratic in time)."""
         memo: dict = {}
-        return _Walk(**{f.name: _copied(getattr(self, f.name), memo) for f in dataclasses.fields(self)})
+        return _Walk(
+            trees=_copied(self.trees, memo),
+            outcomes=dict(self.outcomes),  # stub key -> None | error name
+            read=set(self.read),  # root names
+            frozen=set(self.frozen),  # (root, path tuple)
+            variables=_copied(self.variables, memo),
+            visits=dict(self.visits),  # (machine, state) -> count
+            attempts=self.attempts,
+            trail=list(self.trail),  # state names and labels
+            task_token=self.task_token,
+        )
 
 
 # Immutable values a deep copy may share: deepcopy gives these back or an equal copy.

@@ -152,6 +152,36 @@ def test_the_search_is_bounded():
     assert 1 <= len(plan(workflow).cases) <= 20
 
 
+def test_a_forked_walk_is_a_deep_copy_of_every_field():
+    """``_Walk.fork`` lists the fields it copies (cheaply where they hold only immutable values):
+    the copy equals the original, shares no mutable container with it, and keeps shared objects shared."""
+    import copy
+    import dataclasses
+
+    from asl2durable import testgen
+
+    shared = {"k": [1, {"n": 2}]}
+    walk = testgen._Walk(
+        trees={"input": {"a": shared, "b": shared}, "result:f": testgen.HOLE},
+        outcomes={"f": None, "g": "States.TaskFailed"},
+        read={"result:f"},
+        frozen={("input", ("a", 0))},
+        variables={"v": [shared]},
+        visits={("m", "S"): 2},
+        attempts=3,
+        trail=["S", "T (label)"],
+        task_token=True,
+    )
+    assert all(getattr(walk, f.name) != f.default for f in dataclasses.fields(walk) if f.default is not dataclasses.MISSING)
+    forked = walk.fork()
+    assert forked == copy.deepcopy(walk)
+    for f in dataclasses.fields(walk):
+        if isinstance(getattr(walk, f.name), (dict, list, set)):
+            assert getattr(forked, f.name) is not getattr(walk, f.name), f.name
+    assert forked.trees["input"]["a"] is forked.trees["input"]["b"] is not shared
+    assert forked.variables["v"][0] is forked.trees["input"]["a"]  # shared across fields too
+
+
 @pytest.mark.parametrize("source", sorted((FIXTURES / "golden").glob("*.asl.json")), ids=lambda p: p.name.removesuffix(".asl.json"))
 def test_generated_tests_match_golden_file(source):
     """The generated tests of each golden example, compared whole (refresh: UPDATE_GOLDEN=1)."""
