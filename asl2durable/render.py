@@ -321,66 +321,71 @@ def drop_blank_lines(source: str) -> str:
     return head + sep + "\n".join(line for line in body.split("\n") if line.strip()) + "\n"
 
 
-def drop_unused_locals(source: str) -> str:
-    """State functions start with ``state = "<name>"`` and most with ``data = <the input after
-    InputPath>``; drop those lines where nothing reads the name (a payload with no ``"key.$"``
-    field does not read ``data``). An unread ``data = rt.select_input(...)`` keeps its call,
-    for the error a missing InputPath raises."""
-    for name in ("data", "state"):
-        source = _drop_unused(source, name)
-    return source
+def tidy_handler(source: str) -> str:
+    """Two clean-ups of the rendered handler, from one parse (line edits on the source):
 
+    * ``output = result`` followed by ``return output`` (or ``return "Next", output``) becomes
+      ``return result``: the templates name every stage of a state's data flow, and a stage that
+      only passes its input on reads better without its own line. Chains (``result = data``,
+      ``output = result``, ``return output``) fold into one return.
+    * State functions start with ``state = "<name>"`` and most with ``data = <the input after
+      InputPath>``; those lines go where nothing in the function reads the name (a payload with
+      no ``"key.$"`` field does not read ``data``). An unread ``data = rt.select_input(...)``
+      keeps its call, for the error a missing InputPath raises.
 
-def _drop_unused(source: str, name: str) -> str:
+    The edits never touch the same line, and folding keeps every name a function reads (a
+    folded return reads the copy's source instead), so both are decided on the same tree.
+    """
     tree = ast.parse(source)
-    drop: set[int] = set()
-    keep_call: set[int] = set()
-    for node in tree.body:
-        if not isinstance(node, ast.FunctionDef):
-            continue
-        if any(isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load) for n in ast.walk(node)):
-            continue
-        for stmt in node.body:
-            if (
-                isinstance(stmt, ast.Assign)
-                and len(stmt.targets) == 1
-                and isinstance(stmt.targets[0], ast.Name)
-                and stmt.targets[0].id == name
-                and stmt.lineno == stmt.end_lineno
-            ):
-                (keep_call if isinstance(stmt.value, ast.Call) else drop).add(stmt.lineno)
-    lines = source.split("\n")
-    prefix = f"{name} = "
-    for i in keep_call:
-        line = lines[i - 1]
-        lines[i - 1] = line.replace(prefix, "", 1) if line.lstrip().startswith(prefix) else line
-    return "\n".join(line for i, line in enumerate(lines, start=1) if i not in drop)
-
-
-def fold_copies_into_returns(source: str) -> str:
-    """``output = result`` followed by ``return output`` (or ``return "Next", output``) becomes
-    ``return result``: the templates name every stage of a state's data flow, and a stage that
-    only passes its input on reads better without its own line. Chains (``result = data``,
-    ``output = result``, ``return output``) fold into one return; one parse, linear in the source."""
     lines = source.split("\n")
     dropped: set[int] = set()
-    for node in ast.walk(ast.parse(source)):
-        for body in (getattr(node, f, None) for f in ("body", "orelse", "finalbody")):
-            if not isinstance(body, list):
+    for top in tree.body:
+        read: set[str] = set()
+        for node in ast.walk(top):
+            if isinstance(node, ast.Name):
+                if isinstance(node.ctx, ast.Load):
+                    read.add(node.id)
                 continue
-            for k, ret in enumerate(body):
-                if not isinstance(ret, ast.Return) or ret.lineno != ret.end_lineno:
-                    continue
-                expected, j = ret.lineno - 1, k - 1
-                while j >= 0 and _is_copy(body[j]) and body[j].lineno == expected:
-                    copy = body[j]
-                    assert isinstance(copy, ast.Assign) and isinstance(copy.value, ast.Name)
-                    target = copy.targets[0]
-                    assert isinstance(target, ast.Name)
-                    lines[ret.lineno - 1] = _rename(lines[ret.lineno - 1], target.id, copy.value.id)
-                    dropped.add(copy.lineno)
-                    expected, j = expected - 1, j - 1
+            for body in (getattr(node, f, None) for f in ("body", "orelse", "finalbody")):
+                if isinstance(body, list):
+                    _fold_copies(body, lines, dropped)
+        if isinstance(top, ast.FunctionDef):
+            for name in ("data", "state"):
+                if name not in read:
+                    _drop_assignments(top, name, lines, dropped)
     return "\n".join(line for i, line in enumerate(lines, start=1) if i not in dropped)
+
+
+def _fold_copies(body: list[ast.stmt], lines: list[str], dropped: set[int]) -> None:
+    for k, ret in enumerate(body):
+        if not isinstance(ret, ast.Return) or ret.lineno != ret.end_lineno:
+            continue
+        expected, j = ret.lineno - 1, k - 1
+        while j >= 0 and _is_copy(body[j]) and body[j].lineno == expected:
+            copy = body[j]
+            assert isinstance(copy, ast.Assign) and isinstance(copy.value, ast.Name)
+            target = copy.targets[0]
+            assert isinstance(target, ast.Name)
+            lines[ret.lineno - 1] = _rename(lines[ret.lineno - 1], target.id, copy.value.id)
+            dropped.add(copy.lineno)
+            expected, j = expected - 1, j - 1
+
+
+def _drop_assignments(function: ast.FunctionDef, name: str, lines: list[str], dropped: set[int]) -> None:
+    """Drop the one-line ``name = ...`` statements of the function's body (keeping a call's call)."""
+    prefix = f"{name} = "
+    for stmt in function.body:
+        if (
+            isinstance(stmt, ast.Assign)
+            and len(stmt.targets) == 1
+            and isinstance(stmt.targets[0], ast.Name)
+            and stmt.targets[0].id == name
+            and stmt.lineno == stmt.end_lineno
+        ):
+            if not isinstance(stmt.value, ast.Call):
+                dropped.add(stmt.lineno)
+            elif lines[stmt.lineno - 1].lstrip().startswith(prefix):
+                lines[stmt.lineno - 1] = lines[stmt.lineno - 1].replace(prefix, "", 1)
 
 
 def _is_copy(stmt: ast.stmt) -> bool:
@@ -416,4 +421,4 @@ def render_tests(workflow: ir.Workflow) -> str:
 
 def render_handler(workflow: ir.Workflow) -> str:
     source = drop_blank_lines(render_template("handler.py.jinja", workflow=workflow))
-    return format_python(drop_unused_locals(fold_copies_into_returns(source)))
+    return format_python(tidy_handler(source))
