@@ -4,10 +4,17 @@ Each hostile string goes into state names, Comments (machine and state), Fail Er
 Retry ErrorEquals, Parameters keys and values (plain and ``.$``), Result, ``$['...']`` bracket paths
 (field names in InputPath, OutputPath, ResultPath, ItemsPath, Choice Variable, Parameters paths), Choice
 string comparisons, Assign values, Map ItemSelector, and DefinitionSubstitutions values of a SAM
-template. For each: the translation compiles, its handler runs in the local runner and gives the
-same result as the same machine with a plain word in the same places (the hostile text comes back
-verbatim), the generated template.yaml loads as YAML, and the report shows the text escaped.
-Canaries (an environment variable, a file) show that nothing from the input was executed.
+template. JSONata machines ("QueryLanguage": "JSONata") are covered too: the text goes into string
+literals inside "{% ... %}" expressions (Arguments, Output, Assign, Choice Condition, Fail Error
+and Cause, Map Items and ItemSelector, Catch Output and Assign), written each way JSONata allows
+(double-quoted with JSON's escapes, \\u escapes, raw characters, single quotes), into the input
+data the expressions read, into plain (non-expression) strings and object keys of those fields,
+plain strings holding "{%" or "%}" without being a whole expression, state names, Comments, error
+names and causes, and Retry/Catch ErrorEquals. For each: the translation compiles, its handler
+runs in the local runner and gives the same result as the same machine with a plain word in the
+same places (the hostile text comes back verbatim), the generated template.yaml loads as YAML,
+and the report shows the text escaped. Canaries (an environment variable, a file) show that
+nothing from the input was executed.
 """
 
 from __future__ import annotations
@@ -85,6 +92,12 @@ HOSTILE = {
     "format": "%s %(x)s {0} {}",
     "hash": "# not a comment",
     "tab": "a\tb",
+    "jsonata_expression": "{% $states.input %}",
+    "jsonata_close": "a %} b",
+    "jsonata_break": "\" & $eval('1') & \"",
+    "jsonata_comment": "/* c */",
+    "jsonata_escapes": "\\u0041\\ud83d",
+    "backtick": "`a`",
 }
 
 # Step Functions' own limit on state names (80 characters): where a hostile string breaks it,
@@ -356,6 +369,250 @@ def test_substitution_values_are_data(tmp_path: Path, monkeypatch) -> None:
 
 
 # --------------------------------------------------------------------------------------------
+# JSONata machines ("QueryLanguage": "JSONata")
+
+
+def jsonata_double(s: str) -> str:
+    """``s`` as a double-quoted JSONata string literal, with JSON's escapes (non-ASCII as is)."""
+    return json.dumps(s, ensure_ascii=False)
+
+
+def jsonata_ascii(s: str) -> str:
+    """Double-quoted, everything outside ASCII as \\u escapes (surrogate pairs above U+FFFF)."""
+    return json.dumps(s)
+
+
+def jsonata_raw(s: str) -> str:
+    """Double-quoted, only the quote and the backslash escaped: newlines, NUL, U+2028... as is."""
+    return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def jsonata_single(s: str) -> str | None:
+    """Single-quoted (JSON's escapes; ``\\"`` is one of them). JSONata has no escape for a single
+    quote, so text with one cannot be written this way: None."""
+    return None if "'" in s else "'" + json.dumps(s, ensure_ascii=False)[1:-1] + "'"
+
+
+#: How hostile text is written as a string literal inside an expression.
+LITERALS = {"double": jsonata_double, "ascii": jsonata_ascii, "raw": jsonata_raw, "single": jsonata_single}
+
+
+def jsonata_machine(t: str, names: str, lit: str) -> dict:
+    """The JSONata machine: ``t`` in plain (non-expression) strings, object keys, Comments and
+    error names, ``lit`` (``t`` as a JSONata string literal) inside expressions, ``names`` in
+    state names. No plain value is a whole ``{% ... %}`` string (that would be an expression);
+    some hold ``{%``/``%}`` elsewhere."""
+
+    def n(s: str) -> str:
+        return f"{s} {names}"
+
+    def e(body: str) -> str:
+        return "{% " + body + " %}"
+
+    return {
+        "QueryLanguage": "JSONata",
+        "Comment": f"machine {t}",
+        "StartAt": n("Start"),
+        "States": {
+            n("Start"): {
+                "Type": "Pass",
+                "Comment": f"state {t}",
+                "Assign": {
+                    "plain": f"assigned {t}",
+                    "expr": e(f"{lit} & '!'"),
+                    "deep": {f"k {t}": [f"v {t}", e(lit)], t: e(f"[{lit}, {{{lit}: {lit}}}]")},
+                },
+                "Output": {
+                    f"key {t}": f"value {t}",
+                    "x": e("$states.input.x"),
+                    "joined": e(f"{lit} & $states.input.x"),
+                    "nested": {f"n {t}": [f"l {t}", {t: f"v {t}"}]},
+                    "object": e(f"{{{lit}: {lit}, 'k': [{lit}, $states.input.x]}}"),
+                    "lookup": e(f"$lookup({{{lit}: 'found'}}, {lit})"),
+                    "state": e("$states.context.State.Name"),
+                    "delimiters": [f"{{% $states.input.x %}} {t} .", f" {{% {t} %}}", f"{{% {t} .", f". {t} %}}"],
+                },
+                "Next": n("Choose"),
+            },
+            n("Choose"): {
+                "Type": "Choice",
+                "Comment": f"choice {t}",
+                "Choices": [
+                    {
+                        "Condition": e(f"$states.input.x = 'in-value ' & {lit}"),
+                        "Assign": {"chosen": f"chosen {t}"},
+                        "Output": {"x": e("$states.input.x"), f"rule {t}": e(f"'rule ' & {lit}"), "start": e("$states.input")},
+                        "Next": n("Try"),
+                    },
+                    {"Condition": e(f"$states.input.x = 'other ' & {lit}"), "Next": n("Fail")},
+                ],
+                "Default": n("Fail"),
+            },
+            n("Try"): {
+                "Type": "Parallel",
+                "Arguments": {f"arg {t}": f"a {t}", "x": e("$states.input.x")},
+                "Branches": [
+                    {
+                        "StartAt": n("Throw"),
+                        "States": {
+                            n("Throw"): {
+                                "Type": "Fail",
+                                "Comment": f"throw {t}",
+                                "Error": e(f"'Err ' & {lit}"),
+                                "Cause": f"Cause {t}",
+                            }
+                        },
+                    }
+                ],
+                "Retry": [{"ErrorEquals": [f"Err {t}"], "MaxAttempts": 1, "IntervalSeconds": 1}],
+                "Catch": [
+                    {"ErrorEquals": [f"Other {t}"], "Next": n("Fail")},
+                    {
+                        "ErrorEquals": [f"Err {t}"],
+                        "Assign": {"caught": e("$states.errorOutput.Cause")},
+                        "Output": {
+                            "error": e("$states.errorOutput"),
+                            "x": e("$states.input.x"),
+                            f"c {t}": f"cv {t}",
+                            "previous": e("$states.input"),
+                        },
+                        "Next": n("Map"),
+                    },
+                ],
+                "Next": n("Fail"),
+            },
+            n("Map"): {
+                "Type": "Map",
+                "Items": e(f"['i1 ' & {lit}, 'i2 ' & {lit}, $states.input.x]"),
+                "ItemSelector": {
+                    f"item {t}": e("$states.context.Map.Item.Value"),
+                    f"const {t}": f"c {t}",
+                    "index": e("$states.context.Map.Item.Index"),
+                },
+                "ItemProcessor": {
+                    "StartAt": n("Inner"),
+                    "States": {
+                        n("Inner"): {
+                            "Type": "Pass",
+                            "Comment": f"inner {t}",
+                            "Output": {
+                                "got": e("$states.input"),
+                                "item": e(f"$lookup($states.input, 'item ' & {lit})"),
+                                "state": e("$states.context.State.Name"),
+                            },
+                            "End": True,
+                        }
+                    },
+                },
+                "Output": {"mapped": e("$states.result"), "x": e("$states.input.x"), "previous": e("$states.input")},
+                "Next": n("Task"),
+            },
+            n("Task"): {
+                "Type": "Task",
+                "Comment": f"task {t}",
+                "Resource": FUNCTION,
+                "Arguments": {f"p {t}": e("$states.input.x"), f"s {t}": f"sv {t}", "e": e(f"{lit} & ''")},
+                "Output": {
+                    "echo": e("$states.result"),
+                    f"o {t}": e(lit),
+                    "previous": e("$states.input"),
+                    "variables": e("[$plain, $expr, $deep, $chosen, $caught]"),
+                },
+                "Next": n("End"),
+            },
+            n("End"): {"Type": "Succeed", "Comment": f"end {t}", "Output": {"all": e("$states.input"), f"end {t}": f"done {t}"}},
+            n("Fail"): {"Type": "Fail", "Comment": f"fail {t}", "Error": f"Final {t}", "Cause": e(f"'final cause ' & {lit}")},
+        },
+    }
+
+
+def jsonata_input(t: str, succeed: bool) -> dict:
+    return {"x": f"in-value {t}" if succeed else f"other {t}"}
+
+
+def jsonata_variants(s: str, form: str) -> tuple[dict, str]:
+    """The hostile JSONata machine (``s`` written in expressions in the given literal form), and
+    what went into its state names."""
+    names = s if name_safe(s) else PLAIN_NAME
+    return jsonata_machine(s, names, LITERALS[form](s)), names
+
+
+_jsonata_plain: dict = {}
+
+
+def jsonata_plain_results(form: str) -> dict:
+    """The plain JSONata machine's results (a plain word in each role), for both inputs."""
+    if form not in _jsonata_plain:
+        translation = translate(jsonata_machine(PLAIN, PLAIN_NAME, LITERALS[form](PLAIN)))
+        assert translation.ok, translation.diagnostics
+        results = {succeed: run({}, translation, jsonata_input(PLAIN, succeed)) for succeed in (True, False)}
+        assert results[True]["status"] == "SUCCEEDED", results[True]
+        assert results[False] == {"status": "FAILED", "error": f"Final {PLAIN}", "cause": f"final cause {PLAIN}"}
+        _jsonata_plain[form] = results
+    return _jsonata_plain[form]
+
+
+#: The other ways of writing each hostile text as a string literal, where the literal differs
+#: from the double-quoted one: \u escapes (surrogate pairs above U+FFFF), raw control
+#: characters and line separators, single quotes (for text without one).
+OTHER_LITERALS = [
+    (key, form)
+    for key, s in HOSTILE.items()
+    for form in ("ascii", "raw", "single")
+    if LITERALS[form](s) not in (None, jsonata_double(s))
+]
+
+
+@pytest.mark.parametrize(
+    "key,form",
+    [(key, "double") for key in HOSTILE] + OTHER_LITERALS,
+    ids=[f"{key}-double" for key in HOSTILE] + [f"{key}-{form}" for key, form in OTHER_LITERALS],
+)
+def test_jsonata_hostile_text_translates_runs_and_matches_plain(key: str, form: str) -> None:
+    s = HOSTILE[key]
+    definition, names = jsonata_variants(s, form)
+    translation = translate(definition)
+    assert translation.ok, [str(d) for d in translation.diagnostics if d.severity.value == "ERROR"]
+    assert "asl_jsonata.py" in translation.files
+    for name, text in translation.files.items():
+        if name.endswith(".py"):
+            compile(text, name, "exec")
+    yaml.load(translation.files["template.yaml"], Loader=_JsonCompatibleLoader)
+    assert "\x00" not in translation.files["MIGRATION.md"]
+    canaries_silent()
+    expected = jsonata_plain_results(form)
+    for succeed in (True, False):
+        result = run(definition, translation, jsonata_input(s, succeed))
+        # the plain run, with the hostile text put where each plain word was
+        want = replace_text(replace_text(expected[succeed], PLAIN, s), PLAIN_NAME, names)
+        assert result == want, (key, form, succeed)
+    canaries_silent()
+
+
+def test_jsonata_plain_values_that_look_like_expressions() -> None:
+    """Only a whole "{% ... %}" string is an expression: other strings holding the delimiters
+    come back as they are, and a whole one in the input data is data, not evaluated."""
+    values = ["{% $x %} .", " {% $x %}", "{% $x %} ", "{%", "%}", "{%%}x", "a {% 1 + 1 %} b"]
+    definition = {
+        "QueryLanguage": "JSONata",
+        "StartAt": "P",
+        "States": {
+            "P": {"Type": "Pass", "Assign": {"x": "{% $states.input.data %}"}, "Next": "Q"},
+            "Q": {
+                "Type": "Pass",
+                "Output": {"values": values, "data": "{% $states.input.data %}", "x": "{% $x %}"},
+                "End": True,
+            },
+        },
+    }
+    data = ["{% $states %}", "{% $x %}", SET_ENV]
+    translation = translate(definition)
+    assert translation.ok, translation.diagnostics
+    result = run(definition, translation, {"data": data})
+    assert result == {"status": "SUCCEEDED", "output": {"values": values, "data": data, "x": data}}
+
+
+# --------------------------------------------------------------------------------------------
 # the command line: convert and report over all of them at once
 
 
@@ -383,7 +640,12 @@ def written(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("hostile")
     for key, s in {**HOSTILE, "plain": PLAIN}.items():
         (folder / f"{key}.asl.json").write_text(json.dumps(variants(s)[0] if key != "plain" else machine(PLAIN, PLAIN_NAME, PLAIN_KEY)), encoding="utf-8")
+        jsonata = jsonata_variants(s, "double")[0] if key != "plain" else jsonata_machine(PLAIN, PLAIN_NAME, jsonata_double(PLAIN))
+        (folder / f"jsonata_{key}.asl.json").write_text(json.dumps(jsonata), encoding="utf-8")
     return folder
+
+
+MACHINES = 2 * (len(HOSTILE) + 1)  # in `written`: a JSONPath and a JSONata machine for each, and the plain ones
 
 
 def test_convert_all(written: Path, tmp_path: Path) -> None:
@@ -391,7 +653,7 @@ def test_convert_all(written: Path, tmp_path: Path) -> None:
     done = CliRunner().invoke(main, ["convert", str(written), "-o", str(out), "--format", "json"])
     assert done.exit_code == 0, done.output[-3000:]
     records = json.loads(done.output)
-    assert len(records) == len(HOSTILE) + 1 and all(r["converted"] for r in records)
+    assert len(records) == MACHINES and all(r["converted"] for r in records)
     for folder in out.iterdir():
         for py in folder.glob("*.py"):
             compile(py.read_text(encoding="utf-8"), str(py), "exec")
@@ -409,7 +671,8 @@ def test_convert_all(written: Path, tmp_path: Path) -> None:
     )
     folders = sorted(str(f) for f in out.iterdir() if (f / "handler.py").exists())
     done = subprocess.run([sys.executable, "-c", script, *folders], check=False, capture_output=True, text=True, timeout=600)
-    assert done.returncode == 0 and f"imported {len(HOSTILE) + 1}" in done.stdout, done.stderr[-3000:]
+    assert len(folders) == MACHINES
+    assert done.returncode == 0 and f"imported {MACHINES}" in done.stdout, done.stderr[-3000:]
     canaries_silent()
 
 
@@ -418,16 +681,17 @@ def test_report_escapes(written: Path, tmp_path: Path) -> None:
     done = CliRunner().invoke(main, ["report", str(written), "-o", str(out)])
     assert done.exit_code == 0, done.output[-3000:]
     pages = {p.stem.split("-", 1)[1]: p.read_text(encoding="utf-8") for p in (out / "machines").glob("*.html")}
-    plain = tags(pages["plain"])
-    for key, s in HOSTILE.items():
-        page = pages[key]
+    for prefix, key in [(prefix, key) for prefix in ("", "jsonata_") for key in HOSTILE]:  # JSONPath, JSONata
+        s = HOSTILE[key]
+        plain = tags(pages[f"{prefix}plain"])
+        page = pages[name := f"{prefix}{key}"]
         parsed = tags(page)
-        assert set(parsed.tags) <= set(plain.tags), (key, set(parsed.tags) - set(plain.tags))
-        assert parsed.tags.count("script") == plain.tags.count("script"), key
+        assert set(parsed.tags) <= set(plain.tags), (name, set(parsed.tags) - set(plain.tags))
+        assert parsed.tags.count("script") == plain.tags.count("script"), name
         # the text is there, as text (first line: the page may wrap or re-space the rest)
         first = s.split("\n")[0].strip()
         if first and first.isprintable() and len(first) < 100:
-            assert first in "".join(parsed.text), key  # the parser has decoded the character references
+            assert first in "".join(parsed.text), name  # the parser has decoded the character references
     index = (out / "index.html").read_text(encoding="utf-8")
     assert "<script>alert(1)</script>" not in index and all("<script>alert(1)" not in p for p in pages.values())
     markdown = (out / "report.md").read_text(encoding="utf-8")

@@ -157,6 +157,13 @@ VALUE_ROWS = [
     ("{% $states.context.Map.Item.Value %}", states(context={"Map": {"Item": {"Value": "Item1"}}}), "Item1"),
     # no input document at the top level
     ("{% $exists(foo) %}", states({"foo": 1}), False),
+    # an escaped surrogate pair is one character (jsonata-js strings are UTF-16), in string
+    # literals, object keys and path steps; a lone surrogate stays
+    ('{% "\\ud83d\\ude80" %}', {}, "\U0001f680"),
+    ('{% {"k\\uD83D\\uDE80": 1} %}', {}, {"k\U0001f680": 1}),
+    ('{% $states.input."k\\ud83d\\ude80" %}', states({"k\U0001f680": 2}), 2),
+    ('{% $states.input.x = "\\ud83d\\ude80!" %}', states({"x": "\U0001f680!"}), True),
+    ('{% "\\ud83d" %}', {}, "\ud83d"),
     # jsonata-js messages for $number and $toMillis
     ('{% $number("0x1F") %}', {}, 31),
     ('{% $toMillis("2020-01-01T00:00:00Z") %}', {}, 1577836800000),

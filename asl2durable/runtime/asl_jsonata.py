@@ -127,6 +127,7 @@ def _compile(text: str) -> _Compiled:
     try:
         engine = Jsonata(text)
         engine.set_output_convert_nulls(False)
+        _join_surrogate_pairs(engine.ast)
         compiled = _Compiled(engine, frozenset(_variable_names(engine.ast)), None)
     except JException as exc:
         compiled = _Compiled(None, frozenset(), exc)
@@ -140,6 +141,29 @@ def _compile(text: str) -> _Compiled:
         if len(_CACHE) >= _CACHE_LIMIT:
             _CACHE.clear()
         return _CACHE.setdefault(text, compiled)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _join_surrogate_pairs(ast: object) -> None:
+    """Make each escaped surrogate pair in a string literal ("\\ud83d\\ude80") the one character
+    it stands for, as in jsonata-js (whose strings are UTF-16); jsonata-python's tokenizer
+    turns each escape into a character of its own, two lone surrogates. Lone ones stay."""
+    seen: set[int] = set()
+    todo = [ast]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, (list, tuple)):
+            todo.extend(node)
+        elif isinstance(node, Parser.Symbol) and id(node) not in seen:
+            seen.add(id(node))
+            value = getattr(node, "value", None)
+            if node.type in ("string", "name") and isinstance(value, str) and _SURROGATE.search(value):
+                node.value = value.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "surrogatepass")
+            for key, child in vars(node).items():
+                if key != "_outer_instance" and isinstance(child, (Parser.Symbol, list, tuple)):
+                    todo.append(child)
 
 
 def _variable_names(ast: object) -> set[str]:
