@@ -38,6 +38,13 @@ FORMAT_OPTION = click.option(
 )
 
 
+def _output_option(help: str) -> Callable:
+    """``-o/--output OUTDIR``: a folder, required."""
+    return click.option(
+        "-o", "--output", "outdir", required=True, type=click.Path(file_okay=False, path_type=Path), help=help
+    )
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="asl2durable")
 def main() -> None:
@@ -223,14 +230,7 @@ def _validate_record(item: Discovered, source: str, valid: bool, diagnostics: li
 
 @main.command()
 @click.argument("paths", metavar="PATH...", nargs=-1, required=True)
-@click.option(
-    "-o",
-    "--output",
-    "outdir",
-    required=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Folder to write into; each state machine goes to OUTDIR/<name>/.",
-)
+@_output_option("Folder to write into; each state machine goes to OUTDIR/<name>/.")
 @click.option(
     "--force",
     is_flag=True,
@@ -487,14 +487,7 @@ def _check_seed(aws: str, seed: dict | None) -> None:
 
 @main.command()
 @click.argument("paths", metavar="PATH...", nargs=-1, required=True)
-@click.option(
-    "-o",
-    "--output",
-    "outdir",
-    required=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Folder to write the report into: index.html and machines/*.html, report.json, report.md.",
-)
+@_output_option("Folder to write the report into: index.html and machines/*.html, report.json, report.md.")
 @click.option(
     "--format",
     "formats",

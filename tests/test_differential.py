@@ -288,18 +288,17 @@ class Gen:
         return [p for p, s in leaves(shape) if not types or s[0] in types]
 
     def input_path(self, state: dict, shape):
-        objects = self.paths_of(shape, "obj")
-        if objects and self.coin(0.15):
-            path = self.pick(objects)
-            state["InputPath"] = path
-            return select(shape, path)
-        return shape
+        return self.maybe_select(state, "InputPath", shape, 0.15)
 
     def output_path(self, state: dict, shape):
+        return self.maybe_select(state, "OutputPath", shape, 0.1)
+
+    def maybe_select(self, state: dict, field: str, shape, chance: float):
+        """Sometimes set ``field`` to the path of an object in ``shape``: the shape it selects."""
         objects = self.paths_of(shape, "obj")
-        if objects and self.coin(0.1):
+        if objects and self.coin(chance):
             path = self.pick(objects)
-            state["OutputPath"] = path
+            state[field] = path
             return select(shape, path)
         return shape
 

@@ -43,7 +43,7 @@ import re
 import threading
 import time
 import uuid as _uuid_module
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from jsonata.jexception import JException  # type: ignore[import-untyped]
@@ -150,25 +150,23 @@ def _join_surrogate_pairs(ast: object) -> None:
     """Make each escaped surrogate pair in a string literal ("\\ud83d\\ude80") the one character
     it stands for, as in jsonata-js (whose strings are UTF-16); jsonata-python's tokenizer
     turns each escape into a character of its own, two lone surrogates. Lone ones stay."""
-    seen: set[int] = set()
-    todo = [ast]
-    while todo:
-        node = todo.pop()
-        if isinstance(node, (list, tuple)):
-            todo.extend(node)
-        elif isinstance(node, Parser.Symbol) and id(node) not in seen:
-            seen.add(id(node))
-            value = getattr(node, "value", None)
-            if node.type in ("string", "name") and isinstance(value, str) and _SURROGATE.search(value):
-                node.value = value.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "surrogatepass")
-            for key, child in vars(node).items():
-                if key != "_outer_instance" and isinstance(child, (Parser.Symbol, list, tuple)):
-                    todo.append(child)
+    for node in _symbols(ast):
+        value = getattr(node, "value", None)
+        if node.type in ("string", "name") and isinstance(value, str) and _SURROGATE.search(value):
+            node.value = value.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "surrogatepass")
 
 
 def _variable_names(ast: object) -> set[str]:
     """Every ``$name`` the expression mentions (variables and function names alike)."""
-    names: set[str] = set()
+    return {
+        node.value
+        for node in _symbols(ast)
+        if node.type == "variable" and isinstance(node.value, str) and node.value
+    }
+
+
+def _symbols(ast: object) -> Iterator[Parser.Symbol]:
+    """Every node of a parsed expression, once each."""
     seen: set[int] = set()
     todo = [ast]
     while todo:
@@ -177,12 +175,10 @@ def _variable_names(ast: object) -> set[str]:
             todo.extend(node)
         elif isinstance(node, Parser.Symbol) and id(node) not in seen:
             seen.add(id(node))
-            if node.type == "variable" and isinstance(node.value, str) and node.value:
-                names.add(node.value)
+            yield node
             for key, child in vars(node).items():
                 if key != "_outer_instance" and isinstance(child, (Parser.Symbol, list, tuple)):
                     todo.append(child)
-    return names
 
 
 def parse_error(text: str) -> str | None:
