@@ -4,10 +4,14 @@
   one job and with ``-j 2``: definitions per second (wall clock, including start-up), and the
   CPU seconds used per definition (all processes; what the figure would be on an idle machine,
   where wall clock also counts other programs' load);
+* the corpus through ``translate()`` in this process: CPU per definition, the part of it that
+  is black (the formatting stage) as it runs, and black's floor: one pass over the finished
+  files, which black leaves unchanged (what formatting would cost if the templates already
+  wrote black's layout);
 * ``translate()`` of synthetic machines of 100, 1,000 and 10,000 states (a chain of Pass, Task,
   Choice and Wait states with a polling loop every 25 states, see synthetic.py): seconds, CPU
   seconds, and time per state at each size with its ratio to the smallest size's (1.0 is
-  linear growth).
+  linear growth), and black's part and floor as above.
 
     python benchmarks/convert_speed.py [--sizes 100,1000,10000] [--skip-corpus]
 """
@@ -15,12 +19,15 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import json
 import os
 import resource
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,6 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from synthetic import chain
 
+from asl2durable import render
 from asl2durable.translate import translate
 
 
@@ -66,18 +74,63 @@ def main() -> None:
             print(f"corpus, convert -j {jobs}: {n} definitions in {elapsed:.1f} s = {rate:.2f} definitions/s"
                   f" ({rate / serial:.2f} x one job); {cpu:.1f} s CPU = {cpu / n * 1000:.0f} ms CPU per definition")
     translate(chain(10))  # imports, templates, schema
+    if not args.skip_corpus:
+        definitions = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(CORPUS.glob("*.asl.json"))]
+        n = len(definitions)
+        with black_measured() as black:
+            cpu = time.process_time()
+            for definition in definitions:
+                translate(definition)
+            cpu = time.process_time() - cpu
+        print(f"corpus, translate() in one process: {cpu / n * 1000:.0f} ms CPU per definition, of which black"
+              f" {black.cpu / n * 1000:.0f} ms as it runs; black's floor {black.floor() / n * 1000:.0f} ms")
     base = None
     for n in (int(s) for s in args.sizes.split(",")):
         definition = chain(n)
-        wall, cpu = time.perf_counter(), time.process_time()
-        translation = translate(definition)
-        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        with black_measured() as black:
+            wall, cpu = time.perf_counter(), time.process_time()
+            translation = translate(definition)
+            wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
         assert translation.ok, translation.diagnostics
         per_state = cpu / n * 1000
         base = base or per_state
         lines = translation.files["handler.py"].count("\n")
         print(f"synthetic {n:>6} states: {wall:7.2f} s ({cpu:7.2f} s CPU), {per_state:5.2f} ms CPU per state,"
-              f" growth {per_state / base:4.2f} x per state; handler.py {lines} lines")
+              f" growth {per_state / base:4.2f} x per state; handler.py {lines} lines;"
+              f" black {black.cpu:.1f} s CPU as it runs, floor {black.floor():.1f} s")
+
+
+class BlackTime:
+    """The CPU time spent in the formatting stage, and the files it wrote."""
+
+    def __init__(self) -> None:
+        self.cpu = 0.0
+        self.formatted: list[str] = []
+
+    def floor(self) -> float:
+        """CPU time of black over its own output: one pass, nothing left to change."""
+        cpu = time.process_time()
+        for text in self.formatted:
+            assert render.format_python(text) == text
+        return time.process_time() - cpu
+
+
+@contextlib.contextmanager
+def black_measured() -> Iterator[BlackTime]:
+    measured, real = BlackTime(), render.format_python
+
+    def timed(source: str) -> str:
+        cpu = time.process_time()
+        out = real(source)
+        measured.cpu += time.process_time() - cpu
+        measured.formatted.append(out)
+        return out
+
+    render.format_python = timed
+    try:
+        yield measured
+    finally:
+        render.format_python = real
 
 
 if __name__ == "__main__":
