@@ -115,7 +115,8 @@ def _ancestors(data: dict[str, bytes]) -> set[str]:
 
 def _swap(new: Path, target: Path) -> None:
     """Replace the folder (or file) ``target`` by the folder ``new``: old aside, new in, old removed.
-    SIGTERM and SIGINT wait until both renames are done, so ``target`` is never left missing."""
+    SIGTERM and SIGINT wait until this is done, so ``target`` is never left missing and the old
+    folder never left aside."""
     aside = _fresh(target.parent, target.name, "old")
     with _signals_deferred():
         os.rename(target, aside)
@@ -124,14 +125,17 @@ def _swap(new: Path, target: Path) -> None:
         except BaseException:
             os.rename(aside, target)  # put the old one back
             raise
-    if aside.is_dir() and not aside.is_symlink():
-        shutil.rmtree(aside, ignore_errors=True)
-    else:
-        aside.unlink(missing_ok=True)
+        if aside.is_dir() and not aside.is_symlink():
+            shutil.rmtree(aside, ignore_errors=True)
+        else:
+            aside.unlink(missing_ok=True)
 
 
 @contextlib.contextmanager
 def _signals_deferred() -> Iterator[None]:
+    if not hasattr(signal, "pthread_sigmask"):  # Windows: no signal masks
+        yield
+        return
     deferred = {signal.SIGTERM, signal.SIGINT}
     previous = signal.pthread_sigmask(signal.SIG_BLOCK, deferred)
     try:

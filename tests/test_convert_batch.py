@@ -301,12 +301,13 @@ def test_sigterm_stops_the_workers_and_leaves_no_half_written_folder(tmp_path):
         assert {"handler.py", "test_handler.py", "template.yaml", "MIGRATION.md"} <= set(tree(folder)), folder
 
 
-def test_signals_wait_while_a_folder_is_swapped(tmp_path):
-    """SIGTERM during the two renames of a forced write arrives after both: the folder is never missing."""
+def test_signals_wait_while_a_folder_is_swapped(tmp_path, monkeypatch):
+    """SIGTERM during the renames of a forced write arrives once the new folder is in and the old
+    one removed: the folder is never missing and nothing is left aside."""
     import signal
 
     received = []
-    previous = signal.signal(signal.SIGTERM, lambda *_: received.append(os.path.isdir(target)))
+    previous = signal.signal(signal.SIGTERM, lambda *_: received.append(sorted(os.listdir(tmp_path))))
     target = tmp_path / "t"
     target.mkdir()
     new = tmp_path / "new"
@@ -319,11 +320,10 @@ def test_signals_wait_while_a_folder_is_swapped(tmp_path):
         if not received and Path(b).name.endswith(".old"):
             os.kill(os.getpid(), signal.SIGTERM)  # between "old aside" and "new in"
 
+    monkeypatch.setattr(os, "rename", rename)
     try:
-        os.rename = rename
         writer._swap(new, target)
     finally:
-        os.rename = real_rename
         signal.signal(signal.SIGTERM, previous)
-    assert received == [True]
+    assert received == [["t"]]
     assert (target / "f").read_text() == "x"
