@@ -262,6 +262,8 @@ ERROR_ROWS = [
     ('{% $error("boom") %}', {}, "Output", THREW.format(expr='$error("boom")') + ". D3137: boom"),
     ("{% $nope() %}", {}, "Output", THREW.format(expr="$nope()") + ". T1006: Attempted to invoke a non-function"),
     ("{% 1 + %}", {}, "Output", THREW.format(expr="1 +") + ". S0207: Unexpected end of expression"),
+    ("{% 'a\\qb' %}", {}, "Output", THREW.format(expr="'a\\qb'") + '. S0103: Unsupported escape sequence: \\"q"'),
+    ("{% $match('a', //) %}", {}, "Output", THREW.format(expr="$match('a', //)") + ". S0301: Empty regular expressions are not allowed"),
     ("{% ($f := function($n) { $n = 0 ? 0 : 1 + $f($n - 1) }; $f(100000)) %}", {}, "Output",
      THREW.format(expr="($f := function($n) { $n = 0 ? 0 : 1 + $f($n - 1) }; $f(100000))")
      + ". D1011: Stack overflow. Check for non-terminating recursive function.  Consider rewriting as tail-recursive"),

@@ -237,6 +237,8 @@ def _render(exc: BaseException) -> tuple[str, str]:
     has no JSONata code."""
     if isinstance(exc, JException):
         code = exc.error if isinstance(exc.error, str) else str(exc.error)
+        if code == "S0301" and exc.current is not None:
+            code = "S0103"  # jsonata-python's tokenizer gives an unsupported escape the regex code
         template = JException.error_codes.get(code)
         if template is None:
             return "", code  # raised with the whole message in place of a code
