@@ -20,6 +20,7 @@ import contextlib
 import os
 import shutil
 import signal
+import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -133,15 +134,26 @@ def _swap(new: Path, target: Path) -> None:
 
 @contextlib.contextmanager
 def _signals_deferred() -> Iterator[None]:
-    if not hasattr(signal, "pthread_sigmask"):  # Windows: no signal masks
+    """SIGTERM and SIGINT that arrive inside the block are held and raised again after it, for
+    the handlers in place before. Done with Python handlers (they always run in the main thread),
+    not a thread's signal mask, which other threads of the process would not share. Only the main
+    thread can set handlers; elsewhere nothing is deferred."""
+    if threading.current_thread() is not threading.main_thread():
         yield
         return
-    deferred = {signal.SIGTERM, signal.SIGINT}
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, deferred)
+    pending: list[int] = []
+    previous = {}
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        handler = signal.getsignal(signum)
+        if handler is not None:  # None: set outside Python, it could not be put back
+            previous[signum] = signal.signal(signum, lambda number, frame: pending.append(number))
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        for signum in pending:
+            signal.raise_signal(signum)
 
 
 def _fresh(outdir: Path, name: str, kind: str) -> Path:

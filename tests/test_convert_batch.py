@@ -303,8 +303,10 @@ def test_sigterm_stops_the_workers_and_leaves_no_half_written_folder(tmp_path):
 
 def test_signals_wait_while_a_folder_is_swapped(tmp_path, monkeypatch):
     """SIGTERM during the renames of a forced write arrives once the new folder is in and the old
-    one removed: the folder is never missing and nothing is left aside."""
+    one removed: the folder is never missing and nothing is left aside (also when the process
+    has other threads)."""
     import signal
+    import threading
 
     received = []
     previous = signal.signal(signal.SIGTERM, lambda *_: received.append(sorted(os.listdir(tmp_path))))
@@ -321,6 +323,8 @@ def test_signals_wait_while_a_folder_is_swapped(tmp_path, monkeypatch):
             os.kill(os.getpid(), signal.SIGTERM)  # between "old aside" and "new in"
 
     monkeypatch.setattr(os, "rename", rename)
+    other = threading.Thread(target=threading.Event().wait, args=(30,), daemon=True)
+    other.start()  # a second thread, which the kernel may pick to receive the signal
     try:
         writer._swap(new, target)
     finally:
