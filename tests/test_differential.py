@@ -604,19 +604,7 @@ class Gen:
                 result = obj(value=result, code=INT)
             else:
                 result = obj(Payload=result, StatusCode=INT, ExecutedVersion=STR)
-        out = self.result_path(state, shape, result, result[0] == "obj")
-        if out[0] != "obj":
-            state["ResultPath"] = "$.r"
-            out = put(shape, "$.r", result)
-        out = self.output_path(state, out)
-        state["Next"] = None
-        exits = [(state, "Next")]
-        outs = [out]
-        if errors:
-            catch_exits, catch_outs = self.retry_and_catch(state, states, shape, depth, concurrent, errors, concurrent)
-            exits += catch_exits
-            outs += catch_outs
-        return name, exits, intersect(outs)
+        return self.exits(name, state, states, shape, depth, concurrent, result, result[0] == "obj", errors)
 
     def parallel(self, states, shape, depth, concurrent):
         name = self.name("Parallel")
@@ -662,8 +650,13 @@ class Gen:
         return self.container_exits(name, state, states, shape, depth, concurrent, result, False)
 
     def container_exits(self, name, state, states, shape, depth, concurrent, result, result_is_object):
-        """A Parallel or Map state's ResultPath, OutputPath and Next, and a Retry/Catch when an
-        inner state can fail: its name, its exits and the shape of its output."""
+        """A Parallel or Map state's exits; a Retry/Catch when an inner state can fail."""
+        errors = ["Inner"] if any(s.get("Type") == "Fail" for s in _all_states(state)) else []
+        return self.exits(name, state, states, shape, depth, concurrent, result, result_is_object, errors)
+
+    def exits(self, name, state, states, shape, depth, concurrent, result, result_is_object, errors):
+        """A Task, Parallel or Map state's ResultPath, OutputPath and Next, and a Retry/Catch when
+        it can fail with ``errors``: its name, its exits and the shape of its output."""
         out = self.result_path(state, shape, result, result_is_object)
         if out[0] != "obj":
             state["ResultPath"] = "$.r"
@@ -672,8 +665,8 @@ class Gen:
         state["Next"] = None
         exits = [(state, "Next")]
         outs = [out]
-        if any(s.get("Type") == "Fail" for s in _all_states(state)):
-            catch_exits, catch_outs = self.retry_and_catch(state, states, shape, depth, concurrent, ["Inner"], concurrent)
+        if errors:
+            catch_exits, catch_outs = self.retry_and_catch(state, states, shape, depth, concurrent, errors, concurrent)
             exits += catch_exits
             outs += catch_outs
         return name, exits, intersect(outs)
