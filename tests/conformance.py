@@ -10,6 +10,7 @@ Run as a script (``python tests/conformance.py``) to print the pass rate by fami
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib.util
 import json
 import re
@@ -21,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from asl2durable.local import LocalResult, TranslationFailed, run_local
+from asl2durable.runtime.asl_jsonpath import assign, parse
 
 FIXTURES = Path(__file__).parent / "fixtures" / "conformance"
 CASES_DIR = FIXTURES / "cases"
@@ -99,6 +101,25 @@ def load_cases() -> list[Case]:
     return cases
 
 
+def case_input(case: Case, now: dt.datetime | None = None) -> Any:
+    """The execution input of ``case`` as its recorded test would build it at ``now`` (UTC).
+
+    A case with ``input_from_clock`` had part of its input computed from the clock when the
+    test ran (``now + days_from_now`` days, formatted with ``format``); the fixed value in
+    ``input`` was right only on the day the case was extracted, so that part is computed again.
+    """
+    value = case.data.get("input")
+    clock = case.data.get("input_from_clock")
+    if clock is None:
+        return value
+    now = now or dt.datetime.now(dt.timezone.utc)
+    moment = now.astimezone(dt.timezone.utc) + dt.timedelta(days=clock["days_from_now"])
+    root, steps = parse(clock["path"])
+    if root != "$":
+        raise ValueError(f"{case.id}: input_from_clock path {clock['path']!r} is not in the input")
+    return assign(value, steps, moment.strftime(clock["format"]))
+
+
 @cache
 def _lambda_handler(file_name: str):
     path = LAMBDAS_DIR / file_name
@@ -126,7 +147,7 @@ def run_case(case: Case, timeout: float = 60, *, force_replays: bool = False) ->
     """Run the case locally; ``force_replays`` suspends after every durable operation (a replay each)."""
     def run() -> LocalResult:
         return run_local(
-            case.data["definition"], case.data.get("input"),
+            case.data["definition"], case_input(case),
             lambdas=case_lambdas(case), callbacks=_callbacks(case), timeout=timeout,
             force_replays=force_replays,
         )

@@ -6,7 +6,7 @@ import copy
 
 import moto.stepfunctions.parser  # noqa: F401 - moto is a test dependency: fail loudly when missing
 import pytest
-from conformance import case_lambdas, load_cases
+from conformance import case_input, case_lambdas, load_cases
 from conformance_aws import case_seed
 
 from asl2durable.behaviour import check, json_diff, report
@@ -63,7 +63,7 @@ def test_conformance_case_behaves_the_same(case_id):
     case = CASES[case_id]
     seed = case_seed(case.data) if case_id in SAME_WITH_SERVICES else None
     [comparison] = check(
-        case.data["definition"], [case.data.get("input")], lambdas=case_lambdas(case), seed=seed, timeout=30
+        case.data["definition"], [case_input(case)], lambdas=case_lambdas(case), seed=seed, timeout=30
     )
     assert comparison.verdict == "same", comparison.to_dict()
     assert comparison.step_functions.status == case.data["expected"]["status"]
@@ -71,7 +71,7 @@ def test_conformance_case_behaves_the_same(case_id):
 
 def test_lambda_error_cause_is_compared_as_json_ignoring_the_request_id():
     case = CASES["error_handling.test_task_lambda.test_raise_custom_exception.c298f3bf"]
-    [comparison] = check(case.data["definition"], [case.data.get("input")], lambdas=case_lambdas(case))
+    [comparison] = check(case.data["definition"], [case_input(case)], lambdas=case_lambdas(case))
     assert comparison.verdict == "same"
     reasons = {i["path"]: i["why"] for i in comparison.ignored}
     assert reasons["output.Cause<json>.requestId"] == "both UUIDs (drawn per run)"
@@ -126,7 +126,7 @@ def test_a_different_error_name_or_status_differs():
 
 def test_jsonata_cannot_be_compared():
     case = CASES["arguments.test_arguments.test_base_cases_BASE_LAMBDA_LITERALS.b8f1075a"]
-    [comparison] = check(case.data["definition"], [case.data["input"]], lambdas=case_lambdas(case))
+    [comparison] = check(case.data["definition"], [case_input(case)], lambdas=case_lambdas(case))
     assert comparison.verdict == "could not compare"
     assert "JSONata" in comparison.reason
     assert comparison.step_functions is None and comparison.durable is None
@@ -134,7 +134,7 @@ def test_jsonata_cannot_be_compared():
 
 def test_variable_references_and_task_tokens_cannot_be_compared():
     case = CASES["assign.test_assign_reference_variables.test_reference_assign_BASE_REFERENCE_IN_CHOICE.ecd0f229"]
-    [comparison] = check(case.data["definition"], [case.data.get("input")])
+    [comparison] = check(case.data["definition"], [case_input(case)])
     assert comparison.verdict == "could not compare"
     assert "variable reference" in comparison.reason
     token = {"StartAt": "T", "States": {"T": {
