@@ -69,6 +69,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -276,8 +277,22 @@ def moto_aws(
     except ImportError:
         raise RuntimeError(MISSING_MOTO) from None
 
-    with _environment(region, account_id), mock_aws():
-        yield _create(seed, region, account_id)
+    reset_clients()
+    try:
+        with _environment(region, account_id), mock_aws():
+            yield _create(seed, region, account_id)
+    finally:
+        reset_clients()
+
+
+def reset_clients() -> None:
+    """Forget the AWS clients the support modules keep per process (``asl_aws``), so that the
+    next call creates clients inside the emulation that is starting (or outside it, once it
+    has stopped). Both copies: the one generated handlers import and asl2durable's own."""
+    for name in ("asl_aws", "asl2durable.runtime.asl_aws"):
+        module = sys.modules.get(name)
+        if module is not None:
+            module.reset()
 
 
 def _create(seed: dict, region: str, account_id: str) -> dict:

@@ -720,9 +720,11 @@ def test_result_writer_errors(s3, writer, expected):
 
 
 def test_module_is_standalone():
-    """The support module is copied next to generated handlers: stdlib and boto3 only."""
+    """The support module is copied next to generated handlers: stdlib, boto3 and asl_aws (the
+    shared AWS clients, copied next to every handler) only."""
     source = RUNTIME_FILE.read_text()
     imported = set(re.findall(r"^\s*(?:from|import)\s+([\w.]+)", source, re.M))
     assert {name.split(".")[0] for name in imported} <= {
         "__future__", "datetime", "gzip", "json", "os", "re", "uuid", "typing", "boto3", "botocore", "compression", "zstandard",
+        "asl_aws",
     }

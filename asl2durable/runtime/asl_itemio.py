@@ -86,10 +86,10 @@ def _writer_error(cause: str) -> ItemIOError:
 
 
 def _s3_client():
-    """A boto3 S3 client, created at call time (so tests and regions set later apply)."""
-    import boto3  # type: ignore[import-untyped]
+    """The process's S3 client (``asl_aws``: no retries of its own, created on first use)."""
+    import asl_aws
 
-    return boto3.client("s3")
+    return asl_aws.client("s3")
 
 
 def _s3_failure(error: BaseException, make) -> ItemIOError:
