@@ -397,6 +397,28 @@ def _definition_text(value: Any, holder: _Placeholders) -> str | None:
     return None
 
 
+def _workflow_type(value: object) -> str | None:
+    return value.upper() if isinstance(value, str) and value.upper() in ("STANDARD", "EXPRESS") else None
+
+
+def workflow_type(template: dict, logical_id: str) -> str | None:
+    """STANDARD or EXPRESS as the template's state machine declares it (SAM ``Type``,
+    CloudFormation ``StateMachineType``; both default to STANDARD), or None when it is computed
+    (an intrinsic function) and so not known here."""
+    resource = template.get("Resources", {}).get(logical_id, {})
+    properties = resource.get("Properties") if isinstance(resource, dict) else None
+    properties = properties if isinstance(properties, dict) else {}
+    key = "Type" if resource.get("Type") == SERVERLESS_MACHINE else "StateMachineType"
+    if key not in properties:
+        return "STANDARD"
+    return _workflow_type(properties[key])
+
+
+def described_workflow_type(document: dict) -> str | None:
+    """The ``type`` of a describe-state-machine document (STANDARD or EXPRESS), or None."""
+    return _workflow_type(document.get("type"))
+
+
 def from_description(document: dict, parse: Any) -> tuple[str | None, Extracted]:
     """The definition (and name) of a describe-state-machine document."""
     name = document.get("name") if isinstance(document.get("name"), str) else None
@@ -423,10 +445,12 @@ __all__ = [
     "Severity",
     "Substitution",
     "add_yaml_tags",
+    "described_workflow_type",
     "env_names",
     "extract",
     "from_description",
     "is_description",
     "is_template",
     "machine_ids",
+    "workflow_type",
 ]

@@ -17,7 +17,7 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -228,6 +228,14 @@ def _validate_record(item: Discovered, source: str, valid: bool, diagnostics: li
 # convert
 
 
+WORKFLOW_TYPE_OPTION = click.option(
+    "--workflow-type",
+    type=click.Choice(["standard", "express"], case_sensitive=False),
+    default=None,
+    help="The state machine's type when the input does not say (a template does): STANDARD runs each "
+    "Task's call at most once per attempt, EXPRESS at least once. Default: the template's, else standard.",
+)
+
 @main.command()
 @click.argument("paths", metavar="PATH...", nargs=-1, required=True)
 @_output_option("Folder to write into; each state machine goes to OUTDIR/<name>/.")
@@ -245,7 +253,8 @@ def _validate_record(item: Discovered, source: str, valid: bool, diagnostics: li
     show_default=True,
     help="Convert in this many parallel processes (0: one per CPU); the output is the same.",
 )
-def convert(paths: tuple[str, ...], outdir: Path, fmt: str, force: bool, jobs: int) -> None:
+@WORKFLOW_TYPE_OPTION
+def convert(paths: tuple[str, ...], outdir: Path, fmt: str, force: bool, jobs: int, workflow_type: str | None) -> None:
     """Translate state machine definitions into durable function handlers.
 
     Each OUTDIR/<name>/ is written atomically. An existing folder with other content is
@@ -267,7 +276,10 @@ def convert(paths: tuple[str, ...], outdir: Path, fmt: str, force: bool, jobs: i
             return _convert_record(item, loaded.source, None, loaded.diagnostics)
         from asl2durable.translate import translate
 
-        translation = translate(loaded.definition, name=loaded.name, substitutions=loaded.substitutions)
+        translation = translate(
+            loaded.definition, name=loaded.name, substitutions=loaded.substitutions,
+            workflow_type=_workflow_type(workflow_type, loaded),
+        )
         diagnostics = [*loaded.diagnostics, *translation.diagnostics]
         if not translation.ok or has_errors(diagnostics):
             return _convert_record(item, loaded.source, None, diagnostics)
@@ -462,6 +474,11 @@ SEED_OPTION = click.option(
 )
 
 
+def _workflow_type(option: str | None, loaded: Any) -> str | None:
+    """STANDARD or EXPRESS: --workflow-type, else what the input says, else None (not known)."""
+    return option.upper() if option else loaded.workflow_type
+
+
 def _lambdas(lambda_specs: tuple[str, ...]) -> dict | None:
     """The --lambda functions (None: none given); a bad spec is a usage error."""
     if not lambda_specs:
@@ -526,10 +543,11 @@ def _check_seed(aws: str, seed: dict | None) -> None:
     metavar="USD_PER_MILLION",
     help="Lambda price per million requests (default: 0.20).",
 )
+@WORKFLOW_TYPE_OPTION
 def report(
     paths: tuple[str, ...], outdir: Path, formats: tuple[str, ...], inputs_dir: Path | None,
     lambda_specs: tuple[str, ...], aws: str, seed: dict | None, price_transition: float | None,
-    price_operation: float | None, price_request: float | None,
+    price_operation: float | None, price_request: float | None, workflow_type: str | None,
 ) -> None:
     """Report what each state machine becomes: status, durable operations, diagnostics, and
     where each state's code is in the generated handler; then the blockers across the batch.
@@ -580,7 +598,10 @@ def report(
             read += 1
             from asl2durable.translate import translate
 
-            translation = translate(loaded.definition, name=loaded.name, substitutions=loaded.substitutions)
+            translation = translate(
+                loaded.definition, name=loaded.name, substitutions=loaded.substitutions,
+                workflow_type=_workflow_type(workflow_type, loaded),
+            )
             machine = machine_report(
                 item.name, loaded.source, [*loaded.diagnostics, *translation.diagnostics], translation
             )
@@ -722,8 +743,16 @@ def _check_behaviour(
     metavar="LOGICAL_ID",
     help="With a template as PATH: the logical ID of the state machine to run.",
 )
+@WORKFLOW_TYPE_OPTION
 def run(
-    path: str, input_: object, lambda_specs: tuple[str, ...], timeout: float, aws: str, seed: dict | None, resource: str | None
+    path: str,
+    input_: object,
+    lambda_specs: tuple[str, ...],
+    timeout: float,
+    aws: str,
+    seed: dict | None,
+    resource: str | None,
+    workflow_type: str | None,
 ) -> None:
     """Run a state machine locally through its translated durable handler.
 
@@ -776,7 +805,9 @@ def run(
                     f"cannot create the seeded resources: {type(e).__name__}: {e}", param_hint="--seed"
                 ) from None
         try:
-            result = run_local(loaded, input_, lambdas=lambdas, timeout=seconds)
+            result = run_local(
+                loaded, input_, lambdas=lambdas, timeout=seconds, workflow_type=_workflow_type(workflow_type, loaded)
+            )
         except TranslationFailed as e:
             click.echo(f"{loaded.source}: cannot run, the definition does not translate", err=True)
             _echo_diagnostics(loaded.source, list(getattr(e, "diagnostics", [])), err=True)

@@ -165,6 +165,9 @@ class LambdaCall:
 
     function: str | None
     envelope: bool
+    # why the call is made from a durable step rather than as a chained invoke, when the
+    # definition says so statically (InvocationType Event, ClientContext, LogType Tail)
+    from_step: str | None = None
 
 
 @dataclass
@@ -357,6 +360,8 @@ class Workflow:
     functions: dict[str, str] = field(default_factory=dict)
     uses: frozenset[str] = frozenset()  # "intrinsics", "jsonata": optional support modules needed
     settings: tuple[tuple[str, str], ...] = ()  # (placeholder, environment variable) the handler reads, sorted
+    # STANDARD: each side effect at most once per attempt; EXPRESS: at least once (Step Functions' types)
+    workflow_type: str = "STANDARD"
 
     def machines(self) -> list[Machine]:
         """Every machine, nested ones first, so that definitions precede their uses."""

@@ -57,6 +57,8 @@ class Loaded:
     substitutions: tuple[cfn.Substitution, ...] = ()
     resource: str | None = None  # the logical ID, when the machine comes from a template
     template: dict | None = None  # that template
+    # STANDARD or EXPRESS, when the input says (a template's Type/StateMachineType, a description's type)
+    workflow_type: str | None = None
 
 
 SEVERAL_MACHINES = "SEVERAL_STATE_MACHINES"
@@ -218,13 +220,15 @@ def _from_document(
         extracted = cfn.extract(document, resource, folder, _parse_definition)
         loaded = _finish(display, name, extracted.definition, [*diagnostics, *extracted.diagnostics])
         return Loaded(
-            loaded.source, loaded.name, loaded.definition, loaded.diagnostics, extracted.substitutions, resource, document
+            loaded.source, loaded.name, loaded.definition, loaded.diagnostics, extracted.substitutions, resource, document,
+            cfn.workflow_type(document, resource),
         )
     if cfn.is_description(document):
         assert isinstance(document, dict)
         described, extracted = cfn.from_description(document, _parse_definition)
         name = name or (_sanitise(described) if described else stem)
-        return _finish(display, name, extracted.definition, [*diagnostics, *extracted.diagnostics])
+        loaded = _finish(display, name, extracted.definition, [*diagnostics, *extracted.diagnostics])
+        return replace(loaded, workflow_type=cfn.described_workflow_type(document))
     return _finish(display, name or stem, document, diagnostics)
 
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import json
 import os
+import re
 import sys
 import threading
 import types
@@ -41,6 +43,8 @@ class LocalResult:
     cause: str | None = None
     operations: list[dict] = field(default_factory=list)  # the durable operation history, nested
     invocations: int | None = None  # handler invocations in the runner: the first, plus one per resume
+    # faults="interrupt": how often each step's side effect ran, by the step's scope and name
+    effect_runs: dict[str, int] | None = None
 
     def to_dict(self) -> dict:
         if self.status == "SUCCEEDED":
@@ -67,11 +71,22 @@ def load_handler(source: str, name: str = "state_machine") -> types.ModuleType:
     return module
 
 
-def _definition(definition: dict | str | os.PathLike | Loaded) -> tuple[dict, str, tuple]:
+def _definition(definition: dict | str | os.PathLike | Loaded) -> Loaded:
     loaded = definition if isinstance(definition, Loaded) else load(definition)
     if loaded.definition is None:
         raise TranslationFailed(loaded.diagnostics)
-    return loaded.definition, loaded.name, loaded.substitutions
+    return loaded
+
+
+_LAMBDA_ARN = re.compile(r"arn:aws[a-z-]*:lambda:([a-z0-9-]+):(\d{12}):function:")
+
+
+def _home(definition: dict) -> tuple[str, str]:
+    """The region and account a local run takes place in: those of the first Lambda function
+    ARN in the definition (a durable function reaches functions of its own account and region
+    by chained invoke), else us-east-1 and 111111111111."""
+    found = _LAMBDA_ARN.search(json.dumps(definition))
+    return (found.group(1), found.group(2)) if found else ("us-east-1", "111111111111")
 
 
 def _operations(ops: Iterable[Any]) -> list[dict]:
@@ -103,24 +118,39 @@ def run_local(
     callbacks: Callable[[dict], dict] | None = None,
     timeout: float = 60,
     force_replays: bool = False,
+    faults: str | None = None,
+    workflow_type: str | None = None,
+    execution_name: str = "execution-name",
 ) -> LocalResult:
     """Translate ``definition`` (a dict, JSON text, a path or a ``Loaded`` machine, e.g. one
     of a template), run it on ``input`` and return the result.
 
     ``lambdas`` maps a function name or ARN (qualifiers allowed) to a callable ``(event, context)``;
     an exception it raises is a Lambda function error named after the exception's class.
+    Lambda Tasks reach them by chained invoke, as on AWS.
     ``callbacks`` answers task tokens (``.waitForTaskToken`` Tasks and activities): it is called
     with ``{"token", "resource", "payload"}`` and returns ``{"output": value}`` to succeed the
-    task or ``{"error": name, "cause": text}`` to fail it.
+    task, ``{"error": name, "cause": text}`` to fail it, or ``{"raw": text}`` to succeed it with
+    exactly that Result text (which Step Functions would have refused unless it is JSON).
     ``timeout`` bounds the run in real seconds (waits and retry delays are skipped, not slept).
     ``force_replays`` (for tests) suspends the handler after every durable operation, so that the
     run replays the handler from the top that many times (see ``asl_runtime.force_replays``).
+    ``faults="interrupt"`` stops the invocation right after each step's side effect (a Lambda,
+    service or S3 call), once per step, before its result is checkpointed, as a sandbox that dies
+    then; the runner invokes the handler again and it replays. ``result.effect_runs`` says how
+    often each step's effect ran.
+    ``workflow_type`` (STANDARD or EXPRESS; default: what a template says, else STANDARD)
+    decides whether such a step may run again on replay (EXPRESS) or not (STANDARD).
+    ``execution_name`` is the execution's name (``$$.Execution.Name``).
     """
-    asl, name, substitutions = _definition(definition)
-    translation = translate(asl, name=name, substitutions=substitutions)
+    loaded = _definition(definition)
+    translation = translate(
+        loaded.definition, name=loaded.name, substitutions=loaded.substitutions,
+        workflow_type=workflow_type.upper() if workflow_type else loaded.workflow_type,
+    )
     if not translation.ok:
         raise TranslationFailed(translation.diagnostics)
-    module = load_handler(translation.files["handler.py"], name)
+    module = load_handler(translation.files["handler.py"], loaded.name)
     rt = _runtime()
     import asl_testing  # the generated tests' harness: the same runner and hooks
 
@@ -128,15 +158,22 @@ def run_local(
     answer = None
     if callbacks is not None:
         answer = lambda token, resource, payload: callbacks({"token": token, "resource": resource, "payload": payload})
+    region, account = _home(loaded.definition)
     with _LOCK:
         outcome = asl_testing.run_handler(
-            module.handler, {} if input is None else input, invoker=rt.local_invoker(functions), callbacks=answer, timeout=timeout,
-            force_replays=force_replays,
+            module.handler, {} if input is None else input, functions=functions, invoker=rt.local_invoker(functions),
+            callbacks=answer, timeout=timeout, force_replays=force_replays, faults=faults,
+            execution_name=execution_name, region=region, account_id=account, function_name=_function_name(loaded.name),
         )
     return LocalResult(
         outcome.status, outcome.output, outcome.error, outcome.cause, _operations(outcome.operations),
-        getattr(outcome, "invocations", None),
+        getattr(outcome, "invocations", None), getattr(outcome, "effect_runs", None),
     )
+
+
+def _function_name(name: str) -> str:
+    """A Lambda function name for the machine (letters, digits, - and _; at most 64)."""
+    return re.sub(r"[^A-Za-z0-9_-]", "-", name)[:64] or "state-machine"
 
 
 def lambdas_from_specs(specs: Iterable[str]) -> dict[str, Callable[[Any, Any], Any]]:

@@ -354,6 +354,8 @@ class Lowering:
         if "Credentials" in s:
             self.warn(pointer_join(where, "Credentials"), "UNSUPPORTED_FEATURE",
                       "Credentials (cross-account role) are not assumed: the function's own role makes the call")
+        if isinstance(call, ir.LambdaCall) and call.envelope and isinstance(params, dict):
+            call.from_step = self.lambda_call_path(params, pointer_join(where, "Arguments" if self._jsonata else "Parameters"))
         return ir.TaskState(
             **common,
             next=s.get("Next"),
@@ -370,6 +372,29 @@ class Lowering:
             retry=self.retriers(s, where),
             catch=self.catchers(s, where, self._jsonata),
         )
+
+    # lambda:invoke parameters a chained invoke cannot carry: the function is then invoked from
+    # a durable step with the Lambda client (see asl_runtime.client_call_reason), which changes
+    # what the durable function is billed for. Each one with what changes.
+    _CLIENT_CALL_PARAMETERS = {
+        ("InvocationType", "Event"): "InvocationType Event: the function is invoked asynchronously from a durable step, "
+        "as Step Functions does (a chained invoke would wait for its result)",
+        ("InvocationType", "DryRun"): "InvocationType DryRun: the call is made from a durable step with the Lambda client",
+        ("ClientContext", None): "ClientContext: a chained invoke cannot pass it, so the function is invoked from a durable "
+        "step with the Lambda client; the durable function runs (and is billed) while the function runs",
+        ("LogType", "Tail"): "LogType Tail: a chained invoke returns no log tail, so the function is invoked from a durable "
+        "step with the Lambda client to get LogResult; the durable function runs (and is billed) while the function runs",
+    }
+
+    def lambda_call_path(self, params: dict, where: str) -> str | None:
+        """A WARNING for each static lambda:invoke parameter that takes the call off chained
+        invoke; returns the first such parameter (None: a chained invoke, as far as is known)."""
+        found = None
+        for (key, value), message in self._CLIENT_CALL_PARAMETERS.items():
+            if key in params and (value is None or params[key] == value):
+                self.warn(pointer_join(where, key), "LAMBDA_CALLED_FROM_STEP", message)
+                found = found or key
+        return found
 
     def map(self, common: dict, s: dict, where: str) -> ir.MapState:
         processor_key = "ItemProcessor" if "ItemProcessor" in s else "Iterator"
@@ -476,13 +501,32 @@ def pointer_join(base: str, *parts: object) -> str:
     return base + pointer(*parts)
 
 
-def lower(definition: dict, name: str, substitutions: Any = ()) -> tuple[ir.Workflow, list[Diagnostic]]:
+WORKFLOW_TYPES = ("STANDARD", "EXPRESS")
+WORKFLOW_TYPE_ASSUMED = "WORKFLOW_TYPE_ASSUMED"
+
+
+def lower(
+    definition: dict, name: str, substitutions: Any = (), workflow_type: str | None = None
+) -> tuple[ir.Workflow, list[Diagnostic]]:
     """Build the IR for a validated definition; returns it with the diagnostics met.
 
     ``substitutions`` (``cfn.Substitution``) are the ``${placeholders}`` the input template
     configures: strings holding them become ``ir.Setting`` values, read from the environment.
+    ``workflow_type`` (STANDARD or EXPRESS; None: not known, STANDARD is assumed and said)
+    decides how often a Task's side effect may run: at most or at least once per attempt.
     """
     lowering = Lowering(name, definition.get("QueryLanguage", "JSONPath"), substitutions)
+    if workflow_type is None:
+        lowering.diagnostics.append(
+            Diagnostic(
+                "",
+                WORKFLOW_TYPE_ASSUMED,
+                "the workflow type is not given: translated as a STANDARD workflow (each Task's call runs at "
+                "most once per attempt); for an Express workflow pass --workflow-type express",
+                Severity.INFO,
+            )
+        )
+    workflow_type = (workflow_type or "STANDARD").upper()
     root = lowering.machine(
         definition, "", "state_machine", f"Run the state machine from its StartAt state {definition['StartAt']!r} to the end."
     )
@@ -501,5 +545,6 @@ def lower(definition: dict, name: str, substitutions: Any = ()) -> tuple[ir.Work
         functions=lowering.functions,
         uses=frozenset(lowering.uses),
         settings=tuple(sorted(lowering.settings.items())),
+        workflow_type=workflow_type,
     )
     return workflow, lowering.diagnostics

@@ -39,7 +39,7 @@ STATUSES = (EXACT, APPROXIMATED, UNSUPPORTED, INVALID)
 
 UNSUPPORTED_CODES = frozenset({"UNSUPPORTED_INTEGRATION", "UNSUPPORTED_FEATURE"})
 # Durable operation kinds, in the order reports list them.
-OPERATIONS = ("step", "wait", "callback", "parallel", "map")
+OPERATIONS = ("step", "invoke", "wait", "callback", "parallel", "map")
 
 
 @dataclass
@@ -129,6 +129,10 @@ def operations(state: ir.State) -> dict[str, int]:
             ops.update(callback=1, step=1)  # the step hands out the task token
         elif isinstance(call, ir.ServiceCall) and call.pattern.startswith("sync"):
             ops.update(step=2, wait=1)  # start the job; wait and poll until it ends
+        elif isinstance(call, ir.LambdaCall) and call.from_step is None:
+            ops.update(invoke=1)  # a chained invoke
+            if state.timeout_seconds is not None or state.timeout_seconds_path is not None:
+                ops.update(parallel=1, callback=1)  # it races a durable timer
         elif call is not None:
             ops.update(step=1)
     elif isinstance(state, ir.WaitState):

@@ -15,7 +15,7 @@ from .validate import validate
 TOO_DEEPLY_NESTED = "TOO_DEEPLY_NESTED"  # the validator's code for a definition too deep to check
 RUNTIME_DIR = Path(__file__).resolve().parent / "runtime"
 # The support modules copied next to every handler, and those copied when the handler needs them.
-SUPPORT_MODULES = ("asl_runtime.py", "asl_jsonpath.py")
+SUPPORT_MODULES = ("asl_runtime.py", "asl_jsonpath.py", "asl_aws.py", "asl_sdk.py")
 OPTIONAL_MODULES = {
     "intrinsics": "asl_intrinsics.py",
     "jsonata": "asl_jsonata.py",
@@ -47,16 +47,19 @@ def support_files(uses: frozenset[str] = frozenset()) -> dict[str, str]:
     return {name: (RUNTIME_DIR / name).read_text(encoding="utf-8") for name in names}
 
 
-def translate(definition: dict, *, name: str = "state_machine", substitutions: tuple = ()) -> Translation:
+def translate(
+    definition: dict, *, name: str = "state_machine", substitutions: tuple = (), workflow_type: str | None = None
+) -> Translation:
     """Validate and translate a definition; the handler is only produced when it is valid.
 
     ``substitutions`` are the configured ``${placeholders}`` of a machine loaded from a template
     (``Loaded.substitutions``): the handler reads them from environment variables.
+    ``workflow_type`` is STANDARD or EXPRESS (None: not known; STANDARD, with an INFO diagnostic).
     """
     diagnostics = validate(definition)
     if has_errors(diagnostics):
         return Translation(name, {}, diagnostics)
-    workflow, lowering_diagnostics = lower(definition, name, substitutions)
+    workflow, lowering_diagnostics = lower(definition, name, substitutions, workflow_type)
     lowering_diagnostics += structure(workflow)
     try:
         handler, tests = render_handler(workflow), render_tests(workflow)

@@ -143,13 +143,15 @@ def _callbacks(case: Case):
     return (lambda request: answer) if answer is not None else None
 
 
-def run_case(case: Case, timeout: float = 60, *, force_replays: bool = False) -> LocalResult:
-    """Run the case locally; ``force_replays`` suspends after every durable operation (a replay each)."""
+def run_case(case: Case, timeout: float = 60, *, force_replays: bool = False, faults: str | None = None) -> LocalResult:
+    """Run the case locally, as the workflow type it was recorded with; ``force_replays``
+    suspends after every durable operation (a replay each); ``faults="interrupt"`` stops the
+    invocation after every side effect, once per step (see ``run_local``)."""
     def run() -> LocalResult:
         return run_local(
             case.data["definition"], case_input(case),
             lambdas=case_lambdas(case), callbacks=_callbacks(case), timeout=timeout,
-            force_replays=force_replays,
+            force_replays=force_replays, faults=faults, workflow_type=case.data.get("state_machine_type", "STANDARD"),
         )
 
     try:

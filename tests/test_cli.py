@@ -223,12 +223,23 @@ def test_convert_writes_a_python_handler(tmp_path):
 
 def test_convert_warnings_do_not_fail(tmp_path):
     out = tmp_path / "out"
-    result = invoke("convert", HEARTBEAT_FILE, "-o", out, "--format", "json")
+    result = invoke("convert", HEARTBEAT_FILE, "-o", out, "--format", "json", "--workflow-type", "standard")
     assert result.exit_code == 0, result.output
     (record,) = records(result)
     assert record["converted"] is True
     assert [d["severity"] for d in record["diagnostics"]] == ["WARNING"]
     assert (out / "heartbeat" / "handler.py").is_file()
+
+
+def test_convert_says_when_it_assumes_a_standard_workflow(tmp_path):
+    result = invoke("convert", HEARTBEAT_FILE, "-o", tmp_path / "out", "--format", "json")
+    assert result.exit_code == 0, result.output
+    (record,) = records(result)
+    infos = [d for d in record["diagnostics"] if d["severity"] == "INFO"]
+    assert [d["code"] for d in infos] == ["WORKFLOW_TYPE_ASSUMED"] and "--workflow-type" in infos[0]["message"]
+    express = invoke("convert", HEARTBEAT_FILE, "-o", tmp_path / "express", "--workflow-type", "express")
+    assert express.exit_code == 0, express.output
+    assert 'workflow_type="EXPRESS"' in (tmp_path / "express" / "heartbeat" / "handler.py").read_text()
 
 
 def test_validate_warnings_do_not_fail():

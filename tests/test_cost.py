@@ -1,8 +1,9 @@
 """Counts from each execution and the cost estimate (issue 6, items 4 and 5).
 
 The expected durable operations come from reading the generated handlers: Pass states are plain
-Python (no operation); an ASL Retry is a new step per attempt with a durable wait between
-attempts (``rt.with_retry``: steps "T" and "T (retry 1)", wait "T (retry 1 wait)"); Parallel is a
+Python (no operation); a Lambda Task is a chained invoke, which suspends the handler while the
+function runs (one more invocation); an ASL Retry is a new invoke (or step) per attempt with a
+durable wait between attempts (``rt.with_retry``: "T" and "T (retry 1)", wait "T (retry 1 wait)"); Parallel is a
 Parallel context with one branch context per branch; Map a Map context with one iteration
 context per item; Wait a durable wait. Every execution is one more operation (its start).
 """
@@ -43,7 +44,9 @@ MACHINES = {
         {"StartAt": "T", "States": {"T": {
             "Type": "Task", "Resource": FLAKY, "End": True,
             "Retry": [{"ErrorEquals": ["States.ALL"], "IntervalSeconds": 1, "MaxAttempts": 2}]}}},
-        2, {"execution": 1, "step": 2, "wait": 1}, 2,  # the state, its retry; resumed after the retry wait
+        # two chained invokes (the state, its retry) and the wait between; resumed after each
+        # invoke (a chained invoke suspends the handler while the function runs) and the wait
+        2, {"execution": 1, "invoke": 2, "wait": 1}, 4,
     ),
     "parallel of 2 branches": (
         {"StartAt": "P", "States": {"P": {"Type": "Parallel", "End": True, "Branches": [
@@ -239,14 +242,15 @@ def test_report_with_inputs_checks_behaviour_and_estimates_cost(tmp_path):
     assert [(b["input"], b["verdict"]) for b in pay["behaviour"]] == [({"n": 1}, "same"), ({"n": -1}, "same")]
     assert pay["behaviour"][1]["step_functions"]["error"] == "Negative"
     assert [b["step_functions"]["transitions"] for b in pay["behaviour"]] == [3, 3]  # Echo, Route, Done/Refuse
-    assert [b["durable"]["operations"] for b in pay["behaviour"]] == [{"execution": 1, "step": 1}] * 2
+    assert [b["durable"]["operations"] for b in pay["behaviour"]] == [{"execution": 1, "invoke": 1}] * 2
     cost = pay["cost"]
     assert cost["runs"] == {"step_functions": 2, "durable": 2}
     assert cost["per_execution"] == {
-        "transitions": 3, "step_functions_usd": 0.00015, "durable_operations": 2, "invocations": 1,
-        "durable_usd": 0.000021}
-    assert cost["per_million_executions"] == {"step_functions_usd": 150.0, "durable_usd": 21.0}
-    assert cost["ratio"] == 0.14
+        # the chained invoke suspends the handler: the first invocation and the resume
+        "transitions": 3, "step_functions_usd": 0.00015, "durable_operations": 2, "invocations": 2,
+        "durable_usd": 0.000022}
+    assert cost["per_million_executions"] == {"step_functions_usd": 150.0, "durable_usd": 22.0}
+    assert cost["ratio"] == pytest.approx(22 / 150)
     assert cost["prices"]["operation"]["usd"] == 10.0 and cost["workflow_type"] == "STANDARD"
 
     pause = by_name["pause"]
@@ -264,12 +268,12 @@ def test_report_with_inputs_checks_behaviour_and_estimates_cost(tmp_path):
     # The pages show the same figures.
     page = next((tmp_path / "report").glob("machines/*-pay.html")).read_text(encoding="utf-8")
     assert "<td class=\"n\">3 state transitions</td>" in page
-    assert "<td class=\"n\">$150.00</td><td class=\"n\">$21.00</td>" in page and "<b>0.14×</b>" in page
+    assert "<td class=\"n\">$150.00</td><td class=\"n\">$22.00</td>" in page and "<b>0.15×</b>" in page
     assert "$0.05 per 1,000 state transitions (Standard workflows) (given on the command line)" in page
     markdown = (tmp_path / "report" / "report.md").read_text(encoding="utf-8")
-    assert "Per million executions: $150.0 against $21.0." in markdown
+    assert "Per million executions: $150.0 against $22.0." in markdown
     index = (tmp_path / "report" / "index.html").read_text(encoding="utf-8")
-    assert "4 same" in index and "1 could not compare" in index and "cost: 0.14× Step Functions" in index
+    assert "4 same" in index and "1 could not compare" in index and "cost: 0.15× Step Functions" in index
 
 
 @pytest.mark.parametrize(

@@ -46,7 +46,7 @@ MACHINES = {
 COUNTED = {
     "StartAt": "Call",
     "States": {
-        "Call": task(Retry=[{"ErrorEquals": ["States.ALL"]}], Next="Pause"),  # a step; waits between attempts
+        "Call": task(Retry=[{"ErrorEquals": ["States.ALL"]}], Next="Pause"),  # a chained invoke; waits between attempts
         "Pause": {"Type": "Wait", "Seconds": 5, "Next": "Until"},  # a wait
         "Until": {"Type": "Wait", "Timestamp": "2030-01-01T00:00:00Z", "Next": "Both"},  # clock step + wait
         "Both": {
@@ -83,13 +83,13 @@ COUNTED = {
     },
 }
 COUNTED_OPERATIONS = {
-    "Call": {"step": 1, "wait": 1},
+    "Call": {"invoke": 1, "wait": 1},
     "Pause": {"wait": 1},
     "Until": {"step": 1, "wait": 1},
     "Both": {"parallel": 1},
     "B": {},
     "Each": {"map": 1},
-    "Item": {"step": 1},
+    "Item": {"invoke": 1},
     "Token": {"step": 1, "callback": 1},
     "Job": {"step": 2, "wait": 1},
     "Stamp": {"step": 3},
@@ -129,7 +129,7 @@ def test_statuses(tmp_path: Path) -> None:
     machines = by_name(report)
     assert {name: m["status"] for name, m in machines.items()} == {name: s for name, (_, s) in MACHINES.items()}
     assert report["statuses"] == {"exact": 1, "approximated": 1, "unsupported": 1, "invalid": 1}
-    assert machines["exact"]["diagnostics"] == []
+    assert [d["code"] for d in machines["exact"]["diagnostics"]] == ["WORKFLOW_TYPE_ASSUMED"]  # an INFO
     assert {d["code"] for d in machines["unsupported"]["diagnostics"]} >= {"UNSUPPORTED_INTEGRATION"}
     assert machines["invalid"]["states"] == [] and machines["invalid"]["state_count"] == 0
     blockers = {b["code"]: b["machines"] for b in report["blockers"]}
@@ -152,7 +152,7 @@ def test_operation_counts(tmp_path: Path) -> None:
     assert machine["status"] == "exact", machine["diagnostics"]
     assert {row["name"]: row["operations"] for row in machine["states"]} == COUNTED_OPERATIONS
     assert machine["state_count"] == 12  # nested states included
-    assert machine["operations"] == {"step": 10, "wait": 4, "callback": 1, "parallel": 1, "map": 1}
+    assert machine["operations"] == {"step": 8, "invoke": 2, "wait": 4, "callback": 1, "parallel": 1, "map": 1}
 
 
 def test_state_table_points_at_handler_lines(tmp_path: Path) -> None:

@@ -47,11 +47,13 @@ from aws_durable_execution_sdk_python.config import (
     MapConfig,
     ParallelConfig,
     StepConfig,
+    StepSemantics,
 )
 from aws_durable_execution_sdk_python.exceptions import DurableOperationError
 from aws_durable_execution_sdk_python.retries import RetryPresets
 
 import asl_jsonpath
+import asl_sdk
 
 # Step Functions' payload limit for state input, output and task results (bytes, UTF-8).
 PAYLOAD_LIMIT = 256 * 1024
@@ -64,9 +66,9 @@ MAX_WAIT_SECONDS = 2**31 - 1
 class AslError(Exception):
     """An error with a Step Functions name. ``str(error)`` is the ASL ``Cause``.
 
-    Subclasses are created per name by :func:`error_class`; their ``__qualname__`` is the
-    ASL name and their module ``builtins``, so the durable SDK records the ASL name as the
-    error type at every nesting level (step, child context, branch, execution).
+    Subclasses are created per name by :func:`error_class` (``asl_sdk.named_exception``), so
+    that the durable SDK records the ASL name as the error type at every nesting level (step,
+    child context, branch, execution).
     """
 
     name = "States.TaskFailed"
@@ -85,10 +87,7 @@ def error_class(name: str) -> type[AslError]:
     with _ERROR_LOCK:
         cls = _ERROR_CLASSES.get(name)
         if cls is None:
-            # (a class's __name__ cannot hold NUL; the SDK reads __qualname__, which can)
-            namespace = {"__module__": "builtins", "__qualname__": name, "name": name}
-            cls = type(name.replace("\0", "\ufffd"), (AslError,), namespace)
-            _ERROR_CLASSES[name] = cls
+            cls = _ERROR_CLASSES[name] = asl_sdk.named_exception(name, AslError, name=name)
         return cls
 
 
@@ -189,14 +188,18 @@ class Run:
     entered_time: str | None = None  # $$.State.EnteredTime of the state running now
     retry_count: int | None = None  # $$.State.RetryCount of the Task/Parallel/Map running now
     task_token: str | None = None  # $$.Task.Token of the callback Task running now
+    express: bool = False  # an EXPRESS workflow: steps with side effects run at least once
+    scope: str = ""  # where this scope sits: "" for the execution, "P[0]/M[3]" in a branch's item
 
-    def child(self, context: DurableContext, map_item: dict | None = None) -> "Run":
+    def child(self, context: DurableContext, map_item: dict | None = None, *, scope: str = "") -> "Run":
         return Run(
             _scoped(context),
             self.execution,
             self.state_machine,
             map_item if map_item is not None else self.map_item,
             dict(self.variables),
+            express=self.express,
+            scope=f"{self.scope}/{scope}" if self.scope else scope,
         )
 
     def at(self, state: str) -> None:
@@ -229,17 +232,6 @@ def _iso(timestamp: float) -> str:
     """A time as Step Functions writes it: ISO 8601, UTC, milliseconds."""
     moment = _dt.datetime.fromtimestamp(timestamp, _dt.timezone.utc)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
-
-
-def _execution_start(context: DurableContext) -> float | None:
-    """When the durable execution started, from its EXECUTION operation (stable on replay)."""
-    operation = getattr(getattr(context, "state", None), "get_execution_operation", lambda: None)()
-    started = getattr(operation, "start_timestamp", None)
-    if started is None:
-        return None
-    if isinstance(started, _dt.datetime):
-        return started.timestamp()
-    return started / 1000 if isinstance(started, (int, float)) and started > 1e11 else started
 
 
 # --------------------------------------------------------------------------- forced replays (tests)
@@ -301,34 +293,59 @@ class _ReplayingContext:
         return self._then_suspend(self._context.map(inputs, func, name=name, config=config), name)
 
 
-def start_run(context: DurableContext, event: Any, machine_name: str) -> Run:
-    """The scope of a new execution. The context object's fields come from the durable execution:
+# Local runs only: the local runner's execution ARNs are not shaped like AWS's; this makes one
+# that is, from the runner's ARN and the function's ARN (set by asl_testing).
+_local_execution_arn: Callable[[str, str], str] | None = None
 
-    * ``Execution.Id``: the durable execution ARN; ``Name``: its last segment; ``Input``: the event;
-      ``StartTime``: the EXECUTION operation's start time (the same on every replay);
-      ``RoleArn``: the ``ASL_EXECUTION_ROLE_ARN`` environment variable (the Lambda function's
-      role is not visible to the handler), else ""; ``RedriveCount``: 0 (durable executions are not redriven).
-    * ``StateMachine.Id``: the Lambda function ARN (``StateMachine.Name`` without a Lambda
-      context); ``StateMachine.Name``: the machine's name given at translation.
+
+def use_local_execution_arn(shape: Callable[[str, str], str] | None) -> None:
+    """Local runs: ``shape(runner_arn, function_arn)`` gives the execution ARN AWS would give."""
+    global _local_execution_arn
+    _local_execution_arn = shape
+
+
+_EXECUTION_ARN = re.compile(r"^(?P<function>arn:[^:]+:lambda:[^:]+:[^:]+:function:[^/]+)/durable-execution/(?P<name>[^/]+)/[^/]+$")
+
+
+def start_run(context: DurableContext, event: Any, machine_name: str, workflow_type: str = "STANDARD") -> Run:
+    """The scope of a new execution. The context object's fields come from the durable execution,
+    whose ARN is ``arn:aws:lambda:REGION:ACCOUNT:function:FUNCTION:VERSION/durable-execution/NAME/ID``:
+
+    * ``Execution.Id``: that ARN; ``Name``: its NAME (the name the execution was started with);
+      ``Input``: the event; ``StartTime``: the EXECUTION operation's start time (the same on
+      every replay); ``RoleArn``: the ``ASL_EXECUTION_ROLE_ARN`` environment variable (the
+      Lambda function's role is not visible to the handler), else ""; ``RedriveCount``: 0
+      (durable executions are not redriven; EXPRESS executions have none, as in Step Functions).
+    * ``StateMachine.Id``: the function ARN with its version, from the execution ARN (the same
+      on every replay); ``StateMachine.Name``: the machine's name given at translation.
     * ``State.Name``; ``State.EnteredTime``: the clock read in a durable step when a state that
       uses it is entered; ``State.RetryCount``: the attempt number minus one.
     * ``Map.Item.Index`` / ``Value``: the iteration's index and item.
+
+    ``workflow_type`` (STANDARD or EXPRESS, from the state machine) sets how often a step with a
+    side effect may run: at most once per attempt (STANDARD) or at least once (EXPRESS).
     """
     import os
 
     arn = getattr(getattr(context, "execution_context", None), "durable_execution_arn", "") or ""
-    started = _execution_start(context)
     lambda_context = getattr(context, "lambda_context", None)
-    function_arn = getattr(lambda_context, "invoked_function_arn", None) or machine_name
+    invoked = getattr(lambda_context, "invoked_function_arn", None) or ""
+    if _local_execution_arn is not None and not _EXECUTION_ARN.match(arn):
+        arn = _local_execution_arn(arn, invoked)
+    shaped = _EXECUTION_ARN.match(arn)
+    started = asl_sdk.execution_start(context)
+    express = workflow_type.upper() == "EXPRESS"
     execution = {
         "Id": arn,
         "Input": event,
-        "Name": arn.rsplit("/", 1)[-1] if arn else "",
+        "Name": shaped.group("name") if shaped else arn.rsplit("/", 1)[-1],
         "RoleArn": os.environ.get("ASL_EXECUTION_ROLE_ARN", ""),
         "StartTime": _iso(started) if started is not None else "",
-        "RedriveCount": 0,
     }
-    return Run(_scoped(context), execution, {"Id": function_arn, "Name": machine_name})
+    if not express:
+        execution["RedriveCount"] = 0
+    function_arn = shaped.group("function") if shaped else invoked or machine_name
+    return Run(_scoped(context), execution, {"Id": function_arn, "Name": machine_name}, express=express)
 
 
 def enter(run: Run, state: str) -> None:
@@ -664,15 +681,57 @@ def with_retry(run: Run, state: str, retriers: Sequence[Retrier], attempt: Calla
 
 
 NO_RETRY = StepConfig(retry_strategy=RetryPresets.none())
+# A step with a side effect in a STANDARD workflow: its START is checkpointed before the body
+# runs, so an attempt cut short (the sandbox died between the effect and the result's
+# checkpoint) is not run again on replay: it fails with StepInterruptedError instead.
+AT_MOST_ONCE = StepConfig(retry_strategy=RetryPresets.none(), step_semantics=StepSemantics.AT_MOST_ONCE_PER_RETRY)
+
+# Local runs only (``run_local(faults="interrupt")``): called inside every step with a side
+# effect, after the effect and before the result is checkpointed; it may end the invocation.
+_fault: Callable[..., None] | None = None
 
 
-def step(run: Run, name: str, func: Callable[[], Any]) -> Any:
+def inject_faults(fault: Callable[..., None] | None) -> None:
+    """Test hook, off by default: ``fault(key, ran=True)`` runs inside every step that has a side
+    effect, right after it (``key`` names the step: its scope and operation name), and after
+    every chained invoke returns (``ran=False``: the function ran in the service, perhaps in an
+    earlier invocation). Raising a retryable ``InvocationError`` there ends the invocation
+    before the result is checkpointed, as a sandbox that dies at that moment does; the runner
+    then invokes the handler again."""
+    global _fault
+    _fault = fault
+
+
+def step(run: Run, name: str, func: Callable[[], Any], *, effect: str | None = None) -> Any:
     """A durable step that never retries by itself (ASL Retry is handled by :func:`with_retry`)
-    and whose failure surfaces under its ASL name."""
+    and whose failure surfaces under its ASL name.
+
+    ``effect`` marks a step with a side effect outside the execution (a call to AWS): it is the
+    ASL error an attempt fails with when it was interrupted before its result was saved. In a
+    STANDARD workflow such a step runs at most once per attempt, as Step Functions runs a Task;
+    in an EXPRESS one at least once. Steps without ``effect`` (clock reads, UUIDs) may re-run."""
+    at_most_once = effect is not None and not run.express
+
+    def body(_ctx: Any) -> Any:
+        value = func()
+        if effect is not None and _fault is not None:
+            _fault(f"{run.scope}/{name}" if run.scope else name)
+        return value
+
     try:
-        return run.context.step(lambda _ctx: func(), name=name, config=NO_RETRY)
+        return run.context.step(body, name=name, config=AT_MOST_ONCE if at_most_once else NO_RETRY)
     except DurableOperationError as error:
+        if effect is not None and (error.error_type or "").endswith(".StepInterruptedError"):
+            raise fail(effect, INTERRUPTED_CAUSE) from None
         raise as_asl_error(error) from None
+
+
+# The cause of an attempt that was cut short between its call and the checkpoint of its result.
+INTERRUPTED_CAUSE = (
+    "The task's attempt was interrupted before its result was saved (the durable function's "
+    "sandbox stopped); the call may or may not have taken effect, so it is not repeated. "
+    "A Retry on this error repeats it."
+)
 
 
 # --------------------------------------------------------------------------- state machines
@@ -725,11 +784,11 @@ def parallel(run: Run, state: str, branches: Sequence[MachineFunction], data: An
     """Parallel: every branch gets ``data``; the result is the branch outputs in order.
     ``operation`` names the durable operation (it differs from ``state`` on retries)."""
 
-    def branch(machine: MachineFunction) -> Callable[[DurableContext], Any]:
-        return lambda ctx: machine(run.child(ctx), data)
+    def branch(machine: MachineFunction, index: int) -> Callable[[DurableContext], Any]:
+        return lambda ctx: machine(run.child(ctx, scope=f"{operation or state}[{index}]"), data)
 
     result: Any = run.context.parallel(
-        [ParallelBranch(branch(m), name=f"{state} branch {i}") for i, m in enumerate(branches)],
+        [ParallelBranch(branch(m, i), name=f"{state} branch {i}") for i, m in enumerate(branches)],
         name=operation or state,
         config=ParallelConfig(completion_config=CompletionConfig.all_successful()),
     )
@@ -788,7 +847,7 @@ def map_items(
         raise runtime_error(state, "MaxConcurrency cannot be negative.")
 
     def iteration(ctx: DurableContext, item: Any, index: int, _items: Sequence[Any]) -> Any:
-        scope = run.child(ctx, {"Index": index, "Value": item})
+        scope = run.child(ctx, {"Index": index, "Value": item}, scope=f"{operation}[{index}]")
         value = item
         if item_selector is not None:
             value = item_selector(scope)
@@ -831,7 +890,7 @@ def map_items(
     )
     if _result_writer is not None and writer.get("Resource"):
         writer_hook = _result_writer
-        return step(run, f"{operation} (write results)", lambda: writer_hook(writer, records))
+        return step(run, f"{operation} (write results)", lambda: writer_hook(writer, records), effect="S3.SdkClientException")
     return step(
         run,
         f"{operation} (write results)",
@@ -840,6 +899,7 @@ def map_items(
                 writer, records, map_run_id=run_id, execution_name=run.execution.get("Name", ""), map_run_arn=map_run_arn
             )
         ),
+        effect="S3.SdkClientException",
     )
 
 
@@ -1120,11 +1180,11 @@ class LambdaServiceError(Exception):
 
 
 class Boto3Invoker:
-    """Invokes real Lambda functions with boto3. The client is created at call time, so an
-    emulator or test double configured later still applies."""
+    """Invokes real Lambda functions with the process's Lambda client (``asl_aws``: one request
+    per call, no retries of its own, a read timeout above Lambda's 900 s maximum run time)."""
 
     def __call__(self, function_name: str, payload: bytes | None, params: dict) -> InvokeResponse:
-        import boto3  # type: ignore[import-untyped]
+        import asl_aws
         from botocore.exceptions import BotoCoreError, ClientError  # type: ignore[import-untyped]
 
         kwargs: dict[str, Any] = {"FunctionName": function_name}
@@ -1134,7 +1194,7 @@ class Boto3Invoker:
             if key in params:
                 kwargs[key] = params[key]
         try:
-            response = boto3.client("lambda").invoke(**kwargs)
+            response = asl_aws.client("lambda").invoke(**kwargs)
         except ClientError as err:
             error = err.response.get("Error", {})
             raise LambdaServiceError(error.get("Code", "Unknown"), error.get("Message", str(err))) from None
@@ -1229,6 +1289,38 @@ def _envelope(response: InvokeResponse, payload: Any) -> dict:
     return envelope
 
 
+# Lambda's Invoke API errors (botocore's lambda model, Invoke): a call that fails with one of
+# them never ran the function. Step Functions reports them as ``Lambda.<Code>``.
+LAMBDA_API_ERRORS = frozenset(
+    {
+        "CodeArtifactUserDeletedException", "CodeArtifactUserFailedException", "CodeArtifactUserPendingException",
+        "DurableExecutionAlreadyStartedException", "EC2AccessDeniedException", "EC2ThrottledException",
+        "EC2UnexpectedException", "EFSIOException", "EFSMountConnectivityException", "EFSMountFailureException",
+        "EFSMountTimeoutException", "ENILimitReachedException", "ENINotReadyException",
+        "InvalidParameterValueException", "InvalidRequestContentException", "InvalidRuntimeException",
+        "InvalidSecurityGroupIDException", "InvalidSubnetIDException", "InvalidZipFileException",
+        "KMSAccessDeniedException", "KMSDisabledException", "KMSInvalidStateException", "KMSNotFoundException",
+        "ModeNotSupportedException", "NoPublishedVersionException", "RecursiveInvocationException",
+        "RequestTooLargeException", "ResourceConflictException", "ResourceNotFoundException",
+        "ResourceNotReadyException", "S3FilesMountConnectivityException", "S3FilesMountFailureException",
+        "S3FilesMountTimeoutException", "SerializedRequestEntityTooLargeException", "ServiceException",
+        "ServiceQuotaExceededException", "SnapStartException", "SnapStartNotReadyException",
+        "SnapStartRegenerationFailureException", "SnapStartTimeoutException",
+        "SubnetIPAddressLimitReachedException", "TooManyRequestsException", "UnsupportedMediaTypeException",
+    }
+)
+# The error of a call whose answer was lost: Step Functions' name for a Lambda client failure.
+LAMBDA_CLIENT_ERROR = "Lambda.SdkClientException"
+
+_FUNCTION_ARN = re.compile(r"^arn:[^:]+:lambda:(?P<region>[^:]+):(?P<account>\d+):function:")
+_PARTIAL_ARN = re.compile(r"^(?P<account>\d{12}):function:")
+# What a chained invoke takes as its FunctionName (the Lambda API model, ChainedInvokeOptions).
+_CHAINABLE = re.compile(
+    r"(arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:)?(\d{12}:)?(function:)?"
+    r"([a-zA-Z0-9-_\.]+)(:(\$LATEST(\.PUBLISHED)?|[a-zA-Z0-9-_]+))?"
+)
+
+
 def invoke_lambda(
     run: Run,
     operation: str,
@@ -1239,32 +1331,199 @@ def invoke_lambda(
     envelope: bool = False,
     timeout: float | None = None,
 ) -> Any:
-    """Call a Lambda function inside a durable step and return its result.
+    """Call a Lambda function and return its result, as a Lambda Task does.
 
-    ``envelope=False`` (a bare function ARN as Resource): the result is the function's return
+    ``envelope=False`` (a function ARN as the Resource): the result is the function's return
     value. ``envelope=True`` (``arn:aws:states:::lambda:invoke``): the Invoke response with
     ``Payload``, ``StatusCode`` and ``ExecutedVersion``. A function error surfaces under the
-    function's ``errorType`` with Lambda's error JSON as the cause; a service error as
+    function's ``errorType`` with Lambda's error JSON as the cause; a Lambda service error as
     ``Lambda.<Code>``; TimeoutSeconds as ``States.Timeout``.
+
+    The call is a chained invoke (``context.invoke``): the durable function suspends while the
+    target runs, is not billed for that time, and the target runs at most once per attempt.
+    Where a chained invoke cannot do what the Task asks (see :func:`client_call_reason`), the
+    function is invoked from a durable step with the process's Lambda client instead.
     """
+    params = params or {}
+    if client_call_reason(run, function_name, params) is not None:
+        return _invoke_in_step(run, operation, function_name, payload, params, envelope, timeout)
+    target = function_name if "Qualifier" not in params else f"{function_name}:{params['Qualifier']}"
+    body = "{}" if payload is None and envelope else _encode_payload(payload, envelope).decode("utf-8")
+    request_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{run.execution.get('Id')}|{run.scope}|{operation}"))
+    text = _chained_invoke(run, operation, target, body, timeout, envelope, request_id)
+    raw = (text or "").encode("utf-8")
+    if len(raw) > PAYLOAD_LIMIT:
+        raise _result_too_large("lambda" if envelope else function_name)
+    result = _decode_payload(raw)
+    if not envelope:
+        return result
+    response = InvokeResponse(
+        200, raw, None, executed_version=_executed_version(target), request_id=request_id, date=_http_date(run)
+    )
+    return _envelope(response, result)
+
+
+def client_call_reason(run: Run, function_name: str, params: dict) -> str | None:
+    """Why this Lambda call is made with the Lambda client in a durable step rather than as a
+    chained invoke, or None. A chained invoke waits for the function's result, passes neither a
+    ClientContext nor the log tail (LogType Tail), and reaches only functions in the durable
+    function's own account and region."""
+    kind = params.get("InvocationType")
+    if kind in ("Event", "DryRun"):
+        return f"InvocationType {kind}"
+    if "ClientContext" in params:
+        return "ClientContext"
+    if params.get("LogType") == "Tail":
+        return "LogType Tail"
+    target_name = function_name if "Qualifier" not in params else f"{function_name}:{params['Qualifier']}"
+    if len(target_name) > 256 or not _CHAINABLE.fullmatch(target_name):
+        return "a function name a chained invoke does not take (Lambda answers it with its own error)"
+    own = _FUNCTION_ARN.match(str(run.state_machine.get("Id") or ""))
+    if own is None:
+        return None
+    target = _FUNCTION_ARN.match(function_name) or _PARTIAL_ARN.match(function_name)
+    if target is None:
+        return None
+    parts = target.groupdict()
+    if parts["account"] != own["account"] or parts.get("region", own["region"]) != own["region"]:
+        return "a function in another account or region"
+    return None
+
+
+def _invoke_in_step(
+    run: Run, operation: str, function_name: str, payload: Any, params: dict, envelope: bool, timeout: float | None
+) -> Any:
+    """The Invoke API called from a durable step, at most once per attempt (STANDARD)."""
     resource = "lambda" if envelope else function_name
 
     def call() -> Any:
         try:
-            response = _invoke_once(function_name, payload, params or {}, timeout, raw_strings=envelope)
+            response = _invoke_once(function_name, payload, params, timeout, raw_strings=envelope)
         except LambdaServiceError as err:
             raise fail(f"Lambda.{err.code}", str(err)) from None
         if response.function_error:
             raise _function_error(response)
         if len(response.payload) > PAYLOAD_LIMIT:
-            raise fail(
-                "States.DataLimitExceeded",
-                f"The state/task '{resource}' returned a result with a size exceeding the maximum number of bytes service limit.",
-            )
+            raise _result_too_large(resource)
         result = _decode_payload(response.payload)
         return _envelope(response, result) if envelope else result
 
-    return step(run, operation, call)
+    return step(run, operation, call, effect=LAMBDA_CLIENT_ERROR)
+
+
+def _result_too_large(resource: str) -> AslError:
+    return fail(
+        "States.DataLimitExceeded",
+        f"The state/task '{resource}' returned a result with a size exceeding the maximum number of bytes service limit.",
+    )
+
+
+_INVOKE_CONFIG: Any = None
+
+
+def _invoke_config() -> Any:
+    """Payload and result cross the chained invoke as text, exactly as Lambda takes and gives it."""
+    global _INVOKE_CONFIG
+    if _INVOKE_CONFIG is None:
+        from aws_durable_execution_sdk_python.config import InvokeConfig
+        from aws_durable_execution_sdk_python.serdes import PassThroughSerDes
+
+        _INVOKE_CONFIG = InvokeConfig(serdes_payload=PassThroughSerDes(), serdes_result=PassThroughSerDes())
+    return _INVOKE_CONFIG
+
+
+def _chained_invoke(
+    run: Run, operation: str, target: str, body: str, timeout: float | None, envelope: bool, request_id: str
+) -> str | None:
+    """The function's response text. With ``timeout``, the invoke races a durable callback that
+    nobody completes and that times out after ``timeout`` seconds: whichever ends first decides
+    (the function goes on running after a time-out, as it does under Step Functions). Neither
+    waiting side uses compute: both are operations the Lambda service completes."""
+    from aws_durable_execution_sdk_python.exceptions import InvokeError
+
+    def invoke(context: Any, name: str) -> str | None:
+        text = context.invoke(target, body, name=name, config=_invoke_config())
+        if _fault is not None:  # a sandbox stopping here finds the result checkpointed on replay
+            _fault(f"{run.scope}/{name}" if run.scope else name, ran=False)
+        return text
+
+    if timeout is None:
+        try:
+            return invoke(run.context, operation)
+        except InvokeError as err:
+            raise _invoke_failure(err, envelope, request_id) from None
+
+    def call(ctx: DurableContext) -> dict:
+        try:
+            return {"result": invoke(_scoped(ctx), f"{operation} (invoke)")}
+        except InvokeError as err:
+            return {"error": [err.error_type, err.message, err.stack_trace]}
+
+    def clock(ctx: DurableContext) -> dict:
+        from aws_durable_execution_sdk_python.config import CallbackConfig
+        from aws_durable_execution_sdk_python.exceptions import CallbackError
+
+        timer = _scoped(ctx).create_callback(
+            name=f"{operation} (timeout)", config=CallbackConfig(timeout=Duration(max(1, math.ceil(timeout))))
+        )
+        try:
+            timer.result()
+        except CallbackError:
+            pass
+        return {"timeout": True}
+
+    race: Any = run.context.parallel(
+        [ParallelBranch(call, name=f"{operation} (call)"), ParallelBranch(clock, name=f"{operation} (clock)")],
+        name=operation,
+        config=ParallelConfig(completion_config=CompletionConfig(min_successful=1)),
+    )
+    ended = {item.index: item for item in race.all}
+    if 0 in ended and isinstance(ended[0].result, dict):
+        outcome = ended[0].result
+        if "error" in outcome:
+            name, message, stack = outcome["error"]
+            raise _invoke_failure(InvokeError(message=message, error_type=name, stack_trace=stack), envelope, request_id)
+        return outcome["result"]
+    if 1 in ended and isinstance(ended[1].result, dict):
+        raise fail("States.Timeout", "")
+    raise_first_failure(race)
+    raise fail("States.Runtime", f"The invoke of {target} ended without a result")
+
+
+def _invoke_failure(error: Any, envelope: bool, request_id: str) -> AslError:
+    """A failed chained invoke under the name Step Functions gives it."""
+    name, message = error.error_type, error.message or ""
+    if name in LAMBDA_API_ERRORS and not error.stack_trace:  # the function did not run
+        return fail(f"Lambda.{name}", message)
+    if name == "ChainedInvoke.Timeout":  # a durable target that ran out of time
+        return fail("States.Timeout", message)
+    if name is None or name.startswith("aws_durable_execution_sdk_python."):
+        if "payload size" in message:
+            return fail("States.DataLimitExceeded", message)
+        return fail("Lambda.Unknown", message)
+    body: dict[str, Any] = {"errorMessage": message, "errorType": name, "requestId": request_id}
+    if error.stack_trace is not None:
+        body["stackTrace"] = error.stack_trace
+    # lambda:invoke shows Lambda's error JSON compact; a function ARN Resource as Lambda wrote it
+    return fail(name, _compact(body) if envelope else json.dumps(body, ensure_ascii=False))
+
+
+def _executed_version(target: str) -> str:
+    """The version a chained invoke ran: the target's numeric qualifier, else ``$LATEST``. (For
+    an alias only Lambda knows the version; the chained invoke does not say.)"""
+    match = re.search(r":function:[^:]+:(\d+)$", target) or re.fullmatch(r"[^:]+:(\d+)", target)
+    return match.group(1) if match else "$LATEST"
+
+
+def _http_date(run: Run) -> str:
+    """The ``Date`` header of a chained invoke's response, which Lambda does not pass on: the
+    execution's start time (the same on every replay)."""
+    started = run.execution.get("StartTime") or ""
+    try:
+        moment = _dt.datetime.strptime(started, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=_dt.timezone.utc)
+    except ValueError:
+        return ""
+    return moment.strftime("%a, %d %b %Y %H:%M:%S GMT")
 
 
 def local_invoker(functions: dict[str, Callable[[Any, Any], Any]]) -> Callable[[str, bytes | None, dict], InvokeResponse]:
@@ -1283,10 +1542,18 @@ def local_invoker(functions: dict[str, Callable[[Any, Any], Any]]) -> Callable[[
 
     def invoke(function_name: str, payload: bytes | None, params: dict) -> InvokeResponse:
         handler = resolve(function_name)
+        if params.get("InvocationType") == "DryRun":
+            return InvokeResponse(status_code=204)
         request_id = str(uuid.uuid4())
         event = json.loads(payload) if payload else {}
         context = _LocalLambdaContext(function_key(function_name), request_id)
         date = _dt.datetime.now(_dt.timezone.utc).strftime("%a, %d %b %Y %H:%M:%S GMT")
+        if params.get("InvocationType") == "Event":  # queued: the caller gets 202 and no payload
+            try:
+                handler(event, context)
+            except Exception:  # noqa: BLE001 - an asynchronous invocation's error is not the caller's
+                pass
+            return InvokeResponse(status_code=202, request_id=request_id, date=date)
         try:
             result = handler(event, context)
         except Exception as err:  # the function's error becomes Lambda's error payload
@@ -1338,14 +1605,25 @@ def unsupported(state: str, what: str) -> AslError:
 # --------------------------------------------------------------------------- other services
 
 
-def _service_call(function: Callable[[], Any], timeout: float | None = None) -> Any:
-    """Run a call of ``asl_services`` (inside a step), naming its failures as Step Functions does."""
+def _service_call(function: Callable[[], Any], timeout: float | None = None, *, resource: str | None = None) -> Any:
+    """Run a call of ``asl_services`` (inside a step), naming its failures as Step Functions does.
+
+    ``resource``: the call goes to AWS through ``asl_services``, so any other exception it
+    raises (a parameter the client could not use) is that service's client-side failure,
+    ``<Service>.SdkClientException``, never a Python exception's name. Without it (a test
+    double answers) the double's own exception keeps its class name."""
     import asl_services  # type: ignore[import-not-found,unused-ignore]  # copied only when used
 
     try:
         return _within(function, timeout)
     except asl_services.ServiceError as err:
         raise fail(err.error, str(err)) from None
+    except AslError:
+        raise
+    except Exception as err:
+        if resource is None:
+            raise
+        raise fail(client_error(resource), f"{type(err).__name__}: {err}") from None
 
 
 def _within(function: Callable[[], Any], timeout: float | None) -> Any:
@@ -1398,7 +1676,26 @@ def _request(resource: str, params: Any) -> Any:
 
 def call_service(run: Run, operation: str, resource: str, params: Any, *, timeout: float | None = None) -> Any:
     """A request-response service integration (optimized or ``aws-sdk:``) inside a durable step."""
-    return step(run, operation, lambda: _service_call(lambda: _request(resource, params), timeout))
+    return step(
+        run,
+        operation,
+        lambda: _service_call(lambda: _request(resource, params), timeout, resource=_real(resource)),
+        effect=client_error(resource),
+    )
+
+
+def _real(resource: str) -> str | None:
+    """``resource`` when its calls go to AWS, None when a test double answers them."""
+    return None if _service_caller is not None else resource
+
+
+def client_error(resource: str) -> str:
+    """The ASL error of a call to ``resource`` whose answer was lost (an interrupted attempt)."""
+    try:
+        import asl_services  # type: ignore[import-not-found,unused-ignore]  # copied only when used
+    except ImportError:
+        return "States.TaskFailed"
+    return asl_services.client_error_name(resource)
 
 
 def run_job(run: Run, operation: str, resource: str, params: Any, *, timeout: float | None = None) -> Any:
@@ -1411,11 +1708,15 @@ def run_job(run: Run, operation: str, resource: str, params: Any, *, timeout: fl
 
     caller = _service_caller
     if caller is not None:  # a test double answers with the job's output at once
-        return step(run, operation, lambda: _service_call(lambda: caller(resource, params, "sync"), timeout))
+        return step(
+            run, operation, lambda: _service_call(lambda: caller(resource, params, "sync"), timeout),
+            effect=client_error(resource),
+        )
     started = step(
         run,
         f"{operation} (start)",
-        lambda: {"handle": _service_call(lambda: asl_services.start(resource, params)), "at": time.time()},
+        lambda: {"handle": _service_call(lambda: asl_services.start(resource, params), resource=resource), "at": time.time()},
+        effect=client_error(resource),
     )
     polls = 0
     while True:
@@ -1423,7 +1724,7 @@ def run_job(run: Run, operation: str, resource: str, params: Any, *, timeout: fl
         done, output, now = step(
             run,
             f"{operation} (poll {polls})",
-            lambda: [*_service_call(lambda: asl_services.poll(resource, started["handle"])), time.time()],
+            lambda: [*_service_call(lambda: asl_services.poll(resource, started["handle"]), resource=resource), time.time()],
         )
         if done:
             return output
@@ -1473,7 +1774,7 @@ def wait_for_task_token(
         if _token_observer is not None:
             _token_observer(callback.callback_id, resource, payload)
 
-    step(run, f"{operation} (send task token)", deliver)
+    step(run, f"{operation} (send task token)", deliver, effect=getattr(send, "client_error", "States.TaskFailed"))
     try:
         raw = callback.result()
     except CallbackTimeoutError as err:
@@ -1481,14 +1782,33 @@ def wait_for_task_token(
         raise fail("States.HeartbeatTimeout" if heartbeat_missed else "States.Timeout", "") from None
     except CallbackError as err:
         # the sender's error name is kept on the callback operation, not on the exception
-        checkpoint = getattr(callback, "state", None)
-        error_object = checkpoint.get_checkpoint_result(callback.operation_id).error if checkpoint else None
-        name = error_object.type if error_object is not None else None
+        name = asl_sdk.callback_error_type(callback)
         message = getattr(err, "message", None)
         raise fail(name, None if message in (None, "", "Callback failed") else message) from None
+    return callback_result(raw)
+
+
+# Step Functions' SendTaskSuccess refuses output that is not JSON; the durable callback API takes
+# any bytes. A callback completed with such a Result fails the waiting Task with this error.
+CALLBACK_NOT_JSON = "States.TaskFailed"
+
+
+def callback_result(raw: Any) -> Any:
+    """The Task result of a completed callback: its Result, which must be JSON text."""
     if isinstance(raw, bytes):
-        raw = raw.decode("utf-8")
-    return json.loads(raw) if isinstance(raw, str) and raw else raw
+        try:
+            raw = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise fail(CALLBACK_NOT_JSON, "The callback's Result is not UTF-8 text, so not JSON.") from None
+    if not isinstance(raw, str) or not raw:
+        return raw
+    try:
+        return json.loads(raw)
+    except ValueError as err:
+        shown = raw if len(raw) <= 200 else raw[:200] + "..."
+        raise fail(
+            CALLBACK_NOT_JSON, f"The callback's Result is not JSON ({err}): {shown}. Send the Task's output as JSON text."
+        ) from None
 
 
 def send_to_service(resource: str) -> Callable[[Any], Any]:
@@ -1498,8 +1818,9 @@ def send_to_service(resource: str) -> Callable[[Any], Any]:
     def send(payload: Any) -> Any:
         if _service_caller is not None:
             return _service_caller(resource, payload, "callback")
-        return _service_call(lambda: asl_services.call(resource, payload))
+        return _service_call(lambda: asl_services.call(resource, payload), resource=resource)
 
+    send.client_error = client_error(resource)  # type: ignore[attr-defined]
     return send
 
 
@@ -1515,6 +1836,7 @@ def send_to_lambda(function_name: str | None) -> Callable[[Any], Any]:
         except LambdaServiceError as err:
             raise fail(f"Lambda.{err.code}", str(err)) from None
 
+    send.client_error = LAMBDA_CLIENT_ERROR  # type: ignore[attr-defined]
     return send
 
 
@@ -1534,9 +1856,9 @@ def send_to_activity(activity_arn: str) -> Callable[[Any], Any]:
             if _token_observer is not None:
                 return  # a local run answers activities itself
             raise fail("States.Runtime", f"No queue configured for activity {name}: set {key} or ASL_ACTIVITY_QUEUE_URL")
-        import boto3
+        import asl_aws
 
-        boto3.client("sqs").send_message(
+        asl_aws.client("sqs").send_message(
             QueueUrl=queue, MessageBody=_compact({"activityArn": activity_arn, "taskToken": payload["taskToken"], "input": payload["input"]})
         )
 

@@ -21,7 +21,8 @@ the base resource with the task token already in the parameters.
 
 Failures raise :class:`ServiceError`: ``.error`` is the ASL error name and ``str(error)`` the cause,
 worded as Step Functions words it (see docs/integrations.md for the rule and the evidence).
-Clients are created at call time (``boto3.client``), so an emulator started later serves them.
+Clients come from ``asl_aws`` (one per service and region, no retries of their own, a read timeout
+above any call's length), created on first use, so an emulator started earlier serves them.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ import http.client
 import json
 import os
 import re
+import threading
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -400,31 +402,51 @@ def from_boto(value: Any, shape, sdk_v2: bool) -> Any:
 
 
 def _client(boto_service: str, region: str | None = None):
-    import boto3  # type: ignore[import-untyped]
-    from botocore.config import Config  # type: ignore[import-untyped]
+    """The process's client for ``boto_service`` (``asl_aws``: no retries of its own, a read
+    timeout above any call's length). botocore's parameter validation is off: parameters are
+    checked here, with Step Functions' error names."""
+    import asl_aws
 
-    kwargs: dict[str, Any] = {"config": Config(parameter_validation=False)}
-    region = region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
-    if region:
-        kwargs["region_name"] = region
-    return boto3.client(boto_service, **kwargs)
+    return asl_aws.client(boto_service, region, parameter_validation=False)
+
+
+@dataclass(frozen=True)
+class _Response:
+    """The raw HTTP response of one call (its header names as the server spelt them)."""
+
+    status: int = 200
+    headers: tuple = ()
 
 
 class _Recorder:
-    """Keeps the raw HTTP response of the last call (its header names as the server spelt them)."""
+    """Keeps, per thread, the raw HTTP response of the last call through one client: one
+    recorder per client (clients are shared by the threads of Parallel branches and Map items)."""
 
-    def __init__(self, client):
-        self.status = 200
-        self.headers: list[tuple[str, str]] = []
-        client.meta.events.register("after-call", self)
+    _LOCK = threading.Lock()
+
+    def __init__(self) -> None:
+        self._last = threading.local()
+
+    @classmethod
+    def of(cls, client) -> "_Recorder":
+        with cls._LOCK:
+            recorder = getattr(client, "_asl2durable_recorder", None)
+            if recorder is None:
+                recorder = cls()
+                client.meta.events.register("after-call", recorder)
+                client._asl2durable_recorder = recorder
+            recorder._last.value = _Response()
+            return recorder
 
     def __call__(self, http_response=None, **_kwargs):
         if http_response is not None:
-            self.status = http_response.status_code
-            self.headers = list(http_response.headers.items())
+            self._last.value = _Response(http_response.status_code, tuple(http_response.headers.items()))
+
+    def last(self) -> _Response:
+        return getattr(self._last, "value", _Response())
 
 
-def sdk_http_metadata(recorder: _Recorder) -> dict:
+def sdk_http_metadata(recorder: _Response) -> dict:
     headers = {name: value for name, value in recorder.headers}
     return {
         "AllHttpHeaders": {name: [value] for name, value in headers.items()},
@@ -433,7 +455,7 @@ def sdk_http_metadata(recorder: _Recorder) -> dict:
     }
 
 
-def _request_id(recorder: _Recorder, response: dict) -> str:
+def _request_id(recorder: _Response, response: dict) -> str:
     meta = response.get("ResponseMetadata", {}) if isinstance(response, dict) else {}
     if meta.get("RequestId"):
         return meta["RequestId"]
@@ -816,8 +838,8 @@ def _check_parameters(spec: Optimized, params: dict, res: Resource) -> None:
             raise ServiceError(RUNTIME, f"The field '{key}' is not supported by Step Functions ({res.base}).")
 
 
-def _optimized_api(res: Resource, spec: Optimized, params: dict) -> tuple[dict, _Recorder, dict]:
-    """Run the API behind an optimized integration: (Task body without metadata, recorder, raw)."""
+def _optimized_api(res: Resource, spec: Optimized, params: dict) -> tuple[dict, _Response, dict]:
+    """Run the API behind an optimized integration: (Task body without metadata, HTTP response, raw)."""
     _check_parameters(spec, params, res)
     api_params = dict(params)
     if spec.prepare is not None:
@@ -836,7 +858,7 @@ def _optimized_api(res: Resource, spec: Optimized, params: dict) -> tuple[dict, 
     prefix = V1_CLIENTS.get(res.service, (res.service,))[0]
     client_error, core_error = _boto_errors()
     client = _client(spec.boto or res.service, res.region)
-    recorder = _Recorder(client)
+    recorder = _Recorder.of(client)
     try:
         response = getattr(client, botocore.xform_name(operation.name))(**kwargs)
     except client_error as err:
@@ -848,7 +870,7 @@ def _optimized_api(res: Resource, spec: Optimized, params: dict) -> tuple[dict, 
     body: dict = {}
     if operation.output_shape is not None:
         body = from_boto(response, operation.output_shape, sdk_v2=False) or {}
-    return body, recorder, response
+    return body, recorder.last(), response
 
 
 def _optimized_call(res: Resource, params: dict) -> tuple[Any, dict]:
@@ -912,7 +934,7 @@ def _http_output(status: int, reason: str, headers: list[tuple[str, str]], raw: 
 
 
 def _sign(method: str, url: str, headers: list[tuple[str, str]], body: bytes | None, service: str) -> list[tuple[str, str]]:
-    import boto3
+    import boto3  # type: ignore[import-untyped]
     from botocore.auth import SigV4Auth  # type: ignore[import-untyped]
     from botocore.awsrequest import AWSRequest  # type: ignore[import-untyped]
 
@@ -1351,6 +1373,21 @@ _POLL_INTERVALS = {
 
 
 # --------------------------------------------------------------------------- public API
+
+
+def client_error_name(resource: str) -> str:
+    """The error a call to ``resource`` fails with when its answer is lost on the way (the
+    client's ``SdkClientException``, named as Step Functions names the service's errors)."""
+    res = parse_resource(resource)
+    try:
+        if res.kind == "aws-sdk":
+            boto_service, service_model, _operation = _sdk_parts(res)
+            return f"{sdk_service_name(service_model.metadata.get('serviceId', boto_service))}.SdkClientException"
+        if res.kind == "optimized":
+            return f"{V1_CLIENTS.get(res.service, (pascal_case(res.service),))[0]}.SdkClientException"
+    except ServiceError:  # a resource this module does not know: the generic Task failure
+        pass
+    return "States.TaskFailed"
 
 
 def call(resource: str, params: dict) -> Any:

@@ -28,12 +28,14 @@ call return ``value``; ``errors={key: "ErrorName"}`` makes it fail with that err
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import logging
 import math
 import queue
 import threading
+import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -57,6 +59,8 @@ class Outcome:
     # how many times the runner invoked the handler: the first invocation, plus one per resume
     # (after a wait, a retry delay, a callback); None when the runner's history was not read
     invocations: int | None = None
+    # faults="interrupt": how often the effect of each step ran (its scope and name -> runs)
+    effect_runs: dict | None = None
 
 
 class _Stubs:
@@ -97,10 +101,21 @@ class _Stubs:
 
         return function
 
+    def functions(self) -> dict[str, Callable[[Any, Any], Any]]:
+        """The Lambda functions the stubs answer for (chained invokes): every key that is a
+        function name, not a service resource, item reader or result writer."""
+        keys = {*self.stubs, *self.results, *self.errors}
+        return {rt.function_key(k): self._function(k) for k in keys if _is_function(k)}
+
     def service(self, resource: str, params: Any, pattern: str) -> Any:
         if pattern == "callback":  # sending the task token: the callback stub answers it below
             return None
         return self.answer(resource, params)
+
+
+def _is_function(key: str) -> bool:
+    """Is this stub key a Lambda function (not a service resource, item reader or result writer)?"""
+    return ":function:" in key or (":" not in key and not key.startswith(("ItemReader", "ResultWriter")))
 
 
 def run(
@@ -126,6 +141,7 @@ def run(
     return run_handler(
         handler,
         event,
+        functions=doubles.functions(),
         invoker=doubles.invoker(),
         service_caller=doubles.service,
         item_reader=lambda resource, params, _config: doubles.answer(f"ItemReader:{resource}", params),
@@ -142,6 +158,7 @@ def run_handler(
     handler: Callable[..., Any],
     event: Any,
     *,
+    functions: Mapping[str, Callable[[Any, Any], Any]] | None = None,
     invoker: Callable[[str, bytes | None, dict], rt.InvokeResponse] | None = None,
     service_caller: Callable[[str, Any, str], Any] | None = None,
     item_reader: Callable[[str, Any, Any], Any] | None = None,
@@ -149,30 +166,59 @@ def run_handler(
     callbacks: Callable[[str, str, Any], dict] | None = None,
     timeout: float = 60,
     force_replays: bool = False,
+    faults: str | None = None,
+    execution_name: str = "execution-name",
+    region: str = "us-east-1",
+    account_id: str = "111111111111",
+    function_name: str = "state-machine",
 ) -> Outcome:
     """Run ``handler`` on ``event`` in the local runner with ``asl_runtime``'s hooks set.
 
-    ``callbacks(token, resource, payload)`` answers each task token: ``{"output": value}`` succeeds
-    the callback, ``{"error": name, "cause": text}`` fails it. ``force_replays`` suspends the
-    handler after every durable operation (``asl_runtime.force_replays``), so that each one is
-    followed by a replay of everything before it."""
+    ``functions`` are the Lambda functions chained invokes reach (by name), each run as the
+    Lambda Python runtime runs a handler; ``invoker`` answers the Lambda calls made from steps
+    (``InvocationType: Event``, another account). ``callbacks(token, resource, payload)`` answers
+    each task token: ``{"output": value}`` succeeds the callback, ``{"error": name, "cause": text}``
+    fails it, ``{"raw": text}`` completes it with exactly that Result text. ``force_replays``
+    suspends the handler after every durable operation (``asl_runtime.force_replays``), so that
+    each one is followed by a replay of everything before it. ``faults="interrupt"`` ends the
+    invocation right after each side effect, once per step, before its result is checkpointed
+    (a sandbox that dies then); the runner invokes the handler again at once. The handler runs
+    as the function ``function_name`` in ``region`` and ``account_id``, as the execution
+    ``execution_name``."""
     from aws_durable_execution_sdk_python.execution import InvocationStatus
     from aws_durable_execution_sdk_python.lambda_service import ErrorObject
     from aws_durable_execution_sdk_python_testing import DurableFunctionTestRunner
 
+    if faults not in (None, "interrupt"):
+        raise ValueError(f"faults must be None or 'interrupt', not {faults!r}")
     tokens: queue.Queue = queue.Queue()
-    with _LOCK:
+    interruptions = Interruptions() if faults == "interrupt" else None
+    with _LOCK, _fast_invocation_retries(interruptions is not None):
         rt.use_lambda_invoker(invoker)
         rt.use_service_caller(service_caller)
         rt.use_item_reader(item_reader)
         rt.use_result_writer(result_writer)
         rt.observe_task_tokens((lambda *request: tokens.put(request)) if callbacks else None)
         rt.force_replays(force_replays)
+        rt.inject_faults(interruptions)
+        rt.use_local_execution_arn(
+            lambda runner_arn, function_arn: f"{function_arn}:$LATEST/durable-execution/{execution_name}/"
+            + runner_arn.split("/")[0]
+        )
         previous = logging.root.manager.disable
         logging.disable(logging.CRITICAL)  # the SDK logs every failed step with a traceback
         try:
-            with DurableFunctionTestRunner(handler=handler, poll_interval=0.05) as runner:
-                arn = runner.run_async(input=json.dumps(event), execution_timeout=math.ceil(timeout))
+            invocation = _Invocation(handler)
+            with DurableFunctionTestRunner(handler=invocation, poll_interval=0.05, region=region) as runner:
+                for target, function in (functions or {}).items():
+                    runner.register_function(target, lambda_function(function, after=invocation))
+                arn = runner.run_async(
+                    input=json.dumps(event),
+                    execution_timeout=math.ceil(timeout),
+                    function_name=function_name,
+                    execution_name=execution_name,
+                    account_id=account_id,
+                )
                 done = threading.Event()
                 if callbacks:
 
@@ -183,7 +229,10 @@ def run_handler(
                             except queue.Empty:
                                 continue
                             outcome = callbacks(token, resource, payload)
-                            if "error" in outcome or "cause" in outcome:
+                            if "raw" in outcome:
+                                raw = outcome["raw"]
+                                runner.send_callback_success(token, raw if isinstance(raw, bytes) else str(raw).encode("utf-8"))
+                            elif "error" in outcome or "cause" in outcome:
                                 failure = ErrorObject(
                                     message=outcome.get("cause") or "", type=outcome.get("error"), data=None, stack_trace=None
                                 )
@@ -207,14 +256,18 @@ def run_handler(
             rt.use_result_writer(None)
             rt.observe_task_tokens(None)
             rt.force_replays(False)
+            rt.inject_faults(None)
+            rt.use_local_execution_arn(None)
     operations = list(result.operations)
+    runs = dict(interruptions.runs) if interruptions is not None else None
     if getattr(result.execution_status, "name", None) == "TIMED_OUT":
         return Outcome(
-            "TIMED_OUT", error="States.Timeout", cause="Execution timed out", operations=operations, invocations=invocations
+            "TIMED_OUT", error="States.Timeout", cause="Execution timed out", operations=operations,
+            invocations=invocations, effect_runs=runs,
         )
     if result.status is InvocationStatus.SUCCEEDED:
         output = json.loads(result.result) if result.result else None
-        return Outcome("SUCCEEDED", output=output, operations=operations, invocations=invocations)
+        return Outcome("SUCCEEDED", output=output, operations=operations, invocations=invocations, effect_runs=runs)
     name = getattr(result.error, "type", None)
     return Outcome(
         "FAILED",
@@ -222,7 +275,118 @@ def run_handler(
         cause=getattr(result.error, "message", None) or None,
         operations=operations,
         invocations=invocations,
+        effect_runs=runs,
     )
+
+
+class Interruptions:
+    """``faults="interrupt"``: ends the invocation once at every step with a side effect (and
+    after every chained invoke), right after the effect and before its result is checkpointed,
+    as a sandbox that stops at that moment. ``runs`` counts how often each step's effect ran."""
+
+    def __init__(self) -> None:
+        self.runs: dict[str, int] = {}
+        self._interrupted: set[str] = set()
+        self._lock = threading.Lock()
+
+    def __call__(self, key: str, ran: bool = True) -> None:
+        from aws_durable_execution_sdk_python.exceptions import RetryableSerDesError
+
+        with self._lock:
+            if ran:
+                self.runs[key] = self.runs.get(key, 0) + 1
+            first = key not in self._interrupted
+            self._interrupted.add(key)
+        if first:  # a retryable invocation error: the runner invokes the handler again
+            raise RetryableSerDesError(f"asl2durable fault injection: the sandbox stopped after {key!r}")
+
+
+@contextlib.contextmanager
+def _fast_invocation_retries(on: bool):
+    """With faults, each interrupted invocation is retried at once (the testing runner waits 5 s
+    by default) and as often as the machine has steps (it gives up after 5 in a row)."""
+    if not on:
+        yield
+        return
+    from aws_durable_execution_sdk_python_testing.executor import Executor
+
+    saved = Executor.RETRY_BACKOFF_SECONDS, Executor.MAX_CONSECUTIVE_FAILED_ATTEMPTS
+    Executor.RETRY_BACKOFF_SECONDS, Executor.MAX_CONSECUTIVE_FAILED_ATTEMPTS = 0, 10_000
+    try:
+        yield
+    finally:
+        Executor.RETRY_BACKOFF_SECONDS, Executor.MAX_CONSECUTIVE_FAILED_ATTEMPTS = saved
+
+
+class _Invocation:
+    """The handler, noting when an invocation of it is running (see :func:`lambda_function`)."""
+
+    def __init__(self, handler: Callable[..., Any]) -> None:
+        self.handler = handler
+        self.idle = threading.Event()
+        self.idle.set()
+
+    def __call__(self, event: Any, context: Any) -> Any:
+        self.idle.clear()
+        try:
+            return self.handler(event, context)
+        finally:
+            self.idle.set()
+
+
+def lambda_function(function: Callable[[Any, Any], Any], after: _Invocation | None = None) -> Callable[[Any, Any], Any]:
+    """``function`` as the Lambda Python runtime runs a handler: an exception becomes a function
+    error whose ``errorType`` is the exception's class name (or the name of ``fail(...)``), with
+    its message and stack trace; a ``bytes`` return value is the raw response.
+
+    ``after``: the function starts once the invocation that invoked it has ended. On AWS a
+    chained invoke always suspends the caller (the target takes longer than the checkpoint that
+    starts it); a local stub answers in microseconds and could finish first, which would hide
+    an invocation (and its cost) that AWS has."""
+    from aws_durable_execution_sdk_python.exceptions import DurableOperationError
+
+    def run(event: Any, context: Any) -> Any:
+        if after is not None:
+            after.idle.wait(timeout=5)  # (a parent that never ends its invocation: go on anyway)
+        try:
+            result = function(event, context)
+        except Exception as err:  # the function's error, as Lambda reports it
+            name = err.name if isinstance(err, rt.AslError) else type(err).__name__
+            message = (err.cause or "") if isinstance(err, rt.AslError) else str(err)
+            frames = traceback.format_list(traceback.extract_tb(err.__traceback__)[1:])
+            error = _function_errors(name, DurableOperationError)
+            raise error(message=message, stack_trace=frames) from None
+        if isinstance(result, bytes):  # the raw response: the runner carries JSON values only
+            return _raw_response(result)
+        return result
+
+    return run
+
+
+def _raw_response(raw: bytes) -> Any:
+    """A raw response as the value the runner re-encodes: JSON text as its value (so the same
+    text comes back, up to spacing), other text as a string (it comes back quoted)."""
+    text = raw.decode("utf-8", errors="replace")
+    try:
+        return json.loads(text) if text else None
+    except ValueError:
+        return text
+
+
+_FUNCTION_ERRORS: dict[str, type] = {}
+
+
+def _function_errors(name: str, base: type) -> type:
+    """One exception class per function error name, recorded by the SDK under that name."""
+    import asl_sdk
+
+    with _LOCK_ERRORS:
+        if name not in _FUNCTION_ERRORS:
+            _FUNCTION_ERRORS[name] = asl_sdk.named_exception(name, base)
+        return _FUNCTION_ERRORS[name]
+
+
+_LOCK_ERRORS = threading.Lock()
 
 
 def _invocations(runner: Any, arn: str) -> int | None:
