@@ -243,3 +243,24 @@ def test_cfn_lint_passes(definition, tmp_path):
     path = tmp_path / "template.yaml"
     path.write_text(files_of(definition).files["template.yaml"], encoding="utf-8")
     cfn_lint(path)
+
+
+def test_cfn_lint_still_checks_runtime_deprecation_on_the_pinned_day(tmp_path):
+    """tests/lint.py runs cfn-lint on the day the test stack was pinned: a runtime deprecated
+    long before that day still fails, whatever today's date is."""
+    template = {
+        "AWSTemplateFormatVersion": "2010-09-09",
+        "Resources": {
+            "F": {
+                "Type": "AWS::Lambda::Function",
+                "Properties": {
+                    "Runtime": "python3.7", "Handler": "h.handler", "Role": "arn:aws:iam::111111111111:role/r",
+                    "Code": {"ZipFile": "def handler(e, c): return e"},
+                },
+            }
+        },
+    }
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps(template))
+    with pytest.raises(AssertionError, match="deprecated"):
+        cfn_lint(path)
