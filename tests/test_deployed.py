@@ -247,7 +247,7 @@ class _Slow(BaseHTTPRequestHandler):
 
     def do_POST(self):  # noqa: N802
         type(self).requests += 1
-        time.sleep(1.5)
+        time.sleep(0.6)
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.end_headers()
@@ -270,13 +270,13 @@ def test_clients_do_not_resend_a_call_they_stopped_waiting_for(monkeypatch):
     endpoint = f"http://127.0.0.1:{server.server_address[1]}"
     try:
         # botocore's defaults re-send a call whose answer is late (the reproduction of the issue)
-        default = boto3.client("lambda", region_name="us-east-1", endpoint_url=endpoint, config=Config(read_timeout=1))
+        default = boto3.client("lambda", region_name="us-east-1", endpoint_url=endpoint, config=Config(read_timeout=0.3))
         with pytest.raises(ReadTimeoutError):
             default.invoke(FunctionName="slow")
         assert _Slow.requests > 1
         _Slow.requests = 0
         # ours: one request, whatever happens (here a read timeout shortened for the test)
-        ours = boto3.client("lambda", region_name="us-east-1", endpoint_url=endpoint, config=asl_aws.client_config(read_timeout=1))
+        ours = boto3.client("lambda", region_name="us-east-1", endpoint_url=endpoint, config=asl_aws.client_config(read_timeout=0.3))
         with pytest.raises(ReadTimeoutError):
             ours.invoke(FunctionName="slow")
         assert _Slow.requests == 1
