@@ -236,6 +236,7 @@ WORKFLOW_TYPE_OPTION = click.option(
     "Task's call at most once per attempt, EXPRESS at least once. Default: the template's, else standard.",
 )
 
+
 @main.command()
 @click.argument("paths", metavar="PATH...", nargs=-1, required=True)
 @_output_option("Folder to write into; each state machine goes to OUTDIR/<name>/.")

@@ -143,6 +143,8 @@ def run_local(
     decides whether such a step may run again on replay (EXPRESS) or not (STANDARD).
     ``execution_name`` is the execution's name (``$$.Execution.Name``).
     """
+    if not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", execution_name):
+        raise ValueError(f"execution_name must be 1 to 64 letters, digits, - or _ (a durable execution name), not {execution_name!r}")
     loaded = _definition(definition)
     translation = translate(
         loaded.definition, name=loaded.name, substitutions=loaded.substitutions,

@@ -527,6 +527,8 @@ def lower(
             )
         )
     workflow_type = (workflow_type or "STANDARD").upper()
+    if workflow_type not in WORKFLOW_TYPES:
+        raise ValueError(f"workflow_type must be one of {', '.join(WORKFLOW_TYPES)}, not {workflow_type!r}")
     root = lowering.machine(
         definition, "", "state_machine", f"Run the state machine from its StartAt state {definition['StartAt']!r} to the end."
     )

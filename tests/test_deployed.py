@@ -378,3 +378,10 @@ def test_the_report_counts_what_a_lambda_task_costs():
     assert counted(Resource=FUNCTION, TimeoutSeconds=5) == {"invoke": 1, "callback": 1, "parallel": 1}
     event = {"FunctionName": FUNCTION, "InvocationType": "Event"}
     assert counted(Resource="arn:aws:states:::lambda:invoke", Parameters=event) == {"step": 1}
+
+
+def test_names_the_api_would_refuse_are_refused_plainly():
+    with pytest.raises(ValueError, match="execution_name"):
+        run_local(CONTEXT, {}, execution_name="not a valid name")
+    with pytest.raises(ValueError, match="workflow_type"):
+        translate(CONTEXT, workflow_type="SOMETIMES")

@@ -446,20 +446,20 @@ class _Recorder:
         return getattr(self._last, "value", _Response())
 
 
-def sdk_http_metadata(recorder: _Response) -> dict:
-    headers = {name: value for name, value in recorder.headers}
+def sdk_http_metadata(raw: _Response) -> dict:
+    headers = {name: value for name, value in raw.headers}
     return {
         "AllHttpHeaders": {name: [value] for name, value in headers.items()},
         "HttpHeaders": headers,
-        "HttpStatusCode": recorder.status,
+        "HttpStatusCode": raw.status,
     }
 
 
-def _request_id(recorder: _Response, response: dict) -> str:
+def _request_id(raw: _Response, response: dict) -> str:
     meta = response.get("ResponseMetadata", {}) if isinstance(response, dict) else {}
     if meta.get("RequestId"):
         return meta["RequestId"]
-    for name, value in recorder.headers:
+    for name, value in raw.headers:
         if name.lower() in ("x-amzn-requestid", "x-amz-request-id"):
             return value
     return ""
@@ -878,10 +878,10 @@ def _optimized_call(res: Resource, params: dict) -> tuple[Any, dict]:
     spec = _optimized_parts(res)
     if spec.custom is not None:
         return spec.custom(params or {}, res), {}
-    body, recorder, response = _optimized_api(res, spec, params or {})
+    body, raw, response = _optimized_api(res, spec, params or {})
     if spec.metadata and isinstance(body, dict):
-        body["SdkHttpMetadata"] = sdk_http_metadata(recorder)
-        body["SdkResponseMetadata"] = {"RequestId": _request_id(recorder, response)}
+        body["SdkHttpMetadata"] = sdk_http_metadata(raw)
+        body["SdkResponseMetadata"] = {"RequestId": _request_id(raw, response)}
         body = dict(sorted(body.items()))
     if spec.finish is not None:
         body = spec.finish(body, params or {})
