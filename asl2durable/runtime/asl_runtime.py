@@ -78,17 +78,9 @@ class AslError(Exception):
         self.cause = cause  # None when the error was raised without one (a callback failure, say)
 
 
-_ERROR_CLASSES: dict[str, type[AslError]] = {}
-_ERROR_LOCK = threading.Lock()
-
-
 def error_class(name: str) -> type[AslError]:
-    """The exception class for the ASL error ``name`` (one class per name, cached)."""
-    with _ERROR_LOCK:
-        cls = _ERROR_CLASSES.get(name)
-        if cls is None:
-            cls = _ERROR_CLASSES[name] = asl_sdk.named_exception(name, AslError, name=name)
-        return cls
+    """The exception class for the ASL error ``name`` (one class per name)."""
+    return asl_sdk.named_exception(name, AslError, name=name)
 
 
 # A Fail state without ``Error`` fails with no error name. The durable SDK needs a type name
@@ -1347,7 +1339,7 @@ def invoke_lambda(
     params = params or {}
     if client_call_reason(run, function_name, params) is not None:
         return _invoke_in_step(run, operation, function_name, payload, params, envelope, timeout)
-    target = function_name if "Qualifier" not in params else f"{function_name}:{params['Qualifier']}"
+    target = _qualified(function_name, params)
     body = "{}" if payload is None and envelope else _encode_payload(payload, envelope).decode("utf-8")
     request_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{run.execution.get('Id')}|{run.scope}|{operation}"))
     text = _chained_invoke(run, operation, target, body, timeout, envelope, request_id)
@@ -1375,7 +1367,7 @@ def client_call_reason(run: Run, function_name: str, params: dict) -> str | None
         return "ClientContext"
     if params.get("LogType") == "Tail":
         return "LogType Tail"
-    target_name = function_name if "Qualifier" not in params else f"{function_name}:{params['Qualifier']}"
+    target_name = _qualified(function_name, params)
     if len(target_name) > 256 or not _CHAINABLE.fullmatch(target_name):
         return "a function name a chained invoke does not take (Lambda answers it with its own error)"
     own = _FUNCTION_ARN.match(str(run.state_machine.get("Id") or ""))
@@ -1388,6 +1380,11 @@ def client_call_reason(run: Run, function_name: str, params: dict) -> str | None
     if parts["account"] != own["account"] or parts.get("region", own["region"]) != own["region"]:
         return "a function in another account or region"
     return None
+
+
+def _qualified(function_name: str, params: dict) -> str:
+    """The function a chained invoke names: with the Task's ``Qualifier`` appended, if any."""
+    return function_name if "Qualifier" not in params else f"{function_name}:{params['Qualifier']}"
 
 
 def _invoke_in_step(

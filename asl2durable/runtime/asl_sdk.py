@@ -19,14 +19,25 @@ the support modules touches SDK internals.
 from __future__ import annotations
 
 import datetime as _dt
+import threading
 from typing import Any
 
 
+_CLASSES: dict[tuple[str, type], type] = {}
+_LOCK = threading.Lock()
+
+
 def named_exception(error_name: str, base: type[BaseException], /, **attributes: Any) -> type:
-    """An exception class (subclass of ``base``) that the SDK records under exactly ``error_name``."""
-    namespace = {"__module__": "builtins", "__qualname__": error_name, **attributes}
-    # (a class's __name__ cannot hold NUL; the SDK reads __qualname__, which can)
-    return type(error_name.replace("\0", "\ufffd"), (base,), namespace)
+    """The exception class (subclass of ``base``) that the SDK records under exactly ``error_name``:
+    one class per name and base, so that ``except``/``isinstance`` work across calls. ``attributes``
+    are set on the class when it is first made."""
+    with _LOCK:
+        found = _CLASSES.get((error_name, base))
+        if found is None:
+            namespace = {"__module__": "builtins", "__qualname__": error_name, **attributes}
+            # (a class's __name__ cannot hold NUL; the SDK reads __qualname__, which can)
+            found = _CLASSES[error_name, base] = type(error_name.replace("\0", "\ufffd"), (base,), namespace)
+        return found
 
 
 def execution_start(context: Any) -> float | None:

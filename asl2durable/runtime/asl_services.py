@@ -1375,9 +1375,11 @@ _POLL_INTERVALS = {
 # --------------------------------------------------------------------------- public API
 
 
+@functools.lru_cache(maxsize=256)
 def client_error_name(resource: str) -> str:
     """The error a call to ``resource`` fails with when its answer is lost on the way (the
-    client's ``SdkClientException``, named as Step Functions names the service's errors)."""
+    client's ``SdkClientException``, named as Step Functions names the service's errors).
+    Cached: generated code asks on every replay of the Task."""
     res = parse_resource(resource)
     try:
         if res.kind == "aws-sdk":

@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import asl_runtime as rt
+import asl_sdk
 
 _LOCK = threading.Lock()
 fail = rt.fail  # ``raise fail("Name", "cause")`` in a stub fails the call with that error name
@@ -354,7 +355,7 @@ def lambda_function(function: Callable[[Any, Any], Any], after: _Invocation | No
             name = err.name if isinstance(err, rt.AslError) else type(err).__name__
             message = (err.cause or "") if isinstance(err, rt.AslError) else str(err)
             frames = traceback.format_list(traceback.extract_tb(err.__traceback__)[1:])
-            error = _function_errors(name, DurableOperationError)
+            error = asl_sdk.named_exception(name, DurableOperationError)
             raise error(message=message, stack_trace=frames) from None
         if isinstance(result, bytes):  # the raw response: the runner carries JSON values only
             return _raw_response(result)
@@ -373,20 +374,6 @@ def _raw_response(raw: bytes) -> Any:
         return text
 
 
-_FUNCTION_ERRORS: dict[str, type] = {}
-
-
-def _function_errors(name: str, base: type) -> type:
-    """One exception class per function error name, recorded by the SDK under that name."""
-    import asl_sdk
-
-    with _LOCK_ERRORS:
-        if name not in _FUNCTION_ERRORS:
-            _FUNCTION_ERRORS[name] = asl_sdk.named_exception(name, base)
-        return _FUNCTION_ERRORS[name]
-
-
-_LOCK_ERRORS = threading.Lock()
 
 
 def _invocations(runner: Any, arn: str) -> int | None:
