@@ -15,13 +15,10 @@ from typing import Any
 
 from . import ir
 from .diagnostics import Diagnostic, Severity
+from .lower import MAX_EXECUTION_TIMEOUT
 from .render import render_template
 from .runtime import asl_services as _svc
 
-# DurableConfig.ExecutionTimeout: 1..31,622,400 s (a 366-day year). Step Functions Standard
-# executions without TimeoutSeconds run up to one year, so that is also the default here.
-MAX_EXECUTION_TIMEOUT = 31_622_400
-DEFAULT_EXECUTION_TIMEOUT = MAX_EXECUTION_TIMEOUT
 # DurableConfig.RetentionPeriodInDays: 1..90, Lambda's documented default is 14.
 DEFAULT_RETENTION_DAYS = 14
 RUNTIME = "python3.13"
@@ -234,16 +231,7 @@ def deployment(
                 actions.update(_ITEM_READER_ACTIONS)
             if state.result_writer is not ir.DEFAULT and state.result_writer is not None:
                 actions.update(_RESULT_WRITER_ACTIONS)
-    timeout = workflow.timeout_seconds
-    if isinstance(timeout, int) and not isinstance(timeout, bool) and timeout >= 1:
-        if timeout > MAX_EXECUTION_TIMEOUT:
-            execution_timeout = MAX_EXECUTION_TIMEOUT
-            note = f"the machine's TimeoutSeconds ({timeout}) capped at the maximum, {MAX_EXECUTION_TIMEOUT}"
-        else:
-            execution_timeout, note = timeout, "the machine's TimeoutSeconds"
-    else:
-        execution_timeout = DEFAULT_EXECUTION_TIMEOUT
-        note = "the default: the machine sets no TimeoutSeconds, and a Standard execution may run up to one year"
+    execution_timeout, note = workflow.lifetime, workflow.lifetime_reason
     return Deployment(
         name=workflow.name,
         execution_timeout=execution_timeout,

@@ -362,6 +362,9 @@ class Workflow:
     settings: tuple[tuple[str, str], ...] = ()  # (placeholder, environment variable) the handler reads, sorted
     # STANDARD: each side effect at most once per attempt; EXPRESS: at least once (Step Functions' types)
     workflow_type: str = "STANDARD"
+    # how long an execution may run, in seconds (DurableConfig.ExecutionTimeout), and why
+    lifetime: int = 31_622_400
+    lifetime_reason: str = ""
 
     def machines(self) -> list[Machine]:
         """Every machine, nested ones first, so that definitions precede their uses."""

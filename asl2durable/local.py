@@ -45,6 +45,8 @@ class LocalResult:
     invocations: int | None = None  # handler invocations in the runner: the first, plus one per resume
     # faults="interrupt": how often each step's side effect ran, by the step's scope and name
     effect_runs: dict[str, int] | None = None
+    # strict limits: the durable API limits the run went over (then it FAILED on the first)
+    limits: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         if self.status == "SUCCEEDED":
@@ -121,6 +123,7 @@ def run_local(
     faults: str | None = None,
     workflow_type: str | None = None,
     execution_name: str = "execution-name",
+    strict_limits: bool = True,
 ) -> LocalResult:
     """Translate ``definition`` (a dict, JSON text, a path or a ``Loaded`` machine, e.g. one
     of a template), run it on ``input`` and return the result.
@@ -142,6 +145,13 @@ def run_local(
     ``workflow_type`` (STANDARD or EXPRESS; default: what a template says, else STANDARD)
     decides whether such a step may run again on replay (EXPRESS) or not (STANDARD).
     ``execution_name`` is the execution's name (``$$.Execution.Name``).
+    ``strict_limits`` (on; turn it off for experiments only) holds the run to AWS's limits, which
+    the SDK's runner does not check: every checkpoint the durable API would refuse (a result over
+    256 KiB, an operation name outside printable ASCII or over 256 characters, a wait outside
+    1 s..366 days, more than 25,000 operations, ...) is refused, which fails the execution as on
+    AWS; ``result.limits`` says which limit. An execution that runs (in modelled time: waits are
+    skipped) past the function's ExecutionTimeout (``ir.Workflow.lifetime``) times out. An input
+    over 256 KiB raises ``ValueError``.
     """
     if not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", execution_name):
         raise ValueError(f"execution_name must be 1 to 64 letters, digits, - or _ (a durable execution name), not {execution_name!r}")
@@ -153,6 +163,7 @@ def run_local(
     if not translation.ok:
         raise TranslationFailed(translation.diagnostics)
     module = load_handler(translation.files["handler.py"], loaded.name)
+    lifetime = translation.workflow.lifetime
     rt = _runtime()
     import asl_testing  # the generated tests' harness: the same runner and hooks
 
@@ -166,10 +177,11 @@ def run_local(
             module.handler, {} if input is None else input, functions=functions, invoker=rt.local_invoker(functions),
             callbacks=answer, timeout=timeout, force_replays=force_replays, faults=faults,
             execution_name=execution_name, region=region, account_id=account, function_name=_function_name(loaded.name),
+            strict_limits=strict_limits, lifetime=lifetime,
         )
     return LocalResult(
         outcome.status, outcome.output, outcome.error, outcome.cause, _operations(outcome.operations),
-        getattr(outcome, "invocations", None), getattr(outcome, "effect_runs", None),
+        getattr(outcome, "invocations", None), getattr(outcome, "effect_runs", None), list(outcome.limits),
     )
 
 

@@ -57,6 +57,7 @@ class Lowering:
         self.diagnostics: list[Diagnostic] = []
         self.functions: dict[str, str] = {}
         self._idents: set[str] = set(RESERVED_NAMES)
+        self.lifetime = MAX_EXECUTION_TIMEOUT  # how long an execution may run (execution_lifetime)
 
     # -- helpers ---------------------------------------------------------------
 
@@ -282,6 +283,14 @@ class Lowering:
                 output_path=self.optional_path(s, "OutputPath", where),
             )
         if kind == "Wait":
+            seconds = s.get("Seconds")
+            if isinstance(seconds, int) and not isinstance(seconds, bool) and seconds > self.lifetime:
+                self.warn(
+                    pointer_join(where, "Seconds"),
+                    WAIT_OUTLASTS_EXECUTION,
+                    f"this wait ({seconds:,} s) outlasts the execution, which times out after {self.lifetime:,} s: "
+                    "the execution will time out (States.Timeout) while it waits, as in Step Functions",
+                )
             return ir.WaitState(
                 **common,
                 next=nxt,
@@ -503,6 +512,28 @@ def pointer_join(base: str, *parts: object) -> str:
 
 WORKFLOW_TYPES = ("STANDARD", "EXPRESS")
 WORKFLOW_TYPE_ASSUMED = "WORKFLOW_TYPE_ASSUMED"
+WAIT_OUTLASTS_EXECUTION = "WAIT_OUTLASTS_EXECUTION"
+
+
+# DurableConfig.ExecutionTimeout in the Lambda API: 1..31,622,400 s (a 366-day year).
+MAX_EXECUTION_TIMEOUT = 31_622_400
+# Step Functions Express workflows: "Maximum execution duration: 5 minutes" (Step Functions
+# developer guide, "Choosing workflow type"); Standard: one year (the durable maximum above).
+EXPRESS_MAX_DURATION = 300
+
+
+def execution_lifetime(timeout_seconds: Any, workflow_type: str) -> tuple[int, str]:
+    """How long an execution may run (the function's DurableConfig.ExecutionTimeout), and why:
+    the machine's TimeoutSeconds, else as long as Step Functions lets an execution of its type
+    run (Standard: a year; Express: five minutes), within the durable maximum of 366 days."""
+    express = workflow_type == "EXPRESS"
+    longest = EXPRESS_MAX_DURATION if express else MAX_EXECUTION_TIMEOUT
+    kind = "an Express execution runs up to five minutes" if express else "a Standard execution may run up to one year"
+    if isinstance(timeout_seconds, int) and not isinstance(timeout_seconds, bool) and timeout_seconds >= 1:
+        if timeout_seconds > longest:
+            return longest, f"the machine's TimeoutSeconds ({timeout_seconds}) capped at the maximum, {longest}: {kind}"
+        return timeout_seconds, "the machine's TimeoutSeconds"
+    return longest, f"the default: the machine sets no TimeoutSeconds, and {kind}"
 
 
 def lower(
@@ -529,6 +560,7 @@ def lower(
     workflow_type = (workflow_type or "STANDARD").upper()
     if workflow_type not in WORKFLOW_TYPES:
         raise ValueError(f"workflow_type must be one of {', '.join(WORKFLOW_TYPES)}, not {workflow_type!r}")
+    lowering.lifetime, lifetime_reason = execution_lifetime(definition.get("TimeoutSeconds"), workflow_type)
     root = lowering.machine(
         definition, "", "state_machine", f"Run the state machine from its StartAt state {definition['StartAt']!r} to the end."
     )
@@ -548,5 +580,7 @@ def lower(
         uses=frozenset(lowering.uses),
         settings=tuple(sorted(lowering.settings.items())),
         workflow_type=workflow_type,
+        lifetime=lowering.lifetime,
+        lifetime_reason=lifetime_reason,
     )
     return workflow, lowering.diagnostics

@@ -28,7 +28,9 @@ anything that reads the clock or calls out runs inside a durable operation.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import datetime as _dt
+import hashlib
 import json
 import math
 import os
@@ -59,6 +61,8 @@ import asl_sdk
 PAYLOAD_LIMIT = 256 * 1024
 # The longest delay a Wait state accepts (Java's Integer.MAX_VALUE seconds).
 MAX_WAIT_SECONDS = 2**31 - 1
+# The longest one durable wait may be: WaitOptions.WaitSeconds in the Lambda API is 1..31,622,400.
+MAX_DURABLE_WAIT_SECONDS = 31_622_400
 
 # --------------------------------------------------------------------------- errors
 
@@ -226,7 +230,42 @@ def _iso(timestamp: float) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
-# --------------------------------------------------------------------------- forced replays (tests)
+# --------------------------------------------------------------------------- operation names
+
+# OperationUpdate.Name in the Lambda API: 1 to 256 printable ASCII characters.
+_API_NAME = re.compile(r"[\x20-\x5B\x5D-\x7E]{1,256}")  # (a backslash is always escaped)
+MAX_NAME_LENGTH = 256
+
+
+def operation_name(text: str) -> str:
+    """The name an operation is checkpointed under, for the text the code names it by (a state's
+    name, ``"Charge (retry 2 wait)"``): the text itself when the Lambda API accepts it as it is;
+    else the text with each character outside printable ASCII, and each backslash, written as a
+    Python escape (``Café`` -> ``Caf\\xe9``), so distinct texts keep distinct names; a name still
+    over 256 characters keeps its first 247 and ends in ``~`` and 8 hex digits of the text's
+    SHA-256. The same text always gives the same name, on every replay."""
+    if _API_NAME.fullmatch(text):
+        return text
+    escaped = "".join(_ESCAPED.get(c) or (c if " " <= c <= "~" else _escape(c)) for c in text) or '""'
+    if len(escaped) <= MAX_NAME_LENGTH:
+        return escaped
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    return f"{escaped[: MAX_NAME_LENGTH - 9]}~{digest}"
+
+
+_ESCAPED = {"\\": "\\\\"}
+
+
+def _escape(char: str) -> str:
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
+def _named(text: str | None) -> str | None:
+    return None if text is None else operation_name(text)
+
+
+# --------------------------------------------------------------------------- the context states use
 
 _FORCED_REPLAYS = False
 
@@ -242,47 +281,55 @@ def force_replays(on: bool) -> None:
 
 
 def _scoped(context: Any) -> Any:
-    """The context the states of a scope use: ``context``, or its replay-forcing wrapper."""
-    if _FORCED_REPLAYS and not isinstance(context, _ReplayingContext):
-        return _ReplayingContext(context)
-    return context
+    """The context the states of a scope use (see :class:`_Context`)."""
+    if isinstance(context, _Context):
+        return context
+    return _Context(context, _FORCED_REPLAYS)
 
 
-class _ReplayingContext:
-    """A DurableContext whose operations each end with a durable wait (see :func:`force_replays`)."""
+class _Context:
+    """A DurableContext whose operations are checkpointed under names the Lambda API accepts
+    (:func:`operation_name`); with ``replays`` (:func:`force_replays`), each operation is followed
+    by a durable wait."""
 
-    def __init__(self, context: Any):
+    def __init__(self, context: Any, replays: bool = False):
         self._context = context
+        self._replays = replays
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._context, name)
 
-    def _then_suspend(self, result: Any, name: str | None) -> Any:
-        self._context.wait(Duration(1), name=f"(replay after {name or 'operation'})")
+    def _then(self, result: Any, name: str | None) -> Any:
+        if self._replays:
+            self._context.wait(Duration(1), name=operation_name(f"(replay after {name or 'operation'})"))
         return result
 
     def step(self, func: Any, name: str | None = None, config: Any = None) -> Any:
-        return self._then_suspend(self._context.step(func, name=name, config=config), name)
+        return self._then(self._context.step(func, name=_named(name), config=config), name)
 
     def wait(self, duration: Any, name: str | None = None) -> None:
-        self._then_suspend(self._context.wait(duration, name=name), name)
+        self._then(self._context.wait(duration, name=_named(name)), name)
 
     def invoke(self, function_name: str, payload: Any, name: str | None = None, config: Any = None) -> Any:
-        return self._then_suspend(self._context.invoke(function_name, payload, name=name, config=config), name)
+        return self._then(self._context.invoke(function_name, payload, name=_named(name), config=config), name)
 
     def create_callback(self, name: str | None = None, config: Any = None) -> Any:
-        return self._then_suspend(self._context.create_callback(name=name, config=config), name)
+        return self._then(self._context.create_callback(name=_named(name), config=config), name)
 
     def run_in_child_context(self, func: Any, name: str | None = None, config: Any = None) -> Any:
-        result = self._context.run_in_child_context(lambda ctx: func(_ReplayingContext(ctx)), name=name, config=config)
-        return self._then_suspend(result, name)
+        inner = lambda ctx: func(_Context(ctx, self._replays))  # noqa: E731
+        return self._then(self._context.run_in_child_context(inner, name=_named(name), config=config), name)
 
     def parallel(self, functions: Any, name: str | None = None, config: Any = None) -> Any:
-        # the branches' own operations are followed by waits through Run.child
-        return self._then_suspend(self._context.parallel(functions, name=name, config=config), name)
+        # (each branch's own operations use a _Context too: see Run.child)
+        named = [ParallelBranch(b.func, name=_named(b.name)) if isinstance(b, ParallelBranch) else b for b in functions]
+        return self._then(self._context.parallel(named, name=_named(name), config=config), name)
 
     def map(self, inputs: Any, func: Any, name: str | None = None, config: Any = None) -> Any:
-        return self._then_suspend(self._context.map(inputs, func, name=name, config=config), name)
+        namer = getattr(config, "item_namer", None)
+        if namer is not None:
+            config = dataclasses.replace(config, item_namer=lambda item, index: operation_name(namer(item, index)))
+        return self._then(self._context.map(inputs, func, name=_named(name), config=config), name)
 
 
 # Local runs only: the local runner's execution ARNs are not shaped like AWS's; this makes one
@@ -694,20 +741,26 @@ def inject_faults(fault: Callable[..., None] | None) -> None:
     _fault = fault
 
 
-def step(run: Run, name: str, func: Callable[[], Any], *, effect: str | None = None) -> Any:
+def step(run: Run, name: str, func: Callable[[], Any], *, effect: str | None = None, task: str | None = None) -> Any:
     """A durable step that never retries by itself (ASL Retry is handled by :func:`with_retry`)
     and whose failure surfaces under its ASL name.
 
     ``effect`` marks a step with a side effect outside the execution (a call to AWS): it is the
     ASL error an attempt fails with when it was interrupted before its result was saved. In a
     STANDARD workflow such a step runs at most once per attempt, as Step Functions runs a Task;
-    in an EXPRESS one at least once. Steps without ``effect`` (clock reads, UUIDs) may re-run."""
+    in an EXPRESS one at least once. Steps without ``effect`` (clock reads, UUIDs) may re-run.
+
+    ``task``: the step's result is a Task's result, which Step Functions refuses over 256 KiB
+    (States.DataLimitExceeded, naming ``task``); the step fails so, instead of checkpointing a
+    result the durable API would refuse too."""
     at_most_once = effect is not None and not run.express
 
     def body(_ctx: Any) -> Any:
         value = func()
         if effect is not None and _fault is not None:
             _fault(f"{run.scope}/{name}" if run.scope else name)
+        if task is not None and len(_compact(value).encode("utf-8")) > PAYLOAD_LIMIT:
+            raise _result_too_large(task)
         return value
 
     try:
@@ -785,7 +838,7 @@ def parallel(run: Run, state: str, branches: Sequence[MachineFunction], data: An
         config=ParallelConfig(completion_config=CompletionConfig.all_successful()),
     )
     raise_first_failure(result)
-    return [item.result for item in result.all]
+    return check_size(state, [item.result for item in result.all])
 
 
 def map_items(
@@ -868,7 +921,7 @@ def map_items(
         raise fail("States.ExceedToleratedFailureThreshold", "The specified tolerated failure threshold was exceeded")
     outputs = [item.result if item.error is None else error_output(as_item_error(item.error)) for item in result.all]
     if result_writer is None:
-        return outputs
+        return check_size(state, outputs)
     writer = _evaluate_io(run, state, data, result_writer, "ResultWriter", jsonata_io)
     records = [
         {"status": "SUCCEEDED", "input": items[i], "output": item.result}
@@ -965,12 +1018,21 @@ def as_item_error(error: Any) -> AslError:
 
 
 def wait_seconds(run: Run, state: str, seconds: Any) -> None:
-    """Wait ``seconds`` (0 means no wait: the SDK's shortest wait is one second)."""
+    """Wait ``seconds`` (0 means no wait: the SDK's shortest wait is one second). A wait longer
+    than one durable wait may be (:data:`MAX_DURABLE_WAIT_SECONDS`) is several, one after another;
+    a wait that outlasts the execution's timeout ends it there, timed out, as in Step Functions."""
     seconds = _whole_number(state, seconds, "Seconds")
     if seconds > MAX_WAIT_SECONDS:
         raise runtime_error(state, "Wait state delay is too long.")
-    if seconds > 0:
-        run.context.wait(Duration(seconds), name=state)
+    if seconds <= MAX_DURABLE_WAIT_SECONDS:
+        if seconds > 0:
+            run.context.wait(Duration(seconds), name=state)
+        return
+    part = 0
+    while seconds > 0:
+        part += 1
+        run.context.wait(Duration(min(seconds, MAX_DURABLE_WAIT_SECONDS)), name=f"{state} (part {part})")
+        seconds -= MAX_DURABLE_WAIT_SECONDS
 
 
 def _whole_number(state: str, value: Any, field_name: str) -> int:
@@ -1678,7 +1740,14 @@ def call_service(run: Run, operation: str, resource: str, params: Any, *, timeou
         operation,
         lambda: _service_call(lambda: _request(resource, params), timeout, resource=_real(resource)),
         effect=client_error(resource),
+        task=_service_name(resource),
     )
+
+
+def _service_name(resource: str) -> str:
+    """How Step Functions names a service Task in a cause: its service (``lambda``, ``s3``)."""
+    rest = resource.split(":::", 1)[-1]
+    return rest.removeprefix("aws-sdk:").split(":", 1)[0]
 
 
 def _real(resource: str) -> str | None:

@@ -34,8 +34,10 @@ import json
 import logging
 import math
 import queue
+import re
 import threading
 import traceback
+import types
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -62,6 +64,8 @@ class Outcome:
     invocations: int | None = None
     # faults="interrupt": how often the effect of each step ran (its scope and name -> runs)
     effect_runs: dict | None = None
+    # strict limits: the durable API limits a checkpoint of this run was refused for (none: [])
+    limits: list = field(default_factory=list)
 
 
 class _Stubs:
@@ -172,6 +176,8 @@ def run_handler(
     region: str = "us-east-1",
     account_id: str = "111111111111",
     function_name: str = "state-machine",
+    strict_limits: bool = True,
+    lifetime: float | None = None,
 ) -> Outcome:
     """Run ``handler`` on ``event`` in the local runner with ``asl_runtime``'s hooks set.
 
@@ -185,7 +191,9 @@ def run_handler(
     invocation right after each side effect, once per step, before its result is checkpointed
     (a sandbox that dies then); the runner invokes the handler again at once. The handler runs
     as the function ``function_name`` in ``region`` and ``account_id``, as the execution
-    ``execution_name``."""
+    ``execution_name``. ``strict_limits`` (on unless turned off for an experiment) holds every
+    checkpoint to the durable API's limits (:class:`Limits`); the input too. ``lifetime`` (seconds
+    of modelled time, the function's ExecutionTimeout) makes a run that goes on longer time out."""
     from aws_durable_execution_sdk_python.execution import InvocationStatus
     from aws_durable_execution_sdk_python.lambda_service import ErrorObject
     from aws_durable_execution_sdk_python_testing import DurableFunctionTestRunner
@@ -194,7 +202,10 @@ def run_handler(
         raise ValueError(f"faults must be None or 'interrupt', not {faults!r}")
     tokens: queue.Queue = queue.Queue()
     interruptions = Interruptions() if faults == "interrupt" else None
-    with _LOCK, _fast_invocation_retries(interruptions is not None):
+    limits = Limits(lifetime) if strict_limits else None
+    if limits is not None and len(json.dumps(event).encode("utf-8")) > Limits.INPUT_BYTES:
+        raise ValueError(f"the input is over {Limits.INPUT_BYTES:,} bytes, the most a durable execution accepts")
+    with _LOCK, _fast_invocation_retries(interruptions is not None), _enforced(limits):
         rt.use_lambda_invoker(invoker)
         rt.use_service_caller(service_caller)
         rt.use_item_reader(item_reader)
@@ -259,24 +270,21 @@ def run_handler(
             rt.force_replays(False)
             rt.inject_faults(None)
             rt.use_local_execution_arn(None)
-    operations = list(result.operations)
-    runs = dict(interruptions.runs) if interruptions is not None else None
-    if getattr(result.execution_status, "name", None) == "TIMED_OUT":
-        return Outcome(
-            "TIMED_OUT", error="States.Timeout", cause="Execution timed out", operations=operations,
-            invocations=invocations, effect_runs=runs,
-        )
+    seen = {
+        "operations": list(result.operations), "invocations": invocations,
+        "effect_runs": dict(interruptions.runs) if interruptions is not None else None,
+        "limits": list(limits.exceeded) if limits is not None else [],
+    }
+    if getattr(result.execution_status, "name", None) == "TIMED_OUT" or (limits is not None and limits.timed_out):
+        return Outcome("TIMED_OUT", error="States.Timeout", cause="Execution timed out", **seen)
     if result.status is InvocationStatus.SUCCEEDED:
-        output = json.loads(result.result) if result.result else None
-        return Outcome("SUCCEEDED", output=output, operations=operations, invocations=invocations, effect_runs=runs)
+        return Outcome("SUCCEEDED", output=json.loads(result.result) if result.result else None, **seen)
     name = getattr(result.error, "type", None)
     return Outcome(
         "FAILED",
         error=None if name == rt.UNNAMED else name,  # a Fail state without Error has no name
         cause=getattr(result.error, "message", None) or None,
-        operations=operations,
-        invocations=invocations,
-        effect_runs=runs,
+        **seen,
     )
 
 
@@ -300,6 +308,115 @@ class Interruptions:
             self._interrupted.add(key)
         if first:  # a retryable invocation error: the runner invokes the handler again
             raise RetryableSerDesError(f"asl2durable fault injection: the sandbox stopped after {key!r}")
+
+
+class Limits:
+    """``strict_limits``: the durable API's limits, checked on every checkpoint the handler sends,
+    as Lambda checks them (the testing runner checks almost none). A checkpoint over a limit is
+    refused with ``InvalidParameterValueException``, as the API refuses it, which fails the
+    invocation and the execution; ``exceeded`` names the limits that were hit, and the run's
+    outcome reports them (``Outcome.limits``).
+
+    The figures (README, "AWS's limits in local runs", cites the source of each):"""
+
+    PAYLOAD_BYTES = 256 * 1024  # a step's or child context's checkpointed result
+    BATCH_BYTES = 750 * 1024  # the payloads of one checkpoint call together
+    OPERATIONS = 25_000  # operations in one execution's history
+    INPUT_BYTES = 256 * 1024  # the execution's input
+    NAME = re.compile(r"[\x20-\x7E]{1,256}")  # OperationUpdate.Name
+    WAIT_SECONDS = (1, 31_622_400)  # WaitOptions.WaitSeconds
+    RETRY_DELAY_SECONDS = (1, 31_622_400)  # StepOptions.NextAttemptDelaySeconds
+    CALLBACK_SECONDS = (0, 99_999_999)  # CallbackOptions.TimeoutSeconds / HeartbeatTimeoutSeconds
+
+    def __init__(self, lifetime: float | None = None) -> None:
+        self.exceeded: list[str] = []
+        self.lifetime = lifetime  # the execution's timeout (DurableConfig.ExecutionTimeout), seconds
+        self.timed_out = False
+        self._known: dict[int, set] = {}  # the operation ids of each execution checked so far
+
+    def refuse(self, limit: str) -> None:
+        """Refuse the checkpoint as the API does: a 400 InvalidParameterValueException, which the
+        SDK turns into a CheckpointError that fails the execution (it is not retried)."""
+        from aws_durable_execution_sdk_python.exceptions import CheckpointError
+
+        self.exceeded.append(limit)
+        message = f"InvalidParameterValueException: {limit} (a limit of AWS Lambda durable executions)"
+        refusal = types.SimpleNamespace(
+            response={
+                "Error": {"Code": "InvalidParameterValueException", "Message": message},
+                "ResponseMetadata": {"HTTPStatusCode": 400},
+            }
+        )
+        error = CheckpointError.from_exception(refusal)  # type: ignore[arg-type]
+        error.args = (message,)
+        raise error
+
+    def check(self, updates: list, execution: Any, now: Any) -> None:
+        """Refuse ``updates`` (one checkpoint call, at modelled time ``now``) if any is over a limit."""
+        known = self._known.get(id(execution))
+        if known is None:
+            known = self._known[id(execution)] = {op.operation_id for op in execution.operations}
+        new = {u.operation_id for u in updates} - known
+        if len(known) + len(new) > self.OPERATIONS:
+            self.refuse(f"the execution would have {len(known) + len(new):,} operations; its history holds at most {self.OPERATIONS:,}")
+        known |= new
+        batch = 0
+        for update in updates:
+            kind = getattr(update.operation_type, "value", update.operation_type)
+            label = f"{kind} operation {update.name!r}"
+            if update.name is not None and not self.NAME.fullmatch(update.name):
+                self.refuse(f"{label}: an operation name is 1 to 256 printable ASCII characters")
+            size = len(update.payload.encode("utf-8")) if update.payload else 0
+            batch += size
+            if kind in ("STEP", "CONTEXT") and size > self.PAYLOAD_BYTES:
+                self.refuse(f"{label}: a checkpointed result of {size:,} bytes; the limit is {self.PAYLOAD_BYTES:,}")
+            wait = getattr(update.wait_options, "wait_seconds", None)
+            delay = getattr(update.step_options, "next_attempt_delay_seconds", None)
+            self._range(label, "WaitSeconds", wait, self.WAIT_SECONDS)
+            self._range(label, "NextAttemptDelaySeconds", delay, self.RETRY_DELAY_SECONDS)
+            for field_name in ("timeout_seconds", "heartbeat_timeout_seconds"):
+                self._range(label, field_name, getattr(update.callback_options, field_name, None), self.CALLBACK_SECONDS)
+            self._within_lifetime(label, execution, now, wait or delay or 0)
+        if batch > self.BATCH_BYTES:
+            self.refuse(f"one checkpoint of {batch:,} bytes; the limit is {self.BATCH_BYTES:,}")
+
+    def _within_lifetime(self, label: str, execution: Any, now: Any, seconds: float) -> None:
+        """An execution still running (or waiting) past its timeout times out, as on AWS."""
+        if self.lifetime is None or now is None:
+            return
+        started = next((op.start_timestamp for op in execution.operations if getattr(op.operation_type, "value", None) == "EXECUTION"), None)
+        if started is None:
+            return
+        ends = (now - started).total_seconds() + seconds
+        if ends > self.lifetime:
+            self.timed_out = True
+            self.refuse(f"{label} would end {ends:,.0f} s after the start; the execution times out after {self.lifetime:,.0f} s")
+
+    def _range(self, label: str, name: str, value: Any, bounds: tuple[int, int]) -> None:
+        if value is not None and not bounds[0] <= value <= bounds[1]:
+            self.refuse(f"{label}: {name} {value:,} is outside {bounds[0]:,}..{bounds[1]:,}")
+
+
+@contextlib.contextmanager
+def _enforced(limits: Limits | None):
+    """Check every checkpoint against ``limits`` while a run lasts, before the runner applies it."""
+    if limits is None:
+        yield
+        return
+    from aws_durable_execution_sdk_python_testing.checkpoint.core import CheckpointCore
+
+    original = CheckpointCore.__dict__["apply"]
+
+    def apply(execution: Any, checkpoint_token: str, updates: list, client_token: Any, dispatcher: Any, now: Any) -> Any:
+        if updates:
+            limits.check(updates, execution, now)
+        return original.__func__(execution, checkpoint_token, updates, client_token, dispatcher, now)
+
+    CheckpointCore.apply = staticmethod(apply)
+    try:
+        yield
+    finally:
+        CheckpointCore.apply = original
 
 
 @contextlib.contextmanager
