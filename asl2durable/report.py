@@ -27,6 +27,7 @@ from . import diagram, ir
 from .behaviour import VERDICTS
 from .diagnostics import Diagnostic, Severity, has_errors
 from .highlight import python_lines
+from .local import _runtime
 from .render import reads_clock, render_template, template_environment
 from .translate import Translation
 
@@ -52,11 +53,14 @@ class StateRow:
     lines: tuple[int, int]  # first and last line of its ``def`` in handler.py
     call_sites: tuple[int, ...]  # lines of the machine functions that run it
     operations: dict[str, int]
+    # the name its durable operations carry (asl_runtime.operation_name): the state's name, or,
+    # when the Lambda API would refuse that, the name mapped to printable ASCII
+    operation_name: str = ""
 
     def to_dict(self) -> dict:
         return {
             "name": self.name, "type": self.type, "function": self.function, "lines": list(self.lines),
-            "call_sites": list(self.call_sites), "operations": self.operations,
+            "call_sites": list(self.call_sites), "operations": self.operations, "operation_name": self.operation_name,
         }
 
 
@@ -108,7 +112,7 @@ def machine_report(name: str, source: str, diagnostics: list[Diagnostic], transl
     rows = [
         StateRow(
             s.name, _state_type(s), workflow.functions[s.name], spans[workflow.functions[s.name]],
-            tuple(uses.get(workflow.functions[s.name], ())), operations(s),
+            tuple(uses.get(workflow.functions[s.name], ())), operations(s), _runtime().operation_name(s.name),
         )
         for s in states
     ]
