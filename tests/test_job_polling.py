@@ -187,6 +187,17 @@ def test_replays_poll_the_same_way(monkeypatch):
     assert gaps(job.polls) == pytest.approx(gaps(schedule(600)), abs=1)
 
 
+@pytest.mark.parametrize("force_replays", [False, True])
+def test_jobs_in_map_iterations_are_polled_each_on_its_own(monkeypatch, force_replays):
+    job = FakeJob(monkeypatch, 300)
+    iteration = machine()
+    definition = {"StartAt": "Each", "States": {"Each": {"Type": "Map", "ItemProcessor": iteration, "End": True}}}
+    result = run_local(definition, [1, 2, 3], timeout=60, force_replays=force_replays)
+    assert (result.status, result.output) == ("SUCCEEDED", [{"ran": 300}] * 3)
+    assert job.starts == 3
+    assert len(job.polls) <= 3 * len(schedule(300))
+
+
 @pytest.mark.parametrize("workflow_type", ["STANDARD", "EXPRESS"])
 def test_an_interrupted_start_is_not_repeated_in_a_standard_workflow(monkeypatch, workflow_type):
     job = FakeJob(monkeypatch, 600)
