@@ -132,7 +132,7 @@ def operations(state: ir.State) -> dict[str, int]:
         if isinstance(call, ir.ServiceCall) and call.pattern == "callback":
             ops.update(callback=1, step=1)  # the step hands out the task token
         elif isinstance(call, ir.ServiceCall) and call.pattern.startswith("sync"):
-            ops.update(step=2, wait=1)  # start the job; wait and poll until it ends
+            ops.update(step=2)  # start the job; poll it until it ends (wait_for_condition, a step)
         elif isinstance(call, ir.LambdaCall) and call.from_step is None:
             ops.update(invoke=1)  # a chained invoke
             if state.timeout_seconds is not None or state.timeout_seconds_path is not None:

@@ -65,7 +65,7 @@ COUNTED = {
             "Parameters": {"QueueUrl": "https://sqs.us-east-1.amazonaws.com/1/q", "MessageBody.$": "$$.Task.Token"},
             "Next": "Job",
         },
-        "Job": {  # start, then wait and poll
+        "Job": {  # start, then poll (one wait_for_condition: a step whose attempts are the polls)
             "Type": "Task",
             "Resource": "arn:aws:states:::states:startExecution.sync:2",
             "Parameters": {"StateMachineArn": "arn:aws:states:us-east-1:1:stateMachine:child"},
@@ -91,7 +91,7 @@ COUNTED_OPERATIONS = {
     "Each": {"map": 1},
     "Item": {"invoke": 1},
     "Token": {"step": 1, "callback": 1},
-    "Job": {"step": 2, "wait": 1},
+    "Job": {"step": 2},
     "Stamp": {"step": 3},
     "Id": {"step": 1},
     "Done": {},
@@ -152,7 +152,7 @@ def test_operation_counts(tmp_path: Path) -> None:
     assert machine["status"] == "exact", machine["diagnostics"]
     assert {row["name"]: row["operations"] for row in machine["states"]} == COUNTED_OPERATIONS
     assert machine["state_count"] == 12  # nested states included
-    assert machine["operations"] == {"step": 8, "invoke": 2, "wait": 4, "callback": 1, "parallel": 1, "map": 1}
+    assert machine["operations"] == {"step": 8, "invoke": 2, "wait": 3, "callback": 1, "parallel": 1, "map": 1}
 
 
 def test_state_table_points_at_handler_lines(tmp_path: Path) -> None:

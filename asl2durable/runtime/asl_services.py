@@ -3,10 +3,11 @@
 Copied next to a generated ``handler.py`` when the machine calls an AWS service through a Task
 state. It depends only on the standard library, boto3 and botocore (present in the Lambda Python
 runtime); it knows nothing of the durable SDK. Every function is a plain, synchronous call that
-never sleeps: the generated code runs :func:`call` inside a durable step, turns ``.sync`` into a
-durable loop of :func:`start`, then (wait :func:`poll_interval` seconds, :func:`poll`) until done,
-and turns ``.waitForTaskToken`` into a durable callback whose submitter step runs :func:`call` on
-the base resource with the task token already in the parameters.
+never sleeps: the generated code runs :func:`call` inside a durable step, turns ``.sync`` into
+:func:`start` in a step, then :func:`poll` in a durable ``wait_for_condition`` until done (first
+wait :func:`poll_interval` seconds, then growing: ``asl_runtime.job_poll_delay``), and turns
+``.waitForTaskToken`` into a durable callback whose submitter step runs :func:`call` on the base
+resource with the task token already in the parameters.
 
 * ``arn:aws:states:::aws-sdk:<service>:<action>`` - any API botocore knows. The boto3 client, the
   method and the parameter shapes come from botocore's service model: the service named in the ARN
@@ -1445,5 +1446,6 @@ def poll(resource: str, handle: dict) -> tuple[bool, Any]:
 
 
 def poll_interval(resource: str) -> int:
-    """Seconds to wait between two :func:`poll` calls for the resource's service (at least 1)."""
+    """Seconds to wait after a job's first :func:`poll` for the resource's service (at least 1);
+    later waits grow (``asl_runtime.job_poll_delay``)."""
     return max(1, _POLL_INTERVALS.get(parse_resource(resource).service, 10))
