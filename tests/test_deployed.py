@@ -385,3 +385,11 @@ def test_names_the_api_would_refuse_are_refused_plainly():
         run_local(CONTEXT, {}, execution_name="not a valid name")
     with pytest.raises(ValueError, match="workflow_type"):
         translate(CONTEXT, workflow_type="SOMETIMES")
+
+
+def test_invocations_are_counted_over_every_page_of_the_history():
+    """The runner gives the history in pages of 100 events (about 30 invocations); a run of 40
+    waits has 41 invocations."""
+    states = {f"W{i}": {"Type": "Wait", "Seconds": 1, "Next": f"W{i + 1}"} for i in range(40)}
+    definition = {"StartAt": "W0", "States": {**states, "W40": {"Type": "Pass", "End": True}}}
+    assert run_local(definition, {}).invocations == 41

@@ -200,14 +200,14 @@ def test_jobs_in_map_iterations_are_polled_each_on_its_own(monkeypatch, force_re
 
 @pytest.mark.parametrize("workflow_type", ["STANDARD", "EXPRESS"])
 def test_an_interrupted_start_is_not_repeated_in_a_standard_workflow(monkeypatch, workflow_type):
-    job = FakeJob(monkeypatch, 600)
+    job = FakeJob(monkeypatch, 240)  # (within an Express execution's five minutes)
     result = run_local(machine(), {}, timeout=60, faults="interrupt", workflow_type=workflow_type)
     if workflow_type == "STANDARD":
         assert (result.status, result.error, job.starts, job.polls) == ("FAILED", rt.client_error(RESOURCE), 1, [])
         assert result.cause == rt.INTERRUPTED_CAUSE
     else:  # at least once: the start runs again, then the job is polled as without faults
-        assert (result.status, result.output, job.starts) == ("SUCCEEDED", {"ran": 600}, 2)
-        assert job.polls == pytest.approx(schedule(600), abs=1)
+        assert (result.status, result.output, job.starts) == ("SUCCEEDED", {"ran": 240}, 2)
+        assert job.polls == pytest.approx(schedule(240), abs=1)
 
 
 def test_a_test_double_answers_a_job_in_one_step():

@@ -332,7 +332,7 @@ class _Context:
         return self._then(self._context.map(inputs, func, name=_named(name), config=config), name)
 
     def wait_for_condition(self, check: Any, config: Any, name: str | None = None) -> Any:
-        return self._then_suspend(self._context.wait_for_condition(check, config, name=name), name)
+        return self._then(self._context.wait_for_condition(check, config, name=_named(name)), name)
 
 
 # Local runs only: the local runner's execution ARNs are not shaped like AWS's; this makes one
@@ -1814,6 +1814,8 @@ def run_job(run: Run, operation: str, resource: str, params: Any, *, timeout: fl
     def poll(job: dict, _check: Any) -> dict:
         """One poll; the state it returns is checkpointed, and says how long to wait (0: stop)."""
         done, output = _service_call(lambda: asl_services.poll(resource, started["handle"]), resource=resource)
+        if done and len(_compact(output).encode("utf-8")) > PAYLOAD_LIMIT:
+            raise _result_too_large(_service_name(resource))  # (before the state is checkpointed)
         polls, waited = job["polls"] + 1, job["waited"] + job["delay"]
         delay, timed_out = (0 if done else job_poll_delay(first, polls)), False
         if not done and timeout is not None:

@@ -495,9 +495,20 @@ def _raw_response(raw: bytes) -> Any:
 
 def _invocations(runner: Any, arn: str) -> int | None:
     """How many times the runner invoked the handler for execution ``arn``: its history has one
-    ``InvocationCompleted`` event per invocation (the first, then one per resume)."""
+    ``InvocationCompleted`` event per invocation (the first, then one per resume). The history
+    comes in pages (the runner's executor; the runner's own method returns the first only)."""
+    executor = getattr(runner, "_executor", None)
     try:
-        events = runner.get_execution_history(arn).events
+        if executor is None:
+            events = runner.get_execution_history(arn).events
+        else:
+            events, marker = [], None
+            while True:
+                page = executor.get_execution_history(arn, marker=marker, max_items=1000)
+                events.extend(page.events)
+                marker = page.next_marker
+                if not marker:
+                    break
     except Exception:  # noqa: BLE001 - a runner without the history API: the count is unknown
         return None
     return sum(getattr(event, "event_type", None) == "InvocationCompleted" for event in events)
