@@ -163,7 +163,6 @@ def run_local(
     if not translation.ok:
         raise TranslationFailed(translation.diagnostics)
     module = load_handler(translation.files["handler.py"], loaded.name)
-    lifetime = translation.workflow.lifetime
     rt = _runtime()
     import asl_testing  # the generated tests' harness: the same runner and hooks
 
@@ -177,7 +176,7 @@ def run_local(
             module.handler, {} if input is None else input, functions=functions, invoker=rt.local_invoker(functions),
             callbacks=answer, timeout=timeout, force_replays=force_replays, faults=faults,
             execution_name=execution_name, region=region, account_id=account, function_name=_function_name(loaded.name),
-            strict_limits=strict_limits, lifetime=lifetime,
+            strict_limits=strict_limits, execution_timeout=translation.workflow.lifetime,
         )
     return LocalResult(
         outcome.status, outcome.output, outcome.error, outcome.cause, _operations(outcome.operations),

@@ -131,8 +131,10 @@ def run(
     results: Mapping[str, Any] | None = None,
     errors: Mapping[str, str] | None = None,
     timeout: float = 60,
+    execution_timeout: float | None = None,
 ) -> Outcome:
-    """Run ``handler`` (the ``@durable_execution`` handler) on ``event`` with ``stubs``."""
+    """Run ``handler`` (the ``@durable_execution`` handler) on ``event`` with ``stubs``, within
+    AWS's limits (``run_handler``); ``execution_timeout`` is the function's ExecutionTimeout."""
     doubles = _Stubs(stubs, results or {}, errors or {})
 
     def answer(_token: str, resource: str, payload: Any) -> dict:
@@ -156,6 +158,7 @@ def run(
         ),
         callbacks=answer,
         timeout=timeout,
+        execution_timeout=execution_timeout,
     )
 
 
@@ -177,7 +180,7 @@ def run_handler(
     account_id: str = "111111111111",
     function_name: str = "state-machine",
     strict_limits: bool = True,
-    lifetime: float | None = None,
+    execution_timeout: float | None = None,
 ) -> Outcome:
     """Run ``handler`` on ``event`` in the local runner with ``asl_runtime``'s hooks set.
 
@@ -192,8 +195,8 @@ def run_handler(
     (a sandbox that dies then); the runner invokes the handler again at once. The handler runs
     as the function ``function_name`` in ``region`` and ``account_id``, as the execution
     ``execution_name``. ``strict_limits`` (on unless turned off for an experiment) holds every
-    checkpoint to the durable API's limits (:class:`Limits`); the input too. ``lifetime`` (seconds
-    of modelled time, the function's ExecutionTimeout) makes a run that goes on longer time out."""
+    checkpoint to the durable API's limits (:class:`Limits`); the input too. ``execution_timeout``
+    (seconds of modelled time: the function's ExecutionTimeout) times out a run that goes on longer."""
     from aws_durable_execution_sdk_python.execution import InvocationStatus
     from aws_durable_execution_sdk_python.lambda_service import ErrorObject
     from aws_durable_execution_sdk_python_testing import DurableFunctionTestRunner
@@ -202,7 +205,7 @@ def run_handler(
         raise ValueError(f"faults must be None or 'interrupt', not {faults!r}")
     tokens: queue.Queue = queue.Queue()
     interruptions = Interruptions() if faults == "interrupt" else None
-    limits = Limits(lifetime) if strict_limits else None
+    limits = Limits(execution_timeout) if strict_limits else None
     if limits is not None and len(json.dumps(event).encode("utf-8")) > Limits.INPUT_BYTES:
         raise ValueError(f"the input is over {Limits.INPUT_BYTES:,} bytes, the most a durable execution accepts")
     with _LOCK, _fast_invocation_retries(interruptions is not None), _enforced(limits):
@@ -270,7 +273,7 @@ def run_handler(
             rt.force_replays(False)
             rt.inject_faults(None)
             rt.use_local_execution_arn(None)
-    seen = {
+    seen: dict[str, Any] = {
         "operations": list(result.operations), "invocations": invocations,
         "effect_runs": dict(interruptions.runs) if interruptions is not None else None,
         "limits": list(limits.exceeded) if limits is not None else [],
@@ -412,11 +415,11 @@ def _enforced(limits: Limits | None):
             limits.check(updates, execution, now)
         return original.__func__(execution, checkpoint_token, updates, client_token, dispatcher, now)
 
-    CheckpointCore.apply = staticmethod(apply)
+    setattr(CheckpointCore, "apply", staticmethod(apply))
     try:
         yield
     finally:
-        CheckpointCore.apply = original
+        setattr(CheckpointCore, "apply", original)
 
 
 @contextlib.contextmanager
