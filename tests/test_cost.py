@@ -488,3 +488,28 @@ def test_workflow_type_of_a_machine(properties, expected):
         template = {"Resources": {"M": {"Type": "AWS::Serverless::StateMachine", "Properties": properties}}}
         loaded = Loaded("t.yaml", "t-M", PAUSE, template=template, resource="M")
     assert cli.workflow_type(loaded) == expected
+
+
+def test_the_readme_cost_figures_machines(tmp_path):
+    """The README's figures with and without chained invoke: examples/order-processing and the
+    same machine with its Lambda Tasks called from steps (tests/fixtures/cost), on the same inputs."""
+    fixtures = Path(__file__).parent / "fixtures" / "cost"
+    example = Path(__file__).parent.parent / "examples" / "order-processing.asl.json"
+    stubs = fixtures / "lambdas.py"
+    result = CliRunner().invoke(cli.main, [
+        "report", str(example), str(fixtures / "order-processing-from-steps.asl.json"), "-o", str(tmp_path),
+        "--format", "json", "--inputs", str(fixtures / "inputs"), "--lambda", f"validate-order={stubs}:validate",
+        "--lambda", f"charge-card={stubs}:charge", "--lambda", f"ship-item={stubs}:ship",
+    ])
+    assert result.exit_code == 0, result.output
+    by_name = {m["name"]: m for m in json.loads((tmp_path / "report.json").read_text())["machines"]}
+    chained, from_steps = by_name["order-processing"], by_name["order-processing-from-steps"]
+    for machine in (chained, from_steps):
+        assert [b["verdict"] for b in machine["behaviour"]] == ["same", "same"]
+        assert machine["cost"]["compute_share"] > 0
+    # one invocation, plus one after the hour's wait; the chained invokes add one each to resume
+    assert from_steps["cost"]["per_execution"]["invocations"] == 1.5
+    assert chained["cost"]["per_execution"]["invocations"] > 1.5
+    # a step's Lambda call runs inside the invocation: the 50 ms of each stub are billed
+    first = from_steps["behaviour"][0]["durable"]["invocation_ms"][0]
+    assert first >= 3 * 50  # validate, charge, then the three ship calls at once
