@@ -13,8 +13,8 @@ carry what each run is billed for) into per-execution averages, each side the su
   (rounded up to 100 ms) times its billed memory (64-MB chunks), at the price per GB-hour. The
   duration is the interpreter's, first to last history event (``RunResult.duration_ms``), plus
   the Wait states and Retry intervals it skipped (``RunResult.skipped_seconds``): an Express
-  execution is billed while it waits. The interpreter calls the local Lambda stubs, which answer
-  at once, so the time real functions and services take is not in it. The memory follows the
+  execution is billed while it waits. The interpreter calls the local stubs, so the time real
+  functions and services take is in it only as far as the stubs take it. The memory follows the
   pricing page's estimate: 50 MB plus the definition's size plus the execution data's size
   (``RunResult.data_bytes``) times its Map iterations and Parallel states (at least once).
 * **Durable function**: durable operations (the sum of ``RunResult.operations``) times the
@@ -29,7 +29,8 @@ carry what each run is billed for) into per-execution averages, each side the su
 
 A Lambda Task that is a chained invoke suspends the durable function while the target runs (no
 compute; one more invocation and request to resume it); a Lambda called from a step, and every
-service call, keeps it running and billed while the call runs, which the local stubs do not show.
+service call, keeps it running and billed while the call runs, of which the local runs see only
+the stubs' time.
 :attr:`Estimate.compute_share` is the compute part of the durable cost.
 
 Not counted on either side: what both sides pay alike (the Lambda functions and AWS services the
@@ -251,10 +252,10 @@ NOT_COUNTED = (
     "transfer), free tiers and volume tiers"
 )
 MEASURED_LOCALLY = (
-    "durations are measured on this machine with local stubs that answer at once: a Lambda function "
-    "called from a step, or a service call, keeps the durable function running (and billed) while it "
-    "runs on AWS, which these figures leave out; a chained invoke suspends the function instead (no "
-    "compute while the target runs, one more invocation to resume)"
+    "durations are measured on this machine, with the local stubs of the Lambda functions and services: "
+    "a Lambda function called from a step, or a service call, keeps the durable function running (and "
+    "billed) for as long as it runs on AWS, of which these figures see only the stub's time; a chained "
+    "invoke suspends the function instead (no compute while the target runs, one more invocation to resume)"
 )
 
 
