@@ -93,6 +93,18 @@ class RunResult:
     transitions: int | None = None  # Step Functions side
     operations: dict[str, int] | None = None  # durable side, by kind (see count_operations)
     invocations: int | None = None  # durable side
+    # Step Functions side, what an Express workflow is billed for: the execution's duration on the
+    # interpreter in milliseconds (its history's first to last event), the seconds of Wait states
+    # and Retry intervals it skipped (an Express execution is billed for them), the larger of the
+    # execution's input and output in bytes, and its Map iterations and Parallel states started
+    duration_ms: float | None = None
+    skipped_seconds: float | None = None
+    data_bytes: int | None = None
+    parallel_steps: int | None = None
+    # durable side, what the function is billed for besides operations and requests: the wall-clock
+    # milliseconds of each invocation of the handler, and the bytes written to its durable history
+    invocation_ms: list[float] | None = None
+    data_written: int | None = None
 
     def to_dict(self) -> dict:
         if self.status == "SUCCEEDED":
@@ -100,7 +112,17 @@ class RunResult:
         else:
             out = {"status": self.status, "error": self.error, "cause": self.cause}
         out.update(transitions=self.transitions, operations=self.operations, invocations=self.invocations)
+        out.update(
+            duration_ms=_rounded(self.duration_ms), skipped_seconds=self.skipped_seconds, data_bytes=self.data_bytes,
+            parallel_steps=self.parallel_steps,
+            invocation_ms=None if self.invocation_ms is None else [_rounded(ms) for ms in self.invocation_ms],
+            data_written=self.data_written,
+        )
         return out
+
+
+def _rounded(ms: float | None) -> float | None:
+    return None if ms is None else round(ms, 3)
 
 
 @dataclass
@@ -214,7 +236,10 @@ class _StubLambdaClient:
 
 
 @contextmanager
-def _interpreter_patches(invoker: Callable) -> Any:
+def _interpreter_patches(invoker: Callable, skipped: list[float] | None = None) -> Any:
+    """The patches that make the interpreter run offline and fast; the seconds of each Wait
+    state and Retry interval it skips are appended to ``skipped``."""
+    skipped = [] if skipped is None else skipped
     from moto.core.config import default_user_config
     from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
     from moto.stepfunctions.parser.asl.component.state.exec.state_task import (
@@ -224,14 +249,17 @@ def _interpreter_patches(invoker: Callable) -> Any:
         wait_function,
     )
 
-    no_sleep = type("NoSleep", (), {"sleep": staticmethod(lambda seconds: None), "time": staticmethod(time.time)})
+    def skip(seconds: Any) -> None:
+        skipped.append(max(0.0, float(seconds or 0)))
+
+    no_sleep = type("NoSleep", (), {"sleep": staticmethod(skip), "time": staticmethod(time.time)})
     with ExitStack() as stack:
         stack.enter_context(mock.patch.dict(default_user_config, {"stepfunctions": {"execute_state_machine": True}}))
         stack.enter_context(
             mock.patch.object(lambda_eval_utils, "boto_client_for", lambda **kwargs: _StubLambdaClient(invoker))
         )
         stack.enter_context(
-            mock.patch.object(wait_function.WaitFunction, "_wait_interval", lambda self, env, wait_seconds: None)
+            mock.patch.object(wait_function.WaitFunction, "_wait_interval", lambda self, env, wait_seconds: skip(wait_seconds))
         )
         stack.enter_context(mock.patch.object(retrier_decl, "time", no_sleep))
         # the interpreter logs every failing state at ERROR, with its whole parse tree
@@ -247,7 +275,8 @@ def _run_interpreter(definition: dict, input: Any, *, name: str, invoker: Callab
 
     from .aws_local import moto_aws
 
-    with moto_aws(seed) as created, _interpreter_patches(invoker):
+    skipped: list[float] = []
+    with moto_aws(seed) as created, _interpreter_patches(invoker, skipped):
         sfn = boto3.client("stepfunctions", region_name=created["region"])
         arn = sfn.create_state_machine(name=name, definition=json.dumps(definition), roleArn=ROLE_ARN)["stateMachineArn"]
         execution = sfn.start_execution(
@@ -271,13 +300,26 @@ def _run_interpreter(definition: dict, input: Any, *, name: str, invoker: Callab
                 break
             page["nextToken"] = history["nextToken"]
     output = described.get("output")
+    sizes = [len((text or "").encode("utf-8")) for text in (described.get("input"), output)]
     return RunResult(
         described["status"],
         json.loads(output) if output is not None else None,
         described.get("error"),
         described.get("cause"),
         transitions=count_transitions(events),
+        duration_ms=_history_ms(events),
+        skipped_seconds=sum(skipped),
+        data_bytes=max(sizes),
+        parallel_steps=sum(event.get("type") in ("MapIterationStarted", "ParallelStateStarted") for event in events),
     )
+
+
+def _history_ms(events: list[dict]) -> float | None:
+    """Milliseconds from the first to the last event of an execution history."""
+    stamps = [event["timestamp"] for event in events if hasattr(event.get("timestamp"), "timestamp")]
+    if not stamps:
+        return None
+    return (max(stamps) - min(stamps)).total_seconds() * 1000
 
 
 # The events that begin an attempt of a state's work: a Task's call, a Parallel's branches, a
@@ -335,6 +377,7 @@ def _run_durable(definition: dict, input: Any, *, lambdas: dict | None, seed: di
     return RunResult(
         result.status, result.output, result.error, result.cause,
         operations=count_operations(result.operations), invocations=result.invocations,
+        invocation_ms=list(result.invocation_ms) if result.invocation_ms else None, data_written=result.data_written,
     )
 
 

@@ -544,11 +544,26 @@ def _check_seed(aws: str, seed: dict | None) -> None:
     metavar="USD_PER_MILLION",
     help="Lambda price per million requests (default: 0.20).",
 )
+@click.option(
+    "--price-compute",
+    type=click.FloatRange(min=0),
+    metavar="USD_PER_GB_SECOND",
+    help="Lambda price per GB-second of duration (default: 0.0000166667).",
+)
+@click.option(
+    "--memory",
+    "memory_mb",
+    type=click.IntRange(128, 10_240),
+    metavar="MB",
+    help="The durable function's memory size, for its compute cost (default: 128, what the generated "
+    "template gives it: Lambda's default).",
+)
 @WORKFLOW_TYPE_OPTION
 def report(
     paths: tuple[str, ...], outdir: Path, formats: tuple[str, ...], inputs_dir: Path | None,
     lambda_specs: tuple[str, ...], aws: str, seed: dict | None, price_transition: float | None,
-    price_operation: float | None, price_request: float | None, workflow_type: str | None,
+    price_operation: float | None, price_request: float | None, price_compute: float | None,
+    memory_mb: int | None, workflow_type: str | None,
 ) -> None:
     """Report what each state machine becomes: status, durable operations, diagnostics, and
     where each state's code is in the generated handler; then the blockers across the batch.
@@ -556,11 +571,12 @@ def report(
     With --inputs, each machine that has sample inputs is also checked for behaviour (the
     original definition on moto's Step Functions interpreter against the translation in the
     durable SDK's local runner, per input: same, differs, or could not compare) and its cost
-    estimated from those runs: billed state transitions (Standard workflows; an EXPRESS machine
-    is priced as Standard, and the report says so) against durable operations and Lambda
-    requests, per execution and per million executions, at the --price-... prices (list prices
-    by default). --lambda, --aws and --seed are as for run; the interpreter always runs in moto,
-    and --aws moto sends the translation's AWS calls to moto too.
+    estimated from those runs, each side with its parts: Step Functions billed state transitions
+    (STANDARD) or requests and duration x memory (EXPRESS) against the durable function's
+    operations, requests, compute (the measured duration of each invocation x --memory), data
+    written and data retained, per execution and per million executions, at the --price-...
+    prices (list prices by default). --lambda, --aws and --seed are as for run; the interpreter
+    always runs in moto, and --aws moto sends the translation's AWS calls to moto too.
 
     Exits 0 when the report is written (invalid machines are rows of it), 1 when no input
     could be read.
@@ -578,7 +594,9 @@ def report(
     lambdas = _lambdas(lambda_specs) if inputs_dir is not None else None
     from asl2durable.pricing import DEFAULT
 
-    prices = DEFAULT.replace(transition=price_transition, operation=price_operation, request=price_request)
+    prices = DEFAULT.replace(
+        transition=price_transition, operation=price_operation, request=price_request, compute=price_compute
+    )
     if seed is None and aws == "moto":
         seed = {}  # behaviour.check: an empty seed still runs the translation against moto
     items = _discover(paths)
@@ -607,7 +625,10 @@ def report(
                 item.name, loaded.source, [*loaded.diagnostics, *translation.diagnostics], translation
             )
         if inputs_dir is not None:
-            _check_behaviour(machine, loaded, inputs_dir, lambdas=lambdas, seed=seed, prices=prices)
+            _check_behaviour(
+                machine, loaded, inputs_dir, lambdas=lambdas, seed=seed, prices=prices, memory_mb=memory_mb,
+                workflow_type_option=workflow_type,
+            )
         return machine
 
     machines = []
@@ -689,7 +710,8 @@ def workflow_type(loaded: Loaded) -> str:
 
 
 def _check_behaviour(
-    machine: MachineReport, loaded: Loaded, inputs_dir: Path, *, lambdas: dict | None, seed: dict | None, prices: Prices
+    machine: MachineReport, loaded: Loaded, inputs_dir: Path, *, lambdas: dict | None, seed: dict | None, prices: Prices,
+    memory_mb: int | None = None, workflow_type_option: str | None = None,
 ) -> None:
     """Fill ``machine.comparisons`` and ``machine.cost`` from the machine's inputs, if it has any.
     A failure becomes one "could not compare" comparison with the reason; it never raises."""
@@ -712,7 +734,14 @@ def _check_behaviour(
         except Exception as e:  # noqa: BLE001 - one machine's check must not stop the batch
             reason = f"internal error: {type(e).__name__}: {e}"
             machine.comparisons = [Comparison(value, "could not compare", reason) for value in inputs]
-    machine.cost = estimate(machine.comparisons, prices, workflow_type=workflow_type(loaded))
+    from asl2durable.deploy import MEMORY_MB
+
+    definition_bytes = len(json.dumps(loaded.definition).encode("utf-8")) if loaded.definition is not None else 0
+    machine.cost = estimate(
+        machine.comparisons, prices, workflow_type=(workflow_type_option or workflow_type(loaded)).upper(),
+        memory_mb=memory_mb or MEMORY_MB,
+        definition_bytes=definition_bytes,
+    )
 
 
 # --------------------------------------------------------------------------------------

@@ -22,6 +22,9 @@ from .runtime import asl_services as _svc
 # DurableConfig.RetentionPeriodInDays: 1..90, Lambda's documented default is 14.
 DEFAULT_RETENTION_DAYS = 14
 RUNTIME = "python3.13"
+# The template sets no MemorySize, so the function gets Lambda's default: 128 MB. The cost
+# estimate (pricing.py) prices the function's compute at this size.
+MEMORY_MB = 128
 # The per-invocation Lambda timeout (not the execution's): the longest one invocation may take.
 INVOCATION_TIMEOUT = 900
 FUNCTION_ID = "DurableFunction"

@@ -43,6 +43,10 @@ class LocalResult:
     cause: str | None = None
     operations: list[dict] = field(default_factory=list)  # the durable operation history, nested
     invocations: int | None = None  # handler invocations in the runner: the first, plus one per resume
+    # the wall-clock milliseconds of each handler invocation, and the bytes the execution wrote to
+    # its durable history (input, checkpointed payloads and errors, result): what it is billed for
+    invocation_ms: list[float] = field(default_factory=list)
+    data_written: int | None = None
     # faults="interrupt": how often each step's side effect ran, by the step's scope and name
     effect_runs: dict[str, int] | None = None
     # strict limits: the durable API limits the run went over (then it FAILED on the first)
@@ -180,7 +184,11 @@ def run_local(
         )
     return LocalResult(
         outcome.status, outcome.output, outcome.error, outcome.cause, _operations(outcome.operations),
-        getattr(outcome, "invocations", None), getattr(outcome, "effect_runs", None), list(outcome.limits),
+        getattr(outcome, "invocations", None),
+        invocation_ms=list(getattr(outcome, "invocation_ms", None) or ()),
+        data_written=getattr(outcome, "data_written", None),
+        effect_runs=getattr(outcome, "effect_runs", None),
+        limits=list(outcome.limits),
     )
 
 

@@ -30,12 +30,14 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import dataclasses
 import json
 import logging
 import math
 import queue
 import re
 import threading
+import time
 import traceback
 import types
 from collections.abc import Callable, Mapping
@@ -62,6 +64,12 @@ class Outcome:
     # how many times the runner invoked the handler: the first invocation, plus one per resume
     # (after a wait, a retry delay, a callback); None when the runner's history was not read
     invocations: int | None = None
+    # the wall-clock time of each invocation of the handler, in milliseconds, in order (what
+    # Lambda bills as duration: replaying the history, the steps, the checkpoint calls)
+    invocation_ms: list = field(default_factory=list)
+    # bytes the execution wrote to its durable history: its input, every checkpointed payload
+    # and error (step results, invoke inputs and results, callback results, ...) and its result
+    data_written: int | None = None
     # faults="interrupt": how often the effect of each step ran (its scope and name -> runs)
     effect_runs: dict | None = None
     # strict limits: the durable API limits a checkpoint of this run was refused for (none: [])
@@ -263,6 +271,10 @@ def run_handler(
                 finally:
                     done.set()
                 invocations = _invocations(runner, arn)
+                written = invocation.written
+                if written is not None:  # and what the service writes: input, results, callback answers
+                    written += len(json.dumps(event).encode("utf-8")) + _answer_bytes(result.operations)
+                    written += len((result.result or "").encode("utf-8")) + _error_bytes(result.error)
         finally:
             logging.disable(previous)
             rt.use_lambda_invoker(None)
@@ -277,9 +289,11 @@ def run_handler(
         "operations": list(result.operations), "invocations": invocations,
         "effect_runs": dict(interruptions.runs) if interruptions is not None else None,
         "limits": list(limits.exceeded) if limits is not None else [],
+        "invocation_ms": list(invocation.durations_ms),
     }
     if getattr(result.execution_status, "name", None) == "TIMED_OUT" or (limits is not None and limits.timed_out):
         return Outcome("TIMED_OUT", error="States.Timeout", cause="Execution timed out", **seen)
+    seen["data_written"] = written
     if result.status is InvocationStatus.SUCCEEDED:
         return Outcome("SUCCEEDED", output=json.loads(result.result) if result.result else None, **seen)
     name = getattr(result.error, "type", None)
@@ -440,19 +454,73 @@ def _fast_invocation_retries(on: bool):
 
 
 class _Invocation:
-    """The handler, noting when an invocation of it is running (see :func:`lambda_function`)."""
+    """The handler, noting when an invocation of it is running (see :func:`lambda_function`),
+    how long each invocation took (``durations_ms``, wall clock) and how many bytes its
+    checkpoints wrote (``written``; None when the runner's client could not be observed)."""
 
     def __init__(self, handler: Callable[..., Any]) -> None:
         self.handler = handler
         self.idle = threading.Event()
         self.idle.set()
+        self.durations_ms: list[float] = []
+        self.written: int | None = 0
 
     def __call__(self, event: Any, context: Any) -> Any:
         self.idle.clear()
+        event = self._observed(event)
+        started = time.perf_counter()
         try:
             return self.handler(event, context)
         finally:
+            self.durations_ms.append((time.perf_counter() - started) * 1000)
             self.idle.set()
+
+    def _observed(self, event: Any) -> Any:
+        """The invocation input with its service client wrapped to count checkpointed bytes."""
+        client = getattr(event, "service_client", None)
+        if client is None or not dataclasses.is_dataclass(event):
+            self.written = None
+            return event
+        return dataclasses.replace(event, service_client=_CountingClient(client, self))
+
+
+class _CountingClient:
+    """A durable service client that adds the size of each checkpointed payload and error to
+    ``invocation.written`` before passing the checkpoint on."""
+
+    def __init__(self, client: Any, invocation: _Invocation) -> None:
+        self._client = client
+        self._invocation = invocation
+
+    def checkpoint(self, durable_execution_arn: str, checkpoint_token: str, updates: list, client_token: Any) -> Any:
+        if self._invocation.written is not None:
+            self._invocation.written += sum(
+                len((getattr(u, "payload", None) or "").encode("utf-8")) + _error_bytes(getattr(u, "error", None))
+                for u in updates
+            )
+        return self._client.checkpoint(durable_execution_arn, checkpoint_token, updates, client_token)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
+
+
+def _answer_bytes(operations: Any) -> int:
+    """The bytes of the results and errors the service writes into the history itself rather
+    than the handler's checkpoints: those of chained invokes and callbacks, nested ones included."""
+    total = 0
+    for op in operations or ():
+        if getattr(op.operation_type, "value", op.operation_type) in ("CHAINED_INVOKE", "CALLBACK"):
+            total += len((getattr(op, "result", None) or "").encode("utf-8")) + _error_bytes(getattr(op, "error", None))
+        total += _answer_bytes(getattr(op, "child_operations", None))
+    return total
+
+
+def _error_bytes(error: Any) -> int:
+    """The size of an error object as the durable API stores it (its JSON)."""
+    if error is None:
+        return 0
+    as_dict = error.to_dict() if hasattr(error, "to_dict") else {"message": str(error)}
+    return len(json.dumps(as_dict, default=str).encode("utf-8"))
 
 
 def lambda_function(function: Callable[[Any, Any], Any], after: _Invocation | None = None) -> Callable[[Any, Any], Any]:
