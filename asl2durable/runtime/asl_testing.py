@@ -478,7 +478,7 @@ class _Invocation:
     def _observed(self, event: Any) -> Any:
         """The invocation input with its service client wrapped to count checkpointed bytes."""
         client = getattr(event, "service_client", None)
-        if client is None or not dataclasses.is_dataclass(event):
+        if client is None or not dataclasses.is_dataclass(event) or isinstance(event, type):
             self.written = None
             return event
         return dataclasses.replace(event, service_client=_CountingClient(client, self))
