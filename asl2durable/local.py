@@ -45,6 +45,8 @@ class LocalResult:
     invocations: int | None = None  # handler invocations in the runner: the first, plus one per resume
     # faults="interrupt": how often each step's side effect ran, by the step's scope and name
     effect_runs: dict[str, int] | None = None
+    # the operation history of each child execution (a Distributed Map's parts), nested
+    child_operations: list[list[dict]] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         if self.status == "SUCCEEDED":
@@ -170,6 +172,7 @@ def run_local(
     return LocalResult(
         outcome.status, outcome.output, outcome.error, outcome.cause, _operations(outcome.operations),
         getattr(outcome, "invocations", None), getattr(outcome, "effect_runs", None),
+        [_operations(ops) for ops in getattr(outcome, "child_operations", [])],
     )
 
 

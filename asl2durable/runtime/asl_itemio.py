@@ -557,12 +557,13 @@ CAUSE_CHANGED = "The ItemReader's dataset changed while the Distributed Map ran:
 
 def plan_items(resource: str, params: dict, reader_config: dict | None, batcher: dict | None, per_partition: int) -> dict:
     """Read the dataset once, without keeping it, and return the Map's plan:
-    ``{"Kind", "Count", "Partitions": [[first item, items, start, end], ...], ...}``.
+    ``{"Kind", "Count", "Partitions": [[first item, items, start, end, first unit], ...], ...}``.
 
     ``per_partition`` is the most items (batches when ``batcher`` is given) in a partition; a
     partition ends at a batch boundary, so batching each partition gives the batches the whole
     dataset would give. ``start`` / ``end`` are byte offsets (``RANGE``) or keys (``LISTING``:
-    the key before the partition, or None, and its last key). Errors are those of
+    the key before the partition, or None, and its last key); ``first unit`` is the index of
+    the partition's first item (batch with a batcher) in the Map. Errors are those of
     :func:`read_items`."""
     config = dict(reader_config or {})
     params = dict(params or {})
@@ -601,7 +602,7 @@ def read_partition(resource: str, params: dict, reader_config: dict | None, plan
     """The items of one partition of ``plan`` (see :func:`plan_items`)."""
     config = dict(reader_config or {})
     params = dict(params or {})
-    first, count, start, end = partition
+    first, count, start, end = partition[:4]
     client = _s3_client()
     kind = plan.get("Kind")
     if kind == PLAN_LISTING:
@@ -642,6 +643,7 @@ class _Planner:
         self.partitions: list[list] = []
         self.count = 0
         self.units = 0  # items (or batches) in the open partition
+        self.all_units = 0
         self.open: list | None = None
 
     def add(self, item: Any, start: Any, end: Any) -> None:
@@ -652,11 +654,12 @@ class _Planner:
                     f"The dataset needs more than {MAX_PARTITIONS} partitions of {self.per_partition} "
                     "items: more than asl2durable's Distributed Map runs"
                 )
-            self.open = [self.count, 0, start, end]
+            self.open = [self.count, 0, start, end, self.all_units]
             self.partitions.append(self.open)
             self.units = 0
         if new_unit:
             self.units += 1
+            self.all_units += 1
         assert self.open is not None
         self.open[1] += 1
         self.open[3] = end

@@ -62,6 +62,8 @@ class Outcome:
     invocations: int | None = None
     # faults="interrupt": how often the effect of each step ran (its scope and name -> runs)
     effect_runs: dict | None = None
+    # the operation records of each child execution the run started (a Distributed Map's parts)
+    child_operations: list = field(default_factory=list, repr=False)
 
 
 class _Stubs:
@@ -213,6 +215,8 @@ def run_handler(
             with DurableFunctionTestRunner(handler=invocation, poll_interval=0.05, region=region) as runner:
                 for target, function in (functions or {}).items():
                     runner.register_function(target, lambda_function(function, after=invocation))
+                if function_name not in (functions or {}):  # a Distributed Map's parts run in child executions of it
+                    runner.register_durable_function(function_name, handler, execution_timeout=math.ceil(timeout))
                 arn = runner.run_async(
                     input=json.dumps(event),
                     execution_timeout=math.ceil(timeout),
@@ -249,6 +253,7 @@ def run_handler(
                 finally:
                     done.set()
                 invocations = _invocations(runner, arn)
+                children = _child_operations(runner, arn)
         finally:
             logging.disable(previous)
             rt.use_lambda_invoker(None)
@@ -264,11 +269,14 @@ def run_handler(
     if getattr(result.execution_status, "name", None) == "TIMED_OUT":
         return Outcome(
             "TIMED_OUT", error="States.Timeout", cause="Execution timed out", operations=operations,
-            invocations=invocations, effect_runs=runs,
+            invocations=invocations, effect_runs=runs, child_operations=children,
         )
     if result.status is InvocationStatus.SUCCEEDED:
         output = json.loads(result.result) if result.result else None
-        return Outcome("SUCCEEDED", output=output, operations=operations, invocations=invocations, effect_runs=runs)
+        return Outcome(
+            "SUCCEEDED", output=output, operations=operations, invocations=invocations, effect_runs=runs,
+            child_operations=children,
+        )
     name = getattr(result.error, "type", None)
     return Outcome(
         "FAILED",
@@ -277,6 +285,7 @@ def run_handler(
         operations=operations,
         invocations=invocations,
         effect_runs=runs,
+        child_operations=children,
     )
 
 
@@ -374,6 +383,24 @@ def _raw_response(raw: bytes) -> Any:
         return text
 
 
+
+
+def _child_operations(runner: Any, arn: str) -> list:
+    """The operation records of every execution started (directly or not) by execution ``arn``
+    through a chained invoke of a durable function, in start order. Reads the runner's store
+    (the testing package has no public listing of child executions)."""
+    from aws_durable_execution_sdk_python_testing.runner import DurableFunctionTestResult
+
+    try:
+        executions = runner._store.list_all()
+    except Exception:  # noqa: BLE001 - a runner without that store: no child records
+        return []
+    parents, out = {arn}, []
+    for execution in executions:
+        if getattr(execution, "parent_execution_arn", None) in parents:
+            parents.add(execution.durable_execution_arn)
+            out.append(list(DurableFunctionTestResult.create(execution=execution).operations))
+    return out
 
 
 def _invocations(runner: Any, arn: str) -> int | None:
