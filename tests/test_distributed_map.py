@@ -106,3 +106,169 @@ def test_a_20000_row_csv_with_result_writer_keeps_every_limit_in_bounded_memory(
         assert json.loads(last[-1]["Input"])["name"] == f"name, {rows - 1}"
     # bounded memory: the plan streams the object; each child holds one part's items
     assert sorted(reads) == [1000] * (rows // 1000)
+
+
+# --------------------------------------------------------------------------- parts in child executions
+# Small parts (monkeypatched) make a few thousand rows run in several child executions; every
+# result must be what the same Map gives when it runs all its items in one execution.
+
+
+@pytest.fixture
+def rt():
+    import asl_runtime
+
+    return asl_runtime
+
+
+@pytest.fixture
+def s3():
+    with moto_aws():
+        import boto3
+
+        client = boto3.client("s3", region_name="us-east-1")
+        client.create_bucket(Bucket=BUCKET)
+        yield client
+
+
+def both_ways(rt, monkeypatch, definition: dict, part_items: int, **kwargs) -> tuple:
+    """The run in parts of ``part_items``, and the run in one execution."""
+    monkeypatch.setattr(rt, "MAP_RUN_PART_ITEMS", part_items)
+    parts = run_local(definition, {}, timeout=120, **kwargs)
+    assert_within_limits(parts)
+    monkeypatch.setattr(rt, "MAP_RUN_PART_ITEMS", 10**6)
+    whole = run_local(definition, {}, timeout=120, **kwargs)
+    assert not whole.child_operations
+    return parts, whole
+
+
+def test_parts_give_the_outputs_of_one_execution(rt, monkeypatch, s3):
+    s3.put_object(Bucket=BUCKET, Key="rows.csv", Body=csv_rows(2500, width=5))
+    parts, whole = both_ways(rt, monkeypatch, machine(), 1000)
+    assert len(parts.child_operations) == 3
+    assert parts.status == whole.status == "SUCCEEDED"
+    assert parts.output == whole.output
+    assert parts.output[2499] == {"id": "2499", "index": 2499}
+
+
+def test_batches_are_those_of_one_execution(rt, monkeypatch, s3):
+    s3.put_object(Bucket=BUCKET, Key="rows.csv", Body=csv_rows(700, width=5))
+    processor = {
+        "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+        "StartAt": "Count",
+        "States": {"Count": {"Type": "Pass", "Parameters": {"first.$": "$.Items[0].id", "n.$": "States.ArrayLength($.Items)", "i.$": "$$.Map.Item.Index", "b.$": "$.BatchInput"}, "End": True}},
+    }
+    batcher = {"MaxItemsPerBatch": 7, "MaxInputBytesPerBatch": 300, "BatchInput": {"run": 1}}
+    parts, whole = both_ways(rt, monkeypatch, machine(processor=processor, ItemBatcher=batcher), 20)
+    assert len(parts.child_operations) > 1
+    assert parts.output == whole.output
+    assert [o["i"] for o in parts.output] == list(range(len(parts.output)))
+
+
+def test_a_listing_runs_in_parts(rt, monkeypatch, s3):
+    for i in range(30):
+        s3.put_object(Bucket=BUCKET, Key=f"in/{i:02}", Body=b"x" * i)
+    definition = machine()
+    definition["States"]["Rows"]["ItemReader"] = {"Resource": "arn:aws:states:::s3:listObjectsV2", "Parameters": {"Bucket": BUCKET, "Prefix": "in/"}}
+    definition["States"]["Rows"]["ItemProcessor"]["States"]["Pick"]["Parameters"] = {"key.$": "$.Key", "size.$": "$.Size"}
+    parts, whole = both_ways(rt, monkeypatch, definition, 8)
+    assert len(parts.child_operations) == 4
+    assert parts.output == whole.output == [{"key": f"in/{i:02}", "size": i} for i in range(30)]
+
+
+def failing(on: set[int]) -> dict:
+    """A processor that fails (Error "Row.Bad") on the rows whose id is in ``on``."""
+    rules = [{"Variable": "$.id", "StringEquals": str(i), "Next": "Bad"} for i in sorted(on)]
+    return {
+        "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+        "StartAt": "Check",
+        "States": {
+            "Check": {"Type": "Choice", "Choices": rules, "Default": "Good"},
+            "Bad": {"Type": "Fail", "Error": "Row.Bad", "Cause": "a bad row"},
+            "Good": {"Type": "Pass", "End": True},
+        },
+    }
+
+
+def test_a_failing_item_fails_the_map_and_the_state_catch_sees_it(rt, monkeypatch, s3):
+    s3.put_object(Bucket=BUCKET, Key="rows.csv", Body=csv_rows(300, width=5))
+    definition = machine(processor=failing({250}))
+    parts, whole = both_ways(rt, monkeypatch, definition, 100)
+    assert (parts.status, parts.error, parts.cause) == (whole.status, whole.error, whole.cause) == ("FAILED", "Row.Bad", "a bad row")
+    rows = definition["States"]["Rows"]
+    rows["Catch"] = [{"ErrorEquals": ["Row.Bad"], "ResultPath": "$.error", "Next": "Caught"}]
+    rows.pop("End")
+    rows["Next"] = "Caught"
+    definition["States"]["Caught"] = {"Type": "Pass", "End": True}
+    parts, whole = both_ways(rt, monkeypatch, definition, 100)
+    assert parts.status == "SUCCEEDED" and parts.output == whole.output == {"error": {"Error": "Row.Bad", "Cause": "a bad row"}}
+
+
+@pytest.mark.parametrize(
+    "tolerance,status",
+    [
+        ({"ToleratedFailureCount": 3}, "SUCCEEDED"),
+        ({"ToleratedFailureCount": 2}, "FAILED"),
+        ({"ToleratedFailurePercentage": 1}, "SUCCEEDED"),  # 3 of 300
+        ({"ToleratedFailurePercentage": 0.9}, "FAILED"),
+    ],
+)
+def test_tolerated_failures_are_counted_across_parts(rt, monkeypatch, s3, tolerance, status):
+    s3.put_object(Bucket=BUCKET, Key="rows.csv", Body=csv_rows(300, width=5))
+    definition = machine(processor=failing({5, 150, 299}), writer=WRITER, **tolerance)
+    monkeypatch.setattr(rt, "MAP_RUN_PART_ITEMS", 100)
+    result = run_local(definition, {}, timeout=120)
+    assert_within_limits(result)
+    assert len(result.child_operations) == 3
+    assert result.status == status
+    if status == "FAILED":
+        assert result.error == "States.ExceedToleratedFailureThreshold"
+        return
+    manifest = _s3_json(s3, result.output["ResultWriterDetails"]["Key"])
+    failed = [record for f in manifest["ResultFiles"]["FAILED"] for record in _s3_json(s3, f["Key"])]
+    assert [(json.loads(r["Input"])["id"], r["Error"], r["Cause"]) for r in failed] == [
+        ("5", "Row.Bad", "a bad row"), ("150", "Row.Bad", "a bad row"), ("299", "Row.Bad", "a bad row")
+    ]
+    succeeded = sum(len(_s3_json(s3, f["Key"])) for f in manifest["ResultFiles"]["SUCCEEDED"])
+    assert succeeded == 297
+
+
+def test_without_result_writer_the_output_obeys_the_256_kib_limit(rt, monkeypatch, s3):
+    s3.put_object(Bucket=BUCKET, Key="rows.csv", Body=csv_rows(1500, width=200))
+    whole_rows = {
+        "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+        "StartAt": "Same",
+        "States": {"Same": {"Type": "Pass", "End": True}},
+    }
+    monkeypatch.setattr(rt, "MAP_RUN_PART_ITEMS", 500)
+    result = run_local(machine(processor=whole_rows), {}, timeout=120)
+    assert_within_limits(result)
+    assert (result.status, result.error) == ("FAILED", "States.DataLimitExceeded")
+
+
+def test_without_max_concurrency_a_map_runs_a_bounded_number_of_iterations_at_once(rt):
+    """The SDK would start one thread per item; Lambda allows 1,024."""
+    seen = {}
+
+    class Context:
+        def map(self, items, function, name=None, config=None):
+            seen["max_concurrency"] = config.max_concurrency
+            raise StopIteration
+
+    run = rt.Run(Context(), {"Id": "x"}, {"Name": "m"})
+    with pytest.raises(StopIteration):
+        rt.map_items(run, "M", list(range(5000)), lambda run, value: value, None)
+    assert seen["max_concurrency"] == rt.DEFAULT_MAX_CONCURRENCY <= 1000
+    with pytest.raises(StopIteration):
+        rt.map_items(run, "M", list(range(5000)), lambda run, value: value, None, max_concurrency=7)
+    assert seen["max_concurrency"] == 7
+
+
+@pytest.mark.parametrize(
+    "max_concurrency,expected",
+    [(0, (10, 100)), (1, (1, 1)), (3, (3, 1)), (10, (10, 1)), (25, (10, 2)), (1000, (10, 100)), (1001, (11, 91)), (10_000, (100, 100))],
+)
+def test_max_concurrency_bounds_the_iterations_of_all_parts_together(rt, max_concurrency, expected):
+    children, per_child = rt.map_run_concurrency(max_concurrency)
+    assert (children, per_child) == expected
+    assert children * per_child <= (max_concurrency or rt.MAP_RUN_CHILDREN * rt.DEFAULT_MAX_CONCURRENCY)
+    assert per_child <= rt.DEFAULT_MAX_CONCURRENCY

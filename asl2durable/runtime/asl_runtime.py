@@ -978,6 +978,16 @@ class _MapPartDone(BaseException):
         self.summary = summary
 
 
+def map_run_concurrency(max_concurrency: int) -> tuple[int, int]:
+    """(child executions at once, iterations at once in each) of a Distributed Map run in parts:
+    together at most ``max_concurrency`` iterations, and at most DEFAULT_MAX_CONCURRENCY in one
+    child (0: MAP_RUN_CHILDREN children of DEFAULT_MAX_CONCURRENCY iterations each)."""
+    if not max_concurrency:
+        return MAP_RUN_CHILDREN, DEFAULT_MAX_CONCURRENCY
+    children = max(min(MAP_RUN_CHILDREN, max_concurrency), -(-max_concurrency // DEFAULT_MAX_CONCURRENCY))
+    return children, max(1, max_concurrency // children)
+
+
 def _map_run(run: Run, state: str, operation: str, plan: dict, args: dict) -> Any:
     """Run a Distributed Map's parts as child executions of this function and combine what they
     return: the failure count (for ToleratedFailureCount / Percentage), the result files
@@ -987,9 +997,7 @@ def _map_run(run: Run, state: str, operation: str, plan: dict, args: dict) -> An
     if args["state_input"] is _NOTHING:
         raise runtime_error(state, "A Distributed Map over this many items needs its state input (regenerate the handler).")
     run_id, map_run_arn = _map_run_ids(run, state, operation, args["label"])
-    limit = args["max_concurrency"]
-    children = min(MAP_RUN_CHILDREN, limit) if limit else MAP_RUN_CHILDREN
-    per_child = max(1, limit // children) if limit else DEFAULT_MAX_CONCURRENCY
+    children, per_child = map_run_concurrency(args["max_concurrency"])
     common = {
         "State": state,
         "StateInput": args["state_input"],
