@@ -272,3 +272,13 @@ def test_max_concurrency_bounds_the_iterations_of_all_parts_together(rt, max_con
     assert (children, per_child) == expected
     assert children * per_child <= (max_concurrency or rt.MAP_RUN_CHILDREN * rt.DEFAULT_MAX_CONCURRENCY)
     assert per_child <= rt.DEFAULT_MAX_CONCURRENCY
+
+
+def test_parts_replay_deterministically(rt, monkeypatch, s3):
+    """Every operation followed by a replay of all before it, in the parent and in each child."""
+    s3.put_object(Bucket=BUCKET, Key="rows.csv", Body=csv_rows(90, width=5))
+    monkeypatch.setattr(rt, "MAP_RUN_PART_ITEMS", 30)
+    replayed = run_local(machine(), {}, timeout=120, force_replays=True)
+    assert replayed.status == "SUCCEEDED", (replayed.error, replayed.cause)
+    assert len(replayed.child_operations) == 3
+    assert replayed.output == [{"id": str(i), "index": i} for i in range(90)]
