@@ -8,9 +8,7 @@ error) at most 256 KiB, at most 25,000 operations in an execution's history.
 
 from __future__ import annotations
 
-import gc
 import json
-import tracemalloc
 
 import pytest
 

@@ -798,8 +798,7 @@ def _csv_items(chunks: Iterable[bytes], config: dict) -> Iterator[Any]:
 
     def texts() -> Iterator[list[str]]:
         for raw, start, _ in records:
-            for record in parse_delimited(raw.decode("utf-8-sig" if start == 0 else "utf-8"), delimiter):
-                yield record
+            yield from parse_delimited(raw.decode("utf-8-sig" if start == 0 else "utf-8"), delimiter)
 
     given = (config.get("CSVHeaderLocation") or "FIRST_ROW") == "GIVEN"
     headers = _headers(config, texts()) if not given else _headers(config, iter(()))

@@ -38,7 +38,7 @@ import threading
 import traceback
 import uuid
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from aws_durable_execution_sdk_python import DurableContext, ParallelBranch
 from aws_durable_execution_sdk_python.config import (
@@ -1097,7 +1097,7 @@ def is_map_run(event: Any) -> bool:
     return isinstance(event, dict) and MAP_RUN_EVENT in event and len(event) == 1
 
 
-def run_map_part(context: DurableContext, event: dict, states: dict[str, Callable[[Run, Any], Any]]) -> dict:
+def run_map_part(context: DurableContext, event: dict, states: Mapping[str, Callable[[Run, Any], Any]]) -> dict:
     """The handler of a child execution started by a Distributed Map (:func:`map_items`): call
     the Map's state function (``states``: by state name) with the parent's state input, in the
     parent's scope (context object, variables); the Map runs this execution's part of the items
