@@ -113,16 +113,19 @@ def memory(asl_itemio, body: bytes, part_items: int) -> tuple[int, int, int]:
     return planning, one_part, parsed
 
 
-def walk(operations: list[dict]) -> tuple[int, int]:
-    """(operations, largest checkpointed payload in bytes) of one execution's history."""
-    count = largest = 0
-    stack = list(operations)
+def _operations(operations: list[dict]) -> list[dict]:
+    out, stack = [], list(operations)
     while stack:
         op = stack.pop()
-        count += 1
-        largest = max(largest, len((op.get("result") or "").encode("utf-8")))
+        out.append(op)
         stack.extend(op.get("children", []))
-    return count, largest
+    return out
+
+
+def walk(operations: list[dict]) -> tuple[int, int]:
+    """(operations, largest checkpointed payload in bytes) of one execution's history."""
+    ops = _operations(operations)
+    return len(ops), max((len((op.get("result") or "").encode("utf-8")) for op in ops), default=0)
 
 
 def main() -> None:
@@ -166,7 +169,8 @@ def main() -> None:
     print(f"parts: {len(plan['Partitions'])} of {rt.MAP_RUN_PART_ITEMS:,}")
     print(f"wall time: {seconds:.1f} s ({args.rows / seconds:,.0f} items/s)")
     print(f"peak RSS: {rss / 1024:.0f} MiB (before the run: {rss_before / 1024:.0f} MiB)")
-    print(f"plan (the step result): {len(json.dumps(plan)):,} bytes")
+    (read,) = [op for op in _operations(result.operations) if op["name"].endswith("(read items)")]
+    print(f"plan (the step result, as checkpointed): {len(read['result'].encode('utf-8')):,} bytes")
     print(f"parent: {parent[0]:,} operations, largest payload {parent[1]:,} bytes")
     print(
         f"children: {len(children)}, {max(c[0] for c in children):,} operations at most, "

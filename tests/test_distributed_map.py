@@ -280,3 +280,14 @@ def test_parts_replay_deterministically(rt, monkeypatch, s3):
     assert replayed.status == "SUCCEEDED", (replayed.error, replayed.cause)
     assert len(replayed.child_operations) == 3
     assert replayed.output == [{"id": str(i), "index": i} for i in range(90)]
+
+
+def test_a_dataset_of_one_part_runs_in_the_execution_and_its_step_saves_only_the_plan(s3):
+    s3.put_object(Bucket=BUCKET, Key="rows.csv", Body=csv_rows(900, width=50))
+    result = run_local(machine(), {}, timeout=120)
+    assert result.status == "SUCCEEDED" and len(result.output) == 900
+    assert not result.child_operations
+    (read,) = [op for op in _walk(result.operations) if op["name"] == "Rows (read items)"]
+    plan = json.loads(json.loads(read["result"]))  # a string (the plan as JSON text), then the plan
+    assert plan["Count"] == 900 and len(plan["Partitions"]) == 1
+    assert len(read["result"]) < 300  # the 900 rows are some 80 KB

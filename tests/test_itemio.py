@@ -840,3 +840,13 @@ def test_result_parts_and_manifest(s3):
     manifest = json.loads(s3.get_object(Bucket=BUCKET, Key="out/run/manifest.json")["Body"].read())
     assert [f["Key"] for f in manifest["ResultFiles"]["SUCCEEDED"]] == ["out/run/SUCCEEDED_0.json"]
     assert [f["Key"] for f in manifest["ResultFiles"]["FAILED"]] == ["out/run/FAILED_1.json"]
+
+
+def test_a_plan_too_large_for_a_checkpoint_is_refused(s3, monkeypatch):
+    monkeypatch.setattr(asl_itemio, "MAX_PLAN_BYTES", 100)
+    put(s3, "rows.jsonl", "\n".join(str(i) for i in range(50)))
+    params = {"Bucket": BUCKET, "Key": "rows.jsonl"}
+    assert len(plan_items(GET, params, {"InputType": "JSONL"}, None, 10)["Partitions"]) == 5
+    with pytest.raises(ItemIOError, match="more than asl2durable's Distributed Map runs") as excinfo:
+        plan_items(GET, params, {"InputType": "JSONL"}, None, 1)
+    assert excinfo.value.error == "States.ItemReaderFailed"

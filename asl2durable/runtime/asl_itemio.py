@@ -196,16 +196,7 @@ def _text(value: Any) -> str:
 
 
 def _limit(items: Iterable[Any], max_items: int | None) -> list:
-    if max_items is None:
-        return list(items)
-    out: list = []
-    if max_items <= 0:
-        return out
-    for item in items:
-        out.append(item)
-        if len(out) >= max_items:
-            break
-    return out
+    return list(_limit_iter(items, max_items))
 
 
 def _action(resource: str) -> str:
@@ -441,17 +432,7 @@ def _read_listing(client, params: dict, config: dict, max_items: int | None) -> 
     transformation = config.get("Transformation") or "NONE"
     objects = _list_objects(client, params)
     if transformation == "NONE":
-        listing = (
-            {
-                "Etag": obj.get("ETag"),
-                "Key": obj.get("Key"),
-                "LastModified": _epoch_seconds(obj.get("LastModified")),
-                "Size": obj.get("Size"),
-                "StorageClass": obj.get("StorageClass", "STANDARD"),
-            }
-            for obj in objects
-        )
-        return _limit(listing, max_items)
+        return _limit(_listing_items(objects), max_items)
     if transformation != "LOAD_AND_FLATTEN":
         raise _reader_error(f"The ReaderConfig.Transformation '{transformation}' is not supported")
     input_type = config.get("InputType")
@@ -548,9 +529,11 @@ def _read_athena(client, params: dict, config: dict, max_items: int | None) -> l
 PLAN_RANGE = "RANGE"
 PLAN_LISTING = "LISTING"
 PLAN_WHOLE = "WHOLE"
-# The plan holds at most this many partitions (a plan stays far below the 256 KiB checkpoint
-# limit, and a parent execution runs a few operations per partition within 25,000).
+# The plan holds at most this many partitions (a parent execution runs two operations per
+# partition, within 25,000), and its compact JSON at most MAX_PLAN_BYTES (a step's result is
+# checkpointed, at most 256 KiB): some 6,000 partitions of a CSV object, fewer of long keys.
 MAX_PARTITIONS = 10_000
+MAX_PLAN_BYTES = 200 * 1024
 _CHUNK = 1024 * 1024  # bytes read from S3 at a time while planning
 CAUSE_CHANGED = "The ItemReader's dataset changed while the Distributed Map ran: {what}."
 
@@ -609,7 +592,7 @@ def read_partition(resource: str, params: dict, reader_config: dict | None, plan
         listing = dict(params)
         if start is not None:
             listing["StartAfter"] = start
-        items = _take(_listing_items(_list_objects(client, listing)), count)
+        items = _limit(_listing_items(_list_objects(client, listing)), count)
         if len(items) != count or (items and items[-1]["Key"] != end):
             raise _reader_error(CAUSE_CHANGED.format(what="the object listing is not the one planned"))
         return items
@@ -645,13 +628,16 @@ class _Planner:
         self.units = 0  # items (or batches) in the open partition
         self.all_units = 0
         self.open: list | None = None
+        self.size = 0  # bytes of the closed partitions' compact JSON
 
     def add(self, item: Any, start: Any, end: Any) -> None:
         new_unit = self.batches.add(item, self.count) if self.batches is not None else True
         if new_unit and (self.open is None or self.units >= self.per_partition):
-            if len(self.partitions) >= MAX_PARTITIONS:
+            if self.open is not None:
+                self.size += _json_bytes(self.open) + 1
+            if len(self.partitions) >= MAX_PARTITIONS or self.size > MAX_PLAN_BYTES:
                 raise _reader_error(
-                    f"The dataset needs more than {MAX_PARTITIONS} partitions of {self.per_partition} "
+                    f"The dataset needs more than {len(self.partitions)} partitions of {self.per_partition} "
                     "items: more than asl2durable's Distributed Map runs"
                 )
             self.open = [self.count, 0, start, end, self.all_units]
@@ -701,14 +687,13 @@ def _chunks(first: bytes, body) -> Iterator[bytes]:
 
 
 def _limit_iter(items: Iterable[Any], max_items: int | None) -> Iterator[Any]:
-    for number, item in enumerate(items):
+    """The first ``max_items`` items (all of them for None), reading no further."""
+    if max_items is not None and max_items <= 0:
+        return
+    for number, item in enumerate(items, start=1):
+        yield item
         if max_items is not None and number >= max_items:
             return
-        yield item
-
-
-def _take(items: Iterable[Any], count: int) -> list:
-    return list(_limit_iter(items, count))
 
 
 def _listing_items(objects: Iterable[dict]) -> Iterator[dict]:

@@ -863,10 +863,14 @@ def map_items(
         if _item_reader is not None:  # tests: the items come from a stub
             items = step(run, f"{operation} (read items)", lambda: _read_items(reader["Resource"], *_reader_args(reader)))
         else:
-            plan = step(
-                run,
-                f"{operation} (read items)",
-                lambda: _item_io(lambda asl_itemio: asl_itemio.plan_items(reader["Resource"], *_reader_args(reader), batcher, MAP_RUN_PART_ITEMS)),
+            plan = json.loads(  # saved as JSON text: the SDK's typed encoding of lists would triple it
+                step(
+                    run,
+                    f"{operation} (read items)",
+                    lambda: _compact(
+                        _item_io(lambda asl_itemio: asl_itemio.plan_items(reader["Resource"], *_reader_args(reader), batcher, MAP_RUN_PART_ITEMS))
+                    ),
+                )
             )
             if len(plan["Partitions"]) > 1 and _result_writer is None:
                 return _map_run(run, state, operation, plan, locals())
