@@ -332,9 +332,12 @@ def _run_durable(definition: dict, input: Any, *, lambdas: dict | None, seed: di
             result = run_local(definition, input, lambdas=lambdas, timeout=timeout)
     if result.status == "TIMED_OUT":  # the runner gave up: the history is not the whole run's
         return RunResult(result.status, result.output, result.error, result.cause)
+    operations = count_operations(result.operations)
+    for child in result.child_operations:  # a Distributed Map's parts: executions of their own
+        for kind, count in count_operations(child).items():
+            operations[kind] = operations.get(kind, 0) + count
     return RunResult(
-        result.status, result.output, result.error, result.cause,
-        operations=count_operations(result.operations), invocations=result.invocations,
+        result.status, result.output, result.error, result.cause, operations=operations, invocations=result.invocations,
     )
 
 

@@ -42,7 +42,7 @@ class LocalResult:
     error: str | None = None
     cause: str | None = None
     operations: list[dict] = field(default_factory=list)  # the durable operation history, nested
-    invocations: int | None = None  # handler invocations in the runner: the first, plus one per resume
+    invocations: int | None = None  # handler invocations in the runner: the first, plus one per resume (children too)
     # faults="interrupt": how often each step's side effect ran, by the step's scope and name
     effect_runs: dict[str, int] | None = None
     # the operation history of each child execution (a Distributed Map's parts), nested

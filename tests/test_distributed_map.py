@@ -291,3 +291,14 @@ def test_a_dataset_of_one_part_runs_in_the_execution_and_its_step_saves_only_the
     plan = json.loads(json.loads(read["result"]))  # a string (the plan as JSON text), then the plan
     assert plan["Count"] == 900 and len(plan["Partitions"]) == 1
     assert len(read["result"]) < 300  # the 900 rows are some 80 KB
+
+
+def test_the_cost_of_a_run_counts_its_child_executions(rt, monkeypatch, s3):
+    from asl2durable.behaviour import _run_durable
+
+    s3.put_object(Bucket=BUCKET, Key="rows.csv", Body=csv_rows(90, width=5))
+    monkeypatch.setattr(rt, "MAP_RUN_PART_ITEMS", 30)
+    counted = _run_durable(machine(), {}, lambdas=None, seed=None, timeout=120)
+    assert counted.operations["execution"] == 4  # the parent and its 3 parts
+    assert counted.operations["map_iteration"] == 3 + 90
+    assert counted.invocations >= 4

@@ -58,7 +58,8 @@ class Outcome:
     cause: str | None = None
     operations: list = field(default_factory=list, repr=False)  # the SDK's operation records
     # how many times the runner invoked the handler: the first invocation, plus one per resume
-    # (after a wait, a retry delay, a callback); None when the runner's history was not read
+    # (after a wait, a retry delay, a callback), child executions' included; None when the
+    # runner's history was not read
     invocations: int | None = None
     # faults="interrupt": how often the effect of each step ran (its scope and name -> runs)
     effect_runs: dict | None = None
@@ -252,8 +253,11 @@ def run_handler(
                     return Outcome("TIMED_OUT", error="States.Timeout", cause="Execution timed out")
                 finally:
                     done.set()
+                children, child_arns = _child_operations(runner, arn)
                 invocations = _invocations(runner, arn)
-                children = _child_operations(runner, arn)
+                for child in child_arns:  # a Distributed Map's parts: their invocations are billed too
+                    more = _invocations(runner, child)
+                    invocations = None if invocations is None or more is None else invocations + more
         finally:
             logging.disable(previous)
             rt.use_lambda_invoker(None)
@@ -385,22 +389,23 @@ def _raw_response(raw: bytes) -> Any:
 
 
 
-def _child_operations(runner: Any, arn: str) -> list:
-    """The operation records of every execution started (directly or not) by execution ``arn``
-    through a chained invoke of a durable function, in start order. Reads the runner's store
-    (the testing package has no public listing of child executions)."""
+def _child_operations(runner: Any, arn: str) -> tuple[list, list[str]]:
+    """The operation records and ARNs of every execution started (directly or not) by execution
+    ``arn`` through a chained invoke of a durable function, in start order. Reads the runner's
+    store (the testing package has no public listing of child executions)."""
     from aws_durable_execution_sdk_python_testing.runner import DurableFunctionTestResult
 
     try:
         executions = runner._store.list_all()
     except Exception:  # noqa: BLE001 - a runner without that store: no child records
-        return []
-    parents, out = {arn}, []
+        return [], []
+    parents, out, arns = {arn}, [], []
     for execution in executions:
         if getattr(execution, "parent_execution_arn", None) in parents:
             parents.add(execution.durable_execution_arn)
+            arns.append(execution.durable_execution_arn)
             out.append(list(DurableFunctionTestResult.create(execution=execution).operations))
-    return out
+    return out, arns
 
 
 def _invocations(runner: Any, arn: str) -> int | None:
