@@ -302,3 +302,30 @@ def test_the_cost_of_a_run_counts_its_child_executions(rt, monkeypatch, s3):
     assert counted.operations["execution"] == 4  # the parent and its 3 parts
     assert counted.operations["map_iteration"] == 3 + 90
     assert counted.invocations >= 4
+
+
+def test_a_part_event_too_large_for_a_chained_invoke_fails_the_state(rt, monkeypatch, s3):
+    s3.put_object(Bucket=BUCKET, Key="rows.csv", Body=csv_rows(90, width=5))
+    monkeypatch.setattr(rt, "MAP_RUN_PART_ITEMS", 30)
+    monkeypatch.setattr(rt, "CHAINED_INVOKE_PAYLOAD_LIMIT", 64 * 1024 + 500)
+    result = run_local(machine(), {"padding": "x" * 600}, timeout=60)
+    assert (result.status, result.error) == ("FAILED", "States.DataLimitExceeded")
+    assert "chained invoke payload limit" in result.cause
+    assert not result.child_operations
+
+
+def test_a_generated_folder_with_a_distributed_map_type_checks(tmp_path):
+    import subprocess
+    import sys
+
+    from asl2durable.translate import translate
+    from asl2durable.writer import write_translation
+
+    folder = write_translation(translate(machine(writer=WRITER, ItemBatcher={"MaxItemsPerBatch": 5}), name="rows"), tmp_path)
+    assert "MAP_RUNS = {" in (folder / "handler.py").read_text()
+    modules = sorted(p.name for p in folder.glob("*.py"))
+    check = subprocess.run(
+        [sys.executable, "-m", "mypy", "--no-error-summary", "--cache-dir", str(tmp_path / ".mypy"), *modules],
+        cwd=folder, capture_output=True, text=True,
+    )
+    assert check.returncode == 0, check.stdout[-3000:]

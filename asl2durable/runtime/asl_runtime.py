@@ -802,6 +802,9 @@ DEFAULT_MAX_CONCURRENCY = 100
 MAP_RUN_PART_ITEMS = 1000
 MAP_RUN_CHILDREN = 10
 MAP_RUN_EVENT = "asl2durable:MapRun"  # the event that starts a child execution on one part
+# The largest chained invoke payload the Lambda service accepts (the testing package's
+# MAX_CHAINED_INVOKE_PAYLOAD_BYTES): a part's event must fit.
+CHAINED_INVOKE_PAYLOAD_LIMIT = 1024 * 1024
 
 
 def map_items(
@@ -1016,6 +1019,12 @@ def _map_run(run: Run, state: str, operation: str, plan: dict, args: dict) -> An
         "Concurrency": per_child,
     }
     target = str(run.state_machine.get("Id") or "")
+    if len(_compact(common).encode("utf-8")) > CHAINED_INVOKE_PAYLOAD_LIMIT - 64 * 1024:  # room for the part
+        raise fail(
+            "States.DataLimitExceeded",
+            f"The state '{state}' cannot start its child executions: their event (the state input, the "
+            "execution input and the variables) exceeds the chained invoke payload limit.",
+        )
 
     def part(ctx: DurableContext, partition: list, index: int, _parts: Sequence[Any]) -> dict:
         event = {MAP_RUN_EVENT: {**common, "Part": index, "Partition": partition}}
