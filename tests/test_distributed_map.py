@@ -326,6 +326,6 @@ def test_a_generated_folder_with_a_distributed_map_type_checks(tmp_path):
     modules = sorted(p.name for p in folder.glob("*.py"))
     check = subprocess.run(
         [sys.executable, "-m", "mypy", "--no-error-summary", "--cache-dir", str(tmp_path / ".mypy"), *modules],
-        cwd=folder, capture_output=True, text=True,
+        cwd=folder, capture_output=True, text=True, check=False,
     )
     assert check.returncode == 0, check.stdout[-3000:]
