@@ -374,9 +374,13 @@ def _run_durable(definition: dict, input: Any, *, lambdas: dict | None, seed: di
             result = run_local(definition, input, lambdas=lambdas, timeout=timeout)
     if result.status == "TIMED_OUT":  # the runner gave up: the history is not the whole run's
         return RunResult(result.status, result.output, result.error, result.cause)
+    operations = count_operations(result.operations)
+    for child in result.child_operations:  # a Distributed Map's parts: executions of their own
+        for kind, count in count_operations(child).items():
+            operations[kind] = operations.get(kind, 0) + count
     return RunResult(
         result.status, result.output, result.error, result.cause,
-        operations=count_operations(result.operations), invocations=result.invocations,
+        operations=operations, invocations=result.invocations,
         invocation_ms=list(result.invocation_ms) if result.invocation_ms else None, data_written=result.data_written,
     )
 

@@ -96,6 +96,8 @@ class Deployment:
     configured_functions: tuple[ir.Setting, ...] = ()
     values: dict[str, Any] = field(default_factory=dict)
     function_kinds: dict[str, str] = field(default_factory=dict)  # placeholder -> "arn" | "name"
+    # a Distributed Map with an ItemReader runs large datasets in child executions of the function
+    invokes_itself: bool = False
 
     @property
     def invocation_timeout(self) -> int:
@@ -109,8 +111,10 @@ class Deployment:
             env[variable] = self.values.get(placeholder, "")
         return env
 
-    def statements(self, queue_id: str = ACTIVITY_QUEUE_ID) -> list[dict[str, Any]]:
+    def statements(self, queue_id: str = ACTIVITY_QUEUE_ID, function_id: str = FUNCTION_ID) -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = []
+        if self.invokes_itself:  # by the name CloudFormation gives it (its ARN would be a circular reference)
+            out.append({"Effect": "Allow", "Action": ["lambda:InvokeFunction"], "Resource": {"Fn::Sub": _FUNCTION_PREFIX + "${AWS::StackName}-" + function_id + "-*"}})
         configured = [_configured_function(f, self.values, self.function_kinds) for f in self.configured_functions]
         dynamic = self.dynamic_functions or any(r is None for r in configured)
         if self.functions or configured or dynamic:
@@ -124,9 +128,9 @@ class Deployment:
             )
         return out
 
-    def policies(self, queue_id: str = ACTIVITY_QUEUE_ID) -> list[Any]:
+    def policies(self, queue_id: str = ACTIVITY_QUEUE_ID, function_id: str = FUNCTION_ID) -> list[Any]:
         policies: list[Any] = [{"Fn::Sub": DURABLE_POLICY}]
-        statements = self.statements(queue_id)
+        statements = self.statements(queue_id, function_id)
         if statements:
             policies.append({"Version": "2012-10-17", "Statement": statements})
         return policies
@@ -209,6 +213,7 @@ def deployment(
     actions: set[str] = set()
     callbacks: list[str] = []
     activities: set[str] = set()
+    invokes_itself = False
     for state in workflow.states():
         if isinstance(state, ir.TaskState):
             call = state.call
@@ -232,6 +237,7 @@ def deployment(
         elif isinstance(state, ir.MapState):
             if state.item_reader is not ir.DEFAULT and state.item_reader is not None:
                 actions.update(_ITEM_READER_ACTIONS)
+                invokes_itself = True
             if state.result_writer is not ir.DEFAULT and state.result_writer is not None:
                 actions.update(_RESULT_WRITER_ACTIONS)
     execution_timeout, note = workflow.lifetime, workflow.lifetime_reason
@@ -250,6 +256,7 @@ def deployment(
         configured_functions=tuple(configured),
         values=dict(values or {}),
         function_kinds=dict(function_kinds or {}),
+        invokes_itself=invokes_itself,
     )
 
 
@@ -273,7 +280,7 @@ def function_resource(
             "AutoPublishAlias": ALIAS,
             "DurableConfig": {"ExecutionTimeout": dep.execution_timeout, "RetentionPeriodInDays": dep.retention_days},
             "Environment": {"Variables": dep.environment(function_id, queue_id)},
-            "Policies": dep.policies(queue_id),
+            "Policies": dep.policies(queue_id, function_id),
         },
     }
 

@@ -42,7 +42,7 @@ class LocalResult:
     error: str | None = None
     cause: str | None = None
     operations: list[dict] = field(default_factory=list)  # the durable operation history, nested
-    invocations: int | None = None  # handler invocations in the runner: the first, plus one per resume
+    invocations: int | None = None  # handler invocations in the runner: the first, plus one per resume (children too)
     # the wall-clock milliseconds of each handler invocation, and the bytes the execution wrote to
     # its durable history (input, checkpointed payloads and errors, result): what it is billed for
     invocation_ms: list[float] = field(default_factory=list)
@@ -51,6 +51,8 @@ class LocalResult:
     effect_runs: dict[str, int] | None = None
     # strict limits: the durable API limits the run went over (then it FAILED on the first)
     limits: list[str] = field(default_factory=list)
+    # the operation history of each child execution (a Distributed Map's parts), nested
+    child_operations: list[list[dict]] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         if self.status == "SUCCEEDED":
@@ -189,6 +191,7 @@ def run_local(
         data_written=getattr(outcome, "data_written", None),
         effect_runs=getattr(outcome, "effect_runs", None),
         limits=list(outcome.limits),
+        child_operations=[_operations(ops) for ops in getattr(outcome, "child_operations", [])],
     )
 
 

@@ -125,7 +125,9 @@ ROWS = [
     (
         "Distributed Map ItemReader and ResultWriter",
         DISTRIBUTED_MAP,
-        [{"Effect": "Allow", "Action": ["s3:GetObject", "s3:ListBucket", "s3:PutObject"], "Resource": "*"}],
+        [{"Effect": "Allow", "Action": ["lambda:InvokeFunction"],  # its parts run in child executions of the function
+          "Resource": {"Fn::Sub": "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:${AWS::StackName}-DurableFunction-*"}},
+         {"Effect": "Allow", "Action": ["s3:GetObject", "s3:ListBucket", "s3:PutObject"], "Resource": "*"}],
         MAX_EXECUTION_TIMEOUT,
         {"ASL_EXECUTION_ROLE_ARN": ROLE_ARN},
     ),

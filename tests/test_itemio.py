@@ -728,3 +728,125 @@ def test_module_is_standalone():
         "__future__", "datetime", "gzip", "json", "os", "re", "uuid", "typing", "boto3", "botocore", "compression", "zstandard",
         "asl_aws",
     }
+
+
+# --------------------------------------------------------------------------- plans and partitions
+# A Distributed Map saves a plan, not its items; each partition is read where it is processed.
+# Reading every partition of a plan gives exactly what read_items gives, whatever the partition
+# size and however the object arrives in chunks.
+
+plan_items = asl_itemio.plan_items
+read_partition = asl_itemio.read_partition
+
+
+def _by_partitions(resource, params, config, per_partition, batcher=None) -> tuple[dict, list]:
+    plan = plan_items(resource, params, config, batcher, per_partition)
+    items = []
+    for partition in plan["Partitions"]:
+        items.extend(read_partition(resource, params, config, plan, partition))
+    assert plan["Count"] == len(items)
+    return plan, items
+
+
+_PLANNED = [r for r in GET_OBJECT_ROWS if not (isinstance(r[4], dict) and "error" in r[4])]
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 3, 1024 * 1024])
+@pytest.mark.parametrize("per_partition", [1, 2, 1000])
+@pytest.mark.parametrize("key,body,config,expected", [r[1:] for r in _PLANNED], ids=[r[0] for r in _PLANNED])
+def test_partitions_read_the_items_read_items_reads(s3, monkeypatch, key, body, config, expected, per_partition, chunk):
+    monkeypatch.setattr(asl_itemio, "_CHUNK", chunk)
+    put(s3, key, body)
+    params = {"Bucket": BUCKET, "Key": key}
+    plan, items = _by_partitions(GET, params, config, per_partition)
+    assert items == expected
+    assert len(plan["Partitions"]) == -(-len(expected) // per_partition)
+    ranged = config.get("InputType") in ("CSV", "JSONL") and not isinstance(body, bytes)
+    assert plan["Kind"] == ("RANGE" if ranged else "WHOLE")
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 5, 64])
+@pytest.mark.parametrize("text,delimiter,records", [r[1:] for r in DELIMITED_ROWS], ids=[r[0] for r in DELIMITED_ROWS])
+def test_csv_records_split_where_parse_delimited_splits(text, delimiter, records, chunk):
+    raw = text.encode("utf-8")
+    pieces = [raw[i : i + chunk] for i in range(0, len(raw), chunk)]
+    found = list(asl_itemio._csv_records(pieces, delimiter))
+    assert [parse_delimited(r.decode(), delimiter) for r, _, _ in found] == [[record] for record in records]
+    assert all(raw[start:end] == r for r, start, end in found)
+
+
+def test_a_csv_plan_is_small_and_partitions_are_byte_ranges(s3):
+    rows = "".join(f'{i},"name, {i}","multi\nline {i}"\n' for i in range(5000))
+    put(s3, "big.csv", "id,name,note\n" + rows)
+    params = {"Bucket": BUCKET, "Key": "big.csv"}
+    plan, items = _by_partitions(GET, params, {"InputType": "CSV"}, 1000)
+    assert items == read_items(GET, params, {"InputType": "CSV"})
+    assert plan["Header"] == ["id", "name", "note"] and len(plan["Partitions"]) == 5
+    assert len(json.dumps(plan)) < 1000  # the plan, not the 5,000 items, is what a step saves
+    assert items[4321] == {"id": "4321", "name": "name, 4321", "note": "multi\nline 4321"}
+
+
+def test_partitions_end_at_batch_boundaries(s3):
+    put(s3, "rows.jsonl", "\n".join(json.dumps({"n": i, "pad": "x" * (i % 7)}) for i in range(100)))
+    params, config = {"Bucket": BUCKET, "Key": "rows.jsonl"}, {"InputType": "JSONL"}
+    everything = read_items(GET, params, config)
+    for batcher in ({"MaxItemsPerBatch": 3}, {"MaxInputBytesPerBatch": 200, "BatchInput": {"b": 1}}):
+        plan = plan_items(GET, params, config, batcher, 4)  # at most 4 batches per partition
+        batches = []
+        for partition in plan["Partitions"]:
+            part = batch_items(read_partition(GET, params, config, plan, partition), batcher)
+            assert len(part) <= 4
+            batches.extend(part)
+        assert batches == batch_items(everything, batcher)
+
+
+def test_listing_partitions_use_start_after_cursors(s3):
+    for i in range(25):
+        put(s3, f"in/{i:03}.txt", "x" * i)
+    params = {"Bucket": BUCKET, "Prefix": "in/"}
+    plan, items = _by_partitions(LIST, params, {}, 10)
+    assert items == read_items(LIST, params, {})
+    assert plan["Kind"] == "LISTING"
+    assert [p[2] for p in plan["Partitions"]] == [None, "in/009.txt", "in/019.txt"]
+
+
+def test_a_changed_dataset_fails_the_partition(s3):
+    put(s3, "rows.csv", "a\n1\n2\n3\n")
+    params, config = {"Bucket": BUCKET, "Key": "rows.csv"}, {"InputType": "CSV"}
+    plan = plan_items(GET, params, config, None, 2)
+    put(s3, "rows.csv", "a\n1\n2\n3\n4\n")
+    with pytest.raises(ItemIOError) as excinfo:
+        read_partition(GET, params, config, plan, plan["Partitions"][1])
+    assert excinfo.value.error == "States.ItemReaderFailed"
+    for i in range(3):
+        put(s3, f"l/{i}", "x")
+    plan = plan_items(LIST, {"Bucket": BUCKET, "Prefix": "l/"}, {}, None, 2)
+    put(s3, "l/0a", "x")
+    with pytest.raises(ItemIOError, match="changed"):
+        read_partition(LIST, {"Bucket": BUCKET, "Prefix": "l/"}, {}, plan, plan["Partitions"][0])
+
+
+def test_result_parts_and_manifest(s3):
+    writer = {"Resource": "arn:aws:states:::s3:putObject", "Parameters": {"Bucket": BUCKET, "Prefix": "out"}}
+    arn = "arn:aws:states:us-east-1:1:mapRun:m/Map:run"
+    first = asl_itemio.write_result_part(
+        writer, [{"status": "SUCCEEDED", "input": 1, "output": 2}], map_run_id="run", map_run_arn=arn, part=0
+    )
+    second = asl_itemio.write_result_part(
+        writer, [{"status": "FAILED", "input": 3, "error": "E", "cause": "c"}], map_run_id="run", map_run_arn=arn, part=1, first=1
+    )
+    result = asl_itemio.write_manifest(writer, [first, second], map_run_id="run", map_run_arn=arn)
+    assert result == {"MapRunArn": arn, "ResultWriterDetails": {"Bucket": BUCKET, "Key": "out/run/manifest.json"}}
+    manifest = json.loads(s3.get_object(Bucket=BUCKET, Key="out/run/manifest.json")["Body"].read())
+    assert [f["Key"] for f in manifest["ResultFiles"]["SUCCEEDED"]] == ["out/run/SUCCEEDED_0.json"]
+    assert [f["Key"] for f in manifest["ResultFiles"]["FAILED"]] == ["out/run/FAILED_1.json"]
+
+
+def test_a_plan_too_large_for_a_checkpoint_is_refused(s3, monkeypatch):
+    monkeypatch.setattr(asl_itemio, "MAX_PLAN_BYTES", 100)
+    put(s3, "rows.jsonl", "\n".join(str(i) for i in range(50)))
+    params = {"Bucket": BUCKET, "Key": "rows.jsonl"}
+    assert len(plan_items(GET, params, {"InputType": "JSONL"}, None, 10)["Partitions"]) == 5
+    with pytest.raises(ItemIOError, match="more than asl2durable's Distributed Map runs") as excinfo:
+        plan_items(GET, params, {"InputType": "JSONL"}, None, 1)
+    assert excinfo.value.error == "States.ItemReaderFailed"

@@ -196,16 +196,7 @@ def _text(value: Any) -> str:
 
 
 def _limit(items: Iterable[Any], max_items: int | None) -> list:
-    if max_items is None:
-        return list(items)
-    out: list = []
-    if max_items <= 0:
-        return out
-    for item in items:
-        out.append(item)
-        if len(out) >= max_items:
-            break
-    return out
+    return list(_limit_iter(items, max_items))
 
 
 def _action(resource: str) -> str:
@@ -441,17 +432,7 @@ def _read_listing(client, params: dict, config: dict, max_items: int | None) -> 
     transformation = config.get("Transformation") or "NONE"
     objects = _list_objects(client, params)
     if transformation == "NONE":
-        listing = (
-            {
-                "Etag": obj.get("ETag"),
-                "Key": obj.get("Key"),
-                "LastModified": _epoch_seconds(obj.get("LastModified")),
-                "Size": obj.get("Size"),
-                "StorageClass": obj.get("StorageClass", "STANDARD"),
-            }
-            for obj in objects
-        )
-        return _limit(listing, max_items)
+        return _limit(_listing_items(objects), max_items)
     if transformation != "LOAD_AND_FLATTEN":
         raise _reader_error(f"The ReaderConfig.Transformation '{transformation}' is not supported")
     input_type = config.get("InputType")
@@ -530,6 +511,315 @@ def _read_athena(client, params: dict, config: dict, max_items: int | None) -> l
     return _limit(items(), max_items)
 
 
+# --------------------------------------------------------------------------- plans and partitions
+# A Distributed Map over S3 never checkpoints its dataset. One step reads the dataset once and
+# saves a small *plan*: how many items there are and where each *partition* (a run of at most
+# ``per_partition`` items, or batches with an ItemBatcher) starts and ends. Each partition is
+# read again where it is processed, checked against what the plan saw:
+#
+# * CSV and JSONL objects (not compressed): by byte range (``Range``), with ``IfMatch`` on the
+#   ETag the plan read; memory is one partition's items.
+# * ``s3:listObjectsV2`` (``Transformation: NONE``): by the ``StartAfter`` cursor of the key before
+#   the partition, the partition's last key checked; memory is one partition's items.
+# * everything else (a JSON array, compressed objects, manifests, ``LOAD_AND_FLATTEN``): each
+#   partition reads the whole dataset again (``IfMatch`` on the ETag for a single object) and
+#   keeps its slice: memory is the parsed dataset while it is read, time grows with the number
+#   of partitions.
+
+PLAN_RANGE = "RANGE"
+PLAN_LISTING = "LISTING"
+PLAN_WHOLE = "WHOLE"
+# The plan holds at most this many partitions (a parent execution runs two operations per
+# partition, within 25,000), and its compact JSON at most MAX_PLAN_BYTES (a step's result is
+# checkpointed, at most 256 KiB): some 6,000 partitions of a CSV object, fewer of long keys.
+MAX_PARTITIONS = 10_000
+MAX_PLAN_BYTES = 200 * 1024
+_CHUNK = 1024 * 1024  # bytes read from S3 at a time while planning
+CAUSE_CHANGED = "The ItemReader's dataset changed while the Distributed Map ran: {what}."
+
+
+def plan_items(resource: str, params: dict, reader_config: dict | None, batcher: dict | None, per_partition: int) -> dict:
+    """Read the dataset once, without keeping it, and return the Map's plan:
+    ``{"Kind", "Count", "Partitions": [[first item, items, start, end, first unit], ...], ...}``.
+
+    ``per_partition`` is the most items (batches when ``batcher`` is given) in a partition; a
+    partition ends at a batch boundary, so batching each partition gives the batches the whole
+    dataset would give. ``start`` / ``end`` are byte offsets (``RANGE``) or keys (``LISTING``:
+    the key before the partition, or None, and its last key); ``first unit`` is the index of
+    the partition's first item (batch with a batcher) in the Map. Errors are those of
+    :func:`read_items`."""
+    config = dict(reader_config or {})
+    params = dict(params or {})
+    max_items = _max_items(config.get("MaxItems"))
+    action = _action(resource)
+    client = _s3_client()
+    planner = _Planner(batcher, per_partition)
+    if action == LIST_OBJECTS_V2 and (config.get("Transformation") or "NONE") == "NONE":
+        previous = params.get("StartAfter")
+        for item in _limit_iter(_listing_items(_list_objects(client, params)), max_items):
+            planner.add(item, previous, item["Key"])
+            previous = item["Key"]
+        return planner.plan(PLAN_LISTING)
+    input_type = config.get("InputType") or "JSON"
+    if action == GET_OBJECT and config.get("ManifestType") is None and input_type in ("CSV", "JSONL"):
+        response = _get_response(client, params)
+        body, key = response["Body"], str(params.get("Key", ""))
+        first = body.read(4)
+        if not key.lower().endswith((".gz", ".gzip", ".zst", ".zstd")) and first[:2] != b"\x1f\x8b" and first != b"\x28\xb5\x2f\xfd":
+            chunks = _chunks(first, body)
+            if input_type == "CSV":
+                records = _csv_items(chunks, config)
+                header = next(records)  # the header (None when given in ReaderConfig)
+            else:
+                records, header = _jsonl_items(chunks), None
+            for item, start, end in _limit_iter(records, max_items):
+                planner.add(item, start, end)
+            return planner.plan(PLAN_RANGE, ETag=response.get("ETag"), Header=header)
+        body.close()
+    for item in read_items(resource, params, config):  # the whole dataset, only while planning
+        planner.add(item, None, None)
+    return planner.plan(PLAN_WHOLE, ETag=_whole_etag(client, action, config, params))
+
+
+def read_partition(resource: str, params: dict, reader_config: dict | None, plan: dict, partition: list) -> list:
+    """The items of one partition of ``plan`` (see :func:`plan_items`)."""
+    config = dict(reader_config or {})
+    params = dict(params or {})
+    first, count, start, end = partition[:4]
+    client = _s3_client()
+    kind = plan.get("Kind")
+    if kind == PLAN_LISTING:
+        listing = dict(params)
+        if start is not None:
+            listing["StartAfter"] = start
+        items = _limit(_listing_items(_list_objects(client, listing)), count)
+        if len(items) != count or (items and items[-1]["Key"] != end):
+            raise _reader_error(CAUSE_CHANGED.format(what="the object listing is not the one planned"))
+        return items
+    if kind == PLAN_RANGE:
+        request = {**params, "Range": f"bytes={start}-{end - 1}"}
+        if plan.get("ETag"):
+            request["IfMatch"] = plan["ETag"]
+        raw = _get_object(client, request)
+        text = raw.decode("utf-8-sig" if start == 0 else "utf-8")
+        if (config.get("InputType") or "JSON") == "CSV":
+            records = parse_delimited(text, _delimiter(config))
+            headers = plan.get("Header") or _headers(config, iter(()))
+            items = list(_rows_as_items(headers or [], records))
+        else:
+            items = list(_parse_jsonl(text))
+    else:
+        if plan.get("ETag") and _action(resource) == GET_OBJECT and config.get("ManifestType") is None:
+            params["IfMatch"] = plan["ETag"]
+        items = read_items(resource, params, config)[first : first + count]
+    if len(items) != count:
+        raise _reader_error(CAUSE_CHANGED.format(what=f"partition at item {first} has {len(items)} items, not {count}"))
+    return items
+
+
+class _Planner:
+    """Counts items and cuts partitions at batch boundaries (the rules of :func:`batch_items`)."""
+
+    def __init__(self, batcher: dict | None, per_partition: int):
+        self.batches = _Batches(batcher) if batcher is not None else None
+        self.per_partition = max(1, per_partition)
+        self.partitions: list[list] = []
+        self.count = 0
+        self.units = 0  # items (or batches) in the open partition
+        self.all_units = 0
+        self.open: list | None = None
+        self.size = 0  # bytes of the closed partitions' compact JSON
+
+    def add(self, item: Any, start: Any, end: Any) -> None:
+        new_unit = self.batches.add(item, self.count) if self.batches is not None else True
+        if new_unit and (self.open is None or self.units >= self.per_partition):
+            if self.open is not None:
+                self.size += _json_bytes(self.open) + 1
+            if len(self.partitions) >= MAX_PARTITIONS or self.size > MAX_PLAN_BYTES:
+                raise _reader_error(
+                    f"The dataset needs more than {len(self.partitions)} partitions of {self.per_partition} "
+                    "items: more than asl2durable's Distributed Map runs"
+                )
+            self.open = [self.count, 0, start, end, self.all_units]
+            self.partitions.append(self.open)
+            self.units = 0
+        if new_unit:
+            self.units += 1
+            self.all_units += 1
+        assert self.open is not None
+        self.open[1] += 1
+        self.open[3] = end
+        self.count += 1
+
+    def plan(self, kind: str, **extra: Any) -> dict:
+        return {"Kind": kind, "Count": self.count, "Partitions": self.partitions, **extra}
+
+
+def _get_response(client, params: dict) -> dict:
+    try:
+        return client.get_object(**params)
+    except _boto_errors() as error:
+        raise _s3_failure(error, _reader_error) from error
+
+
+def _whole_etag(client, action: str, config: dict, params: dict) -> str | None:
+    if action != GET_OBJECT or config.get("ManifestType") is not None or config.get("InputType") == "MANIFEST":
+        return None
+    try:
+        return client.head_object(**{k: v for k, v in params.items() if k in ("Bucket", "Key", "VersionId", "ExpectedBucketOwner")}).get("ETag")
+    except _boto_errors() as error:
+        raise _s3_failure(error, _reader_error) from error
+
+
+def _chunks(first: bytes, body) -> Iterator[bytes]:
+    try:
+        if first:
+            yield first
+        while True:
+            chunk = body.read(_CHUNK)
+            if not chunk:
+                return
+            yield chunk
+    except _boto_errors() as error:
+        raise _s3_failure(error, _reader_error) from error
+    finally:
+        body.close()
+
+
+def _limit_iter(items: Iterable[Any], max_items: int | None) -> Iterator[Any]:
+    """The first ``max_items`` items (all of them for None), reading no further."""
+    if max_items is not None and max_items <= 0:
+        return
+    for number, item in enumerate(items, start=1):
+        yield item
+        if max_items is not None and number >= max_items:
+            return
+
+
+def _listing_items(objects: Iterable[dict]) -> Iterator[dict]:
+    """Listed objects as Step Functions passes them to a child (``Transformation: NONE``)."""
+    for obj in objects:
+        yield {
+            "Etag": obj.get("ETag"),
+            "Key": obj.get("Key"),
+            "LastModified": _epoch_seconds(obj.get("LastModified")),
+            "Size": obj.get("Size"),
+            "StorageClass": obj.get("StorageClass", "STANDARD"),
+        }
+
+
+_CSV_SPECIAL = re.compile(rb'[\\"\r\n]')
+
+
+def _csv_records(chunks: Iterable[bytes], delimiter: str) -> Iterator[tuple[bytes, int, int]]:
+    """The records of delimited bytes as (bytes, start, end) offsets, split where
+    :func:`parse_delimited` splits them (the newline is not part of the record). The
+    delimiter, quote, backslash and newlines are ASCII, so UTF-8 text can be split as bytes."""
+    special = re.compile(rb'[\\"\r\n' + re.escape(delimiter.encode()) + rb"]")
+    delim = delimiter.encode()
+    buf = b""
+    base = 0  # offset of buf[0] in the object
+    record_start = 0  # offset in the object
+    in_quotes = field_started = record_started = False
+    i = 0  # position in buf of the next byte to look at
+    chunks = iter(chunks)
+    final = False
+    while True:
+        match = special.search(buf, i)
+        p = match.start() if match else len(buf)
+        if p > i and not in_quotes:  # ordinary characters of an unquoted field
+            field_started = record_started = True
+        i = p
+        if match is None or (p + 1 >= len(buf) and not final):
+            if final:
+                break
+            # keep the unfinished record (and a special character that needs the next byte)
+            keep_from = record_start - base
+            buf, base, i = buf[keep_from:], base + keep_from, i - keep_from
+            chunk = next(chunks, None)
+            if chunk is None:
+                final = True
+            else:
+                buf += chunk
+            continue
+        c = buf[p : p + 1]
+        nxt = buf[p + 1 : p + 2]
+        step = 1
+        if c == b"\\":
+            record_started = field_started = True
+            if nxt in (b"\\", b'"', delim) and nxt:
+                step = 2
+        elif in_quotes:
+            if c == b'"':
+                if nxt == b'"':
+                    step = 2
+                else:
+                    in_quotes = False
+        elif c == b'"' and not field_started:
+            in_quotes = record_started = field_started = True
+        elif c == b'"' and nxt == b'"':
+            step = 2
+        elif c == b'"':
+            record_started = field_started = True
+        elif c == delim:
+            field_started, record_started = False, True
+        else:  # \r or \n
+            if c == b"\r" and nxt == b"\n":
+                step = 2
+            if record_started:
+                yield buf[record_start - base : p], record_start, base + p
+            record_start = base + p + step
+            field_started = record_started = False
+        i = p + step
+    if record_started:
+        yield buf[record_start - base :], record_start, base + len(buf)
+
+
+def _csv_items(chunks: Iterable[bytes], config: dict) -> Iterator[Any]:
+    """First the header row (None when ``CSVHeaderLocation`` is GIVEN), then each row as
+    (item, start, end)."""
+    delimiter = _delimiter(config)
+    records = _csv_records(chunks, delimiter)
+
+    def texts() -> Iterator[list[str]]:
+        for raw, start, _ in records:
+            yield from parse_delimited(raw.decode("utf-8-sig" if start == 0 else "utf-8"), delimiter)
+
+    given = (config.get("CSVHeaderLocation") or "FIRST_ROW") == "GIVEN"
+    headers = _headers(config, texts()) if not given else _headers(config, iter(()))
+    yield None if given else headers
+    if headers is None:
+        return
+    for raw, start, end in records:
+        for row in parse_delimited(raw.decode("utf-8-sig" if start == 0 else "utf-8"), delimiter):
+            yield {header: (row[i] if i < len(row) else "") for i, header in enumerate(headers)}, start, end
+
+
+def _jsonl_items(chunks: Iterable[bytes]) -> Iterator[tuple[Any, int, int]]:
+    """Each non-blank line of a JSONL object as (value, start, end)."""
+    buf, base, number = b"", 0, 0
+    for chunk in chunks:
+        buf += chunk
+        lines = buf.split(b"\n")
+        buf = lines.pop()
+        for line in lines:
+            number += 1
+            yield from _jsonl_line(line, base, number)
+            base += len(line) + 1
+    if buf:
+        yield from _jsonl_line(buf, base, number + 1)
+
+
+def _jsonl_line(line: bytes, start: int, number: int) -> Iterator[tuple[Any, int, int]]:
+    text = line.decode("utf-8-sig" if start == 0 else "utf-8")
+    if not text.strip():
+        return
+    try:
+        yield json.loads(text), start, start + len(line)
+    except ValueError as error:
+        raise _reader_error(f"The JSONL dataset has invalid JSON on line {number}: {error}") from error
+
+
 # --------------------------------------------------------------------------- ItemBatcher
 
 
@@ -565,35 +855,44 @@ def batch_items(items: list, batcher: dict | None) -> list:
     Items keep their order; a batch is closed when the next item would break either limit.
     An item that alone exceeds the byte limit fails with ``States.Runtime``.
     """
-    batcher = dict(batcher or {})
-    max_count = _positive(batcher, "MaxItemsPerBatch")
-    max_bytes = _positive(batcher, "MaxInputBytesPerBatch")
-    max_bytes = MAX_BATCH_BYTES if max_bytes is None else min(max_bytes, MAX_BATCH_BYTES)
-    has_input = "BatchInput" in batcher
-    envelope: dict[str, Any] = {"BatchInput": batcher["BatchInput"]} if has_input else {}
-    base = _json_bytes({**envelope, "Items": []})
-
+    rule = _Batches(batcher)
     batches: list[dict] = []
-    current: list = []
-    size = base
     for index, item in enumerate(items):
+        if rule.add(item, index):
+            batches.append({**rule.envelope, "Items": []})
+        batches[-1]["Items"].append(item)
+    return batches
+
+
+class _Batches:
+    """The batching rule of :func:`batch_items`, one item at a time (planning sees each item once)."""
+
+    def __init__(self, batcher: dict | None):
+        batcher = dict(batcher or {})
+        self.max_count = _positive(batcher, "MaxItemsPerBatch")
+        max_bytes = _positive(batcher, "MaxInputBytesPerBatch")
+        self.max_bytes = MAX_BATCH_BYTES if max_bytes is None else min(max_bytes, MAX_BATCH_BYTES)
+        self.envelope: dict[str, Any] = {"BatchInput": batcher["BatchInput"]} if "BatchInput" in batcher else {}
+        self.base = _json_bytes({**self.envelope, "Items": []})
+        self.count = 0  # items in the open batch (0: none open)
+        self.size = self.base
+
+    def add(self, item: Any, index: int) -> bool:
+        """Add the item at ``index``; True when it starts a new batch."""
         item_size = _json_bytes(item)
-        added = item_size + (1 if current else 0)  # the comma between items
-        if current and ((max_count is not None and len(current) >= max_count) or size + added > max_bytes):
-            batches.append({**envelope, "Items": current})
-            current, size = [], base
-            added = item_size
-        if size + added > max_bytes:
+        added = item_size + (1 if self.count else 0)  # the comma between items
+        new = self.count == 0
+        if self.count and ((self.max_count is not None and self.count >= self.max_count) or self.size + added > self.max_bytes):
+            self.count, self.size, added, new = 0, self.base, item_size, True
+        if self.size + added > self.max_bytes:
             raise ItemIOError(
                 RUNTIME,
-                f"The item at index {index} needs {base + item_size} bytes as a batch, "
-                f"more than MaxInputBytesPerBatch ({max_bytes})",
+                f"The item at index {index} needs {self.base + item_size} bytes as a batch, "
+                f"more than MaxInputBytesPerBatch ({self.max_bytes})",
             )
-        current.append(item)
-        size += added
-    if current:
-        batches.append({**envelope, "Items": current})
-    return batches
+        self.count += 1
+        self.size += added
+        return new
 
 
 # --------------------------------------------------------------------------- ResultWriter
@@ -678,11 +977,12 @@ def _execution_record(result: dict, index: int, map_run_arn: str, now: str) -> d
     return record
 
 
-def _transform(results: list, transformation: str, map_run_arn: str, now: str) -> list[tuple[str, Any]]:
-    """(file status, entry) per result, in order. COMPACT gives the output, FLATTEN splices an
-    array output into the list; a child that did not succeed keeps its NONE record (AWS docs)."""
+def _transform(results: list, transformation: str, map_run_arn: str, now: str, first: int = 0) -> list[tuple[str, Any]]:
+    """(file status, entry) per result, in order (``first``: the index of the first result).
+    COMPACT gives the output, FLATTEN splices an array output into the list; a child that did
+    not succeed keeps its NONE record (AWS docs)."""
     entries: list[tuple[str, Any]] = []
-    for index, result in enumerate(results):
+    for index, result in enumerate(results, start=first):
         status = _status(result)
         group = status if status in ("SUCCEEDED", "PENDING") else "FAILED"
         if transformation == "NONE" or status != "SUCCEEDED":
@@ -736,6 +1036,15 @@ def write_results(
     ``map_run_arn`` defaults to ``arn:aws:states:<AWS_REGION>::mapRun:<execution_name>:<map_run_id>``;
     pass one built with :func:`map_run_arn_for` for AWS's exact shape.
     """
+    arn = map_run_arn or _default_map_run_arn(execution_name, map_run_id)
+    files = write_result_part(writer, results, map_run_id=map_run_id, map_run_arn=arn)
+    if isinstance(files, list):
+        return files
+    return write_manifest(writer, [files], map_run_id=map_run_id, map_run_arn=arn)
+
+
+def _writer_settings(writer: dict) -> tuple[dict | None, str, str]:
+    """(Parameters or None, Transformation, OutputType) of an evaluated ResultWriter."""
     writer = dict(writer or {})
     params = writer.get("Parameters")
     if params is None:
@@ -754,35 +1063,57 @@ def write_results(
         raise _writer_error(f"The WriterConfig.Transformation '{transformation}' is not supported")
     if output_type not in ("JSON", "JSONL"):
         raise _writer_error(f"The WriterConfig.OutputType '{output_type}' is not supported")
+    if params is not None:
+        if not isinstance(params, dict) or not isinstance(params.get("Bucket"), str) or not params["Bucket"]:
+            raise _writer_error("ResultWriter Parameters must name a Bucket")
+        if not isinstance(params.get("Prefix") or "", str):
+            raise _writer_error("ResultWriter Prefix must be a string")
+    return params, transformation, output_type
 
-    arn = map_run_arn or _default_map_run_arn(execution_name, map_run_id)
-    now = _now_iso()
-    entries = _transform(list(results or []), transformation, arn, now)
-    if params is None:
-        return [entry for _, entry in entries]
 
-    if not isinstance(params, dict) or not isinstance(params.get("Bucket"), str) or not params["Bucket"]:
-        raise _writer_error("ResultWriter Parameters must name a Bucket")
-    bucket = params["Bucket"]
+def _folder(params: dict, map_run_id: str) -> str:
     prefix = params.get("Prefix") or ""
-    if not isinstance(prefix, str):
-        raise _writer_error("ResultWriter Prefix must be a string")
     if prefix and not prefix.endswith("/"):
         prefix += "/"
-    extra = {k: params[k] for k in ("ExpectedBucketOwner",) if k in params}
-    folder = f"{prefix}{map_run_id}/"
+    return f"{prefix}{map_run_id}/"
 
+
+def write_result_part(writer: dict, results: list, *, map_run_id: str, map_run_arn: str, part: int = 0, first: int = 0) -> Any:
+    """Write the results of one part of a Map run (``results``: as :func:`write_results` takes
+    them; ``first``: the index of the first) as ``SUCCEEDED_<part>.json`` / ``FAILED_<part>.json``
+    / ``PENDING_<part>.json`` and return the files written, ``{"SUCCEEDED": [{"Key", "Size"}],
+    "FAILED": [...], "PENDING": [...]}``. Without a bucket, return the transformed results."""
+    params, transformation, output_type = _writer_settings(writer)
+    entries = _transform(list(results or []), transformation, map_run_arn, _now_iso(), first)
+    if params is None:
+        return [entry for _, entry in entries]
+    extra = {k: params[k] for k in ("ExpectedBucketOwner",) if k in params}
+    folder = _folder(params, map_run_id)
     client = _s3_client()
     files: dict[str, list[dict]] = {"FAILED": [], "PENDING": [], "SUCCEEDED": []}
     for group in ("SUCCEEDED", "FAILED", "PENDING"):
         values = [entry for g, entry in entries if g == group]
         if not values:
             continue
-        key = f"{folder}{group}_0.json"
+        key = f"{folder}{group}_{part}.json"
         body = _serialise(values, output_type)
-        _put(client, bucket, key, body, extra)
+        _put(client, params["Bucket"], key, body, extra)
         files[group].append({"Key": key, "Size": len(body)})
-    manifest = {"DestinationBucket": bucket, "MapRunArn": arn, "ResultFiles": files}
-    manifest_key = f"{folder}manifest.json"
-    _put(client, bucket, manifest_key, json.dumps(manifest, indent=2).encode("utf-8"), extra)
-    return {"MapRunArn": arn, "ResultWriterDetails": {"Bucket": bucket, "Key": manifest_key}}
+    return files
+
+
+def write_manifest(writer: dict, parts: list[dict], *, map_run_id: str, map_run_arn: str) -> dict:
+    """Write ``manifest.json`` listing the files of ``parts`` (what :func:`write_result_part`
+    returned, in order) and return the Map state's result, ``{"MapRunArn", "ResultWriterDetails"}``."""
+    params, _, _ = _writer_settings(writer)
+    assert params is not None
+    files: dict[str, list[dict]] = {"FAILED": [], "PENDING": [], "SUCCEEDED": []}
+    for written in parts:
+        for group, entries in written.items():
+            files[group].extend(entries)
+    bucket = params["Bucket"]
+    extra = {k: params[k] for k in ("ExpectedBucketOwner",) if k in params}
+    manifest = {"DestinationBucket": bucket, "MapRunArn": map_run_arn, "ResultFiles": files}
+    manifest_key = f"{_folder(params, map_run_id)}manifest.json"
+    _put(_s3_client(), bucket, manifest_key, json.dumps(manifest, indent=2).encode("utf-8"), extra)
+    return {"MapRunArn": map_run_arn, "ResultWriterDetails": {"Bucket": bucket, "Key": manifest_key}}

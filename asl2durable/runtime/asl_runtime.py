@@ -40,7 +40,7 @@ import threading
 import traceback
 import uuid
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from aws_durable_execution_sdk_python import DurableContext, ParallelBranch
 from aws_durable_execution_sdk_python.config import (
@@ -186,6 +186,8 @@ class Run:
     task_token: str | None = None  # $$.Task.Token of the callback Task running now
     express: bool = False  # an EXPRESS workflow: steps with side effects run at least once
     scope: str = ""  # where this scope sits: "" for the execution, "P[0]/M[3]" in a branch's item
+    # a child execution running one part of a Distributed Map (see run_map_part); not inherited
+    map_run: dict | None = None
 
     def child(self, context: DurableContext, map_item: dict | None = None, *, scope: str = "") -> "Run":
         return Run(
@@ -844,6 +846,23 @@ def parallel(run: Run, state: str, branches: Sequence[MachineFunction], data: An
     return check_size(state, [item.result for item in result.all])
 
 
+# Threads a Map runs at once when its definition sets no MaxConcurrency. Step Functions runs
+# the iterations of an inline Map up to 40 at a time and, unbounded, the SDK would start one
+# thread per item (a Lambda execution environment allows 1,024 processes and threads).
+DEFAULT_MAX_CONCURRENCY = 100
+# A Distributed Map with an ItemReader over S3 whose dataset has more than one part runs its
+# parts as child durable executions of this same function (chained invokes, as Step Functions
+# runs child workflow executions): each part holds at most MAP_RUN_PART_ITEMS items (batches
+# with an ItemBatcher), so a child's history stays far below 25,000 operations, and at most
+# MAP_RUN_CHILDREN children run at once (fewer when MaxConcurrency is smaller).
+MAP_RUN_PART_ITEMS = 1000
+MAP_RUN_CHILDREN = 10
+MAP_RUN_EVENT = "asl2durable:MapRun"  # the event that starts a child execution on one part
+# The largest chained invoke payload the Lambda service accepts (the testing package's
+# MAX_CHAINED_INVOKE_PAYLOAD_BYTES): a part's event must fit.
+CHAINED_INVOKE_PAYLOAD_LIMIT = 1024 * 1024
+
+
 def map_items(
     run: Run,
     state: str,
@@ -862,30 +881,23 @@ def map_items(
     result_writer: Any = None,
     label: str | None = None,
     operation: str | None = None,
+    state_input: Any = _NOTHING,
 ) -> Any:
     """Map: run ``processor`` for every item (after ItemSelector) and collect the outputs in order.
 
     ``item_selector(run)`` is the ItemSelector (JSONPath) evaluated with the iteration's scope
     (``$$.Map.Item``); ``jsonata_selector`` the JSONata one.
 
-    Distributed Map I/O: ``item_reader`` reads the items from S3 in a durable step (instead of
-    ``items``), ``item_batcher`` groups them, and ``result_writer`` writes the results to S3 in a
-    durable step; the state's result is then Step Functions' summary (MapRunArn, ResultWriterDetails)."""
+    Distributed Map I/O: ``item_reader`` reads the items from S3, ``item_batcher`` groups them,
+    and ``result_writer`` writes the results to S3 in a durable step; the state's result is then
+    Step Functions' summary (MapRunArn, ResultWriterDetails). The dataset is never checkpointed:
+    a durable step saves its plan (:func:`asl_itemio.plan_items`: the item count and the parts),
+    and each part is read where it runs, checked against the object the plan read. A dataset
+    of one part runs here; a larger one runs each part in a child execution of this function
+    (:func:`run_map_part`, which calls the Map's state function again with ``state_input``).
+    """
     operation = operation or state
     jsonata_io = jsonata_items
-    if item_reader is not None:
-        reader = _evaluate_io(run, state, data, item_reader, "ItemReader", jsonata_io)
-        items = step(
-            run,
-            f"{operation} (read items)",
-            lambda: _read_items(reader["Resource"], reader.get("Parameters", reader.get("Arguments", {})), reader.get("ReaderConfig", {})),
-        )
-    if item_batcher is not None and isinstance(items, list):
-        batcher = _evaluate_io(run, state, data, item_batcher, "ItemBatcher", jsonata_io)
-        items = _item_io(lambda asl_itemio: asl_itemio.batch_items(items, batcher))
-    if not isinstance(items, list):
-        message = f"An error occurred while executing the state '{state}'. Map state input must be an array but was: {_compact(items)}"
-        raise fail("States.QueryEvaluationError" if jsonata_items else "States.Runtime", message)
     if tolerated_failure_count is not None and tolerated_failure_count < 0:
         raise runtime_error(state, "ToleratedFailureCount cannot be negative.")
     if tolerated_failure_percentage is not None and not 0 <= tolerated_failure_percentage <= 100:
@@ -893,49 +905,53 @@ def map_items(
     max_concurrency = _whole_number(state, max_concurrency, "MaxConcurrency")
     if max_concurrency < 0:
         raise runtime_error(state, "MaxConcurrency cannot be negative.")
-
-    def iteration(ctx: DurableContext, item: Any, index: int, _items: Sequence[Any]) -> Any:
-        scope = run.child(ctx, {"Index": index, "Value": item}, scope=f"{operation}[{index}]")
-        value = item
-        if item_selector is not None:
-            value = item_selector(scope)
-        elif jsonata_selector is not _NOTHING:
-            value = jsonata(scope, state, jsonata_selector, "ItemSelector", input=data)
-        return processor(scope, value)
-
     tolerant = tolerated_failure_count is not None or tolerated_failure_percentage is not None
-    completion = CompletionConfig(
-        tolerated_failure_count=tolerated_failure_count,
-        tolerated_failure_percentage=tolerated_failure_percentage,
-    )
-    result: Any = run.context.map(
-        items,
-        iteration,
-        name=operation,
-        config=MapConfig(
-            max_concurrency=max_concurrency or None,
-            completion_config=completion,
-            item_namer=lambda _item, i: f"{state} item {i}",
-        ),
-    )
+    batcher = None
+    part = run.map_run
+    if part is not None:  # this execution runs one part of the Map's items
+        run.map_run = None
+        try:
+            summary = _map_part(run, state, operation, part, locals())
+        except AslError as error:  # the part failed: so does the child execution (not the state's Catch)
+            summary = {"Error": error.name, "Cause": error.cause}
+        raise _MapPartDone(summary)
+    if item_reader is not None:
+        reader = _evaluate_io(run, state, data, item_reader, "ItemReader", jsonata_io)
+        if item_batcher is not None:
+            batcher = _evaluate_io(run, state, data, item_batcher, "ItemBatcher", jsonata_io)
+        if _item_reader is not None:  # tests: the items come from a stub
+            items = step(run, f"{operation} (read items)", lambda: _read_items(reader["Resource"], *_reader_args(reader)))
+        else:
+            plan = json.loads(  # saved as JSON text: the SDK's typed encoding of lists would triple it
+                step(
+                    run,
+                    f"{operation} (read items)",
+                    lambda: _compact(
+                        _item_io(lambda asl_itemio: asl_itemio.plan_items(reader["Resource"], *_reader_args(reader), batcher, MAP_RUN_PART_ITEMS))
+                    ),
+                )
+            )
+            if len(plan["Partitions"]) > 1 and _result_writer is None:
+                return _map_run(run, state, operation, plan, locals())
+            items = [item for part in plan["Partitions"] for item in _read_part(reader, plan, part)]
+    if item_batcher is not None and isinstance(items, list):
+        if batcher is None:
+            batcher = _evaluate_io(run, state, data, item_batcher, "ItemBatcher", jsonata_io)
+        items = _item_io(lambda asl_itemio: asl_itemio.batch_items(items, batcher))
+    if not isinstance(items, list):
+        message = f"An error occurred while executing the state '{state}'. Map state input must be an array but was: {_compact(items)}"
+        raise fail("States.QueryEvaluationError" if jsonata_items else "States.Runtime", message)
+    result = _map_each(run, state, operation, items, processor, data, locals())
     if not tolerant:
         raise_first_failure(result)
     elif result.completion_reason.name == "FAILURE_TOLERANCE_EXCEEDED":
-        raise fail("States.ExceedToleratedFailureThreshold", "The specified tolerated failure threshold was exceeded")
+        raise _tolerance_exceeded()
     outputs = [item.result if item.error is None else error_output(as_item_error(item.error)) for item in result.all]
     if result_writer is None:
         return check_size(state, outputs)
     writer = _evaluate_io(run, state, data, result_writer, "ResultWriter", jsonata_io)
-    records = [
-        {"status": "SUCCEEDED", "input": items[i], "output": item.result}
-        if item.error is None
-        else {"status": "FAILED", "input": items[i], "error": item.error.type, "cause": item.error.message}
-        for i, item in enumerate(result.all)
-    ]
-    run_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{run.execution.get('Id')}|{operation}"))
-    map_run_arn = _item_io(
-        lambda asl_itemio: asl_itemio.map_run_arn_for(run.execution.get("Id") or "", str(run.state_machine.get("Name")), label or state, run_id)
-    )
+    records = _records(items, result)
+    run_id, map_run_arn = _map_run_ids(run, state, operation, label)
     if _result_writer is not None and writer.get("Resource"):
         writer_hook = _result_writer
         return step(run, f"{operation} (write results)", lambda: writer_hook(writer, records), effect="S3.SdkClientException")
@@ -949,6 +965,224 @@ def map_items(
         ),
         effect="S3.SdkClientException",
     )
+
+
+def _reader_args(reader: dict) -> tuple[Any, Any]:
+    """(Parameters or Arguments, ReaderConfig) of an evaluated ItemReader."""
+    return reader.get("Parameters", reader.get("Arguments", {})), reader.get("ReaderConfig", {})
+
+
+def _read_part(reader: dict, plan: dict, part: list) -> list:
+    """One part's items, read from S3 again (outside a step: the plan's ETag, or its listing
+    cursors, make the read give what the plan saw, on every replay, or fail)."""
+    return _item_io(lambda asl_itemio: asl_itemio.read_partition(reader["Resource"], *_reader_args(reader), plan, part))
+
+
+def _map_each(run: Run, state: str, operation: str, items: list, processor: MachineFunction, data: Any, args: dict, concurrency: int | None = None) -> Any:
+    """The durable map over ``items``: each iteration applies the ItemSelector and runs the processor."""
+    item_selector, jsonata_selector = args["item_selector"], args["jsonata_selector"]
+
+    def iteration(ctx: DurableContext, item: Any, index: int, _items: Sequence[Any]) -> Any:
+        scope = run.child(ctx, {"Index": index, "Value": item}, scope=f"{operation}[{index}]")
+        value = item
+        if item_selector is not None:
+            value = item_selector(scope)
+        elif jsonata_selector is not _NOTHING:
+            value = jsonata(scope, state, jsonata_selector, "ItemSelector", input=data)
+        return processor(scope, value)
+
+    first = args.get("first", 0)
+    return run.context.map(
+        items,
+        (lambda ctx, item, index, all_items: iteration(ctx, item, first + index, all_items)) if first else iteration,
+        name=operation,
+        config=MapConfig(
+            max_concurrency=concurrency or args["max_concurrency"] or DEFAULT_MAX_CONCURRENCY,
+            completion_config=CompletionConfig(
+                tolerated_failure_count=args["tolerated_failure_count"],
+                tolerated_failure_percentage=args["tolerated_failure_percentage"],
+            )
+            if concurrency is None
+            else CompletionConfig(tolerated_failure_percentage=100) if args["tolerant"] else CompletionConfig(),
+            item_namer=lambda _item, i: f"{state} item {first + i}",
+        ),
+    )
+
+
+def _records(items: list, result: Any) -> list[dict]:
+    """The iterations' results as ``asl_itemio.write_results`` takes them."""
+    return [
+        {"status": "SUCCEEDED", "input": items[i], "output": item.result}
+        if item.error is None
+        else {"status": "FAILED", "input": items[i], "error": item.error.type, "cause": item.error.message}
+        for i, item in enumerate(result.all)
+    ]
+
+
+def _map_run_ids(run: Run, state: str, operation: str, label: str | None) -> tuple[str, str]:
+    """(map run id, Map Run ARN) of a Distributed Map, the same on every replay and in its children."""
+    run_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{run.execution.get('Id')}|{operation}"))
+    arn = _item_io(
+        lambda asl_itemio: asl_itemio.map_run_arn_for(run.execution.get("Id") or "", str(run.state_machine.get("Name")), label or state, run_id)
+    )
+    return run_id, arn
+
+
+def _tolerance_exceeded() -> AslError:
+    return fail("States.ExceedToleratedFailureThreshold", "The specified tolerated failure threshold was exceeded")
+
+
+class _MapPartDone(BaseException):
+    """Ends a child execution's call of a Map's state function once its part has run (a
+    BaseException, so that no Retry or Catch of the state takes it): ``summary`` is the part's result."""
+
+    def __init__(self, summary: dict):
+        super().__init__("a Distributed Map part ran")
+        self.summary = summary
+
+
+def map_run_concurrency(max_concurrency: int) -> tuple[int, int]:
+    """(child executions at once, iterations at once in each) of a Distributed Map run in parts:
+    together at most ``max_concurrency`` iterations, and at most DEFAULT_MAX_CONCURRENCY in one
+    child (0: MAP_RUN_CHILDREN children of DEFAULT_MAX_CONCURRENCY iterations each)."""
+    if not max_concurrency:
+        return MAP_RUN_CHILDREN, DEFAULT_MAX_CONCURRENCY
+    children = max(min(MAP_RUN_CHILDREN, max_concurrency), -(-max_concurrency // DEFAULT_MAX_CONCURRENCY))
+    return children, max(1, max_concurrency // children)
+
+
+def _map_run(run: Run, state: str, operation: str, plan: dict, args: dict) -> Any:
+    """Run a Distributed Map's parts as child executions of this function and combine what they
+    return: the failure count (for ToleratedFailureCount / Percentage), the result files
+    (ResultWriter, then this execution writes the manifest) or the outputs (within 256 KiB)."""
+    from aws_durable_execution_sdk_python.exceptions import InvokeError
+
+    if args["state_input"] is _NOTHING:
+        raise runtime_error(state, "A Distributed Map over this many items needs its state input (regenerate the handler).")
+    run_id, map_run_arn = _map_run_ids(run, state, operation, args["label"])
+    children, per_child = map_run_concurrency(args["max_concurrency"])
+    common = {
+        "State": state,
+        "StateInput": args["state_input"],
+        "Execution": run.execution,
+        "StateMachine": run.state_machine,
+        "Variables": run.variables,
+        "MapItem": run.map_item,
+        "Express": run.express,
+        "Plan": {key: value for key, value in plan.items() if key != "Partitions"},
+        "MapRunId": run_id,
+        "MapRunArn": map_run_arn,
+        "Concurrency": per_child,
+    }
+    target = str(run.state_machine.get("Id") or "")
+    if len(_compact(common).encode("utf-8")) > CHAINED_INVOKE_PAYLOAD_LIMIT - 64 * 1024:  # room for the part
+        raise fail(
+            "States.DataLimitExceeded",
+            f"The state '{state}' cannot start its child executions: their event (the state input, the "
+            "execution input and the variables) exceeds the chained invoke payload limit.",
+        )
+
+    def part(ctx: DurableContext, partition: list, index: int, _parts: Sequence[Any]) -> dict:
+        event = {MAP_RUN_EVENT: {**common, "Part": index, "Partition": partition}}
+        try:
+            text = ctx.invoke(target, _compact(event), name=f"{state} part {index}", config=_invoke_config())
+        except InvokeError as err:
+            raise fail(err.error_type or "States.TaskFailed", err.message) from None
+        return json.loads(text or "null")
+
+    result: Any = run.context.map(
+        plan["Partitions"],
+        part,
+        name=operation,
+        config=MapConfig(max_concurrency=children, item_namer=lambda _part, i: f"{state} part {i}"),
+    )
+    raise_first_failure(result)
+    summaries = [item.result for item in result.all]
+    failed = sum(s["Failed"] for s in summaries)
+    total = sum(s["Units"] for s in summaries)
+    count, percentage = args["tolerated_failure_count"], args["tolerated_failure_percentage"]
+    if args["tolerant"] and (
+        (count is not None and failed > count) or (percentage is not None and total and failed * 100 / total > percentage)
+    ):
+        raise _tolerance_exceeded()
+    if args["result_writer"] is None or any("Results" in s for s in summaries):
+        if any(s.get("TooLarge") for s in summaries):
+            raise _result_too_large(state)
+        key = "Results" if args["result_writer"] is not None else "Outputs"
+        return check_size(state, [value for s in summaries for value in s[key]])
+    writer = _evaluate_io(run, state, args["data"], args["result_writer"], "ResultWriter", args["jsonata_items"])
+    parts = [s["Files"] for s in summaries]
+    return step(
+        run,
+        f"{operation} (write results)",
+        lambda: _item_io(lambda asl_itemio: asl_itemio.write_manifest(writer, parts, map_run_id=run_id, map_run_arn=map_run_arn)),
+        effect="S3.SdkClientException",
+    )
+
+
+def _map_part(run: Run, state: str, operation: str, part: dict, args: dict) -> dict:
+    """Run one part of a Distributed Map (in its child execution) and summarise it: ``Units``
+    (iterations), ``Failed``, and ``Files`` (ResultWriter with a bucket: the part's result
+    files), ``Results`` (ResultWriter without one) or ``Outputs`` (no ResultWriter; ``TooLarge``
+    instead when they exceed 256 KiB). Without a tolerated failure threshold an iteration's
+    failure fails the child execution under its name."""
+    jsonata_io = args["jsonata_items"]
+    reader = _evaluate_io(run, state, args["data"], args["item_reader"], "ItemReader", jsonata_io)
+    items = _read_part(reader, part["Plan"], part["Partition"])
+    if args["item_batcher"] is not None:
+        batcher = _evaluate_io(run, state, args["data"], args["item_batcher"], "ItemBatcher", jsonata_io)
+        items = _item_io(lambda asl_itemio: asl_itemio.batch_items(items, batcher))
+    first = part["Partition"][4]  # the index of the part's first item (batch)
+    result = _map_each(run, state, operation, items, args["processor"], args["data"], {**args, "first": first}, part["Concurrency"])
+    if not args["tolerant"]:
+        raise_first_failure(result)
+    failed = sum(item.error is not None for item in result.all)
+    summary: dict[str, Any] = {"Units": len(items), "Failed": failed}
+    if args["result_writer"] is not None:
+        writer = _evaluate_io(run, state, args["data"], args["result_writer"], "ResultWriter", jsonata_io)
+        records = _records(items, result)
+        written = step(
+            run,
+            f"{operation} (write results)",
+            lambda: _item_io(
+                lambda asl_itemio: asl_itemio.write_result_part(
+                    writer, records, map_run_id=part["MapRunId"], map_run_arn=part["MapRunArn"], part=part["Part"], first=first
+                )
+            ),
+            effect="S3.SdkClientException",
+        )
+        summary["Results" if isinstance(written, list) else "Files"] = written
+        return summary
+    outputs = [item.result if item.error is None else error_output(as_item_error(item.error)) for item in result.all]
+    if len(_compact(outputs).encode("utf-8")) > PAYLOAD_LIMIT:
+        summary["TooLarge"] = True
+    else:
+        summary["Outputs"] = outputs
+    return summary
+
+
+def is_map_run(event: Any) -> bool:
+    """Is ``event`` the start of a child execution that runs one part of a Distributed Map?"""
+    return isinstance(event, dict) and MAP_RUN_EVENT in event and len(event) == 1
+
+
+def run_map_part(context: DurableContext, event: dict, states: Mapping[str, Callable[[Run, Any], Any]]) -> dict:
+    """The handler of a child execution started by a Distributed Map (:func:`map_items`): call
+    the Map's state function (``states``: by state name) with the parent's state input, in the
+    parent's scope (context object, variables); the Map runs this execution's part of the items
+    and this returns the part's summary."""
+    part = event[MAP_RUN_EVENT]
+    run = Run(
+        _scoped(context), part["Execution"], part["StateMachine"], part.get("MapItem"), dict(part.get("Variables") or {}),
+        express=bool(part.get("Express")), scope=f"{part['State']} part {part['Part']}", map_run=part,
+    )
+    try:
+        states[part["State"]](run, part["StateInput"])
+    except _MapPartDone as done:
+        if "Error" in done.summary:
+            raise fail(done.summary["Error"], done.summary["Cause"]) from None
+        return done.summary
+    raise runtime_error(part["State"], "The Map state did not run its part of the items.")
 
 
 # How a Distributed Map's ItemReader reads its items: asl_itemio (S3) unless tests replace it.
@@ -975,9 +1209,9 @@ def use_result_writer(writer: Callable[[dict, list], Any] | None) -> None:
 
 
 def _read_items(resource: str, params: Any, reader_config: Any) -> Any:
-    if _item_reader is not None:
-        return _item_reader(resource, params, reader_config)
-    return _item_io(lambda asl_itemio: asl_itemio.read_items(resource, params, reader_config))
+    """The items the stub set by :func:`use_item_reader` gives."""
+    assert _item_reader is not None
+    return _item_reader(resource, params, reader_config)
 
 
 def _item_io(function: Callable[[Any], Any]) -> Any:

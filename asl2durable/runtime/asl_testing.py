@@ -62,7 +62,8 @@ class Outcome:
     cause: str | None = None
     operations: list = field(default_factory=list, repr=False)  # the SDK's operation records
     # how many times the runner invoked the handler: the first invocation, plus one per resume
-    # (after a wait, a retry delay, a callback); None when the runner's history was not read
+    # (after a wait, a retry delay, a callback), child executions' included; None when the
+    # runner's history was not read
     invocations: int | None = None
     # the wall-clock time of each invocation of the handler, in milliseconds, in order (what
     # Lambda bills as duration: replaying the history, the steps, the checkpoint calls)
@@ -74,6 +75,8 @@ class Outcome:
     effect_runs: dict | None = None
     # strict limits: the durable API limits a checkpoint of this run was refused for (none: [])
     limits: list = field(default_factory=list)
+    # the operation records of each child execution the run started (a Distributed Map's parts)
+    child_operations: list = field(default_factory=list, repr=False)
 
 
 class _Stubs:
@@ -232,9 +235,12 @@ def run_handler(
         logging.disable(logging.CRITICAL)  # the SDK logs every failed step with a traceback
         try:
             invocation = _Invocation(handler)
+            parts = _Invocation(handler)  # the same function, invoked for a Distributed Map's parts
             with DurableFunctionTestRunner(handler=invocation, poll_interval=0.05, region=region) as runner:
                 for target, function in (functions or {}).items():
                     runner.register_function(target, lambda_function(function, after=invocation))
+                if function_name not in (functions or {}):  # a Distributed Map's parts run in child executions of it
+                    runner.register_durable_function(function_name, parts, execution_timeout=math.ceil(timeout))
                 arn = runner.run_async(
                     input=json.dumps(event),
                     execution_timeout=math.ceil(timeout),
@@ -270,11 +276,16 @@ def run_handler(
                     return Outcome("TIMED_OUT", error="States.Timeout", cause="Execution timed out")
                 finally:
                     done.set()
+                children, child_arns = _child_operations(runner, arn)
                 invocations = _invocations(runner, arn)
-                written = invocation.written
+                for child in child_arns:  # a Distributed Map's parts: their invocations are billed too
+                    more = _invocations(runner, child)
+                    invocations = None if invocations is None or more is None else invocations + more
+                written = None if invocation.written is None or parts.written is None else invocation.written + parts.written
                 if written is not None:  # and what the service writes: input, results, callback answers
                     written += len(json.dumps(event).encode("utf-8")) + _answer_bytes(result.operations)
                     written += len((result.result or "").encode("utf-8")) + _error_bytes(result.error)
+                    written += sum(_answer_bytes(child) for child in children)
         finally:
             logging.disable(previous)
             rt.use_lambda_invoker(None)
@@ -289,7 +300,7 @@ def run_handler(
         "operations": list(result.operations), "invocations": invocations,
         "effect_runs": dict(interruptions.runs) if interruptions is not None else None,
         "limits": list(limits.exceeded) if limits is not None else [],
-        "invocation_ms": list(invocation.durations_ms),
+        "invocation_ms": [*invocation.durations_ms, *parts.durations_ms], "child_operations": children,
     }
     if getattr(result.execution_status, "name", None) == "TIMED_OUT" or (limits is not None and limits.timed_out):
         return Outcome("TIMED_OUT", error="States.Timeout", cause="Execution timed out", **seen)
@@ -562,6 +573,25 @@ def _raw_response(raw: bytes) -> Any:
         return text
 
 
+
+
+def _child_operations(runner: Any, arn: str) -> tuple[list, list[str]]:
+    """The operation records and ARNs of every execution started (directly or not) by execution
+    ``arn`` through a chained invoke of a durable function, in start order. Reads the runner's
+    store (the testing package has no public listing of child executions)."""
+    from aws_durable_execution_sdk_python_testing.runner import DurableFunctionTestResult
+
+    try:
+        executions = runner._store.list_all()
+    except Exception:  # noqa: BLE001 - a runner without that store: no child records
+        return [], []
+    parents, out, arns = {arn}, [], []
+    for execution in executions:
+        if getattr(execution, "parent_execution_arn", None) in parents:
+            parents.add(execution.durable_execution_arn)
+            arns.append(execution.durable_execution_arn)
+            out.append(list(DurableFunctionTestResult.create(execution=execution).operations))
+    return out, arns
 
 
 def _invocations(runner: Any, arn: str) -> int | None:
