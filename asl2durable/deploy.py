@@ -235,7 +235,7 @@ def deployment(
             if isinstance(call, ir.ServiceCall) and call.pattern == "callback" and call.kind != "activity":
                 callbacks.append(state.name)
         elif isinstance(state, ir.MapState):
-            if state.item_reader is not ir.DEFAULT and state.item_reader is not None:
+            if state.reads_items:
                 actions.update(_ITEM_READER_ACTIONS)
                 invokes_itself = True
             if state.result_writer is not ir.DEFAULT and state.result_writer is not None:

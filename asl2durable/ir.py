@@ -142,6 +142,11 @@ class State:
     def jsonata(self) -> bool:
         return self.query_language == "JSONata"
 
+    @property
+    def reads_items(self) -> bool:
+        """A Distributed Map whose ItemReader reads its dataset (see MapState)."""
+        return False
+
 
 @dataclass
 class Transitioning(State):
@@ -263,6 +268,11 @@ class MapState(Transitioning):
     flow: DataFlow = field(default_factory=DataFlow)
     retry: list[Retrier] = field(default_factory=list)
     catch: list[Catcher] = field(default_factory=list)
+
+    @property
+    def reads_items(self) -> bool:
+        """A Distributed Map whose ItemReader reads its dataset (from S3): it may run in parts."""
+        return self.item_reader is not DEFAULT and self.item_reader is not None
 
 
 # --------------------------------------------------------------------------- structured control flow
