@@ -347,6 +347,8 @@ def describe_value(value: Any) -> str:
             return f"!Ref {arg}"
         if key == "Fn::GetAtt" and isinstance(arg, list) and all(isinstance(a, str) for a in arg):
             return "!GetAtt " + ".".join(arg)
+        if key == "Terraform" and isinstance(arg, str):
+            return "the Terraform expression " + arg.replace("${", "$ {")
         return f"an {key} value"
     return json.dumps(value).replace("${", "$ {")
 
@@ -361,11 +363,14 @@ def env_value(value: Any) -> Any:
 
 
 def function_kinds(substitutions: Any) -> dict[str, str]:
-    """Placeholders naming a Lambda function of the template: "arn" (!GetAtt F.Arn) or "name" (!Ref F)."""
+    """Placeholders naming a Lambda function of the template: "arn" (!GetAtt F.Arn, Terraform's
+    aws_lambda_function.f.arn) or "name" (!Ref F, aws_lambda_function.f.function_name)."""
     kinds = {}
     for sub in substitutions:
         if sub.function:
-            kinds[sub.name] = "arn" if isinstance(sub.value, dict) and "Fn::GetAtt" in sub.value else "name"
+            value = sub.value if isinstance(sub.value, dict) else {}
+            arn = "Fn::GetAtt" in value or str(value.get("Terraform", "")).endswith("arn")  # a Terraform function's .arn
+            kinds[sub.name] = "arn" if arn else "name"
     return kinds
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import yaml
 
-from asl2durable import cfn
+from asl2durable import cfn, terraform
 from asl2durable.diagnostics import Diagnostic, pointer
 
 __all__ = [
@@ -38,7 +38,7 @@ NOT_READABLE = "INPUT_NOT_READABLE"
 # Suffixes stripped from a file name to get the machine name ("orders.asl.json" -> "orders").
 _NAME_SUFFIXES = (".json", ".yaml", ".yml", ".asl")
 # Files picked up while walking a folder (*.asl.json and *.asl.yaml end in these too).
-_DISCOVER_SUFFIXES = (".json", ".yaml", ".yml")
+_DISCOVER_SUFFIXES = (".json", ".yaml", ".yml", ".tf")
 _YAML_SUFFIXES = (".yaml", ".yml")
 _MAX_NAME_LENGTH = 100
 # Step Functions takes definitions (and CloudFormation templates) of up to 1 MB; a file ten times
@@ -184,6 +184,8 @@ def load(source: str | os.PathLike | dict, *, name: str | None = None, resource:
 
     display = os.fspath(source)
     path = Path(source)
+    if terraform.is_terraform(path):
+        return _from_terraform(display, name, path, resource)
     text, problem = _read_text(path)
     if problem:
         code = TOO_LARGE if problem.startswith(_TOO_LARGE_START) else NOT_READABLE
@@ -230,6 +232,29 @@ def _from_document(
         loaded = _finish(display, name, extracted.definition, [*diagnostics, *extracted.diagnostics])
         return replace(loaded, workflow_type=cfn.described_workflow_type(document))
     return _finish(display, name or stem, document, diagnostics)
+
+
+def _from_terraform(display: str, name: str | None, path: Path, resource: str | None) -> Loaded:
+    """A state machine of a Terraform file (see asl2durable.terraform): ``resource`` is its
+    ``aws_sfn_state_machine.NAME`` or ``module.NAME``, and may be left out when the file has one."""
+    stem = machine_name(path)
+    module = terraform.read_module(path, _read_text)
+    if module.main is None:
+        return Loaded(display, name or stem, None, module.diagnostics)
+    ids = [machine_id for machine_id, _ in module.machines()]
+    if resource is None:
+        if len(ids) != 1:
+            code, message = (
+                (NO_MACHINE, f"The file has no {terraform.MACHINE_TYPE} resource")
+                if not ids
+                else (SEVERAL_MACHINES, "The file has several state machines: " + ", ".join(ids))
+            )
+            return Loaded(display, name or stem, None, [Diagnostic("", code, message)])
+        resource = ids[0]
+    name = name or template_machine_name(stem, resource.rpartition(".")[2])
+    extracted = terraform.extract(module, resource, _parse_definition)
+    loaded = _finish(display, name, extracted.definition, extracted.diagnostics)
+    return replace(loaded, substitutions=extracted.substitutions, resource=resource, workflow_type=extracted.workflow_type)
 
 
 def template_machine_name(stem: str, logical_id: str) -> str:
@@ -576,7 +601,7 @@ def discover(paths: Iterable[str | os.PathLike]) -> list[Discovered]:
     used = _definition_files(d for d in files.values() if d.resource is not None)
     for file_key, d in list(files.items()):
         if d.resource is None and not d.skipped and d.walked and file_key[0] in used:
-            files[file_key] = Discovered(d.source, d.name, True, f"the DefinitionUri of {used[file_key[0]]}")
+            files[file_key] = Discovered(d.source, d.name, True, used[file_key[0]])
 
     items = sorted(files.values(), key=lambda d: (_sort_key(d.source), d.resource or ""))
     items += [Discovered(t, DEFAULT_NAME) for t in texts]
@@ -630,10 +655,16 @@ def _walk_folder(folder: Path) -> list[Discovered]:
 
 
 def _definition_files(items: Iterable[Discovered]) -> dict[str, str]:
-    """The local DefinitionUri files of the given template machines: identity -> "template#LogicalId"."""
+    """The local definition files of the given template machines (a template's DefinitionUri, a Terraform
+    machine's file() or templatefile()): identity -> why the file is not converted on its own."""
     out: dict[str, str] = {}
     for item in items:
         if not isinstance(item.source, Path):
+            continue
+        if terraform.is_terraform(item.source) and item.resource is not None:
+            module = terraform.read_module(item.source, _read_text)
+            for used in terraform.definition_files(module, item.resource):
+                out.setdefault(_identity(used), f"the definition file of {item.source}#{item.resource}")
             continue
         text, problem = _read_text(item.source)
         document = None if problem else _parse(text, yaml_syntax=item.source.suffix.lower() in _YAML_SUFFIXES)[0]
@@ -644,13 +675,22 @@ def _definition_files(items: Iterable[Discovered]) -> dict[str, str]:
         props = resource.get("Properties") if isinstance(resource, dict) else None
         uri = props.get("DefinitionUri") if isinstance(props, dict) else None
         if isinstance(uri, str) and uri and not uri.startswith("s3://"):
-            out.setdefault(_identity(item.source.parent / uri), f"{item.source}#{item.resource}")
+            out.setdefault(_identity(item.source.parent / uri), f"the DefinitionUri of {item.source}#{item.resource}")
     return out
 
 
 def _file_inputs(path: Path, *, explicit: bool) -> list[Discovered]:
     """The inputs a file holds: one per state machine of a template, else the file itself
     (skipped, with a reason, when a folder walk found it and it is not a state machine)."""
+    if terraform.is_terraform(path):
+        module = terraform.read_module(path, _read_text)
+        ids = [machine_id for machine_id, _ in module.machines()]
+        stem = machine_name(path)
+        if ids:
+            return [Discovered(path, template_machine_name(stem, i.rpartition(".")[2]), resource=i) for i in ids]
+        if not explicit and module.main is not None:
+            return [Discovered(path, stem, True, f"a Terraform file without {terraform.MACHINE_TYPE} resources")]
+        return [Discovered(path, stem)]
     text, problem = _read_text(path)
     document = None
     if not problem:
