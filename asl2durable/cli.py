@@ -698,9 +698,10 @@ def _read_json(path: Path) -> object:
 
 def workflow_type(loaded: Loaded) -> str:
     """STANDARD or EXPRESS: a template machine's ``StateMachineType`` (CloudFormation) or
-    ``Type`` (SAM) property; a definition file says nothing, so STANDARD."""
+    ``Type`` (SAM) property; else what the loader read (a Terraform ``type``, a description's
+    ``type``); a definition file says nothing, so STANDARD."""
     if loaded.template is None or loaded.resource is None:
-        return "STANDARD"
+        return loaded.workflow_type or "STANDARD"
     resource = (loaded.template.get("Resources") or {}).get(loaded.resource) or {}
     props = resource.get("Properties") if isinstance(resource, dict) else None
     if not isinstance(props, dict):

@@ -22,9 +22,10 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from . import cfn
 from .diagnostics import Diagnostic, Severity, pointer
@@ -91,7 +92,7 @@ def _parse_file(path: Path, text: str) -> tuple[_File | None, Diagnostic | None]
         tree = parse_tree(text)
     except RecursionError:
         return None, Diagnostic("", BAD_HCL, f"Invalid HCL in {path.name}: nested too deeply")
-    except Exception as e:  # lark's UnexpectedInput and the post-lexer's errors: never a traceback
+    except Exception as e:  # noqa: BLE001 - lark's UnexpectedInput, the post-lexer's errors: never a traceback
         line = getattr(e, "line", None)
         column = getattr(e, "column", None)
         where = f"{path.name}:{line}" + (f":{column}" if isinstance(column, int) and column > 0 else "") if isinstance(line, int) and line > 0 else path.name
@@ -109,11 +110,12 @@ def read_module(path: Path, read: Callable[[Path], tuple[str, str | None]]) -> M
     if problem:
         module.diagnostics.append(Diagnostic("", NOT_READABLE, problem))
         return module
-    module.main, bad = _parse_file(path, text)
-    if bad:
-        module.diagnostics.append(bad)
+    main, bad = _parse_file(path, text)
+    if main is None:
+        module.diagnostics.append(bad or Diagnostic("", BAD_HCL, f"Invalid HCL in {path.name}"))
         return module
-    files = [module.main]
+    module.main = main
+    files = [main]
     try:
         siblings = sorted(p for p in path.parent.glob("*.tf") if p.is_file() and p.resolve() != path.resolve())
     except OSError:
@@ -173,8 +175,8 @@ def _blocks(body: Any) -> list[tuple[str, list[str], Any]]:
     for node in _trees(body) if body is not None else []:
         if _is(node, "block"):
             trees = _trees(node)
-            names = [_name(t) for t in trees[:-1]]
-            if trees and _is(trees[-1], "body") and all(n is not None for n in names) and names:
+            names = [n for n in (_name(t) for t in trees[:-1]) if n is not None]
+            if trees and _is(trees[-1], "body") and names and len(names) == len(trees) - 1:
                 out.append((names[0], names[1:], trees[-1]))
     return out
 
@@ -402,7 +404,7 @@ class _Evaluator:
         try:
             tree = parse_tree(f"x = {expression}\n")
             expr = _attributes(next(c for c in tree.children if _is(c, "body")))["x"]
-        except Exception:
+        except Exception:  # noqa: BLE001 - as in _parse_file
             raise self.fail(f, node, f"cannot parse the template expression ${{{expression}}}", BAD_HCL) from None
         inner = _File(f.path, f"x = {expression}\n", None)
         value = self.value(inner, expr, scope)
