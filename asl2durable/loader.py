@@ -683,7 +683,7 @@ def _file_inputs(path: Path, *, explicit: bool) -> list[Discovered]:
     """The inputs a file holds: one per state machine of a template, else the file itself
     (skipped, with a reason, when a folder walk found it and it is not a state machine)."""
     if terraform.is_terraform(path):
-        module = terraform.read_module(path, _read_text)
+        module = terraform.read_module(path, _read_text, siblings=False)
         ids = [machine_id for machine_id, _ in module.machines()]
         stem = machine_name(path)
         if ids:

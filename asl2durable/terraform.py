@@ -102,9 +102,9 @@ def _parse_file(path: Path, text: str) -> tuple[_File | None, Diagnostic | None]
     return _File(path, text, body), None
 
 
-def read_module(path: Path, read: Callable[[Path], tuple[str, str | None]]) -> Module:
-    """Parse ``path`` and the other ``.tf`` files of its folder. ``read(path)`` is the loader's
-    file reader: ``(text, problem)``."""
+def read_module(path: Path, read: Callable[[Path], tuple[str, str | None]], *, siblings: bool = True) -> Module:
+    """Parse ``path`` and (unless ``siblings`` is False: only its machines are wanted) the other
+    ``.tf`` files of its folder. ``read(path)`` is the loader's file reader: ``(text, problem)``."""
     module = Module(path.parent, None)
     text, problem = read(path)
     if problem:
@@ -117,10 +117,10 @@ def read_module(path: Path, read: Callable[[Path], tuple[str, str | None]]) -> M
     module.main = main
     files = [main]
     try:
-        siblings = sorted(p for p in path.parent.glob("*.tf") if p.is_file() and p.resolve() != path.resolve())
+        others = sorted(p for p in path.parent.glob("*.tf") if p.is_file() and p.resolve() != path.resolve()) if siblings else []
     except OSError:
-        siblings = []
-    for sibling in siblings:
+        others = []
+    for sibling in others:
         sibling_text, problem = read(sibling)
         parsed = None if problem else _parse_file(sibling, sibling_text)[0]
         if parsed is not None:  # a sibling that does not parse is reported when it is loaded itself
