@@ -772,7 +772,8 @@ def _check_behaviour(
 @click.option(
     "--resource",
     metavar="LOGICAL_ID",
-    help="With a template as PATH: the logical ID of the state machine to run.",
+    help="With a template as PATH: the logical ID of the state machine to run (a Terraform file: "
+    "aws_sfn_state_machine.NAME or module.NAME).",
 )
 @WORKFLOW_TYPE_OPTION
 def run(

@@ -356,3 +356,14 @@ def test_real_configurations_generated_tests_pass(tmp_path):
         if process.returncode != 0:
             failures.append(f"{folder.name}:\n{output[-2000:]}")
     assert not failures, "\n\n".join(failures)
+
+
+def test_run_picks_a_terraform_machine_with_resource():
+    from click.testing import CliRunner
+
+    tf = REAL / "terraform-aws-step-functions" / "examples" / "complete" / "main.tf"
+    result = CliRunner().invoke(cli.main, ["run", str(tf), "--resource", "module.step_function", "--input", "{}"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == {"status": "SUCCEEDED", "output": "World"}
+    several = CliRunner().invoke(cli.main, ["run", str(tf), "--input", "{}"])
+    assert several.exit_code == 2 and "module.step_function, module.step_function_with_existing_log_group" in several.output
