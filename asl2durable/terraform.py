@@ -666,7 +666,7 @@ def _workflow_type(evaluator: _Evaluator, f: _File, node: Any) -> str | None:
         return None
     if isinstance(value, Unknown) and value.has_default:
         value = value.default
-    return value.upper() if isinstance(value, str) and value.upper() in ("STANDARD", "EXPRESS") else None
+    return cfn._workflow_type(value)
 
 
 def definition_files(module: Module, machine_id: str) -> tuple[Path, ...]:
