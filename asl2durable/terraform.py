@@ -326,9 +326,7 @@ class _Evaluator:
             return self.call(f, node, scope)
         if kind in ("identifier", "get_attr_expr_term", "index_expr_term"):
             return self.reference(f, node, scope)
-        if kind == "template_string":
-            return Unknown(_source(f, node))
-        return Unknown(_source(f, node))  # operators, conditionals, for and splat expressions
+        return Unknown(_source(f, node))  # operators, conditionals, for and splat expressions, template strings
 
     def string(self, f: _File, node: Any, scope: dict[str, Any]) -> Any:
         pieces: list[Any] = []
