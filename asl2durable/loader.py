@@ -828,6 +828,8 @@ def _position_index(text: str, yaml_syntax: bool) -> _JsonIndex | _YamlIndex | N
             return _JsonIndex(text, offsets)
         if not yaml_syntax:
             return None
+    if _flow_depth(text) > _MAX_YAML_FLOW_DEPTH:  # as _parse_yaml: too slow to parse, and refused
+        return None
     loader = _JsonCompatibleLoader(text)
     try:
         root = loader.get_single_node()
@@ -840,7 +842,7 @@ def _position_index(text: str, yaml_syntax: bool) -> _JsonIndex | _YamlIndex | N
 
 def _json_offsets(text: str) -> dict[str, int] | None:
     """pointer -> offset in ``text`` of every value of a JSON document (of a member: its key), or
-    None when it is not JSON. Iterative: nesting has no limit here."""
+    None when it is not JSON or nests deeper than the loader reads."""
     offsets: dict[str, int] = {}
     # open containers: [pointer, is an object, items so far]
     stack: list[list] = []
@@ -855,6 +857,8 @@ def _json_offsets(text: str) -> dict[str, int] | None:
                 pos = _skip_space(text, pos + 1)
                 if text[pos] == ("}" if c == "{" else "]"):
                     pos += 1
+                elif len(stack) >= _MAX_YAML_FLOW_DEPTH:  # json.loads fails before this depth
+                    return None
                 else:
                     stack.append([ptr, c == "{", 0])
                     ptr, pos = _json_item(text, pos, stack[-1], offsets)

@@ -547,7 +547,10 @@ def test_positions_in_a_template(tmp_path):
 
 def test_no_positions_without_text(tmp_path):
     assert where(load({"StartAt": "A", "States": {"A": {"Type": "Succeed"}}}), "/States/A") is None
-    for name, text in [("empty.yaml", ""), ("bad.json", '{"StartAt": '), ("bad.yaml", "a: [")]:
+    deep = "[" * 100_000 + "]" * 100_000  # refused by the loader: not indexed either (that would take minutes)
+    for name, text in [
+        ("empty.yaml", ""), ("bad.json", '{"StartAt": '), ("bad.yaml", "a: ["), ("deep.json", deep), ("deep.yaml", "a: " + deep),
+    ]:
         (tmp_path / name).write_text(text, encoding="utf-8")
         assert where(load(tmp_path / name), "", in_definition=False) is None
     assert where(load('{"StartAt": "A",\n"States": {"A": {"Type": "Succeed"}}}'), "/States/A") == "<text>:2:12"
