@@ -210,10 +210,10 @@ def _sigterm_exits() -> Iterator[None]:
 def validate(paths: tuple[str, ...], fmt: str, jobs: int, workflow_type: str | None, strict: bool) -> None:
     """Check state machine definitions (files, folders, or inline JSON).
 
-    Reports every ERROR, WARNING and INFO that convert reports for the same input (the same
-    pipeline, without writing anything); in text, each at FILE:LINE:COLUMN where the input is a
-    text file. Exits 0 when every input is valid, 1 when any is invalid: has an ERROR, or with
-    --strict a WARNING.
+    Reports every ERROR, WARNING and INFO that convert reports for each state machine (the
+    same pipeline, without writing anything; a template's rewrite is not checked); in text,
+    each at FILE:LINE:COLUMN where the input is a text file. Exits 0 when every input is valid,
+    1 when any is invalid: has an ERROR, or with --strict a WARNING.
     """
     from asl2durable.translate import translate_loaded
 

@@ -336,6 +336,18 @@ def test_validate_strict_fails_on_a_warning(tmp_path):
     assert invoke("validate", PASS_FILE, "--strict").exit_code == 0  # an INFO does not fail
 
 
+def test_validate_in_parallel_gives_what_one_job_gives(tmp_path):
+    path = tmp_path / "warned.asl.json"
+    path.write_text(WARNED, encoding="utf-8")
+    for fmt in ("text", "json"):
+        outcomes = [
+            (r.exit_code, r.stdout)
+            for r in (invoke("validate", BATCH, path, SAM_APP, "--format", fmt, "-j", jobs) for jobs in ("1", "2"))
+        ]
+        assert outcomes[0][0] == 1 and "WAIT_OUTLASTS_EXECUTION" in outcomes[0][1]
+        assert outcomes[0] == outcomes[1]
+
+
 def test_convert_strict_does_not_write_an_input_with_a_warning(tmp_path):
     out = tmp_path / "out"
     result = invoke("convert", HEARTBEAT_FILE, PASS_FILE, "-o", out, "--strict")
