@@ -89,11 +89,6 @@ class Outcome:
     # the loader's diagnostics, then the translation's, each with its position when the input was text
     diagnostics: list[Diagnostic]
 
-    @property
-    def ok(self) -> bool:
-        """Loaded and translated, without an ERROR (the files are there)."""
-        return self.translation is not None and not has_errors(self.diagnostics)
-
 
 def translate_loaded(loaded: Loaded, *, workflow_type: str | None = None) -> Outcome:
     """The pipeline for a loaded input: what ``validate`` reports and ``convert`` writes.
