@@ -252,6 +252,10 @@ class Extracted:
     definition: dict | None
     substitutions: tuple[Substitution, ...] = ()
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    # Where the definition's text is, to place its diagnostics: the pointer of an inline definition
+    # in the document, or the DefinitionUri file read (its path and text); neither for a string.
+    definition_pointer: str | None = None
+    definition_file: tuple[Path, str] | None = None
 
 
 def extract(template: dict, logical_id: str, folder: Path | None, parse: Any) -> Extracted:
@@ -296,7 +300,9 @@ def extract(template: dict, logical_id: str, folder: Path | None, parse: Any) ->
             continue
         holder.values[str(name)] = value
     definition: object = None
+    definition_pointer = definition_file = None
     if "Definition" in props:
+        definition_pointer = props_ptr + pointer("Definition")
         definition = _replace_intrinsics(props["Definition"], holder, "Definition")
         if not isinstance(definition, dict):
             diagnostics.append(Diagnostic(props_ptr + pointer("Definition"), BAD_DEFINITION, "Definition must be a mapping"))
@@ -328,6 +334,7 @@ def extract(template: dict, logical_id: str, folder: Path | None, parse: Any) ->
             return Extracted(None, (), [Diagnostic(uri_ptr, NOT_READABLE, f"Cannot read the DefinitionUri file {uri}: {why}")])
         definition, problems = parse(text, path.suffix.lower() in (".yaml", ".yml"))
         diagnostics += [_at(uri_ptr, d) for d in problems]
+        definition_file = (path, text)
         if isinstance(definition, dict):
             definition = _replace_intrinsics(definition, holder, "Definition")
     else:
@@ -341,7 +348,7 @@ def extract(template: dict, logical_id: str, folder: Path | None, parse: Any) ->
     # only the placeholders the definition uses
     used = set(_SUB_VARIABLE.findall(json.dumps(definition)))
     holder.values = {k: v for k, v in holder.values.items() if k in used}
-    return Extracted(definition, holder.substitutions(), diagnostics)
+    return Extracted(definition, holder.substitutions(), diagnostics, definition_pointer, definition_file)
 
 
 def _at(where: str, d: Diagnostic) -> Diagnostic:
@@ -424,7 +431,7 @@ def from_description(document: dict, parse: Any) -> tuple[str | None, Extracted]
     name = document.get("name") if isinstance(document.get("name"), str) else None
     text = document.get("definition")
     if isinstance(text, dict):
-        return name, Extracted(text)
+        return name, Extracted(text, definition_pointer="/definition")
     if not isinstance(text, str):
         return name, Extracted(None, (), [Diagnostic("/definition", BAD_DEFINITION, "definition must be a JSON string")])
     definition, problems = parse(text, False)

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from asl2durable.diagnostics import Diagnostic, Severity, has_errors
+from asl2durable.diagnostics import Diagnostic, Severity, failing, has_errors
 from asl2durable.loader import Discovered, Loaded, discover, load
 
 if TYPE_CHECKING:
@@ -36,6 +36,32 @@ FORMAT_OPTION = click.option(
     show_default=True,
     help="Report as text lines or as one JSON document.",
 )
+
+
+WORKFLOW_TYPE_OPTION = click.option(
+    "--workflow-type",
+    type=click.Choice(["standard", "express"], case_sensitive=False),
+    default=None,
+    help="The state machine's type when the input does not say (a template does): STANDARD runs each "
+    "Task's call at most once per attempt, EXPRESS at least once. Default: the template's, else standard.",
+)
+STRICT_OPTION = click.option(
+    "--strict",
+    is_flag=True,
+    help="A WARNING fails an input too, as an ERROR does.",
+)
+
+
+def _jobs_option(verb: str) -> Callable:
+    """``-j/--jobs N``: how many processes work on the inputs."""
+    return click.option(
+        "-j",
+        "--jobs",
+        type=click.IntRange(min=0),
+        default=1,
+        show_default=True,
+        help=f"{verb} in this many parallel processes (0: one per CPU); the output is the same.",
+    )
 
 
 def _output_option(help: str) -> Callable:
@@ -74,8 +100,10 @@ def _echo_records(records: list[dict]) -> None:
 
 
 def _echo_diagnostics(source: str, diagnostics: list[Diagnostic], *, err: bool = False) -> None:
+    """One line each: ``FILE:LINE:COLUMN: SEVERITY CODE at POINTER: message`` where the input was
+    text and the pointer is found in it (FILE: the file it is in), else ``SOURCE: ...``."""
     for d in diagnostics:
-        click.echo(f"{source}: {d}", err=err)
+        click.echo(f"{d.position or source}: {d}", err=err)
 
 
 def _skipped_record(item: Discovered, **extra: object) -> dict:
@@ -176,28 +204,32 @@ def _sigterm_exits() -> Iterator[None]:
 @main.command()
 @click.argument("paths", metavar="PATH...", nargs=-1, required=True)
 @FORMAT_OPTION
-def validate(paths: tuple[str, ...], fmt: str) -> None:
+@_jobs_option("Check")
+@WORKFLOW_TYPE_OPTION
+@STRICT_OPTION
+def validate(paths: tuple[str, ...], fmt: str, jobs: int, workflow_type: str | None, strict: bool) -> None:
     """Check state machine definitions (files, folders, or inline JSON).
 
-    Exits 0 when every input is valid, 1 when any is invalid.
+    Reports every ERROR, WARNING and INFO that convert reports for each state machine (the
+    same pipeline, without writing anything; a template's rewrite is not checked); in text,
+    each at FILE:LINE:COLUMN where the input is a text file. Exits 0 when every input is valid,
+    1 when any is invalid: has an ERROR, or with --strict a WARNING.
     """
+    from asl2durable.translate import translate_loaded
+
     items = _discover(paths)
     _note_skipped(items, fmt)
 
     def process(item: Discovered) -> dict:
         loaded = _load(item)
-        diagnostics = list(loaded.diagnostics)
-        if loaded.definition is not None:
-            from asl2durable.validate import validate as validate_definition
-
-            diagnostics += validate_definition(loaded.definition)
-        valid = loaded.definition is not None and not has_errors(diagnostics)
-        return _validate_record(item, loaded.source, valid, diagnostics)
+        outcome = translate_loaded(loaded, workflow_type=_workflow_type(workflow_type, loaded))
+        valid = loaded.definition is not None and not failing(outcome.diagnostics, strict=strict)
+        return _validate_record(item, loaded.source, valid, outcome.diagnostics)
 
     def failed(item: Discovered, d: Diagnostic) -> dict:
         return _validate_record(item, item.display, False, [d])
 
-    records = _each(items, process, failed)
+    records = _each(items, process, failed, jobs)
 
     if fmt == "json":
         _echo_records([*records, *(_skipped_record(i, valid=None) for i in items if i.skipped)])
@@ -228,15 +260,6 @@ def _validate_record(item: Discovered, source: str, valid: bool, diagnostics: li
 # convert
 
 
-WORKFLOW_TYPE_OPTION = click.option(
-    "--workflow-type",
-    type=click.Choice(["standard", "express"], case_sensitive=False),
-    default=None,
-    help="The state machine's type when the input does not say (a template does): STANDARD runs each "
-    "Task's call at most once per attempt, EXPRESS at least once. Default: the template's, else standard.",
-)
-
-
 @main.command()
 @click.argument("paths", metavar="PATH...", nargs=-1, required=True)
 @_output_option("Folder to write into; each state machine goes to OUTDIR/<name>/.")
@@ -246,22 +269,19 @@ WORKFLOW_TYPE_OPTION = click.option(
     help="Replace output folders that already exist with other content (default: refuse, OUTPUT_EXISTS).",
 )
 @FORMAT_OPTION
-@click.option(
-    "-j",
-    "--jobs",
-    type=click.IntRange(min=0),
-    default=1,
-    show_default=True,
-    help="Convert in this many parallel processes (0: one per CPU); the output is the same.",
-)
+@_jobs_option("Convert")
 @WORKFLOW_TYPE_OPTION
-def convert(paths: tuple[str, ...], outdir: Path, fmt: str, force: bool, jobs: int, workflow_type: str | None) -> None:
+@STRICT_OPTION
+def convert(
+    paths: tuple[str, ...], outdir: Path, fmt: str, force: bool, jobs: int, workflow_type: str | None, strict: bool
+) -> None:
     """Translate state machine definitions into durable function handlers.
 
     Each OUTDIR/<name>/ is written atomically. An existing folder with other content is
     left alone (OUTPUT_EXISTS) unless --force; one that already holds exactly the new
-    output is left as it is. Exits 0 when every input converted, 1 when any failed (the
-    others are still written; the failures are listed again at the end).
+    output is left as it is. An input with an ERROR (with --strict, or a WARNING) is not
+    written. Exits 0 when every input converted, 1 when any failed (the others are still
+    written; the failures are listed again at the end).
     """
     items = _discover(paths)
     try:
@@ -272,17 +292,12 @@ def convert(paths: tuple[str, ...], outdir: Path, fmt: str, force: bool, jobs: i
     _note_skipped(items, fmt)
 
     def process(item: Discovered) -> dict:
-        loaded = _load(item)
-        if loaded.definition is None:
-            return _convert_record(item, loaded.source, None, loaded.diagnostics)
-        from asl2durable.translate import translate
+        from asl2durable.translate import translate_loaded
 
-        translation = translate(
-            loaded.definition, name=loaded.name, substitutions=loaded.substitutions,
-            workflow_type=_workflow_type(workflow_type, loaded),
-        )
-        diagnostics = [*loaded.diagnostics, *translation.diagnostics]
-        if not translation.ok or has_errors(diagnostics):
+        loaded = _load(item)
+        result = translate_loaded(loaded, workflow_type=_workflow_type(workflow_type, loaded))
+        translation, diagnostics = result.translation, result.diagnostics
+        if translation is None or failing(diagnostics, strict=strict):
             return _convert_record(item, loaded.source, None, diagnostics)
         folder, outcome, problem = _write_folder(outdir, translation.name, translation.files, force)
         if problem is not None:
@@ -313,7 +328,7 @@ def convert(paths: tuple[str, ...], outdir: Path, fmt: str, force: bool, jobs: i
                 what = "template not rewritten" if record.get("kind") == "template" else "failed"
                 click.echo(f"{record['source']}: {what}")
             for d in record["_diagnostics"]:
-                click.echo(f"  {d}")
+                click.echo(f"  {d.position}: {d}" if d.position else f"  {d}")
         n_ok = sum(r["converted"] for r in records)
         summary = f"{n_ok} of {len(records)} converted"
         n_skipped = sum(i.skipped for i in items)
@@ -322,18 +337,18 @@ def convert(paths: tuple[str, ...], outdir: Path, fmt: str, force: bool, jobs: i
         if templates:
             summary += f"; {sum(t['converted'] for t in templates)} of {len(templates)} templates rewritten"
         click.echo(summary)
-        _echo_failures([r for r in [*records, *templates] if not r["converted"]])
+        _echo_failures([r for r in [*records, *templates] if not r["converted"]], strict)
     sys.exit(0 if all(r["converted"] for r in [*records, *templates]) else 1)
 
 
-def _echo_failures(failed: list[dict]) -> None:
+def _echo_failures(failed: list[dict], strict: bool = False) -> None:
     """The end-of-batch list of every input that was not written, with its errors (stderr)."""
     if not failed:
         return
     click.echo(f"error: {len(failed)} input{'s' if len(failed) != 1 else ''} not converted:", err=True)
     for record in failed:
         what = " (template)" if record.get("kind") == "template" else ""
-        errors = [d for d in record["_diagnostics"] if d.severity is Severity.ERROR] or record["_diagnostics"]
+        errors = failing(record["_diagnostics"], strict=strict) or record["_diagnostics"]
         first = f": {errors[0].code}: {errors[0].message}" if errors else ""
         more = f" (+{len(errors) - 1} more)" if len(errors) > 1 else ""
         click.echo(f"  {record['source']}{what}{first}{more}", err=True)
@@ -819,7 +834,7 @@ def run(
 
     loaded = _load(items[0])
     if loaded.definition is None or has_errors(loaded.diagnostics):
-        _echo_diagnostics(loaded.source, loaded.diagnostics, err=True)
+        _echo_diagnostics(loaded.source, loaded.locate(loaded.diagnostics, in_definition=False), err=True)
         sys.exit(1)
 
     seconds: float | int = int(timeout) if float(timeout).is_integer() else timeout
@@ -842,7 +857,7 @@ def run(
             )
         except TranslationFailed as e:
             click.echo(f"{loaded.source}: cannot run, the definition does not translate", err=True)
-            _echo_diagnostics(loaded.source, list(getattr(e, "diagnostics", [])), err=True)
+            _echo_diagnostics(loaded.source, loaded.locate(getattr(e, "diagnostics", [])), err=True)
             sys.exit(1)
         except Exception as e:  # noqa: BLE001 - no tracebacks
             click.echo(f"Error: internal error while running {loaded.source}: {type(e).__name__}: {e}", err=True)

@@ -7,6 +7,7 @@ sorted list of inputs, each with a machine name that is unique within the batch.
 
 from __future__ import annotations
 
+import bisect
 import json
 import os
 import re
@@ -18,7 +19,7 @@ from pathlib import Path
 import yaml
 
 from asl2durable import cfn, terraform
-from asl2durable.diagnostics import Diagnostic, pointer
+from asl2durable.diagnostics import Diagnostic, Position, pointer
 
 __all__ = [
     "DEFAULT_NAME",
@@ -59,6 +60,20 @@ class Loaded:
     template: dict | None = None  # that template
     # STANDARD or EXPRESS, when the input says (a template's Type/StateMachineType, a description's type)
     workflow_type: str | None = None
+    # The text read (None for a dict); and the text the definition is in with the definition's
+    # pointer in it: the same text ("" for a definition file, a template's inline Definition's
+    # pointer), a DefinitionUri file's, or None (a DefinitionString: the definition is a string).
+    text: SourceText | None = field(default=None, repr=False, compare=False)
+    definition_text: tuple[SourceText, str] | None = field(default=None, repr=False, compare=False)
+
+    def locate(self, diagnostics: Iterable[Diagnostic], *, in_definition: bool = True) -> list[Diagnostic]:
+        """``diagnostics`` with the position of each one's pointer in the text read, where there is
+        one. Pointers into the definition (``in_definition``: validation and translation) or into
+        the document read (the loader's own diagnostics: in a template they start at /Resources)."""
+        source, prefix = (self.definition_text or (None, "")) if in_definition else (self.text, "")
+        if source is None:
+            return list(diagnostics)
+        return [d if d.position else replace(d, position=source.position(prefix + d.pointer)) for d in diagnostics]
 
 
 SEVERAL_MACHINES = "SEVERAL_STATE_MACHINES"
@@ -172,7 +187,7 @@ def load(source: str | os.PathLike | dict, *, name: str | None = None, resource:
         if len(source) > MAX_INPUT_BYTES:
             return Loaded("<text>", name or DEFAULT_NAME, None, [Diagnostic("", TOO_LARGE, _too_large("The text", len(source)))])
         definition, diagnostics = _parse(source, yaml_syntax=False)
-        return _from_document("<text>", name, definition, diagnostics, None, resource)
+        return _from_document("<text>", name, definition, diagnostics, None, resource, SourceText("<text>", source, False))
 
     if not isinstance(source, (str, os.PathLike)):
         return Loaded(
@@ -190,8 +205,9 @@ def load(source: str | os.PathLike | dict, *, name: str | None = None, resource:
     if problem:
         code = TOO_LARGE if problem.startswith(_TOO_LARGE_START) else NOT_READABLE
         return Loaded(display, name or machine_name(path), None, [Diagnostic("", code, problem)])
-    definition, diagnostics = _parse(text, yaml_syntax=path.suffix.lower() in _YAML_SUFFIXES)
-    return _from_document(display, name, definition, diagnostics, path, resource)
+    yaml_syntax = path.suffix.lower() in _YAML_SUFFIXES
+    definition, diagnostics = _parse(text, yaml_syntax=yaml_syntax)
+    return _from_document(display, name, definition, diagnostics, path, resource, SourceText(display, text, yaml_syntax))
 
 
 def _parse_definition(text: str, yaml_syntax: bool) -> tuple[object, list[Diagnostic]]:
@@ -199,12 +215,32 @@ def _parse_definition(text: str, yaml_syntax: bool) -> tuple[object, list[Diagno
 
 
 def _from_document(
-    display: str, name: str | None, document: object, diagnostics: list[Diagnostic], path: Path | None, resource: str | None
+    display: str, name: str | None, document: object, diagnostics: list[Diagnostic], path: Path | None,
+    resource: str | None, text: SourceText | None = None,
 ) -> Loaded:
-    """A parsed document: a definition, a template (one of its machines) or a describe-state-machine output."""
+    """A parsed document (read from ``text``): a definition, a template (one of its machines) or a
+    describe-state-machine output."""
+    loaded, extracted = _document(display, name, document, diagnostics, path, resource)
+    if text is None:
+        return loaded
+    definition_text: tuple[SourceText, str] | None = (text, "")
+    if extracted is not None:
+        definition_text = None
+        if extracted.definition_pointer is not None:
+            definition_text = (text, extracted.definition_pointer)
+        elif extracted.definition_file is not None:
+            file, file_text = extracted.definition_file
+            definition_text = (SourceText(str(file), file_text, file.suffix.lower() in _YAML_SUFFIXES), "")
+    return replace(loaded, text=text, definition_text=definition_text)
+
+
+def _document(
+    display: str, name: str | None, document: object, diagnostics: list[Diagnostic], path: Path | None, resource: str | None
+) -> tuple[Loaded, cfn.Extracted | None]:
+    """``_from_document``'s work; and what was extracted from a template or a description."""
     stem = machine_name(path) if path is not None else DEFAULT_NAME
     if diagnostics and document is None:
-        return Loaded(display, name or stem, None, diagnostics)
+        return Loaded(display, name or stem, None, diagnostics), None
     if cfn.is_template(document):
         assert isinstance(document, dict)
         ids = cfn.machine_ids(document)
@@ -215,7 +251,7 @@ def _from_document(
                     if not ids
                     else (SEVERAL_MACHINES, "The template has several state machines: " + ", ".join(ids))
                 )
-                return Loaded(display, name or stem, None, [*diagnostics, Diagnostic("/Resources", code, message)])
+                return Loaded(display, name or stem, None, [*diagnostics, Diagnostic("/Resources", code, message)]), None
             resource = ids[0]
         name = name or template_machine_name(stem, resource)
         folder = path.parent if path is not None else None
@@ -224,14 +260,14 @@ def _from_document(
         return Loaded(
             loaded.source, loaded.name, loaded.definition, loaded.diagnostics, extracted.substitutions, resource, document,
             cfn.workflow_type(document, resource),
-        )
+        ), extracted
     if cfn.is_description(document):
         assert isinstance(document, dict)
         described, extracted = cfn.from_description(document, _parse_definition)
         name = name or (_sanitise(described) if described else stem)
         loaded = _finish(display, name, extracted.definition, [*diagnostics, *extracted.diagnostics])
-        return replace(loaded, workflow_type=cfn.described_workflow_type(document))
-    return _finish(display, name or stem, document, diagnostics)
+        return replace(loaded, workflow_type=cfn.described_workflow_type(document)), extracted
+    return _finish(display, name or stem, document, diagnostics), None
 
 
 def _from_terraform(display: str, name: str | None, path: Path, resource: str | None) -> Loaded:
@@ -728,3 +764,188 @@ def _not_a_state_machine(path: Path, document: object, problem: str | None) -> s
     if "StartAt" not in document and "States" not in document:
         return 'has neither "StartAt" nor "States"'
     return None
+
+
+
+# --------------------------------------------------------------------------------------
+# positions: where a JSON pointer is in the text read
+
+
+_JSON_DECODER = json.JSONDecoder()
+_JSON_SPACE = re.compile(r"[ \t\n\r]*")
+_JSON_SCALAR = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?|true|false|null")
+_YAML_MERGE = "tag:yaml.org,2002:merge"
+
+
+class SourceText:
+    """A text a document was read from (JSON, or YAML when ``yaml_syntax``, taken as ``_parse``
+    takes it), to find the line and column of a JSON pointer in it. A member of an object is at
+    its key; an array's item, and the whole document, where the value starts. A pointer to
+    something the text does not have is placed at the nearest enclosing value it has.
+    The index is built on the first lookup, and left out when pickled."""
+
+    def __init__(self, file: str, text: str, yaml_syntax: bool) -> None:
+        self.file = file
+        self.text = text
+        self.yaml_syntax = yaml_syntax
+        self._index: _JsonIndex | _YamlIndex | None = None
+        self._indexed = False
+
+    def __getstate__(self) -> dict:
+        return {**self.__dict__, "_index": None, "_indexed": False}
+
+    def position(self, ptr: str) -> Position | None:
+        """Where ``ptr`` is in the text; None when the text does not parse."""
+        if not self._indexed:
+            self._index, self._indexed = _position_index(self.text, self.yaml_syntax), True
+        if self._index is None:
+            return None
+        tokens = [t.replace("~1", "/").replace("~0", "~") for t in ptr.split("/")[1:]] if ptr else []
+        line, column = self._index.find(tokens)
+        return Position(self.file, line, column)
+
+
+class _JsonIndex:
+    """JSON text: the offset of every pointer, and where each line starts."""
+
+    def __init__(self, text: str, offsets: dict[str, int]) -> None:
+        self.offsets = offsets
+        self.line_starts = [0, *(m.end() for m in re.finditer("\n", text))]
+
+    def find(self, tokens: list[str]) -> tuple[int, int]:
+        while tokens and pointer(*tokens) not in self.offsets:
+            tokens = tokens[:-1]
+        offset = self.offsets[pointer(*tokens)]
+        line = bisect.bisect_right(self.line_starts, offset)
+        return line, offset - self.line_starts[line - 1] + 1
+
+
+class _YamlIndex:
+    """YAML text: its node tree, and each mapping's members (by key) once looked up."""
+
+    def __init__(self, root: yaml.Node) -> None:
+        self.root = root
+        self.members: dict[int, dict[str, tuple[yaml.Mark, yaml.Node]]] = {}
+
+    def find(self, tokens: list[str]) -> tuple[int, int]:
+        node, mark = self.root, self.root.start_mark
+        for token in tokens:
+            if isinstance(node, yaml.SequenceNode) and token.isdigit() and int(token) < len(node.value):
+                node = node.value[int(token)]
+                mark = node.start_mark
+            elif isinstance(node, yaml.MappingNode) and token in self._members(node):
+                mark, node = self._members(node)[token]
+            else:
+                break
+        return mark.line + 1, mark.column + 1
+
+    def _members(self, node: yaml.MappingNode) -> dict[str, tuple[yaml.Mark, yaml.Node]]:
+        """key -> (the key's mark, the value): the keys written in the mapping (a repeated key:
+        the last, whose value is kept), then those its ``<<`` merge keys bring (the first
+        mapping that has one)."""
+        members = self.members.get(id(node))
+        if members is not None:
+            return members
+        members = self.members[id(node)] = {}  # before the merged ones: a mapping may merge itself
+        merged: list[yaml.Node] = []
+        for key, value in node.value:
+            if key.tag == _YAML_MERGE:
+                merged += value.value if isinstance(value, yaml.SequenceNode) else [value]
+            elif isinstance(key, yaml.ScalarNode):
+                members[key.value] = (key.start_mark, value)
+        for source in merged:
+            if isinstance(source, yaml.MappingNode):
+                for key, found in list(self._members(source).items()):
+                    members.setdefault(key, found)
+        return members
+
+
+def _position_index(text: str, yaml_syntax: bool) -> _JsonIndex | _YamlIndex | None:
+    """The index of JSON or YAML text, as ``_parse`` decides; None when it does not parse."""
+    if not yaml_syntax or text.lstrip().startswith(("{", "[")):
+        offsets = _json_offsets(text)
+        if offsets is not None:
+            return _JsonIndex(text, offsets)
+        if not yaml_syntax:
+            return None
+    if _flow_depth(text) > _MAX_YAML_FLOW_DEPTH:  # as _parse_yaml: too slow to parse, and refused
+        return None
+    loader = _JsonCompatibleLoader(text)
+    try:
+        root = loader.get_single_node()
+        return _YamlIndex(root) if root is not None else None  # None: no document
+    except (yaml.YAMLError, RecursionError):
+        return None
+    finally:
+        loader.dispose()
+
+
+def _json_offsets(text: str) -> dict[str, int] | None:
+    """pointer -> offset in ``text`` of every value of a JSON document (of a member: its key), or
+    None when it is not JSON or nests deeper than the loader reads."""
+    offsets: dict[str, int] = {}
+    # open containers: [pointer, is an object, items so far]
+    stack: list[list] = []
+    pos = _skip_space(text, 0)
+    ptr = ""
+    offsets[ptr] = pos
+    try:
+        while True:
+            # a value starts at pos
+            c = text[pos]
+            if c in "{[":
+                pos = _skip_space(text, pos + 1)
+                if text[pos] == ("}" if c == "{" else "]"):
+                    pos += 1
+                elif len(stack) >= _MAX_YAML_FLOW_DEPTH:  # json.loads fails before this depth
+                    return None
+                else:
+                    stack.append([ptr, c == "{", 0])
+                    ptr, pos = _json_item(text, pos, stack[-1], offsets)
+                    continue
+            elif c == '"':
+                pos = _JSON_DECODER.raw_decode(text, pos)[1]
+            else:
+                match = _JSON_SCALAR.match(text, pos)
+                if match is None:
+                    return None
+                pos = match.end()
+            # after a value: the next item of the innermost open container, or its end
+            while True:
+                pos = _skip_space(text, pos)
+                if not stack:
+                    return offsets if pos == len(text) else None
+                container = stack[-1]
+                if text[pos] == ",":
+                    pos = _skip_space(text, pos + 1)
+                    ptr, pos = _json_item(text, pos, container, offsets)
+                    break
+                if text[pos] != ("}" if container[1] else "]"):
+                    return None
+                stack.pop()
+                pos += 1
+    except (IndexError, ValueError):  # json.JSONDecodeError is a ValueError
+        return None
+
+
+def _json_item(text: str, pos: int, container: list, offsets: dict[str, int]) -> tuple[str, int]:
+    """Record the item of ``container`` starting at ``pos``: (its pointer, where its value starts)."""
+    where, is_object, n = container
+    container[2] += 1
+    if not is_object:
+        offsets[where + pointer(n)] = pos
+        return where + pointer(n), pos
+    if text[pos] != '"':
+        raise ValueError("expected a key")
+    key, end = _JSON_DECODER.raw_decode(text, pos)
+    end = _skip_space(text, end)
+    if text[end] != ":":
+        raise ValueError("expected a colon")
+    offsets[where + pointer(key)] = pos  # a repeated key: the last one, whose value is kept
+    return where + pointer(key), _skip_space(text, end + 1)
+
+
+def _skip_space(text: str, pos: int) -> int:
+    """Where the JSON whitespace at ``pos`` ends."""
+    space = _JSON_SPACE.match(text, pos)
+    return space.end() if space else pos

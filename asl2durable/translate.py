@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from .diagnostics import Diagnostic, Severity, has_errors
+from .loader import Loaded
 from .lower import lower
 from .render import render_handler, render_template, render_tests
 from .structure import structure
@@ -79,4 +80,28 @@ def translate(
     return Translation(name, files, sorted(diagnostics + lowering_diagnostics), workflow)
 
 
-__all__ = ["Translation", "translate", "Severity"]
+@dataclass
+class Outcome:
+    """What the pipeline makes of one loaded input (``translate_loaded``)."""
+
+    loaded: Loaded
+    translation: Translation | None  # None when the input did not load
+    # the loader's diagnostics, then the translation's, each with its position when the input was text
+    diagnostics: list[Diagnostic]
+
+
+def translate_loaded(loaded: Loaded, *, workflow_type: str | None = None) -> Outcome:
+    """The pipeline for a loaded input: what ``validate`` reports and ``convert`` writes.
+
+    ``workflow_type`` as for ``translate``. Nothing is written.
+    """
+    diagnostics = loaded.locate(loaded.diagnostics, in_definition=False)
+    if loaded.definition is None:
+        return Outcome(loaded, None, diagnostics)
+    translation = translate(
+        loaded.definition, name=loaded.name, substitutions=loaded.substitutions, workflow_type=workflow_type
+    )
+    return Outcome(loaded, translation, [*diagnostics, *loaded.locate(translation.diagnostics)])
+
+
+__all__ = ["Outcome", "Translation", "translate", "translate_loaded", "Severity"]

@@ -74,8 +74,9 @@ def test_validate_invalid_file_exits_1():
 
 def test_validate_text_lines_name_the_file_and_the_problem():
     result = invoke("validate", INVALID_FILE)
-    lines = [line for line in result.stdout.splitlines() if line.startswith(f"{INVALID_FILE}: ERROR ")]
-    assert lines, result.stdout
+    # "StartAt": "Missing" is on line 2, its key at column 3
+    line = f"{INVALID_FILE}:2:3: ERROR MISSING_TRANSITION_TARGET at /StartAt: Missing 'StartAt' target: Missing"
+    assert line in result.stdout.splitlines(), result.stdout
 
 
 def test_validate_malformed_file_exits_1():
@@ -246,6 +247,116 @@ def test_validate_warnings_do_not_fail():
     result = invoke("validate", HEARTBEAT_FILE, "--format", "json")
     assert result.exit_code == 0
     assert records(result)[0]["valid"] is True
+
+
+WARNED = """{
+  "StartAt": "Notify",
+  "States": {
+    "Notify": {
+      "Type": "Task",
+      "Resource": "arn:aws:states:::lambda:invoke",
+      "Parameters": {"FunctionName": "notify", "InvocationType": "Event", "Payload.$": "$"},
+      "Next": "Sleep"
+    },
+    "Sleep": {
+      "Type": "Wait",
+      "Seconds": 40000000,
+      "End": true
+    }
+  }
+}
+"""
+WARNED_TEMPLATE = """AWSTemplateFormatVersion: "2010-09-09"
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Machine:
+    Type: AWS::Serverless::StateMachine
+    Properties:
+      Definition:
+        StartAt: Sleep
+        States:
+          Sleep:
+            Type: Wait
+            Seconds: 40000000
+            End: true
+"""
+
+
+def test_validate_reports_what_convert_reports(tmp_path):
+    """The same pipeline: validate gives convert's WARNINGs and INFOs, in the same JSON shape."""
+    path = tmp_path / "warned.asl.json"
+    path.write_text(WARNED, encoding="utf-8")
+    checked = invoke("validate", path, "--format", "json")
+    converted = invoke("convert", path, "-o", tmp_path / "out", "--format", "json")
+    assert (checked.exit_code, converted.exit_code) == (0, 0), checked.output + converted.output
+    (record,) = records(checked)
+    assert set(record) == VALIDATE_KEYS and record["valid"] is True
+    assert all(set(d) == DIAGNOSTIC_KEYS for d in record["diagnostics"])
+    assert record["diagnostics"] == records(converted)[0]["diagnostics"]
+    assert {(d["severity"], d["code"]) for d in record["diagnostics"]} == {
+        ("WARNING", "LAMBDA_CALLED_FROM_STEP"), ("WARNING", "WAIT_OUTLASTS_EXECUTION"), ("INFO", "WORKFLOW_TYPE_ASSUMED"),
+    }
+    assert not (tmp_path / "warned").exists()  # validate writes nothing
+
+
+def test_validate_text_gives_file_line_column_pointer_code_and_message(tmp_path):
+    path = tmp_path / "warned.asl.json"
+    path.write_text(WARNED, encoding="utf-8")
+    result = invoke("validate", path, "--workflow-type", "standard")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    # "InvocationType" is on line 7, "Seconds" on line 12
+    column = WARNED.splitlines()[6].index('"InvocationType"') + 1
+    assert f"{path}:7:{column}: WARNING LAMBDA_CALLED_FROM_STEP at /States/Notify/Parameters/InvocationType: " in "\n".join(lines)
+    (wait,) = [line for line in lines if "WAIT_OUTLASTS_EXECUTION" in line]
+    assert wait.startswith(f"{path}:12:7: WARNING WAIT_OUTLASTS_EXECUTION at /States/Sleep/Seconds: this wait (40,000,000 s)")
+    assert lines[-1] == "1 checked: 1 valid, 0 invalid"
+    assert not any("WORKFLOW_TYPE_ASSUMED" in line for line in lines)  # --workflow-type given, as for convert
+
+
+def test_validate_text_positions_in_a_yaml_template(tmp_path):
+    template = tmp_path / "template.yaml"
+    template.write_text(WARNED_TEMPLATE, encoding="utf-8")
+    result = invoke("validate", template)
+    assert result.exit_code == 0, result.output
+    assert f"{template}:12:13: WARNING WAIT_OUTLASTS_EXECUTION at /States/Sleep/Seconds: " in result.stdout
+    converted = invoke("convert", template, "-o", tmp_path / "out")  # convert's lines say the same
+    assert f"  {template}:12:13: WARNING WAIT_OUTLASTS_EXECUTION at /States/Sleep/Seconds: " in converted.stdout
+
+
+def test_validate_strict_fails_on_a_warning(tmp_path):
+    path = tmp_path / "warned.asl.json"
+    path.write_text(WARNED, encoding="utf-8")
+    result = invoke("validate", path, "--strict")
+    assert result.exit_code == 1, result.output
+    assert "1 checked: 0 valid, 1 invalid" in result.stdout
+    (record,) = records(invoke("validate", path, "--strict", "--format", "json"))
+    assert record["valid"] is False
+    assert invoke("validate", HEARTBEAT_FILE, "--strict").exit_code == 1
+    assert invoke("validate", PASS_FILE, "--strict").exit_code == 0  # an INFO does not fail
+
+
+def test_validate_in_parallel_gives_what_one_job_gives(tmp_path):
+    path = tmp_path / "warned.asl.json"
+    path.write_text(WARNED, encoding="utf-8")
+    for fmt in ("text", "json"):
+        outcomes = [
+            (r.exit_code, r.stdout)
+            for r in (invoke("validate", BATCH, path, SAM_APP, "--format", fmt, "-j", jobs) for jobs in ("1", "2"))
+        ]
+        assert outcomes[0][0] == 1 and "WAIT_OUTLASTS_EXECUTION" in outcomes[0][1]
+        assert outcomes[0] == outcomes[1]
+
+
+def test_convert_strict_does_not_write_an_input_with_a_warning(tmp_path):
+    out = tmp_path / "out"
+    result = invoke("convert", HEARTBEAT_FILE, PASS_FILE, "-o", out, "--strict")
+    assert result.exit_code == 1, result.output
+    assert not (out / "heartbeat").exists() and (out / "pass" / "handler.py").is_file()
+    assert f"{HEARTBEAT_FILE}: failed" in result.stdout
+    assert "error: 1 input not converted:" in result.stderr
+    # the failure list names the WARNING that failed it, not the INFO before it
+    assert f"  {HEARTBEAT_FILE}: UNSUPPORTED_FEATURE: HeartbeatSeconds" in result.stderr
 
 
 def test_convert_duplicate_state_names_fail(tmp_path):

@@ -426,15 +426,16 @@ def test_parallel_nested_200_deep(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("dynamic", [False, True])
 def test_parameters_nested_200_deep(tmp_path: Path, dynamic: bool) -> None:
-    """Python's parser takes 200 nested brackets at most: deeper data is a diagnostic, not a SyntaxError."""
+    """Python's parser takes 200 nested brackets at most: deeper data is a diagnostic, not a
+    SyntaxError; validate reports it too (the same pipeline as convert's)."""
     value: object = {"p.$": "$.a"} if dynamic else "x"
     for _ in range(200):
         value = {"a": value}
     definition = {"StartAt": "P", "States": {"P": {"Type": "Pass", "Parameters": value, "End": True}}}
     (status, _, records), (cstatus, _, converted) = both(write(tmp_path, "deep.asl.json", definition), tmp_path)
-    assert (status, records[0]["valid"]) == (0, True)
+    assert (status, records[0]["valid"]) == (1, False)
     assert cstatus == 1 and not converted[0]["converted"]
-    assert codes(converted) == {"TOO_DEEPLY_NESTED"}
+    assert codes(records) == codes(converted) == {"TOO_DEEPLY_NESTED"}
 
 
 def test_fifty_megabytes(tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from asl2durable.diagnostics import Severity
+from asl2durable.diagnostics import Diagnostic, Severity
 from asl2durable.loader import Discovered, Loaded, discover, load, machine_name, unique_names
 
 PASS = {
@@ -450,3 +450,120 @@ def test_discover_inline_json_text(tmp_path):
 
 def test_discover_empty_folder(tmp_path):
     assert discover([tmp_path]) == []
+
+
+# --------------------------------------------------------------------------------------
+# positions: Loaded.locate puts each diagnostic's pointer at FILE:LINE:COLUMN
+
+
+def where(loaded: Loaded, ptr: str, *, in_definition: bool = True) -> str | None:
+    (d,) = loaded.locate([Diagnostic(ptr, "CODE", "message")], in_definition=in_definition)
+    return str(d.position) if d.position else None
+
+
+JSON_TEXT = """{
+  "StartAt": "A",
+  "States": {
+    "A": {"Type": "Pass", "Result": {"q\\"uote": [1, {"x/y": "}]"}, 3]}, "Next": "B"},
+    "B": {
+      "Type": "Succeed"
+    }
+  }
+}
+"""
+
+
+def test_positions_in_a_json_file(tmp_path):
+    path = tmp_path / "m.asl.json"
+    path.write_text(JSON_TEXT, encoding="utf-8")
+    loaded = load(path)
+    assert where(loaded, "") == f"{path}:1:1"
+    assert where(loaded, "/StartAt") == f"{path}:2:3"  # a member: where its key starts
+    assert where(loaded, "/States/B") == f"{path}:5:5"
+    assert where(loaded, "/States/B/Type") == f"{path}:6:7"
+    line = JSON_TEXT.splitlines()[3]
+
+    def on_line_4(text: str) -> str:
+        return f"{path}:4:{line.index(text) + 1}"
+
+    assert where(loaded, "/States/A/Next") == on_line_4('"Next"')
+    # escaped keys and strings that hold brackets; an array's item: where its value starts
+    assert where(loaded, '/States/A/Result/q"uote/1/x~1y') == on_line_4('"x/y"')
+    assert where(loaded, '/States/A/Result/q"uote/2') == on_line_4("3]")
+    # not in the text: the nearest enclosing value that is
+    assert where(loaded, "/States/B/End") == f"{path}:5:5"
+    assert where(loaded, "/States/A/Result/nope/0") == on_line_4('"Result"')
+
+
+def test_positions_in_a_yaml_file_and_json_text_in_a_yaml_file(tmp_path):
+    text = "StartAt: A\nStates:\n  A:\n    Type: Pass\n    Parameters:\n      list:\n        - 1\n        - {k: v}\n    End: true\n"
+    path = tmp_path / "m.asl.yaml"
+    path.write_text(text, encoding="utf-8")
+    loaded = load(path)
+    assert where(loaded, "/States/A/End") == f"{path}:9:5"
+    assert where(loaded, "/States/A/Parameters/list/1/k") == f"{path}:8:12"
+    as_json = tmp_path / "j.asl.yaml"
+    as_json.write_text('{"StartAt": "A",\n\t"States": {"A": {"Type": "Succeed"}}}', encoding="utf-8")  # a tab: not YAML
+    assert where(load(as_json), "/States/A/Type") == f"{as_json}:2:19"
+
+
+def test_positions_follow_yaml_merge_keys(tmp_path):
+    text = "StartAt: A\nStates:\n  A:\n    <<: &base\n      Type: Pass\n    End: true\n  B:\n    <<: *base\n    End: true\n"
+    path = tmp_path / "m.asl.yaml"
+    path.write_text(text, encoding="utf-8")
+    loaded = load(path)
+    assert where(loaded, "/States/B/Type") == f"{path}:5:7"  # written once, in A's anchor
+    assert where(loaded, "/States/B/End") == f"{path}:9:5"
+
+
+def test_positions_in_a_template(tmp_path):
+    (tmp_path / "machine.asl.json").write_text('{"StartAt": "A",\n "States": {"A": {"Type": "Succeed"}}}', encoding="utf-8")
+    template = tmp_path / "template.yaml"
+    template.write_text(
+        "Resources:\n"
+        "  Inline:\n"
+        "    Type: AWS::Serverless::StateMachine\n"
+        "    Properties:\n"
+        "      Definition:\n"
+        "        StartAt: A\n"
+        "        States:\n"
+        "          A: {Type: Succeed}\n"
+        "  FromFile:\n"
+        "    Type: AWS::Serverless::StateMachine\n"
+        "    Properties:\n"
+        "      DefinitionUri: machine.asl.json\n"
+        "  FromString:\n"
+        "    Type: AWS::StepFunctions::StateMachine\n"
+        "    Properties:\n"
+        '      DefinitionString: \'{"StartAt": "A", "States": {"A": {"Type": "Succeed"}}}\'\n',
+        encoding="utf-8",
+    )
+    inline = load(template, resource="Inline")
+    assert where(inline, "/States/A/Type") == f"{template}:8:15"  # definition pointers: in the Definition
+    assert where(inline, "/Resources/FromFile", in_definition=False) == f"{template}:9:3"  # the template's own
+    assert where(load(template, resource="FromFile"), "/States/A") == f"{tmp_path / 'machine.asl.json'}:2:13"
+    assert where(load(template, resource="FromString"), "/States/A") is None  # a string holds it
+
+
+def test_no_positions_without_text(tmp_path):
+    assert where(load({"StartAt": "A", "States": {"A": {"Type": "Succeed"}}}), "/States/A") is None
+    deep = "[" * 100_000 + "]" * 100_000  # refused by the loader: not indexed either (that would take minutes)
+    for name, text in [
+        ("empty.yaml", ""), ("bad.json", '{"StartAt": '), ("bad.yaml", "a: ["), ("deep.json", deep), ("deep.yaml", "a: " + deep),
+    ]:
+        (tmp_path / name).write_text(text, encoding="utf-8")
+        assert where(load(tmp_path / name), "", in_definition=False) is None
+    assert where(load('{"StartAt": "A",\n"States": {"A": {"Type": "Succeed"}}}'), "/States/A") == "<text>:2:12"
+
+
+def test_positions_are_not_pickled_with_their_index(tmp_path):
+    import pickle
+
+    path = tmp_path / "m.asl.json"
+    path.write_text(JSON_TEXT, encoding="utf-8")
+    loaded = load(path)
+    assert where(loaded, "/States/B") == f"{path}:5:5"
+    assert loaded.text is not None and loaded.text._index is not None
+    copy = pickle.loads(pickle.dumps(loaded))
+    assert copy.text._index is None
+    assert where(copy, "/States/B") == f"{path}:5:5"
