@@ -863,6 +863,31 @@ MAP_RUN_EVENT = "asl2durable:MapRun"  # the event that starts a child execution 
 CHAINED_INVOKE_PAYLOAD_LIMIT = 1024 * 1024
 
 
+@dataclass(frozen=True)
+class _MapSpec:
+    """A Map state's settings, as :func:`map_items` was called with them (MaxConcurrency read),
+    for the functions that run its items here, in parts, or in one part."""
+
+    processor: MachineFunction
+    data: Any
+    item_selector: Callable[[Run], Any] | None
+    jsonata_selector: Any
+    jsonata_items: bool
+    max_concurrency: int
+    tolerated_failure_count: int | None
+    tolerated_failure_percentage: float | None
+    item_reader: Any
+    item_batcher: Any
+    result_writer: Any
+    label: str | None
+    state_input: Any
+    first: int = 0  # the index of the first item (a part's items are numbered as in the whole)
+
+    @property
+    def tolerant(self) -> bool:
+        return self.tolerated_failure_count is not None or self.tolerated_failure_percentage is not None
+
+
 def map_items(
     run: Run,
     state: str,
@@ -905,13 +930,17 @@ def map_items(
     max_concurrency = _whole_number(state, max_concurrency, "MaxConcurrency")
     if max_concurrency < 0:
         raise runtime_error(state, "MaxConcurrency cannot be negative.")
-    tolerant = tolerated_failure_count is not None or tolerated_failure_percentage is not None
+    spec = _MapSpec(
+        processor, data, item_selector, jsonata_selector, jsonata_items, max_concurrency, tolerated_failure_count,
+        tolerated_failure_percentage, item_reader, item_batcher, result_writer, label, state_input,
+    )
+    tolerant = spec.tolerant
     batcher = None
     part = run.map_run
     if part is not None:  # this execution runs one part of the Map's items
         run.map_run = None
         try:
-            summary = _map_part(run, state, operation, part, locals())
+            summary = _map_part(run, state, operation, part, spec)
         except AslError as error:  # the part failed: so does the child execution (not the state's Catch)
             summary = {"Error": error.name, "Cause": error.cause}
         raise _MapPartDone(summary)
@@ -932,7 +961,7 @@ def map_items(
                 )
             )
             if len(plan["Partitions"]) > 1 and _result_writer is None:
-                return _map_run(run, state, operation, plan, locals())
+                return _map_run(run, state, operation, plan, spec)
             items = [item for part in plan["Partitions"] for item in _read_part(reader, plan, part)]
     if item_batcher is not None and isinstance(items, list):
         if batcher is None:
@@ -941,7 +970,7 @@ def map_items(
     if not isinstance(items, list):
         message = f"An error occurred while executing the state '{state}'. Map state input must be an array but was: {_compact(items)}"
         raise fail("States.QueryEvaluationError" if jsonata_items else "States.Runtime", message)
-    result = _map_each(run, state, operation, items, processor, data, locals())
+    result = _map_each(run, state, operation, items, spec)
     if not tolerant:
         raise_first_failure(result)
     elif result.completion_reason.name == "FAILURE_TOLERANCE_EXCEEDED":
@@ -978,9 +1007,9 @@ def _read_part(reader: dict, plan: dict, part: list) -> list:
     return _item_io(lambda asl_itemio: asl_itemio.read_partition(reader["Resource"], *_reader_args(reader), plan, part))
 
 
-def _map_each(run: Run, state: str, operation: str, items: list, processor: MachineFunction, data: Any, args: dict, concurrency: int | None = None) -> Any:
+def _map_each(run: Run, state: str, operation: str, items: list, spec: _MapSpec, concurrency: int | None = None) -> Any:
     """The durable map over ``items``: each iteration applies the ItemSelector and runs the processor."""
-    item_selector, jsonata_selector = args["item_selector"], args["jsonata_selector"]
+    item_selector, jsonata_selector, processor, data = spec.item_selector, spec.jsonata_selector, spec.processor, spec.data
 
     def iteration(ctx: DurableContext, item: Any, index: int, _items: Sequence[Any]) -> Any:
         scope = run.child(ctx, {"Index": index, "Value": item}, scope=f"{operation}[{index}]")
@@ -991,19 +1020,19 @@ def _map_each(run: Run, state: str, operation: str, items: list, processor: Mach
             value = jsonata(scope, state, jsonata_selector, "ItemSelector", input=data)
         return processor(scope, value)
 
-    first = args.get("first", 0)
+    first = spec.first
     return run.context.map(
         items,
         (lambda ctx, item, index, all_items: iteration(ctx, item, first + index, all_items)) if first else iteration,
         name=operation,
         config=MapConfig(
-            max_concurrency=concurrency or args["max_concurrency"] or DEFAULT_MAX_CONCURRENCY,
+            max_concurrency=concurrency or spec.max_concurrency or DEFAULT_MAX_CONCURRENCY,
             completion_config=CompletionConfig(
-                tolerated_failure_count=args["tolerated_failure_count"],
-                tolerated_failure_percentage=args["tolerated_failure_percentage"],
+                tolerated_failure_count=spec.tolerated_failure_count,
+                tolerated_failure_percentage=spec.tolerated_failure_percentage,
             )
             if concurrency is None
-            else CompletionConfig(tolerated_failure_percentage=100) if args["tolerant"] else CompletionConfig(),
+            else CompletionConfig(tolerated_failure_percentage=100) if spec.tolerant else CompletionConfig(),
             item_namer=lambda _item, i: f"{state} item {first + i}",
         ),
     )
@@ -1051,19 +1080,19 @@ def map_run_concurrency(max_concurrency: int) -> tuple[int, int]:
     return children, max(1, max_concurrency // children)
 
 
-def _map_run(run: Run, state: str, operation: str, plan: dict, args: dict) -> Any:
+def _map_run(run: Run, state: str, operation: str, plan: dict, spec: _MapSpec) -> Any:
     """Run a Distributed Map's parts as child executions of this function and combine what they
     return: the failure count (for ToleratedFailureCount / Percentage), the result files
     (ResultWriter, then this execution writes the manifest) or the outputs (within 256 KiB)."""
     from aws_durable_execution_sdk_python.exceptions import InvokeError
 
-    if args["state_input"] is _NOTHING:
+    if spec.state_input is _NOTHING:
         raise runtime_error(state, "A Distributed Map over this many items needs its state input (regenerate the handler).")
-    run_id, map_run_arn = _map_run_ids(run, state, operation, args["label"])
-    children, per_child = map_run_concurrency(args["max_concurrency"])
+    run_id, map_run_arn = _map_run_ids(run, state, operation, spec.label)
+    children, per_child = map_run_concurrency(spec.max_concurrency)
     common = {
         "State": state,
-        "StateInput": args["state_input"],
+        "StateInput": spec.state_input,
         "Execution": run.execution,
         "StateMachine": run.state_machine,
         "Variables": run.variables,
@@ -1100,17 +1129,17 @@ def _map_run(run: Run, state: str, operation: str, plan: dict, args: dict) -> An
     summaries = [item.result for item in result.all]
     failed = sum(s["Failed"] for s in summaries)
     total = sum(s["Units"] for s in summaries)
-    count, percentage = args["tolerated_failure_count"], args["tolerated_failure_percentage"]
-    if args["tolerant"] and (
+    count, percentage = spec.tolerated_failure_count, spec.tolerated_failure_percentage
+    if spec.tolerant and (
         (count is not None and failed > count) or (percentage is not None and total and failed * 100 / total > percentage)
     ):
         raise _tolerance_exceeded()
-    if args["result_writer"] is None or any("Results" in s for s in summaries):
+    if spec.result_writer is None or any("Results" in s for s in summaries):
         if any(s.get("TooLarge") for s in summaries):
             raise _result_too_large(state)
-        key = "Results" if args["result_writer"] is not None else "Outputs"
+        key = "Results" if spec.result_writer is not None else "Outputs"
         return check_size(state, [value for s in summaries for value in s[key]])
-    writer = _evaluate_io(run, state, args["data"], args["result_writer"], "ResultWriter", args["jsonata_items"])
+    writer = _evaluate_io(run, state, spec.data, spec.result_writer, "ResultWriter", spec.jsonata_items)
     parts = [s["Files"] for s in summaries]
     return step(
         run,
@@ -1120,26 +1149,26 @@ def _map_run(run: Run, state: str, operation: str, plan: dict, args: dict) -> An
     )
 
 
-def _map_part(run: Run, state: str, operation: str, part: dict, args: dict) -> dict:
+def _map_part(run: Run, state: str, operation: str, part: dict, spec: _MapSpec) -> dict:
     """Run one part of a Distributed Map (in its child execution) and summarise it: ``Units``
     (iterations), ``Failed``, and ``Files`` (ResultWriter with a bucket: the part's result
     files), ``Results`` (ResultWriter without one) or ``Outputs`` (no ResultWriter; ``TooLarge``
     instead when they exceed 256 KiB). Without a tolerated failure threshold an iteration's
     failure fails the child execution under its name."""
-    jsonata_io = args["jsonata_items"]
-    reader = _evaluate_io(run, state, args["data"], args["item_reader"], "ItemReader", jsonata_io)
+    jsonata_io = spec.jsonata_items
+    reader = _evaluate_io(run, state, spec.data, spec.item_reader, "ItemReader", jsonata_io)
     items = _read_part(reader, part["Plan"], part["Partition"])
-    if args["item_batcher"] is not None:
-        batcher = _evaluate_io(run, state, args["data"], args["item_batcher"], "ItemBatcher", jsonata_io)
+    if spec.item_batcher is not None:
+        batcher = _evaluate_io(run, state, spec.data, spec.item_batcher, "ItemBatcher", jsonata_io)
         items = _item_io(lambda asl_itemio: asl_itemio.batch_items(items, batcher))
     first = part["Partition"][4]  # the index of the part's first item (batch)
-    result = _map_each(run, state, operation, items, args["processor"], args["data"], {**args, "first": first}, part["Concurrency"])
-    if not args["tolerant"]:
+    result = _map_each(run, state, operation, items, dataclasses.replace(spec, first=first), part["Concurrency"])
+    if not spec.tolerant:
         raise_first_failure(result)
     failed = sum(item.error is not None for item in result.all)
     summary: dict[str, Any] = {"Units": len(items), "Failed": failed}
-    if args["result_writer"] is not None:
-        writer = _evaluate_io(run, state, args["data"], args["result_writer"], "ResultWriter", jsonata_io)
+    if spec.result_writer is not None:
+        writer = _evaluate_io(run, state, spec.data, spec.result_writer, "ResultWriter", jsonata_io)
         records = _records(items, result)
         written = step(
             run,
