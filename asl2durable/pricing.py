@@ -106,7 +106,7 @@ class Prices:
     )
     compute: Price = Price(
         0.0000166667, 1, "GB-seconds of Lambda duration (x86, first tier)",
-        f"{_THE_CANDID_STARTUP}; billed per 1 ms: AWS Lambda pricing page, duration", "2026-12-06",
+        "AWS Lambda pricing page, duration (x86, first tier; billed per 1 ms), US East (N. Virginia)", "2026-12-06",
     )
     data_written: Price = Price(
         0.25, 1, "GB of durable data written",
