@@ -624,3 +624,20 @@ def test_positions_are_not_pickled_with_their_index(tmp_path):
     copy = pickle.loads(pickle.dumps(loaded))
     assert copy.text._index is None
     assert where(copy, "/States/B") == f"{path}:5:5"
+
+
+@pytest.mark.parametrize("uri", ["statemachine/orders.asl.json", "StateMachine/Orders.ASL.json"])
+def test_definition_uri_differing_from_the_file_only_by_case_is_an_error_naming_both(tmp_path, uri):
+    write(tmp_path / "statemachine" / "Orders.asl.json", json.dumps(PASS))
+    template = write(
+        tmp_path / "template.yaml",
+        f"Resources:\n  M:\n    Type: AWS::Serverless::StateMachine\n    Properties:\n      DefinitionUri: {uri}\n",
+    )
+    loaded = load(template)
+    assert loaded.definition is None
+    (d,) = loaded.diagnostics
+    assert (d.code, d.pointer) == ("INPUT_NOT_READABLE", "/Resources/M/Properties/DefinitionUri")
+    assert uri in d.message and "statemachine/Orders.asl.json" in d.message
+    # spelt as on disk, it loads
+    template.write_text(template.read_text().replace(uri, "statemachine/Orders.asl.json"))
+    assert load(template).diagnostics == []
