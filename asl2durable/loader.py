@@ -609,10 +609,12 @@ def discover(paths: Iterable[str | os.PathLike]) -> list[Discovered]:
     """Expand PATH arguments into a sorted list of inputs.
 
     Files are taken as given, whatever their suffix. Folders are walked recursively (hidden
-    files and folders are left out; symlinked folders are not followed) for *.json, *.yaml
-    and *.yml files; of those, files that parse to something other than an object with
-    "StartAt" or "States" are returned with ``skipped=True`` and a reason. Files that do not
-    parse at all are kept, so that loading them reports the problem.
+    files and folders are left out; symlinked folders are not followed) for *.json, *.yaml,
+    *.yml, *.template and *.tf files; of those, files that parse to something other than an
+    object with "StartAt" or "States" or a template, JSON with comments (a tsconfig.json) that
+    is not a state machine, and *.template files that are neither JSON nor YAML are returned
+    with ``skipped=True`` and a reason. Other files that do not parse are kept, so that loading
+    them reports the problem.
 
     A str argument that is not an existing path and starts with "{" is inline JSON text.
     Raises FileNotFoundError for any other argument that does not exist (a usage error).
