@@ -17,6 +17,7 @@ Nothing here raises for bad input: problems are diagnostics with a JSON pointer 
 from __future__ import annotations
 
 import json
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -327,6 +328,12 @@ def extract(template: dict, logical_id: str, folder: Path | None, parse: Any) ->
         if not isinstance(uri, str) or not uri:
             return Extracted(None, (), [Diagnostic(uri_ptr, BAD_DEFINITION, "DefinitionUri must be a file path")])
         path = (folder or Path(".")) / uri
+        on_disk = _spelling_on_disk(folder or Path("."), uri)
+        if on_disk is not None:
+            return Extracted(None, (), [Diagnostic(uri_ptr, NOT_READABLE, (
+                f"DefinitionUri {uri} differs only in case from the file on disk, {on_disk}: file names are"
+                " case-sensitive on Linux (where SAM builds), so write it as the file is named"
+            ))])
         try:
             text = path.read_bytes().decode("utf-8-sig")
         except (OSError, UnicodeDecodeError) as e:
@@ -441,6 +448,28 @@ def from_description(document: dict, parse: Any) -> tuple[str | None, Extracted]
             diagnostics.append(Diagnostic("/definition", BAD_DEFINITION, "definition is not a JSON object"))
         return name, Extracted(None, (), diagnostics)
     return name, Extracted(definition, (), diagnostics)
+
+
+def _spelling_on_disk(folder: Path, uri: str) -> str | None:
+    """How ``uri`` (a path relative to ``folder``) is spelt on disk, when that differs from ``uri``
+    only in the case of its names; else None (the same, or no such file, or several candidates)."""
+    here, parts, differs = folder, [], False
+    for part in Path(uri).parts:
+        if part in (".", "..") or Path(part).anchor == part:
+            here, chosen = (Path(part) if Path(part).anchor == part else here / part), part
+        else:
+            try:
+                names = os.listdir(here)
+            except OSError:
+                return None
+            if part not in names:
+                matches = [n for n in names if n.casefold() == part.casefold()]
+                if len(matches) != 1:
+                    return None
+                part, differs = matches[0], True
+            here, chosen = here / part, part
+        parts.append(chosen)
+    return Path(*parts).as_posix() if differs else None
 
 
 __all__ = [

@@ -39,8 +39,17 @@ NOT_READABLE = "INPUT_NOT_READABLE"
 # Suffixes stripped from a file name to get the machine name ("orders.asl.json" -> "orders").
 _NAME_SUFFIXES = (".json", ".yaml", ".yml", ".asl")
 # Files picked up while walking a folder (*.asl.json and *.asl.yaml end in these too).
-_DISCOVER_SUFFIXES = (".json", ".yaml", ".yml", ".tf")
+_DISCOVER_SUFFIXES = (".json", ".yaml", ".yml", ".tf", ".template")
 _YAML_SUFFIXES = (".yaml", ".yml")
+
+
+def _yaml_syntax(path: Path, text: str) -> bool:
+    """Whether the text of ``path`` is read as YAML: a .yaml/.yml file; a .json file never; any other
+    suffix (a CloudFormation ``.template``, ``.txt``) by its content: YAML unless it starts like JSON."""
+    suffix = path.suffix.lower()
+    if suffix in _YAML_SUFFIXES:
+        return True
+    return suffix != ".json" and not text.lstrip().startswith(("{", "["))
 _MAX_NAME_LENGTH = 100
 # Step Functions takes definitions (and CloudFormation templates) of up to 1 MB; a file ten times
 # that is refused unread, so that a huge input costs neither the memory nor the time to parse it.
@@ -205,7 +214,7 @@ def load(source: str | os.PathLike | dict, *, name: str | None = None, resource:
     if problem:
         code = TOO_LARGE if problem.startswith(_TOO_LARGE_START) else NOT_READABLE
         return Loaded(display, name or machine_name(path), None, [Diagnostic("", code, problem)])
-    yaml_syntax = path.suffix.lower() in _YAML_SUFFIXES
+    yaml_syntax = _yaml_syntax(path, text)
     definition, diagnostics = _parse(text, yaml_syntax=yaml_syntax)
     return _from_document(display, name, definition, diagnostics, path, resource, SourceText(display, text, yaml_syntax))
 
@@ -600,10 +609,12 @@ def discover(paths: Iterable[str | os.PathLike]) -> list[Discovered]:
     """Expand PATH arguments into a sorted list of inputs.
 
     Files are taken as given, whatever their suffix. Folders are walked recursively (hidden
-    files and folders are left out; symlinked folders are not followed) for *.json, *.yaml
-    and *.yml files; of those, files that parse to something other than an object with
-    "StartAt" or "States" are returned with ``skipped=True`` and a reason. Files that do not
-    parse at all are kept, so that loading them reports the problem.
+    files and folders are left out; symlinked folders are not followed) for *.json, *.yaml,
+    *.yml, *.template and *.tf files; of those, files that parse to something other than an
+    object with "StartAt" or "States" or a template, JSON with comments (a tsconfig.json) that
+    is not a state machine, and *.template files that are neither JSON nor YAML are returned
+    with ``skipped=True`` and a reason. Other files that do not parse are kept, so that loading
+    them reports the problem.
 
     A str argument that is not an existing path and starts with "{" is inline JSON text.
     Raises FileNotFoundError for any other argument that does not exist (a usage error).
@@ -703,7 +714,7 @@ def _definition_files(items: Iterable[Discovered]) -> dict[str, str]:
                 out.setdefault(_identity(used), f"the definition file of {item.source}#{item.resource}")
             continue
         text, problem = _read_text(item.source)
-        document = None if problem else _parse(text, yaml_syntax=item.source.suffix.lower() in _YAML_SUFFIXES)[0]
+        document = None if problem else _parse(text, yaml_syntax=_yaml_syntax(item.source, text))[0]
         if not cfn.is_template(document):
             continue
         assert isinstance(document, dict)
@@ -730,7 +741,7 @@ def _file_inputs(path: Path, *, explicit: bool) -> list[Discovered]:
     text, problem = _read_text(path)
     document = None
     if not problem:
-        document, _ = _parse(text, yaml_syntax=path.suffix.lower() in _YAML_SUFFIXES)
+        document, _ = _parse(text, yaml_syntax=_yaml_syntax(path, text))
     if cfn.is_template(document):
         assert isinstance(document, dict)
         ids = cfn.machine_ids(document)
@@ -744,12 +755,18 @@ def _file_inputs(path: Path, *, explicit: bool) -> list[Discovered]:
         assert isinstance(document, dict)
         described = document.get("name")
         return [Discovered(path, _sanitise(described) if isinstance(described, str) else machine_name(path))]
-    reason = None if explicit else _not_a_state_machine(path, document, problem)
+    reason = None if explicit else _not_a_state_machine(path, text, document, problem)
     return [Discovered(path, machine_name(path), reason is not None, reason)]
 
 
-def _not_a_state_machine(path: Path, document: object, problem: str | None) -> str | None:
+def _not_a_state_machine(path: Path, text: str, document: object, problem: str | None) -> str | None:
     """Why a file found in a folder walk is not a state machine, or None if it is (or may be)."""
+    if problem is None and document is None:
+        if path.suffix.lower() == ".template":
+            return "not a CloudFormation template (neither JSON nor YAML)"
+        commented = _parse_json_with_comments(text)
+        if commented is not None and not _may_be_machine(commented):
+            return "JSON with comments, not a state machine"
     if problem or document is None:
         if problem is None:
             loaded = load(path)
@@ -761,9 +778,32 @@ def _not_a_state_machine(path: Path, document: object, problem: str | None) -> s
         return None  # unreadable or malformed: keep it, loading reports the problem
     if not isinstance(document, dict):
         return "not a JSON object"
-    if "StartAt" not in document and "States" not in document:
+    if not _may_be_machine(document):
         return 'has neither "StartAt" nor "States"'
     return None
+
+
+def _may_be_machine(document: object) -> bool:
+    return isinstance(document, dict) and ("StartAt" in document or "States" in document or cfn.is_template(document))
+
+
+# A JSON string, or a // or /* */ comment; a JSON string, or a comma before a closing bracket.
+_JSONC_COMMENT = re.compile(r'"(?:[^"\\\n]|\\.)*"|//[^\n]*|/\*.*?(?:\*/|\Z)', re.DOTALL)
+_JSONC_COMMA = re.compile(r'"(?:[^"\\\n]|\\.)*"|,(?=\s*[}\]])')
+
+
+def _parse_json_with_comments(text: str) -> object | None:
+    """What JSON-with-comments text (a tsconfig.json: // and /* */ comments, trailing commas)
+    holds, or None when it is not that (plain JSON, or still not JSON without them)."""
+    stripped = text
+    for token in (_JSONC_COMMENT, _JSONC_COMMA):
+        stripped = token.sub(lambda m: m.group() if m.group().startswith('"') else " ", stripped)
+    if stripped == text:
+        return None
+    try:
+        return json.loads(stripped)
+    except (ValueError, RecursionError):
+        return None
 
 
 

@@ -151,6 +151,19 @@ def test_validate_folder_text_mode_notes_skipped_files_on_stderr():
     assert "metadata.json" not in result.stdout
 
 
+def test_validate_folder_skips_json_with_comments_and_is_not_failed_by_it(tmp_path):
+    shutil.copy(PASS_FILE, tmp_path / "pass.asl.json")
+    (tmp_path / "tsconfig.json").write_text('{\n  // editor settings\n  "compilerOptions": {"strict": true,},\n}\n')
+    result = invoke("validate", tmp_path)
+    assert result.exit_code == 0, result.output
+    assert f"note: skipped {tmp_path / 'tsconfig.json'}: JSON with comments, not a state machine" in result.stderr
+    assert "1 checked: 1 valid, 0 invalid, 1 skipped" in result.stdout
+    # named on the command line, it is read, and its error reported
+    result = invoke("validate", tmp_path / "tsconfig.json")
+    assert result.exit_code == 1
+    assert "INVALID_JSON_DESCRIPTION" in result.stdout
+
+
 def test_validate_order_is_deterministic():
     a = records(invoke("validate", PASS_FILE, INVALID_FILE, FAIL_FILE, "--format", "json"))
     b = records(invoke("validate", FAIL_FILE, PASS_FILE, INVALID_FILE, "--format", "json"))

@@ -190,6 +190,22 @@ def test_failed_rename_into_place_puts_the_old_folder_back(tmp_path, monkeypatch
 # failures, collisions, unwritable output
 
 
+def test_a_dot_template_found_in_a_walk_is_converted_as_a_template(tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "stack.template").write_text(
+        "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  Flow:\n    Type: AWS::StepFunctions::StateMachine\n"
+        "    Properties:\n      Definition:\n        StartAt: P\n        States:\n          P: {Type: Succeed}\n"
+    )
+    out = tmp_path / "out"
+    result = invoke("convert", src, "-o", out)
+    assert result.exit_code == 0, result.output
+    # the machine's folder is <file stem>-<logical ID>, the rewritten template's <file stem>
+    assert sorted(p.name for p in out.iterdir()) == ["stack", "stack-Flow"]
+    assert (out / "stack" / "template.yaml").is_file()
+    assert (out / "stack-Flow" / "handler.py").is_file()
+
+
 def test_failures_are_listed_at_the_end_with_exit_1(tmp_path):
     out = tmp_path / "out"
     result = invoke("convert", BATCH, "-o", out)

@@ -385,6 +385,63 @@ def test_discover_keeps_malformed_and_unreadable_files_in_folders(tmp_path):
     assert codes(load(items[0].source)) == ["INVALID_JSON_DESCRIPTION"]
 
 
+TSCONFIG = """{
+  // TypeScript settings: JSON with comments and trailing commas
+  "compilerOptions": {"strict": true, "outDir": "dist/", /* "http://x" is a string */},
+}
+"""
+
+
+def test_discover_skips_json_with_comments_in_folders(tmp_path):
+    write(tmp_path / "tsconfig.json", TSCONFIG)
+    # a state machine with a comment is kept: loading it reports the comment
+    write(tmp_path / "commented.asl.json", '{"StartAt": "P", // first\n "States": {"P": {"Type": "Succeed"}}}')
+    items = discover([tmp_path])
+    by_file = {i.source.name: i for i in items}
+    assert by_file["tsconfig.json"].skipped
+    assert by_file["tsconfig.json"].reason == "JSON with comments, not a state machine"
+    assert not by_file["commented.asl.json"].skipped
+    assert codes(load(by_file["commented.asl.json"].source)) == ["INVALID_JSON_DESCRIPTION"]
+    # given explicitly (here as well as by its folder), it is loaded and gets its diagnostic
+    explicit = {i.source.name: i for i in discover([tmp_path, tmp_path / "tsconfig.json"])}
+    assert not explicit["tsconfig.json"].skipped
+    assert codes(load(tmp_path / "tsconfig.json")) == ["INVALID_JSON_DESCRIPTION"]
+
+
+SFN_TEMPLATE_YAML = """AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  Flow:
+    Type: AWS::StepFunctions::StateMachine
+    Properties:
+      Definition:
+        StartAt: P
+        States:
+          P: {Type: Succeed}
+"""
+
+
+@pytest.mark.parametrize("text", [SFN_TEMPLATE_YAML, None], ids=["yaml", "json"])
+def test_dot_template_file_is_read_as_a_template_by_content(tmp_path, text):
+    if text is None:
+        text = json.dumps({"Resources": {"Flow": {"Type": "AWS::StepFunctions::StateMachine", "Properties": {"Definition": PASS}}}})
+    path = write(tmp_path / "stack.template", text)
+    loaded = load(path)
+    assert loaded.diagnostics == []
+    assert loaded.resource == "Flow" and loaded.name == "stack-Flow"
+    assert loaded.definition["StartAt"] == "P"
+    # a folder walk picks it up too, named <file stem>-<logical ID>, its rewrite in <file stem>
+    (item,) = discover([tmp_path])
+    assert (item.source, item.resource, item.name, item.group) == (path, "Flow", "stack-Flow", "stack")
+
+
+def test_discover_skips_dot_template_files_that_are_not_templates(tmp_path):
+    write(tmp_path / "page.template", "<html>{{ title }}: {% block %}</html>\n")
+    write(tmp_path / "notes.template", "Dear {name},\n")
+    items = discover([tmp_path])
+    assert [(i.source.name, i.skipped) for i in items] == [("notes.template", True), ("page.template", True)]
+    assert all(i.reason for i in items)
+
+
 def test_discover_explicit_file_is_not_skipped(tmp_path):
     path = machine(tmp_path, "package.json", {"name": "x"})
     (item,) = discover([path])
@@ -567,3 +624,20 @@ def test_positions_are_not_pickled_with_their_index(tmp_path):
     copy = pickle.loads(pickle.dumps(loaded))
     assert copy.text._index is None
     assert where(copy, "/States/B") == f"{path}:5:5"
+
+
+@pytest.mark.parametrize("uri", ["statemachine/orders.asl.json", "StateMachine/Orders.ASL.json"])
+def test_definition_uri_differing_from_the_file_only_by_case_is_an_error_naming_both(tmp_path, uri):
+    write(tmp_path / "statemachine" / "Orders.asl.json", json.dumps(PASS))
+    template = write(
+        tmp_path / "template.yaml",
+        f"Resources:\n  M:\n    Type: AWS::Serverless::StateMachine\n    Properties:\n      DefinitionUri: {uri}\n",
+    )
+    loaded = load(template)
+    assert loaded.definition is None
+    (d,) = loaded.diagnostics
+    assert (d.code, d.pointer) == ("INPUT_NOT_READABLE", "/Resources/M/Properties/DefinitionUri")
+    assert uri in d.message and "statemachine/Orders.asl.json" in d.message
+    # spelt as on disk, it loads
+    template.write_text(template.read_text().replace(uri, "statemachine/Orders.asl.json"))
+    assert load(template).diagnostics == []
