@@ -873,13 +873,6 @@ INVALID = [
         JSONPATH,
         "/States/A/Branches/0/States/B/InputPath",
     ),
-    ("dollar-value-leading-blank", one(end(Parameters={"x.$": " $.a"})), JSONPATH, "/States/A/Parameters/x.$"),
-    (
-        "dollar-value-leading-blank-call",
-        one(end(Parameters={"x.$": " States.UUID()"})),
-        JSONPATH,
-        "/States/A/Parameters/x.$",
-    ),
     (
         "lambda-arn-no-function-name",
         one(task(Resource="arn:aws:lambda:us-east-1:111111111111:function", End=True)),
@@ -1205,6 +1198,14 @@ def test_filter_expression_problem_only_warns():
     definition = one(end(InputPath="$..r[?(@.status==Failure)]"))
     assert findings(definition) == set()
     assert findings(definition, Severity.WARNING) == {(JSONPATH, "/States/A/InputPath")}
+
+
+@pytest.mark.parametrize("value", [" $.a", "\t$.a", " States.UUID()"])
+def test_dollar_value_with_a_leading_blank_warns(value):
+    """Jayway JsonPath trims blanks, so AWS may accept it: a warning, not an error."""
+    definition = one(end(Parameters={"x.$": value, "y.$": "$.b "}))
+    assert findings(definition) == set()
+    assert findings(definition, Severity.WARNING) == {(JSONPATH, "/States/A/Parameters/x.$")}
 
 
 def test_well_formed_lambda_arns_are_valid():

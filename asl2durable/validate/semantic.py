@@ -597,14 +597,16 @@ def check_intrinsic_arguments(definition: dict) -> Iterator[Diagnostic]:
 
 
 def check_dollar_values_start_with_path_or_call(definition: dict) -> Iterator[Diagnostic]:
-    """A '.$' value starts with its path or call: Step Functions does not skip leading blanks."""
+    """A '.$' value that starts with a blank: a WARNING, not an error, because Jayway JsonPath
+    (which Step Functions' paths follow) trims blanks, while the States Language says a path
+    begins with '$' and other validators refuse it; as a call, AWS may not see an intrinsic."""
     for state in _jsonpath_states(definition):
         for at, value in _dollar_values(state):
             if isinstance(value, str) and value.strip() and value[:1].isspace():
-                yield error(
+                yield warning(
                     at,
-                    f"The value for the field '{field_name(at)}' must start with '$' or an intrinsic "
-                    "function call, not with a blank",
+                    f"The value for the field '{field_name(at)}' starts with a blank: a path should "
+                    "start with '$' and an intrinsic call with 'States.'; remove the blank",
                     m.INVALID_JSONPATH,
                 )
 
