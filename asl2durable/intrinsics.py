@@ -18,6 +18,7 @@ States.X"), so ``check_intrinsic`` accepts them and ``check_arity`` reports them
 
 from __future__ import annotations
 
+import json
 import re
 
 from lark import Lark, Transformer, v_args
@@ -257,6 +258,72 @@ def check_arity(spec) -> str | None:
             problem = check_arity(arg)
             if problem:
                 return problem
+    return None
+
+
+#: What each argument of a function must be ("any" when any JSON value will do); the last
+#: entry covers any further arguments. It mirrors the checks of runtime/asl_intrinsics.py.
+ARGUMENT_KINDS: dict[str, tuple[str, ...]] = {
+    "States.Format": ("string", "any"),
+    "States.StringToJson": ("string",),
+    "States.JsonToString": ("any",),
+    "States.Array": ("any",),
+    "States.ArrayPartition": ("array", "number"),
+    "States.ArrayContains": ("array", "any"),
+    "States.ArrayRange": ("number", "number", "number"),
+    "States.ArrayGetItem": ("array", "number"),
+    "States.ArrayLength": ("array",),
+    "States.ArrayUnique": ("array",),
+    "States.Base64Encode": ("string",),
+    "States.Base64Decode": ("string",),
+    "States.Hash": ("any", "hash"),
+    "States.JsonMerge": ("object", "object", "not true"),
+    "States.MathRandom": ("number", "number", "number"),
+    "States.MathAdd": ("number", "number"),
+    "States.StringSplit": ("string", "string"),
+    "States.UUID": ("any",),
+}
+#: The algorithms States.Hash accepts, spelled exactly so.
+HASH_ALGORITHMS = ("MD5", "SHA-1", "SHA-256", "SHA-384", "SHA-512")
+_KIND_NAMES = {"string": "a string", "number": "a number", "array": "an array", "object": "a JSON object"}
+
+
+def _literal_problem(kind: str, value) -> str | None:
+    """What is wrong with literal ``value`` as an argument of ``kind``, else None."""
+    if kind == "any" or (kind == "not true" and value is not True):
+        return None
+    if kind == "not true":
+        return "must be false (deep merging is not supported)"
+    if kind == "hash":
+        return None if value in HASH_ALGORITHMS else f"must be one of {', '.join(HASH_ALGORITHMS)}"
+    if kind == "string" and isinstance(value, str):
+        return None
+    if kind == "number" and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return None
+    return f"must be {_KIND_NAMES[kind]}"  # a literal is never an array or an object
+
+
+def check_argument_types(spec) -> str | None:
+    """A message for the first literal argument of ``spec`` (nested calls included) whose type
+    is wrong for its function, e.g. ``States.MathAdd(1, '-1')``, else None.
+
+    Like a wrong argument count, it is valid in a definition and fails at run time
+    (States.Runtime, "Invalid arguments in States.X"). Paths and nested calls are not judged.
+    """
+    _kind, name, args = spec
+    kinds = ARGUMENT_KINDS[name]
+    for i, arg in enumerate(args):
+        if arg[0] == "call":
+            problem = check_argument_types(arg)
+        elif arg[0] == "lit":
+            problem = _literal_problem(kinds[min(i, len(kinds) - 1)], arg[1])
+            if problem:
+                shown = f"'{arg[1]}'" if isinstance(arg[1], str) else json.dumps(arg[1])
+                problem = f"argument {i + 1} of {name} ({shown}) {problem}; it fails at run time"
+        else:
+            continue
+        if problem:
+            return problem
     return None
 
 

@@ -33,13 +33,37 @@ class PathSyntaxError(ValueError):
     """A string is not a valid JSONPath; str() is a one-line message saying what and where."""
 
 
+_PAIR = "_pair"  # two steps written as one (see then_key); _flatten splits them
+
+
+def _flatten(steps) -> tuple:
+    out: list = []
+    for step in steps:
+        out.extend(step[1:] if step[0] == _PAIR else (step,))
+    return tuple(out)
+
+
 class _SpecBuilder(Transformer):
     """Turn the lark parse tree into PathSpec tuples (runs inside the LALR parser)."""
 
     @v_args(inline=True)
     def start(self, root, *steps):
+        steps = _flatten(steps)
         _check_steps(steps, "a path")
         return (str(root), steps)
+
+    # -- a step followed by a bare name, which Jayway reads as a .name step
+    @v_args(inline=True)
+    def then_key(self, step, name):
+        return (_PAIR, step, ("key", str(name)))
+
+    @v_args(inline=True)
+    def wildcard_then_key(self, _star, name):
+        return (_PAIR, ("wildcard",), ("key", str(name)))
+
+    @v_args(inline=True)
+    def filter_then_key(self, expr, name):
+        return (_PAIR, ("filter", expr), ("key", str(name)))
 
     # -- steps
     def key(self, children):
@@ -112,10 +136,12 @@ class _SpecBuilder(Transformer):
 
     # -- operands
     def current(self, steps):
+        steps = _flatten(steps)
         _check_steps(steps, "a filter path", allowed=_FILTER_STEPS)
         return ("current", tuple(steps))
 
     def root(self, steps):
+        steps = _flatten(steps)
         _check_steps(steps, "a filter path", allowed=_FILTER_STEPS)
         return ("root", tuple(steps))
 

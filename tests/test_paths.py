@@ -670,3 +670,23 @@ def test_runtime_parser_agrees_with_the_grammar_on_every_recorded_path():
         simple += 1
         assert parse_path(text) == mine, text
     assert simple > 100
+
+
+@pytest.mark.parametrize(
+    ("bare", "dotted"),
+    [
+        ("$.a[0]b", "$.a[0].b"),
+        ("$['a']b[1]c", "$['a'].b[1].c"),
+        ("$.*b", "$.*.b"),
+        ("$.a[?(@.x[0]y == 1)]z", "$.a[?(@.x[0].y == 1)].z"),
+    ],
+)
+def test_name_right_after_a_bracket_or_star_is_a_key_step_as_jayway_reads_it(bare, dotted):
+    """Jayway's PathCompiler reads a name that follows ']' or '*' as a property token."""
+    assert check_path(bare) is None
+    assert parse_path(bare) == parse_path(dotted)
+
+
+@pytest.mark.parametrize("text", ["$$x", "$1a", "$.a[0] b"])
+def test_name_right_after_the_root_or_a_blank_stays_an_error(text):
+    assert check_path(text) is not None

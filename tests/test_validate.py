@@ -873,6 +873,30 @@ INVALID = [
         JSONPATH,
         "/States/A/Branches/0/States/B/InputPath",
     ),
+    (
+        "lambda-arn-no-function-name",
+        one(task(Resource="arn:aws:lambda:us-east-1:111111111111:function", End=True)),
+        SCHEMA,
+        "/States/A/Resource",
+    ),
+    (
+        "lambda-arn-no-account",
+        one(task(Resource="arn:aws:lambda:us-east-1:function:f", End=True)),
+        SCHEMA,
+        "/States/A/Resource",
+    ),
+    (
+        "lambda-arn-bad-region",
+        one(task(Resource="arn:aws:lambda:useast1:111111111111:function:f", End=True)),
+        SCHEMA,
+        "/States/A/Resource",
+    ),
+    (
+        "lambda-arn-bad-name",
+        one(task(Resource=FN + "/x", End=True)),
+        SCHEMA,
+        "/States/A/Resource",
+    ),
 ]
 
 
@@ -1174,6 +1198,81 @@ def test_filter_expression_problem_only_warns():
     definition = one(end(InputPath="$..r[?(@.status==Failure)]"))
     assert findings(definition) == set()
     assert findings(definition, Severity.WARNING) == {(JSONPATH, "/States/A/InputPath")}
+
+
+@pytest.mark.parametrize("value", [" $.a", "\t$.a", " States.UUID()"])
+def test_dollar_value_with_a_leading_blank_warns(value):
+    """Jayway JsonPath trims blanks, so AWS may accept it: a warning, not an error."""
+    definition = one(end(Parameters={"x.$": value, "y.$": "$.b "}))
+    assert findings(definition) == set()
+    assert findings(definition, Severity.WARNING) == {(JSONPATH, "/States/A/Parameters/x.$")}
+
+
+def test_well_formed_lambda_arns_are_valid():
+    """Qualified ARNs, other partitions and placeholders (unknown until deployed) pass."""
+    for resource in (
+        FN,
+        FN + ":live",
+        FN + ":$LATEST",
+        FN + ":7",
+        "arn:aws-us-gov:lambda:us-gov-west-1:111111111111:function:my.fn_1-a",
+        "arn:aws:lambda:${AWS::Region}:${AWS::AccountId}:function:f",
+        "arn:aws:lambda:::function:${fn}",
+        "arn:aws:states:::lambda:invoke",
+    ):
+        definition = one(task(Resource=resource, End=True, Parameters={"FunctionName": FN}))
+        assert findings(definition) == findings(definition, Severity.WARNING) == set(), resource
+
+
+@pytest.mark.parametrize(
+    ("call", "problem"),
+    [
+        ("States.MathAdd(1, '-1')", "argument 2 of States.MathAdd ('-1') must be a number"),
+        ("States.MathAdd(true, 1)", "argument 1 of States.MathAdd (true) must be a number"),
+        ("States.ArrayRange(1, '9', 1)", "argument 2 of States.ArrayRange ('9') must be a number"),
+        ("States.ArrayLength('abc')", "argument 1 of States.ArrayLength ('abc') must be an array"),
+        ("States.ArrayGetItem($.a, null)", "argument 2 of States.ArrayGetItem (null) must be a number"),
+        ("States.StringSplit(1, ',')", "argument 1 of States.StringSplit (1) must be a string"),
+        ("States.Base64Encode(42)", "argument 1 of States.Base64Encode (42) must be a string"),
+        ("States.Hash($.a, 'sha256')", "argument 2 of States.Hash ('sha256') must be one of MD5"),
+        ("States.JsonMerge($.a, $.b, true)", "argument 3 of States.JsonMerge (true) must be false"),
+        ("States.Format(States.MathAdd(1, 'x'))", "argument 2 of States.MathAdd ('x') must be a number"),
+        ("States.Hash('x')", "States.Hash takes 2 arguments, not 1"),
+    ],
+)
+def test_intrinsic_argument_problems_only_warn(call, problem):
+    """AWS accepts such a call in a definition; the state fails when it runs (States.Runtime)."""
+    definition = one(end(Parameters={"x.$": call}))
+    assert findings(definition) == set()
+    messages = [d.message for d in validate(definition) if d.severity is Severity.WARNING]
+    assert len(messages) == 1 and problem in messages[0], messages
+
+
+def test_intrinsic_arguments_of_the_right_type_pass():
+    definition = one(
+        end(
+            Parameters={
+                "a.$": "States.MathAdd($.n, -1.5)",
+                "b.$": "States.ArrayRange(1, 9, 2)",
+                "c.$": "States.Hash(42, 'SHA-256')",
+                "d.$": "States.JsonMerge($.a, $.b, false)",
+                "e.$": "States.Format('{} {}', 1, null)",
+                "f.$": "States.ArrayContains(States.Array(1, 2), 'x')",
+                "g.$": "States.ArrayLength(States.StringSplit('a,b', ','))",
+            }
+        )
+    )
+    assert validate(definition) == []
+
+
+def test_unterminated_placeholder_warns():
+    """'${Name' is a substitution cut short; to Step Functions it is plain text, so only a warning."""
+    definition = one(task(End=True, Comment="cost in ${ usd", Parameters={"FunctionName": "${Fn", "k": "${A}"}))
+    assert findings(definition) == set()
+    assert findings(definition, Severity.WARNING) == {
+        (SCHEMA, "/States/A/Comment"),
+        (SCHEMA, "/States/A/Parameters/FunctionName"),
+    }
 
 
 # ---- general behaviour ------------------------------------------------------------------

@@ -11,7 +11,14 @@ import re
 from collections.abc import Callable, Iterator
 
 from asl2durable.diagnostics import Diagnostic
-from asl2durable.intrinsics import check_intrinsic, is_intrinsic
+from asl2durable.intrinsics import (
+    IntrinsicSyntaxError,
+    check_argument_types,
+    check_arity,
+    check_intrinsic,
+    is_intrinsic,
+    parse_intrinsic,
+)
 from asl2durable.paths import check_path
 from asl2durable.validate import messages as m
 from asl2durable.validate.jsonata_check import check_jsonata_expressions
@@ -573,6 +580,85 @@ def check_dollar_values_are_strings(definition: dict) -> Iterator[Diagnostic]:
                 )
 
 
+def check_intrinsic_arguments(definition: dict) -> Iterator[Diagnostic]:
+    """An intrinsic call that parses but has a wrong argument count or a literal argument of the
+    wrong type (``States.MathAdd(1, '-1')``): AWS accepts it, the state fails when it runs."""
+    for state in _jsonpath_states(definition):
+        for at, value, options in _paths_of(state):
+            if not (options.get("intrinsic") and is_intrinsic(value.strip() if isinstance(value, str) else None)):
+                continue
+            try:
+                spec = parse_intrinsic(value)
+            except IntrinsicSyntaxError:
+                continue  # check_paths reports it
+            problem = check_arity(spec) or check_argument_types(spec)
+            if problem:
+                yield warning(at, f"The value for the field '{field_name(at)}': {problem}")
+
+
+def check_dollar_values_start_with_path_or_call(definition: dict) -> Iterator[Diagnostic]:
+    """A '.$' value that starts with a blank: a WARNING, not an error, because Jayway JsonPath
+    (which Step Functions' paths follow) trims blanks, while the States Language says a path
+    begins with '$' and other validators refuse it; as a call, AWS may not see an intrinsic."""
+    for state in _jsonpath_states(definition):
+        for at, value in _dollar_values(state):
+            if isinstance(value, str) and value.strip() and value[:1].isspace():
+                yield warning(
+                    at,
+                    f"The value for the field '{field_name(at)}' starts with a blank: a path should "
+                    "start with '$' and an intrinsic call with 'States.'; remove the blank",
+                    m.INVALID_JSONPATH,
+                )
+
+
+#: A Lambda function ARN, as the FunctionName pattern of Lambda's API reference has it, but
+#: with the region, the account and "function:" required (a Task's Resource is a full ARN).
+_LAMBDA_FUNCTION_ARN = re.compile(
+    r"arn:aws[a-zA-Z-]*:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:\d{12}:function:"
+    r"[a-zA-Z0-9-_.]+(:(\$LATEST(\.PUBLISHED)?|[a-zA-Z0-9-_]+))?"
+)
+
+
+def check_lambda_resource(definition: dict) -> Iterator[Diagnostic]:
+    """A Task Resource that is a Lambda ARN (arn:...:lambda:...) is a well-formed function ARN."""
+    for state in iter_states(definition):
+        resource = state.node.get("Resource")
+        if state.type != "Task" or not isinstance(resource, str):
+            continue
+        parts = resource.split(":")
+        if len(parts) < 3 or parts[0] != "arn" or parts[2] != "lambda":
+            continue
+        if _LAMBDA_FUNCTION_ARN.fullmatch(resource) or has_placeholder(resource):
+            continue  # a ${...} placeholder: the ARN is only known after substitution
+        yield error(
+            state.at("Resource"),
+            f"Invalid Lambda function ARN: {resource} (expected "
+            "arn:aws:lambda:<region>:<12-digit account>:function:<name>[:<version or alias>])",
+        )
+
+
+_UNCLOSED_PLACEHOLDER = re.compile(r"\$\{(?![^{}]*\})")
+
+
+def _strings(node: object, at: str) -> Iterator[tuple[str, str]]:
+    if isinstance(node, str):
+        yield at, node
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            yield from _strings(value, pointer_join(at, key))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from _strings(value, pointer_join(at, i))
+
+
+def check_unterminated_placeholders(definition: dict) -> Iterator[Diagnostic]:
+    """A '${' without its '}' is a deployment-time placeholder cut short (a typo that the
+    substitution leaves in place): a WARNING, since to Step Functions it is plain text."""
+    for at, text in _strings(definition, ""):
+        if _UNCLOSED_PLACEHOLDER.search(text):
+            yield warning(at, f"Unterminated '${{' placeholder in {text!r}: the closing '}}' is missing")
+
+
 # --------------------------------------------------------------------------------------
 # variables
 
@@ -626,6 +712,10 @@ CHECKS: tuple[Check, ...] = (
     check_duplicate_field_names,
     check_paths,
     check_dollar_values_are_strings,
+    check_dollar_values_start_with_path_or_call,
+    check_intrinsic_arguments,
+    check_lambda_resource,
+    check_unterminated_placeholders,
     check_jsonata_expressions,
     check_variable_assignments,
 )
