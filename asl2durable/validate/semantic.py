@@ -612,9 +612,11 @@ def check_dollar_values_start_with_path_or_call(definition: dict) -> Iterator[Di
 
 
 #: A Lambda function ARN, as the FunctionName pattern of Lambda's API reference has it, but
-#: with the region, the account and "function:" required (a Task's Resource is a full ARN).
+#: with the region, an account and "function:" required (a Task's Resource is a full ARN). The
+#: account is any number of digits, as other validators (asl-validator) accept it: no recorded
+#: AWS refusal says Step Functions checks its length.
 _LAMBDA_FUNCTION_ARN = re.compile(
-    r"arn:aws[a-zA-Z-]*:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:\d{12}:function:"
+    r"arn:aws[a-zA-Z-]*:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:\d+:function:"
     r"[a-zA-Z0-9-_.]+(:(\$LATEST(\.PUBLISHED)?|[a-zA-Z0-9-_]+))?"
 )
 
@@ -633,7 +635,7 @@ def check_lambda_resource(definition: dict) -> Iterator[Diagnostic]:
         yield error(
             state.at("Resource"),
             f"Invalid Lambda function ARN: {resource} (expected "
-            "arn:aws:lambda:<region>:<12-digit account>:function:<name>[:<version or alias>])",
+            "arn:aws:lambda:<region>:<account>:function:<name>[:<version or alias>])",
         )
 
 
