@@ -6,11 +6,10 @@ their generated tests passing."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from generated import generated_test_failures
 
 from asl2durable import cli
 from asl2durable.diagnostics import Severity
@@ -344,17 +343,7 @@ def test_real_configurations_generated_tests_pass(tmp_path):
         assert translation.ok, (item.name, translation.diagnostics)
         folders.append(write_translation(translation, tmp_path))
     assert len(folders) == len(REAL_MACHINES)
-    failures = []
-    pending, running = list(folders), []
-    while pending or running:  # two at a time: each run starts the SDK's local runner
-        while pending and len(running) < 2:
-            folder = pending.pop(0)
-            command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_handler.py"]
-            running.append((folder, subprocess.Popen(command, cwd=folder, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)))
-        folder, process = running.pop(0)
-        output, _ = process.communicate(timeout=300)
-        if process.returncode != 0:
-            failures.append(f"{folder.name}:\n{output[-2000:]}")
+    failures = generated_test_failures(folders)
     assert not failures, "\n\n".join(failures)
 
 

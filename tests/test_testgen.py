@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from generated import generated_test_failures
 
 from asl2durable.loader import load
 from asl2durable.lower import lower
@@ -245,19 +244,8 @@ def test_generated_test_files_pass(tmp_path):
         assert translation.ok, (name, translation.diagnostics)
         assert "test_handler.py" in translation.files and "asl_testing.py" in translation.files
         folders.append(write_translation(translation, tmp_path))
-    failures = []
     total = sum((folder / "test_handler.py").read_text().count("\ndef test_") for folder in folders)
-    pending = list(folders)
-    running: list = []
-    while pending or running:  # two at a time: each run starts the SDK's local runner
-        while pending and len(running) < 2:
-            folder = pending.pop(0)
-            command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_handler.py"]
-            running.append((folder, subprocess.Popen(command, cwd=folder, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)))
-        folder, process = running.pop(0)
-        output, _ = process.communicate(timeout=300)
-        if process.returncode != 0:
-            failures.append(f"{folder.name}:\n{output[-2000:]}")
+    failures = generated_test_failures(folders)
     assert not failures, "\n\n".join(failures)
     assert total >= len(folders)
 
