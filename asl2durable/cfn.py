@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from .diagnostics import Diagnostic, Severity, pointer
+from .placeholders import PLACEHOLDER
 
 SERVERLESS_MACHINE = "AWS::Serverless::StateMachine"
 CFN_MACHINE = "AWS::StepFunctions::StateMachine"
@@ -37,7 +38,7 @@ BAD_DEFINITION = "UNSUPPORTED_DEFINITION_FORM"
 BAD_TEMPLATE = "INVALID_TEMPLATE"
 NOT_READABLE = "INPUT_NOT_READABLE"
 
-_SUB_VARIABLE = re.compile(r"\$\{([^{}]*)\}")
+_SUB_VARIABLE = PLACEHOLDER
 _IDENT = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 # Lambda refuses these as environment variable names; ASL_ names are asl2durable's own.
 _RESERVED_PREFIXES = ("AWS_", "LAMBDA_", "ASL_", "_")

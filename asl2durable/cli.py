@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from asl2durable import cfn
 from asl2durable.diagnostics import Diagnostic, Severity, failing, has_errors
 from asl2durable.loader import Discovered, Loaded, discover, load
 
@@ -50,6 +51,51 @@ STRICT_OPTION = click.option(
     is_flag=True,
     help="A WARNING fails an input too, as an ERROR does.",
 )
+
+
+def _substitution_options(command: Callable) -> Callable:
+    """``--substitute NAME=VALUE`` (repeatable) and ``--substitutions FILE.json``: values for the
+    definition's ``${NAME}`` placeholders, as a template's DefinitionSubstitutions give them."""
+    command = click.option(
+        "--substitutions",
+        "substitutions_file",
+        type=click.Path(dir_okay=False, path_type=Path),
+        metavar="FILE.json",
+        help="Values for ${NAME} placeholders: a JSON object of NAME: string, number or boolean.",
+    )(command)
+    return click.option(
+        "--substitute",
+        "substitute",
+        multiple=True,
+        metavar="NAME=VALUE",
+        help="The value of the definition's ${NAME} placeholder (the text substituted, as "
+        "DefinitionSubstitutions does); over --substitutions and a template's values. Repeatable.",
+    )(command)
+
+
+def _substitution_values(substitute: tuple[str, ...], file: Path | None) -> dict[str, str]:
+    """The placeholder values ``--substitutions`` and ``--substitute`` give (the latter win)."""
+    values: dict[str, str] = {}
+    if file is not None:
+        try:
+            document = _read_json(file)
+        except ValueError as e:
+            raise click.BadParameter(str(e), param_hint="--substitutions") from None
+        if not isinstance(document, dict):
+            raise click.BadParameter(f"{file} must hold a JSON object of NAME: value", param_hint="--substitutions")
+        for name, value in document.items():
+            text = cfn.Substitution(name, value).literal
+            if text is None or value is None:
+                raise click.BadParameter(
+                    f"{file}: the value of {name} must be a string, number or boolean", param_hint="--substitutions"
+                )
+            values[name] = text
+    for spec in substitute:
+        name, sep, value = spec.partition("=")
+        if not sep or not name:
+            raise click.BadParameter(f"{spec!r} is not NAME=VALUE", param_hint="--substitute")
+        values[name] = value
+    return values
 
 
 def _jobs_option(verb: str) -> Callable:
@@ -126,8 +172,8 @@ def _note_skipped(items: list[Discovered], fmt: str) -> None:
             click.echo("note: no state machine definitions found", err=True)
 
 
-def _load(item: Discovered) -> Loaded:
-    return load(item.source, name=item.name, resource=item.resource)
+def _load(item: Discovered, substitute: dict[str, str] | None = None) -> Loaded:
+    return load(item.source, name=item.name, resource=item.resource, substitute=substitute)
 
 
 def _each(
@@ -207,7 +253,11 @@ def _sigterm_exits() -> Iterator[None]:
 @_jobs_option("Check")
 @WORKFLOW_TYPE_OPTION
 @STRICT_OPTION
-def validate(paths: tuple[str, ...], fmt: str, jobs: int, workflow_type: str | None, strict: bool) -> None:
+@_substitution_options
+def validate(
+    paths: tuple[str, ...], fmt: str, jobs: int, workflow_type: str | None, strict: bool,
+    substitute: tuple[str, ...], substitutions_file: Path | None,
+) -> None:
     """Check state machine definitions (files, folders, or inline JSON).
 
     Reports every ERROR, WARNING and INFO that convert reports for each state machine (the
@@ -217,11 +267,12 @@ def validate(paths: tuple[str, ...], fmt: str, jobs: int, workflow_type: str | N
     """
     from asl2durable.translate import translate_loaded
 
+    values = _substitution_values(substitute, substitutions_file)
     items = _discover(paths)
     _note_skipped(items, fmt)
 
     def process(item: Discovered) -> dict:
-        loaded = _load(item)
+        loaded = _load(item, values)
         outcome = translate_loaded(loaded, workflow_type=_workflow_type(workflow_type, loaded))
         valid = loaded.definition is not None and not failing(outcome.diagnostics, strict=strict)
         return _validate_record(item, loaded.source, valid, outcome.diagnostics)
@@ -272,8 +323,10 @@ def _validate_record(item: Discovered, source: str, valid: bool, diagnostics: li
 @_jobs_option("Convert")
 @WORKFLOW_TYPE_OPTION
 @STRICT_OPTION
+@_substitution_options
 def convert(
-    paths: tuple[str, ...], outdir: Path, fmt: str, force: bool, jobs: int, workflow_type: str | None, strict: bool
+    paths: tuple[str, ...], outdir: Path, fmt: str, force: bool, jobs: int, workflow_type: str | None, strict: bool,
+    substitute: tuple[str, ...], substitutions_file: Path | None,
 ) -> None:
     """Translate state machine definitions into durable function handlers.
 
@@ -283,6 +336,7 @@ def convert(
     written. Exits 0 when every input converted, 1 when any failed (the others are still
     written; the failures are listed again at the end).
     """
+    values = _substitution_values(substitute, substitutions_file)
     items = _discover(paths)
     try:
         outdir.mkdir(parents=True, exist_ok=True)
@@ -294,7 +348,7 @@ def convert(
     def process(item: Discovered) -> dict:
         from asl2durable.translate import translate_loaded
 
-        loaded = _load(item)
+        loaded = _load(item, values)
         result = translate_loaded(loaded, workflow_type=_workflow_type(workflow_type, loaded))
         translation, diagnostics = result.translation, result.diagnostics
         if translation is None or failing(diagnostics, strict=strict):
@@ -574,11 +628,12 @@ def _check_seed(aws: str, seed: dict | None) -> None:
     "template gives it: Lambda's default).",
 )
 @WORKFLOW_TYPE_OPTION
+@_substitution_options
 def report(
     paths: tuple[str, ...], outdir: Path, formats: tuple[str, ...], inputs_dir: Path | None,
     lambda_specs: tuple[str, ...], aws: str, seed: dict | None, price_transition: float | None,
     price_operation: float | None, price_request: float | None, price_compute: float | None,
-    memory_mb: int | None, workflow_type: str | None,
+    memory_mb: int | None, workflow_type: str | None, substitute: tuple[str, ...], substitutions_file: Path | None,
 ) -> None:
     """Report what each state machine becomes: status, durable operations, diagnostics, and
     where each state's code is in the generated handler; then the blockers across the batch.
@@ -606,6 +661,7 @@ def report(
     )
 
     _check_seed(aws, seed)
+    values = _substitution_values(substitute, substitutions_file)
     lambdas = _lambdas(lambda_specs) if inputs_dir is not None else None
     from asl2durable.pricing import DEFAULT
 
@@ -625,7 +681,7 @@ def report(
 
     def process(item: Discovered) -> MachineReport:
         nonlocal read
-        loaded = _load(item)
+        loaded = _load(item, values)
         if loaded.definition is None:
             machine = machine_report(item.name, loaded.source, loaded.diagnostics, None)
         else:
@@ -791,6 +847,7 @@ def _check_behaviour(
     "aws_sfn_state_machine.NAME or module.NAME).",
 )
 @WORKFLOW_TYPE_OPTION
+@_substitution_options
 def run(
     path: str,
     input_: object,
@@ -800,6 +857,8 @@ def run(
     seed: dict | None,
     resource: str | None,
     workflow_type: str | None,
+    substitute: tuple[str, ...],
+    substitutions_file: Path | None,
 ) -> None:
     """Run a state machine locally through its translated durable handler.
 
@@ -832,7 +891,7 @@ def run(
 
     lambdas = _lambdas(lambda_specs)
 
-    loaded = _load(items[0])
+    loaded = _load(items[0], _substitution_values(substitute, substitutions_file))
     if loaded.definition is None or has_errors(loaded.diagnostics):
         _echo_diagnostics(loaded.source, loaded.locate(loaded.diagnostics, in_definition=False), err=True)
         sys.exit(1)

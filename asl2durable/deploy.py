@@ -16,6 +16,7 @@ from typing import Any
 from . import ir
 from .diagnostics import Diagnostic, Severity
 from .lower import MAX_EXECUTION_TIMEOUT
+from .placeholders import PLACEHOLDER
 from .render import render_template
 from .runtime import asl_services as _svc
 
@@ -149,7 +150,7 @@ def _function_resource(function: str) -> Any:
 def _configured_function(function: ir.Setting, values: dict[str, Any], kinds: dict[str, str]) -> Any:
     """The IAM resource of a function named by configuration, from the values the template gives
     its placeholders; None when that is not known (the policy then allows any function)."""
-    whole = re.fullmatch(r"\$\{([^{}]*)\}", function.text)
+    whole = PLACEHOLDER.fullmatch(function.text)
     if whole:
         placeholder = whole.group(1)
         value = values.get(placeholder)

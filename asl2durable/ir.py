@@ -40,10 +40,18 @@ class Jsonata:
 class Setting:
     """A string holding ``${Name}`` placeholders that are configuration of the function: each is
     read at run time from the environment variable ``env`` gives it (``(placeholder, variable)``
-    pairs). Made from a template's DefinitionSubstitutions and intrinsic values."""
+    pairs). Made from a template's DefinitionSubstitutions and intrinsic values, and from
+    ``--substitute`` values.
+
+    A ``typed`` setting is one placeholder that stood unquoted in the definition
+    (``"limit": ${Limit}``): its variable holds JSON text, read as the JSON value (a number, a
+    boolean, ...), as CloudFormation's text substitution makes it; ``example`` is its value at
+    conversion (JSON text), which the generated tests use."""
 
     text: str
     env: tuple[tuple[str, str], ...]
+    typed: bool = False
+    example: str | None = None
 
 
 # A payload template: JSON data whose dynamic leaves ("key.$" entries) are Path or Intrinsic.

@@ -12,13 +12,13 @@ import json
 import os
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import yaml
 
-from asl2durable import cfn, terraform
+from asl2durable import cfn, placeholders, terraform
 from asl2durable.diagnostics import Diagnostic, Position, pointer
 
 __all__ = [
@@ -179,14 +179,59 @@ def unique_names(names: Iterable[str]) -> list[str]:
 # load
 
 
-def load(source: str | os.PathLike | dict, *, name: str | None = None, resource: str | None = None) -> Loaded:
+def load(
+    source: str | os.PathLike | dict, *, name: str | None = None, resource: str | None = None,
+    substitute: Mapping[str, str] | None = None,
+) -> Loaded:
     """Load a definition from a dict, a .json/.yaml/.yml file, or JSON text (a str starting with "{").
 
     ``name`` overrides the machine name (``discover`` hands out names unique in a batch).
     A CloudFormation/SAM template yields the state machine ``resource`` (its logical ID; may be
     left out when the template has one state machine); the output of
     ``aws stepfunctions describe-state-machine`` yields its definition, named after its ``name``.
+    ``substitute`` gives ``${Name}`` placeholders their values (text, as CloudFormation substitutes
+    it), over those a template gives (``--substitute NAME=VALUE``); see ``asl2durable.placeholders``.
     """
+    return _settle(_load(source, name, resource), substitute or {})
+
+
+def _settle(loaded: Loaded, given: Mapping[str, str]) -> Loaded:
+    """The loaded machine with its placeholders settled (``placeholders.settle``): each one with
+    a value, or a pseudo parameter, is a substitution the handler reads from its environment."""
+    if loaded.definition is None:
+        return loaded
+    used = placeholders.names(json.dumps(loaded.definition))
+    if not used:
+        return loaded
+    subs = {sub.name: sub for sub in loaded.substitutions}
+    taken = {sub.env.upper() for sub in loaded.substitutions}
+    for name in used:
+        if name in subs:
+            if name in given:
+                subs[name] = replace(subs[name], value=given[name])
+            continue
+        if name in given:
+            value: object = given[name]
+        elif name in placeholders.PSEUDO_PARAMETERS:
+            value = {"Ref": name}
+        else:
+            continue
+        env, n = cfn.env_names([name])[name], 2
+        base = env
+        while env.upper() in taken:
+            env, n = f"{base}_{n}", n + 1
+        taken.add(env.upper())
+        subs[name] = cfn.Substitution(name, value, env)
+    values = {name: sub.literal for name, sub in subs.items()}
+    definition, diagnostics = placeholders.settle(loaded.definition, values, configured=frozenset(subs))
+    # settling looks at the definition: its diagnostics are placed in the definition's text
+    placed = loaded.locate(diagnostics)
+    return replace(
+        loaded, definition=definition, substitutions=tuple(subs.values()), diagnostics=[*loaded.diagnostics, *placed]
+    )
+
+
+def _load(source: str | os.PathLike | dict, name: str | None, resource: str | None) -> Loaded:
     if isinstance(source, dict):
         if cfn.is_template(source) or cfn.is_description(source):
             return _from_document("<dict>", name, source, [], None, resource)
@@ -418,8 +463,10 @@ def _parse_json(text: str) -> tuple[object, list[Diagnostic]]:
             duplicates[id(obj)] = (obj, dups)
         return obj
 
+    # ${Name} written unquoted (a number or boolean that CloudFormation substitutes as text)
+    text, unquoted = placeholders.protect(text)
     value = json.loads(text, object_pairs_hook=pairs_hook, parse_constant=_reject_constant)
-    return value, _duplicate_diagnostics(value, duplicates)
+    return placeholders.restore(value, unquoted), _duplicate_diagnostics(value, duplicates)
 
 
 def _yaml_message(e: yaml.MarkedYAMLError) -> str:
@@ -903,6 +950,7 @@ class _YamlIndex:
 def _position_index(text: str, yaml_syntax: bool) -> _JsonIndex | _YamlIndex | None:
     """The index of JSON or YAML text, as ``_parse`` decides; None when it does not parse."""
     if not yaml_syntax or text.lstrip().startswith(("{", "[")):
+        text = placeholders.protect(text)[0]  # as _parse_json reads it; the same length
         offsets = _json_offsets(text)
         if offsets is not None:
             return _JsonIndex(text, offsets)

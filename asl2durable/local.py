@@ -7,6 +7,7 @@ Python callables run in-process (see ``asl_runtime.local_invoker``).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.util
 import json
@@ -15,7 +16,7 @@ import re
 import sys
 import threading
 import types
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -95,6 +96,23 @@ def _home(definition: dict) -> tuple[str, str]:
     by chained invoke), else us-east-1 and 111111111111."""
     found = _LAMBDA_ARN.search(json.dumps(definition))
     return (found.group(1), found.group(2)) if found else ("us-east-1", "111111111111")
+
+
+@contextlib.contextmanager
+def _configuration(loaded: Loaded, region: str, account: str) -> Iterator[None]:
+    """The function's configuration while a local run lasts, as its template would set it: each
+    placeholder with a value (a template's literal, ``--substitute``) in its environment variable,
+    and the pseudo parameters of the run's region and account. Variables already set are kept."""
+    pseudo = {"AWS::Region": region, "AWS::AccountId": account, "AWS::Partition": "aws", "AWS::URLSuffix": "amazonaws.com"}
+    values = {sub.env: sub.literal if sub.literal is not None else pseudo.get(sub.name) for sub in loaded.substitutions}
+    added = [variable for variable, value in values.items() if value is not None and variable not in os.environ]
+    for variable in added:
+        os.environ[variable] = values[variable]  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        for variable in added:
+            os.environ.pop(variable, None)
 
 
 def _operations(ops: Iterable[Any]) -> list[dict]:
@@ -177,7 +195,7 @@ def run_local(
     if callbacks is not None:
         answer = lambda token, resource, payload: callbacks({"token": token, "resource": resource, "payload": payload})
     region, account = _home(loaded.definition)
-    with _LOCK:
+    with _LOCK, _configuration(loaded, region, account):
         outcome = asl_testing.run_handler(
             module.handler, {} if input is None else input, functions=functions, invoker=rt.local_invoker(functions),
             callbacks=answer, timeout=timeout, force_replays=force_replays, faults=faults,

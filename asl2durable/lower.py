@@ -16,12 +16,12 @@ from .diagnostics import Diagnostic, Severity, pointer
 from .integrations import classify
 from .intrinsics import IntrinsicSyntaxError, parse_intrinsic, uses_nondeterminism
 from .paths import PathSyntaxError, parse_path
+from .placeholders import PLACEHOLDER, Unquoted
 from .runtime.asl_services import parse_resource
 
 LAMBDA_INVOKE = "arn:aws:states:::lambda:invoke"
 _INTRINSIC = re.compile(r"^States\.[A-Za-z0-9]+\(")
 _JSONATA = re.compile(r"^\{%.*%\}$", re.DOTALL)
-_PLACEHOLDER = re.compile(r"\$\{([^{}]*)\}")
 # A path or expression that may read $$.State.EnteredTime: "$$", "$$.State...", "$states.context".
 _ENTERED_TIME = re.compile(r"\$\$(?![.\[]|\w)|\$\$\s*\.\s*State\b|\$\$\[\s*['\"]State|\$states\s*\.\s*context(?!\s*\.\s*(?:Map|Execution|StateMachine|Task)\b)|\$\$\.\.")
 _COMPARISON_OPERATORS = [
@@ -80,12 +80,26 @@ class Lowering:
         """A string holding configured ``${placeholders}`` as an ``ir.Setting``; anything else as it is."""
         if not self.substitutions or not isinstance(value, str):
             return value
-        names = [n for n in dict.fromkeys(_PLACEHOLDER.findall(value)) if n in self.substitutions]
+        names = [n for n in dict.fromkeys(PLACEHOLDER.findall(value)) if n in self.substitutions]
         if not names:
             return value
         env = tuple((n, self.substitutions[n].env) for n in names)
         self.settings.update(env)
+        if isinstance(value, Unquoted):  # JSON text, as CloudFormation substitutes it unquoted
+            return ir.Setting(str(value), env, typed=True, example=self.substitutions[value.name].literal)
         return ir.Setting(value, env)
+
+    def intrinsic_settings(self, spec: Any) -> Any:
+        """An intrinsic's parse with each string literal that holds configured placeholders as a
+        ``["setting", text, env]`` argument, which the handler substitutes at run time."""
+        if not self.substitutions or not isinstance(spec, list) or not spec:
+            return spec
+        if spec[0] in ("lit", "tpl") and isinstance(spec[1], str):
+            setting = self.setting(spec[1])
+            return ["setting", setting.text, dict(setting.env)] if isinstance(setting, ir.Setting) else spec
+        if spec[0] == "call":
+            return ["call", spec[1], [self.intrinsic_settings(arg) for arg in spec[2]]]
+        return spec
 
     def settings_in(self, value: Any) -> Any:
         """JSON data with its configured strings as ``ir.Setting`` (keys are left alone)."""
@@ -97,12 +111,17 @@ class Lowering:
             return [self.settings_in(v) for v in value]
         return self.setting(value)
 
+    def jsonata(self, value: Any) -> ir.Jsonata:
+        """A JSONata field (an expression, or data holding expressions), its configured placeholders
+        substituted at run time, before the expressions are evaluated, as Step Functions sees them."""
+        return ir.Jsonata(self.settings_in(value))
+
     def task_resource(self, resource: Any) -> tuple[Any, ir.Setting | None]:
         """The Task ``Resource`` as classified at conversion: literal substitutions made. A resource
         that is just the placeholder of a Lambda function of the template comes back as a Setting."""
         if not self.substitutions or not isinstance(resource, str):
             return resource, None
-        whole = _PLACEHOLDER.fullmatch(resource.strip())
+        whole = PLACEHOLDER.fullmatch(resource.strip())
         if whole and whole.group(1) in self.substitutions and self.substitutions[whole.group(1)].function:
             return resource, self.setting(resource.strip())
 
@@ -110,7 +129,9 @@ class Lowering:
             sub = self.substitutions.get(match.group(1))
             return sub.literal if sub is not None and sub.literal is not None else match.group(0)
 
-        return _PLACEHOLDER.sub(literal, resource), None
+        resource = PLACEHOLDER.sub(literal, resource)
+        # an integration's ARN names the service and action whatever the partition: arn:aws:states:::...
+        return re.sub(r"^arn:\$\{AWS::Partition\}:states:::", "arn:aws:states:::", resource), None
 
     def path(self, text: Any, where: str) -> ir.Path | None:
         if text is None:
@@ -135,7 +156,7 @@ class Lowering:
                 self.warn(where, "INVALID_INTRINSIC", str(err))
                 spec = ["call", "States.Array", []]
             self.uses.add("intrinsics")
-            return ir.Intrinsic(text, spec, uses_nondeterminism(spec))
+            return ir.Intrinsic(text, self.intrinsic_settings(spec), uses_nondeterminism(spec))
         return self.path(text, where)  # type: ignore[return-value]
 
     def template(self, value: Any, where: str) -> ir.Template:
@@ -194,7 +215,7 @@ class Lowering:
                     c["Next"],
                     result_path,
                     assign=self.assign(c, here, jsonata),
-                    output=ir.Jsonata(c["Output"]) if jsonata and "Output" in c else ir.DEFAULT,
+                    output=self.jsonata(c["Output"]) if jsonata and "Output" in c else ir.DEFAULT,
                 )
             )
         return out
@@ -204,7 +225,7 @@ class Lowering:
         if "Assign" not in holder:
             return ir.DEFAULT
         if jsonata:
-            return ir.Jsonata(self.settings_in(holder["Assign"]))
+            return self.jsonata(holder["Assign"])
         return self.template(holder["Assign"], pointer_join(where, "Assign"))
 
     # -- machines and states ---------------------------------------------------
@@ -225,7 +246,7 @@ class Lowering:
             "comment": s.get("Comment"),
             "query_language": "JSONata" if jsonata else "JSONPath",
             "assign": self.assign(s, where, jsonata),
-            "output": ir.Jsonata(self.settings_in(s["Output"])) if jsonata and "Output" in s else ir.DEFAULT,
+            "output": self.jsonata(s["Output"]) if jsonata and "Output" in s else ir.DEFAULT,
             "needs_entered_time": _reads_entered_time(s),
         }
         outer, self._jsonata = self._jsonata, jsonata
@@ -239,7 +260,7 @@ class Lowering:
     def expr(self, value: Any) -> Any:
         """A field that JSONata states may write as an expression (a literal stays a literal)."""
         if self._jsonata and isinstance(value, str) and _JSONATA.match(value):
-            return ir.Jsonata(value)
+            return self.jsonata(value)
         return value
 
     def unsupported_features(self, s: dict, where: str) -> str | None:
@@ -266,13 +287,13 @@ class Lowering:
             rules = []
             for i, rule in enumerate(s.get("Choices", [])):
                 here = pointer_join(where, "Choices", i)
-                condition = ir.Jsonata(rule.get("Condition")) if self._jsonata else self.condition(rule, here)
+                condition = self.jsonata(rule.get("Condition")) if self._jsonata else self.condition(rule, here)
                 rules.append(
                     ir.ChoiceRule(
                         condition,
                         rule.get("Next", ""),
                         assign=self.assign(rule, here, self._jsonata),
-                        output=ir.Jsonata(rule["Output"]) if self._jsonata and "Output" in rule else ir.DEFAULT,
+                        output=self.jsonata(rule["Output"]) if self._jsonata and "Output" in rule else ir.DEFAULT,
                     )
                 )
             return ir.ChoiceState(
@@ -325,7 +346,7 @@ class Lowering:
             ]
             return ir.ParallelState(
                 **common, next=nxt, branches=branches, flow=self.flow(s, where),
-                arguments=ir.Jsonata(s["Arguments"]) if self._jsonata and "Arguments" in s else ir.DEFAULT,
+                arguments=self.jsonata(s["Arguments"]) if self._jsonata and "Arguments" in s else ir.DEFAULT,
                 retry=self.retriers(s, where), catch=self.catchers(s, where, self._jsonata),
             )
         if kind == "Map":
@@ -371,7 +392,7 @@ class Lowering:
             resource=resource,
             call=call,
             flow=self.flow(s, where),
-            arguments=ir.Jsonata(self.settings_in(s["Arguments"])) if self._jsonata and "Arguments" in s else ir.DEFAULT,
+            arguments=self.jsonata(s["Arguments"]) if self._jsonata and "Arguments" in s else ir.DEFAULT,
             timeout_seconds=self.expr(s.get("TimeoutSeconds")),
             timeout_seconds_path=self.path(s.get("TimeoutSecondsPath"), pointer_join(where, "TimeoutSecondsPath")),
             heartbeat_seconds=self.expr(s.get("HeartbeatSeconds")) if callback else None,
@@ -420,10 +441,10 @@ class Lowering:
                 f"One iteration of the Map state {common['name']!r}.",
             ),
             items_path=self.optional_path(s, "ItemsPath", where),
-            items=ir.Jsonata(s["Items"]) if "Items" in s else ir.DEFAULT,
+            items=self.jsonata(s["Items"]) if "Items" in s else ir.DEFAULT,
             item_selector=(
                 ir.DEFAULT if not selector_key
-                else ir.Jsonata(s[selector_key]) if self._jsonata
+                else self.jsonata(s[selector_key]) if self._jsonata
                 else self.template(s[selector_key], pointer_join(where, selector_key))
             ),
             max_concurrency=self.expr(s.get("MaxConcurrency", 0)),
@@ -451,7 +472,7 @@ class Lowering:
             return ir.DEFAULT
         self.uses.add("itemio")
         if self._jsonata:
-            return ir.Jsonata(s[key])
+            return self.jsonata(s[key])
 
         def lower_value(value: Any, here: str) -> Any:
             if isinstance(value, dict):

@@ -46,7 +46,8 @@ def lit(value: Any) -> str:
     if isinstance(value, ir.Jsonata):
         return lit(value.value)
     if isinstance(value, ir.Setting):
-        return f"rt.setting({value.text!r}, {lit(dict(value.env))})"
+        typed = ", typed=True" if value.typed else ""
+        return f"rt.setting({value.text!r}, {lit(dict(value.env))}{typed})"
     if isinstance(value, ir.Retrier):
         args = [lit(list(value.error_equals))]
         defaults = ir.Retrier(())
@@ -185,6 +186,8 @@ def reads_clock(value: Any) -> bool:
     """Does a JSONata template call $now() or $millis()?"""
     if isinstance(value, ir.Jsonata):
         value = value.value
+    if isinstance(value, ir.Setting):
+        value = value.text
     if isinstance(value, str):
         return bool(_CLOCK.search(value)) and value.lstrip().startswith("{%")
     if isinstance(value, dict):
@@ -426,8 +429,14 @@ def render_tests(workflow: ir.Workflow) -> str:
     """``test_handler.py``: stubs and a test per terminal path (the plan: ``testgen``)."""
     from .testgen import plan, settings
 
+    values = settings(workflow)
+    named = [variable for variable, value in values.items() if value == variable]
+    typed = {variable: value for variable, value in values.items() if value != variable}
     return format_python(
-        render_template("test_handler.py.jinja", workflow=workflow, plan=plan(workflow), settings=settings(workflow))
+        render_template(
+            "test_handler.py.jinja", workflow=workflow, plan=plan(workflow), settings=values,
+            settings_named=named, typed_settings=typed,
+        )
     )
 
 

@@ -29,6 +29,7 @@ from typing import Any
 from . import cfn
 from .deploy import ALIAS, deployment, env_value, function_kinds, function_resource
 from .diagnostics import Diagnostic, Severity, pointer
+from .placeholders import PLACEHOLDER
 from .render import render_template
 
 TRANSFORM = "AWS::Serverless-2016-10-31"
@@ -276,7 +277,7 @@ def _rewrite_sub(text: str, replaced: set[str], found: list[str], variables: set
             return "${" + name + "}"
         return "${" + alias_id(name) + "}"
 
-    return re.sub(r"\$\{([^{}]*)\}", replace, text)
+    return PLACEHOLDER.sub(replace, text)
 
 
 __all__ = ["alias_id", "render_rewritten", "rewrite_template"]

@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import ir
+from .placeholders import PLACEHOLDER
 
 MAX_TESTS = 20
 MAX_VISITS = 3000  # states entered, over the whole search of one machine
@@ -1469,35 +1470,67 @@ def _short(key: str) -> str:
 # --------------------------------------------------------------------------- the plan
 
 
-def settings(workflow: ir.Workflow) -> list[str]:
-    """The environment variables the handler reads (``ir.Setting`` placeholders), sorted."""
-    found: set[str] = set()
-    _expand_settings(workflow, found)
-    return sorted(found)
+def settings(workflow: ir.Workflow) -> dict[str, str]:
+    """The environment variables the handler reads (``ir.Setting`` placeholders), sorted, each with
+    its value in the generated tests: its own name, so a stub's key names the variable that selects
+    it; a variable read as JSON (a typed setting) its value at conversion, else its name as a JSON
+    string."""
+    found: dict[str, str] = {}
+    _collect_settings(workflow, found)
+    return dict(sorted(found.items()))
 
 
-def _expand_settings(value: Any, found: set[str]) -> Any:
-    """``value`` (IR) with every ``ir.Setting`` replaced by the string it reads in the generated
-    tests, where each variable is set to its own name (``${Fn}`` → ``"FnArn"`` when the variable
-    is ``FnArn``); ``found`` collects the variables."""
+def _collect_settings(value: Any, found: dict[str, str]) -> None:
+    if isinstance(value, ir.Setting):
+        for _, variable in value.env:
+            if value.typed:
+                found[variable] = value.example if value.example is not None else json.dumps(variable)
+            else:
+                found.setdefault(variable, variable)
+    elif isinstance(value, list) and len(value) == 3 and value[0] == "setting" and isinstance(value[2], dict):
+        for variable in value[2].values():  # a setting argument of an intrinsic
+            found.setdefault(variable, variable)
+    elif isinstance(value, dict):
+        for v in value.values():
+            _collect_settings(v, found)
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            _collect_settings(v, found)
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        for f in dataclasses.fields(value):
+            _collect_settings(getattr(value, f.name), found)
+
+
+def _expand_settings(value: Any, values: dict[str, str]) -> Any:
+    """``value`` (IR) with every ``ir.Setting`` (and setting argument of an intrinsic) replaced by
+    what it reads in the generated tests, where each variable is set as ``settings`` says
+    (``${Fn}`` → ``"FnArn"`` when the variable is ``FnArn``)."""
     if isinstance(value, ir.Setting):
         env = dict(value.env)
-        found.update(env.values())
-        return re.sub(r"\$\{([^{}]*)\}", lambda m: env.get(m.group(1), m.group(0)), value.text)
+        text = PLACEHOLDER.sub(lambda m: values.get(env.get(m.group(1), ""), m.group(0)), value.text)
+        if value.typed:
+            try:
+                return json.loads(text)
+            except ValueError:  # the handler fails on it, as the tests will show
+                return text
+        return text
+    if isinstance(value, list) and len(value) == 3 and value[0] == "setting" and isinstance(value[2], dict):
+        env = value[2]
+        return ["lit", PLACEHOLDER.sub(lambda m: values.get(env.get(m.group(1), ""), m.group(0)), value[1])]
     if isinstance(value, dict):
-        return {k: _expand_settings(v, found) for k, v in value.items()}
+        return {k: _expand_settings(v, values) for k, v in value.items()}
     if isinstance(value, list):
-        return [_expand_settings(v, found) for v in value]
+        return [_expand_settings(v, values) for v in value]
     if isinstance(value, tuple):
-        return tuple(_expand_settings(v, found) for v in value)
+        return tuple(_expand_settings(v, values) for v in value)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        changes = {f.name: _expand_settings(getattr(value, f.name), found) for f in dataclasses.fields(value)}
+        changes = {f.name: _expand_settings(getattr(value, f.name), values) for f in dataclasses.fields(value)}
         return dataclasses.replace(value, **changes)
     return value
 
 
 def plan(workflow: ir.Workflow) -> Plan:
-    workflow = _expand_settings(workflow, set())
+    workflow = _expand_settings(workflow, settings(workflow))
     stubs: dict[str, Stub] = {}
     dynamic = []
     for s in workflow.states():

@@ -9,6 +9,7 @@ from typing import Any
 from .diagnostics import Diagnostic, Severity, has_errors
 from .loader import Loaded
 from .lower import lower
+from .placeholders import BAD_VALUE, UNRESOLVED
 from .render import render_handler, render_template, render_tests
 from .structure import structure
 from .validate import validate
@@ -49,13 +50,15 @@ def support_files(uses: frozenset[str] = frozenset()) -> dict[str, str]:
 
 
 def translate(
-    definition: dict, *, name: str = "state_machine", substitutions: tuple = (), workflow_type: str | None = None
+    definition: dict, *, name: str = "state_machine", substitutions: tuple = (), workflow_type: str | None = None,
+    notes: tuple[Diagnostic, ...] = (),
 ) -> Translation:
     """Validate and translate a definition; the handler is only produced when it is valid.
 
     ``substitutions`` are the configured ``${placeholders}`` of a machine loaded from a template
     (``Loaded.substitutions``): the handler reads them from environment variables.
     ``workflow_type`` is STANDARD or EXPRESS (None: not known; STANDARD, with an INFO diagnostic).
+    ``notes`` are what loading the definition found (``Loaded.diagnostics``): MIGRATION.md lists them too.
     """
     diagnostics = validate(definition)
     if has_errors(diagnostics):
@@ -76,7 +79,7 @@ def translate(
     files["asl_testing.py"] = (RUNTIME_DIR / "asl_testing.py").read_text(encoding="utf-8")
     from .deploy import render_deploy_files  # template.yaml and MIGRATION.md
 
-    files.update(render_deploy_files(workflow, diagnostics + lowering_diagnostics, substitutions))
+    files.update(render_deploy_files(workflow, [*notes, *diagnostics, *lowering_diagnostics], substitutions))
     return Translation(name, files, sorted(diagnostics + lowering_diagnostics), workflow)
 
 
@@ -99,9 +102,13 @@ def translate_loaded(loaded: Loaded, *, workflow_type: str | None = None) -> Out
     if loaded.definition is None:
         return Outcome(loaded, None, diagnostics)
     translation = translate(
-        loaded.definition, name=loaded.name, substitutions=loaded.substitutions, workflow_type=workflow_type
+        loaded.definition, name=loaded.name, substitutions=loaded.substitutions, workflow_type=workflow_type,
+        notes=tuple(loaded.diagnostics),
     )
-    return Outcome(loaded, translation, [*diagnostics, *loaded.locate(translation.diagnostics)])
+    # a placeholder without a value is reported once, not again as the wrong type for its field
+    unresolved = {d.pointer for d in loaded.diagnostics if d.code in (UNRESOLVED, BAD_VALUE)}
+    found = [d for d in translation.diagnostics if d.pointer not in unresolved or d.code in (UNRESOLVED, BAD_VALUE)]
+    return Outcome(loaded, translation, [*diagnostics, *loaded.locate(found)])
 
 
 __all__ = ["Outcome", "Translation", "translate", "translate_loaded", "Severity"]

@@ -5,7 +5,11 @@ library.  Calls arrive already parsed by the translator (asl2durable/intrinsics.
 
     ["call", "States.Name", [arg, ...]]
     arg: ["lit", value] | ["path", path_spec or simple path text] | ["tpl", raw Format template]
-         | ["call", ...]
+         | ["call", ...] | ["setting", text, {placeholder: variable}]
+
+A ``setting`` argument is a string literal holding ``${Name}`` placeholders of the template the
+machine came from; the ``setting`` hook substitutes them (from the function's environment) before
+the call uses the text, as CloudFormation did before Step Functions parsed the call.
 
 Step Functions runs on Java, and the results show it: a value that must become text is
 rendered the way Java prints it (``{a=1, b=[x, y]}``, ``1.0E10``), ArrayContains compares
@@ -51,7 +55,7 @@ class IntrinsicFailure(Exception):
         self.error = error
 
 
-def evaluate(spec, resolve, *, uuid=None, random_int=None):
+def evaluate(spec, resolve, *, uuid=None, random_int=None, setting=None):
     """Evaluate an intrinsic call.
 
     resolve(path) -> value        reads a path argument (its spec, or the text of a simple
@@ -60,9 +64,14 @@ def evaluate(spec, resolve, *, uuid=None, random_int=None):
     random_int(low, high) -> int  called for States.MathRandom without a seed, with both
                                   bounds inclusive like random.randint (default) -- that is,
                                   high is AWS's exclusive end minus 1.
+    setting(text, env) -> str     substitutes the placeholders of a ``setting`` argument.
     The hooks let a durable handler draw these values inside steps, so a replay sees them again.
     """
-    hooks = {"uuid": uuid or (lambda: str(_uuid.uuid4())), "random_int": random_int or random.randint}
+    hooks = {
+        "uuid": uuid or (lambda: str(_uuid.uuid4())),
+        "random_int": random_int or random.randint,
+        "setting": setting or (lambda text, env: text),
+    }
     return _call(spec, resolve, hooks)
 
 
@@ -87,6 +96,8 @@ def _argument(arg, resolve, hooks):
         return arg[1]
     if kind == "path":
         return resolve(arg[1])
+    if kind == "setting":
+        return hooks["setting"](arg[1], arg[2])
     return _call(arg, resolve, hooks)
 
 

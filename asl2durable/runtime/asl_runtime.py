@@ -107,12 +107,15 @@ def runtime_error(state: str, message: str) -> AslError:
 _PLACEHOLDER = re.compile(r"\$\{([^{}]*)\}")
 
 
-def setting(text: str, env: dict[str, str]) -> str:
+def setting(text: str, env: dict[str, str], typed: bool = False) -> Any:
     """A string of the definition with ``${Name}`` placeholders that are configuration.
 
     ``env`` maps each such placeholder to the environment variable holding its value (the
     template the machine came from set it, as it set the state machine's
-    DefinitionSubstitutions). Other ``${...}`` text is kept as it is.
+    DefinitionSubstitutions). Other ``${...}`` text is kept as it is. A pseudo parameter
+    (``${AWS::Region}``, ``${AWS::Partition}``, ``${AWS::URLSuffix}``) whose variable is not set
+    is the function's own, from ``AWS_REGION``. ``typed``: the text is one placeholder that stood
+    unquoted in the definition; its value is JSON text, and the JSON value is returned.
     """
 
     def value(match: re.Match) -> str:
@@ -122,13 +125,37 @@ def setting(text: str, env: dict[str, str]) -> str:
         variable = env[name]
         found = os.environ.get(variable)
         if found is None:
+            found = _pseudo_parameter(name)
+        if found is None:
             raise fail(
                 "States.Runtime",
                 f"The environment variable {variable} is not set; it configures ${{{name}}} of the state machine",
             )
         return found
 
-    return _PLACEHOLDER.sub(value, text)
+    substituted = _PLACEHOLDER.sub(value, text)
+    if not typed:
+        return substituted
+    try:
+        return json.loads(substituted)
+    except ValueError:
+        raise fail(
+            "States.Runtime",
+            f"The value of {text} must be JSON (it stands unquoted in the state machine), not {substituted!r}",
+        ) from None
+
+
+def _pseudo_parameter(name: str) -> str | None:
+    """The value of a CloudFormation pseudo parameter where the running function knows it."""
+    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+    if region is None:
+        return None
+    partition = "aws-cn" if region.startswith("cn-") else "aws-us-gov" if region.startswith("us-gov-") else "aws"
+    return {
+        "AWS::Region": region,
+        "AWS::Partition": partition,
+        "AWS::URLSuffix": "amazonaws.com.cn" if partition == "aws-cn" else "amazonaws.com",
+    }.get(name)
 
 
 def as_asl_error(error: BaseException) -> AslError:
@@ -474,6 +501,7 @@ def intrinsic(run: Run, state: str, data: Any, text: str, spec: Sequence, field_
             resolve,
             uuid=lambda: step(run, f"{state} (States.UUID)", lambda: str(uuid.uuid4())),
             random_int=lambda start, end: step(run, f"{state} (States.MathRandom)", lambda: random.randint(start, end)),
+            setting=setting,
         )
     except asl_intrinsics.IntrinsicFailure as err:
         raise fail(err.error, f"An error occurred while executing the state '{state}'. {err}") from None

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 
 from asl2durable.diagnostics import Diagnostic
 from asl2durable.jsonata import check_expression, is_expression, top_level_references
+from asl2durable.placeholders import PLACEHOLDER
 from asl2durable.validate.messages import error
 from asl2durable.validate.walk import JSONATA, State, iter_states, pointer_join, query_language
 
@@ -77,7 +78,10 @@ def expressions(value: object, at: str) -> Iterator[tuple[str, str]]:
 
 
 def check_expression_at(text: str, at: str) -> Iterator[Diagnostic]:
-    """The findings for one "{% %}" string at pointer ``at``."""
+    """The findings for one "{% %}" string at pointer ``at``. Its ``${Name}`` placeholders are
+    checked as the values CloudFormation puts there; their values are not known here, so each
+    is read as ``null``, which fits wherever a value does."""
+    text = PLACEHOLDER.sub("null", text)
     problem = check_expression(text)
     if problem is not None:
         yield error(at, problem, INVALID_JSONATA_EXPRESSION)
