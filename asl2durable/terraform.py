@@ -27,7 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import cfn, placeholders
+from . import cfn
+from .placeholders import PLACEHOLDER as PLACEHOLDER_PATTERN
 from .diagnostics import Diagnostic, Severity, pointer
 
 MACHINE_TYPE = "aws_sfn_state_machine"
@@ -641,7 +642,7 @@ def extract(module: Module, machine_id: str, parse: Any) -> Extracted:
         if not diagnostics:
             diagnostics.append(Diagnostic(here + pointer("definition"), BAD_DEFINITION, f"{f.path.name}:{_line(node)}: the definition is not a JSON object"))
         return Extracted(None, (), diagnostics, workflow_type, tuple(evaluator.files))
-    used = set(placeholders.PLACEHOLDER.findall(json.dumps(definition)))
+    used = set(PLACEHOLDER_PATTERN.findall(json.dumps(definition)))
     substitutions = placeholders.substitutions(used)
     for sub in substitutions:
         diagnostics.append(Diagnostic(
