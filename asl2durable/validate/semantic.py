@@ -621,6 +621,18 @@ _LAMBDA_FUNCTION_ARN = re.compile(
 )
 
 
+def check_resource_is_arn(definition: dict) -> Iterator[Diagnostic]:
+    """A Task Resource is an ARN ("arn:..."), unless a ${...} placeholder stands for it: Step
+    Functions refuses anything else ("Value is not a valid resource ARN"), where the States
+    Language only asks for a URI and other validators (statelint) accept any string."""
+    for state in iter_states(definition):
+        resource = state.node.get("Resource")
+        if state.type != "Task" or not isinstance(resource, str):
+            continue
+        if not resource.startswith("arn:") and not has_placeholder(resource):
+            yield error(state.at("Resource"), f"Value is not a valid resource ARN: {resource!r}")
+
+
 def check_lambda_resource(definition: dict) -> Iterator[Diagnostic]:
     """A Task Resource that is a Lambda ARN (arn:...:lambda:...) is a well-formed function ARN."""
     for state in iter_states(definition):
@@ -716,6 +728,7 @@ CHECKS: tuple[Check, ...] = (
     check_dollar_values_are_strings,
     check_dollar_values_start_with_path_or_call,
     check_intrinsic_arguments,
+    check_resource_is_arn,
     check_lambda_resource,
     check_unterminated_placeholders,
     check_jsonata_expressions,
