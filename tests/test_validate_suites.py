@@ -49,10 +49,12 @@ def test_asl_validator_verdict_is_its_file_name():
 
 
 def test_a_differing_verdict_has_a_reason():
+    """A ``reason`` says why the verdicts differ; a ``note``, why the same verdict has another ground."""
     for suite, name in CASES:
         entry = VERDICTS[suite][name]
         differs = entry["suite"] != entry["ours"]
         assert differs == bool(entry.get("reason")), f"{suite}/{name}"
+        assert not (differs and "note" in entry), f"{suite}/{name}"
 
 
 @pytest.mark.parametrize(("suite", "name"), CASES, ids=[f"{s}/{n}" for s, n in CASES])
