@@ -622,9 +622,11 @@ _LAMBDA_FUNCTION_ARN = re.compile(
 
 
 def check_resource_is_arn(definition: dict) -> Iterator[Diagnostic]:
-    """A Task Resource is an ARN ("arn:..."), unless a ${...} placeholder stands for it: Step
-    Functions refuses anything else ("Value is not a valid resource ARN"), where the States
-    Language only asks for a URI and other validators (statelint) accept any string."""
+    """A Task Resource is an ARN ("arn:..."), unless a ${...} placeholder stands for it. The
+    States Language only asks for a URI, and statelint accepts any string, but Step Functions
+    refuses an invalid Task resource (the API reference's ValidateStateMachineDefinitionDiagnostic
+    lists INVALID_RESOURCE among the errors; Step Functions Local's recorded refusal of an
+    unsubstituted placeholder is "SCHEMA_VALIDATION_FAILED: Value is not a valid resource ARN")."""
     for state in iter_states(definition):
         resource = state.node.get("Resource")
         if state.type != "Task" or not isinstance(resource, str):
