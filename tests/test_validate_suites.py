@@ -70,3 +70,11 @@ def test_agreement_counts():
     """Where the suites are right, we agree; the rest are the deliberate differences."""
     agree = {suite: sum(e["suite"] == e["ours"] for e in VERDICTS[suite].values()) for suite in SUITES}
     assert agree == {"asl-validator": 92, "statelint": 53}
+
+
+def test_readme_lists_every_difference():
+    """The README's table of deliberate differences is a copy of the reasons in verdicts.json."""
+    readme = (FIXTURES / "README.md").read_text(encoding="utf-8")
+    rows = {line.split("|")[2].strip(" `") for line in readme.splitlines() if line.startswith(("| asl-validator |", "| statelint |"))}
+    differing = {name for suite, name in CASES if "reason" in VERDICTS[suite][name]}
+    assert rows == differing
