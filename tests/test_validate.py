@@ -162,7 +162,9 @@ INVALID = [
     ("Comment-not-string", one(end(Comment=5)), SCHEMA, "/States/A/Comment"),
     ("Resource-missing", one({"Type": "Task", "End": True}), SCHEMA, "/States/A"),
     ("Resource-not-string", one(task(Resource=5, End=True)), SCHEMA, "/States/A/Resource"),
-    ("Parameters-not-object", one(task(Parameters=[1], End=True)), SCHEMA, "/States/A/Parameters"),
+    ("ResultSelector-not-object", one(task(ResultSelector=[1], End=True)), SCHEMA, "/States/A/ResultSelector"),
+    ("Resource-not-an-ARN", one(task(Resource="foo:bar", End=True)), SCHEMA, "/States/A/Resource"),
+    ("Resource-placeholder-cut-short", one(task(Resource="${lambdaArn", End=True)), SCHEMA, "/States/A/Resource"),
     ("Next-not-string", sm({"A": pass_(Next=1), "B": end()}), SCHEMA, "/States/A/Next"),
     ("End-false", sm({"A": pass_(End=False)}), SCHEMA, "/States/A/End"),
     ("InputPath-number", one(end(InputPath=1)), SCHEMA, "/States/A/InputPath"),
@@ -950,6 +952,17 @@ def test_messages_follow_aws_wording(definition, where, message):
 
 VALID = {
     "minimal": sm({"A": end()}),
+    # AWS's ASL schema and the console take any JSON value as Parameters / ItemSelector
+    "Parameters-any-JSON": sm(
+        {
+            "A": pass_(Parameters=[{"id.$": "$$.Execution.Id"}], Next="B"),
+            "B": task(Parameters="text", Next="C"),
+            "C": parallel(sm({"P": end()}), Parameters=5, Next="D"),
+            "D": a_map(ItemSelector=None, Next="E"),
+            "E": {"Type": "Map", "Iterator": sm({"I": end()}), "Parameters": "$.foo", "End": True},
+        }
+    ),
+    "Resource-placeholder": one(task(Resource="${LambdaArn}", End=True)),
     "state-names-with-spaces-and-80-chars": sm(
         {"Start Here": pass_(Next="N" * 80), "N" * 80: {"Type": "Succeed"}}
     ),

@@ -621,6 +621,20 @@ _LAMBDA_FUNCTION_ARN = re.compile(
 )
 
 
+def check_resource_is_arn(definition: dict) -> Iterator[Diagnostic]:
+    """A Task Resource is an ARN ("arn:..."), unless a ${...} placeholder stands for it. The
+    States Language only asks for a URI, and statelint accepts any string, but Step Functions
+    refuses an invalid Task resource (the API reference's ValidateStateMachineDefinitionDiagnostic
+    lists INVALID_RESOURCE among the errors; Step Functions Local's recorded refusal of an
+    unsubstituted placeholder is "SCHEMA_VALIDATION_FAILED: Value is not a valid resource ARN")."""
+    for state in iter_states(definition):
+        resource = state.node.get("Resource")
+        if state.type != "Task" or not isinstance(resource, str):
+            continue
+        if not resource.startswith("arn:") and not has_placeholder(resource):
+            yield error(state.at("Resource"), f"Value is not a valid resource ARN: {resource!r}")
+
+
 def check_lambda_resource(definition: dict) -> Iterator[Diagnostic]:
     """A Task Resource that is a Lambda ARN (arn:...:lambda:...) is a well-formed function ARN."""
     for state in iter_states(definition):
@@ -716,6 +730,7 @@ CHECKS: tuple[Check, ...] = (
     check_dollar_values_are_strings,
     check_dollar_values_start_with_path_or_call,
     check_intrinsic_arguments,
+    check_resource_is_arn,
     check_lambda_resource,
     check_unterminated_placeholders,
     check_jsonata_expressions,
