@@ -133,13 +133,16 @@ class Substitution:
     ``env`` is the environment variable the generated function reads it from;
     ``function`` is True when the value names a Lambda function resource of the same template
     (``!GetAtt Fn.Arn`` / ``!Ref Fn``), so that a Task ``Resource`` of just this placeholder
-    is a Lambda function ARN.
+    is a Lambda function ARN. ``machine`` is True when the value is the ARN of a state machine
+    of the same template (``!Ref M`` / ``!GetAtt M.Arn``): converted too, it becomes that
+    machine's durable function (see ``rewrite.py``).
     """
 
     name: str
     value: Any
     env: str = ""
     function: bool = False
+    machine: bool = False
 
     @property
     def literal(self) -> str | None:
@@ -183,8 +186,9 @@ def _allowed(name: str) -> bool:
 class _Placeholders:
     """Collects the placeholders of one definition: one name per distinct value."""
 
-    def __init__(self, functions: set[str]):
+    def __init__(self, functions: set[str], machines: set[str] = frozenset()):
         self.functions = functions  # Lambda function logical IDs of the template
+        self.machines = machines  # state machine logical IDs of the template
         self.values: dict[str, Any] = {}
 
     def add(self, name: str, value: Any) -> str:
@@ -231,16 +235,21 @@ class _Placeholders:
     def substitutions(self) -> tuple[Substitution, ...]:
         envs = env_names(list(self.values))
         return tuple(
-            Substitution(name, value, envs[name], self._is_function(value)) for name, value in self.values.items()
+            Substitution(
+                name, value, envs[name], self._is_function(value), self._is_function(value, self.machines)
+            )
+            for name, value in self.values.items()
         )
 
-    def _is_function(self, value: Any) -> bool:
+    def _is_function(self, value: Any, among: set[str] | None = None) -> bool:
+        """Is ``value`` a reference to a resource of ``among`` (the functions) by its ARN?"""
+        among = self.functions if among is None else among
         if not isinstance(value, dict):
             return False
         if "Ref" in value:
-            return value["Ref"] in self.functions
+            return value["Ref"] in among
         arg = value.get("Fn::GetAtt")
-        return isinstance(arg, list) and len(arg) == 2 and arg[0] in self.functions and arg[1] == "Arn"
+        return isinstance(arg, list) and len(arg) == 2 and arg[0] in among and arg[1] == "Arn"
 
 
 # --------------------------------------------------------------------------------------
@@ -278,7 +287,7 @@ def extract(template: dict, logical_id: str, folder: Path | None, parse: Any) ->
     functions = {
         k for k, r in resources.items() if isinstance(r, dict) and r.get("Type") in FUNCTION_TYPES
     }
-    holder = _Placeholders(functions)
+    holder = _Placeholders(functions, set(machine_ids(template)))
     diagnostics: list[Diagnostic] = []
 
     if "DefinitionS3Location" in props:

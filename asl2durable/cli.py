@@ -457,11 +457,15 @@ def _rewrite_templates(items: list[Discovered], records: list[dict], outdir: Pat
         diagnostics = problems
         if not problems and template is not None:
             try:
-                from asl2durable.rewrite import render_rewritten, rewrite_template
+                from asl2durable.rewrite import render_migration, render_rewritten, rewrite
 
-                data, diagnostics = rewrite_template(template, machines, Path(source).parent, folder)
-                text = render_rewritten(data, Path(source).name)
-                written, outcome, problem = _write_folder(outdir, group, {"template.yaml": text}, force)
+                rewritten = rewrite(template, machines, Path(source).parent, folder)
+                diagnostics = rewritten.diagnostics
+                files = {
+                    "template.yaml": render_rewritten(rewritten.template, Path(source).name),
+                    "MIGRATION.md": render_migration(rewritten, Path(source).name),
+                }
+                written, outcome, problem = _write_folder(outdir, group, files, force)
                 if problem is not None:
                     diagnostics = [*diagnostics, problem]
                 else:

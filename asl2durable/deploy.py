@@ -99,6 +99,18 @@ class Deployment:
     function_kinds: dict[str, str] = field(default_factory=dict)  # placeholder -> "arn" | "name"
     # a Distributed Map with an ItemReader runs large datasets in child executions of the function
     invokes_itself: bool = False
+    # (placeholder, pattern) of the startExecution Tasks that start a machine of the same template
+    # (ir.Workflow.starts): the function invokes that machine's durable function (its alias)
+    starts: tuple[tuple[str, str], ...] = ()
+
+    def started(self) -> list[Any]:
+        """The IAM resources of the durable functions this one starts (the start placeholders' values)."""
+        out: list[Any] = []
+        for placeholder, _pattern in self.starts:
+            value = self.values.get(placeholder)
+            if value not in (None, "") and value not in out:
+                out.append(value)
+        return out
 
     @property
     def invocation_timeout(self) -> int:
@@ -118,8 +130,9 @@ class Deployment:
             out.append({"Effect": "Allow", "Action": ["lambda:InvokeFunction"], "Resource": {"Fn::Sub": _FUNCTION_PREFIX + "${AWS::StackName}-" + function_id + "-*"}})
         configured = [_configured_function(f, self.values, self.function_kinds) for f in self.configured_functions]
         dynamic = self.dynamic_functions or any(r is None for r in configured)
-        if self.functions or configured or dynamic:
-            resources: Any = "*" if dynamic else [_function_resource(f) for f in self.functions] + configured
+        started = [r for r in self.started() if r not in configured]
+        if self.functions or configured or dynamic or started:
+            resources: Any = "*" if dynamic else [_function_resource(f) for f in self.functions] + configured + started
             out.append({"Effect": "Allow", "Action": ["lambda:InvokeFunction"], "Resource": resources})
         if self.actions:
             out.append({"Effect": "Allow", "Action": list(self.actions), "Resource": "*"})
@@ -258,6 +271,7 @@ def deployment(
         values=dict(values or {}),
         function_kinds=dict(function_kinds or {}),
         invokes_itself=invokes_itself,
+        starts=workflow.starts,
     )
 
 
@@ -398,8 +412,11 @@ def standalone_values(workflow: ir.Workflow, substitutions: Any) -> tuple[dict[s
             name, n = f"{base}{n}", n + 1
         parameters[name] = {
             "Type": "String",
-            "Description": f"Sets {variable}, placeholder {placeholder} of the definition; the original template gave "
-            f"{describe_value(sub.value)}"[:4000],
+            "Description": (
+                f"Sets {variable}, placeholder {placeholder} of the definition; the original template gave "
+                f"{describe_value(sub.value)}"
+                + (" (a state machine: give the alias ARN of the durable function it became)" if sub.machine else "")
+            )[:4000],
         }
         values[placeholder] = {"Ref": name}
     return values, parameters

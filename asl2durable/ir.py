@@ -383,6 +383,9 @@ class Workflow:
     # how long an execution may run, in seconds (DurableConfig.ExecutionTimeout), and why
     lifetime: int = 31_622_400
     lifetime_reason: str = ""
+    # (placeholder, pattern) of each startExecution Task whose StateMachineArn is a machine of the
+    # same template: in the rewritten template, that machine's durable function (alias ARN)
+    starts: tuple[tuple[str, str], ...] = ()
 
     def machines(self) -> list[Machine]:
         """Every machine, nested ones first, so that definitions precede their uses."""

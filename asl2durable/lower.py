@@ -58,6 +58,7 @@ class Lowering:
         self.functions: dict[str, str] = {}
         self._idents: set[str] = set(RESERVED_NAMES)
         self.lifetime = MAX_EXECUTION_TIMEOUT  # how long an execution may run (execution_lifetime)
+        self.starts: dict[str, str] = {}  # placeholder of a machine of the template -> startExecution pattern
 
     # -- helpers ---------------------------------------------------------------
 
@@ -375,6 +376,8 @@ class Lowering:
             )
         if isinstance(call, ir.ServiceCall) and call.kind in ("optimized", "aws-sdk"):
             self.uses.add("services")
+        if isinstance(call, ir.ServiceCall) and call.kind == "optimized" and call.base.endswith(":states:::states:startExecution"):
+            self.starts_machine(params, call.pattern, pointer_join(where, "Arguments" if self._jsonata else "Parameters"))
         callback = isinstance(call, ir.ServiceCall) and call.pattern == "callback"
         if not callback:
             for key in ("HeartbeatSeconds", "HeartbeatSecondsPath"):
@@ -401,6 +404,32 @@ class Lowering:
             ),
             retry=self.retriers(s, where),
             catch=self.catchers(s, where, self._jsonata),
+        )
+
+    def starts_machine(self, params: Any, pattern: str, where: str) -> None:
+        """A startExecution Task whose StateMachineArn is a state machine of the same template:
+        converted too, that machine is a durable function, which the Task then invokes (the
+        runtime's ``durable_machine``)."""
+        arn = params.get("StateMachineArn") if isinstance(params, dict) else None
+        whole = _PLACEHOLDER.fullmatch(arn.strip()) if isinstance(arn, str) else None
+        sub = self.substitutions.get(whole.group(1)) if whole else None
+        if sub is None or not sub.machine:
+            return
+        self.starts.setdefault(sub.name, pattern)
+        machine = sub.value.get("Ref") or sub.value["Fn::GetAtt"][0]
+        if pattern.startswith("sync"):
+            how = ("a chained invoke: this function waits, unbilled, for the child's result, which lacks "
+                   "DescribeExecution's ExecutionArn, StartDate and StopDate")
+        elif pattern == "callback":
+            how = ("an asynchronous invoke; the child must answer the task token with the durable callback APIs "
+                   "(SendDurableExecutionCallbackSuccess), not SendTaskSuccess")
+        else:
+            how = "an asynchronous invoke, whose ExecutionArn is the durable execution ARN"
+        self.warn(
+            pointer_join(where, "StateMachineArn"), "STARTS_CONVERTED_MACHINE",
+            f"StateMachineArn is the state machine {machine} of the same template: in the rewritten template "
+            f"it is that machine's durable function (its alias ARN), and this Task invokes it ({how}); "
+            "given a state machine ARN instead, the Task starts an execution as before",
         )
 
     # lambda:invoke parameters a chained invoke cannot carry: the function is then invoked from
@@ -603,5 +632,6 @@ def lower(
         workflow_type=workflow_type,
         lifetime=lowering.lifetime,
         lifetime_reason=lifetime_reason,
+        starts=tuple(sorted(lowering.starts.items())),
     )
     return workflow, lowering.diagnostics

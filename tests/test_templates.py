@@ -347,15 +347,20 @@ def test_convert_sam_app_writes_machines_and_the_rewritten_template(tmp_path):
         "ORDER_MACHINE_ARN": {"Ref": "OrderMachineAliaslive"},
         "REFUND_URL": {"Fn::Sub": "https://console.aws.amazon.com/states/home#/statemachines/view/${RefundMachineAliaslive}"},
     }
-    assert starter["Properties"]["Policies"] == [{"StepFunctionsExecutionPolicy": {"StateMachineName": {"Ref": "OrderMachine"}}}]
+    # who started executions of OrderMachine may invoke its function (SAM's policy for it)
+    assert starter["Properties"]["Policies"] == [{"LambdaInvokePolicy": {"FunctionName": {"Ref": "OrderMachine"}}}]
     assert whole["Outputs"]["OrderMachineArn"]["Value"] == {"Ref": "OrderMachineAliaslive"}
     assert whole["Outputs"]["RefundMachineName"]["Value"] == {"Ref": "RefundMachine"}
     codes = [(d["code"], d["pointer"]) for d in by_name["template"]["diagnostics"]]
     assert codes == [
+        # a machine's name, and its ARN inside a console URL: no counterpart on the function
+        ("STATE_MACHINE_REFERENCE_UNRESOLVED", "/Outputs/RefundMachineName/Value"),
         ("STATE_MACHINE_PROPERTY_REPLACED", "/Resources/OrderMachine/Properties/Policies"),
         ("STATE_MACHINE_PROPERTY_REPLACED", "/Resources/RefundMachine/Properties/Policies"),
         ("STATE_MACHINE_REFERENCE_REWRITTEN", "/Resources/StarterFunction"),
+        ("STATE_MACHINE_REFERENCE_UNRESOLVED", "/Resources/StarterFunction/Properties/Environment/Variables/REFUND_URL"),
     ]
+    assert (out / "template" / "MIGRATION.md").is_file()
     for path in (out / "template" / "template.yaml", out / "template-OrderMachine" / "template.yaml", out / "template-RefundMachine" / "template.yaml"):
         cfn_lint(path)
 

@@ -1517,6 +1517,7 @@ class InvokeResponse:
     log_result: str | None = None
     request_id: str = ""
     date: str = ""
+    durable_execution_arn: str = ""  # a durable function's execution (X-Amz-Durable-Execution-Arn)
 
 
 class LambdaServiceError(Exception):
@@ -1538,7 +1539,7 @@ class Boto3Invoker:
         kwargs: dict[str, Any] = {"FunctionName": function_name}
         if payload is not None:
             kwargs["Payload"] = payload
-        for key in ("InvocationType", "Qualifier", "ClientContext", "LogType"):
+        for key in ("InvocationType", "Qualifier", "ClientContext", "LogType", "DurableExecutionName"):
             if key in params:
                 kwargs[key] = params[key]
         try:
@@ -1557,6 +1558,7 @@ class Boto3Invoker:
             log_result=response.get("LogResult"),
             request_id=meta.get("RequestId", ""),
             date=meta.get("HTTPHeaders", {}).get("date", ""),
+            durable_execution_arn=response.get("DurableExecutionArn", ""),
         )
 
 
@@ -2022,6 +2024,9 @@ def use_service_caller(caller: Callable[[str, Any, str], Any] | None) -> None:
 def _request(resource: str, params: Any) -> Any:
     import asl_services  # type: ignore[import-not-found,unused-ignore]  # copied only when used
 
+    function = durable_machine(resource, params)
+    if function is not None:
+        return _start_durable(function, params)
     if _service_caller is not None:
         return _service_caller(resource, params, "request-response")
     return asl_services.call(resource, params)
@@ -2088,6 +2093,9 @@ def run_job(run: Run, operation: str, resource: str, params: Any, *, timeout: fl
         WaitForConditionDecision,
     )
 
+    function = durable_machine(resource, params)
+    if function is not None:
+        return _run_durable(run, operation, resource, function, params, timeout)
     caller = _service_caller
     if caller is not None:  # a test double answers with the job's output at once
         return step(
@@ -2132,6 +2140,87 @@ def run_job(run: Run, operation: str, resource: str, params: Any, *, timeout: fl
     if job["timed_out"]:
         raise fail("States.Timeout")
     return job["output"]
+
+
+# --------------------------------------------------------------------------- machines now durable functions
+# A state machine of the same template that asl2durable converted is a durable function: the
+# rewritten template gives a Task that starts it (states:startExecution) the function's alias
+# ARN as its StateMachineArn. Such a Task invokes the function instead of calling Step Functions.
+_START_EXECUTION = re.compile(r":states:::states:startExecution(\.sync(:2)?|\.waitForTaskToken)?$")
+
+
+def durable_machine(resource: str, params: Any) -> str | None:
+    """The durable function a ``states:startExecution`` Task starts, when its StateMachineArn is
+    a Lambda function ARN (a machine converted to a durable function); otherwise None."""
+    if not isinstance(params, dict) or not _START_EXECUTION.search(resource):
+        return None
+    arn = params.get("StateMachineArn")
+    return arn if isinstance(arn, str) and _FUNCTION_ARN.match(arn) else None
+
+
+def _execution_input(params: dict) -> str:
+    """StartExecution's Input as the durable execution's input text (an object is sent as JSON)."""
+    value = params.get("Input")
+    return value if isinstance(value, str) else _compact({} if value is None else value)
+
+
+def _start_durable(function: str, params: dict) -> dict:
+    """``startExecution`` (request-response, or a ``.waitForTaskToken`` submitter): an
+    asynchronous invoke of the durable function, whose ``Name`` is the durable execution name
+    (an idempotency key, as the execution name was). Runs in the Task's durable step."""
+    import asl_services  # type: ignore[import-not-found,unused-ignore]  # copied only when used
+
+    options: dict[str, Any] = {"InvocationType": "Event"}
+    if isinstance(params.get("Name"), str):
+        options["DurableExecutionName"] = params["Name"]
+    try:
+        response = _invoker(function, _execution_input(params).encode("utf-8"), options)
+    except LambdaServiceError as err:
+        raise fail(f"Lambda.{err.code}", str(err)) from None
+    return {
+        "ExecutionArn": response.durable_execution_arn,
+        "StartDate": asl_services.epoch_millis(_dt.datetime.now(_dt.timezone.utc)),
+    }
+
+
+def _run_durable(
+    run: Run, operation: str, resource: str, function: str, params: dict, timeout: float | None
+) -> dict:
+    """``startExecution.sync`` / ``.sync:2``: a chained invoke of the durable function (this
+    function suspends, unbilled, until the child ends). The result is shaped as DescribeExecution
+    answers for the child (``.sync:2``: Input and Output as JSON); a failed child fails the Task
+    with States.TaskFailed, its Error and Cause in the cause, as Step Functions does. A chained
+    invoke does not tell the child's execution ARN or times, so those fields are absent."""
+    body = _execution_input(params)
+    request_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{run.execution.get('Id')}|{run.scope}|{operation}"))
+    described: dict[str, Any] = {"StateMachineArn": function}
+    if isinstance(params.get("Name"), str):
+        described["Name"] = params["Name"]
+    try:
+        text = _chained_invoke(run, operation, function, body, timeout, False, request_id)
+    except AslError as err:
+        if err.name == "States.Timeout" or err.name.startswith("Lambda."):
+            raise
+        try:
+            cause = json.loads(str(err)).get("errorMessage", "")
+        except (ValueError, AttributeError):
+            cause = str(err)
+        failed = {**described, "Status": "FAILED", "Error": err.name, "Cause": cause, "Input": body}
+        raise fail("States.TaskFailed", _compact(dict(sorted(failed.items())))) from None
+    try:  # the child's output as Step Functions writes it: compact JSON text
+        result: Any = json.loads(text or "null")
+        output: Any = _compact(result)
+    except ValueError:
+        result = output = text
+    given: Any = body
+    if resource.endswith(".sync:2"):  # Input and Output as JSON; .sync: as text (the output compact, as Step Functions writes it)
+        given, output = _decode_payload(body.encode("utf-8")), result
+    if len(_compact(output).encode("utf-8")) > PAYLOAD_LIMIT:
+        raise _result_too_large("states")
+    described.update(
+        Input=given, InputDetails={"Included": True}, Output=output, OutputDetails={"Included": True}, Status="SUCCEEDED"
+    )
+    return dict(sorted(described.items()))
 
 
 # How task tokens are handed out. Generated code calls `send` inside a durable step; local runs
@@ -2217,6 +2306,9 @@ def send_to_service(resource: str) -> Callable[[Any], Any]:
     import asl_services  # type: ignore[import-not-found,unused-ignore]  # copied only when used
 
     def send(payload: Any) -> Any:
+        function = durable_machine(resource, payload)
+        if function is not None:
+            return _start_durable(function, payload)
         if _service_caller is not None:
             return _service_caller(resource, payload, "callback")
         return _service_call(lambda: asl_services.call(resource, payload), resource=resource)

@@ -192,6 +192,7 @@ def run_handler(
     function_name: str = "state-machine",
     strict_limits: bool = True,
     execution_timeout: float | None = None,
+    durable_functions: Mapping[str, Callable[..., Any]] | None = None,
 ) -> Outcome:
     """Run ``handler`` on ``event`` in the local runner with ``asl_runtime``'s hooks set.
 
@@ -207,7 +208,9 @@ def run_handler(
     as the function ``function_name`` in ``region`` and ``account_id``, as the execution
     ``execution_name``. ``strict_limits`` (on unless turned off for an experiment) holds every
     checkpoint to the durable API's limits (:class:`Limits`); the input too. ``execution_timeout``
-    (seconds of modelled time: the function's ExecutionTimeout) times out a run that goes on longer."""
+    (seconds of modelled time: the function's ExecutionTimeout) times out a run that goes on longer.
+    ``durable_functions`` are durable handlers (by function name) that chained invokes reach, each
+    run as a child durable execution (a state machine of the same template, converted)."""
     from aws_durable_execution_sdk_python.execution import InvocationStatus
     from aws_durable_execution_sdk_python.lambda_service import ErrorObject
     from aws_durable_execution_sdk_python_testing import DurableFunctionTestRunner
@@ -239,6 +242,8 @@ def run_handler(
             with DurableFunctionTestRunner(handler=invocation, poll_interval=0.05, region=region) as runner:
                 for target, function in (functions or {}).items():
                     runner.register_function(target, lambda_function(function, after=invocation))
+                for target, durable in (durable_functions or {}).items():
+                    runner.register_durable_function(target, durable, execution_timeout=math.ceil(timeout))
                 if function_name not in (functions or {}):  # a Distributed Map's parts run in child executions of it
                     runner.register_durable_function(function_name, parts, execution_timeout=math.ceil(timeout))
                 arn = runner.run_async(
