@@ -411,7 +411,7 @@ class Lowering:
         converted too, that machine is a durable function, which the Task then invokes (the
         runtime's ``durable_machine``)."""
         arn = params.get("StateMachineArn") if isinstance(params, dict) else None
-        whole = _PLACEHOLDER.fullmatch(arn.strip()) if isinstance(arn, str) else None
+        whole = PLACEHOLDER.fullmatch(arn.strip()) if isinstance(arn, str) else None
         sub = self.substitutions.get(whole.group(1)) if whole else None
         if sub is None or not sub.machine:
             return
