@@ -210,7 +210,7 @@ class _Resolver:
                 return value
             return Unknown(expression, value, True, primary.hint, primary.value)
         if isinstance(primary, Unknown):
-            return Unknown(expression, primary.default, primary.has_default, primary.hint, primary.value)
+            return primary
         return Unknown(expression, hint=_hint(parts[0].strip()))
 
     def reference(self, text: str, expression: str) -> Any:
@@ -616,7 +616,9 @@ def _as_sub(value: Any, holder: cfn._Placeholders) -> Any:
 def _name_unknowns(definition: Any, unknowns: list[Unknown], holder: cfn._Placeholders) -> dict[int, str]:
     """A placeholder name for each unknown the definition uses (one per distinct variable), added to
     ``holder`` with its value."""
-    used = sorted({int(i) for i in _SENTINEL.findall(json.dumps(definition))})
+    strings = [n for n in _nodes(definition) if isinstance(n, str)]
+    strings += [k for n in _nodes(definition) if isinstance(n, dict) for k in n]
+    used = sorted({int(i) for text in strings for i in _SENTINEL.findall(text)})
     names: dict[int, str] = {}
     by_expression: dict[str, str] = {}
     for i in used:
@@ -656,7 +658,7 @@ def _details(service: Service, resolver: _Resolver, key: str, machine: dict) -> 
         logical_id = normalized[:1].upper() + normalized[1:] + "StepFunctionsStateMachine"
     else:
         logical_id = None
-    kept = ("definition", "type", "name", "id")
+    kept = ("definition", "type", "name", "id", "events")
     return {
         "file": service.path.name,
         "key": key,

@@ -49,13 +49,16 @@ def support_files(uses: frozenset[str] = frozenset()) -> dict[str, str]:
 
 
 def translate(
-    definition: dict, *, name: str = "state_machine", substitutions: tuple = (), workflow_type: str | None = None
+    definition: dict, *, name: str = "state_machine", substitutions: tuple = (), workflow_type: str | None = None,
+    serverless: dict | None = None,
 ) -> Translation:
     """Validate and translate a definition; the handler is only produced when it is valid.
 
     ``substitutions`` are the configured ``${placeholders}`` of a machine loaded from a template
     (``Loaded.substitutions``): the handler reads them from environment variables.
     ``workflow_type`` is STANDARD or EXPRESS (None: not known; STANDARD, with an INFO diagnostic).
+    ``serverless``: the machine comes from a serverless.yml (``Loaded.serverless``), which MIGRATION.md
+    then says how to change.
     """
     diagnostics = validate(definition)
     if has_errors(diagnostics):
@@ -76,7 +79,7 @@ def translate(
     files["asl_testing.py"] = (RUNTIME_DIR / "asl_testing.py").read_text(encoding="utf-8")
     from .deploy import render_deploy_files  # template.yaml and MIGRATION.md
 
-    files.update(render_deploy_files(workflow, diagnostics + lowering_diagnostics, substitutions))
+    files.update(render_deploy_files(workflow, diagnostics + lowering_diagnostics, substitutions, serverless=serverless))
     return Translation(name, files, sorted(diagnostics + lowering_diagnostics), workflow)
 
 
@@ -99,7 +102,8 @@ def translate_loaded(loaded: Loaded, *, workflow_type: str | None = None) -> Out
     if loaded.definition is None:
         return Outcome(loaded, None, diagnostics)
     translation = translate(
-        loaded.definition, name=loaded.name, substitutions=loaded.substitutions, workflow_type=workflow_type
+        loaded.definition, name=loaded.name, substitutions=loaded.substitutions, workflow_type=workflow_type,
+        serverless=loaded.serverless,
     )
     return Outcome(loaded, translation, [*diagnostics, *loaded.locate(translation.diagnostics)])
 
