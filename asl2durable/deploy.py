@@ -424,7 +424,7 @@ def render_deploy_files(
     if serverless is not None:  # the Serverless variable a setting stands for, as serverless.yml writes it
         written = serverless.get("settings") or {}
         for s in settings:
-            s["written"] = written.get(s["placeholder"])
+            s["written"] = written.get(s["placeholder"]) or ""
     return {
         "template.yaml": render_template("template.yaml.jinja", template=data),
         "MIGRATION.md": render_template(

@@ -38,6 +38,7 @@ from .diagnostics import Diagnostic, Severity, pointer
 
 FILE_NAMES = ("serverless.yml", "serverless.yaml")
 PLACEHOLDER = "SERVERLESS_PLACEHOLDER"
+UNRESOLVED = "SERVERLESS_VARIABLE_UNRESOLVED"
 NO_DEFINITION = cfn.NO_DEFINITION
 BAD_DEFINITION = cfn.BAD_DEFINITION
 BAD_FILE = cfn.BAD_TEMPLATE
@@ -119,7 +120,7 @@ def read_service(path: Path, read: Read, parse: Parse) -> Service:
         return Service(path, None, [Diagnostic("", cfn.NOT_READABLE, problem)])
     document, diagnostics = parse(text, not text.lstrip().startswith("{"))
     if document is None:
-        return Service(path, None, diagnostics)
+        return Service(path, None, diagnostics or [Diagnostic("", BAD_FILE, f"{path.name} is empty")])
     if not isinstance(document, dict):
         return Service(path, None, [*diagnostics, Diagnostic("", BAD_FILE, f"{path.name} is not a mapping")])
     return Service(path, document, diagnostics, parse, read)
@@ -133,6 +134,7 @@ class _Resolver:
         self.depth = 0
         self.files: list[Path] = []
         self.problems: list[str] = []
+        self.resolving: list[str] = []  # the variables being resolved, to find one that refers to itself
         self._file_cache: dict[Path, Any] = {}
 
     # whole values -----------------------------------------------------------------------
@@ -142,7 +144,7 @@ class _Resolver:
         try:
             if self.depth > _MAX_DEPTH:
                 self.problems.append("variables refer to each other too deeply")
-                return Unknown("…", hint="Value")
+                return Unknown("${…}", hint="Value")
             if isinstance(value, str):
                 return self.string(value)
             if isinstance(value, dict):
@@ -192,6 +194,16 @@ class _Resolver:
         """The value of ``${inner}``: a known value, or an Unknown."""
         expression = "${" + inner + "}"
         parts = _split_top(inner, ",")
+        if expression in self.resolving:
+            self.problems.append(f"{expression} refers to itself")
+            return Unknown(expression, hint=_hint(parts[0].strip()))
+        self.resolving.append(expression)
+        try:
+            return self._variable(expression, parts)
+        finally:
+            self.resolving.pop()
+
+    def _variable(self, expression: str, parts: list[str]) -> Any:
         primary = self.reference(parts[0].strip(), expression)
         if primary is not _MISSING and not isinstance(primary, Unknown):
             return primary
@@ -206,7 +218,7 @@ class _Resolver:
                     continue
             if isinstance(value, _Text):
                 continue
-            if primary is _MISSING:
+            if not isinstance(primary, Unknown):  # missing: the fallback is the value
                 return value
             return Unknown(expression, value, True, primary.hint, primary.value)
         if isinstance(primary, Unknown):
@@ -422,13 +434,17 @@ def extract(service: Service, key: str) -> Extracted:
     definition_pointer = here + pointer("definition") if isinstance(raw, dict) else None
     functions = _functions(service, resolver)
     raw = _lambda_arns(raw, functions, _service_name(resolver))
+    known_problems = len(resolver.problems)
     value = resolver.value(raw)
     where = here + pointer("definition")
     if isinstance(value, (Unknown, _Text)):
         why = "; ".join(resolver.problems) or "it is only known when the service is deployed"
         return Extracted(None, (), [Diagnostic(where, BAD_DEFINITION, f"the definition is {raw if isinstance(raw, str) else 'a variable'}: {why}")],
                          workflow_type, files=tuple(resolver.files), details=details)
-    diagnostics: list[Diagnostic] = []
+    diagnostics = [
+        Diagnostic(where, UNRESOLVED, f"a Serverless variable is not resolved: {problem}", Severity.WARNING)
+        for problem in dict.fromkeys(resolver.problems[known_problems:])
+    ]
     if isinstance(value, str):  # JSON text
         assert service.parse is not None
         value, problems = service.parse(value, False)
@@ -456,12 +472,13 @@ def extract(service: Service, key: str) -> Extracted:
     expressions = {names[i]: u.expression for i, u in enumerate(unknowns) if i in names}
     functions_by_id = {v: k for k, v in logical_ids.items()}
     for sub in substitutions:
+        target = _target(sub.value) if isinstance(sub.value, dict) else None
         if sub.name in expressions:
             message = f"${{{sub.name}}} is the Serverless variable {expressions[sub.name]}" + (
                 f" (its value in the file: {json.dumps(sub.value)})" if not (isinstance(sub.value, dict) and "Serverless" in sub.value) and not cfn.is_intrinsic(sub.value) else ""
             )
-        elif sub.function and isinstance(sub.value, dict) and _target(sub.value) in functions_by_id:
-            message = f"${{{sub.name}}} is the function {functions_by_id[_target(sub.value)]} of {service.path.name}"
+        elif sub.function and target is not None and target in functions_by_id:
+            message = f"${{{sub.name}}} is the function {functions_by_id[target]} of {service.path.name}"
         else:
             continue
         diagnostics.append(Diagnostic(where, PLACEHOLDER, f"{message}; the handler reads it from the environment variable {sub.env}", Severity.INFO))
