@@ -423,8 +423,10 @@ def render_deploy_files(
     ]
     if serverless is not None:  # the Serverless variable a setting stands for, as serverless.yml writes it
         written = serverless.get("settings") or {}
+        functions = serverless.get("functions") or {}
         for s in settings:
             s["written"] = written.get(s["placeholder"]) or ""
+            s["function"] = functions.get(s["placeholder"]) or ""
     return {
         "template.yaml": render_template("template.yaml.jinja", template=data),
         "MIGRATION.md": render_template(

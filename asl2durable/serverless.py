@@ -483,6 +483,10 @@ def extract(service: Service, key: str) -> Extracted:
             continue
         diagnostics.append(Diagnostic(where, PLACEHOLDER, f"{message}; the handler reads it from the environment variable {sub.env}", Severity.INFO))
     details["settings"] = {sub.name: expressions.get(sub.name) for sub in substitutions}
+    details["functions"] = {
+        sub.name: functions_by_id[t] for sub in substitutions
+        if sub.function and isinstance(sub.value, dict) and (t := _target(sub.value)) is not None and t in functions_by_id
+    }
     return Extracted(definition, substitutions, diagnostics, workflow_type, definition_pointer, tuple(resolver.files), details)
 
 
@@ -699,6 +703,7 @@ def definition_files(service: Service, key: str) -> tuple[Path, ...]:
 __all__ = [
     "FILE_NAMES",
     "PLACEHOLDER",
+    "UNRESOLVED",
     "Extracted",
     "Service",
     "definition_files",

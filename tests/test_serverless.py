@@ -196,6 +196,7 @@ def test_migration_says_what_to_change_in_serverless_yml(tmp_path):
     assert "The machine's events (`schedule`)" in migration
     assert "no counterpart here: `tracingConfig`." in migration
     assert "serverless.yml writes it `${env:QUEUE_URL}`" in migration
+    assert "`${ChargeDashcardLambdaFunctionArn}` of the definition, read at run time; the ARN of the function `charge-card` of serverless.yml" in migration
     assert "the original template gave it" not in migration
     template = outcome.translation.files["template.yaml"]
     assert "the Serverless variable $ {env:QUEUE_URL}" in template
@@ -209,6 +210,10 @@ def test_validate_convert_and_run_take_serverless_yml(tmp_path):
     converted = runner.invoke(cli.main, ["convert", str(tmp_path / "svc"), "-o", str(tmp_path / "out")])
     assert converted.exit_code == 0, converted.output
     assert (tmp_path / "out" / "serverless-orders" / "handler.py").is_file()
+    reported = runner.invoke(cli.main, ["report", str(path), "-o", str(tmp_path / "report")])
+    assert reported.exit_code == 0, reported.output
+    report = json.loads((tmp_path / "report" / "report.json").read_text(encoding="utf-8"))
+    assert [m["name"] for m in report["machines"]] == ["serverless-orders"]
     several = write(tmp_path / "two" / "serverless.yml", "service: s\nstepFunctions:\n  stateMachines:\n    one: {definition: {StartAt: P, States: {P: {Type: Pass, Result: 1, End: true}}}}\n    two: {definition: {StartAt: P, States: {P: {Type: Pass, Result: 2, End: true}}}}\n")
     ran = runner.invoke(cli.main, ["run", str(several), "--resource", "two", "--input", "{}"])
     assert ran.exit_code == 0, ran.output
