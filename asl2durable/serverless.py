@@ -459,7 +459,7 @@ def extract(service: Service, key: str) -> Extracted:
     resources = _resources(resolver)
     logical_ids = {k: lambda_logical_id(k) for k in functions if k not in resources}
     holder = cfn._Placeholders({*logical_ids.values(), *(k for k, t in resources.items() if t in cfn.FUNCTION_TYPES)})
-    definition = _short_names(definition, logical_ids)
+    definition = _short_names(definition, logical_ids, _activities(resolver))
     text = json.dumps(definition)
     if any(cfn.is_intrinsic(v) for v in _nodes(definition)) or _PSEUDO.search(text):
         definition = _as_sub(definition, holder)  # the plugin puts the definition in an Fn::Sub
@@ -583,19 +583,34 @@ def _lambda_arns(raw: Any, functions: dict[str, Any], service: str | None) -> An
     return walk(raw)
 
 
-def _short_names(value: Any, logical_ids: dict[str, str]) -> Any:
-    """``Ref: hello`` / ``Fn::GetAtt: [hello, Arn]`` with ``hello`` a function key: its logical ID."""
+def _activities(resolver: _Resolver) -> dict[str, str]:
+    """Logical ID -> name of the activities the plugin creates (``stepFunctions.activities``)."""
+    names = resolver.known(resolver.lookup(["stepFunctions", "activities"]))
+    out = {}
+    for name in names if isinstance(names, list) else []:
+        name = resolver.known(name)
+        if isinstance(name, str):
+            normalized = name.replace("-", "Dash").replace("_", "Underscore")
+            out[normalized[:1].upper() + normalized[1:] + "StepFunctionsActivity"] = name
+    return out
+
+
+def _short_names(value: Any, logical_ids: dict[str, str], activities: dict[str, str]) -> Any:
+    """``Ref: hello`` / ``Fn::GetAtt: [hello, Arn]`` with ``hello`` a function key: its logical ID; the
+    ``Ref`` of an activity of the plugin: its ARN (an ``Fn::Sub`` of its name)."""
     if isinstance(value, dict):
         if len(value) == 1 and isinstance(value.get("Ref"), str) and value["Ref"] in logical_ids:
             return {"Ref": logical_ids[value["Ref"]]}
+        if len(value) == 1 and isinstance(value.get("Ref"), str) and value["Ref"] in activities:
+            return {"Fn::Sub": "arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:activity:" + activities[value["Ref"]]}
         arg = value.get("Fn::GetAtt") if len(value) == 1 else None
         if isinstance(arg, str) and "." in arg:
             arg = arg.split(".", 1)
         if isinstance(arg, list) and len(arg) == 2 and isinstance(arg[0], str):
             return {"Fn::GetAtt": [logical_ids.get(arg[0], arg[0]), arg[1]]}
-        return {k: _short_names(v, logical_ids) for k, v in value.items()}
+        return {k: _short_names(v, logical_ids, activities) for k, v in value.items()}
     if isinstance(value, list):
-        return [_short_names(v, logical_ids) for v in value]
+        return [_short_names(v, logical_ids, activities) for v in value]
     return value
 
 

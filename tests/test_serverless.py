@@ -237,7 +237,7 @@ REAL_MACHINES = {
         "CheckDashcommentLambdaFunctionArn", "RedactDashcommentLambdaFunctionArn", "service", "stage",
     ]),
     ("serverless-patterns", "lambda-sfn-sls", "helloWorld"): ("EXPRESS", []),
-    ("serverless-step-functions", "fixtures/activities", "activityMachine"): ("STANDARD", ["MyActivityTaskStepFunctionsActivity"]),
+    ("serverless-step-functions", "fixtures/activities", "activityMachine"): ("STANDARD", ["AWS::Partition", "AWS::Region", "AWS::AccountId"]),
     ("serverless-step-functions", "fixtures/api-gateway", "apiMachine"): ("STANDARD", []),
     ("serverless-step-functions", "fixtures/athena", "athenaMachine"): ("STANDARD", []),
     ("serverless-step-functions", "fixtures/athena", "athenaAsyncMachine"): ("STANDARD", []),
@@ -313,6 +313,16 @@ def test_real_lambda_arns_written_with_the_deployed_name_are_function_calls():
     # a definition file whose states are named Yes and No, read as the Serverless Framework reads YAML
     patterns = load(REAL / "serverless-patterns" / "lambda-sfn-sls" / "serverless.yml").definition
     assert {"Yes", "No"} <= set(patterns["States"]) and patterns["States"]["Hello World example?"]["Default"] == "No"
+
+
+def test_real_activity_of_the_plugin_is_an_activity():
+    loaded = load(REAL / "serverless-step-functions" / "fixtures" / "activities" / "serverless.yml")
+    resource = loaded.definition["States"]["WaitForActivity"]["Resource"]
+    assert resource == "arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:activity:MyActivityTask"
+    outcome = translate_loaded(loaded, workflow_type="STANDARD")
+    assert outcome.translation is not None and outcome.translation.ok
+    assert not [d for d in outcome.diagnostics if d.code == "UNSUPPORTED_INTEGRATION"]
+    assert "ActivityQueue" in outcome.translation.files["template.yaml"]
 
 
 def test_real_services_generated_tests_pass(tmp_path):
