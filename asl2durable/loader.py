@@ -328,6 +328,9 @@ def _from_serverless(display: str, name: str | None, path: Path, resource: str |
     extracted = serverless.extract(service, resource)
     loaded = _finish(display, name, extracted.definition, [*service.diagnostics, *extracted.diagnostics])
     definition_text = (text, extracted.definition_pointer) if extracted.definition_pointer is not None else None
+    if extracted.definition_file is not None:
+        file, file_text = extracted.definition_file
+        definition_text = (SourceText(str(file), file_text, file.suffix.lower() in _YAML_SUFFIXES), "")
     return replace(
         loaded, substitutions=extracted.substitutions, resource=resource, workflow_type=extracted.workflow_type,
         text=text, definition_text=definition_text, serverless=extracted.details,

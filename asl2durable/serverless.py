@@ -412,6 +412,7 @@ class Extracted:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     workflow_type: str | None = "STANDARD"
     definition_pointer: str | None = None  # an inline definition's pointer in the file
+    definition_file: tuple[Path, str] | None = None  # a definition that is a whole ${file(...)}: the file, its text
     files: tuple[Path, ...] = ()  # the files read by ${file(...)}
     details: dict = field(default_factory=dict)  # what MIGRATION.md says about the machine
 
@@ -454,6 +455,12 @@ def extract(service: Service, key: str) -> Extracted:
         if not diagnostics:
             diagnostics.append(Diagnostic(where, BAD_DEFINITION, "the definition is not a mapping"))
         return Extracted(None, (), diagnostics, workflow_type, files=tuple(resolver.files), details=details)
+    definition_file = None
+    whole = re.fullmatch(r"\$\{\s*file\(\s*['\"]?([^)'\"]+)['\"]?\s*\)\s*\}", raw.strip()) if isinstance(raw, str) else None
+    if whole and service.read is not None:
+        path = service.path.parent / whole.group(1).strip()
+        text, problem = service.read(path)
+        definition_file = None if problem else (path, text)
     unknowns: list[Unknown] = []
     definition = _sentinels(value, unknowns)
     resources = _resources(resolver)
@@ -487,7 +494,7 @@ def extract(service: Service, key: str) -> Extracted:
         sub.name: functions_by_id[t] for sub in substitutions
         if sub.function and isinstance(sub.value, dict) and (t := _target(sub.value)) is not None and t in functions_by_id
     }
-    return Extracted(definition, substitutions, diagnostics, workflow_type, definition_pointer, tuple(resolver.files), details)
+    return Extracted(definition, substitutions, diagnostics, workflow_type, definition_pointer, definition_file, tuple(resolver.files), details)
 
 
 def _target(value: dict) -> str | None:

@@ -158,6 +158,10 @@ stepFunctions:
     custom = load(path, resource="fromCustom")
     assert custom.workflow_type == "EXPRESS" and custom.definition["StartAt"] == "P"
     assert load(path, resource="fromText").definition["States"]["P"]["Type"] == "Pass"
+    # diagnostics about a definition read from a file point into that file
+    write(tmp_path / "definition.json", '{"StartAt": "W",\n "States": {"W": {"Type": "Wait", "Seconds": 5, "End": true},\n  "Lost": {"Type": "Pass", "End": true}}}')
+    [lost] = [d for d in translate_loaded(load(path, resource="fromFile")).diagnostics if d.pointer == "/States/Lost"]
+    assert (lost.position.file, lost.position.line) == (str(tmp_path / "definition.json"), 3)
 
 
 @pytest.mark.parametrize(
