@@ -269,17 +269,29 @@ class _Resolver:
 
     def file(self, text: str, expression: str) -> Any:
         """``file(path)`` or ``file(path):address``: a local YAML or JSON file's content."""
+        found, hint = self.file_node(text, expression)
+        if found is _MISSING or isinstance(found, Unknown):
+            return found
+        value = self.value(found)
+        if isinstance(value, (str, int, float, bool)):
+            return Unknown(expression, value, True, hint)
+        return value
+
+    def file_node(self, text: str, expression: str) -> tuple[Any, str]:
+        """What ``file(path):address`` names, as written in the file (``_MISSING`` when the address is
+        not there, an Unknown when the file cannot be read); and the placeholder name it gives."""
         close = text.find(")")
         if close < 0:
             self.problems.append(f"{expression}: no closing parenthesis")
-            return Unknown(expression, hint="file")
+            return Unknown(expression, hint="file"), "file"
         name = text[text.index("(") + 1:close].strip().strip("'\"")
         rest = text[close + 1:].strip()
         address = rest[1:].strip() if rest.startswith(":") else ""
+        hint = _hint(address or Path(name).stem)
         path = self.service.path.parent / name
         if path.suffix.lower() not in (".yml", ".yaml", ".json"):
             self.problems.append(f"{expression}: only YAML and JSON files are read, not {name}")
-            return Unknown(expression, hint=_hint(address or Path(name).stem))
+            return Unknown(expression, hint=hint), hint
         if path not in self._file_cache:
             assert self.service.read is not None and self.service.parse is not None
             content, problem = self.service.read(path)
@@ -294,13 +306,31 @@ class _Resolver:
             self._file_cache[path] = document
         document = self._file_cache[path]
         if document is None:
-            return Unknown(expression, hint=_hint(address or Path(name).stem))
-        found = self.lookup([p for p in address.split(".") if p], document) if address else document
-        if found is _MISSING:
-            return _MISSING
-        value = self.value(found)
-        if isinstance(value, (str, int, float, bool)):
-            return Unknown(expression, value, True, _hint(address or Path(name).stem))
+            return Unknown(expression, hint=hint), hint
+        return (self.lookup([p for p in address.split(".") if p], document) if address else document), hint
+
+    def written(self, value: Any) -> Any:
+        """``value`` followed through variables that are the whole value and name a part of the file
+        or of a ``${file(...)}`` (``${self:custom.machine}``, ``${file(./definition.yml)}``): what is
+        written there, its own variables not resolved yet."""
+        for _ in range(_MAX_DEPTH):
+            pieces = _split(value) if isinstance(value, str) else None
+            if not pieces or len(pieces) != 1 or not isinstance(pieces[0], _Var):
+                return value
+            expression = "${" + pieces[0].inner + "}"
+            parts = _split_top(pieces[0].inner, ",")
+            reference = parts[0].strip()
+            if len(parts) != 1 or "${" in reference:
+                return value
+            if reference.startswith("self:"):
+                found = self.lookup([p for p in reference[5:].strip().split(".") if p])
+            elif reference.startswith("file("):
+                found = self.file_node(reference, expression)[0]
+            else:
+                return value
+            if found is _MISSING or isinstance(found, Unknown):
+                return value
+            value = found
         return value
 
 
@@ -431,16 +461,16 @@ def extract(service: Service, key: str) -> Extracted:
     details = _details(service, resolver, key, machine)
     if "definition" not in machine:
         return Extracted(None, (), [Diagnostic(here, NO_DEFINITION, f"the state machine {key} has no definition")], workflow_type, details=details)
-    raw = machine["definition"]
-    definition_pointer = here + pointer("definition") if isinstance(raw, dict) else None
+    written = machine["definition"]
+    definition_pointer = here + pointer("definition") if isinstance(written, dict) else None
     functions = _functions(service, resolver)
-    raw = _lambda_arns(raw, functions, _service_name(resolver))
+    raw = _lambda_arns(resolver.written(written), functions, _service_name(resolver))
     known_problems = len(resolver.problems)
     value = resolver.value(raw)
     where = here + pointer("definition")
     if isinstance(value, (Unknown, _Text)):
         why = "; ".join(resolver.problems) or "it is only known when the service is deployed"
-        return Extracted(None, (), [Diagnostic(where, BAD_DEFINITION, f"the definition is {raw if isinstance(raw, str) else 'a variable'}: {why}")],
+        return Extracted(None, (), [Diagnostic(where, BAD_DEFINITION, f"the definition is {written if isinstance(written, str) else 'a variable'}: {why}")],
                          workflow_type, files=tuple(resolver.files), details=details)
     diagnostics = [
         Diagnostic(where, UNRESOLVED, f"a Serverless variable is not resolved: {problem}", Severity.WARNING)
@@ -456,7 +486,7 @@ def extract(service: Service, key: str) -> Extracted:
             diagnostics.append(Diagnostic(where, BAD_DEFINITION, "the definition is not a mapping"))
         return Extracted(None, (), diagnostics, workflow_type, files=tuple(resolver.files), details=details)
     definition_file = None
-    whole = re.fullmatch(r"\$\{\s*file\(\s*['\"]?([^)'\"]+)['\"]?\s*\)\s*\}", raw.strip()) if isinstance(raw, str) else None
+    whole = re.fullmatch(r"\$\{\s*file\(\s*['\"]?([^)'\"]+)['\"]?\s*\)\s*\}", written.strip()) if isinstance(written, str) else None
     if whole and service.read is not None:
         path = service.path.parent / whole.group(1).strip()
         text, problem = service.read(path)

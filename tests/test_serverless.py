@@ -164,6 +164,20 @@ stepFunctions:
     assert (lost.position.file, lost.position.line) == (str(tmp_path / "definition.json"), 3)
 
 
+def test_a_function_arn_in_a_definition_file_is_the_function(tmp_path):
+    write(tmp_path / "serverless.yml", (
+        "service: files\nfunctions:\n  hello: {handler: h.hello}\n"
+        "stepFunctions:\n  stateMachines:\n    m:\n      definition: ${file(./machine.yml)}\n"
+    ))
+    write(tmp_path / "machine.yml", (
+        "StartAt: Hello\nStates:\n  Hello:\n    Type: Task\n"
+        "    Resource: arn:aws:lambda:#{AWS::Region}:#{AWS::AccountId}:function:${self:service}-${sls:stage}-hello\n    End: true\n"
+    ))
+    loaded = load(tmp_path / "serverless.yml")
+    assert loaded.definition["States"]["Hello"]["Resource"] == "${HelloLambdaFunctionArn}"
+    assert [(s.name, s.function) for s in loaded.substitutions] == [("HelloLambdaFunctionArn", True)]
+
+
 @pytest.mark.parametrize(
     "definition, words",
     [
