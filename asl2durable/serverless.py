@@ -61,11 +61,16 @@ def is_serverless(path: Path) -> bool:
     return path.name.lower() in FILE_NAMES
 
 
+def normalized_name(name: str) -> str:
+    """A name as the Serverless Framework and the plugin put it in logical IDs: "-" is "Dash",
+    "_" is "Underscore", the first letter capitalised."""
+    normalized = name.replace("-", "Dash").replace("_", "Underscore")
+    return normalized[:1].upper() + normalized[1:]
+
+
 def lambda_logical_id(function: str) -> str:
-    """The logical ID the Serverless Framework gives the function ``function`` of ``functions:``
-    (its naming: "-" is "Dash", "_" is "Underscore", the first letter capitalised)."""
-    normalized = function.replace("-", "Dash").replace("_", "Underscore")
-    return normalized[:1].upper() + normalized[1:] + "LambdaFunction"
+    """The logical ID the Serverless Framework gives the function ``function`` of ``functions:``."""
+    return normalized_name(function) + "LambdaFunction"
 
 
 # --------------------------------------------------------------------------------------
@@ -627,8 +632,7 @@ def _activities(resolver: _Resolver) -> dict[str, str]:
     for name in names if isinstance(names, list) else []:
         name = resolver.known(name)
         if isinstance(name, str):
-            normalized = name.replace("-", "Dash").replace("_", "Underscore")
-            out[normalized[:1].upper() + normalized[1:] + "StepFunctionsActivity"] = name
+            out[normalized_name(name) + "StepFunctionsActivity"] = name
     return out
 
 
@@ -724,11 +728,9 @@ def _details(service: Service, resolver: _Resolver, key: str, machine: dict) -> 
     that do not carry over to the function."""
     custom = resolver.known(machine.get("id")) if "id" in machine else resolver.known(machine.get("name")) if "name" in machine else None
     if isinstance(custom, str):
-        normalized = custom.replace("-", "Dash").replace("_", "Underscore")
-        logical_id = normalized[:1].upper() + normalized[1:]
+        logical_id: str | None = normalized_name(custom)
     elif custom is None:
-        normalized = key.replace("-", "Dash").replace("_", "Underscore")
-        logical_id = normalized[:1].upper() + normalized[1:] + "StepFunctionsStateMachine"
+        logical_id = normalized_name(key) + "StepFunctionsStateMachine"
     else:
         logical_id = None
     kept = ("definition", "type", "name", "id", "events")
