@@ -313,7 +313,7 @@ def _from_serverless(display: str, name: str | None, path: Path, resource: str |
     service = serverless.read_service(path, _read_text, _parse_serverless)
     if service.document is None:
         return Loaded(display, name or stem, None, service.diagnostics)
-    text = SourceText(display, _read_text(path)[0], True)
+    text = SourceText(display, service.text, True)
     ids = service.machines()
     if resource is None:
         if len(ids) != 1:

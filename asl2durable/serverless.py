@@ -107,15 +107,13 @@ class Service:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     parse: Parse | None = None
     read: Read | None = None
+    text: str = field(default="", repr=False)  # the text read
 
     def machines(self) -> list[str]:
         """The keys of ``stepFunctions.stateMachines``."""
-        machines = self.state_machines()[0]
-        return [str(k) for k in machines] if isinstance(machines, dict) else []
-
-    def state_machines(self) -> tuple[Any, list[Path]]:
         resolver = _Resolver(self)
-        return resolver.known(resolver.lookup(["stepFunctions", "stateMachines"])), resolver.files
+        machines = resolver.known(resolver.lookup(["stepFunctions", "stateMachines"]))
+        return [str(k) for k in machines] if isinstance(machines, dict) else []
 
 
 def read_service(path: Path, read: Read, parse: Parse) -> Service:
@@ -128,7 +126,7 @@ def read_service(path: Path, read: Read, parse: Parse) -> Service:
         return Service(path, None, diagnostics or [Diagnostic("", BAD_FILE, f"{path.name} is empty")])
     if not isinstance(document, dict):
         return Service(path, None, [*diagnostics, Diagnostic("", BAD_FILE, f"{path.name} is not a mapping")])
-    return Service(path, document, diagnostics, parse, read)
+    return Service(path, document, diagnostics, parse, read, text)
 
 
 class _Resolver:
