@@ -847,7 +847,8 @@ def _check_behaviour(
 @click.option(
     "--resource",
     metavar="LOGICAL_ID",
-    help="With a template as PATH: the logical ID of the state machine to run (a Terraform file: "
+    help="With a template as PATH: the logical ID of the state machine to run (a serverless.yml: its key in "
+    "stepFunctions.stateMachines; a Terraform file: "
     "aws_sfn_state_machine.NAME or module.NAME).",
 )
 @WORKFLOW_TYPE_OPTION

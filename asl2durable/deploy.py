@@ -364,6 +364,8 @@ def describe_value(value: Any) -> str:
             return "!GetAtt " + ".".join(arg)
         if key == "Terraform" and isinstance(arg, str):
             return "the Terraform expression " + arg.replace("${", "$ {")
+        if key == "Serverless" and isinstance(arg, str):
+            return "the Serverless variable " + arg.replace("${", "$ {")
         return f"an {key} value"
     return json.dumps(value).replace("${", "$ {")
 
@@ -422,8 +424,11 @@ def standalone_values(workflow: ir.Workflow, substitutions: Any) -> tuple[dict[s
     return values, parameters
 
 
-def render_deploy_files(workflow: ir.Workflow, diagnostics: list[Diagnostic], substitutions: Any = ()) -> dict[str, str]:
-    """``template.yaml`` and ``MIGRATION.md`` of one translated machine."""
+def render_deploy_files(
+    workflow: ir.Workflow, diagnostics: list[Diagnostic], substitutions: Any = (), *, serverless: dict | None = None
+) -> dict[str, str]:
+    """``template.yaml`` and ``MIGRATION.md`` of one translated machine (``serverless``: the machine's
+    serverless.yml, see ``Loaded.serverless``)."""
     values, parameters = standalone_values(workflow, substitutions)
     dep = deployment(workflow, diagnostics, values, function_kinds(substitutions))
     description = f"{workflow.name}: durable function translated from a Step Functions state machine by asl2durable"
@@ -434,11 +439,18 @@ def render_deploy_files(workflow: ir.Workflow, diagnostics: list[Diagnostic], su
         for placeholder, variable in workflow.settings
         if placeholder in by_name
     ]
+    if serverless is not None:  # the Serverless variable a setting stands for, as serverless.yml writes it
+        written = serverless.get("settings") or {}
+        functions = serverless.get("functions") or {}
+        for s in settings:
+            s["written"] = written.get(s["placeholder"]) or ""
+            s["function"] = functions.get(s["placeholder"]) or ""
     return {
         "template.yaml": render_template("template.yaml.jinja", template=data),
         "MIGRATION.md": render_template(
             "MIGRATION.md.jinja",
             dep=dep, workflow=workflow, template=data, function_id=FUNCTION_ID, alias=ALIAS,
             durable_policy=DURABLE_POLICY, max_timeout=MAX_EXECUTION_TIMEOUT, settings=settings,
+            serverless=serverless,
         ),
     }

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import yaml
 
-from asl2durable import cfn, placeholders, terraform
+from asl2durable import cfn, placeholders, serverless, terraform
 from asl2durable.diagnostics import Diagnostic, Position, pointer
 
 __all__ = [
@@ -74,6 +74,8 @@ class Loaded:
     # pointer), a DefinitionUri file's, or None (a DefinitionString: the definition is a string).
     text: SourceText | None = field(default=None, repr=False, compare=False)
     definition_text: tuple[SourceText, str] | None = field(default=None, repr=False, compare=False)
+    # a serverless.yml's machine: what MIGRATION.md says about it (see asl2durable.serverless)
+    serverless: dict | None = field(default=None, repr=False, compare=False)
 
     def locate(self, diagnostics: Iterable[Diagnostic], *, in_definition: bool = True) -> list[Diagnostic]:
         """``diagnostics`` with the position of each one's pointer in the text read, where there is
@@ -255,6 +257,8 @@ def _load(source: str | os.PathLike | dict, name: str | None, resource: str | No
     path = Path(source)
     if terraform.is_terraform(path):
         return _from_terraform(display, name, path, resource)
+    if serverless.is_serverless(path):
+        return _from_serverless(display, name, path, resource)
     text, problem = _read_text(path)
     if problem:
         code = TOO_LARGE if problem.startswith(_TOO_LARGE_START) else NOT_READABLE
@@ -347,6 +351,37 @@ def _from_terraform(display: str, name: str | None, path: Path, resource: str | 
     return replace(loaded, substitutions=extracted.substitutions, resource=resource, workflow_type=extracted.workflow_type)
 
 
+def _from_serverless(display: str, name: str | None, path: Path, resource: str | None) -> Loaded:
+    """A state machine of a serverless.yml (see asl2durable.serverless): ``resource`` is its key in
+    ``stepFunctions.stateMachines``, and may be left out when the file has one."""
+    stem = machine_name(path)
+    service = serverless.read_service(path, _read_text, _parse_serverless)
+    if service.document is None:
+        return Loaded(display, name or stem, None, service.diagnostics)
+    text = SourceText(display, service.text, True)
+    ids = service.machines()
+    if resource is None:
+        if len(ids) != 1:
+            code, message = (
+                (NO_MACHINE, "The file has no stepFunctions.stateMachines")
+                if not ids
+                else (SEVERAL_MACHINES, "The file has several state machines: " + ", ".join(ids))
+            )
+            return Loaded(display, name or stem, None, [*service.diagnostics, Diagnostic("", code, message)], text=text)
+        resource = ids[0]
+    name = name or template_machine_name(stem, resource)
+    extracted = serverless.extract(service, resource)
+    loaded = _finish(display, name, extracted.definition, [*service.diagnostics, *extracted.diagnostics])
+    definition_text = (text, extracted.definition_pointer) if extracted.definition_pointer is not None else None
+    if extracted.definition_file is not None:
+        file, file_text = extracted.definition_file
+        definition_text = (SourceText(str(file), file_text, file.suffix.lower() in _YAML_SUFFIXES), "")
+    return replace(
+        loaded, substitutions=extracted.substitutions, resource=resource, workflow_type=extracted.workflow_type,
+        text=text, definition_text=definition_text, serverless=extracted.details,
+    )
+
+
 def template_machine_name(stem: str, logical_id: str) -> str:
     """The machine name of a template's state machine: ``<template stem>-<logical ID>``, sanitised."""
     return _sanitise(f"{stem}-{logical_id}")
@@ -415,7 +450,7 @@ def _json_type(value: object) -> str:
     return type(value).__name__
 
 
-def _parse(text: str, *, yaml_syntax: bool) -> tuple[object, list[Diagnostic]]:
+def _parse(text: str, *, yaml_syntax: bool, loader_class: type | None = None) -> tuple[object, list[Diagnostic]]:
     """Parse JSON (or YAML when ``yaml_syntax``). Returns (value, diagnostics); value None on failure.
 
     A YAML file whose text is JSON is parsed as JSON first (JSON allows things, such as
@@ -434,7 +469,7 @@ def _parse(text: str, *, yaml_syntax: bool) -> tuple[object, list[Diagnostic]]:
         except RecursionError:
             return None, [Diagnostic("", INVALID_JSON, "Invalid JSON: nested too deeply")]
     try:
-        return _parse_yaml(text)
+        return _parse_yaml(text, loader_class or _JsonCompatibleLoader)
     except yaml.MarkedYAMLError as e:
         return None, [Diagnostic("", INVALID_JSON, "Invalid YAML: " + _yaml_message(e))]
     except yaml.YAMLError as e:
@@ -507,6 +542,43 @@ _JsonCompatibleLoader.yaml_implicit_resolvers = {
 }
 
 
+class _ServerlessLoader(_JsonCompatibleLoader):
+    """A serverless.yml as the Serverless Framework reads it (js-yaml: YAML 1.2's booleans, so
+    ``Yes``/``No``/``on``/``off`` are strings; mapping keys are strings, as in JavaScript)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        mapping = super().construct_mapping(node, deep=deep)
+        if all(isinstance(k, str) for k in mapping):
+            return mapping
+        return {_js_key(k): v for k, v in mapping.items()}
+
+
+def _js_key(key: object) -> object:
+    if isinstance(key, bool):
+        return "true" if key else "false"
+    if key is None:
+        return "null"
+    if isinstance(key, (int, float)):
+        return str(key)
+    return key
+
+
+_YAML_BOOL = "tag:yaml.org,2002:bool"
+_ServerlessLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != _YAML_BOOL]
+    for first, resolvers in _JsonCompatibleLoader.yaml_implicit_resolvers.items()
+}
+for _first in "tTfF":
+    _ServerlessLoader.yaml_implicit_resolvers.setdefault(_first, []).insert(
+        0, (_YAML_BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"))
+    )
+
+
+def _parse_serverless(text: str, yaml_syntax: bool) -> tuple[object, list[Diagnostic]]:
+    """``_parse`` for a serverless.yml and the files its ``${file(...)}`` reads."""
+    return _parse(text, yaml_syntax=yaml_syntax, loader_class=_ServerlessLoader)
+
+
 # PyYAML takes time quadratic in the nesting of [ ] and { }, and fails past a few hundred levels
 # anyway (RecursionError): deeper text is refused before it is parsed.
 _MAX_YAML_FLOW_DEPTH = 1000
@@ -521,10 +593,10 @@ def _flow_depth(text: str) -> int:
     return deepest
 
 
-def _parse_yaml(text: str) -> tuple[object, list[Diagnostic]]:
+def _parse_yaml(text: str, loader_class: type | None = None) -> tuple[object, list[Diagnostic]]:
     if _flow_depth(text) > _MAX_YAML_FLOW_DEPTH:
         raise RecursionError
-    loader = _JsonCompatibleLoader(text)
+    loader = (loader_class or _JsonCompatibleLoader)(text)
     try:
         value = loader.get_single_data()
     finally:
@@ -755,6 +827,11 @@ def _definition_files(items: Iterable[Discovered]) -> dict[str, str]:
     for item in items:
         if not isinstance(item.source, Path):
             continue
+        if serverless.is_serverless(item.source) and item.resource is not None:
+            service = serverless.read_service(item.source, _read_text, _parse_serverless)
+            for used in serverless.definition_files(service, item.resource) if service.document is not None else ():
+                out.setdefault(_identity(used), f"read by {item.source}#{item.resource}")
+            continue
         if terraform.is_terraform(item.source) and item.resource is not None:
             module = terraform.read_module(item.source, _read_text)
             for used in terraform.definition_files(module, item.resource):
@@ -784,6 +861,15 @@ def _file_inputs(path: Path, *, explicit: bool) -> list[Discovered]:
             return [Discovered(path, template_machine_name(stem, i.rpartition(".")[2]), resource=i) for i in ids]
         if not explicit and module.main is not None:
             return [Discovered(path, stem, True, f"a Terraform file without {terraform.MACHINE_TYPE} resources")]
+        return [Discovered(path, stem)]
+    if serverless.is_serverless(path):
+        service = serverless.read_service(path, _read_text, _parse_serverless)
+        stem = machine_name(path)
+        keys = service.machines() if service.document is not None else []
+        if keys:
+            return [Discovered(path, template_machine_name(stem, k), resource=k) for k in keys]
+        if not explicit and service.document is not None:
+            return [Discovered(path, stem, True, "a Serverless Framework file without stepFunctions.stateMachines")]
         return [Discovered(path, stem)]
     text, problem = _read_text(path)
     document = None

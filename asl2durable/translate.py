@@ -52,6 +52,7 @@ def support_files(uses: frozenset[str] = frozenset()) -> dict[str, str]:
 def translate(
     definition: dict, *, name: str = "state_machine", substitutions: tuple = (), workflow_type: str | None = None,
     notes: tuple[Diagnostic, ...] = (),
+    serverless: dict | None = None,
 ) -> Translation:
     """Validate and translate a definition; the handler is only produced when it is valid.
 
@@ -59,6 +60,8 @@ def translate(
     (``Loaded.substitutions``): the handler reads them from environment variables.
     ``workflow_type`` is STANDARD or EXPRESS (None: not known; STANDARD, with an INFO diagnostic).
     ``notes`` are what loading the definition found (``Loaded.diagnostics``): MIGRATION.md lists them too.
+    ``serverless``: the machine comes from a serverless.yml (``Loaded.serverless``), which MIGRATION.md
+    then says how to change.
     """
     diagnostics = validate(definition)
     if has_errors(diagnostics):
@@ -79,7 +82,11 @@ def translate(
     files["asl_testing.py"] = (RUNTIME_DIR / "asl_testing.py").read_text(encoding="utf-8")
     from .deploy import render_deploy_files  # template.yaml and MIGRATION.md
 
-    files.update(render_deploy_files(workflow, [*notes, *diagnostics, *lowering_diagnostics], substitutions))
+    files.update(
+        render_deploy_files(
+            workflow, [*notes, *diagnostics, *lowering_diagnostics], substitutions, serverless=serverless
+        )
+    )
     return Translation(name, files, sorted(diagnostics + lowering_diagnostics), workflow)
 
 
@@ -104,6 +111,7 @@ def translate_loaded(loaded: Loaded, *, workflow_type: str | None = None) -> Out
     translation = translate(
         loaded.definition, name=loaded.name, substitutions=loaded.substitutions, workflow_type=workflow_type,
         notes=tuple(loaded.diagnostics),
+        serverless=loaded.serverless,
     )
     # a placeholder without a value is reported once, not again as the wrong type for its field
     unresolved = {d.pointer for d in loaded.diagnostics if d.code in (UNRESOLVED, BAD_VALUE)}
