@@ -53,6 +53,13 @@ _POLLER_ACTIONS = {
     "emr-terminate": ("elasticmapreduce:DescribeCluster",),
     "emr-step": ("elasticmapreduce:DescribeStep", "elasticmapreduce:CancelSteps"),
     "mediaconvert": ("mediaconvert:GetJob", "mediaconvert:CancelJob"),
+    # createApplication.sync as in Step Functions' "IAM policies for Amazon EMR Serverless"
+    "emrs-application-created": ("emr-serverless:GetApplication", "emr-serverless:DeleteApplication"),
+    "emrs-application-started": ("emr-serverless:GetApplication", "emr-serverless:StopApplication"),
+    "emrs-application-stopped": ("emr-serverless:GetApplication",),
+    "emrs-application-terminated": ("emr-serverless:GetApplication",),
+    "emrs-job-run": ("emr-serverless:GetJobRun", "emr-serverless:CancelJobRun"),
+    "emrs-job-cancelled": ("emr-serverless:GetJobRun",),
 }
 # Integrations that are not one AWS API (asl_services.CUSTOM).
 _CUSTOM_ACTIONS = {

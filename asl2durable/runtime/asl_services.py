@@ -516,6 +516,7 @@ V1_CLIENTS: dict[str, tuple[str, str, str]] = {
     "elasticmapreduce": ("ElasticMapReduce", "AmazonElasticMapReduce", "AmazonElasticMapReduceException"),
     "mediaconvert": ("MediaConvert", "AWSMediaConvert", "AWSMediaConvertException"),
     "bedrock": ("Bedrock", "BedrockRuntime", "BedrockRuntimeException"),
+    "emr-serverless": ("EMRServerless", "AWSEMRServerless", "AWSEMRServerlessException"),
 }
 
 
@@ -559,6 +560,8 @@ def _missing_required(service_model, operation, kwargs: dict) -> _ServerAnswer |
     if shape is None:
         return None
     for name in shape.required_members:
+        if shape.members[name].metadata.get("idempotencyToken"):
+            continue  # the SDK fills an idempotency token in (EMR Serverless clientToken)
         if kwargs.get(name) is None:
             query = service_model.metadata.get("protocol") in ("query", "ec2") or "awsQueryCompatible" in service_model.metadata
             if query:
@@ -715,6 +718,19 @@ def _empty(_result: dict, _params: dict) -> dict:
     return {}
 
 
+def _param(params: dict, name: str) -> Any:
+    """A Step Functions parameter by name, matched without regard to case (as ``to_boto`` does)."""
+    if name in params:
+        return params[name]
+    return next((value for key, value in params.items() if key.lower() == name.lower()), None)
+
+
+def _emrs_application_id(_result: dict, params: dict) -> dict:
+    """EMR Serverless start/stop/deleteApplication: the API answers nothing, Step Functions
+    answers ``{"ApplicationId": ...}`` (Step Functions' EMR Serverless integration page)."""
+    return {"ApplicationId": _param(params, "ApplicationId")}
+
+
 _RR = frozenset({REQUEST_RESPONSE})
 _RR_CB = frozenset({REQUEST_RESPONSE, CALLBACK})
 _RR_SYNC = frozenset({REQUEST_RESPONSE, SYNC})
@@ -807,6 +823,27 @@ OPTIMIZED: dict[tuple[str, str], Optimized] = {
         finish=_empty, metadata=False,
     ),
     ("mediaconvert", "createJob"): _api("mediaconvert", "CreateJob", _RR_SYNC, poller="mediaconvert"),
+    # EMR Serverless: Step Functions' own API set over the service's APIs (camelCase members,
+    # matched without regard to case); results as the API's, no SdkHttpMetadata.
+    ("emr-serverless", "createApplication"): _api(
+        "emr-serverless", "CreateApplication", _RR_SYNC, metadata=False, poller="emrs-application-created"
+    ),
+    ("emr-serverless", "startApplication"): _api(
+        "emr-serverless", "StartApplication", _RR_SYNC, finish=_emrs_application_id, metadata=False,
+        poller="emrs-application-started",
+    ),
+    ("emr-serverless", "stopApplication"): _api(
+        "emr-serverless", "StopApplication", _RR_SYNC, finish=_emrs_application_id, metadata=False,
+        poller="emrs-application-stopped",
+    ),
+    ("emr-serverless", "deleteApplication"): _api(
+        "emr-serverless", "DeleteApplication", _RR_SYNC, finish=_emrs_application_id, metadata=False,
+        poller="emrs-application-terminated",
+    ),
+    ("emr-serverless", "startJobRun"): _api("emr-serverless", "StartJobRun", _RR_SYNC, metadata=False, poller="emrs-job-run"),
+    ("emr-serverless", "cancelJobRun"): _api(
+        "emr-serverless", "CancelJobRun", _RR_SYNC, metadata=False, poller="emrs-job-cancelled"
+    ),
 }  # fmt: skip
 
 
@@ -1318,6 +1355,58 @@ def _poll_mediaconvert(res: Resource, handle: dict):
     return False, None
 
 
+# EMR Serverless .sync (Step Functions' EMR Serverless integration page): createApplication waits
+# for CREATED, startApplication for STARTED, stopApplication for STOPPED, deleteApplication for
+# TERMINATED; startJobRun for SUCCESS, cancelJobRun for CANCELLED. The output is the
+# request-response result; an application that ends TERMINATED (or a job run that ends in another
+# final state) first fails the task with its description as the cause.
+_EMRS_APPLICATION_TARGETS = {
+    "emrs-application-created": {"CREATED", "STARTING", "STARTED", "STOPPING", "STOPPED"},  # past CREATING
+    "emrs-application-started": {"STARTED"},
+    "emrs-application-stopped": {"STOPPED"},
+    "emrs-application-terminated": {"TERMINATED"},
+}
+_EMRS_JOB_TARGETS = {"emrs-job-run": "SUCCESS", "emrs-job-cancelled": "CANCELLED"}
+_EMRS_JOB_FINAL = {"SUCCESS", "FAILED", "CANCELLED"}
+
+
+def _poll_emrs_application(kind: str):
+    targets = _EMRS_APPLICATION_TARGETS[kind]
+
+    def poll(res: Resource, handle: dict):
+        try:
+            out = _describe("emr-serverless", "GetApplication", {"applicationId": handle["ApplicationId"]}, res, "emr-serverless")
+        except ServiceError as err:  # a deleted application may be gone from the service altogether
+            if kind == "emrs-application-terminated" and err.error.endswith(".ResourceNotFoundException"):
+                return True, handle["Output"]
+            raise
+        application = out.get("Application") or {}
+        state = application.get("State")
+        if state in targets:
+            return True, handle["Output"]
+        if state == "TERMINATED":
+            raise _task_failed(application)
+        return False, None
+
+    return poll
+
+
+def _poll_emrs_job(kind: str):
+    target = _EMRS_JOB_TARGETS[kind]
+
+    def poll(res: Resource, handle: dict):
+        kwargs = {"applicationId": handle["ApplicationId"], "jobRunId": handle["JobRunId"]}
+        run = _describe("emr-serverless", "GetJobRun", kwargs, res, "emr-serverless").get("JobRun") or {}
+        state = run.get("State")
+        if state == target:
+            return True, handle["Output"]
+        if state in _EMRS_JOB_FINAL:
+            raise _task_failed(run)
+        return False, None
+
+    return poll
+
+
 _POLLERS: dict[str, Callable[[Resource, dict], tuple[bool, Any]]] = {
     "states": _poll_states,
     "batch": _poll_batch,
@@ -1331,6 +1420,8 @@ _POLLERS: dict[str, Callable[[Resource, dict], tuple[bool, Any]]] = {
     "emr-terminate": _poll_emr_terminate,
     "emr-step": _poll_emr_step,
     "mediaconvert": _poll_mediaconvert,
+    **{kind: _poll_emrs_application(kind) for kind in _EMRS_APPLICATION_TARGETS},
+    **{kind: _poll_emrs_job(kind) for kind in _EMRS_JOB_TARGETS},
 }
 
 
@@ -1364,12 +1455,16 @@ def _handle(poller: str, result: dict, params: dict) -> dict:
         return {"ClusterId": params.get("ClusterId"), "StepId": result["StepId"]}
     if poller == "mediaconvert":
         return {"Id": result["Job"]["Id"]}
+    if poller in _EMRS_APPLICATION_TARGETS:
+        return {"ApplicationId": result.get("ApplicationId") or _param(params, "ApplicationId"), "Output": result}
+    if poller in _EMRS_JOB_TARGETS:
+        return {"ApplicationId": result["ApplicationId"], "JobRunId": result["JobRunId"], "Output": result}
     raise ServiceError(RUNTIME, f"No poller {poller!r}.")
 
 
 _POLL_INTERVALS = {
     "states": 5, "batch": 30, "ecs": 15, "glue": 30, "athena": 5, "codebuild": 15,
-    "sagemaker": 30, "elasticmapreduce": 30, "mediaconvert": 15,
+    "sagemaker": 30, "elasticmapreduce": 30, "mediaconvert": 15, "emr-serverless": 15,
 }  # fmt: skip
 
 
