@@ -776,7 +776,7 @@ OPTIMIZED: dict[tuple[str, str], Optimized] = {
         params=frozenset({"Input", "Name", "StateMachineArn", "TraceHeader"}),
         prepare=_prepare_start_execution, poller="states",
     ),
-    ("batch", "submitJob"): _api("batch", "SubmitJob", _RR_SYNC_CB, poller="batch"),
+    ("batch", "submitJob"): _api("batch", "SubmitJob", _RR_SYNC, poller="batch"),  # no callback on AWS
     ("ecs", "runTask"): _api("ecs", "RunTask", _RR_SYNC_CB, poller="ecs"),
     ("glue", "startJobRun"): _api("glue", "StartJobRun", _RR_SYNC, poller="glue"),
     ("athena", "startQueryExecution"): _api("athena", "StartQueryExecution", _RR_SYNC, poller="athena"),
