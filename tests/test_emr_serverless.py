@@ -187,3 +187,29 @@ def test_classify(resource, kind):
 
 def test_poll_interval():
     assert poll_interval(ARN + "startJobRun.sync") == 15
+
+
+def test_a_translated_machine_runs_an_application_and_a_job(aws):
+    """The whole path: classification, generated handler, durable .sync waits, against moto."""
+    from asl2durable.local import run_local
+
+    definition = {
+        "StartAt": "Create",
+        "States": {
+            "Create": {"Type": "Task", "Resource": ARN + "createApplication.sync", "Parameters": APP,
+                       "ResultSelector": {"id.$": "$.ApplicationId"}, "ResultPath": "$.app", "Next": "Run"},
+            "Run": {"Type": "Task", "Resource": ARN + "startJobRun.sync",
+                    "Parameters": {"ApplicationId.$": "$.app.id", **JOB}, "ResultPath": "$.run", "Next": "Stop"},
+            "Stop": {"Type": "Task", "Resource": ARN + "stopApplication.sync",
+                     "Parameters": {"ApplicationId.$": "$.app.id"}, "ResultPath": None, "Next": "Delete"},
+            "Delete": {"Type": "Task", "Resource": ARN + "deleteApplication.sync",
+                       "Parameters": {"ApplicationId.$": "$.app.id"}, "End": True},
+        },
+    }  # fmt: skip
+    result = run_local(definition, {})
+    assert result.status == "SUCCEEDED", result
+    (app_id,) = aws.applications
+    assert result.output == {"ApplicationId": app_id}
+    assert aws.applications[app_id].state == "TERMINATED"
+    (run,) = aws.job_runs[app_id]
+    assert run.name == "job" and run.execution_role_arn == ROLE
