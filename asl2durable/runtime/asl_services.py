@@ -517,6 +517,9 @@ V1_CLIENTS: dict[str, tuple[str, str, str]] = {
     "mediaconvert": ("MediaConvert", "AWSMediaConvert", "AWSMediaConvertException"),
     "bedrock": ("Bedrock", "BedrockRuntime", "BedrockRuntimeException"),
     "emr-serverless": ("EMRServerless", "AWSEMRServerless", "AWSEMRServerlessException"),
+    "emr-containers": ("EMRContainers", "AmazonEMRContainers", "AmazonEMRContainersException"),
+    "databrew": ("DataBrew", "AWSGlueDataBrew", "AWSGlueDataBrewException"),
+    "eks": ("EKS", "AmazonEKS", "AmazonEKSException"),
 }
 
 
@@ -844,6 +847,23 @@ OPTIMIZED: dict[tuple[str, str], Optimized] = {
     ("emr-serverless", "cancelJobRun"): _api(
         "emr-serverless", "CancelJobRun", _RR_SYNC, metadata=False, poller="emrs-job-cancelled"
     ),
+    # EMR on EKS: the emr-containers API of the same name, fields matched without regard to case.
+    ("emr-containers", "createVirtualCluster"): _api("emr-containers", "CreateVirtualCluster", metadata=False),
+    ("emr-containers", "deleteVirtualCluster"): _api(
+        "emr-containers", "DeleteVirtualCluster", _RR_SYNC, metadata=False, poller="emrc-cluster-deleted"
+    ),
+    ("emr-containers", "startJobRun"): _api("emr-containers", "StartJobRun", _RR_SYNC, metadata=False, poller="emrc-job-run"),
+    ("databrew", "startJobRun"): _api("databrew", "StartJobRun", _RR_SYNC, poller="databrew-job-run"),
+    ("bedrock", "createModelCustomizationJob"): _api(
+        "bedrock", "CreateModelCustomizationJob", _RR_SYNC, poller="bedrock-customization"
+    ),
+    # Amazon EKS cluster APIs (eks:runJob and eks:call talk to the Kubernetes API: not here).
+    ("eks", "createCluster"): _api("eks", "CreateCluster", _RR_SYNC, poller="eks-cluster-created"),
+    ("eks", "deleteCluster"): _api("eks", "DeleteCluster", _RR_SYNC, poller="eks-cluster-deleted"),
+    ("eks", "createNodegroup"): _api("eks", "CreateNodegroup", _RR_SYNC, poller="eks-nodegroup-created"),
+    ("eks", "deleteNodegroup"): _api("eks", "DeleteNodegroup", _RR_SYNC, poller="eks-nodegroup-deleted"),
+    ("eks", "createFargateProfile"): _api("eks", "CreateFargateProfile", _RR_SYNC, poller="eks-fargate-created"),
+    ("eks", "deleteFargateProfile"): _api("eks", "DeleteFargateProfile", _RR_SYNC, poller="eks-fargate-deleted"),
 }  # fmt: skip
 
 
@@ -1160,6 +1180,34 @@ def bedrock_invoke_model(params: dict, res: Resource | None = None) -> dict:
     return dict(sorted(result.items()))
 
 
+def _emr_by_name(kind: str) -> Callable[[dict, Resource | None], dict]:
+    """``elasticmapreduce:modifyInstanceFleetByName`` / ``modifyInstanceGroupByName``: find the
+    instance fleet (group) of the cluster by its name, then modify it by its id. The result is
+    ``{}`` (ModifyInstanceFleet and ModifyInstanceGroups answer nothing)."""
+    list_operation, items, modify = {
+        "Fleet": ("ListInstanceFleets", "InstanceFleets", "ModifyInstanceFleet"),
+        "Group": ("ListInstanceGroups", "InstanceGroups", "ModifyInstanceGroups"),
+    }[kind]
+
+    def run(params: dict, res: Resource | None = None) -> dict:
+        res = res or parse_resource(f"arn:aws:states:::elasticmapreduce:modifyInstance{kind}ByName")
+        cluster, name = _param(params, "ClusterId"), _param(params, f"Instance{kind}Name")
+        found, marker = None, None
+        while found is None:
+            listing = {"ClusterId": cluster, **({"Marker": marker} if marker else {})}
+            page, _raw, _response = _optimized_api(res, Optimized("emr", list_operation, _RR), listing)
+            found = next((item for item in page.get(items) or [] if item.get("Name") == name), None)
+            marker = page.get("Marker")
+            if found is None and not marker:
+                raise ServiceError(TASK_FAILED, f"The cluster {cluster} has no instance {kind.lower()} named {name!r}.")
+        change = {**(_param(params, f"Instance{kind}") or {}), f"Instance{kind}Id": found["Id"]}
+        api_params = {"ClusterId": cluster, "InstanceFleet": change} if kind == "Fleet" else {"ClusterId": cluster, "InstanceGroups": [change]}
+        _optimized_api(res, Optimized("emr", modify, _RR), api_params)
+        return {}
+
+    return run
+
+
 CUSTOM: dict[tuple[str, str], Optimized] = {
     ("apigateway", "invoke"): Optimized(
         None, None, _RR_CB,
@@ -1178,6 +1226,12 @@ CUSTOM: dict[tuple[str, str], Optimized] = {
         params=frozenset({"ModelId", "Body", "ContentType", "Accept", "Trace", "GuardrailIdentifier", "GuardrailVersion",
                           "PerformanceConfigLatency", "Input", "Output"}),
         custom=bedrock_invoke_model,
+    ),
+    ("elasticmapreduce", "modifyInstanceFleetByName"): Optimized(
+        None, None, _RR, params=frozenset({"ClusterId", "InstanceFleetName", "InstanceFleet"}), custom=_emr_by_name("Fleet"),
+    ),
+    ("elasticmapreduce", "modifyInstanceGroupByName"): Optimized(
+        None, None, _RR, params=frozenset({"ClusterId", "InstanceGroupName", "InstanceGroup"}), custom=_emr_by_name("Group"),
     ),
 }  # fmt: skip
 
@@ -1355,56 +1409,137 @@ def _poll_mediaconvert(res: Resource, handle: dict):
     return False, None
 
 
-# EMR Serverless .sync (Step Functions' EMR Serverless integration page): createApplication waits
-# for CREATED, startApplication for STARTED, stopApplication for STOPPED, deleteApplication for
-# TERMINATED; startJobRun for SUCCESS, cancelJobRun for CANCELLED. The output is the
-# request-response result; an application that ends TERMINATED (or a job run that ends in another
-# final state) first fails the task with its description as the cause.
-_EMRS_APPLICATION_TARGETS = {
-    "emrs-application-created": {"CREATED", "STARTING", "STARTED", "STOPPING", "STOPPED"},  # past CREATING
-    "emrs-application-started": {"STARTED"},
-    "emrs-application-stopped": {"STOPPED"},
-    "emrs-application-terminated": {"TERMINATED"},
-}
-_EMRS_JOB_TARGETS = {"emrs-job-run": "SUCCESS", "emrs-job-cancelled": "CANCELLED"}
-_EMRS_JOB_FINAL = {"SUCCESS", "FAILED", "CANCELLED"}
+@dataclass(frozen=True)
+class _Wait:
+    """A ``.sync`` job that is one describe API polled until a state (the newer integrations).
+
+    ``handle`` takes what the describe API needs from the request-response result and the
+    parameters; ``ids`` maps the describe API's members to handle keys; ``state`` is the path of
+    the state in the describe result (Java SDK 1.x names) and ``subject`` the path of the object
+    described. The task succeeds in a ``done`` state, with the request-response result
+    (``output="result"``) or the object described (``"described"``), and fails with
+    ``States.TaskFailed`` in a ``failed`` state, the object described as the cause.
+    ``gone_done``: the resource no longer existing (ResourceNotFoundException) counts as done,
+    for deletions."""
+
+    sfn_service: str
+    boto: str
+    operation: str
+    handle: Callable[[dict, dict], dict]
+    ids: tuple[tuple[str, str], ...]
+    state: tuple[str, ...]
+    done: frozenset
+    failed: frozenset = frozenset()
+    subject: tuple[str, ...] = ()
+    output: str = "result"
+    gone_done: bool = False
 
 
-def _poll_emrs_application(kind: str):
-    targets = _EMRS_APPLICATION_TARGETS[kind]
+def _dig(value: Any, path: tuple[str, ...]) -> Any:
+    for key in path:
+        value = value.get(key) if isinstance(value, dict) else None
+    return value
 
+
+def _poll_wait(wait: _Wait):
     def poll(res: Resource, handle: dict):
+        kwargs = {member: handle[key] for member, key in wait.ids}
         try:
-            out = _describe("emr-serverless", "GetApplication", {"applicationId": handle["ApplicationId"]}, res, "emr-serverless")
-        except ServiceError as err:  # a deleted application may be gone from the service altogether
-            if kind == "emrs-application-terminated" and err.error.endswith(".ResourceNotFoundException"):
+            out = _describe(wait.boto, wait.operation, kwargs, res, wait.sfn_service)
+        except ServiceError as err:
+            if wait.gone_done and err.error.endswith(".ResourceNotFoundException"):
                 return True, handle["Output"]
             raise
-        application = out.get("Application") or {}
-        state = application.get("State")
-        if state in targets:
-            return True, handle["Output"]
-        if state == "TERMINATED":
-            raise _task_failed(application)
+        state = _dig(out, wait.state)
+        if state in wait.done:
+            return True, handle["Output"] if wait.output == "result" else _dig(out, wait.subject)
+        if state in wait.failed:
+            raise _task_failed(_dig(out, wait.subject))
         return False, None
 
     return poll
 
 
-def _poll_emrs_job(kind: str):
-    target = _EMRS_JOB_TARGETS[kind]
+def _keep(**sources: tuple[str, str]) -> Callable[[dict, dict], dict]:
+    """A handle built from the result (``("result", path.dotted)``) or the parameters
+    (``("params", name)``), with the request-response result kept as ``Output``."""
 
-    def poll(res: Resource, handle: dict):
-        kwargs = {"applicationId": handle["ApplicationId"], "jobRunId": handle["JobRunId"]}
-        run = _describe("emr-serverless", "GetJobRun", kwargs, res, "emr-serverless").get("JobRun") or {}
-        state = run.get("State")
-        if state == target:
-            return True, handle["Output"]
-        if state in _EMRS_JOB_FINAL:
-            raise _task_failed(run)
-        return False, None
+    def handle(result: dict, params: dict) -> dict:
+        out = {}
+        for key, (where, name) in sources.items():
+            out[key] = _dig(result, tuple(name.split("."))) if where == "result" else _param(params, name)
+        out["Output"] = {k: v for k, v in result.items() if not k.startswith("Sdk")}
+        return out
 
-    return poll
+    return handle
+
+
+_APP_ID = _keep(ApplicationId=("params", "ApplicationId"))
+_EMRS_APP = dict(sfn_service="emr-serverless", boto="emr-serverless", operation="GetApplication",
+                 ids=(("applicationId", "ApplicationId"),), state=("Application", "State"), subject=("Application",))
+_EMRS_RUN = dict(sfn_service="emr-serverless", boto="emr-serverless", operation="GetJobRun",
+                 handle=_keep(ApplicationId=("result", "ApplicationId"), JobRunId=("result", "JobRunId")),
+                 ids=(("applicationId", "ApplicationId"), ("jobRunId", "JobRunId")), state=("JobRun", "State"),
+                 subject=("JobRun",))
+_EMRC_RUN = dict(sfn_service="emr-containers", boto="emr-containers", operation="DescribeJobRun",
+                 handle=_keep(Id=("result", "Id"), VirtualClusterId=("result", "VirtualClusterId")),
+                 ids=(("id", "Id"), ("virtualClusterId", "VirtualClusterId")), state=("JobRun", "State"),
+                 subject=("JobRun",))
+
+
+def _eks(kind: str, handle, ids, created: bool) -> _Wait:
+    operation = {"Cluster": "DescribeCluster", "Nodegroup": "DescribeNodegroup", "FargateProfile": "DescribeFargateProfile"}[kind]
+    if created:
+        return _Wait("eks", "eks", operation, handle, ids, (kind, "Status"), frozenset({"ACTIVE"}),
+                     frozenset({"FAILED", "CREATE_FAILED", "DELETING", "DELETE_FAILED"}), output="described")
+    return _Wait("eks", "eks", operation, handle, ids, (kind, "Status"), frozenset(), frozenset({"FAILED", "DELETE_FAILED"}),
+                 subject=(kind,), gone_done=True)
+
+
+_NODEGROUP_IDS = (("clusterName", "ClusterName"), ("nodegroupName", "NodegroupName"))
+_FARGATE_IDS = (("clusterName", "ClusterName"), ("fargateProfileName", "FargateProfileName"))
+
+# The waits of the newer integrations, by poller key. EMR Serverless as its Step Functions page
+# says: createApplication waits for CREATED (any later state will do), startApplication for
+# STARTED, stopApplication for STOPPED, deleteApplication for TERMINATED, startJobRun for SUCCESS,
+# cancelJobRun for CANCELLED, each answering its request-response result. The others wait for
+# their API's end states and answer the description (a superset of the request-response result,
+# so paths written against either shape work).
+_WAITS: dict[str, _Wait] = {
+    "emrs-application-created": _Wait(handle=_keep(ApplicationId=("result", "ApplicationId")), **_EMRS_APP,
+                                      done=frozenset({"CREATED", "STARTING", "STARTED", "STOPPING", "STOPPED"}),
+                                      failed=frozenset({"TERMINATED"})),
+    "emrs-application-started": _Wait(handle=_APP_ID, **_EMRS_APP, done=frozenset({"STARTED"}), failed=frozenset({"TERMINATED"})),
+    "emrs-application-stopped": _Wait(handle=_APP_ID, **_EMRS_APP, done=frozenset({"STOPPED"}), failed=frozenset({"TERMINATED"})),
+    "emrs-application-terminated": _Wait(handle=_APP_ID, **_EMRS_APP, done=frozenset({"TERMINATED"}), gone_done=True),
+    "emrs-job-run": _Wait(**_EMRS_RUN, done=frozenset({"SUCCESS"}), failed=frozenset({"FAILED", "CANCELLED"})),
+    "emrs-job-cancelled": _Wait(**_EMRS_RUN, done=frozenset({"CANCELLED"}), failed=frozenset({"SUCCESS", "FAILED"})),
+    "emrc-job-run": _Wait(**_EMRC_RUN, done=frozenset({"COMPLETED"}), failed=frozenset({"FAILED", "CANCELLED"}),
+                          output="described"),
+    "emrc-cluster-deleted": _Wait("emr-containers", "emr-containers", "DescribeVirtualCluster",
+                                  _keep(Id=("params", "Id")), (("id", "Id"),), ("VirtualCluster", "State"),
+                                  frozenset({"TERMINATED"}), subject=("VirtualCluster",), gone_done=True),
+    "databrew-job-run": _Wait("databrew", "databrew", "DescribeJobRun",
+                              _keep(Name=("params", "Name"), RunId=("result", "RunId")),
+                              (("Name", "Name"), ("RunId", "RunId")), ("State",), frozenset({"SUCCEEDED"}),
+                              frozenset({"FAILED", "STOPPED", "TIMEOUT"}), output="described"),
+    "bedrock-customization": _Wait("bedrock", "bedrock", "GetModelCustomizationJob",  # by name or ARN: the name
+                                   _keep(JobName=("params", "JobName"), JobArn=("result", "JobArn")),
+                                   (("jobIdentifier", "JobName"),), ("Status",), frozenset({"Completed"}),
+                                   frozenset({"Failed", "Stopped"}), output="described"),
+    "eks-cluster-created": _eks("Cluster", _keep(Name=("result", "Cluster.Name")), (("name", "Name"),), True),
+    "eks-cluster-deleted": _eks("Cluster", _keep(Name=("params", "Name")), (("name", "Name"),), False),
+    "eks-nodegroup-created": _eks("Nodegroup", _keep(ClusterName=("result", "Nodegroup.ClusterName"),
+                                                     NodegroupName=("result", "Nodegroup.NodegroupName")), _NODEGROUP_IDS, True),
+    "eks-nodegroup-deleted": _eks("Nodegroup", _keep(ClusterName=("params", "ClusterName"),
+                                                     NodegroupName=("params", "NodegroupName")), _NODEGROUP_IDS, False),
+    "eks-fargate-created": _eks("FargateProfile", _keep(ClusterName=("result", "FargateProfile.ClusterName"),
+                                                        FargateProfileName=("result", "FargateProfile.FargateProfileName")),
+                                _FARGATE_IDS, True),
+    "eks-fargate-deleted": _eks("FargateProfile", _keep(ClusterName=("params", "ClusterName"),
+                                                        FargateProfileName=("params", "FargateProfileName")),
+                                _FARGATE_IDS, False),
+}  # fmt: skip
 
 
 _POLLERS: dict[str, Callable[[Resource, dict], tuple[bool, Any]]] = {
@@ -1420,8 +1555,7 @@ _POLLERS: dict[str, Callable[[Resource, dict], tuple[bool, Any]]] = {
     "emr-terminate": _poll_emr_terminate,
     "emr-step": _poll_emr_step,
     "mediaconvert": _poll_mediaconvert,
-    **{kind: _poll_emrs_application(kind) for kind in _EMRS_APPLICATION_TARGETS},
-    **{kind: _poll_emrs_job(kind) for kind in _EMRS_JOB_TARGETS},
+    **{kind: _poll_wait(wait) for kind, wait in _WAITS.items()},
 }
 
 
@@ -1455,16 +1589,15 @@ def _handle(poller: str, result: dict, params: dict) -> dict:
         return {"ClusterId": params.get("ClusterId"), "StepId": result["StepId"]}
     if poller == "mediaconvert":
         return {"Id": result["Job"]["Id"]}
-    if poller in _EMRS_APPLICATION_TARGETS:
-        return {"ApplicationId": result.get("ApplicationId") or _param(params, "ApplicationId"), "Output": result}
-    if poller in _EMRS_JOB_TARGETS:
-        return {"ApplicationId": result["ApplicationId"], "JobRunId": result["JobRunId"], "Output": result}
+    if poller in _WAITS:
+        return _WAITS[poller].handle(result, params)
     raise ServiceError(RUNTIME, f"No poller {poller!r}.")
 
 
 _POLL_INTERVALS = {
     "states": 5, "batch": 30, "ecs": 15, "glue": 30, "athena": 5, "codebuild": 15,
-    "sagemaker": 30, "elasticmapreduce": 30, "mediaconvert": 15, "emr-serverless": 15,
+    "sagemaker": 30, "elasticmapreduce": 30, "mediaconvert": 15, "emr-serverless": 15, "emr-containers": 30,
+    "databrew": 30, "bedrock": 60, "eks": 30,
 }  # fmt: skip
 
 
