@@ -180,7 +180,8 @@ def test_template_policies_durable_config_and_environment(definition, statements
 
 def test_every_poller_has_its_iam_actions():
     """Each ``.sync`` poller of the support module is granted the APIs it calls, named with the
-    service's IAM prefix, and no table names a poller that does not exist."""
+    service's IAM prefix, no table names a poller that does not exist, and each integration that
+    is not one API call lists its actions."""
     from asl2durable import deploy
     from asl2durable.runtime import asl_services
 
@@ -189,6 +190,7 @@ def test_every_poller_has_its_iam_actions():
     for (service, _action), spec in asl_services.OPTIMIZED.items():
         if spec.poller:
             assert all(action.startswith(service + ":") for action in deploy._POLLER_ACTIONS[spec.poller]), spec.poller
+    assert set(asl_services.CUSTOM) == set(deploy._CUSTOM_ACTIONS)  # calls that are not one API name theirs
 
 
 def test_output_is_deterministic():
