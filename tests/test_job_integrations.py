@@ -243,3 +243,80 @@ def test_emr_modify_instance_fleet_by_name(monkeypatch):
     assert call(ARN + "elasticmapreduce:modifyInstanceFleetByName", params) == {}
     assert client.calls[-1] == ("modify_instance_fleet", {
         "ClusterId": "j-1", "InstanceFleet": {"TargetOnDemandCapacity": 2, "TargetSpotCapacity": 0, "InstanceFleetId": "if-2"}})  # fmt: skip
+
+
+# --------------------------------------------------------------------------- request-response APIs and jobs not tested elsewhere
+
+
+def test_emr_set_cluster_termination_protection(aws):
+    import boto3
+
+    emr = boto3.client("emr")
+    cluster = emr.run_job_flow(Name="c", ReleaseLabel="emr-6.0.0", JobFlowRole="r", ServiceRole="r",
+                               Instances={"KeepJobFlowAliveWhenNoSteps": True, "InstanceCount": 1,
+                                          "MasterInstanceType": "m5.xlarge"})["JobFlowId"]  # fmt: skip
+    out = call(ARN + "elasticmapreduce:setClusterTerminationProtection", {"ClusterId": cluster, "TerminationProtected": True})
+    assert out == {}
+    assert emr.describe_cluster(ClusterId=cluster)["Cluster"]["TerminationProtected"] is True
+
+
+def test_athena_get_and_stop_query_execution(aws):
+    started = call(ARN + "athena:startQueryExecution", {"QueryString": "select 1", "WorkGroup": "primary"})
+    query = started["QueryExecutionId"]
+    got = call(ARN + "athena:getQueryExecution", {"QueryExecutionId": query})
+    assert got["QueryExecution"]["QueryExecutionId"] == query and "SdkHttpMetadata" in got
+    stopped = call(ARN + "athena:stopQueryExecution", {"QueryExecutionId": query})
+    assert set(stopped) == {"SdkHttpMetadata", "SdkResponseMetadata"}
+
+
+def test_codebuild_stop_build(aws):
+    import boto3
+
+    boto3.client("codebuild").create_project(
+        name="proj", source={"type": "S3", "location": "bucket/key.zip"}, artifacts={"type": "NO_ARTIFACTS"},
+        environment={"type": "LINUX_CONTAINER", "image": "i", "computeType": "BUILD_GENERAL1_SMALL"}, serviceRole=ROLE,
+    )  # fmt: skip
+    build = call(ARN + "codebuild:startBuild", {"ProjectName": "proj"})["Build"]
+    stopped = call(ARN + "codebuild:stopBuild", {"Id": build["Id"]})
+    assert stopped["Build"]["Id"] == build["Id"] and stopped["Build"]["BuildStatus"] == "STOPPED"
+
+
+def test_sagemaker_endpoint_config_and_endpoint(aws):
+    call(ARN + "sagemaker:createModel", {"ModelName": "m", "ExecutionRoleArn": ROLE, "PrimaryContainer": {"Image": "img"}})
+    config = call(ARN + "sagemaker:createEndpointConfig", {"EndpointConfigName": "cfg", "ProductionVariants": [
+        {"VariantName": "v", "ModelName": "m", "InitialInstanceCount": 1, "InstanceType": "ml.m5.large"}]})  # fmt: skip
+    assert config["EndpointConfigArn"].endswith("endpoint-config/cfg")
+    endpoint = call(ARN + "sagemaker:createEndpoint", {"EndpointName": "ep", "EndpointConfigName": "cfg"})
+    assert endpoint["EndpointArn"].endswith("endpoint/ep")
+
+
+def test_sagemaker_processing_and_transform_jobs_sync(aws):
+    processing = {"ProcessingJobName": "p", "RoleArn": ROLE, "AppSpecification": {"ImageUri": "img"},
+                  "ProcessingResources": {"ClusterConfig": {"InstanceCount": 1, "InstanceType": "ml.m5.large",
+                                                            "VolumeSizeInGB": 10}}}  # fmt: skip
+    handle = start(ARN + "sagemaker:createProcessingJob.sync", processing)
+    done, output = poll(ARN + "sagemaker:createProcessingJob.sync", handle)
+    assert done and output["ProcessingJobName"] == "p" and output["ProcessingJobStatus"] == "Completed"
+    call(ARN + "sagemaker:createModel", {"ModelName": "m", "ExecutionRoleArn": ROLE, "PrimaryContainer": {"Image": "img"}})
+    transform = {"TransformJobName": "t", "ModelName": "m",
+                 "TransformInput": {"DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": "s3://b/in"}}},
+                 "TransformOutput": {"S3OutputPath": "s3://b/out"},
+                 "TransformResources": {"InstanceType": "ml.m5.large", "InstanceCount": 1}}  # fmt: skip
+    handle = start(ARN + "sagemaker:createTransformJob.sync", transform)
+    done, output = poll(ARN + "sagemaker:createTransformJob.sync", handle)
+    assert done and output["TransformJobName"] == "t" and output["TransformJobStatus"] == "Completed"
+
+
+def test_sagemaker_hyper_parameter_tuning_job_sync(aws):
+    tuning = {
+        "HyperParameterTuningJobName": "tune",
+        "HyperParameterTuningJobConfig": {"Strategy": "Bayesian", "ResourceLimits": {"MaxParallelTrainingJobs": 1},
+                                          "HyperParameterTuningJobObjective": {"Type": "Maximize", "MetricName": "acc"}},
+        "TrainingJobDefinition": {"AlgorithmSpecification": {"TrainingImage": "img", "TrainingInputMode": "File"},
+                                  "RoleArn": ROLE, "OutputDataConfig": {"S3OutputPath": "s3://b/out"},
+                                  "ResourceConfig": {"InstanceCount": 1, "InstanceType": "ml.m5.large", "VolumeSizeInGB": 10},
+                                  "StoppingCondition": {"MaxRuntimeInSeconds": 60}},
+    }  # fmt: skip
+    resource = ARN + "sagemaker:createHyperParameterTuningJob.sync"
+    done, output = poll(resource, start(resource, tuning))
+    assert done and output["HyperParameterTuningJobName"] == "tune" and output["HyperParameterTuningJobStatus"] == "Completed"
