@@ -1475,19 +1475,23 @@ def _keep(**sources: tuple[str, str]) -> Callable[[dict, dict], dict]:
 
 
 _APP_ID = _keep(ApplicationId=("params", "ApplicationId"))
-_EMRS_APP = dict(sfn_service="emr-serverless", boto="emr-serverless", operation="GetApplication",
-                 ids=(("applicationId", "ApplicationId"),), state=("Application", "State"), subject=("Application",))
-_EMRS_RUN = dict(sfn_service="emr-serverless", boto="emr-serverless", operation="GetJobRun",
-                 handle=_keep(ApplicationId=("result", "ApplicationId"), JobRunId=("result", "JobRunId")),
-                 ids=(("applicationId", "ApplicationId"), ("jobRunId", "JobRunId")), state=("JobRun", "State"),
-                 subject=("JobRun",))
-_EMRC_RUN = dict(sfn_service="emr-containers", boto="emr-containers", operation="DescribeJobRun",
-                 handle=_keep(Id=("result", "Id"), VirtualClusterId=("result", "VirtualClusterId")),
-                 ids=(("id", "Id"), ("virtualClusterId", "VirtualClusterId")), state=("JobRun", "State"),
-                 subject=("JobRun",))
+_TERMINATED = frozenset({"TERMINATED"})
 
 
-def _eks(kind: str, handle, ids, created: bool) -> _Wait:
+def _emrs_application(handle: Callable[[dict, dict], dict], done: set, failed: frozenset = _TERMINATED) -> _Wait:
+    return _Wait("emr-serverless", "emr-serverless", "GetApplication", handle, (("applicationId", "ApplicationId"),),
+                 ("Application", "State"), frozenset(done), failed, subject=("Application",),
+                 gone_done=done == {"TERMINATED"})  # fmt: skip
+
+
+def _emrs_job_run(done: str, failed: set) -> _Wait:
+    return _Wait("emr-serverless", "emr-serverless", "GetJobRun",
+                 _keep(ApplicationId=("result", "ApplicationId"), JobRunId=("result", "JobRunId")),
+                 (("applicationId", "ApplicationId"), ("jobRunId", "JobRunId")), ("JobRun", "State"),
+                 frozenset({done}), frozenset(failed), subject=("JobRun",))  # fmt: skip
+
+
+def _eks(kind: str, handle: Callable[[dict, dict], dict], ids: tuple[tuple[str, str], ...], created: bool) -> _Wait:
     operation = {"Cluster": "DescribeCluster", "Nodegroup": "DescribeNodegroup", "FargateProfile": "DescribeFargateProfile"}[kind]
     if created:
         return _Wait("eks", "eks", operation, handle, ids, (kind, "Status"), frozenset({"ACTIVE"}),
@@ -1506,15 +1510,17 @@ _FARGATE_IDS = (("clusterName", "ClusterName"), ("fargateProfileName", "FargateP
 # their API's end states and answer the description (a superset of the request-response result,
 # so paths written against either shape work).
 _WAITS: dict[str, _Wait] = {
-    "emrs-application-created": _Wait(handle=_keep(ApplicationId=("result", "ApplicationId")), **_EMRS_APP,
-                                      done=frozenset({"CREATED", "STARTING", "STARTED", "STOPPING", "STOPPED"}),
-                                      failed=frozenset({"TERMINATED"})),
-    "emrs-application-started": _Wait(handle=_APP_ID, **_EMRS_APP, done=frozenset({"STARTED"}), failed=frozenset({"TERMINATED"})),
-    "emrs-application-stopped": _Wait(handle=_APP_ID, **_EMRS_APP, done=frozenset({"STOPPED"}), failed=frozenset({"TERMINATED"})),
-    "emrs-application-terminated": _Wait(handle=_APP_ID, **_EMRS_APP, done=frozenset({"TERMINATED"}), gone_done=True),
-    "emrs-job-run": _Wait(**_EMRS_RUN, done=frozenset({"SUCCESS"}), failed=frozenset({"FAILED", "CANCELLED"})),
-    "emrs-job-cancelled": _Wait(**_EMRS_RUN, done=frozenset({"CANCELLED"}), failed=frozenset({"SUCCESS", "FAILED"})),
-    "emrc-job-run": _Wait(**_EMRC_RUN, done=frozenset({"COMPLETED"}), failed=frozenset({"FAILED", "CANCELLED"}),
+    "emrs-application-created": _emrs_application(_keep(ApplicationId=("result", "ApplicationId")),
+                                                  {"CREATED", "STARTING", "STARTED", "STOPPING", "STOPPED"}),
+    "emrs-application-started": _emrs_application(_APP_ID, {"STARTED"}),
+    "emrs-application-stopped": _emrs_application(_APP_ID, {"STOPPED"}),
+    "emrs-application-terminated": _emrs_application(_APP_ID, {"TERMINATED"}, frozenset()),
+    "emrs-job-run": _emrs_job_run("SUCCESS", {"FAILED", "CANCELLED"}),
+    "emrs-job-cancelled": _emrs_job_run("CANCELLED", {"SUCCESS", "FAILED"}),
+    "emrc-job-run": _Wait("emr-containers", "emr-containers", "DescribeJobRun",
+                          _keep(Id=("result", "Id"), VirtualClusterId=("result", "VirtualClusterId")),
+                          (("id", "Id"), ("virtualClusterId", "VirtualClusterId")), ("JobRun", "State"),
+                          frozenset({"COMPLETED"}), frozenset({"FAILED", "CANCELLED"}), subject=("JobRun",),
                           output="described"),
     "emrc-cluster-deleted": _Wait("emr-containers", "emr-containers", "DescribeVirtualCluster",
                                   _keep(Id=("params", "Id")), (("id", "Id"),), ("VirtualCluster", "State"),
