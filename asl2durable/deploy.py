@@ -76,8 +76,12 @@ _CUSTOM_ACTIONS = {
     ("apigateway", "invoke"): ("execute-api:Invoke",),
     ("http", "invoke"): ("events:DescribeConnection", "secretsmanager:GetSecretValue"),
     ("bedrock", "invokeModel"): ("bedrock:InvokeModel",),
-    ("elasticmapreduce", "modifyInstanceFleetByName"): ("elasticmapreduce:ListInstanceFleets", "elasticmapreduce:ModifyInstanceFleet"),
-    ("elasticmapreduce", "modifyInstanceGroupByName"): ("elasticmapreduce:ListInstanceGroups", "elasticmapreduce:ModifyInstanceGroups"),
+    ("elasticmapreduce", "modifyInstanceFleetByName"): (
+        "elasticmapreduce:ListInstanceFleets", "elasticmapreduce:ModifyInstanceFleet",
+    ),
+    ("elasticmapreduce", "modifyInstanceGroupByName"): (
+        "elasticmapreduce:ListInstanceGroups", "elasticmapreduce:ModifyInstanceGroups",
+    ),
 }
 # aws-sdk service names whose IAM prefix differs from the Step Functions name.
 _IAM_PREFIX = {"sfn": "states", "cloudwatchlogs": "logs", "emr": "elasticmapreduce", "apigatewayv2": "apigateway"}

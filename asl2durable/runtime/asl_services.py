@@ -1201,7 +1201,10 @@ def _emr_by_name(kind: str) -> Callable[[dict, Resource | None], dict]:
             if found is None and not marker:
                 raise ServiceError(TASK_FAILED, f"The cluster {cluster} has no instance {kind.lower()} named {name!r}.")
         change = {**(_param(params, f"Instance{kind}") or {}), f"Instance{kind}Id": found["Id"]}
-        api_params = {"ClusterId": cluster, "InstanceFleet": change} if kind == "Fleet" else {"ClusterId": cluster, "InstanceGroups": [change]}
+        if kind == "Fleet":
+            api_params = {"ClusterId": cluster, "InstanceFleet": change}
+        else:
+            api_params = {"ClusterId": cluster, "InstanceGroups": [change]}
         _optimized_api(res, Optimized("emr", modify, _RR), api_params)
         return {}
 
