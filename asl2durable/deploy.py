@@ -54,12 +54,35 @@ _POLLER_ACTIONS = {
     "emr-terminate": ("elasticmapreduce:DescribeCluster",),
     "emr-step": ("elasticmapreduce:DescribeStep", "elasticmapreduce:CancelSteps"),
     "mediaconvert": ("mediaconvert:GetJob", "mediaconvert:CancelJob"),
+    # createApplication.sync as in Step Functions' "IAM policies for Amazon EMR Serverless"
+    "emrs-application-created": ("emr-serverless:GetApplication", "emr-serverless:DeleteApplication"),
+    "emrs-application-started": ("emr-serverless:GetApplication", "emr-serverless:StopApplication"),
+    "emrs-application-stopped": ("emr-serverless:GetApplication",),
+    "emrs-application-terminated": ("emr-serverless:GetApplication",),
+    "emrs-job-run": ("emr-serverless:GetJobRun", "emr-serverless:CancelJobRun"),
+    "emrs-job-cancelled": ("emr-serverless:GetJobRun",),
+    "emrc-job-run": ("emr-containers:DescribeJobRun", "emr-containers:CancelJobRun"),
+    "emrc-cluster-deleted": ("emr-containers:DescribeVirtualCluster",),
+    "databrew-job-run": ("databrew:DescribeJobRun", "databrew:StopJobRun"),
+    "bedrock-customization": ("bedrock:GetModelCustomizationJob", "bedrock:StopModelCustomizationJob"),
+    "eks-cluster-created": ("eks:DescribeCluster", "eks:DeleteCluster"),
+    "eks-cluster-deleted": ("eks:DescribeCluster",),
+    "eks-nodegroup-created": ("eks:DescribeNodegroup", "eks:DeleteNodegroup"),
+    "eks-nodegroup-deleted": ("eks:DescribeNodegroup",),
+    "eks-fargate-created": ("eks:DescribeFargateProfile", "eks:DeleteFargateProfile"),
+    "eks-fargate-deleted": ("eks:DescribeFargateProfile",),
 }
 # Integrations that are not one AWS API (asl_services.CUSTOM).
 _CUSTOM_ACTIONS = {
     ("apigateway", "invoke"): ("execute-api:Invoke",),
     ("http", "invoke"): ("events:DescribeConnection", "secretsmanager:GetSecretValue"),
     ("bedrock", "invokeModel"): ("bedrock:InvokeModel",),
+    ("elasticmapreduce", "modifyInstanceFleetByName"): (
+        "elasticmapreduce:ListInstanceFleets", "elasticmapreduce:ModifyInstanceFleet",
+    ),
+    ("elasticmapreduce", "modifyInstanceGroupByName"): (
+        "elasticmapreduce:ListInstanceGroups", "elasticmapreduce:ModifyInstanceGroups",
+    ),
 }
 # aws-sdk service names whose IAM prefix differs from the Step Functions name.
 _IAM_PREFIX = {"sfn": "states", "cloudwatchlogs": "logs", "emr": "elasticmapreduce", "apigatewayv2": "apigateway"}

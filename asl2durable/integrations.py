@@ -130,6 +130,77 @@ def unsupported_parameters(resource: str, parameters: object) -> list[str]:
     return [name for name in names if name not in accepted and name.lower() not in lowered]
 
 
+_RR, _SYNC, _SYNC2, _CB = _svc.REQUEST_RESPONSE, _svc.SYNC, _svc.SYNC2, _svc.CALLBACK
+_PATTERN_ORDER = (_RR, _SYNC, _SYNC2, _CB)
+
+# Step Functions' optimized integrations, as AWS lists them ("Integrating optimized services with
+# Step Functions" for the services, each service's page for its APIs and their patterns; the HTTP
+# Task from "Call HTTPS APIs in Step Functions workflows"): (service, action) -> (the service as
+# AWS names it, the patterns AWS offers for that API). docs/integrations.md shows this table with
+# what asl2durable does for each entry; tests/test_integrations_doc.py keeps the two equal.
+AWS_OPTIMIZED: dict[tuple[str, str], tuple[str, frozenset]] = {
+    ("apigateway", "invoke"): ("Amazon API Gateway", frozenset({_RR, _CB})),
+    **{("athena", api): ("Amazon Athena", frozenset({_RR, _SYNC} if api == "startQueryExecution" else {_RR}))
+       for api in ("startQueryExecution", "stopQueryExecution", "getQueryExecution", "getQueryResults")},
+    ("batch", "submitJob"): ("AWS Batch", frozenset({_RR, _SYNC})),
+    ("bedrock", "invokeModel"): ("Amazon Bedrock", frozenset({_RR})),
+    ("bedrock", "createModelCustomizationJob"): ("Amazon Bedrock", frozenset({_RR, _SYNC})),
+    **{("codebuild", api): ("AWS CodeBuild", frozenset({_RR, _SYNC} if api.startswith(("start", "retry")) else {_RR}))
+       for api in ("startBuild", "stopBuild", "batchDeleteBuilds", "batchGetReports", "startBuildBatch",
+                   "stopBuildBatch", "retryBuild", "retryBuildBatch", "deleteBuildBatch")},
+    **{("dynamodb", api): ("Amazon DynamoDB", frozenset({_RR})) for api in ("getItem", "putItem", "updateItem", "deleteItem")},
+    ("ecs", "runTask"): ("Amazon ECS/Fargate", frozenset({_RR, _SYNC, _CB})),
+    **{("eks", api): ("Amazon EKS", frozenset({_RR, _SYNC}))
+       for api in ("createCluster", "deleteCluster", "createFargateProfile", "deleteFargateProfile", "createNodegroup",
+                   "deleteNodegroup", "runJob")},
+    ("eks", "call"): ("Amazon EKS", frozenset({_RR})),
+    **{("elasticmapreduce", api): ("Amazon EMR", frozenset({_RR, _SYNC}))
+       for api in ("createCluster", "terminateCluster", "addStep")},
+    **{("elasticmapreduce", api): ("Amazon EMR", frozenset({_RR}))
+       for api in ("cancelStep", "setClusterTerminationProtection", "modifyInstanceFleetByName", "modifyInstanceGroupByName")},
+    ("emr-containers", "createVirtualCluster"): ("Amazon EMR on EKS", frozenset({_RR})),
+    ("emr-containers", "deleteVirtualCluster"): ("Amazon EMR on EKS", frozenset({_RR, _SYNC})),
+    ("emr-containers", "startJobRun"): ("Amazon EMR on EKS", frozenset({_RR, _SYNC})),
+    **{("emr-serverless", api): ("Amazon EMR Serverless", frozenset({_RR, _SYNC}))
+       for api in ("createApplication", "startApplication", "stopApplication", "deleteApplication", "startJobRun",
+                   "cancelJobRun")},
+    ("events", "putEvents"): ("Amazon EventBridge", frozenset({_RR, _CB})),
+    ("glue", "startJobRun"): ("AWS Glue", frozenset({_RR, _SYNC})),
+    ("databrew", "startJobRun"): ("AWS Glue DataBrew", frozenset({_RR, _SYNC})),
+    ("lambda", "invoke"): ("AWS Lambda", frozenset({_RR, _CB})),
+    ("mediaconvert", "createJob"): ("AWS Elemental MediaConvert", frozenset({_RR, _SYNC})),
+    **{("sagemaker", api): ("Amazon SageMaker", frozenset({_RR, _SYNC}))
+       for api in ("createTrainingJob", "createTransformJob", "createProcessingJob", "createHyperParameterTuningJob",
+                   "createLabelingJob")},
+    **{("sagemaker", api): ("Amazon SageMaker", frozenset({_RR}))
+       for api in ("createModel", "createEndpoint", "createEndpointConfig", "updateEndpoint")},
+    ("sns", "publish"): ("Amazon SNS", frozenset({_RR, _CB})),
+    ("sqs", "sendMessage"): ("Amazon SQS", frozenset({_RR, _CB})),
+    ("states", "startExecution"): ("AWS Step Functions", frozenset({_RR, _SYNC, _SYNC2, _CB})),
+    ("http", "invoke"): ("HTTP Task", frozenset({_RR})),
+}  # fmt: skip
+
+_SUFFIX = {_RR: "", _SYNC: ".sync", _SYNC2: ".sync:2", _CB: ".waitForTaskToken"}
+
+
+def optimized_status() -> list[tuple[str, str, str, list[str], list[str], str | None]]:
+    """Every optimized integration AWS lists, with what asl2durable does for it:
+    ``(AWS service name, service, action, AWS patterns, patterns asl2durable translates,
+    why a pattern AWS offers is not translated, or None)``, ordered by AWS service name. The
+    translated patterns are what :func:`classify` answers, so this cannot disagree with conversion."""
+    rows = []
+    for (service, action), (name, aws_patterns) in AWS_OPTIMIZED.items():
+        ours, reason = [], None
+        for pattern in (p for p in _PATTERN_ORDER if p in aws_patterns):
+            integration = classify(f"arn:aws:states:::{service}:{action}{_SUFFIX[pattern]}")
+            if integration.kind == UNSUPPORTED:
+                reason = reason or integration.reason
+            else:
+                ours.append(pattern)
+        rows.append((name, service, action, [p for p in _PATTERN_ORDER if p in aws_patterns], ours, reason))
+    return sorted(rows, key=lambda row: (row[0].lower(), row[1], row[2]))
+
+
 def supported_optimized() -> list[tuple[str, str, list[str]]]:
     """``(service, action, patterns)`` of every optimized integration asl2durable runs (docs)."""
     order = [_svc.REQUEST_RESPONSE, _svc.SYNC, _svc.SYNC2, _svc.CALLBACK]

@@ -123,6 +123,15 @@ ROWS = [
         {"ASL_EXECUTION_ROLE_ARN": ROLE_ARN},
     ),
     (
+        "emr-serverless startJobRun.sync polls the job run",
+        task("arn:aws:states:::emr-serverless:startJobRun.sync",
+             Parameters={"ApplicationId": "a", "ExecutionRoleArn": "arn:aws:iam::1:role/r"}),
+        [{"Effect": "Allow", "Action": ["emr-serverless:CancelJobRun", "emr-serverless:GetJobRun",
+                                        "emr-serverless:StartJobRun"], "Resource": "*"}],
+        MAX_EXECUTION_TIMEOUT,
+        {"ASL_EXECUTION_ROLE_ARN": ROLE_ARN},
+    ),
+    (
         "Distributed Map ItemReader and ResultWriter",
         DISTRIBUTED_MAP,
         [{"Effect": "Allow", "Action": ["lambda:InvokeFunction"],  # its parts run in child executions of the function
@@ -167,6 +176,21 @@ def test_template_policies_durable_config_and_environment(definition, statements
     expected = [DURABLE_POLICY] + ([{"Version": "2012-10-17", "Statement": statements}] if statements else [])
     assert props["Policies"] == expected
     assert ("ActivityQueue" in document["Resources"]) == ("ASL_ACTIVITY_QUEUE_URL" in env)
+
+
+def test_every_poller_has_its_iam_actions():
+    """Each ``.sync`` poller of the support module is granted the APIs it calls, named with the
+    service's IAM prefix, no table names a poller that does not exist, and each integration that
+    is not one API call lists its actions."""
+    from asl2durable import deploy
+    from asl2durable.runtime import asl_services
+
+    pollers = {spec.poller for spec in asl_services.OPTIMIZED.values() if spec.poller}
+    assert pollers == set(asl_services._POLLERS) == set(deploy._POLLER_ACTIONS)
+    for (service, _action), spec in asl_services.OPTIMIZED.items():
+        if spec.poller:
+            assert all(action.startswith(service + ":") for action in deploy._POLLER_ACTIONS[spec.poller]), spec.poller
+    assert set(asl_services.CUSTOM) == set(deploy._CUSTOM_ACTIONS)  # calls that are not one API name theirs
 
 
 def test_output_is_deterministic():

@@ -516,6 +516,10 @@ V1_CLIENTS: dict[str, tuple[str, str, str]] = {
     "elasticmapreduce": ("ElasticMapReduce", "AmazonElasticMapReduce", "AmazonElasticMapReduceException"),
     "mediaconvert": ("MediaConvert", "AWSMediaConvert", "AWSMediaConvertException"),
     "bedrock": ("Bedrock", "BedrockRuntime", "BedrockRuntimeException"),
+    "emr-serverless": ("EMRServerless", "AWSEMRServerless", "AWSEMRServerlessException"),
+    "emr-containers": ("EMRContainers", "AmazonEMRContainers", "AmazonEMRContainersException"),
+    "databrew": ("DataBrew", "AWSGlueDataBrew", "AWSGlueDataBrewException"),
+    "eks": ("EKS", "AmazonEKS", "AmazonEKSException"),
 }
 
 
@@ -559,6 +563,8 @@ def _missing_required(service_model, operation, kwargs: dict) -> _ServerAnswer |
     if shape is None:
         return None
     for name in shape.required_members:
+        if shape.members[name].metadata.get("idempotencyToken"):
+            continue  # the SDK fills an idempotency token in (EMR Serverless clientToken)
         if kwargs.get(name) is None:
             query = service_model.metadata.get("protocol") in ("query", "ec2") or "awsQueryCompatible" in service_model.metadata
             if query:
@@ -715,6 +721,19 @@ def _empty(_result: dict, _params: dict) -> dict:
     return {}
 
 
+def _param(params: dict, name: str) -> Any:
+    """A Step Functions parameter by name, matched without regard to case (as ``to_boto`` does)."""
+    if name in params:
+        return params[name]
+    return next((value for key, value in params.items() if key.lower() == name.lower()), None)
+
+
+def _emrs_application_id(_result: dict, params: dict) -> dict:
+    """EMR Serverless start/stop/deleteApplication: the API answers nothing, Step Functions
+    answers ``{"ApplicationId": ...}`` (Step Functions' EMR Serverless integration page)."""
+    return {"ApplicationId": _param(params, "ApplicationId")}
+
+
 _RR = frozenset({REQUEST_RESPONSE})
 _RR_CB = frozenset({REQUEST_RESPONSE, CALLBACK})
 _RR_SYNC = frozenset({REQUEST_RESPONSE, SYNC})
@@ -760,7 +779,7 @@ OPTIMIZED: dict[tuple[str, str], Optimized] = {
         params=frozenset({"Input", "Name", "StateMachineArn", "TraceHeader"}),
         prepare=_prepare_start_execution, poller="states",
     ),
-    ("batch", "submitJob"): _api("batch", "SubmitJob", _RR_SYNC_CB, poller="batch"),
+    ("batch", "submitJob"): _api("batch", "SubmitJob", _RR_SYNC, poller="batch"),  # no callback on AWS
     ("ecs", "runTask"): _api("ecs", "RunTask", _RR_SYNC_CB, poller="ecs"),
     ("glue", "startJobRun"): _api("glue", "StartJobRun", _RR_SYNC, poller="glue"),
     ("athena", "startQueryExecution"): _api("athena", "StartQueryExecution", _RR_SYNC, poller="athena"),
@@ -807,6 +826,44 @@ OPTIMIZED: dict[tuple[str, str], Optimized] = {
         finish=_empty, metadata=False,
     ),
     ("mediaconvert", "createJob"): _api("mediaconvert", "CreateJob", _RR_SYNC, poller="mediaconvert"),
+    # EMR Serverless: Step Functions' own API set over the service's APIs (camelCase members,
+    # matched without regard to case); results as the API's, no SdkHttpMetadata.
+    ("emr-serverless", "createApplication"): _api(
+        "emr-serverless", "CreateApplication", _RR_SYNC, metadata=False, poller="emrs-application-created"
+    ),
+    ("emr-serverless", "startApplication"): _api(
+        "emr-serverless", "StartApplication", _RR_SYNC, finish=_emrs_application_id, metadata=False,
+        poller="emrs-application-started",
+    ),
+    ("emr-serverless", "stopApplication"): _api(
+        "emr-serverless", "StopApplication", _RR_SYNC, finish=_emrs_application_id, metadata=False,
+        poller="emrs-application-stopped",
+    ),
+    ("emr-serverless", "deleteApplication"): _api(
+        "emr-serverless", "DeleteApplication", _RR_SYNC, finish=_emrs_application_id, metadata=False,
+        poller="emrs-application-terminated",
+    ),
+    ("emr-serverless", "startJobRun"): _api("emr-serverless", "StartJobRun", _RR_SYNC, metadata=False, poller="emrs-job-run"),
+    ("emr-serverless", "cancelJobRun"): _api(
+        "emr-serverless", "CancelJobRun", _RR_SYNC, metadata=False, poller="emrs-job-cancelled"
+    ),
+    # EMR on EKS: the emr-containers API of the same name, fields matched without regard to case.
+    ("emr-containers", "createVirtualCluster"): _api("emr-containers", "CreateVirtualCluster", metadata=False),
+    ("emr-containers", "deleteVirtualCluster"): _api(
+        "emr-containers", "DeleteVirtualCluster", _RR_SYNC, metadata=False, poller="emrc-cluster-deleted"
+    ),
+    ("emr-containers", "startJobRun"): _api("emr-containers", "StartJobRun", _RR_SYNC, metadata=False, poller="emrc-job-run"),
+    ("databrew", "startJobRun"): _api("databrew", "StartJobRun", _RR_SYNC, poller="databrew-job-run"),
+    ("bedrock", "createModelCustomizationJob"): _api(
+        "bedrock", "CreateModelCustomizationJob", _RR_SYNC, poller="bedrock-customization"
+    ),
+    # Amazon EKS cluster APIs (eks:runJob and eks:call talk to the Kubernetes API: not here).
+    ("eks", "createCluster"): _api("eks", "CreateCluster", _RR_SYNC, poller="eks-cluster-created"),
+    ("eks", "deleteCluster"): _api("eks", "DeleteCluster", _RR_SYNC, poller="eks-cluster-deleted"),
+    ("eks", "createNodegroup"): _api("eks", "CreateNodegroup", _RR_SYNC, poller="eks-nodegroup-created"),
+    ("eks", "deleteNodegroup"): _api("eks", "DeleteNodegroup", _RR_SYNC, poller="eks-nodegroup-deleted"),
+    ("eks", "createFargateProfile"): _api("eks", "CreateFargateProfile", _RR_SYNC, poller="eks-fargate-created"),
+    ("eks", "deleteFargateProfile"): _api("eks", "DeleteFargateProfile", _RR_SYNC, poller="eks-fargate-deleted"),
 }  # fmt: skip
 
 
@@ -1123,6 +1180,37 @@ def bedrock_invoke_model(params: dict, res: Resource | None = None) -> dict:
     return dict(sorted(result.items()))
 
 
+def _emr_by_name(kind: str) -> Callable[[dict, Resource | None], dict]:
+    """``elasticmapreduce:modifyInstanceFleetByName`` / ``modifyInstanceGroupByName``: find the
+    instance fleet (group) of the cluster by its name, then modify it by its id. The result is
+    ``{}`` (ModifyInstanceFleet and ModifyInstanceGroups answer nothing)."""
+    list_operation, items, modify = {
+        "Fleet": ("ListInstanceFleets", "InstanceFleets", "ModifyInstanceFleet"),
+        "Group": ("ListInstanceGroups", "InstanceGroups", "ModifyInstanceGroups"),
+    }[kind]
+
+    def run(params: dict, res: Resource | None = None) -> dict:
+        res = res or parse_resource(f"arn:aws:states:::elasticmapreduce:modifyInstance{kind}ByName")
+        cluster, name = _param(params, "ClusterId"), _param(params, f"Instance{kind}Name")
+        found, marker = None, None
+        while found is None:
+            listing = {"ClusterId": cluster, **({"Marker": marker} if marker else {})}
+            page, _raw, _response = _optimized_api(res, Optimized("emr", list_operation, _RR), listing)
+            found = next((item for item in page.get(items) or [] if item.get("Name") == name), None)
+            marker = page.get("Marker")
+            if found is None and not marker:
+                raise ServiceError(TASK_FAILED, f"The cluster {cluster} has no instance {kind.lower()} named {name!r}.")
+        change = {**(_param(params, f"Instance{kind}") or {}), f"Instance{kind}Id": found["Id"]}
+        if kind == "Fleet":
+            api_params = {"ClusterId": cluster, "InstanceFleet": change}
+        else:
+            api_params = {"ClusterId": cluster, "InstanceGroups": [change]}
+        _optimized_api(res, Optimized("emr", modify, _RR), api_params)
+        return {}
+
+    return run
+
+
 CUSTOM: dict[tuple[str, str], Optimized] = {
     ("apigateway", "invoke"): Optimized(
         None, None, _RR_CB,
@@ -1141,6 +1229,12 @@ CUSTOM: dict[tuple[str, str], Optimized] = {
         params=frozenset({"ModelId", "Body", "ContentType", "Accept", "Trace", "GuardrailIdentifier", "GuardrailVersion",
                           "PerformanceConfigLatency", "Input", "Output"}),
         custom=bedrock_invoke_model,
+    ),
+    ("elasticmapreduce", "modifyInstanceFleetByName"): Optimized(
+        None, None, _RR, params=frozenset({"ClusterId", "InstanceFleetName", "InstanceFleet"}), custom=_emr_by_name("Fleet"),
+    ),
+    ("elasticmapreduce", "modifyInstanceGroupByName"): Optimized(
+        None, None, _RR, params=frozenset({"ClusterId", "InstanceGroupName", "InstanceGroup"}), custom=_emr_by_name("Group"),
     ),
 }  # fmt: skip
 
@@ -1318,6 +1412,145 @@ def _poll_mediaconvert(res: Resource, handle: dict):
     return False, None
 
 
+@dataclass(frozen=True)
+class _Wait:
+    """A ``.sync`` job that is one describe API polled until a state (the newer integrations).
+
+    ``handle`` takes what the describe API needs from the request-response result and the
+    parameters; ``ids`` maps the describe API's members to handle keys; ``state`` is the path of
+    the state in the describe result (Java SDK 1.x names) and ``subject`` the path of the object
+    described. The task succeeds in a ``done`` state, with the request-response result
+    (``output="result"``) or the object described (``"described"``), and fails with
+    ``States.TaskFailed`` in a ``failed`` state, the object described as the cause.
+    ``gone_done``: the resource no longer existing (ResourceNotFoundException) counts as done,
+    for deletions."""
+
+    sfn_service: str
+    boto: str
+    operation: str
+    handle: Callable[[dict, dict], dict]
+    ids: tuple[tuple[str, str], ...]
+    state: tuple[str, ...]
+    done: frozenset
+    failed: frozenset = frozenset()
+    subject: tuple[str, ...] = ()
+    output: str = "result"
+    gone_done: bool = False
+
+
+def _dig(value: Any, path: tuple[str, ...]) -> Any:
+    for key in path:
+        value = value.get(key) if isinstance(value, dict) else None
+    return value
+
+
+def _poll_wait(wait: _Wait):
+    def poll(res: Resource, handle: dict):
+        kwargs = {member: handle[key] for member, key in wait.ids}
+        try:
+            out = _describe(wait.boto, wait.operation, kwargs, res, wait.sfn_service)
+        except ServiceError as err:
+            if wait.gone_done and err.error.endswith(".ResourceNotFoundException"):
+                return True, handle["Output"]
+            raise
+        state = _dig(out, wait.state)
+        if state in wait.done:
+            return True, handle["Output"] if wait.output == "result" else _dig(out, wait.subject)
+        if state in wait.failed:
+            raise _task_failed(_dig(out, wait.subject))
+        return False, None
+
+    return poll
+
+
+def _keep(**sources: tuple[str, str]) -> Callable[[dict, dict], dict]:
+    """A handle built from the result (``("result", path.dotted)``) or the parameters
+    (``("params", name)``), with the request-response result kept as ``Output``."""
+
+    def handle(result: dict, params: dict) -> dict:
+        out = {}
+        for key, (where, name) in sources.items():
+            out[key] = _dig(result, tuple(name.split("."))) if where == "result" else _param(params, name)
+        out["Output"] = {k: v for k, v in result.items() if not k.startswith("Sdk")}
+        return out
+
+    return handle
+
+
+_APP_ID = _keep(ApplicationId=("params", "ApplicationId"))
+_TERMINATED = frozenset({"TERMINATED"})
+
+
+def _emrs_application(handle: Callable[[dict, dict], dict], done: set, failed: frozenset = _TERMINATED) -> _Wait:
+    return _Wait("emr-serverless", "emr-serverless", "GetApplication", handle, (("applicationId", "ApplicationId"),),
+                 ("Application", "State"), frozenset(done), failed, subject=("Application",),
+                 gone_done=done == {"TERMINATED"})  # fmt: skip
+
+
+def _emrs_job_run(done: str, failed: set) -> _Wait:
+    return _Wait("emr-serverless", "emr-serverless", "GetJobRun",
+                 _keep(ApplicationId=("result", "ApplicationId"), JobRunId=("result", "JobRunId")),
+                 (("applicationId", "ApplicationId"), ("jobRunId", "JobRunId")), ("JobRun", "State"),
+                 frozenset({done}), frozenset(failed), subject=("JobRun",))  # fmt: skip
+
+
+def _eks(kind: str, handle: Callable[[dict, dict], dict], ids: tuple[tuple[str, str], ...], created: bool) -> _Wait:
+    operation = {"Cluster": "DescribeCluster", "Nodegroup": "DescribeNodegroup", "FargateProfile": "DescribeFargateProfile"}[kind]
+    if created:
+        return _Wait("eks", "eks", operation, handle, ids, (kind, "Status"), frozenset({"ACTIVE"}),
+                     frozenset({"FAILED", "CREATE_FAILED", "DELETING", "DELETE_FAILED"}), output="described")
+    return _Wait("eks", "eks", operation, handle, ids, (kind, "Status"), frozenset(), frozenset({"FAILED", "DELETE_FAILED"}),
+                 subject=(kind,), gone_done=True)
+
+
+_NODEGROUP_IDS = (("clusterName", "ClusterName"), ("nodegroupName", "NodegroupName"))
+_FARGATE_IDS = (("clusterName", "ClusterName"), ("fargateProfileName", "FargateProfileName"))
+
+# The waits of the newer integrations, by poller key. EMR Serverless as its Step Functions page
+# says: createApplication waits for CREATED (any later state will do), startApplication for
+# STARTED, stopApplication for STOPPED, deleteApplication for TERMINATED, startJobRun for SUCCESS,
+# cancelJobRun for CANCELLED, each answering its request-response result. The others wait for
+# their API's end states and answer the description (a superset of the request-response result,
+# so paths written against either shape work).
+_WAITS: dict[str, _Wait] = {
+    "emrs-application-created": _emrs_application(_keep(ApplicationId=("result", "ApplicationId")),
+                                                  {"CREATED", "STARTING", "STARTED", "STOPPING", "STOPPED"}),
+    "emrs-application-started": _emrs_application(_APP_ID, {"STARTED"}),
+    "emrs-application-stopped": _emrs_application(_APP_ID, {"STOPPED"}),
+    "emrs-application-terminated": _emrs_application(_APP_ID, {"TERMINATED"}, frozenset()),
+    "emrs-job-run": _emrs_job_run("SUCCESS", {"FAILED", "CANCELLED"}),
+    "emrs-job-cancelled": _emrs_job_run("CANCELLED", {"SUCCESS", "FAILED"}),
+    "emrc-job-run": _Wait("emr-containers", "emr-containers", "DescribeJobRun",
+                          _keep(Id=("result", "Id"), VirtualClusterId=("result", "VirtualClusterId")),
+                          (("id", "Id"), ("virtualClusterId", "VirtualClusterId")), ("JobRun", "State"),
+                          frozenset({"COMPLETED"}), frozenset({"FAILED", "CANCELLED"}), subject=("JobRun",),
+                          output="described"),
+    "emrc-cluster-deleted": _Wait("emr-containers", "emr-containers", "DescribeVirtualCluster",
+                                  _keep(Id=("params", "Id")), (("id", "Id"),), ("VirtualCluster", "State"),
+                                  frozenset({"TERMINATED"}), subject=("VirtualCluster",), gone_done=True),
+    "databrew-job-run": _Wait("databrew", "databrew", "DescribeJobRun",
+                              _keep(Name=("params", "Name"), RunId=("result", "RunId")),
+                              (("Name", "Name"), ("RunId", "RunId")), ("State",), frozenset({"SUCCEEDED"}),
+                              frozenset({"FAILED", "STOPPED", "TIMEOUT"}), output="described"),
+    "bedrock-customization": _Wait("bedrock", "bedrock", "GetModelCustomizationJob",  # by name or ARN: the name
+                                   _keep(JobName=("params", "JobName"), JobArn=("result", "JobArn")),
+                                   (("jobIdentifier", "JobName"),), ("Status",), frozenset({"Completed"}),
+                                   frozenset({"Failed", "Stopped"}), output="described"),
+    "eks-cluster-created": _eks("Cluster", _keep(Name=("result", "Cluster.Name")), (("name", "Name"),), True),
+    "eks-cluster-deleted": _eks("Cluster", _keep(Name=("params", "Name")), (("name", "Name"),), False),
+    "eks-nodegroup-created": _eks("Nodegroup", _keep(ClusterName=("result", "Nodegroup.ClusterName"),
+                                                     NodegroupName=("result", "Nodegroup.NodegroupName")), _NODEGROUP_IDS, True),
+    "eks-nodegroup-deleted": _eks("Nodegroup", _keep(ClusterName=("params", "ClusterName"),
+                                                     NodegroupName=("params", "NodegroupName")), _NODEGROUP_IDS, False),
+    "eks-fargate-created": _eks("FargateProfile", _keep(ClusterName=("result", "FargateProfile.ClusterName"),
+                                                        FargateProfileName=("result", "FargateProfile.FargateProfileName")),
+                                _FARGATE_IDS, True),
+    "eks-fargate-deleted": _eks("FargateProfile", _keep(ClusterName=("params", "ClusterName"),
+                                                        FargateProfileName=("params", "FargateProfileName")),
+                                _FARGATE_IDS, False),
+}  # fmt: skip
+
+
 _POLLERS: dict[str, Callable[[Resource, dict], tuple[bool, Any]]] = {
     "states": _poll_states,
     "batch": _poll_batch,
@@ -1331,6 +1564,7 @@ _POLLERS: dict[str, Callable[[Resource, dict], tuple[bool, Any]]] = {
     "emr-terminate": _poll_emr_terminate,
     "emr-step": _poll_emr_step,
     "mediaconvert": _poll_mediaconvert,
+    **{kind: _poll_wait(wait) for kind, wait in _WAITS.items()},
 }
 
 
@@ -1364,12 +1598,15 @@ def _handle(poller: str, result: dict, params: dict) -> dict:
         return {"ClusterId": params.get("ClusterId"), "StepId": result["StepId"]}
     if poller == "mediaconvert":
         return {"Id": result["Job"]["Id"]}
+    if poller in _WAITS:
+        return _WAITS[poller].handle(result, params)
     raise ServiceError(RUNTIME, f"No poller {poller!r}.")
 
 
 _POLL_INTERVALS = {
     "states": 5, "batch": 30, "ecs": 15, "glue": 30, "athena": 5, "codebuild": 15,
-    "sagemaker": 30, "elasticmapreduce": 30, "mediaconvert": 15,
+    "sagemaker": 30, "elasticmapreduce": 30, "mediaconvert": 15, "emr-serverless": 15, "emr-containers": 30,
+    "databrew": 30, "bedrock": 60, "eks": 30,
 }  # fmt: skip
 
 
