@@ -261,7 +261,7 @@ def validate(
     """Check state machine definitions (files, folders, or inline JSON).
 
     Reports every ERROR, WARNING and INFO that convert reports for each state machine (the
-    same pipeline, without writing anything; a template's rewrite is not checked); in text,
+    same pipeline, without writing anything), and for each template the rewrite's; in text,
     each at FILE:LINE:COLUMN where the input is a text file. Exits 0 when every input is valid,
     1 when any is invalid: has an ERROR, or with --strict a WARNING.
     """
@@ -275,25 +275,66 @@ def validate(
         loaded = _load(item, values)
         outcome = translate_loaded(loaded, workflow_type=_workflow_type(workflow_type, loaded))
         valid = loaded.definition is not None and not failing(outcome.diagnostics, strict=strict)
-        return _validate_record(item, loaded.source, valid, outcome.diagnostics)
+        record = _validate_record(item, loaded.source, valid, outcome.diagnostics)
+        if item.group is not None and outcome.translation is not None and outcome.translation.ok:
+            record["_machine"] = (loaded, outcome.translation)  # for the template's rewrite
+        return record
 
     def failed(item: Discovered, d: Diagnostic) -> dict:
         return _validate_record(item, item.display, False, [d])
 
     records = _each(items, process, failed, jobs)
+    records += _check_rewrites(items, records, strict)
 
     if fmt == "json":
         _echo_records([*records, *(_skipped_record(i, valid=None) for i in items if i.skipped)])
     else:
         for record in records:
-            _echo_diagnostics(record["source"], record["_diagnostics"])
-        n_invalid = sum(not r["valid"] for r in records)
-        summary = f"{len(records)} checked: {len(records) - n_invalid} valid, {n_invalid} invalid"
+            _echo_diagnostics(record["source"] + (" (template)" if record.get("kind") else ""), record["_diagnostics"])
+        machines = [r for r in records if not r.get("kind")]
+        n_invalid = sum(not r["valid"] for r in machines)
+        summary = f"{len(machines)} checked: {len(machines) - n_invalid} valid, {n_invalid} invalid"
         n_skipped = sum(i.skipped for i in items)
         if n_skipped:
             summary += f", {n_skipped} skipped"
+        templates = [r for r in records if r.get("kind")]
+        if templates:
+            n_bad = sum(not r["valid"] for r in templates)
+            summary += f"; {len(templates)} template rewrite{'s' if len(templates) > 1 else ''} checked, {n_bad} invalid"
         click.echo(summary)
     sys.exit(1 if any(not r["valid"] for r in records) else 0)
+
+
+def _check_rewrites(items: list[Discovered], records: list[dict], strict: bool) -> list[dict]:
+    """validate: what rewriting each template whose machines all translate would report (as
+    ``convert`` does it, into a folder beside the template), one record per template; nothing
+    is written."""
+    from asl2durable.rewrite import rewrite_template
+
+    groups: dict[str, list[Discovered]] = {}
+    for item in items:
+        if item.group is not None and not item.skipped:
+            groups.setdefault(item.group, []).append(item)
+    by_name = {r["name"]: r for r in records}
+    out = []
+    for group, members in groups.items():
+        found = [by_name.get(item.name, {}).get("_machine") for item in members]
+        if any(machine is None for machine in found) or found[0][0].template is None:
+            continue  # a machine did not translate: its own record says why
+        source = Path(members[0].display)
+        machines = {
+            item.resource or "": (translation, loaded.substitutions, source.parent / group / loaded.name)
+            for item, (loaded, translation) in zip(members, found)
+        }
+        try:
+            _, diagnostics = rewrite_template(found[0][0].template, machines, source.parent, source.parent / group)
+        except Exception as e:  # noqa: BLE001 - one bad template must not stop the batch
+            diagnostics = [_internal_error(e)]
+        diagnostics = found[0][0].locate(diagnostics, in_definition=False)  # at their lines in the template
+        record = _validate_record(members[0], str(source), not failing(diagnostics, strict=strict), diagnostics)
+        record.update(name=group, kind="template")
+        out.append(record)
+    return out
 
 
 def _validate_record(item: Discovered, source: str, valid: bool, diagnostics: list[Diagnostic]) -> dict:

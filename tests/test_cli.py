@@ -736,3 +736,22 @@ def test_convert_in_parallel_gives_what_one_job_gives(tmp_path, monkeypatch, fmt
         outcomes.append((result.exit_code, result.stdout, files))
     assert outcomes[0][0] == 1 and any(name.endswith("template.yaml") for name in outcomes[0][2])
     assert outcomes[0] == outcomes[1] == outcomes[2]
+
+
+def test_validate_reports_what_the_template_rewrite_would(tmp_path):
+    """Issue 16 part 5: validate prints the WARNINGs convert prints for a template, its rewrite's too."""
+    template = Path(__file__).parent / "fixtures" / "rewrite" / "parent-child.yaml"
+    runner = CliRunner()
+    result = runner.invoke(cli.main, ["validate", str(template)])
+    assert result.exit_code == 0, result.output
+    assert "parent-child.yaml:" in result.output and "WARNING STATE_MACHINE_REFERENCE_UNRESOLVED" in result.output
+    assert result.output.strip().splitlines()[-1].endswith("; 1 template rewrite checked, 0 invalid")
+    strict = runner.invoke(cli.main, ["validate", str(template), "--strict"])
+    assert strict.exit_code == 1
+    records = json.loads(runner.invoke(cli.main, ["validate", str(template), "--format", "json"]).output)
+    rewrite = [r for r in records if r.get("kind") == "template"]
+    assert len(rewrite) == 1 and any(d["code"] == "STATE_MACHINE_REFERENCE_REWRITTEN" for d in rewrite[0]["diagnostics"])
+    # convert reports the same rewrite diagnostics
+    converted = runner.invoke(cli.main, ["convert", str(template), "-o", str(tmp_path / "out"), "--format", "json"])
+    written = [r for r in json.loads(converted.output) if r.get("kind") == "template"][0]
+    assert {d["code"] for d in written["diagnostics"]} == {d["code"] for d in rewrite[0]["diagnostics"]}

@@ -301,3 +301,4 @@ def test_bad_substitute_options_are_usage_errors(tmp_path):
 
 def test_one_placeholder_pattern():
     assert PLACEHOLDER.findall("a ${X} ${AWS::Region} ${}") == ["X", "AWS::Region", ""]
+
