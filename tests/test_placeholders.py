@@ -302,3 +302,21 @@ def test_bad_substitute_options_are_usage_errors(tmp_path):
 def test_one_placeholder_pattern():
     assert PLACEHOLDER.findall("a ${X} ${AWS::Region} ${}") == ["X", "AWS::Region", ""]
 
+
+
+def test_the_runtime_reads_settings_and_pseudo_parameters(monkeypatch):
+    import asl_runtime as rt
+
+    monkeypatch.setenv("N", "[1, 2]")
+    assert rt.setting("${N}", {"N": "N"}, typed=True) == [1, 2]
+    assert rt.setting("n=${N}", {"N": "N"}) == "n=[1, 2]"
+    monkeypatch.setenv("N", "not json")
+    with pytest.raises(rt.AslError) as failed:
+        rt.setting("${N}", {"N": "N"}, typed=True)
+    assert failed.value.name == "States.Runtime" and "must be JSON" in failed.value.cause
+    # a deployed function without the variables still knows its region, partition and URL suffix
+    monkeypatch.setenv("AWS_REGION", "cn-north-1")
+    env = {"AWS::Partition": "SFN_AWS_Partition", "AWS::Region": "SFN_AWS_Region", "AWS::URLSuffix": "SFN_AWS_URLSuffix"}
+    assert rt.setting("${AWS::Partition}|${AWS::Region}|${AWS::URLSuffix}", env) == "aws-cn|cn-north-1|amazonaws.com.cn"
+    with pytest.raises(rt.AslError):  # the account is not in the environment
+        rt.setting("${AWS::AccountId}", {"AWS::AccountId": "SFN_AWS_AccountId"})
