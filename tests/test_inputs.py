@@ -11,6 +11,7 @@ from generated import generated_test_failures
 
 from asl2durable.diagnostics import Severity
 from asl2durable.loader import discover, load
+from asl2durable.local import load_handler
 from asl2durable.translate import translate_loaded
 from asl2durable.writer import write_translation
 
@@ -46,6 +47,9 @@ MACHINES = {
     ),
     ("sam", "serverless-patterns", "sfn-sfn/template.yml", "ChildStateMachine"): ("EXPRESS", []),
     ("sam", "serverless-patterns", "sfn-sfn/template.yml", "ParentStateMachine"): ("EXPRESS", ["ChildStateMachineArn"]),
+    ("sam", "serverless-patterns", "stepfunctions-sns-apigw-human-review/template.yaml", "ReviewStateMachine"): (
+        "STANDARD", ["TopicArn", "ApiEndpoint"],
+    ),
     ("sam", "step-functions-workflows-collection", "calling-async-api-callback/template.yaml", "WorkflowAsyncAPICallbackPattern"): (
         "STANDARD", ["SQSSendMessageAction", "SQSQueueURL", "SNSTopicARN", "SNSTopicPublishAction"],
     ),
@@ -291,3 +295,27 @@ def test_duplicate_keys_of_a_template_are_warnings_outside_the_machine_definitio
     other = load(template, resource="Other")
     assert [d.pointer for d in other.diagnostics if d.severity is Severity.ERROR] == ["/Resources/Other/Properties/Definition/States/A"]
     assert {d.code for d in other.diagnostics if d.severity is Severity.ERROR} == {"DUPLICATE_STATE_NAME"}
+
+
+@pytest.mark.xfail(strict=True, reason="issue 16 part 1: a placeholder inside an intrinsic function (States.Format('...${ApiEndpoint}...'))")
+def test_a_placeholder_inside_an_intrinsic_function_is_substituted(monkeypatch):
+    """CloudFormation puts DefinitionSubstitutions values into the definition's text, intrinsic
+    function arguments too: the approval message carries the endpoint, and States.Format is valid."""
+    loaded = load(INPUTS / "sam" / "serverless-patterns" / "stepfunctions-sns-apigw-human-review" / "template.yaml")
+    assert [s.name for s in loaded.substitutions] == ["TopicArn", "ApiEndpoint"]
+    outcome = translate_loaded(loaded, workflow_type=loaded.workflow_type)
+    assert outcome.translation is not None and outcome.translation.ok
+    handler = load_handler(outcome.translation.files["handler.py"], loaded.name).handler
+    import asl_testing  # the generated tests' harness (load_handler puts the runtime on sys.path)
+
+    monkeypatch.setenv("TopicArn", "arn:aws:sns:us-east-1:111111111111:review")
+    monkeypatch.setenv("ApiEndpoint", "https://api.example.test/Prod")
+    sent = []
+
+    def publish(request):
+        sent.append(request)
+        return {"Result": "Approved"}
+
+    result = asl_testing.run(handler, {"expense": 900}, {"arn:aws:states:::sns:publish.waitForTaskToken": publish})
+    assert result.status == "SUCCEEDED", result
+    assert sent[0]["Message"].startswith('Please review \n\nApprove: "https://api.example.test/Prod?Type=Approved&Token=')
