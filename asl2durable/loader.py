@@ -19,7 +19,7 @@ from pathlib import Path
 import yaml
 
 from asl2durable import cfn, placeholders, serverless, terraform
-from asl2durable.diagnostics import Diagnostic, Position, pointer
+from asl2durable.diagnostics import Diagnostic, Position, Severity, pointer
 
 __all__ = [
     "DEFAULT_NAME",
@@ -34,6 +34,7 @@ __all__ = [
 DEFAULT_NAME = "state_machine"
 
 INVALID_JSON = "INVALID_JSON_DESCRIPTION"
+DUPLICATE_STATE = "DUPLICATE_STATE_NAME"
 NOT_READABLE = "INPUT_NOT_READABLE"
 
 # Suffixes stripped from a file name to get the machine name ("orders.asl.json" -> "orders").
@@ -312,6 +313,7 @@ def _document(
                 return Loaded(display, name or stem, None, [*diagnostics, Diagnostic("/Resources", code, message)]), None
             resource = ids[0]
         name = name or template_machine_name(stem, resource)
+        diagnostics = _template_duplicates(diagnostics, resource)
         folder = path.parent if path is not None else None
         extracted = cfn.extract(document, resource, folder, _parse_definition)
         loaded = _finish(display, name, extracted.definition, [*diagnostics, *extracted.diagnostics])
@@ -326,6 +328,20 @@ def _document(
         loaded = _finish(display, name, extracted.definition, [*diagnostics, *extracted.diagnostics])
         return replace(loaded, workflow_type=cfn.described_workflow_type(document)), extracted
     return _finish(display, name or stem, document, diagnostics), None
+
+
+def _template_duplicates(diagnostics: list[Diagnostic], logical_id: str) -> list[Diagnostic]:
+    """A template's duplicate keys outside the inline Definition of the machine converted are
+    warnings: CloudFormation reads them keeping the last, and deploys the template (as SAM's
+    parser, PyYAML, does), so only in that definition do they change what is converted."""
+    definition = pointer("Resources", logical_id, "Properties", "Definition")
+    return [
+        replace(d, severity=Severity.WARNING)
+        if d.code in (INVALID_JSON, DUPLICATE_STATE) and d.message.startswith("Duplicate ")
+        and d.pointer != definition and not d.pointer.startswith(definition + "/")
+        else d
+        for d in diagnostics
+    ]
 
 
 def _from_terraform(display: str, name: str | None, path: Path, resource: str | None) -> Loaded:
@@ -711,7 +727,7 @@ def _duplicate_diagnostics(value: object, duplicates: dict[int, tuple[dict, list
             for key in duplicates[id(node)][1]:
                 if parent_key == "States":
                     diagnostics.append(
-                        Diagnostic(ptr + pointer(key), "DUPLICATE_STATE_NAME", f"Duplicate State name: {key}")
+                        Diagnostic(ptr + pointer(key), DUPLICATE_STATE, f"Duplicate State name: {key}")
                     )
                 else:
                     diagnostics.append(
