@@ -225,13 +225,31 @@ def _settle(loaded: Loaded, given: Mapping[str, str]) -> Loaded:
             env, n = f"{base}_{n}", n + 1
         taken.add(env.upper())
         subs[name] = cfn.Substitution(name, value, env)
-    values = {name: sub.literal for name, sub in subs.items()}
+    values = substitution_values(subs.values(), loaded.template)
     definition, diagnostics = placeholders.settle(loaded.definition, values, configured=frozenset(subs))
     # settling looks at the definition: its diagnostics are placed in the definition's text
     placed = loaded.locate(diagnostics)
     return replace(
         loaded, definition=definition, substitutions=tuple(subs.values()), diagnostics=[*loaded.diagnostics, *placed]
     )
+
+
+def substitution_values(substitutions: Iterable[cfn.Substitution], template: dict | None) -> dict[str, str | None]:
+    """Each placeholder's value as text where it is known before deployment: a literal, or the
+    default of the template parameter it refers to; else None (read from the environment only)."""
+    return {
+        sub.name: sub.literal if sub.literal is not None else _parameter_default(template, sub.value) for sub in substitutions
+    }
+
+
+def _parameter_default(template: dict | None, value: object) -> str | None:
+    """The default of the template parameter ``value`` refers to (``{"Ref": "Timeout"}``), as text:
+    what a deployment that does not override it substitutes; None for anything else."""
+    parameters = template.get("Parameters") if isinstance(template, dict) else None
+    name = value.get("Ref") if isinstance(value, dict) and len(value) == 1 else None
+    parameter = parameters.get(name) if isinstance(parameters, dict) and isinstance(name, str) else None
+    default = parameter.get("Default") if isinstance(parameter, dict) else None
+    return cfn.Substitution(str(name), default).literal if default is not None else None
 
 
 def _load(source: str | os.PathLike | dict, name: str | None, resource: str | None) -> Loaded:

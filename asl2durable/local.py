@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from .diagnostics import Diagnostic
-from .loader import Loaded, load
+from .loader import Loaded, load, substitution_values
 from .translate import RUNTIME_DIR, translate
 
 _LOCK = threading.Lock()
@@ -104,7 +104,8 @@ def _configuration(loaded: Loaded, region: str, account: str) -> Iterator[None]:
     placeholder with a value (a template's literal, ``--substitute``) in its environment variable,
     and the pseudo parameters of the run's region and account. Variables already set are kept."""
     pseudo = {"AWS::Region": region, "AWS::AccountId": account, "AWS::Partition": "aws", "AWS::URLSuffix": "amazonaws.com"}
-    values = {sub.env: sub.literal if sub.literal is not None else pseudo.get(sub.name) for sub in loaded.substitutions}
+    known = substitution_values(loaded.substitutions, loaded.template)
+    values = {sub.env: known[sub.name] if known[sub.name] is not None else pseudo.get(sub.name) for sub in loaded.substitutions}
     added = [variable for variable, value in values.items() if value is not None and variable not in os.environ]
     for variable in added:
         os.environ[variable] = values[variable]  # type: ignore[assignment]

@@ -32,6 +32,18 @@ _COMPARISON_OPERATORS = [
 ] + ["StringMatches", "BooleanEquals", "BooleanEqualsPath", "IsNull", "IsPresent", "IsNumeric", "IsString", "IsBoolean", "IsTimestamp"]
 
 
+# an integration's ARN, in any partition: arn:aws:states:::, arn:${AWS::Partition}:states:::
+_INTEGRATION_ARN = re.compile(r"^arn:(?:aws|aws-cn|aws-us-gov|\$\{AWS::Partition\}):states:::")
+
+
+def _sub_text(value: Any) -> str | None:
+    """The text of an ``Fn::Sub`` value (``{"Fn::Sub": text}`` or ``[text, variables]``), else None."""
+    arg = value.get("Fn::Sub") if isinstance(value, dict) and len(value) == 1 else None
+    if isinstance(arg, list) and arg and isinstance(arg[0], str):
+        return arg[0]
+    return arg if isinstance(arg, str) else None
+
+
 # Names generated code uses for modules, imports and local variables: never given to a state.
 RESERVED_NAMES = frozenset(
     {
@@ -128,11 +140,17 @@ class Lowering:
 
         def literal(match: re.Match) -> str:
             sub = self.substitutions.get(match.group(1))
-            return sub.literal if sub is not None and sub.literal is not None else match.group(0)
+            if sub is None:
+                return match.group(0)
+            if sub.literal is not None:
+                return sub.literal
+            # !Sub arn:${AWS::Partition}:states:::dynamodb:putItem: an integration, whatever the partition
+            text = _sub_text(sub.value)
+            return text if text is not None and _INTEGRATION_ARN.match(text) else match.group(0)
 
         resource = PLACEHOLDER.sub(literal, resource)
         # an integration's ARN names the service and action whatever the partition: arn:aws:states:::...
-        return re.sub(r"^arn:\$\{AWS::Partition\}:states:::", "arn:aws:states:::", resource), None
+        return _INTEGRATION_ARN.sub("arn:aws:states:::", resource, count=1), None
 
     def path(self, text: Any, where: str) -> ir.Path | None:
         if text is None:

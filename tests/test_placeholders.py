@@ -320,3 +320,41 @@ def test_the_runtime_reads_settings_and_pseudo_parameters(monkeypatch):
     assert rt.setting("${AWS::Partition}|${AWS::Region}|${AWS::URLSuffix}", env) == "aws-cn|cn-north-1|amazonaws.com.cn"
     with pytest.raises(rt.AslError):  # the account is not in the environment
         rt.setting("${AWS::AccountId}", {"AWS::AccountId": "SFN_AWS_AccountId"})
+
+
+def test_a_template_parameters_default_is_the_value_at_conversion(tmp_path):
+    write(tmp_path / "m.asl.json", '{"StartAt": "W", "TimeoutSeconds": ${Timeout}, "States": {"W": {"Type": "Pass", "Result": {"n": ${Timeout}}, "End": true}}}')
+    template = write(tmp_path / "t.yaml", """
+Parameters:
+  TimeoutParam: {Type: Number, Default: 90}
+Resources:
+  M:
+    Type: AWS::Serverless::StateMachine
+    Properties:
+      DefinitionUri: m.asl.json
+      DefinitionSubstitutions:
+        Timeout: !Ref TimeoutParam
+""")
+    loaded = load(template)
+    outcome = translate_loaded(loaded)
+    assert outcome.translation.ok, outcome.diagnostics
+    assert loaded.definition["TimeoutSeconds"] == 90  # the machine's shape: the default
+    # in data the handler reads the variable, which the template sets to the parameter
+    assert 'rt.setting("${Timeout}", {"Timeout": "Timeout"}, typed=True)' in outcome.translation.files["handler.py"]
+    assert run_local(loaded, {}).output == {"n": 90}
+
+
+def test_a_sub_resource_given_by_definition_substitutions_is_an_integration(tmp_path):
+    write(tmp_path / "m.asl.json", '{"StartAt": "S", "States": {"S": {"Type": "Task", "Resource": "${Put}", "Parameters": {"TableName": "t", "Item": {}}, "End": true}}}')
+    template = write(tmp_path / "t.yaml", """
+Resources:
+  M:
+    Type: AWS::Serverless::StateMachine
+    Properties:
+      DefinitionUri: m.asl.json
+      DefinitionSubstitutions:
+        Put: !Sub arn:${AWS::Partition}:states:::dynamodb:putItem
+""")
+    outcome = translate_loaded(load(template))
+    task = outcome.translation.workflow.states()[0]
+    assert isinstance(task.call, ir.ServiceCall) and task.call.base == "arn:aws:states:::dynamodb:putItem"

@@ -253,6 +253,7 @@ def run_handler(
                     execution_name=execution_name,
                     account_id=account_id,
                 )
+                invocation.recorded = lambda: _invocation_recorded(runner, arn)
                 done = threading.Event()
                 if callbacks:
 
@@ -478,6 +479,8 @@ class _Invocation:
         self.handler = handler
         self.idle = threading.Event()
         self.idle.set()
+        # whether the runner has recorded the end of the last invocation (set once the run started)
+        self.recorded: Callable[[], bool] = lambda: True
         self.durations_ms: list[float] = []
         self.written: int | None = 0
 
@@ -553,6 +556,11 @@ def lambda_function(function: Callable[[Any, Any], Any], after: _Invocation | No
     def run(event: Any, context: Any) -> Any:
         if after is not None:
             after.idle.wait(timeout=5)  # (a parent that never ends its invocation: go on anyway)
+            # and until the runner has recorded that end: an answer that arrives while it still
+            # counts the invocation as running can be lost, and the execution then never resumes
+            deadline = time.monotonic() + 1
+            while not after.recorded() and time.monotonic() < deadline:
+                time.sleep(0.002)
         try:
             result = function(event, context)
         except Exception as err:  # the function's error, as Lambda reports it
@@ -578,6 +586,17 @@ def _raw_response(raw: bytes) -> Any:
         return text
 
 
+
+
+def _invocation_recorded(runner: Any, arn: str) -> bool:
+    """Has the runner recorded the end of execution ``arn``'s last invocation (its invocation gate
+    is not INVOKING)? Reads the runner's executor (the testing package has no public view of it)."""
+    from aws_durable_execution_sdk_python_testing.worker.status import InvocationState
+
+    try:
+        return runner._executor._invocation_gate(arn) is not InvocationState.INVOKING
+    except Exception:  # noqa: BLE001 - a runner without that gate: nothing to wait for
+        return True
 
 
 def _child_operations(runner: Any, arn: str) -> tuple[list, list[str]]:
