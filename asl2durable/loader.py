@@ -203,7 +203,7 @@ def _settle(loaded: Loaded, given: Mapping[str, str]) -> Loaded:
     a value, or a pseudo parameter, is a substitution the handler reads from its environment."""
     if loaded.definition is None:
         return loaded
-    used = placeholders.names(json.dumps(loaded.definition))
+    used = placeholders.names(json.dumps(loaded.definition, ensure_ascii=False))
     if not used:
         return loaded
     subs = {sub.name: sub for sub in loaded.substitutions}
