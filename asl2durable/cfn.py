@@ -363,7 +363,7 @@ def extract(template: dict, logical_id: str, folder: Path | None, parse: Any) ->
             diagnostics.append(Diagnostic(props_ptr, BAD_DEFINITION, "The definition is not a JSON object"))
         return Extracted(None, (), diagnostics)
     # only the placeholders the definition uses
-    used = set(_SUB_VARIABLE.findall(json.dumps(definition)))
+    used = set(_SUB_VARIABLE.findall(json.dumps(definition, ensure_ascii=False)))
     holder.values = {k: v for k, v in holder.values.items() if k in used}
     return Extracted(definition, holder.substitutions(), diagnostics, definition_pointer, definition_file)
 

@@ -642,7 +642,7 @@ def extract(module: Module, machine_id: str, parse: Any) -> Extracted:
         if not diagnostics:
             diagnostics.append(Diagnostic(here + pointer("definition"), BAD_DEFINITION, f"{f.path.name}:{_line(node)}: the definition is not a JSON object"))
         return Extracted(None, (), diagnostics, workflow_type, tuple(evaluator.files))
-    used = set(PLACEHOLDER_PATTERN.findall(json.dumps(definition)))
+    used = set(PLACEHOLDER_PATTERN.findall(json.dumps(definition, ensure_ascii=False)))
     substitutions = placeholders.substitutions(used)
     for sub in substitutions:
         diagnostics.append(Diagnostic(
