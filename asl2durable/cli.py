@@ -731,15 +731,10 @@ def report(
             machine = machine_report(item.name, loaded.source, loaded.diagnostics, None)
         else:
             read += 1
-            from asl2durable.translate import translate
+            from asl2durable.translate import translate_loaded
 
-            translation = translate(
-                loaded.definition, name=loaded.name, substitutions=loaded.substitutions,
-                workflow_type=_workflow_type(workflow_type, loaded),
-            )
-            machine = machine_report(
-                item.name, loaded.source, [*loaded.diagnostics, *translation.diagnostics], translation
-            )
+            outcome = translate_loaded(loaded, workflow_type=_workflow_type(workflow_type, loaded))
+            machine = machine_report(item.name, loaded.source, outcome.diagnostics, outcome.translation)
         if inputs_dir is not None:
             _check_behaviour(
                 machine, loaded, inputs_dir, lambdas=lambdas, seed=seed, prices=prices, memory_mb=memory_mb,

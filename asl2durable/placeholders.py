@@ -14,8 +14,8 @@ that:
   ``--substitute``), what becomes of each placeholder: an unquoted one in data (Parameters,
   Arguments, Result, Output, Assign, ...) stays a placeholder that the handler
   reads from its environment variable as JSON; one that shapes the machine (TimeoutSeconds, a
-  Wait's Seconds, a Retry's MaxAttempts, a Choice rule's operand, ...) or sits in a path or outside an intrinsic's string
-  literals takes its value at conversion; one without a value is a diagnostic.
+  Wait's Seconds, a Retry's MaxAttempts, a Choice rule's operand, ...) or sits in a path or outside
+  an intrinsic's string literals takes its value at conversion; one without a value is a diagnostic.
 """
 
 from __future__ import annotations
@@ -144,11 +144,13 @@ def is_data(ptr: str) -> bool:
 
 
 def _strings(value: Any, ptr: str = "") -> Iterator[tuple[str, Any, str | None]]:
-    """(pointer, string, key) of every string in ``value`` (``key``: the member's key)."""
+    """(pointer, string, key) of every string in ``value``, member keys included (``key``: the
+    member's key; a key itself comes with ``key`` None)."""
     if isinstance(value, str):
         yield ptr, value, None
     elif isinstance(value, dict):
         for k, v in value.items():
+            yield ptr + pointer(k), k, None
             if isinstance(v, str):
                 yield ptr + pointer(k), v, k
             else:
@@ -233,12 +235,7 @@ def settle(
     def fix_text(match: re.Match, where: str) -> str:
         name = match.group(1)
         text = values.get(name)
-        if text is None:
-            diagnostics.append(Diagnostic(where, UNRESOLVED, (
-                f"${{{name}}} has no value, and an expression is read at conversion: give it one with "
-                f"--substitute {name}=VALUE (or --substitutions FILE.json), or in the template's "
-                "DefinitionSubstitutions"
-            )))
+        if text is None:  # the text stays: a WARNING below says so
             return match.group(0)
         diagnostics.append(Diagnostic(where, FIXED, (
             f"${{{name}}} takes its value, {text}, at conversion (it is part of an expression): "
@@ -272,9 +269,10 @@ def settle(
         return value
 
     settled = walk(definition, "", None)
-    # placeholders left in strings with no value: the text stays as it is
-    for ptr, text, _key in _strings(settled):
-        if isinstance(text, Unquoted):
+    # placeholders left in strings (and keys) with no value: the text stays as it is (a Task's
+    # Resource is lowering's to report: UNSUPPORTED_INTEGRATION says what it stands for)
+    for ptr, text, key in _strings(settled):
+        if isinstance(text, Unquoted) or key == "Resource":
             continue
         for name in names(text):
             if name not in configured and not name.startswith("!"):

@@ -703,8 +703,9 @@ def test_validate_template(tmp_path):
     result = invoke("validate", SAM_APP, "--format", "json")
     assert result.exit_code == 0
     assert [(r["name"], r["valid"]) for r in records(result)] == [
-        ("template-OrderMachine", True), ("template-RefundMachine", True),
+        ("template-OrderMachine", True), ("template-RefundMachine", True), ("template", True),
     ]
+    assert records(result)[-1]["kind"] == "template"  # what rewriting the template reports
 
 
 def test_run_template_machine_reads_its_configuration(monkeypatch):

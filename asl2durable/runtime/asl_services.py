@@ -1417,7 +1417,7 @@ class _Wait:
     """A ``.sync`` job that is one describe API polled until a state (the newer integrations).
 
     ``handle`` takes what the describe API needs from the request-response result and the
-    parameters; ``ids`` maps the describe API's members to handle keys; ``state`` is the path of
+    parameters; ``ids`` maps the describe API's members to handle keys; ``status_at`` is the path of
     the state in the describe result (Java SDK 1.x names) and ``subject`` the path of the object
     described. The task succeeds in a ``done`` state, with the request-response result
     (``output="result"``) or the object described (``"described"``), and fails with
@@ -1430,7 +1430,7 @@ class _Wait:
     operation: str
     handle: Callable[[dict, dict], dict]
     ids: tuple[tuple[str, str], ...]
-    state: tuple[str, ...]
+    status_at: tuple[str, ...]
     done: frozenset
     failed: frozenset = frozenset()
     subject: tuple[str, ...] = ()
@@ -1453,7 +1453,7 @@ def _poll_wait(wait: _Wait):
             if wait.gone_done and err.error.endswith(".ResourceNotFoundException"):
                 return True, handle["Output"]
             raise
-        state = _dig(out, wait.state)
+        state = _dig(out, wait.status_at)
         if state in wait.done:
             return True, handle["Output"] if wait.output == "result" else _dig(out, wait.subject)
         if state in wait.failed:
