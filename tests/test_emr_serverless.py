@@ -16,10 +16,10 @@ from __future__ import annotations
 import json
 import re
 
-import moto
 import pytest
 from moto.emrserverless.models import emrserverless_backends
 
+from asl2durable.aws_local import moto_aws
 from asl2durable.integrations import classify
 from asl2durable.runtime.asl_services import ServiceError, call, poll, poll_interval, start
 
@@ -33,15 +33,9 @@ JOB = {"ExecutionRoleArn": ROLE, "Name": "job",
 
 
 @pytest.fixture
-def aws(monkeypatch):
-    for key, value in {
-        "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": REGION, "MOTO_ACCOUNT_ID": ACCOUNT,
-    }.items():  # fmt: skip
-        monkeypatch.setenv(key, value)
-    monkeypatch.delenv("AWS_REGION", raising=False)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
-    with moto.mock_aws():
+def aws():
+    """moto's AWS, in the test account and region (aws_local.moto_aws: fake credentials, fresh clients)."""
+    with moto_aws(region=REGION, account_id=ACCOUNT):
         yield emrserverless_backends[ACCOUNT][REGION]
 
 

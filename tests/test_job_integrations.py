@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import json
 
-import moto
 import pytest
 from moto.bedrock.models import bedrock_backends
 from moto.eks.models import eks_backends
 from moto.emrcontainers.models import emrcontainers_backends
 
+from asl2durable.aws_local import moto_aws
 from asl2durable.integrations import classify
 from asl2durable.runtime import asl_services as svc
 from asl2durable.runtime.asl_services import ServiceError, call, poll, start
@@ -28,15 +28,9 @@ ARN = "arn:aws:states:::"
 
 
 @pytest.fixture
-def aws(monkeypatch):
-    for key, value in {
-        "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": REGION, "MOTO_ACCOUNT_ID": ACCOUNT,
-    }.items():  # fmt: skip
-        monkeypatch.setenv(key, value)
-    monkeypatch.delenv("AWS_REGION", raising=False)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
-    with moto.mock_aws():
+def aws():
+    """moto's AWS, in the test account and region (aws_local.moto_aws: fake credentials, fresh clients)."""
+    with moto_aws(region=REGION, account_id=ACCOUNT):
         yield
 
 
