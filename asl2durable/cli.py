@@ -975,6 +975,88 @@ def run(
     sys.exit(0 if result.status == "SUCCEEDED" else 1)
 
 
+@main.command()
+@click.argument("path", metavar="DEFINITION")
+@click.option(
+    "--history",
+    "histories",
+    multiple=True,
+    required=True,
+    type=click.Path(exists=True, path_type=Path),
+    metavar="FILE|DIR",
+    help="A recorded execution history as `aws stepfunctions get-execution-history` prints it "
+    "(files NAME.page2.json... are pages of NAME.json), or a folder of them; repeatable.",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+    help="json: a list with one record per execution (history, verdict, divergence or reason).",
+)
+@click.option(
+    "--ignore", "ignore", multiple=True, metavar="JSONPATH",
+    help="Do not compare this path in any compared value (a state's input or output, a call's "
+    "parameters, the output), e.g. $.timestamp or $..requestId; repeatable.",
+)
+@click.option(
+    "--placeholders", is_flag=True,
+    help="Each <...> token in a recorded value stands for any text (histories normalised with tokens).",
+)
+@click.option(
+    "--timeout", type=click.FloatRange(min=0, min_open=True), default=60, show_default=True, metavar="SECONDS",
+    help="Give up on one execution's run after this long (its verdict: could not compare).",
+)
+@click.option("--resource", metavar="LOGICAL_ID", help="With a template as DEFINITION: the state machine to verify.")
+@_jobs_option("Verify the executions")
+@WORKFLOW_TYPE_OPTION
+@_substitution_options
+def verify(
+    path: str,
+    histories: tuple[Path, ...],
+    fmt: str,
+    ignore: tuple[str, ...],
+    placeholders: bool,
+    timeout: float,
+    resource: str | None,
+    jobs: int,
+    workflow_type: str | None,
+    substitute: tuple[str, ...],
+    substitutions_file: Path | None,
+) -> None:
+    """Replay recorded executions on the translated handler and compare them state by state.
+
+    Each execution runs locally on its recorded input with every Task answered as recorded;
+    the states entered (per branch and iteration), their input and output, each call's
+    parameters and attempts, and the end are compared. Exits 0 when every execution is the
+    same, 1 when any differs or could not be compared, 2 on a usage error.
+    """
+    from asl2durable.verify import verify_all
+
+    items = [i for i in _discover((path,)) if not i.skipped]
+    if resource is not None:
+        items = [i for i in items if i.resource == resource]
+    if len(items) != 1:
+        found = ", ".join(str(i.resource) for i in items) or "none"
+        raise click.BadParameter(f"{path} must hold one state machine (found: {found}); pick one with --resource",
+                                 param_hint="DEFINITION")
+    loaded = _load(items[0], _substitution_values(substitute, substitutions_file))
+    if loaded.definition is None or has_errors(loaded.diagnostics):
+        _echo_diagnostics(loaded.source, loaded.locate(loaded.diagnostics, in_definition=False), err=True)
+        sys.exit(1)
+    try:
+        summary = verify_all(
+            loaded, histories, jobs=jobs or (os.cpu_count() or 1), ignore=ignore, placeholders=placeholders,
+            timeout=timeout, workflow_type=_workflow_type(workflow_type, loaded),
+        )
+    except ValueError as e:  # a JSONPath --ignore cannot read
+        raise click.BadParameter(str(e), param_hint="--ignore") from None
+    if fmt == "json":
+        click.echo(json.dumps([v.to_dict() for v in summary.verifications], indent=2, default=str))
+    else:
+        for v in summary.verifications:
+            click.echo(str(v))
+    click.echo(summary.line(), err=fmt == "json")
+    sys.exit(summary.exit_code)
+
+
 def _exit_now(code: int) -> None:
     """End the process without waiting for worker threads (the tests replace this)."""
     logging.disable(logging.CRITICAL)  # the abandoned threads' SDK logs are noise now

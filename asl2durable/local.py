@@ -180,6 +180,24 @@ def run_local(
     """
     if not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", execution_name):
         raise ValueError(f"execution_name must be 1 to 64 letters, digits, - or _ (a durable execution name), not {execution_name!r}")
+    prepared = prepare(definition, workflow_type=workflow_type)
+    return execute(
+        prepared, input, lambdas=lambdas, callbacks=callbacks, timeout=timeout, force_replays=force_replays,
+        faults=faults, execution_name=execution_name, strict_limits=strict_limits,
+    )
+
+
+@dataclass
+class Prepared:
+    """A translated machine, its handler imported: what :func:`execute` runs."""
+
+    loaded: Loaded
+    translation: Any  # translate.Translation
+    module: types.ModuleType
+
+
+def prepare(definition: dict | str | os.PathLike | Loaded, *, workflow_type: str | None = None) -> Prepared:
+    """Translate ``definition`` and import its handler (``TranslationFailed`` if it does not translate)."""
     loaded = _definition(definition)
     translation = translate(
         loaded.definition, name=loaded.name, substitutions=loaded.substitutions,
@@ -187,7 +205,25 @@ def run_local(
     )
     if not translation.ok:
         raise TranslationFailed(translation.diagnostics)
-    module = load_handler(translation.files["handler.py"], loaded.name)
+    return Prepared(loaded, translation, load_handler(translation.files["handler.py"], loaded.name))
+
+
+def execute(
+    prepared: Prepared,
+    input: Any = None,
+    *,
+    lambdas: dict[str, Callable[[Any, Any], Any]] | None = None,
+    callbacks: Callable[[dict], dict] | None = None,
+    services: Callable[[str, Any, str], Any] | None = None,
+    timeout: float = 60,
+    force_replays: bool = False,
+    faults: str | None = None,
+    execution_name: str = "execution-name",
+    strict_limits: bool = True,
+) -> LocalResult:
+    """Run a prepared machine as :func:`run_local` does. ``services(resource, params, pattern)``
+    answers the service integrations instead of AWS (see ``asl_runtime.use_service_caller``)."""
+    loaded, translation, module = prepared.loaded, prepared.translation, prepared.module
     rt = _runtime()
     import asl_testing  # the generated tests' harness: the same runner and hooks
 
@@ -199,7 +235,7 @@ def run_local(
     with _LOCK, _configuration(loaded, region, account):
         outcome = asl_testing.run_handler(
             module.handler, {} if input is None else input, functions=functions, invoker=rt.local_invoker(functions),
-            callbacks=answer, timeout=timeout, force_replays=force_replays, faults=faults,
+            service_caller=services, callbacks=answer, timeout=timeout, force_replays=force_replays, faults=faults,
             execution_name=execution_name, region=region, account_id=account, function_name=_function_name(loaded.name),
             strict_limits=strict_limits, execution_timeout=translation.workflow.lifetime,
         )

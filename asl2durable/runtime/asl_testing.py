@@ -264,6 +264,8 @@ def run_handler(
                             except queue.Empty:
                                 continue
                             outcome = callbacks(token, resource, payload)
+                            if outcome is None:  # not answered: the callback times out
+                                continue
                             if "raw" in outcome:
                                 raw = outcome["raw"]
                                 runner.send_callback_success(token, raw if isinstance(raw, bytes) else str(raw).encode("utf-8"))
@@ -542,6 +544,16 @@ def _error_bytes(error: Any) -> int:
     return len(json.dumps(as_dict, default=str).encode("utf-8"))
 
 
+class FunctionError(Exception):
+    """Raised by a stand-in for a Lambda function to fail exactly as a recorded one did: Lambda
+    reports ``error_type``, ``message`` and ``stack_trace`` as given (``stack_trace`` None: none,
+    as for Lambda's own errors, e.g. ``ServiceException``)."""
+
+    def __init__(self, error_type: str, message: str = "", stack_trace: list[str] | None = None):
+        super().__init__(message)
+        self.error_type, self.message, self.stack_trace = error_type, message, stack_trace
+
+
 def lambda_function(function: Callable[[Any, Any], Any], after: _Invocation | None = None) -> Callable[[Any, Any], Any]:
     """``function`` as the Lambda Python runtime runs a handler: an exception becomes a function
     error whose ``errorType`` is the exception's class name (or the name of ``fail(...)``), with
@@ -563,6 +575,9 @@ def lambda_function(function: Callable[[Any, Any], Any], after: _Invocation | No
                 time.sleep(0.002)
         try:
             result = function(event, context)
+        except FunctionError as err:  # exactly the error a recorded function gave
+            error = asl_sdk.named_exception(err.error_type, DurableOperationError)
+            raise error(message=err.message, stack_trace=err.stack_trace) from None
         except Exception as err:  # the function's error, as Lambda reports it
             name = err.name if isinstance(err, rt.AslError) else type(err).__name__
             message = (err.cause or "") if isinstance(err, rt.AslError) else str(err)

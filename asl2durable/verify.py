@@ -1,0 +1,935 @@
+"""Verify a translation on recorded executions: ``asl2durable verify DEFINITION --history FILE...``.
+
+For each recorded execution (:mod:`asl2durable.history`), the translated handler runs in the
+local runner on the recorded input, every Task answered exactly as recorded (Lambda results and
+failures, service results and failures, callback results; each attempt of a retried Task takes the
+next recorded answer), and the run is traced state by state: the lanes (execution, branches,
+iterations) with the states entered in order, each state's input and output, each call's
+parameters as sent and the number of attempts, and the end. The two trees are compared in
+order; the first difference is the verdict's ``divergence``.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as _dt
+import json
+import os
+import re
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import history as _history
+from .history import PLACEHOLDER, Call, Execution, HistoryError, Lane, Visit
+
+SAME, DIFFERS, COULD_NOT_COMPARE = "same", "differs", "could not compare"
+
+# Values only AWS knows, never compared: the HTTP metadata of a service's answer, and the
+# request id in a Lambda function error's cause (the local run makes its own).
+AWS_ONLY_KEYS = frozenset({"SdkHttpMetadata", "SdkResponseMetadata"})
+_CAUSE_AWS_ONLY = frozenset({"requestId"})
+
+
+@dataclass
+class Divergence:
+    """The first place where the translation did not do what the recording shows."""
+
+    event: int | None  # the recorded event where it shows (None: the recording has no such event)
+    state: str | None
+    field: str  # "state entered", "input", "parameters", "attempts", "output", "status", "error", "cause"
+    recorded: Any
+    translated: Any
+    path: str = "$"  # where in the value (JSONPath)
+    where: str = ""  # the branch or iteration, e.g. "Map 'Ship' iteration 2"
+
+    def to_dict(self) -> dict:
+        return {
+            "event": self.event, "state": self.state, "field": self.field, "path": self.path,
+            "where": self.where, "recorded": self.recorded, "translated": self.translated,
+        }
+
+    def __str__(self) -> str:
+        at = f"event {self.event}" if self.event is not None else "after the recorded events"
+        state = f", state {self.state!r}" if self.state else ""
+        where = f" in {self.where}" if self.where else ""
+        path = f" at {self.path}" if self.path != "$" else ""
+        return (
+            f"{at}{state}{where}: {self.field}{path}: recorded {_show(self.recorded)}, translated {_show(self.translated)}"
+        )
+
+
+_MISSING = "<missing>"
+
+
+def _show(value: Any) -> str:
+    if value is _NOTHING:
+        return _MISSING
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= 200 else text[:197] + "..."
+
+
+_NOTHING: Any = type("_Nothing", (), {"__repr__": lambda self: _MISSING})()
+
+
+@dataclass
+class Verification:
+    """One recorded execution checked against the translation."""
+
+    history: str
+    verdict: str  # SAME, DIFFERS, COULD_NOT_COMPARE
+    divergence: Divergence | None = None
+    reason: str | None = None
+    events: int = 0
+    states: int = 0  # recorded states entered (all lanes)
+
+    def to_dict(self) -> dict:
+        record: dict[str, Any] = {"history": self.history, "verdict": self.verdict}
+        if self.divergence is not None:
+            record["divergence"] = self.divergence.to_dict()
+        if self.reason is not None:
+            record["reason"] = self.reason
+        record["events"], record["states"] = self.events, self.states
+        return record
+
+    def __str__(self) -> str:
+        if self.verdict == SAME:
+            return f"{self.history}: same ({self.states} states, {self.events} events)"
+        if self.verdict == DIFFERS:
+            return f"{self.history}: differs at {self.divergence}"
+        return f"{self.history}: could not compare: {self.reason}"
+
+
+# --------------------------------------------------------------------------- comparing values
+
+
+def _parse_path(text: str) -> list[tuple[str, Any]]:
+    """A JSONPath as steps: ("key", name), ("index", n), ("any", None), ("deep", name)."""
+    if not text.startswith("$"):
+        raise ValueError(f"--ignore {text!r}: a JSONPath starts with $")
+    steps: list[tuple[str, Any]] = []
+    pattern = re.compile(
+        r"\.\.(?P<deep>[^.\[]+)|\.(?P<key>[^.\[]+)|\[(?:(?P<index>-?\d+)|'(?P<sq>[^']*)'|\"(?P<dq>[^\"]*)\"|(?P<star>\*))\]"
+    )
+    rest = text[1:]
+    while rest:
+        match = pattern.match(rest)
+        if match is None:
+            raise ValueError(f"--ignore {text!r}: cannot read {rest!r}")
+        if match["deep"] is not None:
+            steps.append(("deep", None if match["deep"] == "*" else match["deep"]))
+        elif match["key"] is not None:
+            steps.append(("any", None) if match["key"] == "*" else ("key", match["key"]))
+        elif match["index"] is not None:
+            steps.append(("index", int(match["index"])))
+        elif match["star"] is not None:
+            steps.append(("any", None))
+        else:
+            steps.append(("key", match["sq"] if match["sq"] is not None else match["dq"]))
+        rest = rest[match.end():]
+    return steps
+
+
+def _matches(steps: Sequence[tuple[str, Any]], path: tuple) -> bool:
+    if not steps:
+        return not path
+    kind, arg = steps[0]
+    if kind == "deep":
+        return any(
+            (arg is None or path[i] == arg) and _matches(steps[1:], path[i + 1:]) for i in range(len(path))
+        )
+    if not path:
+        return False
+    head = path[0]
+    if kind == "any" or (kind == "key" and head == arg) or (kind == "index" and head == arg):
+        return _matches(steps[1:], path[1:])
+    return False
+
+
+def path_text(path: tuple) -> str:
+    return "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" if re.fullmatch(r"[A-Za-z_][\w]*", p) else f"[{json.dumps(p)}]" for p in path)
+
+
+class Comparer:
+    """Compares a recorded value with a translated one: JSON values equal; with
+    ``placeholders``, each ``<...>`` token in a recorded string stands for any text (a string
+    that is a token alone, for any value); paths in ``ignore`` and :data:`AWS_ONLY_KEYS` are
+    not compared; a task token the local run made matches any recorded string."""
+
+    def __init__(self, ignore: Iterable[str] = (), placeholders: bool = False):
+        self.ignore = [_parse_path(text) for text in ignore]
+        self.placeholders = placeholders
+        self.tokens: set[str] = set()
+        # a value of the run that stands for a recorded one of another shape: the durable
+        # execution's ARN for Step Functions' execution ARN, the function's for the machine's
+        self.equivalents: dict[str, re.Pattern] = {}
+
+    def diff(self, recorded: Any, translated: Any, path: tuple = (), skip: frozenset = frozenset()) -> tuple | None:
+        """The path of the first difference, or None when the values are the same."""
+        if any(_matches(steps, path) for steps in self.ignore):
+            return None
+        if path and path[-1] in AWS_ONLY_KEYS:
+            return None
+        if self.placeholders and isinstance(recorded, str) and PLACEHOLDER.search(recorded):
+            if PLACEHOLDER.fullmatch(recorded):
+                return None
+            if isinstance(translated, str) and _wildcard(recorded).fullmatch(translated):
+                return None
+        if isinstance(translated, str) and isinstance(recorded, str):
+            if translated in self.tokens:
+                return None
+            equivalent = self.equivalents.get(translated)
+            if equivalent is not None and equivalent.fullmatch(recorded):
+                return None
+        if isinstance(recorded, dict) and isinstance(translated, dict):
+            for key in list(recorded) + [k for k in translated if k not in recorded]:
+                if key in skip:
+                    continue
+                found = self.diff(recorded.get(key, _NOTHING), translated.get(key, _NOTHING), (*path, key))
+                if found is not None:
+                    return found
+            return None
+        if isinstance(recorded, list) and isinstance(translated, list):
+            for i in range(max(len(recorded), len(translated))):
+                found = self.diff(
+                    recorded[i] if i < len(recorded) else _NOTHING, translated[i] if i < len(translated) else _NOTHING, (*path, i)
+                )
+                if found is not None:
+                    return found
+            return None
+        if _same_scalar(recorded, translated):
+            return None
+        if isinstance(recorded, str) and isinstance(translated, str) and self.equivalents:
+            # Step Functions' ARNs written into text: the durable ARNs that stand for them
+            shown = recorded
+            for ours, theirs in self.equivalents.items():
+                shown = re.compile(theirs.pattern.replace(".+", r"[^\s,;}\]\"']+")).sub(lambda _m, o=ours: o, shown)
+            if shown != recorded:
+                return self.diff(shown, translated, path, skip)
+        # JSON written as text on one side (a cause, a nested output kept as text): its value
+        left, right = _as_json(recorded), _as_json(translated)
+        if (left is not recorded or right is not translated) and isinstance(left, (dict, list)) and isinstance(right, (dict, list)):
+            return self.diff(left, right, path, skip)
+        return path
+
+
+def _same_scalar(a: Any, b: Any) -> bool:
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a is b
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return a == b
+    return type(a) is type(b) and a == b and not isinstance(a, (dict, list))
+
+
+def _as_json(value: Any) -> Any:
+    if isinstance(value, str) and value[:1] in "{[":
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+_WILDCARDS: dict[str, re.Pattern] = {}
+
+
+def _wildcard(text: str) -> re.Pattern:
+    pattern = _WILDCARDS.get(text)
+    if pattern is None:
+        parts = PLACEHOLDER.split(text)
+        pattern = re.compile(".*?".join(re.escape(p) for p in parts), re.DOTALL)
+        _WILDCARDS[text] = pattern
+    return pattern
+
+
+def _at(value: Any, path: tuple) -> Any:
+    for step in path:
+        if isinstance(value, dict) and step in value:
+            value = value[step]
+        elif isinstance(value, list) and isinstance(step, int) and 0 <= step < len(value):
+            value = value[step]
+        elif isinstance(value, str):
+            return _at(_as_json(value), (step,)) if _as_json(value) is not value else _NOTHING
+        else:
+            return _NOTHING
+    return value
+
+
+# --------------------------------------------------------------------------- the trace of a run
+
+
+class Tracer:
+    """Builds the tree of lanes and visits of a translated run (the same shape as
+    :class:`history.Execution`'s), from its state functions and its calls. Replays run the
+    handler again from the top: a state's ``n``-th visit in a scope is the same visit each time.
+    Each Run of a branch or iteration has a scope (``run.scope``: ``"Map[3]"``, ``"P[0]/Map[3]"``);
+    the scopes of one branch or iteration index of one visit (a retried Parallel or Map runs them
+    again under other names) make one lane, in the order they started, as in Step Functions'
+    history."""
+
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+        self.scopes: dict[str, _Scope] = {"": _Scope(None, None)}
+        self.visits: dict[int, int] = {}  # id(run) -> visits so far
+        self.calls: dict[int, int] = {}  # id(visit) -> calls since it was (re)entered
+        self.current: dict[int, Visit] = {}  # id(run) -> its current visit
+        self.keep: list[Any] = []  # the runs seen (their ids stay theirs)
+
+    def _scope(self, run: Any) -> _Scope:
+        name = getattr(run, "scope", "") or ""
+        scope = self.scopes.get(name)
+        if scope is not None:
+            return scope
+        for known in sorted(self.scopes, key=len, reverse=True):
+            rest = name[len(known) + 1:] if known else name
+            if (not known or name.startswith(known + "/")) and (match := re.fullmatch(r".*\[(\d+)\]", rest, re.DOTALL)):
+                parent = self.scopes[known]
+                scope = _Scope(parent.running, int(match.group(1)))
+                break
+        else:  # a Distributed Map's part in a child execution: not compared
+            scope = _Scope(None, None)
+        self.scopes[name] = scope
+        return scope
+
+    def enter(self, run: Any, state: str, state_input: Any) -> Visit:
+        with self.lock:
+            scope = self._scope(run)
+            key = id(run)
+            if key not in self.visits:
+                self.keep.append(run)
+            n = self.visits.get(key, 0)
+            self.visits[key] = n + 1
+            if n < len(scope.visits) and scope.visits[n].state == state:
+                visit = scope.visits[n]
+            else:
+                del scope.visits[n:]
+                visit = Visit(state, "", None)
+                scope.visits.append(visit)
+            visit.input = _copy(state_input)
+            self.calls[id(visit)] = 0
+            scope.running = visit
+            self.current[key] = visit
+            return visit
+
+    def call(self, run: Any, call: Call) -> None:
+        with self.lock:
+            visit = self.current.get(id(run))
+            if visit is None:
+                return
+            n = self.calls.get(id(visit), 0)
+            self.calls[id(visit)] = n + 1
+            if n < len(visit.calls):
+                visit.calls[n] = call
+            else:
+                visit.calls.append(call)
+
+    @property
+    def root(self) -> Lane:
+        """The run's lanes, each branch or iteration under the visit that started it."""
+        lanes: dict[tuple[int, int], Lane] = {}
+        for scope in self.scopes.values():
+            for visit in scope.visits:
+                visit.lanes = {}
+        for scope in self.scopes.values():
+            if scope.owner is None or scope.index is None:
+                continue
+            lane = lanes.get((id(scope.owner), scope.index))
+            if lane is None:
+                lane = lanes[(id(scope.owner), scope.index)] = Lane(index=scope.index, owner=scope.owner)
+                scope.owner.lanes[scope.index] = lane
+            lane.visits.extend(scope.visits)
+        return Lane(visits=list(self.scopes[""].visits))
+
+    def wrap_state(self, state: str, function: Callable) -> Callable:
+        tracer = self
+
+        def traced(run: Any, state_input: Any, *args: Any, **kwargs: Any) -> Any:
+            visit = tracer.enter(run, state, state_input)
+            try:
+                result = function(run, state_input, *args, **kwargs)
+            except Exception as err:
+                name = getattr(err, "name", None)
+                if name is not None:
+                    visit.error = (name, getattr(err, "cause", None))
+                raise
+            if isinstance(result, BaseException):  # a Fail state: returns its error
+                visit.error = (getattr(result, "name", None), getattr(result, "cause", None))
+                return result
+            routed = isinstance(result, tuple) and len(result) == 2 and (result[0] is None or isinstance(result[0], str))
+            visit.exited, visit.output = True, _copy(result[1] if routed else result)
+            return result
+
+        traced.__wrapped__ = function  # type: ignore[attr-defined]
+        return traced
+
+
+@dataclass
+class _Scope:
+    owner: Visit | None  # the Parallel/Map visit that started it (None: the execution)
+    index: int | None  # its branch / iteration index
+    visits: list[Visit] = field(default_factory=list)
+    running: Visit | None = None
+
+
+def _copy(value: Any) -> Any:
+    try:
+        return copy.deepcopy(value)
+    except Exception:  # noqa: BLE001 - a value that does not copy: keep it as it is
+        return value
+
+
+def _service(resource: str) -> str:
+    """``arn:aws:states:::sqs:sendMessage.waitForTaskToken`` -> ``sqs:sendMessage`` (as events say:
+    resourceType:resource, without the integration pattern)."""
+    rest = resource.split(":::", 1)[-1]
+    return re.sub(r"\.(sync(:2)?|waitForTaskToken)$", "", rest)
+
+
+# --------------------------------------------------------------------------- answering as recorded
+
+
+def FunctionFailed(error_type: str, message: str, stack_trace: list | None) -> Exception:  # noqa: N802
+    """The error a recorded function's stand-in raises to fail exactly as recorded."""
+    import asl_testing  # type: ignore[import-not-found]
+
+    return asl_testing.FunctionError(error_type, message, stack_trace)
+
+
+class Answers:
+    """The recorded calls, handed out in order to the calls of the run that match them
+    (a call matches a recorded one of the same kind whose parameters are the same, placeholders
+    standing for anything; else the first recorded one of its kind left)."""
+
+    def __init__(self, execution: Execution, done: threading.Event):
+        self.calls = list(execution.calls())
+        self.used: set[int] = set()
+        self.answered: set[int] = set()
+        self.lock = threading.Lock()
+        self.done = done
+        self.loose = Comparer(placeholders=True)
+
+    def take(self, kinds: Callable[[Call], bool], payload: Callable[[Call], Any], sent: Any, used: set[int] | None = None) -> Call | None:
+        used = self.used if used is None else used
+        with self.lock:
+            first = None
+            for i, call in enumerate(self.calls):
+                if i in used or not kinds(call):
+                    continue
+                if self.loose.diff(payload(call), sent) is None:
+                    used.add(i)
+                    return call
+                if first is None:
+                    first = i
+            if first is not None:
+                used.add(first)
+                return self.calls[first]
+            return None
+
+    def wait_forever(self) -> None:
+        """A call the recording never answered (or that timed out): no answer, until the run ends."""
+        self.done.wait()
+
+    # Lambda functions (chained invokes and calls from steps)
+    def function(self, event: Any, _context: Any) -> Any:
+        call = self.take(lambda c: c.service in ("lambda", "lambda:invoke"), _lambda_payload, event)
+        if call is None:
+            raise FunctionFailed("asl2durable.NotRecorded", "the recording has no call left for this function", None)
+        if call.outcome == "succeeded":
+            if call.service == "lambda:invoke":
+                return _lambda_result(call.output.get("Payload") if isinstance(call.output, dict) else call.output)
+            return _lambda_result(call.output)
+        if call.outcome == "failed":
+            cause = call.cause
+            body = _history.decode(cause) if isinstance(cause, str) else cause
+            if isinstance(body, dict) and "errorType" in body:
+                raise FunctionFailed(str(body["errorType"]), str(body.get("errorMessage", "")), body.get("stackTrace"))
+            error = call.error or "Exception"
+            if error == "States.DataLimitExceeded":  # the function answered more than Step Functions takes
+                return "x" * (_PAYLOAD_LIMIT + 1)
+            raise FunctionFailed(error.removeprefix("Lambda."), _text(cause), None)
+        self.wait_forever()
+        raise FunctionFailed("States.Timeout", "", None)
+
+    # service integrations
+    def service(self, resource: str, params: Any, pattern: str) -> Any:
+        import asl_runtime as rt  # type: ignore[import-not-found]
+
+        service = _service(resource)
+        if pattern == "callback":  # the send of a .waitForTaskToken Task: answered by its callback
+            return None
+        call = self.take(lambda c: _service_of(c) == service, lambda c: c.parameters, params)
+        if call is None:
+            raise rt.fail("asl2durable.NotRecorded", f"the recording has no {service} call left")
+        if call.outcome == "succeeded":
+            return call.output
+        if call.outcome == "failed":
+            raise rt.fail(call.error or "States.TaskFailed", _text(call.cause))
+        self.wait_forever()
+        raise rt.fail("States.Timeout", "")
+
+    # task tokens (.waitForTaskToken, activities)
+    def callback(self, request: dict) -> dict | None:
+        resource = request.get("resource") or ""
+        service = _service(resource)
+        payload = request.get("payload")
+        if isinstance(payload, dict) and "taskToken" in payload and ":activity:" in resource:
+            payload = payload.get("input")
+        call = self.take(
+            lambda c: _service_of(c) == service or c.function == resource, lambda c: c.parameters, payload, self.answered
+        )
+        if call is None or call.outcome not in ("succeeded", "failed"):
+            return None  # never answered: the callback times out, or the run ends first
+        if call.outcome == "succeeded":
+            return {"output": call.output}
+        return {"error": call.error, "cause": _text(call.cause)}
+
+
+_PAYLOAD_LIMIT = 256 * 1024
+
+
+def _lambda_payload(call: Call) -> Any:
+    if call.service == "lambda:invoke" and isinstance(call.parameters, dict):
+        return call.parameters.get("Payload")
+    return call.parameters
+
+
+def _service_of(call: Call) -> str:
+    return re.sub(r"\.(sync(:2)?|waitForTaskToken)$", "", call.service)
+
+
+def _lambda_result(value: Any) -> Any:
+    return value
+
+
+def _text(cause: Any) -> str:
+    if cause is None:
+        return ""
+    if isinstance(cause, str):
+        return cause
+    return json.dumps(cause, separators=(",", ":"), ensure_ascii=False)
+
+
+# --------------------------------------------------------------------------- comparing trees
+
+
+class _Compare:
+    def __init__(self, comparer: Comparer, execution: Execution):
+        self.c = comparer
+        self.execution = execution
+
+    def lane(self, recorded: Lane, translated: Lane, where: str) -> Divergence | None:
+        for k, rv in enumerate(recorded.visits):
+            if k >= len(translated.visits):
+                return Divergence(rv.event, rv.state, "state entered", rv.state, _NOTHING, where=where)
+            tv = translated.visits[k]
+            if tv.state != rv.state:
+                return Divergence(rv.event, rv.state, "state entered", rv.state, tv.state, where=where)
+            found = self.visit(rv, tv, where)
+            if found is not None:
+                return found
+        if len(translated.visits) > len(recorded.visits):
+            extra = translated.visits[len(recorded.visits)]
+            last = recorded.visits[-1].exit_event or recorded.visits[-1].event if recorded.visits else None
+            return Divergence(last, extra.state, "state entered", _NOTHING, extra.state, where=where)
+        return None
+
+    def value(self, event: int | None, state: str, field: str, recorded: Any, translated: Any, where: str,
+              skip: frozenset = frozenset()) -> Divergence | None:
+        path = self.c.diff(recorded, translated, (), skip)
+        if path is None:
+            return None
+        return Divergence(event, state, field, _at(recorded, path), _at(translated, path), path_text(path), where)
+
+    def visit(self, rv: Visit, tv: Visit, where: str) -> Divergence | None:
+        if not rv.input_truncated:
+            found = self.value(rv.event, rv.state, "input", rv.input, tv.input, where)
+            if found is not None:
+                return found
+        for j, rc in enumerate(rv.calls):
+            if j >= len(tv.calls):
+                return Divergence(rc.event, rv.state, "attempts", len(rv.calls), len(tv.calls), where=where)
+            found = self.value(rc.event, rv.state, "parameters" if j == 0 else f"parameters (attempt {j + 1})",
+                               rc.parameters, tv.calls[j].parameters, where)
+            if found is not None:
+                return found
+        if len(tv.calls) > len(rv.calls):
+            event = rv.calls[-1].event if rv.calls else rv.event
+            return Divergence(event, rv.state, "attempts", len(rv.calls), len(tv.calls), where=where)
+        for index in [] if rv.map_run else sorted(set(rv.lanes) | set(tv.lanes)):
+            inner = f"{where} / " if where else ""
+            label = f"{inner}{rv.kind or 'state'} {rv.state!r} {'branch' if rv.kind == 'Parallel' else 'iteration'} {index}"
+            if index not in tv.lanes:
+                first = rv.lanes[index].visits[0] if rv.lanes[index].visits else None
+                return Divergence(first.event if first else rv.event, first.state if first else rv.state,
+                                  "state entered", first.state if first else None, _NOTHING, where=label)
+            if index not in rv.lanes:
+                first = tv.lanes[index].visits[0] if tv.lanes[index].visits else None
+                return Divergence(rv.exit_event or rv.event, first.state if first else rv.state, "state entered",
+                                  _NOTHING, first.state if first else None, where=label)
+            found = self.lane(rv.lanes[index], tv.lanes[index], label)
+            if found is not None:
+                return found
+        if rv.exited and not rv.output_truncated:
+            if not tv.exited:
+                error = tv.error[0] if tv.error else None
+                return Divergence(rv.exit_event, rv.state, "output", rv.output, {"Error": error} if error else _NOTHING, where=where)
+            return self.value(rv.exit_event, rv.state, "output", rv.output, tv.output, where)
+        return None
+
+    def end(self, result: Any) -> Divergence | None:
+        ex = self.execution
+        if result.status != ex.status:
+            shown = {"status": result.status, "error": result.error, "cause": result.cause} if result.status == "FAILED" else result.status
+            return Divergence(ex.end_event, None, "status", ex.status, shown)
+        if ex.status == "SUCCEEDED":
+            if ex.output_truncated:
+                return None
+            return self.value(ex.end_event, None, "output", ex.output, result.output, "")
+        if ex.status == "FAILED":
+            if not self.c.placeholders or not (isinstance(ex.error, str) and PLACEHOLDER.fullmatch(ex.error)):
+                if (ex.error or None) != (result.error or None):
+                    return Divergence(ex.end_event, None, "error", ex.error, result.error)
+            if ex.cause is not None or result.cause:
+                path = self.c.diff(_cause(ex.cause), _cause(result.cause), (), _CAUSE_AWS_ONLY)
+                if path is not None:
+                    return Divergence(ex.end_event, None, "cause", _at(_cause(ex.cause), path), _at(_cause(result.cause), path), path_text(path))
+        return None
+
+
+# Step Functions' causes name the event a state was entered at; a durable execution has no event ids
+_ENTERED_AT = re.compile(r" \(entered at the event id #\d+\)")
+
+
+def _cause(cause: Any) -> Any:
+    if cause is None:
+        return ""
+    if isinstance(cause, str):
+        return _as_json(_ENTERED_AT.sub("", cause))
+    return cause
+
+
+# --------------------------------------------------------------------------- verify
+
+
+def _states(lane: Lane) -> int:
+    return sum(1 for _ in lane.walk())
+
+
+def verify(
+    definition: Any,
+    history: Any,
+    *,
+    ignore: Iterable[str] = (),
+    placeholders: bool = False,
+    timeout: float = 60,
+    workflow_type: str | None = None,
+    name: str | None = None,
+    input: Any = _NOTHING,
+) -> Verification:
+    """Check the translation of ``definition`` (a dict, JSON text, a path, a ``loader.Loaded``
+    machine or a ``local.Prepared`` one) against one recorded execution: ``history`` is a file,
+    a list of files (pages of one history), ``{"events": [...]}`` or a list of events.
+    ``ignore``: JSONPaths (in each compared value) not compared; ``placeholders``: each
+    ``<...>`` token in a recorded value stands for any text. ``name`` labels the verdict.
+    ``input``: run on this input instead of the recorded one (whose values may be placeholders);"""
+    from . import local
+
+    label = name or _label(history)
+    comparer = Comparer(ignore, placeholders)  # (a bad --ignore raises ValueError here, before any run)
+    try:
+        events = _events(history)
+    except HistoryError as err:
+        return Verification(label, COULD_NOT_COMPARE, reason=str(err))
+    try:
+        prepared = definition if isinstance(definition, local.Prepared) else local.prepare(definition, workflow_type=workflow_type)
+    except local.TranslationFailed as err:
+        return Verification(label, COULD_NOT_COMPARE, reason=f"the definition does not translate: {err}", events=len(events))
+    execution = _history.read(events, prepared.loaded.definition, label)
+    states = _states(execution.root)
+    why = _cannot_compare(execution, prepared.loaded.definition)
+    if why is not None:
+        return Verification(label, COULD_NOT_COMPARE, reason=why, events=len(events), states=states)
+    if input is not _NOTHING:
+        execution.input = input
+    tracer, result = _run(prepared, execution, comparer, timeout)
+    if result is None:
+        return Verification(label, COULD_NOT_COMPARE, reason=tracer, events=len(events), states=states)  # type: ignore[arg-type]
+    compare = _Compare(comparer, execution)
+    found = compare.lane(execution.root, tracer.root, "") or compare.end(result)
+    if found is None:
+        return Verification(label, SAME, events=len(events), states=states)
+    if result.status == "TIMED_OUT" and execution.status != "TIMED_OUT" and found.field in ("status", "state entered"):
+        reason = (
+            f"the run did not end within {timeout:g} s (a recorded answer it waited for may be missing or a "
+            f"recorded time-out takes longer); first difference so far: {found}"
+        )
+        return Verification(label, COULD_NOT_COMPARE, reason=reason, events=len(events), states=states)
+    return Verification(label, DIFFERS, found, events=len(events), states=states)
+
+
+def _label(history: Any) -> str:
+    if isinstance(history, (str, Path)):
+        return str(history)
+    if isinstance(history, (list, tuple)) and history and isinstance(history[0], (str, Path)):
+        return str(history[0])
+    return "<history>"
+
+
+def _events(history: Any) -> list[dict]:
+    if isinstance(history, (str, Path)):
+        return _history.load_events([history])
+    if isinstance(history, dict):
+        events = history.get("events", history.get("history"))
+        if not isinstance(events, list):
+            raise HistoryError('expected {"events": [...]} as get-execution-history prints it')
+        return events
+    if isinstance(history, (list, tuple)):
+        if history and all(isinstance(h, (str, Path)) for h in history):
+            return _history.load_events(history)
+        return list(history)
+    raise HistoryError(f"not a history: {type(history).__name__}")
+
+
+def _cannot_compare(execution: Execution, definition: dict) -> str | None:
+    if execution.events == 0:
+        return "the history has no events"
+    if execution.input is None and not any(True for _ in execution.root.walk()) and execution.status is None:
+        return "the history has no ExecutionStarted event"
+    if execution.input_truncated:
+        return "the recorded input is truncated"
+    if execution.status is None:
+        return "the execution has not ended (no ExecutionSucceeded/Failed/TimedOut/Aborted event)"
+    if execution.status == "ABORTED":
+        return "the execution was aborted (stopped from outside)"
+    if _has(definition, "ItemReader"):
+        return "a Map state reads its items with an ItemReader, whose data the history does not hold"
+    if _has(definition, "ResultWriter"):
+        return "a Map state writes its results to S3 with a ResultWriter, which the history does not answer"
+    for visit in execution.root.walk():
+        if visit.map_run and _map_calls(definition, visit.state):
+            return (
+                f"the Distributed Map {visit.state!r} ran its iterations as child executions: their calls are in "
+                "those executions' histories, not in this one"
+            )
+    return None
+
+
+def _map_calls(definition: Any, state: str) -> bool:
+    """Does the Map state ``state`` have a Task in its iterations?"""
+    found = _find_state(definition, state)
+    inner = (found or {}).get("ItemProcessor") or (found or {}).get("Iterator") or {}
+    return '"Task"' in json.dumps(inner)
+
+
+def _find_state(machine: Any, name: str) -> dict | None:
+    if isinstance(machine, dict):
+        states = machine.get("States")
+        if isinstance(states, dict) and isinstance(states.get(name), dict):
+            return states[name]
+        for value in machine.values():
+            found = _find_state(value, name)
+            if found is not None:
+                return found
+    elif isinstance(machine, list):
+        for value in machine:
+            found = _find_state(value, name)
+            if found is not None:
+                return found
+    return None
+
+
+def _has(definition: Any, key: str) -> bool:
+    if isinstance(definition, dict):
+        return key in definition or any(_has(v, key) for v in definition.values())
+    if isinstance(definition, list):
+        return any(_has(v, key) for v in definition)
+    return False
+
+
+def _run(prepared: Any, execution: Execution, comparer: Comparer, timeout: float) -> tuple[Any, Any]:
+    """Run the translation as the recording says, traced: (tracer, LocalResult), or (reason, None)."""
+    from . import local
+
+    rt = local._runtime()
+    import asl_sdk  # type: ignore[import-not-found]
+
+    module = prepared.module
+    tracer = Tracer()
+    done = threading.Event()
+    answers = Answers(execution, done)
+    functions = {name: answers.function for name in _function_names(prepared.loaded.definition, execution)}
+    originals = {name: getattr(rt, name) for name in ("invoke_lambda", "call_service", "run_job", "wait_for_task_token")}
+    states = dict(prepared.translation.workflow.functions)
+    saved = {ident: module.__dict__[ident] for ident in states.values() if ident in module.__dict__}
+    map_runs = dict(getattr(module, "MAP_RUNS", {}) or {})
+    start = _epoch(execution.start)
+    execution_start = asl_sdk.execution_start
+    role_set = None
+
+    def invoke_lambda(run: Any, operation: str, function_name: str, payload: Any, *, params: dict | None = None,
+                      envelope: bool = False, **kwargs: Any) -> Any:
+        sent = params if envelope else payload
+        tracer.call(run, Call(None, "lambda:invoke" if envelope else "lambda", _copy(sent), function=function_name))
+        return originals["invoke_lambda"](run, operation, function_name, payload, params=params, envelope=envelope, **kwargs)
+
+    def call_service(run: Any, operation: str, resource: str, params: Any, **kwargs: Any) -> Any:
+        tracer.call(run, Call(None, _service(resource), _copy(params)))
+        return originals["call_service"](run, operation, resource, params, **kwargs)
+
+    def run_job(run: Any, operation: str, resource: str, params: Any, **kwargs: Any) -> Any:
+        tracer.call(run, Call(None, _service(resource), _copy(params)))
+        return originals["run_job"](run, operation, resource, params, **kwargs)
+
+    def wait_for_task_token(run: Any, operation: str, resource: str, make_payload: Callable[[], Any], send: Any, **kwargs: Any) -> Any:
+        def payload() -> Any:
+            value = make_payload()
+            sent = value.get("input") if ":activity:" in resource and isinstance(value, dict) else value
+            tracer.call(run, Call(None, _service(resource), _copy(sent)))
+            return value
+
+        return originals["wait_for_task_token"](run, operation, resource, payload, send, **kwargs)
+
+    def callbacks(request: dict) -> dict | None:
+        comparer.tokens.add(request.get("token") or "")
+        return answers.callback(request)
+
+    try:
+        for name, value in (("invoke_lambda", invoke_lambda), ("call_service", call_service), ("run_job", run_job),
+                            ("wait_for_task_token", wait_for_task_token)):
+            setattr(rt, name, value)
+        for state, ident in states.items():
+            if ident in saved:
+                module.__dict__[ident] = tracer.wrap_state(state, saved[ident])
+        if map_runs:
+            module.MAP_RUNS.update({k: module.__dict__.get(states.get(k, ""), v) for k, v in map_runs.items()})
+        if start is not None:
+            asl_sdk.execution_start = lambda _context: start
+        if execution.role_arn and "ASL_EXECUTION_ROLE_ARN" not in os.environ:
+            os.environ["ASL_EXECUTION_ROLE_ARN"] = role_set = execution.role_arn
+        try:
+            result = local.execute(
+                prepared, execution.input, lambdas=functions, callbacks=callbacks, services=answers.service, timeout=timeout,
+            )
+        except ValueError as err:  # e.g. an input over the durable API's limit
+            return f"the run could not start: {err}", None
+    finally:
+        done.set()
+        for name, value in originals.items():
+            setattr(rt, name, value)
+        module.__dict__.update(saved)
+        if map_runs:
+            module.MAP_RUNS.update(map_runs)
+        asl_sdk.execution_start = execution_start
+        if role_set is not None:
+            os.environ.pop("ASL_EXECUTION_ROLE_ARN", None)
+    for run in tracer.keep[:1]:
+        comparer.equivalents[run.execution.get("Id", "")] = _EXECUTION_ARN
+        comparer.equivalents[run.state_machine.get("Id", "")] = _MACHINE_ARN
+    return tracer, result
+
+
+_EXECUTION_ARN = re.compile(r"arn:[^:]+:states:[^:]+:[^:]+:(execution|express):.+")
+_MACHINE_ARN = re.compile(r"arn:[^:]+:states:[^:]+:[^:]+:stateMachine:.+")
+
+
+_FUNCTION_NAME = re.compile(r"(arn:[^:\s]+:lambda:[^:\s]+:\d{12}:function:|\d{12}:function:)?[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9_$-]{1,128})?")
+
+
+def _function_names(definition: dict, execution: Execution) -> set[str]:
+    """The functions the run may invoke: every string in the definition, the input and the
+    recorded calls' FunctionName that could name a Lambda function (a name, a partial or a
+    full ARN): a FunctionName may come from anywhere in the data."""
+    names: set[str] = set()
+
+    def walk(value: Any) -> None:
+        if isinstance(value, dict):
+            for inner in value.values():
+                walk(inner)
+        elif isinstance(value, list):
+            for inner in value:
+                walk(inner)
+        elif isinstance(value, str) and _FUNCTION_NAME.fullmatch(value):
+            names.add(value)
+
+    walk([definition, execution.input])
+    for call in execution.calls():
+        if call.function:
+            names.add(call.function)
+        if isinstance(call.parameters, dict) and isinstance(call.parameters.get("FunctionName"), str):
+            names.add(call.parameters["FunctionName"])
+    return names
+
+
+def _epoch(timestamp: Any) -> float | None:
+    """A recorded event timestamp (ISO 8601 as the CLI prints it, or epoch seconds) in seconds."""
+    if isinstance(timestamp, (int, float)) and not isinstance(timestamp, bool):
+        return float(timestamp) / (1000 if timestamp > 1e11 else 1)
+    if isinstance(timestamp, str):
+        try:
+            moment = _dt.datetime.fromisoformat(timestamp.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=_dt.timezone.utc)
+        return moment.timestamp()
+    return None
+
+
+# --------------------------------------------------------------------------- many histories
+
+
+@dataclass
+class Summary:
+    verifications: list[Verification] = field(default_factory=list)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        out = {SAME: 0, DIFFERS: 0, COULD_NOT_COMPARE: 0}
+        for v in self.verifications:
+            out[v.verdict] += 1
+        return out
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if all(v.verdict == SAME for v in self.verifications) else 1
+
+    def line(self) -> str:
+        c = self.counts
+        n = len(self.verifications)
+        return (
+            f"{n} execution{'s' if n != 1 else ''} verified: {c[SAME]} same, {c[DIFFERS]} differ, "
+            f"{c[COULD_NOT_COMPARE]} could not be compared"
+        )
+
+
+def _verify_one(args: tuple) -> Verification:
+    definition, files, options = args
+    return verify(definition, [str(f) for f in files], name=str(files[0]), **options)
+
+
+def verify_all(
+    definition: Any, histories: Iterable[str | Path], *, jobs: int = 1, **options: Any
+) -> Summary:
+    """:func:`verify` for each execution in ``histories`` (files and folders; see
+    :func:`history.discover`), ``jobs`` at a time in separate processes."""
+    from .loader import Loaded, load
+
+    groups = _history.discover(histories)
+    if not isinstance(definition, Loaded):
+        definition = load(definition)
+    Comparer(options.get("ignore", ()))  # a bad --ignore fails before any run
+    tasks = [(definition, files, options) for files in groups]
+    if jobs <= 1 or len(tasks) <= 1:
+        return Summary([_verify_one(t) for t in tasks])
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        return Summary(list(pool.map(_verify_one, tasks)))
+
+
+def iter_lanes(lane: Lane) -> Iterator[Lane]:
+    yield lane
+    for visit in lane.visits:
+        for index in sorted(visit.lanes):
+            yield from iter_lanes(visit.lanes[index])
