@@ -17,7 +17,7 @@ import json
 import os
 import re
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -246,13 +246,11 @@ def _wildcard(text: str) -> re.Pattern:
 
 
 def _at(value: Any, path: tuple) -> Any:
+    """The value at ``path`` (JSON written as text is read through), or :data:`_NOTHING`."""
     for step in path:
-        if isinstance(value, dict) and step in value:
+        value = _as_json(value)
+        if isinstance(value, dict) and step in value or isinstance(value, list) and isinstance(step, int) and 0 <= step < len(value):
             value = value[step]
-        elif isinstance(value, list) and isinstance(step, int) and 0 <= step < len(value):
-            value = value[step]
-        elif isinstance(value, str):
-            return _at(_as_json(value), (step,)) if _as_json(value) is not value else _NOTHING
         else:
             return _NOTHING
     return value
@@ -391,7 +389,7 @@ def _service(resource: str) -> str:
 # --------------------------------------------------------------------------- answering as recorded
 
 
-def FunctionFailed(error_type: str, message: str, stack_trace: list | None) -> Exception:  # noqa: N802
+def _function_failed(error_type: str, message: str, stack_trace: list | None) -> Exception:
     """The error a recorded function's stand-in raises to fail exactly as recorded."""
     import asl_testing  # type: ignore[import-not-found]
 
@@ -436,22 +434,22 @@ class Answers:
     def function(self, event: Any, _context: Any) -> Any:
         call = self.take(lambda c: c.service in ("lambda", "lambda:invoke"), _lambda_payload, event)
         if call is None:
-            raise FunctionFailed("asl2durable.NotRecorded", "the recording has no call left for this function", None)
+            raise _function_failed("asl2durable.NotRecorded", "the recording has no call left for this function", None)
         if call.outcome == "succeeded":
             if call.service == "lambda:invoke":
-                return _lambda_result(call.output.get("Payload") if isinstance(call.output, dict) else call.output)
-            return _lambda_result(call.output)
+                return call.output.get("Payload") if isinstance(call.output, dict) else call.output
+            return call.output
         if call.outcome == "failed":
             cause = call.cause
             body = _history.decode(cause) if isinstance(cause, str) else cause
             if isinstance(body, dict) and "errorType" in body:
-                raise FunctionFailed(str(body["errorType"]), str(body.get("errorMessage", "")), body.get("stackTrace"))
+                raise _function_failed(str(body["errorType"]), str(body.get("errorMessage", "")), body.get("stackTrace"))
             error = call.error or "Exception"
             if error == "States.DataLimitExceeded":  # the function answered more than Step Functions takes
                 return "x" * (_PAYLOAD_LIMIT + 1)
-            raise FunctionFailed(error.removeprefix("Lambda."), _text(cause), None)
+            raise _function_failed(error.removeprefix("Lambda."), _text(cause), None)
         self.wait_forever()
-        raise FunctionFailed("States.Timeout", "", None)
+        raise _function_failed("States.Timeout", "", None)
 
     # service integrations
     def service(self, resource: str, params: Any, pattern: str) -> Any:
@@ -498,10 +496,6 @@ def _lambda_payload(call: Call) -> Any:
 
 def _service_of(call: Call) -> str:
     return re.sub(r"\.(sync(:2)?|waitForTaskToken)$", "", call.service)
-
-
-def _lambda_result(value: Any) -> Any:
-    return value
 
 
 def _text(cause: Any) -> str:
@@ -589,9 +583,9 @@ class _Compare:
                 return None
             return self.value(ex.end_event, None, "output", ex.output, result.output, "")
         if ex.status == "FAILED":
-            if not self.c.placeholders or not (isinstance(ex.error, str) and PLACEHOLDER.fullmatch(ex.error)):
-                if (ex.error or None) != (result.error or None):
-                    return Divergence(ex.end_event, None, "error", ex.error, result.error)
+            wildcard = self.c.placeholders and isinstance(ex.error, str) and PLACEHOLDER.fullmatch(ex.error)
+            if not wildcard and (ex.error or None) != (result.error or None):
+                return Divergence(ex.end_event, None, "error", ex.error, result.error)
             if ex.cause is not None or result.cause:
                 path = self.c.diff(_cause(ex.cause), _cause(result.cause), (), _CAUSE_AWS_ONLY)
                 if path is not None:
@@ -869,11 +863,11 @@ def _epoch(timestamp: Any) -> float | None:
         return float(timestamp) / (1000 if timestamp > 1e11 else 1)
     if isinstance(timestamp, str):
         try:
-            moment = _dt.datetime.fromisoformat(timestamp.replace("Z", "+00:00"))
+            moment = _dt.datetime.fromisoformat(timestamp)
         except ValueError:
             return None
         if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=_dt.timezone.utc)
+            moment = moment.replace(tzinfo=_dt.UTC)
         return moment.timestamp()
     return None
 
@@ -926,10 +920,3 @@ def verify_all(
         return Summary([_verify_one(t) for t in tasks])
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         return Summary(list(pool.map(_verify_one, tasks)))
-
-
-def iter_lanes(lane: Lane) -> Iterator[Lane]:
-    yield lane
-    for visit in lane.visits:
-        for index in sorted(visit.lanes):
-            yield from iter_lanes(visit.lanes[index])

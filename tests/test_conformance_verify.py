@@ -1,0 +1,31 @@
+"""Every recorded AWS execution, replayed on its translation, state by state (``verify``).
+
+Each case's history (every state entered and exited with its input and output, every call with
+its parameters and answer) is compared with the translated run's, every Task answered as
+recorded: ``same`` unless the case is a known difference (its reason in
+``conformance.KNOWN_DIFFERENCES``) or one verify cannot compare (a Map that reads or writes S3,
+or runs its iterations in child executions: the history does not hold their data).
+"""
+
+import pytest
+from conformance import KNOWN_DIFFERENCES, load_cases, verify_case
+
+from asl2durable.verify import COULD_NOT_COMPARE, SAME
+
+CASES = [c for c in load_cases() if c.data.get("history")]
+
+NOT_COMPARABLE = ("ItemReader", "ResultWriter", "ran its iterations as child executions")
+
+
+def _param(case):
+    reason = KNOWN_DIFFERENCES.get(case.id)
+    marks = [pytest.mark.xfail(reason=reason, strict=True)] if reason else []
+    return pytest.param(case, id=case.id, marks=marks)
+
+
+@pytest.mark.parametrize("case", [_param(c) for c in CASES])
+def test_recorded_history_is_the_same_state_by_state(case):
+    result = verify_case(case)
+    if result.verdict == COULD_NOT_COMPARE and any(why in (result.reason or "") for why in NOT_COMPARABLE):
+        return  # the history does not hold the Map's S3 data or child executions (README: the figure counts them)
+    assert result.verdict == SAME, str(result)
