@@ -268,9 +268,10 @@ class Tracer:
     again under other names) make one lane, in the order they started, as in Step Functions'
     history."""
 
-    def __init__(self) -> None:
+    def __init__(self, recorded: Lane | None = None) -> None:
         self.lock = threading.RLock()
-        self.scopes: dict[str, _Scope] = {"": _Scope(None, None)}
+        self.scopes: dict[str, _Scope] = {"": _Scope(None, None, recorded=recorded)}
+        self.counterparts: dict[int, Visit] = {}  # id(visit) -> the recorded visit at its place
         self.visits: dict[int, int] = {}  # id(run) -> visits so far
         self.calls: dict[int, int] = {}  # id(visit) -> calls since it was (re)entered
         self.current: dict[int, Visit] = {}  # id(run) -> its current visit
@@ -285,7 +286,9 @@ class Tracer:
             rest = name[len(known) + 1:] if known else name
             if (not known or name.startswith(known + "/")) and (match := re.fullmatch(r".*\[(\d+)\]", rest, re.DOTALL)):
                 parent = self.scopes[known]
-                scope = _Scope(parent.running, int(match.group(1)))
+                index = int(match.group(1))
+                theirs = self.counterparts.get(id(parent.running)) if parent.running is not None else None
+                scope = _Scope(parent.running, index, recorded=theirs.lanes.get(index) if theirs is not None else None)
                 break
         else:  # a Distributed Map's part in a child execution: not compared
             scope = _Scope(None, None)
@@ -307,10 +310,19 @@ class Tracer:
                 visit = Visit(state, "", None)
                 scope.visits.append(visit)
             visit.input = _copy(state_input)
+            recorded = scope.recorded.visits if scope.recorded is not None else []
+            if n < len(recorded) and recorded[n].state == state:
+                self.counterparts[id(visit)] = recorded[n]
             self.calls[id(visit)] = 0
             scope.running = visit
             self.current[key] = visit
             return visit
+
+    def recorded(self, run: Any) -> Visit | None:
+        """The recorded visit at the place of ``run``'s current one (same lane, same position)."""
+        with self.lock:
+            visit = self.current.get(id(run))
+            return self.counterparts.get(id(visit)) if visit is not None else None
 
     def call(self, run: Any, call: Call) -> None:
         with self.lock:
@@ -370,6 +382,7 @@ class _Scope:
     index: int | None  # its branch / iteration index
     visits: list[Visit] = field(default_factory=list)
     running: Visit | None = None
+    recorded: Lane | None = None  # the recorded lane at its place
 
 
 def _copy(value: Any) -> Any:
@@ -751,11 +764,11 @@ def _run(prepared: Any, execution: Execution, comparer: Comparer, timeout: float
     import asl_sdk  # type: ignore[import-not-found]
 
     module = prepared.module
-    tracer = Tracer()
+    tracer = Tracer(execution.root)
     done = threading.Event()
     answers = Answers(execution, done)
     functions = {name: answers.function for name in _function_names(prepared.loaded.definition, execution)}
-    originals = {name: getattr(rt, name) for name in ("invoke_lambda", "call_service", "run_job", "wait_for_task_token")}
+    originals = {name: getattr(rt, name) for name in ("invoke_lambda", "call_service", "run_job", "wait_for_task_token", "enter")}
     states = dict(prepared.translation.workflow.functions)
     saved = {ident: module.__dict__[ident] for ident in states.values() if ident in module.__dict__}
     map_runs = dict(getattr(module, "MAP_RUNS", {}) or {})
@@ -786,13 +799,22 @@ def _run(prepared: Any, execution: Execution, comparer: Comparer, timeout: float
 
         return originals["wait_for_task_token"](run, operation, resource, payload, send, **kwargs)
 
+    def enter(run: Any, state: str) -> None:  # $$.State.EnteredTime: the recorded one
+        visit = tracer.recorded(run)
+        entered = _epoch(visit.timestamp) if visit is not None else None
+        if entered is None:
+            return originals["enter"](run, state)
+        run.at(state)
+        run.entered_time = rt.step(run, f"{state} (entered)", lambda: rt._iso(entered))
+        return None
+
     def callbacks(request: dict) -> dict | None:
         comparer.tokens.add(request.get("token") or "")
         return answers.callback(request)
 
     try:
         for name, value in (("invoke_lambda", invoke_lambda), ("call_service", call_service), ("run_job", run_job),
-                            ("wait_for_task_token", wait_for_task_token)):
+                            ("wait_for_task_token", wait_for_task_token), ("enter", enter)):
             setattr(rt, name, value)
         for state, ident in states.items():
             if ident in saved:

@@ -379,3 +379,30 @@ def test_cli_verify_reports_each_execution_and_exits_by_verdict(tmp_path):
     assert usage.exit_code == 2 and "JSONPath" in usage.output
     missing = runner.invoke(main, ["verify", str(definition), "--history", str(tmp_path / "nope.json")])
     assert missing.exit_code == 2
+
+
+def test_the_run_sees_the_recorded_start_and_entered_times_and_role():
+    definition = {
+        "StartAt": "Stamp",
+        "States": {
+            "Stamp": {
+                "Type": "Pass",
+                "Parameters": {
+                    "entered.$": "$$.State.EnteredTime",
+                    "started.$": "$$.Execution.StartTime",
+                    "role.$": "$$.Execution.RoleArn",
+                },
+                "End": True,
+            }
+        },
+    }
+    h = History()
+    role = "arn:aws:iam::123456789012:role/sfn"
+    h.add("ExecutionStarted", 0, "executionStartedEventDetails", input={}, roleArn=role)
+    e = h.entered("Pass", "Stamp", {})
+    output = {"entered": "2026-11-30T10:00:02.002Z", "started": "2026-11-30T10:00:01.001Z", "role": role}
+    e = h.exited("Pass", "Stamp", output, e)
+    h.add("ExecutionSucceeded", e, "executionSucceededEventDetails", output=output)
+    assert [event["timestamp"] for event in h.events[:2]] == ["2026-11-30T10:00:01.001000+00:00", "2026-11-30T10:00:02.002000+00:00"]
+    result = verify(definition, h.doc())
+    assert result.verdict == SAME, str(result)
