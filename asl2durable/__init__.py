@@ -2,7 +2,8 @@
 
 The pipeline, one module a stage: ``loader`` → ``validate`` → ``lower`` (IR, ``ir``) →
 ``render`` (Jinja + black) → ``writer``. ``translate`` runs it for one definition and
-``local.run_local`` runs the result in the durable SDK's local test runner.
+``local.run_local`` runs the result in the durable SDK's local test runner;
+``verify.verify`` replays a recorded execution on it, state by state.
 """
 
 from asl2durable.diagnostics import Diagnostic, Severity
