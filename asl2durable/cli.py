@@ -1005,6 +1005,8 @@ def run(
     help="Give up on one execution's run after this long (its verdict: could not compare).",
 )
 @click.option("--resource", metavar="LOGICAL_ID", help="With a template as DEFINITION: the state machine to verify.")
+@AWS_OPTION
+@SEED_OPTION
 @_jobs_option("Verify the executions")
 @WORKFLOW_TYPE_OPTION
 @_substitution_options
@@ -1016,6 +1018,8 @@ def verify(
     placeholders: bool,
     timeout: float,
     resource: str | None,
+    aws: str,
+    seed: dict | None,
     jobs: int,
     workflow_type: str | None,
     substitute: tuple[str, ...],
@@ -1025,11 +1029,14 @@ def verify(
 
     Each execution runs locally on its recorded input with every Task answered as recorded;
     the states entered (per branch and iteration), their input and output, each call's
-    parameters and attempts, and the end are compared. Exits 0 when every execution is the
-    same, 1 when any differs or could not be compared, 2 on a usage error.
+    parameters and attempts, and the end are compared. A Map's ItemReader and ResultWriter,
+    which the history cannot answer, run in moto with --aws moto (--seed: the S3 objects).
+    Exits 0 when every execution is the same, 1 when any differs or could not be compared,
+    2 on a usage error.
     """
     from asl2durable.verify import verify_all
 
+    _check_seed(aws, seed)
     items = [i for i in _discover((path,)) if not i.skipped]
     if resource is not None:
         items = [i for i in items if i.resource == resource]
@@ -1045,6 +1052,7 @@ def verify(
         summary = verify_all(
             loaded, histories, jobs=jobs or (os.cpu_count() or 1), ignore=ignore, placeholders=placeholders,
             timeout=timeout, workflow_type=_workflow_type(workflow_type, loaded),
+            aws_seed=(seed or {}) if aws == "moto" else None,
         )
     except ValueError as e:  # a JSONPath --ignore cannot read
         raise click.BadParameter(str(e), param_hint="--ignore") from None

@@ -635,6 +635,7 @@ def verify(
     workflow_type: str | None = None,
     name: str | None = None,
     input: Any = _NOTHING,
+    aws_seed: dict | None = None,
 ) -> Verification:
     """Check the translation of ``definition`` (a dict, JSON text, a path, a ``loader.Loaded``
     machine or a ``local.Prepared`` one) against one recorded execution: ``history`` is a file,
@@ -656,12 +657,19 @@ def verify(
         return Verification(label, COULD_NOT_COMPARE, reason=f"the definition does not translate: {err}", events=len(events))
     execution = _history.read(events, prepared.loaded.definition, label)
     states = _states(execution.root)
-    why = _cannot_compare(execution, prepared.loaded.definition)
+    why = _cannot_compare(execution, prepared.loaded.definition, emulated=aws_seed is not None)
     if why is not None:
         return Verification(label, COULD_NOT_COMPARE, reason=why, events=len(events), states=states)
     if input is not _NOTHING:
         execution.input = input
-    tracer, result = _run(prepared, execution, comparer, timeout)
+    if aws_seed is not None:
+        from .aws_local import moto_aws
+
+        region, account = local._home(prepared.loaded.definition)
+        with moto_aws(aws_seed, region=region, account_id=account):
+            tracer, result = _run(prepared, execution, comparer, timeout)
+    else:
+        tracer, result = _run(prepared, execution, comparer, timeout)
     if result is None:
         return Verification(label, COULD_NOT_COMPARE, reason=tracer, events=len(events), states=states)  # type: ignore[arg-type]
     compare = _Compare(comparer, execution)
@@ -700,7 +708,7 @@ def _events(history: Any) -> list[dict]:
     raise HistoryError(f"not a history: {type(history).__name__}")
 
 
-def _cannot_compare(execution: Execution, definition: dict) -> str | None:
+def _cannot_compare(execution: Execution, definition: dict, emulated: bool = False) -> str | None:
     if execution.events == 0:
         return "the history has no events"
     if execution.input is None and not any(True for _ in execution.root.walk()) and execution.status is None:
@@ -711,10 +719,10 @@ def _cannot_compare(execution: Execution, definition: dict) -> str | None:
         return "the execution has not ended (no ExecutionSucceeded/Failed/TimedOut/Aborted event)"
     if execution.status == "ABORTED":
         return "the execution was aborted (stopped from outside)"
-    if _has(definition, "ItemReader"):
-        return "a Map state reads its items with an ItemReader, whose data the history does not hold"
-    if _has(definition, "ResultWriter"):
-        return "a Map state writes its results to S3 with a ResultWriter, which the history does not answer"
+    if _has(definition, "ItemReader") and not emulated:
+        return "a Map state reads its items with an ItemReader, whose data the history does not hold (see --aws moto)"
+    if _has(definition, "ResultWriter") and not emulated:
+        return "a Map state writes its results to S3 with a ResultWriter, which the history does not answer (see --aws moto)"
     for visit in execution.root.walk():
         if visit.map_run and _map_calls(definition, visit.state):
             return (

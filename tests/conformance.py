@@ -227,12 +227,18 @@ def case_history(case: Case) -> list[dict]:
 
 
 def verify_case(case: Case, timeout: float = 30):
-    """``verify`` the case's recorded history (``--placeholders``), run on the input its test sent."""
+    """``verify`` the case's recorded history (``--placeholders``), run on the input its test
+    sent; a Map's S3 objects in moto, as the test created them (``--aws moto --seed``)."""
     from asl2durable.verify import verify
 
+    seed = None
+    if "s3" in case.needs or "distributed-map" in case.needs:  # a Map's S3 data: in moto, as the test created it
+        from conformance_aws import case_seed
+
+        seed = case_seed(case.data)
     return verify(
         case.data["definition"], case_history(case), placeholders=True, name=case.id, timeout=timeout,
-        workflow_type=case.data.get("state_machine_type", "STANDARD"), input=case_input(case),
+        workflow_type=case.data.get("state_machine_type", "STANDARD"), input=case_input(case), aws_seed=seed,
     )
 
 
