@@ -406,3 +406,16 @@ def test_the_run_sees_the_recorded_start_and_entered_times_and_role():
     assert [event["timestamp"] for event in h.events[:2]] == ["2026-11-30T10:00:01.001000+00:00", "2026-11-30T10:00:02.002000+00:00"]
     result = verify(definition, h.doc())
     assert result.verdict == SAME, str(result)
+
+
+def test_verify_finds_a_different_status():
+    """A recorded execution that timed out after its last state: the translation succeeds."""
+    history = succeeded_history()
+    end = history["events"][-1]
+    history["events"][-1] = {
+        "timestamp": end["timestamp"], "type": "ExecutionTimedOut", "id": end["id"], "previousEventId": end["previousEventId"],
+        "executionTimedOutEventDetails": {"error": "States.Timeout"},
+    }
+    result = verify(DEFINITION, history)
+    d = result.divergence
+    assert (result.verdict, d.event, d.field, d.recorded, d.translated) == (DIFFERS, end["id"], "status", "TIMED_OUT", "SUCCEEDED")
