@@ -111,6 +111,7 @@ class Execution:
     cause: Any = None
     end_event: int | None = None
     unplaced: list[int] = field(default_factory=list)  # events that could not be placed
+    redriven: bool = False  # an ExecutionRedriven event: a failed execution run again from where it failed
 
     def calls(self) -> Iterator[Call]:
         for visit in self.root.walk():
@@ -291,6 +292,9 @@ class _Reader:
             execution.start = event.get("timestamp")
             execution.role_arn = details.get("roleArn")
             return execution.root
+        if kind == "ExecutionRedriven":
+            execution.redriven = True
+            return base
         if kind in _END:
             execution.status = _END[kind]
             execution.end_event = ident

@@ -719,6 +719,8 @@ def _cannot_compare(execution: Execution, definition: dict, emulated: bool = Fal
         return "the execution has not ended (no ExecutionSucceeded/Failed/TimedOut/Aborted event)"
     if execution.status == "ABORTED":
         return "the execution was aborted (stopped from outside)"
+    if execution.redriven:
+        return "the execution was redriven (run again from the state that failed); a durable execution is not"
     if _has(definition, "ItemReader") and not emulated:
         return "a Map state reads its items with an ItemReader, whose data the history does not hold (see --aws moto)"
     if _has(definition, "ResultWriter") and not emulated:

@@ -419,3 +419,12 @@ def test_verify_finds_a_different_status():
     result = verify(DEFINITION, history)
     d = result.divergence
     assert (result.verdict, d.event, d.field, d.recorded, d.translated) == (DIFFERS, end["id"], "status", "TIMED_OUT", "SUCCEEDED")
+
+
+def test_a_redriven_execution_cannot_be_compared():
+    history = failed_history()
+    end = history["events"][-1]
+    history["events"].append({"timestamp": end["timestamp"], "type": "ExecutionRedriven", "id": end["id"] + 1,
+                              "previousEventId": end["id"], "executionRedrivenEventDetails": {"redriveCount": 1}})
+    result = verify(DEFINITION, history)
+    assert result.verdict == COULD_NOT_COMPARE and "redriven" in result.reason
