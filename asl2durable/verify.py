@@ -402,121 +402,42 @@ def _service(resource: str) -> str:
 # --------------------------------------------------------------------------- answering as recorded
 
 
-def _function_failed(error_type: str, message: str, stack_trace: list | None) -> Exception:
-    """The error a recorded function's stand-in raises to fail exactly as recorded."""
-    import asl_testing  # type: ignore[import-not-found]
-
-    return asl_testing.FunctionError(error_type, message, stack_trace)
+def recorded_calls(execution: Execution) -> list[dict]:
+    """The recorded attempts of ``execution``, in the history's order, as ``asl_testing.Recorded``
+    takes them (the generated tests write the same data out)."""
+    calls: list[dict] = []
+    seen: dict[str, int] = {}
+    for visit in execution.root.walk():
+        if not visit.calls:
+            continue
+        seen[visit.state] = seen.get(visit.state, 0) + 1
+        label = visit.state if seen[visit.state] == 1 else f"{visit.state} #{seen[visit.state]}"
+        for attempt, call in enumerate(visit.calls, 1):
+            calls.append({
+                "state": visit.state, "visit": label, "attempt": attempt, "kind": call.service,
+                "function": call.function, "parameters": call.parameters, "outcome": call.outcome,
+                "output": call.output, "error": call.error, "cause": call.cause,
+            })
+    return calls
 
 
 class Answers:
-    """The recorded calls, handed out in order to the calls of the run that match them
-    (a call matches a recorded one of the same kind whose parameters are the same, placeholders
-    standing for anything; else the first recorded one of its kind left)."""
+    """The recorded calls, handed out to the run's calls by ``asl_testing.Recorded`` (the one
+    implementation, which the generated tests use too)."""
 
     def __init__(self, execution: Execution, done: threading.Event):
-        self.calls = list(execution.calls())
-        self.used: set[int] = set()
-        self.answered: set[int] = set()
-        self.lock = threading.Lock()
-        self.done = done
-        self.loose = Comparer(placeholders=True)
+        import asl_testing  # type: ignore[import-not-found]
 
-    def take(self, kinds: Callable[[Call], bool], payload: Callable[[Call], Any], sent: Any, used: set[int] | None = None) -> Call | None:
-        used = self.used if used is None else used
-        with self.lock:
-            first = None
-            for i, call in enumerate(self.calls):
-                if i in used or not kinds(call):
-                    continue
-                if self.loose.diff(payload(call), sent) is None:
-                    used.add(i)
-                    return call
-                if first is None:
-                    first = i
-            if first is not None:
-                used.add(first)
-                return self.calls[first]
-            return None
+        self.recorded = asl_testing.Recorded(recorded_calls(execution), done)
 
-    def wait_forever(self) -> None:
-        """A call the recording never answered (or that timed out): no answer, until the run ends."""
-        self.done.wait()
+    def function(self, event: Any, context: Any) -> Any:
+        return self.recorded.function(event, context)
 
-    # Lambda functions (chained invokes and calls from steps)
-    def function(self, event: Any, _context: Any) -> Any:
-        call = self.take(lambda c: c.service in ("lambda", "lambda:invoke"), _lambda_payload, event)
-        if call is None:
-            raise _function_failed("asl2durable.NotRecorded", "the recording has no call left for this function", None)
-        if call.outcome == "succeeded":
-            if call.service == "lambda:invoke":
-                return call.output.get("Payload") if isinstance(call.output, dict) else call.output
-            return call.output
-        if call.outcome == "failed":
-            cause = call.cause
-            body = _history.decode(cause) if isinstance(cause, str) else cause
-            if isinstance(body, dict) and "errorType" in body:
-                raise _function_failed(str(body["errorType"]), str(body.get("errorMessage", "")), body.get("stackTrace"))
-            error = call.error or "Exception"
-            if error == "States.DataLimitExceeded":  # the function answered more than Step Functions takes
-                return "x" * (_PAYLOAD_LIMIT + 1)
-            raise _function_failed(error.removeprefix("Lambda."), _text(cause), None)
-        self.wait_forever()
-        raise _function_failed("States.Timeout", "", None)
-
-    # service integrations
     def service(self, resource: str, params: Any, pattern: str) -> Any:
-        import asl_runtime as rt  # type: ignore[import-not-found]
+        return self.recorded.service(resource, params, pattern)
 
-        service = _service(resource)
-        if pattern == "callback":  # the send of a .waitForTaskToken Task: answered by its callback
-            return None
-        call = self.take(lambda c: _service_of(c) == service, lambda c: c.parameters, params)
-        if call is None:
-            raise rt.fail("asl2durable.NotRecorded", f"the recording has no {service} call left")
-        if call.outcome == "succeeded":
-            return call.output
-        if call.outcome == "failed":
-            raise rt.fail(call.error or "States.TaskFailed", _text(call.cause))
-        self.wait_forever()
-        raise rt.fail("States.Timeout", "")
-
-    # task tokens (.waitForTaskToken, activities)
     def callback(self, request: dict) -> dict | None:
-        resource = request.get("resource") or ""
-        service = _service(resource)
-        payload = request.get("payload")
-        if isinstance(payload, dict) and "taskToken" in payload and ":activity:" in resource:
-            payload = payload.get("input")
-        call = self.take(
-            lambda c: _service_of(c) == service or c.function == resource, lambda c: c.parameters, payload, self.answered
-        )
-        if call is None or call.outcome not in ("succeeded", "failed"):
-            return None  # never answered: the callback times out, or the run ends first
-        if call.outcome == "succeeded":
-            return {"output": call.output}
-        return {"error": call.error, "cause": _text(call.cause)}
-
-
-_PAYLOAD_LIMIT = 256 * 1024
-
-
-def _lambda_payload(call: Call) -> Any:
-    if call.service == "lambda:invoke" and isinstance(call.parameters, dict):
-        return call.parameters.get("Payload")
-    return call.parameters
-
-
-def _service_of(call: Call) -> str:
-    return re.sub(r"\.(sync(:2)?|waitForTaskToken)$", "", call.service)
-
-
-def _text(cause: Any) -> str:
-    if cause is None:
-        return ""
-    if isinstance(cause, str):
-        return cause
-    return json.dumps(cause, separators=(",", ":"), ensure_ascii=False)
+        return self.recorded.callback(request.get("resource") or "", request.get("payload"))
 
 
 # --------------------------------------------------------------------------- comparing trees

@@ -40,7 +40,7 @@ import threading
 import time
 import traceback
 import types
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -652,3 +652,343 @@ def _invocations(runner: Any, arn: str) -> int | None:
     except Exception:  # noqa: BLE001 - a runner without the history API: the count is unknown
         return None
     return sum(getattr(event, "event_type", None) == "InvocationCompleted" for event in events)
+
+
+# --------------------------------------------------------------------------- recorded executions
+
+# A recorded value normalised to a token, as ``<uuid:1>`` or ``<region>``: stands for any text
+PLACEHOLDER = re.compile(r"<[^<>\s]+>")
+# Values only AWS knows, never compared: the HTTP metadata of a service's answer
+AWS_ONLY_KEYS = frozenset({"SdkHttpMetadata", "SdkResponseMetadata"})
+# and, in what a test asserts, the request id in a Lambda function error's cause (a local run makes its own)
+UNREPRODUCIBLE_KEYS = AWS_ONLY_KEYS | {"requestId"}
+# Step Functions' causes name the event a state was entered at; a durable execution has no event ids
+_ENTERED_AT = re.compile(r" \(entered at the event id #\d+\)")
+_PAYLOAD_LIMIT = 256 * 1024
+_MISSING: Any = type("_Missing", (), {"__repr__": lambda self: "<missing>"})()
+
+
+def difference(recorded: Any, value: Any, skip: frozenset = UNREPRODUCIBLE_KEYS, path: str = "$") -> str | None:
+    """Where ``value`` differs from the ``recorded`` one, as text (None: the same). JSON values are
+    compared as JSON (1 == 1.0, True is not 1); each ``<...>`` token in a recorded string stands for
+    any text (a string that is a token alone, for any value); keys in ``skip`` are not compared;
+    JSON written as text on one side (a cause, a nested output) is compared as its value."""
+    found = _diff(recorded, value, skip, ())
+    if found is None:
+        return None
+    where = path + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in found)
+    return f"{where}: recorded {_shown(_at(recorded, found))}, got {_shown(_at(value, found))}"
+
+
+def _diff(recorded: Any, value: Any, skip: frozenset, path: tuple) -> tuple | None:
+    if path and path[-1] in skip:
+        return None
+    if isinstance(recorded, str) and PLACEHOLDER.search(recorded):
+        if PLACEHOLDER.fullmatch(recorded):
+            return None
+        if isinstance(value, str) and _wildcard(recorded).fullmatch(value):
+            return None
+    if isinstance(recorded, dict) and isinstance(value, dict):
+        for key in list(recorded) + [k for k in value if k not in recorded]:
+            found = _diff(recorded.get(key, _MISSING), value.get(key, _MISSING), skip, (*path, key))
+            if found is not None:
+                return found
+        return None
+    if isinstance(recorded, list) and isinstance(value, list):
+        for i in range(max(len(recorded), len(value))):
+            found = _diff(
+                recorded[i] if i < len(recorded) else _MISSING, value[i] if i < len(value) else _MISSING, skip, (*path, i)
+            )
+            if found is not None:
+                return found
+        return None
+    if _same_scalar(recorded, value):
+        return None
+    left, right = _as_json(recorded), _as_json(value)
+    if (left is not recorded or right is not value) and isinstance(left, (dict, list)) and isinstance(right, (dict, list)):
+        return _diff(left, right, skip, path)
+    return path
+
+
+def _same_scalar(a: Any, b: Any) -> bool:
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a is b
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return a == b
+    return type(a) is type(b) and a == b and not isinstance(a, (dict, list))
+
+
+def _as_json(value: Any) -> Any:
+    if isinstance(value, str) and value[:1] in "{[":
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+_WILDCARDS: dict[str, re.Pattern] = {}
+
+
+def _wildcard(text: str) -> re.Pattern:
+    pattern = _WILDCARDS.get(text)
+    if pattern is None:
+        pattern = _WILDCARDS[text] = re.compile(".*?".join(re.escape(p) for p in PLACEHOLDER.split(text)), re.DOTALL)
+    return pattern
+
+
+def _at(value: Any, path: tuple) -> Any:
+    for step in path:
+        value = _as_json(value)
+        if isinstance(value, dict) and step in value:
+            value = value[step]
+        elif isinstance(value, list) and isinstance(step, int) and 0 <= step < len(value):
+            value = value[step]
+        else:
+            return _MISSING
+    return value
+
+
+def _shown(value: Any) -> str:
+    if value is _MISSING:
+        return "<missing>"
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= 200 else text[:197] + "..."
+
+
+def service_of(resource: str) -> str:
+    """A service integration's resource as a recorded call names it: resourceType:resource,
+    without the integration pattern (``arn:aws:states:::sqs:sendMessage.waitForTaskToken`` ->
+    ``sqs:sendMessage``)."""
+    return re.sub(r"\.(sync(:2)?|waitForTaskToken)$", "", resource.split(":::", 1)[-1])
+
+
+def _text(cause: Any) -> str:
+    if cause is None:
+        return ""
+    if isinstance(cause, str):
+        return cause
+    return json.dumps(cause, separators=(",", ":"), ensure_ascii=False)
+
+
+def _lambda_kind(call: Mapping) -> bool:
+    return call.get("kind") in ("lambda", "lambda:invoke")
+
+
+def _lambda_payload(call: Mapping) -> Any:
+    """What the function itself was sent: the Payload of a ``lambda:invoke`` call's parameters."""
+    parameters = call.get("parameters")
+    if call.get("kind") == "lambda:invoke" and isinstance(parameters, dict):
+        return parameters.get("Payload")
+    return parameters
+
+
+class Recorded:
+    """A recorded execution's calls, answering a run of the handler as they were answered.
+
+    ``calls`` is a list of the recorded attempts, in the order of the history, each a dict:
+    ``kind`` ("lambda" for a function ARN as the Resource, else the service API as
+    ``"sqs:sendMessage"``, ``"lambda:invoke"``, ``"activity"``), ``function`` (a function ARN
+    Resource, or an activity), ``parameters`` as sent, ``outcome`` ("succeeded", "failed",
+    "timed out"; None: never answered) with ``output`` or ``error`` and ``cause``, and the
+    ``state`` and ``visit`` ("Charge", "Charge #2") it was an attempt of.
+
+    A call of the run takes the first recorded call of its kind not taken yet whose parameters
+    are the same (``<...>`` placeholders standing for any text), else the first of its kind left:
+    concurrent calls (Parallel branches, Map iterations) take their own records whatever order
+    they run in. A recorded Lambda failure is reproduced exactly (its errorType, errorMessage and
+    stackTrace); ``States.DataLimitExceeded``, by an answer over 256 KiB; a time-out, by no answer
+    until the run ends. ``made`` lists every call of the run, in order: its kind, target
+    (function or resource), payload as sent, and the index of the recorded call it took (None:
+    none was left)."""
+
+    def __init__(self, calls: list[Mapping], done: threading.Event | None = None):
+        self.calls = [dict(call) for call in calls]
+        self.used: set[int] = set()
+        self.answered: set[int] = set()
+        self.made: list[dict] = []
+        self.lock = threading.Lock()
+        self.done = done if done is not None else threading.Event()
+
+    def take(self, kinds: Callable[[Mapping], bool], payload: Callable[[Mapping], Any], sent: Any,
+             used: set[int] | None = None) -> int | None:
+        """The index of the recorded call this one takes (None: none of its kind is left)."""
+        used = self.used if used is None else used
+        with self.lock:
+            first = None
+            for i, call in enumerate(self.calls):
+                if i in used or not kinds(call):
+                    continue
+                if _diff(payload(call), sent, AWS_ONLY_KEYS, ()) is None:
+                    used.add(i)
+                    return i
+                if first is None:
+                    first = i
+            if first is not None:
+                used.add(first)
+            return first
+
+    def _made(self, kind: str, target: str | None, sent: Any, index: int | None) -> None:
+        with self.lock:
+            self.made.append({"kind": kind, "target": target, "payload": copy.deepcopy(sent), "call": index})
+
+    def wait_forever(self) -> None:
+        """A call the recording never answered (or that timed out): no answer, until the run ends."""
+        self.done.wait()
+
+    def stand_in(self, name: str | None = None) -> Callable[[Any, Any], Any]:
+        """The stand-in for Lambda function ``name``: ``(event, context)``, as a handler."""
+        return lambda event, context: self.function(event, context, name)
+
+    def function(self, event: Any, _context: Any, name: str | None = None) -> Any:
+        """Lambda functions (chained invokes and calls from steps)."""
+        index = self.take(_lambda_kind, _lambda_payload, event)
+        self._made("lambda", name, event, index)
+        if index is None:
+            raise FunctionError("asl2durable.NotRecorded", "the recording has no call left for this function")
+        call = self.calls[index]
+        output = call.get("output")
+        if call.get("outcome") == "succeeded":
+            if call.get("kind") == "lambda:invoke":
+                return output.get("Payload") if isinstance(output, dict) else output
+            return output
+        if call.get("outcome") == "failed":
+            cause = call.get("cause")
+            body = _as_json(cause) if isinstance(cause, str) else cause
+            if isinstance(body, dict) and "errorType" in body:
+                raise FunctionError(str(body["errorType"]), str(body.get("errorMessage", "")), body.get("stackTrace"))
+            error = call.get("error") or "Exception"
+            if error == "States.DataLimitExceeded":  # the function answered more than Step Functions takes
+                return "x" * (_PAYLOAD_LIMIT + 1)
+            raise FunctionError(error.removeprefix("Lambda."), _text(cause), None)
+        self.wait_forever()
+        raise FunctionError("States.Timeout", "", None)
+
+    def service(self, resource: str, params: Any, pattern: str) -> Any:
+        """Service integrations (``asl_runtime.use_service_caller``)."""
+        if pattern == "callback":  # the send of a .waitForTaskToken Task: answered by its callback
+            return None
+        service = service_of(resource)
+        index = self.take(lambda c: service_of(c.get("kind") or "") == service, lambda c: c.get("parameters"), params)
+        self._made(service, resource, params, index)
+        if index is None:
+            raise rt.fail("asl2durable.NotRecorded", f"the recording has no {service} call left")
+        call = self.calls[index]
+        if call.get("outcome") == "succeeded":
+            return copy.deepcopy(call.get("output"))
+        if call.get("outcome") == "failed":
+            raise rt.fail(call.get("error") or "States.TaskFailed", _text(call.get("cause")))
+        self.wait_forever()
+        raise rt.fail("States.Timeout", "")
+
+    def callback(self, resource: str, payload: Any) -> dict | None:
+        """Task tokens (.waitForTaskToken Tasks, activities): ``{"output": ...}``, ``{"error", "cause"}``,
+        or None (never answered: the callback times out, or the run ends first)."""
+        service = service_of(resource)
+        if isinstance(payload, dict) and "taskToken" in payload and ":activity:" in resource:
+            payload = payload.get("input")
+        index = self.take(
+            lambda c: service_of(c.get("kind") or "") == service or c.get("function") == resource,
+            lambda c: c.get("parameters"), payload, self.answered,
+        )
+        self._made(service, resource, payload, index)
+        call = self.calls[index] if index is not None else None
+        if call is None or call.get("outcome") not in ("succeeded", "failed"):
+            return None
+        if call.get("outcome") == "succeeded":
+            return {"output": copy.deepcopy(call.get("output"))}
+        return {"error": call.get("error"), "cause": _text(call.get("cause"))}
+
+    def function_names(self) -> set[str]:
+        """The functions the recorded calls name (a function ARN Resource, a FunctionName)."""
+        names = set()
+        for call in self.calls:
+            if call.get("function") and call.get("kind") == "lambda":
+                names.add(call["function"])
+            parameters = call.get("parameters")
+            if isinstance(parameters, dict) and isinstance(parameters.get("FunctionName"), str):
+                names.add(parameters["FunctionName"])
+        return names
+
+
+@dataclass
+class RecordedRun:
+    """A run of the handler answered as recorded (:func:`run_recorded`)."""
+
+    outcome: Outcome
+    recorded: Recorded
+
+    def mismatches(self) -> list[str]:
+        """What the run did otherwise than recorded: a call whose payload differs from the
+        recorded one it took (AWS-only values and request ids not compared), a call for which
+        the recording had none left, a recorded call the run did not make. Empty: as recorded."""
+        out = []
+        for made in self.recorded.made:
+            if made["call"] is None:
+                out.append(f"not recorded: a {made['kind']} call to {made['target']} with {_shown(made['payload'])}")
+                continue
+            call = self.recorded.calls[made["call"]]
+            expected = _lambda_payload(call) if made["kind"] == "lambda" else call.get("parameters")
+            found = difference(expected, made["payload"], path="payload")
+            if found is not None:
+                out.append(f"{_label(call)}: {found}")
+        taken = {made["call"] for made in self.recorded.made}
+        for i, call in enumerate(self.recorded.calls):
+            if i not in taken:
+                out.append(f"{_label(call)}: not made")
+        return out
+
+    def attempts(self) -> dict[str, int]:
+        """The calls the run made for each recorded Task visit (one per attempt), by visit."""
+        counts: dict[str, int] = {}
+        for call in self.recorded.calls:
+            counts.setdefault(call.get("visit") or call.get("state") or "?", 0)
+        for made in self.recorded.made:
+            if made["call"] is not None:
+                call = self.recorded.calls[made["call"]]
+                key = call.get("visit") or call.get("state") or "?"
+                counts[key] += 1
+        return counts
+
+
+def _label(call: Mapping) -> str:
+    where = call.get("visit") or call.get("state") or "a Task"
+    target = call.get("function") if call.get("kind") == "lambda" else call.get("kind")
+    return f"{where} ({target}, attempt {call.get('attempt', 1)})"
+
+
+def cause_difference(recorded: Any, cause: Any) -> str | None:
+    """:func:`difference` for an execution's cause: the event ids Step Functions names in it
+    (``entered at the event id #7``) left out."""
+    def value(c: Any) -> Any:
+        if c is None:
+            return ""
+        return _as_json(_ENTERED_AT.sub("", c)) if isinstance(c, str) else c
+
+    return difference(value(recorded), value(cause), path="cause")
+
+
+def run_recorded(
+    handler: Callable[..., Any],
+    event: Any,
+    calls: list[Mapping],
+    *,
+    functions: Iterable[str] = (),
+    timeout: float = 60,
+    **options: Any,
+) -> RecordedRun:
+    """Run ``handler`` on ``event`` with every call answered as ``calls`` recorded it
+    (:class:`Recorded`). A stand-in answers for each function the calls name and for each name
+    in ``functions`` (e.g. the generated tests' STUBS; keys that are not functions are left
+    out). ``options`` go to :func:`run_handler` (``region``, ``account_id``, ``execution_timeout``)."""
+    recorded = Recorded(calls)
+    names = {*recorded.function_names(), *(name for name in functions if _is_function(name))}
+    stand_ins = {rt.function_key(name): recorded.stand_in(rt.function_key(name)) for name in names}
+    try:
+        outcome = run_handler(
+            handler, event, functions=stand_ins, invoker=rt.local_invoker(stand_ins), service_caller=recorded.service,
+            callbacks=lambda _token, resource, payload: recorded.callback(resource, payload), timeout=timeout, **options,
+        )
+    finally:
+        recorded.done.set()
+    return RecordedRun(outcome, recorded)
