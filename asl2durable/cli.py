@@ -365,9 +365,15 @@ def _validate_record(item: Discovered, source: str, valid: bool, diagnostics: li
 @WORKFLOW_TYPE_OPTION
 @STRICT_OPTION
 @_substitution_options
+@click.option(
+    "--history", "histories", multiple=True, type=click.Path(path_type=Path), metavar="DIR_OR_FILE",
+    help="Recorded executions of the (one) state machine converted (get-execution-history's JSON; a folder: "
+    "every *.json in it): each becomes a test in test_handler.py that answers every call as recorded and "
+    "asserts the calls' payloads, the attempts and the end. Repeatable.",
+)
 def convert(
     paths: tuple[str, ...], outdir: Path, fmt: str, force: bool, jobs: int, workflow_type: str | None, strict: bool,
-    substitute: tuple[str, ...], substitutions_file: Path | None,
+    substitute: tuple[str, ...], substitutions_file: Path | None, histories: tuple[Path, ...],
 ) -> None:
     """Translate state machine definitions into durable function handlers.
 
@@ -379,6 +385,7 @@ def convert(
     """
     values = _substitution_values(substitute, substitutions_file)
     items = _discover(paths)
+    recordings = _recordings(histories, items)
     try:
         outdir.mkdir(parents=True, exist_ok=True)
     except OSError as e:
@@ -394,7 +401,13 @@ def convert(
         translation, diagnostics = result.translation, result.diagnostics
         if translation is None or failing(diagnostics, strict=strict):
             return _convert_record(item, loaded.source, None, diagnostics)
-        folder, outcome, problem = _write_folder(outdir, translation.name, translation.files, force)
+        files = translation.files
+        if recordings:
+            from asl2durable.recorded import with_recorded
+
+            files, skipped = with_recorded(translation, loaded.definition, recordings)
+            diagnostics = [*diagnostics, *(Diagnostic("", "HISTORY_NOT_TESTED", note, Severity.WARNING) for note in skipped)]
+        folder, outcome, problem = _write_folder(outdir, translation.name, files, force)
         if problem is not None:
             return _convert_record(item, loaded.source, None, [*diagnostics, problem])
         record = _convert_record(item, loaded.source, folder, diagnostics)
@@ -434,6 +447,24 @@ def convert(
         click.echo(summary)
         _echo_failures([r for r in [*records, *templates] if not r["converted"]], strict)
     sys.exit(0 if all(r["converted"] for r in [*records, *templates]) else 1)
+
+
+def _recordings(histories: tuple[Path, ...], items: list) -> list:
+    """The executions ``--history`` names (none: []); a file that is not a history, or more than
+    one state machine to convert, is a usage error."""
+    if not histories:
+        return []
+    from asl2durable.recorded import HistoryError, load
+
+    machines = [item for item in items if not item.skipped]
+    if len(machines) != 1:
+        raise click.BadParameter(
+            f"recorded executions belong to one state machine; {len(machines)} were given", param_hint="--history"
+        )
+    try:
+        return load(histories)
+    except HistoryError as e:
+        raise click.BadParameter(str(e), param_hint="--history") from None
 
 
 def _echo_failures(failed: list[dict], strict: bool = False) -> None:

@@ -425,8 +425,9 @@ def _rename(line: str, name: str, value: str) -> str:
     return "".join(out) + line[pos:]
 
 
-def render_tests(workflow: ir.Workflow) -> str:
-    """``test_handler.py``: stubs and a test per terminal path (the plan: ``testgen``)."""
+def render_tests(workflow: ir.Workflow, recorded: list | tuple = ()) -> str:
+    """``test_handler.py``: stubs and a test per terminal path (the plan: ``testgen``), and one
+    per recorded execution (``recorded``: ``recorded.RecordedCase``s, ``convert --history``)."""
     from .testgen import plan, settings
 
     values = settings(workflow)
@@ -435,7 +436,7 @@ def render_tests(workflow: ir.Workflow) -> str:
     return format_python(
         render_template(
             "test_handler.py.jinja", workflow=workflow, plan=plan(workflow), settings=values,
-            settings_named=named, typed_settings=typed,
+            settings_named=named, typed_settings=typed, recorded=recorded,
         )
     )
 

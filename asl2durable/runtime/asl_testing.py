@@ -779,8 +779,19 @@ def _lambda_payload(call: Mapping) -> Any:
     """What the function itself was sent: the Payload of a ``lambda:invoke`` call's parameters."""
     parameters = call.get("parameters")
     if call.get("kind") == "lambda:invoke" and isinstance(parameters, dict):
-        return parameters.get("Payload")
+        payload = parameters.get("Payload")
+        return {} if payload is None else payload  # no Payload: the function gets {}
     return parameters
+
+
+def _lambda_target(call: Mapping) -> str | None:
+    """The function a recorded Lambda call went to, as ``asl_runtime.function_key`` names it."""
+    parameters = call.get("parameters")
+    if call.get("kind") == "lambda:invoke" and isinstance(parameters, dict):
+        name = parameters.get("FunctionName")
+    else:
+        name = call.get("function")
+    return rt.function_key(name) if isinstance(name, str) else None
 
 
 class Recorded:
@@ -928,8 +939,14 @@ class RecordedRun:
                 out.append(f"not recorded: a {made['kind']} call to {made['target']} with {_shown(made['payload'])}")
                 continue
             call = self.recorded.calls[made["call"]]
-            expected = _lambda_payload(call) if made["kind"] == "lambda" else call.get("parameters")
-            found = difference(expected, made["payload"], path="payload")
+            found = None
+            if made["kind"] == "lambda":
+                target = _lambda_target(call)
+                if target is not None and made["target"] is not None:
+                    found = difference(target, made["target"], path="function")
+            if found is None:
+                expected = _lambda_payload(call) if made["kind"] == "lambda" else call.get("parameters")
+                found = difference(expected, made["payload"], path="payload")
             if found is not None:
                 out.append(f"{_label(call)}: {found}")
         taken = {made["call"] for made in self.recorded.made}
@@ -957,6 +974,21 @@ def _label(call: Mapping) -> str:
     return f"{where} ({target}, attempt {call.get('attempt', 1)})"
 
 
+_FUNCTION_NAME = re.compile(
+    r"(arn:[^:\s]+:lambda:[^:\s]+:\d{12}:function:|\d{12}:function:)?[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9_$-]{1,128})?"
+)
+
+
+def function_names(value: Any) -> set[str]:
+    """Every string in ``value`` that could name a Lambda function (a name, a partial or a full
+    ARN): a Task's FunctionName may come from anywhere in the data."""
+    if isinstance(value, dict):
+        return set().union(*map(function_names, value.values()))
+    if isinstance(value, list):
+        return set().union(*map(function_names, value))
+    return {value} if isinstance(value, str) and _FUNCTION_NAME.fullmatch(value) else set()
+
+
 def cause_difference(recorded: Any, cause: Any) -> str | None:
     """:func:`difference` for an execution's cause: the event ids Step Functions names in it
     (``entered at the event id #7``) left out."""
@@ -982,7 +1014,7 @@ def run_recorded(
     in ``functions`` (e.g. the generated tests' STUBS; keys that are not functions are left
     out). ``options`` go to :func:`run_handler` (``region``, ``account_id``, ``execution_timeout``)."""
     recorded = Recorded(calls)
-    names = {*recorded.function_names(), *(name for name in functions if _is_function(name))}
+    names = {*recorded.function_names(), *(name for name in functions if _is_function(name)), *function_names(event)}
     stand_ins = {rt.function_key(name): recorded.stand_in(rt.function_key(name)) for name in names}
     try:
         outcome = run_handler(
