@@ -32,11 +32,12 @@ KEPT_FOR_OTHER_USERS = {
 }
 
 
-def _generator_references() -> set[str]:
-    """Names generated code takes from asl_runtime: ``rt.<name>`` in the templates and the renderer."""
+def _generator_references(prefix: str = "rt") -> set[str]:
+    """Names generated code takes from asl_runtime (``rt.<name>``), or from another support module
+    (``prefix``: ``asl_testing.<name>`` in test_handler.py), in the templates and the renderer."""
     text = "".join(p.read_text(encoding="utf-8") for p in sorted((ROOT / "templates").glob("*.jinja")))
     text += (ROOT / "asl2durable" / "render.py").read_text(encoding="utf-8")
-    return set(re.findall(r"\brt\.([A-Za-z_]\w*)", text))
+    return set(re.findall(rf"\b{prefix}\.([A-Za-z_]\w*)", text))
 
 
 def _names_read(tree: ast.AST) -> Counter:
@@ -70,7 +71,7 @@ def _definitions() -> list[tuple[str, str, ast.AST]]:
 
 def test_every_support_module_definition_is_used():
     """Repeated until nothing changes, so that code used only by unused code counts as unused."""
-    generated = _generator_references()
+    generated, generated_tests = _generator_references(), _generator_references("asl_testing")
     unused: dict[str, ast.AST] = {}
     while True:
         reads = ALL_READS - sum((_names_read(node) for node in unused.values()), Counter())
@@ -80,6 +81,7 @@ def test_every_support_module_definition_is_used():
             if f"{module}.{name}" not in unused
             and (module, name) not in KEPT_FOR_OTHER_USERS
             and not (module == "asl_runtime" and name in generated)
+            and not (module == "asl_testing" and name in generated_tests)
             and (reads - _names_read(node))[name] == 0
         }
         if not found:

@@ -182,7 +182,7 @@ def run_handler(
     service_caller: Callable[[str, Any, str], Any] | None = None,
     item_reader: Callable[[str, Any, Any], Any] | None = None,
     result_writer: Callable[[dict, list], Any] | None = None,
-    callbacks: Callable[[str, str, Any], dict] | None = None,
+    callbacks: Callable[[str, str, Any], dict | None] | None = None,
     timeout: float = 60,
     force_replays: bool = False,
     faults: str | None = None,
