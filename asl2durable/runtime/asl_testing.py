@@ -740,12 +740,10 @@ def _wildcard(text: str) -> re.Pattern:
 def _at(value: Any, path: tuple) -> Any:
     for step in path:
         value = _as_json(value)
-        if isinstance(value, dict) and step in value:
-            value = value[step]
-        elif isinstance(value, list) and isinstance(step, int) and 0 <= step < len(value):
-            value = value[step]
-        else:
+        inside = isinstance(value, list) and isinstance(step, int) and 0 <= step < len(value)
+        if not (inside or (isinstance(value, dict) and step in value)):
             return _MISSING
+        value = value[step]
     return value
 
 
