@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from . import history as _history
-from .history import HistoryError
+from .history import Execution, HistoryError, Lane
 
 # Data written inline in the test up to these sizes; beyond, in recorded/<name>.json
 INLINE_CALLS = 20
@@ -85,6 +85,31 @@ def load(paths: Iterable[str | Path]) -> list[Recording]:
     return out
 
 
+def recorded_calls(execution: Execution) -> list[dict]:
+    """The recorded attempts of ``execution``, in the history's order, as ``asl_testing.Recorded``
+    takes them (``verify`` hands them out; the generated tests write them out). Each names its Task
+    visit: the state, inside the branches and iterations around it (``Ship[1]/Pack``: iteration 1
+    of the Map state Ship), with ``#n`` for its n-th visit in that lane (a loop)."""
+    calls: list[dict] = []
+
+    def walk(lane: Lane, where: str) -> None:
+        seen: dict[str, int] = {}
+        for visit in lane.visits:
+            seen[visit.state] = seen.get(visit.state, 0) + 1
+            label = where + visit.state + (f" #{seen[visit.state]}" if seen[visit.state] > 1 else "")
+            for attempt, call in enumerate(visit.calls, 1):
+                calls.append({
+                    "state": visit.state, "visit": label, "attempt": attempt, "kind": call.service,
+                    "function": call.function, "parameters": call.parameters, "outcome": call.outcome,
+                    "output": call.output, "error": call.error, "cause": call.cause,
+                })
+            for index in sorted(visit.lanes):
+                walk(visit.lanes[index], f"{label}[{index}]/")
+
+    walk(execution.root, "")
+    return calls
+
+
 def _slug(source: str) -> str:
     stem = Path(source).name.removesuffix(".json")
     return re.sub(r"_+", "_", re.sub(r"[^a-z0-9]+", "_", stem.lower())).strip("_")[:60].rstrip("_") or "execution"
@@ -93,7 +118,7 @@ def _slug(source: str) -> str:
 def cases(definition: dict, recordings: list[Recording]) -> tuple[list[RecordedCase], list[str]]:
     """The tests for ``recordings`` of the machine ``definition``, and why any execution got none."""
     from .local import _home
-    from .verify import _cannot_compare, recorded_calls
+    from .verify import _cannot_compare
 
     region, account = _home(definition)
     options = {}  # where the run takes place (run_handler's defaults: us-east-1, 111111111111)

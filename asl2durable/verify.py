@@ -402,31 +402,14 @@ def _service(resource: str) -> str:
 # --------------------------------------------------------------------------- answering as recorded
 
 
-def recorded_calls(execution: Execution) -> list[dict]:
-    """The recorded attempts of ``execution``, in the history's order, as ``asl_testing.Recorded``
-    takes them (the generated tests write the same data out)."""
-    calls: list[dict] = []
-    seen: dict[str, int] = {}
-    for visit in execution.root.walk():
-        if not visit.calls:
-            continue
-        seen[visit.state] = seen.get(visit.state, 0) + 1
-        label = visit.state if seen[visit.state] == 1 else f"{visit.state} #{seen[visit.state]}"
-        for attempt, call in enumerate(visit.calls, 1):
-            calls.append({
-                "state": visit.state, "visit": label, "attempt": attempt, "kind": call.service,
-                "function": call.function, "parameters": call.parameters, "outcome": call.outcome,
-                "output": call.output, "error": call.error, "cause": call.cause,
-            })
-    return calls
-
-
 class Answers:
     """The recorded calls, handed out to the run's calls by ``asl_testing.Recorded`` (the one
     implementation, which the generated tests use too)."""
 
     def __init__(self, execution: Execution, done: threading.Event):
         import asl_testing  # type: ignore[import-not-found]
+
+        from .recorded import recorded_calls
 
         self.recorded = asl_testing.Recorded(recorded_calls(execution), done)
 
@@ -698,7 +681,7 @@ def _run(prepared: Any, execution: Execution, comparer: Comparer, timeout: float
     tracer = Tracer(execution.root)
     done = threading.Event()
     answers = Answers(execution, done)
-    functions = {name: answers.function for name in _function_names(prepared.loaded.definition, execution)}
+    functions = {name: answers.function for name in _function_names(prepared.loaded.definition, execution, answers)}
     originals = {name: getattr(rt, name) for name in ("invoke_lambda", "call_service", "run_job", "wait_for_task_token", "enter")}
     states = dict(prepared.translation.workflow.functions)
     saved = {ident: module.__dict__[ident] for ident in states.values() if ident in module.__dict__}
@@ -782,32 +765,13 @@ _EXECUTION_ARN = re.compile(r"arn:[^:]+:states:[^:]+:[^:]+:(execution|express):.
 _MACHINE_ARN = re.compile(r"arn:[^:]+:states:[^:]+:[^:]+:stateMachine:.+")
 
 
-_FUNCTION_NAME = re.compile(r"(arn:[^:\s]+:lambda:[^:\s]+:\d{12}:function:|\d{12}:function:)?[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9_$-]{1,128})?")
+def _function_names(definition: dict, execution: Execution, answers: Answers) -> set[str]:
+    """The functions the run may invoke: every string in the definition and the input that could
+    name a Lambda function (a name, a partial or a full ARN: a FunctionName may come from anywhere
+    in the data), and those the recorded calls name."""
+    import asl_testing  # type: ignore[import-not-found]
 
-
-def _function_names(definition: dict, execution: Execution) -> set[str]:
-    """The functions the run may invoke: every string in the definition, the input and the
-    recorded calls' FunctionName that could name a Lambda function (a name, a partial or a
-    full ARN): a FunctionName may come from anywhere in the data."""
-    names: set[str] = set()
-
-    def walk(value: Any) -> None:
-        if isinstance(value, dict):
-            for inner in value.values():
-                walk(inner)
-        elif isinstance(value, list):
-            for inner in value:
-                walk(inner)
-        elif isinstance(value, str) and _FUNCTION_NAME.fullmatch(value):
-            names.add(value)
-
-    walk([definition, execution.input])
-    for call in execution.calls():
-        if call.function:
-            names.add(call.function)
-        if isinstance(call.parameters, dict) and isinstance(call.parameters.get("FunctionName"), str):
-            names.add(call.parameters["FunctionName"])
-    return names
+    return asl_testing.function_names([definition, execution.input]) | answers.recorded.function_names()
 
 
 def _epoch(timestamp: Any) -> float | None:
