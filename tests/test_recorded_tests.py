@@ -18,11 +18,10 @@ from tests.generated import generated_test_failures
 
 CASES = Path(__file__).parent / "fixtures" / "conformance" / "cases"
 
-# conformance cases recorded on AWS: name -> what the execution does
+# conformance cases recorded on AWS: name -> what the execution does (a Map and a Parallel with
+# calls: the get-execution-history-shaped machine below)
 RECORDED = {
     "retry_catch": "scenarios.test_base_scenarios.test_lambda_invoke_with_retry_base.392dace9.json",  # Lambda, Retry, Catch
-    "map": "scenarios.test_base_scenarios.test_map_state_retry.85f38e9c.json",  # a Map that fails
-    "parallel": "scenarios.test_base_scenarios.test_parallel_state_retry.887d494f.json",  # a Parallel that fails
     "service": "error_handling.test_task_service_dynamodb.test_put_item_no_such_table.5e66e0d4.json",  # fails
     "callback": "callback.test_callback.test_sqs_failure_in_wait_for_task_tok_no_error_field_SQS_WAIT_FOR_TASK_TOKEN_CATCH.236ad084.json",
 }
@@ -38,9 +37,16 @@ def _convert(tmp_path: Path, key: str, *extra: str) -> Path:
     return tmp_path / "out" / key
 
 
-def _pytest(folder: Path) -> subprocess.CompletedProcess:
-    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_handler.py"]
-    return subprocess.run(command, cwd=folder, capture_output=True, text=True, timeout=300, check=False)
+def _recorded_tests(folders: list[Path]) -> list[subprocess.CompletedProcess]:
+    """pytest on the recorded tests of each folder, two folders at a time."""
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-k", "test_recorded_", "test_handler.py"]
+    done: list[subprocess.CompletedProcess] = []
+    for pair in (folders[i:i + 2] for i in range(0, len(folders), 2)):
+        running = [subprocess.Popen(command, cwd=f, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for f in pair]
+        for process in running:
+            output, _ = process.communicate(timeout=300)
+            done.append(subprocess.CompletedProcess(command, process.returncode, output))
+    return done
 
 
 def test_recorded_executions_become_tests_the_folder_passes(tmp_path):
@@ -54,29 +60,22 @@ def test_recorded_executions_become_tests_the_folder_passes(tmp_path):
     assert 'assert run.attempts() == {"InvokeLambdaWithRetry": 4}' in retry
     assert retry.count('"outcome": "failed"') == 4  # every attempt's answer, written out
     assert "assert asl_testing.difference(output, run.outcome.output) is None" in retry
-    service = (folders[3] / "test_handler.py").read_text()
+    service = (folders[1] / "test_handler.py").read_text()
     assert 'assert run.outcome.status == "FAILED"' in service and "cause_difference(cause, run.outcome.cause)" in service
     assert generated_test_failures(folders) == []
 
 
-MUTATIONS = {
-    # one retry less: the recorded fourth attempt is not made, and the end differs
-    "retry_catch": ('rt.Retrier(["States.ALL"])', 'rt.Retrier(["States.ALL"], max_attempts=2)', "not made"),
-    # another parameter value: the call's payload differs from the recorded one
-    "service": ('rt.get(run, state, data, "$.Item", "Item.$")', '{"id": {"S": "id2"}}', "payload.Item"),
-}
-
-
-@pytest.mark.parametrize("key", sorted(MUTATIONS))
-def test_the_recorded_test_fails_when_the_translation_is_wrong(tmp_path, key):
-    folder = _convert(tmp_path, key)
-    before, after, says = MUTATIONS[key]
+def test_the_recorded_test_fails_when_the_generated_handler_is_edited(tmp_path):
+    folder = _convert(tmp_path, "service")
     handler = folder / "handler.py"
+    # another parameter value: the call's payload differs from the recorded one
+    before, after = 'rt.get(run, state, data, "$.Item", "Item.$")', '{"data": {"S": "HelloWorld"}, "id": {"S": "id2"}}'
     assert before in handler.read_text()
     handler.write_text(handler.read_text().replace(before, after))
-    run = _pytest(folder)
+    [run] = _recorded_tests([folder])
     assert run.returncode == 1, run.stdout
-    assert "FAILED test_handler.py::test_recorded_" in run.stdout and says in run.stdout, run.stdout[-3000:]
+    assert "FAILED test_handler.py::test_recorded_" in run.stdout
+    assert 'PutItem (dynamodb:putItem, attempt 1): payload.Item.id.S: recorded "id1", got "id2"' in run.stdout, run.stdout
 
 
 def test_a_long_recording_is_read_from_a_recorded_file(tmp_path, monkeypatch):
@@ -139,3 +138,53 @@ def test_cli_history_needs_one_state_machine(tmp_path):
         main, ["convert", str(tmp_path / "a.asl.json"), str(tmp_path / "b.asl.json"), "--history", str(history), "-o", str(tmp_path / "out")]
     )
     assert result.exit_code == 2 and "belong to one state machine; 2 were given" in result.output
+
+
+# A machine recorded as get-execution-history prints it (tests/test_verify.py): a retried Lambda
+# Task, a Choice, a Map whose iterations call lambda:invoke (their events interleaved), a Parallel
+# with an SQS call; a succeeded and a failed execution.
+def _orders(tmp_path: Path, definition: dict, name: str = "orders") -> Path:
+    from tests.test_verify import failed_history, succeeded_history
+
+    histories = tmp_path / "histories"
+    histories.mkdir(parents=True, exist_ok=True)
+    (histories / "shipped.json").write_text(json.dumps(succeeded_history()))
+    (histories / "too-small.json").write_text(json.dumps(failed_history()))
+    source = tmp_path / f"{name}.asl.json"
+    source.write_text(json.dumps(definition))
+    result = CliRunner().invoke(main, ["convert", str(source), "--history", str(histories), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    return tmp_path / "out" / name
+
+
+def test_a_history_with_a_map_and_a_parallel_becomes_a_test_the_folder_passes(tmp_path):
+    from tests.test_verify import DEFINITION
+
+    folder = _orders(tmp_path, DEFINITION)
+    text = (folder / "test_handler.py").read_text()
+    assert "def test_recorded_shipped()" in text and "def test_recorded_too_small()" in text
+    # each attempt names its Task visit, inside the iteration or branch it ran in
+    assert '"visit": "Ship[1]/Pack"' in text and '"visit": "Notify[1]/Queue"' in text
+    assert '"Charge": 2' in text  # the retried Lambda Task: two attempts
+    assert 'account_id="123456789012"' in text  # the account of the machine's functions
+    assert generated_test_failures([folder]) == []
+
+
+# deliberately wrong translations (tests/test_verify.py's mutants of the definition) and what the
+# recorded test then reports
+WRONG = {
+    "Retry MaxAttempts": "Charge (arn:aws:lambda:us-east-1:123456789012:function:charge, attempt 2): not made",
+    "an ItemSelector": 'Ship[0]/Pack (lambda:invoke, attempt 1): payload.order: recorded "o-1", got 120',  # sku a's
+    "a parameter in a branch": 'Notify[1]/Queue (sqs:sendMessage, attempt 1): payload.MessageBody: recorded "o-1", got 120',
+    "an OutputPath": "assert '$[0]: recorded",
+}
+
+
+def test_the_recorded_tests_find_wrong_translations_of_a_map_and_a_parallel(tmp_path):
+    from tests.test_verify import MUTANTS, mutant
+
+    folders = [_orders(tmp_path / str(i), mutant(MUTANTS[name][0])) for i, name in enumerate(WRONG)]
+    for name, run in zip(WRONG, _recorded_tests(folders)):
+        assert run.returncode == 1, f"{name}: {run.stdout[-2000:]}"
+        assert "FAILED test_handler.py::test_recorded_shipped" in run.stdout, name
+        assert WRONG[name] in run.stdout, f"{name}: {run.stdout[-3000:]}"

@@ -710,6 +710,19 @@ def _diff(recorded: Any, value: Any, skip: frozenset, path: tuple) -> tuple | No
     return path
 
 
+def _distance(recorded: Any, value: Any) -> int:
+    """In how many values ``value`` differs from ``recorded`` (0: the same, as for :func:`difference`)."""
+    if _diff(recorded, value, AWS_ONLY_KEYS, ()) is None:
+        return 0
+    if isinstance(recorded, dict) and isinstance(value, dict):
+        keys = [k for k in {**recorded, **value} if k not in AWS_ONLY_KEYS]
+        return sum(_distance(recorded.get(k, _MISSING), value.get(k, _MISSING)) for k in keys)
+    if isinstance(recorded, list) and isinstance(value, list):
+        n = max(len(recorded), len(value))
+        return sum(_distance(*(v[i] if i < len(v) else _MISSING for v in (recorded, value))) for i in range(n))
+    return 1
+
+
 def _same_scalar(a: Any, b: Any) -> bool:
     if isinstance(a, bool) or isinstance(b, bool):
         return a is b
@@ -821,21 +834,24 @@ class Recorded:
 
     def take(self, kinds: Callable[[Mapping], bool], payload: Callable[[Mapping], Any], sent: Any,
              used: set[int] | None = None) -> int | None:
-        """The index of the recorded call this one takes (None: none of its kind is left)."""
+        """The index of the recorded call this one takes: the first of its kind left whose
+        payload is the same, else the first of those whose payload differs in the fewest values
+        (None: none of its kind is left)."""
         used = self.used if used is None else used
         with self.lock:
-            first = None
+            best, fewest = None, math.inf
             for i, call in enumerate(self.calls):
                 if i in used or not kinds(call):
                     continue
-                if _diff(payload(call), sent, AWS_ONLY_KEYS, ()) is None:
-                    used.add(i)
-                    return i
-                if first is None:
-                    first = i
-            if first is not None:
-                used.add(first)
-            return first
+                differing = _distance(payload(call), sent)
+                if differing == 0:
+                    best = i
+                    break
+                if differing < fewest:
+                    best, fewest = i, differing
+            if best is not None:
+                used.add(best)
+            return best
 
     def _made(self, kind: str, target: str | None, sent: Any, index: int | None) -> None:
         with self.lock:
@@ -931,27 +947,28 @@ class RecordedRun:
         """What the run did otherwise than recorded: a call whose payload differs from the
         recorded one it took (AWS-only values and request ids not compared), a call for which
         the recording had none left, a recorded call the run did not make. Empty: as recorded."""
-        out = []
+        found: dict[int, str] = {}  # by recorded call, in the recording's order
+        extra = []
         for made in self.recorded.made:
             if made["call"] is None:
-                out.append(f"not recorded: a {made['kind']} call to {made['target']} with {_shown(made['payload'])}")
+                extra.append(f"not recorded: a {made['kind']} call to {made['target']} with {_shown(made['payload'])}")
                 continue
             call = self.recorded.calls[made["call"]]
-            found = None
+            differs = None
             if made["kind"] == "lambda":
                 target = _lambda_target(call)
                 if target is not None and made["target"] is not None:
-                    found = difference(target, made["target"], path="function")
-            if found is None:
+                    differs = difference(target, made["target"], path="function")
+            if differs is None:
                 expected = _lambda_payload(call) if made["kind"] == "lambda" else call.get("parameters")
-                found = difference(expected, made["payload"], path="payload")
-            if found is not None:
-                out.append(f"{_label(call)}: {found}")
+                differs = difference(expected, made["payload"], path="payload")
+            if differs is not None:
+                found[made["call"]] = f"{_label(call)}: {differs}"
         taken = {made["call"] for made in self.recorded.made}
         for i, call in enumerate(self.recorded.calls):
             if i not in taken:
-                out.append(f"{_label(call)}: not made")
-        return out
+                found[i] = f"{_label(call)}: not made"
+        return [found[i] for i in sorted(found)] + extra
 
     def attempts(self) -> dict[str, int]:
         """The calls the run made for each recorded Task visit (one per attempt), by visit."""
