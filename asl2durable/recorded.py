@@ -10,6 +10,7 @@ and the end asserted.
 
 from __future__ import annotations
 
+import datetime as _dt
 import json
 import re
 from collections.abc import Iterable
@@ -50,7 +51,7 @@ class RecordedCase:
     check_error: bool = True
     cause: Any = None
     file: str | None = None  # recorded/<name>.json, when the data is not inline
-    options: dict = field(default_factory=dict)  # run_recorded's region/account_id
+    options: dict = field(default_factory=dict)  # run_recorded's region, account_id, start, role_arn
 
     @property
     def source_name(self) -> str:
@@ -118,7 +119,10 @@ def _slug(source: str) -> str:
 def cases(definition: dict, recordings: list[Recording]) -> tuple[list[RecordedCase], list[str]]:
     """The tests for ``recordings`` of the machine ``definition``, and why any execution got none."""
     from .local import _home
-    from .verify import _cannot_compare
+    from .verify import _cannot_compare, _epoch
+
+    text = json.dumps(definition)
+    reads_context = "$$" in text or "$states.context" in text  # the context object (JSONPath, JSONata)
 
     region, account = _home(definition)
     options = {}  # where the run takes place (run_handler's defaults: us-east-1, 111111111111)
@@ -152,11 +156,18 @@ def cases(definition: dict, recordings: list[Recording]) -> tuple[list[RecordedC
         attempts: dict[str, int] = {}
         for call in calls:
             attempts[call["visit"]] = attempts.get(call["visit"], 0) + 1
+        context = dict(options)
+        if reads_context:  # $$.Execution.StartTime and RoleArn as recorded
+            started = _epoch(execution.start)
+            if started is not None:
+                context["start"] = _dt.datetime.fromtimestamp(started, _dt.UTC).isoformat().replace("+00:00", "Z")
+            if execution.role_arn:
+                context["role_arn"] = execution.role_arn
         error_is_placeholder = isinstance(execution.error, str) and bool(_history.PLACEHOLDER.fullmatch(execution.error))
         case = RecordedCase(
             name, recording.source, execution.status or "", execution.input, calls, attempts,
             output=execution.output, check_output=not execution.output_truncated,
-            error=execution.error, check_error=not error_is_placeholder, cause=execution.cause, options=options,
+            error=execution.error, check_error=not error_is_placeholder, cause=execution.cause, options=context,
         )
         size = len(json.dumps([case.input, case.calls, case.output, case.cause], default=str))
         if len(calls) > INLINE_CALLS or size > INLINE_CHARS:

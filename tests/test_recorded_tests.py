@@ -188,3 +188,35 @@ def test_the_recorded_tests_find_wrong_translations_of_a_map_and_a_parallel(tmp_
         assert run.returncode == 1, f"{name}: {run.stdout[-2000:]}"
         assert "FAILED test_handler.py::test_recorded_shipped" in run.stdout, name
         assert WRONG[name] in run.stdout, f"{name}: {run.stdout[-3000:]}"
+
+
+def test_the_recorded_start_time_and_role_are_the_runs(tmp_path):
+    from tests.test_verify import History
+
+    definition = {
+        "StartAt": "Stamp",
+        "States": {
+            "Stamp": {
+                "Type": "Pass",
+                "Parameters": {"started.$": "$$.Execution.StartTime", "role.$": "$$.Execution.RoleArn"},
+                "End": True,
+            }
+        },
+    }
+    h = History()
+    role = "arn:aws:iam::123456789012:role/sfn"
+    h.add("ExecutionStarted", 0, "executionStartedEventDetails", input={}, roleArn=role)
+    e = h.entered("Pass", "Stamp", {})
+    output = {"started": "2026-11-30T10:00:01.001Z", "role": role}
+    e = h.exited("Pass", "Stamp", output, e)
+    h.add("ExecutionSucceeded", e, "executionSucceededEventDetails", output=output)
+    (tmp_path / "stamp.asl.json").write_text(json.dumps(definition))
+    (tmp_path / "stamped.json").write_text(json.dumps(h.doc()))
+    result = CliRunner().invoke(
+        main, ["convert", str(tmp_path / "stamp.asl.json"), "--history", str(tmp_path / "stamped.json"), "-o", str(tmp_path / "out")]
+    )
+    assert result.exit_code == 0, result.output
+    folder = tmp_path / "out" / "stamp"
+    text = (folder / "test_handler.py").read_text()
+    assert 'start="2026-11-30T10:00:01.001000Z"' in text and f'role_arn="{role}"' in text
+    assert generated_test_failures([folder]) == []

@@ -31,9 +31,11 @@ from __future__ import annotations
 import contextlib
 import copy
 import dataclasses
+import datetime
 import json
 import logging
 import math
+import os
 import queue
 import re
 import threading
@@ -1021,21 +1023,52 @@ def run_recorded(
     calls: list[Mapping],
     *,
     functions: Iterable[str] = (),
+    start: str | None = None,
+    role_arn: str | None = None,
     timeout: float = 60,
     **options: Any,
 ) -> RecordedRun:
     """Run ``handler`` on ``event`` with every call answered as ``calls`` recorded it
     (:class:`Recorded`). A stand-in answers for each function the calls name and for each name
     in ``functions`` (e.g. the generated tests' STUBS; keys that are not functions are left
-    out). ``options`` go to :func:`run_handler` (``region``, ``account_id``, ``execution_timeout``)."""
+    out). ``start`` (ISO 8601) and ``role_arn``: the recorded execution's, as
+    ``$$.Execution.StartTime`` and ``RoleArn`` read them. ``options`` go to :func:`run_handler`
+    (``region``, ``account_id``, ``execution_timeout``)."""
     recorded = Recorded(calls)
     names = {*recorded.function_names(), *(name for name in functions if _is_function(name)), *function_names(event)}
     stand_ins = {rt.function_key(name): recorded.stand_in(rt.function_key(name)) for name in names}
     try:
-        outcome = run_handler(
-            handler, event, functions=stand_ins, invoker=rt.local_invoker(stand_ins), service_caller=recorded.service,
-            callbacks=lambda _token, resource, payload: recorded.callback(resource, payload), timeout=timeout, **options,
-        )
+        with _execution_as_recorded(start, role_arn):
+            outcome = run_handler(
+                handler, event, functions=stand_ins, invoker=rt.local_invoker(stand_ins),
+                service_caller=recorded.service, timeout=timeout,
+                callbacks=lambda _token, resource, payload: recorded.callback(resource, payload), **options,
+            )
     finally:
         recorded.done.set()
     return RecordedRun(outcome, recorded)
+
+
+@contextlib.contextmanager
+def _execution_as_recorded(start: str | None, role_arn: str | None):
+    """The context object's execution start time and role, as recorded, while a run lasts."""
+    saved_start, saved_role = asl_sdk.execution_start, os.environ.get("ASL_EXECUTION_ROLE_ARN")
+    if start is not None:
+        moment = datetime.datetime.fromisoformat(start)
+        at = (moment if moment.tzinfo is not None else moment.replace(tzinfo=datetime.UTC)).timestamp()
+
+        def started(context: Any) -> float | None:
+            return at
+
+        asl_sdk.execution_start = started
+    if role_arn is not None:
+        os.environ["ASL_EXECUTION_ROLE_ARN"] = role_arn
+    try:
+        yield
+    finally:
+        asl_sdk.execution_start = saved_start
+        if role_arn is not None:
+            if saved_role is None:
+                os.environ.pop("ASL_EXECUTION_ROLE_ARN", None)
+            else:
+                os.environ["ASL_EXECUTION_ROLE_ARN"] = saved_role
