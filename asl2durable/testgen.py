@@ -44,6 +44,7 @@ from . import ir
 from .placeholders import PLACEHOLDER
 
 MAX_TESTS = 20
+MAX_STATE_TESTS = 12  # tests of single states that no path test enters
 MAX_VISITS = 3000  # states entered, over the whole search of one machine
 MAX_ATTEMPTS = 12  # Task attempts (with retries) in one test: each costs ~0.1 s in the runner
 MAX_ITEMS = 10  # Map iterations followed when the items are given by the definition
@@ -74,6 +75,14 @@ class Case:
     errors: dict = field(default_factory=dict)
     output: Any = None
     check_output: bool = False
+    # each stub key -> the requests its stub gets (ordered by JSON text, as asl_testing records
+    # them); None: the walk does not know them for certain (a failure inside a Parallel or Map)
+    calls: dict | None = None
+    # a test of one state's function (``function`` in handler.py) rather than of the machine: the
+    # state chooses its successor (``routed``: a Choice, a Catch) and goes to ``next_state``
+    function: str | None = None
+    routed: bool = False
+    next_state: str | None = None
 
 
 @dataclass
@@ -84,6 +93,7 @@ class Plan:
     routes: list[str]  # Choice rules and Catch routes without a test
     reasons: list[str]  # why walks stopped (distinct, capped)
     dynamic: list[str]  # Task states whose callee is only known at run time (no stub)
+    uses_any: bool = False  # an expected value has parts no test can know (unittest.mock.ANY)
 
 
 # --------------------------------------------------------------------------- symbolic values
@@ -103,6 +113,7 @@ class _Marker:
 HOLE = _Marker("HOLE")  # a member that exists, value not chosen yet
 ABSENT = _Marker("ABSENT")  # a member that must not exist
 UNKNOWN = _Marker("UNKNOWN")  # a value the walk cannot know (UUIDs, the context object, ...)
+ANYTHING = _Marker("ANY")  # an UNKNOWN part of an expected value: written ``ANY`` in the tests
 
 
 @dataclass(frozen=True)
@@ -148,6 +159,8 @@ class _Walk:
     attempts: int = 0
     trail: list = field(default_factory=list)
     task_token: bool = False  # $$.Task.Token exists (the payload of a callback Task)
+    calls: list = field(default_factory=list)  # (stub key, request) of each call, in order
+    calls_exact: bool = True  # the calls are known for certain (not after a failed Parallel or Map)
 
     def fork(self) -> _Walk:
         """A deep copy (what ``copy.deepcopy`` gives, shared objects still shared): walks fork
@@ -166,6 +179,8 @@ class _Walk:
             attempts=self.attempts,
             trail=list(self.trail),  # state names and labels
             task_token=self.task_token,
+            calls=list(self.calls),  # (stub key, request): requests are not changed once made
+            calls_exact=self.calls_exact,
         )
 
 
@@ -1113,12 +1128,18 @@ class _Search:
                 retrier = next((r for r in s.retry if _matches(name, r.error_equals)), None)
                 attempts = 1 + (retrier.max_attempts if retrier else 0)
                 w2.attempts += attempts - 1
+                if attempts > 1:
+                    if isinstance(s, ir.TaskState) and w2.calls:
+                        w2.calls.extend([w2.calls[-1]] * (attempts - 1))  # each attempt calls again
+                    else:
+                        w2.calls_exact = False  # a retried Parallel or Map runs its states again
                 if w2.attempts > MAX_ATTEMPTS:
                     self.note(s.name, Stop("too many retries to follow"))
                     continue
                 catcher = next((c for c in s.catch if _matches(name, c.error_equals)), None)
                 if catcher is None:
-                    yield w2, ("error", name, f"fails with {name}")
+                    tries = f" after {attempts} attempts" if attempts > 1 else ""
+                    yield w2, ("error", name, f"fails with {name}{tries}")
                     continue
                 if not self.new_edge(("catch", s.name, catcher.next, name), False):
                     continue
@@ -1234,6 +1255,7 @@ class _Search:
                            "SdkResponseMetadata": UNKNOWN, "StatusCode": 200}
         else:
             result = result_ref
+        w.calls.append((key, _request(w, call, payload)))
         if key in w.outcomes:
             fixed = w.outcomes[key]
             yield w, (("ok", result) if fixed is None else ("error", fixed))
@@ -1241,7 +1263,7 @@ class _Search:
         ok = w.fork()
         ok.outcomes[key] = None
         yield ok, ("ok", result)
-        for name in inner.outer_errors:
+        for name in dict.fromkeys([*inner.outer_errors, *_retry_names(s.retry)]):
             failing = w.fork()
             failing.outcomes[key] = name
             yield failing, ("error", name)
@@ -1260,6 +1282,7 @@ class _Search:
                 yield from self.branches(machines[1:], w2, inputs[1:], scopes[1:], outputs + [value])
             elif failures < 4:
                 failures += 1
+                w2.calls_exact = False  # the other branches (iterations) may have run, or not
                 yield w2, ("error", value)
 
     def map(self, s: ir.MapState, w: _Walk, state_input: Any, selected: Any, scope: _Scope, inner: _Scope) -> Iterator[tuple[_Walk, tuple]]:
@@ -1282,6 +1305,7 @@ class _Search:
                 raise Stop("an ItemReader whose resource is only known at run time")
             # the reader's Parameters must evaluate; the stub answers with the items
             self.io_spec(s, s.item_reader, "ItemReader", w, scope, selected, bindings)
+            w.calls.append((reader, UNKNOWN))
             items = Ref("result:" + reader)
             if items.root not in w.trees:
                 w.trees[items.root] = HOLE
@@ -1331,6 +1355,7 @@ class _Search:
                 continue  # the tolerated-failure threshold decides: not followed
             if outcome[0] == "ok" and writer is not None:
                 self.io_spec(s, s.result_writer, "ResultWriter", w2, scope, selected, bindings)
+                w2.calls.append((writer, UNKNOWN))
                 root = "result:" + writer
                 w2.trees.setdefault(root, HOLE)
                 outcome = ("ok", Ref(root))  # the writer's stub answers with the Map's result
@@ -1356,6 +1381,29 @@ class _Search:
             return _template(w, scope, selected, node)
 
         return evaluate(spec)
+
+
+def _request(w: _Walk, call: Any, payload: Any) -> Any:
+    """What the stub gets: the payload, or its ``Payload`` member for ``lambda:invoke``."""
+    if isinstance(call, ir.LambdaCall) and call.envelope:
+        body = _resolve(w, payload)
+        if isinstance(body, dict):
+            return body.get("Payload")
+        try:
+            return _step(w, body, "Payload")
+        except Stop:
+            return UNKNOWN
+    return payload
+
+
+def _retry_names(retriers: list) -> list[str]:
+    """An error name for each retrier that a stub can raise to reach it (the test shows its
+    MaxAttempts: the stub is called 1 + MaxAttempts times), and, when the retriers do not take
+    every error, one they do not match (called once: not retried)."""
+    names = [name for i in range(len(retriers)) if (name := _catch_name(retriers, i)) is not None]
+    if retriers and not any(_matches(CATCH_ALL_ERROR, r.error_equals) for r in retriers):
+        names.append(CATCH_ALL_ERROR)
+    return names
 
 
 def _catch_name(catchers: list, i: int) -> str | None:
@@ -1548,7 +1596,7 @@ def plan(workflow: ir.Workflow) -> Plan:
                 if key:
                     stub = stubs.setdefault(key, Stub(key, kind, []))
                     stub.states.append(s.name)
-    taken: set = {"run", "handler", "asl_testing", "rt", "pytest", "stubs", "any"}
+    taken: set = {"run", "run_state", "machine", "handler", "asl_testing", "rt", "pytest", "stubs", "any"}
     for stub in stubs.values():
         short = _short(stub.key)
         if re.sub(r"[^0-9a-zA-Z]+", "_", short).strip("_").lower().startswith("test"):
@@ -1571,6 +1619,8 @@ def plan(workflow: ir.Workflow) -> Plan:
             continue
         seen.add(signature)
         cases.append(case)
+    entered = {step.split(" (")[0] for case in cases for step in case.path}
+    cases += _state_cases(workflow, stubs, entered)
     taken_tests: set = set()
     labels = [case.name for case in cases]
     for case in cases:
@@ -1587,13 +1637,52 @@ def plan(workflow: ir.Workflow) -> Plan:
     reached = {c.path[-1].split(" (")[0] for c in cases}
     untested = [t for t in terminals if t not in reached]
     routes = _untested_routes(workflow, cases)
-    return Plan(list(stubs.values()), cases, untested, routes, search.reasons if untested or routes else [], dynamic)
+    uses_any = any(_has_any(c.output) or _has_any(c.calls) for c in cases)
+    return Plan(list(stubs.values()), cases, untested, routes, search.reasons if untested or routes else [], dynamic, uses_any)
+
+
+# The states a test of its own shows nothing of: no field the walk follows changes their data.
+_NOT_TESTED_ALONE = (ir.SucceedState, ir.WaitState)
+
+
+def _state_cases(workflow: ir.Workflow, stubs: dict, entered: set) -> list[Case]:
+    """Tests of single states (their functions in handler.py) that no path test enters: the
+    walk of one state from an input built as it reads it, each way it can end (a Choice rule,
+    success, a retried or caught error), up to MAX_STATE_TESTS in all."""
+    from .structure import routed
+
+    out: list[Case] = []
+    for s in workflow.states():
+        function = workflow.functions.get(s.name)
+        if s.name in entered or function is None or s.unsupported or isinstance(s, _NOT_TESTED_ALONE):
+            continue
+        search = _Search(workflow)
+        try:
+            alternatives = list(search.state(s, _Walk(), Ref("input"), _Scope()))
+        except Stop:
+            continue
+        for w, (kind, value, label) in alternatives[:4]:
+            if len(out) >= MAX_STATE_TESTS:
+                return out
+            w.trail.append(s.name + (f" ({label})" if label else ""))
+            try:
+                if kind == "next":
+                    case = _case(w, "succeeded", value[1], s.name, stubs)
+                    case.next_state = value[0]
+                else:
+                    case = _case(w, "failed", value, s.name, stubs)
+            except Stop:
+                continue
+            case.name = f"state {s.name} {label}" if label else f"state {s.name}"
+            case.function, case.routed = function, routed(s)
+            out.append(case)
+    return out
 
 
 def _case(w: _Walk, status: str, value: Any, last: str, stubs: dict) -> Case:
+    calls = _calls(w) if w.calls_exact else None
     test_input = _concrete(w, Ref("input"))
-    unknown: list = []
-    output = _concrete(w, value, unknown) if status == "succeeded" else None
+    output = _concrete(w, value, filler=ANYTHING) if status == "succeeded" else None
     results = {}
     for root in sorted(w.read):
         key = root[len("result:"):]
@@ -1601,6 +1690,8 @@ def _case(w: _Walk, status: str, value: Any, last: str, stubs: dict) -> Case:
             results[key] = _concrete(w, Ref(root))
     errors = {k: v for k, v in w.outcomes.items() if v is not None}
     label = f"{last} fails" if status == "failed" else f"ends at {last}"
+    if status == "failed" and w.trail and w.trail[-1].startswith(f"{last} (fails with "):
+        label += f" with {value}"  # a Task's error, not a Fail state's
     return Case(
         name=label,
         path=list(w.trail),
@@ -1610,5 +1701,32 @@ def _case(w: _Walk, status: str, value: Any, last: str, stubs: dict) -> Case:
         results=results,
         errors=errors,
         output=output,
-        check_output=status == "succeeded" and not unknown,
+        check_output=status == "succeeded" and output is not ANYTHING,
+        calls=calls,
     )
+
+
+def _has_any(value: Any) -> bool:
+    if value is ANYTHING:
+        return True
+    if isinstance(value, dict):
+        return any(_has_any(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_any(v) for v in value)
+    return False
+
+
+def _calls(w: _Walk) -> dict:
+    """The requests each stub gets on the path, ordered by their JSON text (as ``asl_testing``
+    records them); a stub whose requests differ only in values no test knows: ``ANY``."""
+    requests: dict[str, list] = {}
+    for key, request in w.calls:
+        requests.setdefault(key, []).append(_concrete(w, request, filler=ANYTHING))
+    out: dict = {}
+    for key, values in requests.items():
+        texts = [json.dumps(v, sort_keys=True, default=repr) for v in values]
+        if len(set(texts)) > 1 and any(_has_any(v) for v in values):
+            out[key] = ANYTHING  # the order asl_testing gives depends on the unknown values
+        else:
+            out[key] = [v for _, v in sorted(zip(texts, values), key=lambda pair: pair[0])]
+    return out

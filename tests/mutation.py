@@ -71,22 +71,23 @@ class MachineCheck:
 # --------------------------------------------------------------------------- the mutants
 
 
-def _states(definition: dict, path: str = "") -> Iterator[tuple[str, dict, dict]]:
-    """(pointer, state, the States map it is in) for every state, nested machines included."""
+def _states(definition: dict, steps: tuple = ()) -> Iterator[tuple[tuple, dict, dict]]:
+    """(steps to it, state, the States map it is in) for every state, nested machines included:
+    the steps are state names, ("Branches", i), ("Iterator",) and ("ItemProcessor",)."""
     states = definition.get("States")
     if not isinstance(states, dict):
         return
     for name, state in states.items():
         if not isinstance(state, dict):
             continue
-        here = f"{path}/{name}"
+        here = steps + (name,)
         yield here, state, states
         for i, branch in enumerate(state.get("Branches") or []):
             if isinstance(branch, dict):
-                yield from _states(branch, f"{here}/Branches[{i}]")
+                yield from _states(branch, here + (("Branches", i),))
         for key in ("Iterator", "ItemProcessor"):
             if isinstance(state.get(key), dict):
-                yield from _states(state[key], f"{here}/{key}")
+                yield from _states(state[key], here + ((key,),))
 
 
 def _mutated_path(path: Any) -> str:
@@ -171,26 +172,21 @@ def _sites(definition: dict) -> dict[str, list[tuple[str, str, Callable[[dict], 
     """Per operator, the places it can change: (where, change, apply(copy of the definition))."""
     sites: dict[str, list] = {op: [] for op in OPERATORS}
 
-    def at(pointer: str) -> Callable[[dict], dict]:
-        parts = pointer.strip("/").split("/")
-
+    def at(steps: tuple) -> Callable[[dict], dict]:
         def find(root: dict) -> dict:
-            machine = root
-            state = None
-            for part in parts:
-                m = re.fullmatch(r"Branches\[(\d+)\]", part)
-                if m:
-                    machine = state["Branches"][int(m.group(1))]
-                elif part in ("Iterator", "ItemProcessor") and state is not None and part in state and isinstance(state[part], dict) and "States" in state[part]:
-                    machine = state[part]
+            machine, state = root, root
+            for step in steps:
+                if isinstance(step, tuple):
+                    machine = state[step[0]] if len(step) == 1 else state[step[0]][step[1]]
                 else:
-                    state = machine["States"][part]
+                    state = machine["States"][step]
             return state
 
         return find
 
-    for pointer, state, siblings in _states(definition):
-        find = at(pointer)
+    for steps, state, siblings in _states(definition):
+        find = at(steps)
+        pointer = "/" + "/".join(s if isinstance(s, str) else "/".join(map(str, s)) for s in steps)
         kind = state.get("Type")
         jsonata = state.get("QueryLanguage", definition.get("QueryLanguage")) == "JSONata"
         if kind in ("Task", "Pass", "Parallel", "Map") and not jsonata:
@@ -343,6 +339,7 @@ def load_tests(test_source: str, handler: str) -> dict[str, Callable[[], None]]:
     harness = types.ModuleType("asl_testing")
     harness.__dict__.update(asl_testing.__dict__)
     harness.run = functools.partial(asl_testing.run, timeout=RUN_TIMEOUT)
+    harness.run_state = functools.partial(asl_testing.run_state, timeout=RUN_TIMEOUT)
     tests.__dict__["asl_testing"] = harness
     return {name: value for name, value in tests.__dict__.items() if name.startswith("test_") and callable(value)}
 
