@@ -151,7 +151,7 @@ class _Walk:
     """One path being followed (copied at each branch)."""
 
     trees: dict = field(default_factory=lambda: {"input": HOLE})
-    outcomes: dict = field(default_factory=dict)  # stub key -> None (answers) | error name
+    outcomes: dict = field(default_factory=dict)  # stub key -> None (answers) | error name | names, one per call
     read: set = field(default_factory=set)  # stub results the path depends on
     frozen: set = field(default_factory=set)  # (root, path) subtrees fixed by an evaluation
     variables: dict = field(default_factory=dict)
@@ -161,6 +161,7 @@ class _Walk:
     task_token: bool = False  # $$.Task.Token exists (the payload of a callback Task)
     calls: list = field(default_factory=list)  # (stub key, request) of each call, in order
     calls_exact: bool = True  # the calls are known for certain (not after a failed Parallel or Map)
+    failing: tuple | None = None  # the error names of the attempts of the Task that just failed
 
     def fork(self) -> _Walk:
         """A deep copy (what ``copy.deepcopy`` gives, shared objects still shared): walks fork
@@ -181,6 +182,7 @@ class _Walk:
             task_token=self.task_token,
             calls=list(self.calls),  # (stub key, request): requests are not changed once made
             calls_exact=self.calls_exact,
+            failing=self.failing,
         )
 
 
@@ -1124,9 +1126,8 @@ class _Search:
         first = True
         for w2, (kind, value) in self.attempt(s, w, data, selected, scope, inner):
             if kind == "error":
-                name = value
-                retrier = next((r for r in s.retry if _matches(name, r.error_equals)), None)
-                attempts = 1 + (retrier.max_attempts if retrier else 0)
+                attempts, name = _attempts(s.retry, w2.failing or (value,))
+                w2.failing = None
                 w2.attempts += attempts - 1
                 if attempts > 1:
                     if isinstance(s, ir.TaskState) and w2.calls:
@@ -1258,15 +1259,16 @@ class _Search:
         w.calls.append((key, _request(w, call, payload)))
         if key in w.outcomes:
             fixed = w.outcomes[key]
-            yield w, (("ok", result) if fixed is None else ("error", fixed))
+            yield w, (("ok", result) if fixed is None else ("error", fixed if isinstance(fixed, str) else fixed[-1]))
             return
         ok = w.fork()
         ok.outcomes[key] = None
         yield ok, ("ok", result)
-        for name in dict.fromkeys([*inner.outer_errors, *_retry_names(s.retry)]):
+        for names in dict.fromkeys([*((name,) for name in inner.outer_errors), *_retry_failures(s.retry)]):
             failing = w.fork()
-            failing.outcomes[key] = name
-            yield failing, ("error", name)
+            failing.outcomes[key] = names[0] if len(names) == 1 else names
+            failing.failing = names
+            yield failing, ("error", names[-1])
 
     def branches(self, machines: list, w: _Walk, inputs: list, scopes: list, outputs: list) -> Iterator[tuple[_Walk, tuple]]:
         """Run sub-machines one after the other: each takes its first successful way (or fails)."""
@@ -1282,7 +1284,8 @@ class _Search:
                 yield from self.branches(machines[1:], w2, inputs[1:], scopes[1:], outputs + [value])
             elif failures < 4:
                 failures += 1
-                w2.calls_exact = False  # the other branches (iterations) may have run, or not
+                if len(machines) + len(outputs) > 1:
+                    w2.calls_exact = False  # the other branches (iterations) may have run, or not
                 yield w2, ("error", value)
 
     def map(self, s: ir.MapState, w: _Walk, state_input: Any, selected: Any, scope: _Scope, inner: _Scope) -> Iterator[tuple[_Walk, tuple]]:
@@ -1388,7 +1391,7 @@ def _request(w: _Walk, call: Any, payload: Any) -> Any:
     if isinstance(call, ir.LambdaCall) and call.envelope:
         body = _resolve(w, payload)
         if isinstance(body, dict):
-            return body.get("Payload")
+            return body.get("Payload", {})  # no Payload: the function's event is {}
         try:
             return _step(w, body, "Payload")
         except Stop:
@@ -1396,14 +1399,44 @@ def _request(w: _Walk, call: Any, payload: Any) -> Any:
     return payload
 
 
-def _retry_names(retriers: list) -> list[str]:
-    """An error name for each retrier that a stub can raise to reach it (the test shows its
-    MaxAttempts: the stub is called 1 + MaxAttempts times), and, when the retriers do not take
-    every error, one they do not match (called once: not retried)."""
-    names = [name for i in range(len(retriers)) if (name := _catch_name(retriers, i)) is not None]
+_WILDCARDS = ("States.ALL", "States.TaskFailed")
+
+
+def _retry_failures(retriers: list) -> list[tuple]:
+    """For each retrier, the errors of a stub that fails every attempt with the names that
+    retrier takes (and no earlier one), in turn: the test shows that each name is retried and
+    that the stub is called 1 + MaxAttempts times; and, when the retriers do not take every
+    error, an error they do not match (called once: not retried)."""
+    out = []
+    for i, retrier in enumerate(retriers):
+        names = [n for n in retrier.error_equals if n not in _WILDCARDS and not any(_matches(n, r.error_equals) for r in retriers[:i])]
+        if not names:
+            name = _catch_name(retriers, i)
+            if name is None:
+                continue
+            names = [name]
+        tries = 1 + retrier.max_attempts
+        out.append(tuple(names[k % len(names)] for k in range(tries)) if len(names) > 1 and tries <= MAX_ATTEMPTS else (names[0],))
     if retriers and not any(_matches(CATCH_ALL_ERROR, r.error_equals) for r in retriers):
-        names.append(CATCH_ALL_ERROR)
-    return names
+        out.append((CATCH_ALL_ERROR,))
+    return out
+
+
+def _attempts(retriers: list, names: tuple) -> tuple[int, str]:
+    """How many attempts a state makes when attempt k fails with ``names[k]`` (the last name
+    repeating), and the error it then fails with, as its Retry decides (a retrier's MaxAttempts
+    counts the retries it made)."""
+    made = [0] * len(retriers)
+    attempt = 0
+    while True:
+        name = names[min(attempt, len(names) - 1)]
+        i = next((j for j, r in enumerate(retriers) if _matches(name, r.error_equals)), None)
+        if i is None or made[i] >= retriers[i].max_attempts:
+            return attempt + 1, name
+        if attempt >= len(names) - 1:  # the same name from here on: the rest of its retries at once
+            return attempt + 1 + retriers[i].max_attempts - made[i], name
+        made[i] += 1
+        attempt += 1
 
 
 def _catch_name(catchers: list, i: int) -> str | None:
@@ -1688,7 +1721,7 @@ def _case(w: _Walk, status: str, value: Any, last: str, stubs: dict) -> Case:
         key = root[len("result:"):]
         if key in stubs and w.outcomes.get(key) is None:
             results[key] = _concrete(w, Ref(root))
-    errors = {k: v for k, v in w.outcomes.items() if v is not None}
+    errors = {k: list(v) if isinstance(v, tuple) else v for k, v in w.outcomes.items() if v is not None}
     label = f"{last} fails" if status == "failed" else f"ends at {last}"
     if status == "failed" and w.trail and w.trail[-1].startswith(f"{last} (fails with "):
         label += f" with {value}"  # a Task's error, not a Fail state's

@@ -38,7 +38,7 @@ from asl2durable.validate import validate
 
 OPERATORS = ("result_path", "parameters", "choice", "retry_attempts", "retry_errors", "catch_target", "fail_name")
 MUTANT_ERROR = "Mutant.Error"  # an error name no test raises
-RUN_TIMEOUT = 20  # seconds one execution of a test may take (a mutant can loop for ever)
+RUN_TIMEOUT = 10  # seconds one execution of a test may take (a mutant can loop for ever)
 
 
 @dataclass

@@ -23,7 +23,9 @@ maps what the state machine calls to a Python function that answers instead of A
   raises fails the callback under its name.
 
 ``results`` and ``errors`` override stubs for one run: ``results={key: value}`` makes that
-call return ``value``; ``errors={key: "ErrorName"}`` makes it fail with that error name.
+call return ``value``; ``errors={key: "ErrorName"}`` makes it fail with that error name, and
+``errors={key: ["First", "Second"]}`` makes its first call fail with "First", every later one
+with "Second" (the last name repeats).
 
 Every call a stub answers is recorded: ``Outcome.calls`` maps each stub key to the requests
 it received (a Lambda function's event, a service's parameters, ...), one per call (retries
@@ -91,16 +93,20 @@ class Outcome:
 class _Stubs:
     """The stubs of one run, with its ``results`` and ``errors`` overrides."""
 
-    def __init__(self, stubs: Mapping[str, Callable[..., Any]], results: Mapping[str, Any], errors: Mapping[str, str]):
+    def __init__(self, stubs: Mapping[str, Callable[..., Any]], results: Mapping[str, Any], errors: Mapping[str, Any]):
         self.stubs, self.results, self.errors = dict(stubs), dict(results), dict(errors)
         self.requests: dict[str, list] = {}
         self.lock = threading.Lock()  # stubs are called from the runner's threads
 
     def answer(self, key: str, *args: Any) -> Any:
         with self.lock:
-            self.requests.setdefault(key, []).append(copy.deepcopy(args[0] if args else None))
+            calls = self.requests.setdefault(key, [])
+            calls.append(copy.deepcopy(args[0] if args else None))
+            made = len(calls)
         if key in self.errors:
-            raise rt.fail(self.errors[key], f"stubbed failure of {key}")
+            names = self.errors[key]
+            name = names if isinstance(names, str) else names[min(made, len(names)) - 1]
+            raise rt.fail(name, f"stubbed failure of {key}")
         if key in self.results:
             return copy.deepcopy(self.results[key])
         if key not in self.stubs:
@@ -162,7 +168,7 @@ def run(
     stubs: Mapping[str, Callable[..., Any]],
     *,
     results: Mapping[str, Any] | None = None,
-    errors: Mapping[str, str] | None = None,
+    errors: Mapping[str, Any] | None = None,
     timeout: float = 60,
     execution_timeout: float | None = None,
 ) -> Outcome:
