@@ -69,10 +69,12 @@ def lit(value: Any) -> str:
 def expected(value: Any) -> str:
     """``lit`` for an expected value of the generated tests: a part no test can know (a UUID,
     the time, a task token: ``testgen.ANYTHING``) is ``ANY`` (``unittest.mock.ANY``)."""
-    from .testgen import ANYTHING
+    from .testgen import ANYTHING, Answers
 
     if value is ANYTHING:
         return "ANY"
+    if isinstance(value, Answers):
+        return "asl_testing.answers(" + ", ".join(expected(v) for v in value.values) + ")"
     if isinstance(value, list):
         return "[" + ", ".join(expected(v) for v in value) + "]"
     if isinstance(value, dict):

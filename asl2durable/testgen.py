@@ -142,6 +142,13 @@ class JsonOf:
     root: str
 
 
+@dataclass
+class Answers:
+    """The answers of a stub called several times in turn (``asl_testing.answers``)."""
+
+    values: list
+
+
 class Stop(Exception):
     """This path cannot be followed for certain."""
 
@@ -162,6 +169,9 @@ class _Walk:
     calls: list = field(default_factory=list)  # (stub key, request) of each call, in order
     calls_exact: bool = True  # the calls are known for certain (not after a failed Parallel or Map)
     failing: tuple | None = None  # the error names of the attempts of the Task that just failed
+    # stub key -> how many calls in turn had an answer of their own (tree "result:KEY", then
+    # "result:KEY#2", ...); 0: one answer for every call (calls from concurrent branches)
+    answers: dict = field(default_factory=dict)
 
     def fork(self) -> _Walk:
         """A deep copy (what ``copy.deepcopy`` gives, shared objects still shared): walks fork
@@ -183,6 +193,7 @@ class _Walk:
             calls=list(self.calls),  # (stub key, request): requests are not changed once made
             calls_exact=self.calls_exact,
             failing=self.failing,
+            answers=dict(self.answers),
         )
 
 
@@ -239,6 +250,7 @@ class _Scope:
     index: Any = None
     in_map: bool = False
     outer_errors: tuple = ()  # error names an enclosing Catch handles
+    concurrent: bool = False  # in one of several Parallel branches or Map iterations
 
 
 def _runtime_module(name: str) -> Any:
@@ -1122,7 +1134,7 @@ class _Search:
     def work(self, s: Any, w: _Walk, data: Any, scope: _Scope) -> Iterator[tuple[_Walk, tuple]]:
         selected = data if s.jsonata else _select(w, scope, data, s.flow.input_path)
         handled = tuple(self.catch_errors(s.catch)) + scope.outer_errors
-        inner = _Scope(scope.item, scope.index, scope.in_map, handled)
+        inner = _Scope(scope.item, scope.index, scope.in_map, handled, scope.concurrent)
         first = True
         for w2, (kind, value) in self.attempt(s, w, data, selected, scope, inner):
             if kind == "error":
@@ -1206,7 +1218,8 @@ class _Search:
             yield from self.task(s, w, state_input, selected, scope, inner)
         elif isinstance(s, ir.ParallelState):
             branch_input = self.payload(s, w, scope, state_input, selected)
-            yield from self.branches(s.branches, w, [branch_input] * len(s.branches), [inner] * len(s.branches), [])
+            branch = dataclasses.replace(inner, concurrent=inner.concurrent or len(s.branches) > 1)
+            yield from self.branches(s.branches, w, [branch_input] * len(s.branches), [branch] * len(s.branches), [])
         else:
             yield from self.map(s, w, state_input, selected, scope, inner)
 
@@ -1248,7 +1261,7 @@ class _Search:
             raise Stop("the function is only known at run time")
         if isinstance(call, ir.ServiceCall) and call.kind == "lambda" and _resolve(w, payload) is UNKNOWN:
             raise Stop("a payload the walk does not know")
-        result_ref = Ref("result:" + key)
+        result_ref = Ref(_answer_root(w, key, inner.concurrent))
         if result_ref.root not in w.trees:
             w.trees[result_ref.root] = HOLE
         if isinstance(call, ir.LambdaCall) and call.envelope:
@@ -1344,7 +1357,7 @@ class _Search:
             values = [{**envelope, "Items": values[i:i + size]} for i in range(0, len(values), size)]
         inputs, scopes = [], []
         for i, item in enumerate(values):
-            item_scope = _Scope(item, i, True, () if tolerant else inner.outer_errors)
+            item_scope = _Scope(item, i, True, () if tolerant else inner.outer_errors, inner.concurrent or len(values) > 1)
             if isinstance(s.item_selector, ir.Jsonata):
                 value = _jsonata(w, item_scope, s.item_selector, "ItemSelector", bindings)
             elif s.item_selector is not ir.DEFAULT:
@@ -1384,6 +1397,22 @@ class _Search:
             return _template(w, scope, selected, node)
 
         return evaluate(spec)
+
+
+def _answer_root(w: _Walk, key: str, concurrent: bool) -> str:
+    """The tree of the answer to this call of stub ``key``: calls in turn each have their own
+    (a polling loop sees "RUNNING", then "DONE"); calls that may run in any order share one."""
+    made = w.answers.get(key)
+    if made is None:
+        w.answers[key] = 0 if concurrent else 1
+        return "result:" + key
+    if made == 0 or concurrent:
+        if made > 1:
+            raise Stop("a stub called in turn, then from concurrent branches")
+        w.answers[key] = 0
+        return "result:" + key
+    w.answers[key] = made + 1
+    return f"result:{key}#{made + 1}"
 
 
 def _request(w: _Walk, call: Any, payload: Any) -> Any:
@@ -1642,7 +1671,7 @@ def plan(workflow: ir.Workflow) -> Plan:
     for w, (status, value, last) in search.machine(workflow.root, _Walk(), Ref("input"), _Scope()):
         if len(cases) >= MAX_TESTS:
             break
-        signature = (last, status, value if status == "failed" else None, w.trail[-2] if len(w.trail) > 1 else None)
+        signature = (last, status, value if status == "failed" else None, w.trail[-2] if len(w.trail) > 1 else None, _looped(w))
         if signature in seen:
             continue
         try:
@@ -1663,6 +1692,8 @@ def plan(workflow: ir.Workflow) -> Plan:
         case.name = _identifier("test_" + label, taken_tests, "test_path", length=72)
     for stub in stubs.values():
         stub.default = next((c.results[stub.key] for c in cases if stub.key in c.results), [] if stub.kind == "reader" else {})
+        if isinstance(stub.default, Answers):
+            stub.default = stub.default.values[-1]
     terminals = [
         name for name, s in workflow.root.states.items()
         if isinstance(s, (ir.SucceedState, ir.FailState)) or (isinstance(s, ir.Transitioning) and s.next is None)
@@ -1716,15 +1747,20 @@ def _case(w: _Walk, status: str, value: Any, last: str, stubs: dict) -> Case:
     calls = _calls(w) if w.calls_exact else None
     test_input = _concrete(w, Ref("input"))
     output = _concrete(w, value, filler=ANYTHING) if status == "succeeded" else None
-    results = {}
-    for root in sorted(w.read):
-        key = root[len("result:"):]
+    results: dict = {}
+    for key in sorted({root[len("result:"):].split("#")[0] for root in w.read if root.startswith("result:")}):
         if key in stubs and w.outcomes.get(key) is None:
-            results[key] = _concrete(w, Ref(root))
+            made = w.answers.get(key, 0)
+            if made > 1:  # each call in turn its own answer
+                results[key] = Answers([_concrete(w, Ref("result:" + key + (f"#{i}" if i > 1 else ""))) for i in range(1, made + 1)])
+            else:
+                results[key] = _concrete(w, Ref("result:" + key))
     errors = {k: list(v) if isinstance(v, tuple) else v for k, v in w.outcomes.items() if v is not None}
     label = f"{last} fails" if status == "failed" else f"ends at {last}"
     if status == "failed" and w.trail and w.trail[-1].startswith(f"{last} (fails with "):
         label += f" with {value}"  # a Task's error, not a Fail state's
+    if _looped(w):
+        label += " after looping back"
     return Case(
         name=label,
         path=list(w.trail),
@@ -1737,6 +1773,14 @@ def _case(w: _Walk, status: str, value: Any, last: str, stubs: dict) -> Case:
         check_output=status == "succeeded" and output is not ANYTHING,
         calls=calls,
     )
+
+
+def _looped(w: _Walk) -> bool:
+    """Did the path go round a loop, leaving a state another way the second time?"""
+    ways: dict = {}
+    for step in w.trail:
+        ways.setdefault(step.split(" (")[0], set()).add(step)
+    return any(len(v) > 1 for v in ways.values())
 
 
 def _has_any(value: Any) -> bool:

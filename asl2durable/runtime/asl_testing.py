@@ -25,7 +25,8 @@ maps what the state machine calls to a Python function that answers instead of A
 ``results`` and ``errors`` override stubs for one run: ``results={key: value}`` makes that
 call return ``value``; ``errors={key: "ErrorName"}`` makes it fail with that error name, and
 ``errors={key: ["First", "Second"]}`` makes its first call fail with "First", every later one
-with "Second" (the last name repeats).
+with "Second" (the last name repeats); ``results={key: answers(first, second)}`` makes its
+first call return ``first``, every later one ``second`` (a polling loop's "RUNNING", "DONE").
 
 Every call a stub answers is recorded: ``Outcome.calls`` maps each stub key to the requests
 it received (a Lambda function's event, a service's parameters, ...), one per call (retries
@@ -90,6 +91,21 @@ class Outcome:
     next_state: str | None = None
 
 
+@dataclass
+class Answers:
+    """The answers of a stub's calls in turn (:func:`answers`)."""
+
+    values: list
+
+
+def answers(*values: Any) -> Answers:
+    """``results={key: answers(first, second, ...)}``: the stub's first call returns ``first``,
+    the next ``second``, ...; the last value answers every call after it."""
+    if not values:
+        raise ValueError("answers() needs at least one value")
+    return Answers(list(values))
+
+
 class _Stubs:
     """The stubs of one run, with its ``results`` and ``errors`` overrides."""
 
@@ -108,7 +124,10 @@ class _Stubs:
             name = names if isinstance(names, str) else names[min(made, len(names)) - 1]
             raise rt.fail(name, f"stubbed failure of {key}")
         if key in self.results:
-            return copy.deepcopy(self.results[key])
+            value = self.results[key]
+            if isinstance(value, Answers):
+                value = value.values[min(made, len(value.values)) - 1]
+            return copy.deepcopy(value)
         if key not in self.stubs:
             raise rt.fail("States.Runtime", f"No stub for {key}: add one to STUBS")
         return self.stubs[key](*args)
