@@ -1681,8 +1681,7 @@ def plan(workflow: ir.Workflow) -> Plan:
             continue
         seen.add(signature)
         cases.append(case)
-    entered = {step.split(" (")[0] for case in cases for step in case.path}
-    cases += _state_cases(workflow, stubs, entered)
+    cases += _state_cases(workflow, stubs, {step for case in cases for step in case.path})
     taken_tests: set = set()
     labels = [case.name for case in cases]
     for case in cases:
@@ -1705,26 +1704,32 @@ def plan(workflow: ir.Workflow) -> Plan:
     return Plan(list(stubs.values()), cases, untested, routes, search.reasons if untested or routes else [], dynamic, uses_any)
 
 
+_ROUTES = ("rule ", "default", "caught ")  # the labels of the ways a state chooses its successor
+
 # The states a test of its own shows nothing of: no field the walk follows changes their data.
 _NOT_TESTED_ALONE = (ir.SucceedState, ir.WaitState)
 
 
-def _state_cases(workflow: ir.Workflow, stubs: dict, entered: set) -> list[Case]:
-    """Tests of single states (their functions in handler.py) that no path test enters: the
-    walk of one state from an input built as it reads it, each way it can end (a Choice rule,
-    success, a retried or caught error), up to MAX_STATE_TESTS in all."""
+def _state_cases(workflow: ir.Workflow, stubs: dict, taken: set) -> list[Case]:
+    """Tests of single states (their functions in handler.py): of states no path test enters,
+    and of the Choice rules and Catch routes no path test takes. Each is the walk of one state
+    from an input built as it reads it, each way it can end (a Choice rule, success, a retried
+    or caught error), up to MAX_STATE_TESTS in all."""
     from .structure import routed
 
+    entered = {step.split(" (")[0] for step in taken}
     out: list[Case] = []
     for s in workflow.states():
         function = workflow.functions.get(s.name)
-        if s.name in entered or function is None or s.unsupported or isinstance(s, _NOT_TESTED_ALONE):
+        if function is None or s.unsupported or isinstance(s, _NOT_TESTED_ALONE):
             continue
         search = _Search(workflow)
         try:
             alternatives = list(search.state(s, _Walk(), Ref("input"), _Scope()))
         except Stop:
             continue
+        if s.name in entered:  # only the routes no path test takes
+            alternatives = [a for a in alternatives if a[1][2].startswith(_ROUTES) and f"{s.name} ({a[1][2]})" not in taken]
         for w, (kind, value, label) in alternatives[:4]:
             if len(out) >= MAX_STATE_TESTS:
                 return out
