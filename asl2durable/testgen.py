@@ -1700,7 +1700,7 @@ def plan(workflow: ir.Workflow) -> Plan:
     reached = {c.path[-1].split(" (")[0] for c in cases}
     untested = [t for t in terminals if t not in reached]
     routes = _untested_routes(workflow, cases)
-    uses_any = any(_has_any(c.output) or _has_any(c.calls) for c in cases)
+    uses_any = any(c.check_output and _has_any(c.output) or _has_any(c.calls) for c in cases)
     return Plan(list(stubs.values()), cases, untested, routes, search.reasons if untested or routes else [], dynamic, uses_any)
 
 
