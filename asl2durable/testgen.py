@@ -1425,6 +1425,8 @@ def _request(w: _Walk, call: Any, payload: Any) -> Any:
             return _step(w, body, "Payload")
         except Stop:
             return UNKNOWN
+    if isinstance(call, ir.ServiceCall) and call.kind == "activity":  # what a worker gets from GetActivityTask
+        return {"taskToken": UNKNOWN, "input": payload}
     return payload
 
 
