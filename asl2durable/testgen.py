@@ -1706,7 +1706,7 @@ def plan(workflow: ir.Workflow) -> Plan:
     return Plan(list(stubs.values()), cases, untested, routes, search.reasons if untested or routes else [], dynamic, uses_any)
 
 
-_ROUTES = ("rule ", "default", "caught ")  # the labels of the ways a state chooses its successor
+_ROUTES = ("rule ", "default", "caught ", "fails with ")  # the labels of a state's ways to end
 
 # The states a test of its own shows nothing of: no field the walk follows changes their data.
 _NOT_TESTED_ALONE = (ir.SucceedState, ir.WaitState)
