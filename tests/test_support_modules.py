@@ -1,7 +1,8 @@
 """The support modules (asl2durable/runtime/) hold only what generated code uses.
 
 Every top-level function and class of a support module must be referenced by the code
-generator (``rt.<name>`` in templates/*.jinja or asl2durable/render.py, for asl_runtime) or
+generator (``rt.<name>`` in templates/*.jinja or asl2durable/render.py, for asl_runtime;
+``asl_testing.<name>``, for the generated tests' harness) or
 by runtime code outside its own definition (a name, or ``asl_module.<name>``). A few names are
 kept on purpose for other users; each is listed below with the file that uses it and why.
 """
@@ -32,11 +33,12 @@ KEPT_FOR_OTHER_USERS = {
 }
 
 
-def _generator_references() -> set[str]:
-    """Names generated code takes from asl_runtime: ``rt.<name>`` in the templates and the renderer."""
+def _generator_references(prefix: str = "rt") -> set[str]:
+    """Names generated code takes from asl_runtime (``rt.<name>`` in the templates and the
+    renderer), or from another support module (``asl_testing.<name>``)."""
     text = "".join(p.read_text(encoding="utf-8") for p in sorted((ROOT / "templates").glob("*.jinja")))
     text += (ROOT / "asl2durable" / "render.py").read_text(encoding="utf-8")
-    return set(re.findall(r"\brt\.([A-Za-z_]\w*)", text))
+    return set(re.findall(rf"\b{prefix}\.([A-Za-z_]\w*)", text))
 
 
 def _names_read(tree: ast.AST) -> Counter:
@@ -71,6 +73,7 @@ def _definitions() -> list[tuple[str, str, ast.AST]]:
 def test_every_support_module_definition_is_used():
     """Repeated until nothing changes, so that code used only by unused code counts as unused."""
     generated = _generator_references()
+    harness = _generator_references("asl_testing")  # what the generated tests call
     unused: dict[str, ast.AST] = {}
     while True:
         reads = ALL_READS - sum((_names_read(node) for node in unused.values()), Counter())
@@ -80,6 +83,7 @@ def test_every_support_module_definition_is_used():
             if f"{module}.{name}" not in unused
             and (module, name) not in KEPT_FOR_OTHER_USERS
             and not (module == "asl_runtime" and name in generated)
+            and not (module == "asl_testing" and name in harness)
             and (reads - _names_read(node))[name] == 0
         }
         if not found:
