@@ -7,7 +7,12 @@ Read from the IR only. The plan has
   them up (a function name, a Task resource, ``ItemReader:<resource>``, ...);
 * one test case per terminal path that a simple input reaches (``Case``): the execution
   input, the stub results and stub failures the path needs, and the outcome to assert
-  (the status; the error name of a failure; the output when nothing in it is unknowable).
+  (the status; the error name of a failure; the output; the request each stub gets, one
+  per call, in ``asl_testing``'s order; parts nothing can know, such as a UUID, are ``ANY``);
+* for each Task retrier, a stub failing every attempt with the names that retrier takes, in
+  turn, so that the calls show MaxAttempts (and an error no retrier takes, called once);
+* tests of single states (their functions in handler.py): states no path test enters, and
+  Choice rules, Catch routes and retry failures no path test takes (``_state_cases``).
 
 Paths are found by a bounded symbolic walk of the state graph. The execution input and each
 stub's result are trees built on demand: a JSONPath read adds the member it reads (a hole,
@@ -22,10 +27,15 @@ be followed for certain (wildcards, filters, context-object values, a Map over m
 an evaluation that fails) ends the walk of that path: it is not a test, and the Choice rules,
 Catch routes and end states no test takes are listed at the end of the generated file.
 
+A stub called several times in turn on a path answers each call from a tree of its own
+(``asl_testing.answers``), so a polling loop can see "RUNNING" and then "DONE"; calls that may
+run in any order (several Parallel branches or Map iterations) share one answer.
+
 The search is bounded: a state is entered at most twice on one path (a loop's back edge is
 taken once), a branch other than the first is followed only when it covers a new edge,
 retries are followed up to ``MAX_ATTEMPTS`` attempts per test, ``MAX_VISITS`` states are
-entered in all, and a machine gets at most ``MAX_TESTS`` tests.
+entered in all, and a machine gets at most ``MAX_TESTS`` tests of paths and ``MAX_STATE_TESTS``
+of single states.
 """
 
 from __future__ import annotations
@@ -1151,7 +1161,7 @@ class _Search:
                     continue
                 catcher = next((c for c in s.catch if _matches(name, c.error_equals)), None)
                 if catcher is None:
-                    tries = f" after {attempts} attempts" if attempts > 1 else ""
+                    tries = f" after {attempts} attempts" if attempts > 1 else ", not retried" if s.retry else ""
                     yield w2, ("error", name, f"fails with {name}{tries}")
                     continue
                 if not self.new_edge(("catch", s.name, catcher.next, name), False):

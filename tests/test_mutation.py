@@ -28,7 +28,9 @@ def test_mutants_are_one_change_each_and_the_same_every_time():
 
 
 def test_generated_tests_kill_the_mutants_of_a_sample():
-    """The ORIGINAL's generated tests, run on each mutant's handler, fail for (nearly) every mutant."""
+    """The ORIGINAL's generated tests, run on each mutant's handler, fail for every mutant of the
+    sample (13 mutants, one per operator and machine; about 30 s: the polling loop's Choice
+    mutant loops until mutation.RUN_TIMEOUT)."""
     results = []
     for name in SAMPLE:
         check = mutation.check(json.loads((GOLDEN / f"{name}.asl.json").read_text()), name, per_operator=1)
@@ -38,4 +40,4 @@ def test_generated_tests_kill_the_mutants_of_a_sample():
     killed = [r for r in counted if r.status == "killed"]
     survivors = [f"{r.machine} {r.operator} {r.where}: {r.change}" for r in counted if r.status == "survived"]
     assert len(counted) >= 10
-    assert len(killed) >= 0.85 * len(counted), survivors
+    assert len(killed) == len(counted), survivors
