@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-import mutation  # noqa: E402  (tests/mutation.py)
+import mutation  # tests/mutation.py
 
 CORPUS = ROOT / "tests" / "fixtures" / "corpus" / "realworld"
 

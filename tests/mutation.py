@@ -131,9 +131,9 @@ def _conditions(rule: Any, path: tuple = ()) -> Iterator[tuple[tuple, str]]:
     if isinstance(rule.get("Not"), dict):
         yield from _conditions(rule["Not"], path + ("Not",))
     for key, operand in rule.items():
-        if re.fullmatch(r"(String|Numeric|Boolean|Timestamp)[A-Za-z]*", key) and not key.endswith("Path"):
-            if isinstance(operand, (str, int, float)):
-                yield path, key
+        literal = isinstance(operand, (str, int, float)) and not key.endswith("Path")
+        if literal and re.fullmatch(r"(String|Numeric|Boolean|Timestamp)[A-Za-z]*", key):
+            yield path, key
 
 
 _LITERAL = re.compile(r"""("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|(?<![\w.$])-?\d+(?:\.\d+)?(?![\w.]))""")
@@ -156,7 +156,7 @@ def _mutated_condition(text: str) -> str | None:
 
 def _shifted_time(text: str) -> str:
     try:
-        moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+        moment = dt.datetime.fromisoformat(text)
     except ValueError:
         return text + "x"
     return (moment + dt.timedelta(days=1)).isoformat().replace("+00:00", "Z")
@@ -189,14 +189,14 @@ def _sites(definition: dict) -> dict[str, list[tuple[str, str, Callable[[dict], 
         pointer = "/" + "/".join(s if isinstance(s, str) else "/".join(map(str, s)) for s in steps)
         kind = state.get("Type")
         jsonata = state.get("QueryLanguage", definition.get("QueryLanguage")) == "JSONata"
-        if kind in ("Task", "Pass", "Parallel", "Map") and not jsonata:
-            if "ResultPath" in state or kind != "Pass":
-                new = _mutated_path(state.get("ResultPath", "$"))
+        # a ResultPath as written, or the default "$" of a Task, Parallel or Map
+        if kind in ("Task", "Pass", "Parallel", "Map") and not jsonata and ("ResultPath" in state or kind != "Pass"):
+            new = _mutated_path(state.get("ResultPath", "$"))
 
-                def apply(d: dict, find=find, new=new) -> None:
-                    find(d)["ResultPath"] = new
+            def apply(d: dict, find=find, new=new) -> None:
+                find(d)["ResultPath"] = new
 
-                sites["result_path"].append((pointer, f"ResultPath {state.get('ResultPath', '$')!r} -> {new!r}", apply))
+            sites["result_path"].append((pointer, f"ResultPath {state.get('ResultPath', '$')!r} -> {new!r}", apply))
         field_name = "Arguments" if jsonata else "Parameters"
         if isinstance(state.get(field_name), (dict, list)):
             for leaf, value in _leaves(state[field_name]):
@@ -330,10 +330,10 @@ def load_tests(test_source: str, handler: str) -> dict[str, Callable[[], None]]:
     module = types.ModuleType("handler")
     module.__file__ = "handler.py"
     sys.modules["handler"] = module
-    exec(compile(handler, "handler.py", "exec"), module.__dict__)
+    exec(compile(handler, "handler.py", "exec"), module.__dict__)  # noqa: S102 - the generated handler
     tests = types.ModuleType("test_handler")
     tests.__file__ = "test_handler.py"
-    exec(compile(test_source, "test_handler.py", "exec"), tests.__dict__)
+    exec(compile(test_source, "test_handler.py", "exec"), tests.__dict__)  # noqa: S102 - its generated tests
     import asl_testing
 
     harness = types.ModuleType("asl_testing")
