@@ -8,7 +8,7 @@ killed when a test that passes on the original fails; mutants whose handler is b
 the original's are not counted. Prints the share killed overall and by operator, and writes
 every mutant's result as JSON (``--out``).
 
-    python benchmarks/mutation.py [--per-operator 1] [-j 4] [--out mutation.json] [FILES...]
+    python benchmarks/mutation.py [--per-operator 2] [-j 4] [--out mutation.json] [FILES...]
 """
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ def table(results: list[mutation.Result]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("files", nargs="*", type=Path)
-    parser.add_argument("--per-operator", type=int, default=1)
+    parser.add_argument("--per-operator", type=int, default=2)
     parser.add_argument("-j", "--jobs", type=int, default=2)
     parser.add_argument("--out", type=Path, default=Path("mutation.json"))
     args = parser.parse_args()
