@@ -66,6 +66,22 @@ def lit(value: Any) -> str:
     raise TypeError(f"no Python literal for {type(value).__name__}")
 
 
+def expected(value: Any) -> str:
+    """``lit`` for an expected value of the generated tests: a part no test can know (a UUID,
+    the time, a task token: ``testgen.ANYTHING``) is ``ANY`` (``unittest.mock.ANY``)."""
+    from .testgen import ANYTHING, Answers
+
+    if value is ANYTHING:
+        return "ANY"
+    if isinstance(value, Answers):
+        return "asl_testing.answers(" + ", ".join(expected(v) for v in value.values) + ")"
+    if isinstance(value, list):
+        return "[" + ", ".join(expected(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{lit(str(k))}: {expected(v)}" for k, v in value.items()) + "}"
+    return lit(value)
+
+
 def _is_simple(p: ir.Path) -> bool:
     """Can generated code write this path as its text? Yes when the support module's small
     parser (``asl_jsonpath.parse``: a root, then .name, ['name'] and [index] steps) reads
@@ -296,7 +312,7 @@ def template_environment(*, autoescape: bool) -> jinja2.Environment:
 def _environment() -> jinja2.Environment:
     env = template_environment(autoescape=False)
     env.filters.update(
-        lit=lit, pystr=pystr, comment=comment, docstring=docstring, guarded=guarded, catcher=catcher,
+        lit=lit, expected=expected, pystr=pystr, comment=comment, docstring=docstring, guarded=guarded, catcher=catcher,
         jsonpath=jsonpath, payload=payload, yaml=to_yaml, md=md, code=code, fence=fence,
         json=lambda value: json.dumps(value, default=str, ensure_ascii=False, sort_keys=True),
     )

@@ -7,7 +7,12 @@ Read from the IR only. The plan has
   them up (a function name, a Task resource, ``ItemReader:<resource>``, ...);
 * one test case per terminal path that a simple input reaches (``Case``): the execution
   input, the stub results and stub failures the path needs, and the outcome to assert
-  (the status; the error name of a failure; the output when nothing in it is unknowable).
+  (the status; the error name of a failure; the output; the request each stub gets, one
+  per call, in ``asl_testing``'s order; parts nothing can know, such as a UUID, are ``ANY``);
+* for each Task retrier, a stub failing every attempt with the names that retrier takes, in
+  turn, so that the calls show MaxAttempts (and an error no retrier takes, called once);
+* tests of single states (their functions in handler.py): states no path test enters, and
+  Choice rules, Catch routes and retry failures no path test takes (``_state_cases``).
 
 Paths are found by a bounded symbolic walk of the state graph. The execution input and each
 stub's result are trees built on demand: a JSONPath read adds the member it reads (a hole,
@@ -22,10 +27,15 @@ be followed for certain (wildcards, filters, context-object values, a Map over m
 an evaluation that fails) ends the walk of that path: it is not a test, and the Choice rules,
 Catch routes and end states no test takes are listed at the end of the generated file.
 
+A stub called several times in turn on a path answers each call from a tree of its own
+(``asl_testing.answers``), so a polling loop can see "RUNNING" and then "DONE"; calls that may
+run in any order (several Parallel branches or Map iterations) share one answer.
+
 The search is bounded: a state is entered at most twice on one path (a loop's back edge is
 taken once), a branch other than the first is followed only when it covers a new edge,
 retries are followed up to ``MAX_ATTEMPTS`` attempts per test, ``MAX_VISITS`` states are
-entered in all, and a machine gets at most ``MAX_TESTS`` tests.
+entered in all, and a machine gets at most ``MAX_TESTS`` tests of paths and ``MAX_STATE_TESTS``
+of single states.
 """
 
 from __future__ import annotations
@@ -44,6 +54,7 @@ from . import ir
 from .placeholders import PLACEHOLDER
 
 MAX_TESTS = 20
+MAX_STATE_TESTS = 12  # tests of single states that no path test enters
 MAX_VISITS = 3000  # states entered, over the whole search of one machine
 MAX_ATTEMPTS = 12  # Task attempts (with retries) in one test: each costs ~0.1 s in the runner
 MAX_ITEMS = 10  # Map iterations followed when the items are given by the definition
@@ -74,6 +85,14 @@ class Case:
     errors: dict = field(default_factory=dict)
     output: Any = None
     check_output: bool = False
+    # each stub key -> the requests its stub gets (ordered by JSON text, as asl_testing records
+    # them); None: the walk does not know them for certain (a failure inside a Parallel or Map)
+    calls: dict | None = None
+    # a test of one state's function (``function`` in handler.py) rather than of the machine: the
+    # state chooses its successor (``routed``: a Choice, a Catch) and goes to ``next_state``
+    function: str | None = None
+    routed: bool = False
+    next_state: str | None = None
 
 
 @dataclass
@@ -84,6 +103,7 @@ class Plan:
     routes: list[str]  # Choice rules and Catch routes without a test
     reasons: list[str]  # why walks stopped (distinct, capped)
     dynamic: list[str]  # Task states whose callee is only known at run time (no stub)
+    uses_any: bool = False  # an expected value has parts no test can know (unittest.mock.ANY)
 
 
 # --------------------------------------------------------------------------- symbolic values
@@ -103,6 +123,7 @@ class _Marker:
 HOLE = _Marker("HOLE")  # a member that exists, value not chosen yet
 ABSENT = _Marker("ABSENT")  # a member that must not exist
 UNKNOWN = _Marker("UNKNOWN")  # a value the walk cannot know (UUIDs, the context object, ...)
+ANYTHING = _Marker("ANY")  # an UNKNOWN part of an expected value: written ``ANY`` in the tests
 
 
 @dataclass(frozen=True)
@@ -131,6 +152,13 @@ class JsonOf:
     root: str
 
 
+@dataclass
+class Answers:
+    """The answers of a stub called several times in turn (``asl_testing.answers``)."""
+
+    values: list
+
+
 class Stop(Exception):
     """This path cannot be followed for certain."""
 
@@ -140,7 +168,7 @@ class _Walk:
     """One path being followed (copied at each branch)."""
 
     trees: dict = field(default_factory=lambda: {"input": HOLE})
-    outcomes: dict = field(default_factory=dict)  # stub key -> None (answers) | error name
+    outcomes: dict = field(default_factory=dict)  # stub key -> None (answers) | error name | names, one per call
     read: set = field(default_factory=set)  # stub results the path depends on
     frozen: set = field(default_factory=set)  # (root, path) subtrees fixed by an evaluation
     variables: dict = field(default_factory=dict)
@@ -148,6 +176,12 @@ class _Walk:
     attempts: int = 0
     trail: list = field(default_factory=list)
     task_token: bool = False  # $$.Task.Token exists (the payload of a callback Task)
+    calls: list = field(default_factory=list)  # (stub key, request) of each call, in order
+    calls_exact: bool = True  # the calls are known for certain (not after a failed Parallel or Map)
+    failing: tuple | None = None  # the error names of the attempts of the Task that just failed
+    # stub key -> how many calls in turn had an answer of their own (tree "result:KEY", then
+    # "result:KEY#2", ...); 0: one answer for every call (calls from concurrent branches)
+    answers: dict = field(default_factory=dict)
 
     def fork(self) -> _Walk:
         """A deep copy (what ``copy.deepcopy`` gives, shared objects still shared): walks fork
@@ -166,6 +200,10 @@ class _Walk:
             attempts=self.attempts,
             trail=list(self.trail),  # state names and labels
             task_token=self.task_token,
+            calls=list(self.calls),  # (stub key, request): requests are not changed once made
+            calls_exact=self.calls_exact,
+            failing=self.failing,
+            answers=dict(self.answers),
         )
 
 
@@ -222,6 +260,7 @@ class _Scope:
     index: Any = None
     in_map: bool = False
     outer_errors: tuple = ()  # error names an enclosing Catch handles
+    concurrent: bool = False  # in one of several Parallel branches or Map iterations
 
 
 def _runtime_module(name: str) -> Any:
@@ -1105,20 +1144,25 @@ class _Search:
     def work(self, s: Any, w: _Walk, data: Any, scope: _Scope) -> Iterator[tuple[_Walk, tuple]]:
         selected = data if s.jsonata else _select(w, scope, data, s.flow.input_path)
         handled = tuple(self.catch_errors(s.catch)) + scope.outer_errors
-        inner = _Scope(scope.item, scope.index, scope.in_map, handled)
+        inner = _Scope(scope.item, scope.index, scope.in_map, handled, scope.concurrent)
         first = True
         for w2, (kind, value) in self.attempt(s, w, data, selected, scope, inner):
             if kind == "error":
-                name = value
-                retrier = next((r for r in s.retry if _matches(name, r.error_equals)), None)
-                attempts = 1 + (retrier.max_attempts if retrier else 0)
+                attempts, name = _attempts(s.retry, w2.failing or (value,))
+                w2.failing = None
                 w2.attempts += attempts - 1
+                if attempts > 1:
+                    if isinstance(s, ir.TaskState) and w2.calls:
+                        w2.calls.extend([w2.calls[-1]] * (attempts - 1))  # each attempt calls again
+                    else:
+                        w2.calls_exact = False  # a retried Parallel or Map runs its states again
                 if w2.attempts > MAX_ATTEMPTS:
                     self.note(s.name, Stop("too many retries to follow"))
                     continue
                 catcher = next((c for c in s.catch if _matches(name, c.error_equals)), None)
                 if catcher is None:
-                    yield w2, ("error", name, f"fails with {name}")
+                    tries = f" after {attempts} attempts" if attempts > 1 else ", not retried" if s.retry else ""
+                    yield w2, ("error", name, f"fails with {name}{tries}")
                     continue
                 if not self.new_edge(("catch", s.name, catcher.next, name), False):
                     continue
@@ -1184,7 +1228,8 @@ class _Search:
             yield from self.task(s, w, state_input, selected, scope, inner)
         elif isinstance(s, ir.ParallelState):
             branch_input = self.payload(s, w, scope, state_input, selected)
-            yield from self.branches(s.branches, w, [branch_input] * len(s.branches), [inner] * len(s.branches), [])
+            branch = dataclasses.replace(inner, concurrent=inner.concurrent or len(s.branches) > 1)
+            yield from self.branches(s.branches, w, [branch_input] * len(s.branches), [branch] * len(s.branches), [])
         else:
             yield from self.map(s, w, state_input, selected, scope, inner)
 
@@ -1226,7 +1271,7 @@ class _Search:
             raise Stop("the function is only known at run time")
         if isinstance(call, ir.ServiceCall) and call.kind == "lambda" and _resolve(w, payload) is UNKNOWN:
             raise Stop("a payload the walk does not know")
-        result_ref = Ref("result:" + key)
+        result_ref = Ref(_answer_root(w, key, inner.concurrent))
         if result_ref.root not in w.trees:
             w.trees[result_ref.root] = HOLE
         if isinstance(call, ir.LambdaCall) and call.envelope:
@@ -1234,17 +1279,19 @@ class _Search:
                            "SdkResponseMetadata": UNKNOWN, "StatusCode": 200}
         else:
             result = result_ref
+        w.calls.append((key, _request(w, call, payload)))
         if key in w.outcomes:
             fixed = w.outcomes[key]
-            yield w, (("ok", result) if fixed is None else ("error", fixed))
+            yield w, (("ok", result) if fixed is None else ("error", fixed if isinstance(fixed, str) else fixed[-1]))
             return
         ok = w.fork()
         ok.outcomes[key] = None
         yield ok, ("ok", result)
-        for name in inner.outer_errors:
+        for names in dict.fromkeys([*((name,) for name in inner.outer_errors), *_retry_failures(s.retry)]):
             failing = w.fork()
-            failing.outcomes[key] = name
-            yield failing, ("error", name)
+            failing.outcomes[key] = names[0] if len(names) == 1 else names
+            failing.failing = names
+            yield failing, ("error", names[-1])
 
     def branches(self, machines: list, w: _Walk, inputs: list, scopes: list, outputs: list) -> Iterator[tuple[_Walk, tuple]]:
         """Run sub-machines one after the other: each takes its first successful way (or fails)."""
@@ -1260,6 +1307,8 @@ class _Search:
                 yield from self.branches(machines[1:], w2, inputs[1:], scopes[1:], outputs + [value])
             elif failures < 4:
                 failures += 1
+                if len(machines) + len(outputs) > 1:
+                    w2.calls_exact = False  # the other branches (iterations) may have run, or not
                 yield w2, ("error", value)
 
     def map(self, s: ir.MapState, w: _Walk, state_input: Any, selected: Any, scope: _Scope, inner: _Scope) -> Iterator[tuple[_Walk, tuple]]:
@@ -1282,6 +1331,7 @@ class _Search:
                 raise Stop("an ItemReader whose resource is only known at run time")
             # the reader's Parameters must evaluate; the stub answers with the items
             self.io_spec(s, s.item_reader, "ItemReader", w, scope, selected, bindings)
+            w.calls.append((reader, UNKNOWN))
             items = Ref("result:" + reader)
             if items.root not in w.trees:
                 w.trees[items.root] = HOLE
@@ -1317,7 +1367,7 @@ class _Search:
             values = [{**envelope, "Items": values[i:i + size]} for i in range(0, len(values), size)]
         inputs, scopes = [], []
         for i, item in enumerate(values):
-            item_scope = _Scope(item, i, True, () if tolerant else inner.outer_errors)
+            item_scope = _Scope(item, i, True, () if tolerant else inner.outer_errors, inner.concurrent or len(values) > 1)
             if isinstance(s.item_selector, ir.Jsonata):
                 value = _jsonata(w, item_scope, s.item_selector, "ItemSelector", bindings)
             elif s.item_selector is not ir.DEFAULT:
@@ -1331,6 +1381,7 @@ class _Search:
                 continue  # the tolerated-failure threshold decides: not followed
             if outcome[0] == "ok" and writer is not None:
                 self.io_spec(s, s.result_writer, "ResultWriter", w2, scope, selected, bindings)
+                w2.calls.append((writer, UNKNOWN))
                 root = "result:" + writer
                 w2.trees.setdefault(root, HOLE)
                 outcome = ("ok", Ref(root))  # the writer's stub answers with the Map's result
@@ -1356,6 +1407,77 @@ class _Search:
             return _template(w, scope, selected, node)
 
         return evaluate(spec)
+
+
+def _answer_root(w: _Walk, key: str, concurrent: bool) -> str:
+    """The tree of the answer to this call of stub ``key``: calls in turn each have their own
+    (a polling loop sees "RUNNING", then "DONE"); calls that may run in any order share one."""
+    made = w.answers.get(key)
+    if made is None:
+        w.answers[key] = 0 if concurrent else 1
+        return "result:" + key
+    if made == 0 or concurrent:
+        if made > 1:
+            raise Stop("a stub called in turn, then from concurrent branches")
+        w.answers[key] = 0
+        return "result:" + key
+    w.answers[key] = made + 1
+    return f"result:{key}#{made + 1}"
+
+
+def _request(w: _Walk, call: Any, payload: Any) -> Any:
+    """What the stub gets: the payload, or its ``Payload`` member for ``lambda:invoke``."""
+    if isinstance(call, ir.LambdaCall) and call.envelope:
+        body = _resolve(w, payload)
+        if isinstance(body, dict):
+            return body.get("Payload", {})  # no Payload: the function's event is {}
+        try:
+            return _step(w, body, "Payload")
+        except Stop:
+            return UNKNOWN
+    if isinstance(call, ir.ServiceCall) and call.kind == "activity":  # what a worker gets from GetActivityTask
+        return {"taskToken": UNKNOWN, "input": payload}
+    return payload
+
+
+_WILDCARDS = ("States.ALL", "States.TaskFailed")
+
+
+def _retry_failures(retriers: list) -> list[tuple]:
+    """For each retrier, the errors of a stub that fails every attempt with the names that
+    retrier takes (and no earlier one), in turn: the test shows that each name is retried and
+    that the stub is called 1 + MaxAttempts times; and, when the retriers do not take every
+    error, an error they do not match (called once: not retried)."""
+    out = []
+    for i, retrier in enumerate(retriers):
+        names = [n for n in retrier.error_equals if n not in _WILDCARDS and not any(_matches(n, r.error_equals) for r in retriers[:i])]
+        if not names:
+            name = _catch_name(retriers, i)
+            if name is None:
+                continue
+            names = [name]
+        tries = 1 + retrier.max_attempts
+        out.append(tuple(names[k % len(names)] for k in range(tries)) if len(names) > 1 and tries <= MAX_ATTEMPTS else (names[0],))
+    if retriers and not any(_matches(CATCH_ALL_ERROR, r.error_equals) for r in retriers):
+        out.append((CATCH_ALL_ERROR,))
+    return out
+
+
+def _attempts(retriers: list, names: tuple) -> tuple[int, str]:
+    """How many attempts a state makes when attempt k fails with ``names[k]`` (the last name
+    repeating), and the error it then fails with, as its Retry decides (a retrier's MaxAttempts
+    counts the retries it made)."""
+    made = [0] * len(retriers)
+    attempt = 0
+    while True:
+        name = names[min(attempt, len(names) - 1)]
+        i = next((j for j, r in enumerate(retriers) if _matches(name, r.error_equals)), None)
+        if i is None or made[i] >= retriers[i].max_attempts:
+            return attempt + 1, name
+        if attempt >= len(names) - 1:  # the same name from here on: the rest of its retries at once
+            return attempt + 1 + retriers[i].max_attempts - made[i], name
+        made[i] += 1
+        attempt += 1
 
 
 def _catch_name(catchers: list, i: int) -> str | None:
@@ -1548,7 +1670,7 @@ def plan(workflow: ir.Workflow) -> Plan:
                 if key:
                     stub = stubs.setdefault(key, Stub(key, kind, []))
                     stub.states.append(s.name)
-    taken: set = {"run", "handler", "asl_testing", "rt", "pytest", "stubs", "any"}
+    taken: set = {"run", "run_state", "machine", "handler", "asl_testing", "rt", "pytest", "stubs", "any"}
     for stub in stubs.values():
         short = _short(stub.key)
         if re.sub(r"[^0-9a-zA-Z]+", "_", short).strip("_").lower().startswith("test"):
@@ -1561,7 +1683,7 @@ def plan(workflow: ir.Workflow) -> Plan:
     for w, (status, value, last) in search.machine(workflow.root, _Walk(), Ref("input"), _Scope()):
         if len(cases) >= MAX_TESTS:
             break
-        signature = (last, status, value if status == "failed" else None, w.trail[-2] if len(w.trail) > 1 else None)
+        signature = (last, status, value if status == "failed" else None, w.trail[-2] if len(w.trail) > 1 else None, _looped(w))
         if signature in seen:
             continue
         try:
@@ -1571,6 +1693,7 @@ def plan(workflow: ir.Workflow) -> Plan:
             continue
         seen.add(signature)
         cases.append(case)
+    cases += _state_cases(workflow, stubs, {step for case in cases for step in case.path})
     taken_tests: set = set()
     labels = [case.name for case in cases]
     for case in cases:
@@ -1580,6 +1703,8 @@ def plan(workflow: ir.Workflow) -> Plan:
         case.name = _identifier("test_" + label, taken_tests, "test_path", length=72)
     for stub in stubs.values():
         stub.default = next((c.results[stub.key] for c in cases if stub.key in c.results), [] if stub.kind == "reader" else {})
+        if isinstance(stub.default, Answers):
+            stub.default = stub.default.values[-1]
     terminals = [
         name for name, s in workflow.root.states.items()
         if isinstance(s, (ir.SucceedState, ir.FailState)) or (isinstance(s, ir.Transitioning) and s.next is None)
@@ -1587,20 +1712,72 @@ def plan(workflow: ir.Workflow) -> Plan:
     reached = {c.path[-1].split(" (")[0] for c in cases}
     untested = [t for t in terminals if t not in reached]
     routes = _untested_routes(workflow, cases)
-    return Plan(list(stubs.values()), cases, untested, routes, search.reasons if untested or routes else [], dynamic)
+    uses_any = any(c.check_output and _has_any(c.output) or _has_any(c.calls) for c in cases)
+    return Plan(list(stubs.values()), cases, untested, routes, search.reasons if untested or routes else [], dynamic, uses_any)
+
+
+_ROUTES = ("rule ", "default", "caught ", "fails with ")  # the labels of a state's ways to end
+
+# The states a test of its own shows nothing of: no field the walk follows changes their data.
+_NOT_TESTED_ALONE = (ir.SucceedState, ir.WaitState)
+
+
+def _state_cases(workflow: ir.Workflow, stubs: dict, taken: set) -> list[Case]:
+    """Tests of single states (their functions in handler.py): of states no path test enters,
+    and of the Choice rules and Catch routes no path test takes. Each is the walk of one state
+    from an input built as it reads it, each way it can end (a Choice rule, success, a retried
+    or caught error), up to MAX_STATE_TESTS in all."""
+    from .structure import routed
+
+    entered = {step.split(" (")[0] for step in taken}
+    out: list[Case] = []
+    for s in workflow.states():
+        function = workflow.functions.get(s.name)
+        if function is None or s.unsupported or isinstance(s, _NOT_TESTED_ALONE):
+            continue
+        search = _Search(workflow)
+        try:
+            alternatives = list(search.state(s, _Walk(), Ref("input"), _Scope()))
+        except Stop:
+            continue
+        if s.name in entered:  # only the routes no path test takes
+            alternatives = [a for a in alternatives if a[1][2].startswith(_ROUTES) and f"{s.name} ({a[1][2]})" not in taken]
+        for w, (kind, value, label) in alternatives[:4]:
+            if len(out) >= MAX_STATE_TESTS:
+                return out
+            w.trail.append(s.name + (f" ({label})" if label else ""))
+            try:
+                if kind == "next":
+                    case = _case(w, "succeeded", value[1], s.name, stubs)
+                    case.next_state = value[0]
+                else:
+                    case = _case(w, "failed", value, s.name, stubs)
+            except Stop:
+                continue
+            case.name = f"state {s.name} {label}" if label else f"state {s.name}"
+            case.function, case.routed = function, routed(s)
+            out.append(case)
+    return out
 
 
 def _case(w: _Walk, status: str, value: Any, last: str, stubs: dict) -> Case:
+    calls = _calls(w) if w.calls_exact else None
     test_input = _concrete(w, Ref("input"))
-    unknown: list = []
-    output = _concrete(w, value, unknown) if status == "succeeded" else None
-    results = {}
-    for root in sorted(w.read):
-        key = root[len("result:"):]
+    output = _concrete(w, value, filler=ANYTHING) if status == "succeeded" else None
+    results: dict = {}
+    for key in sorted({root[len("result:"):].split("#")[0] for root in w.read if root.startswith("result:")}):
         if key in stubs and w.outcomes.get(key) is None:
-            results[key] = _concrete(w, Ref(root))
-    errors = {k: v for k, v in w.outcomes.items() if v is not None}
+            made = w.answers.get(key, 0)
+            if made > 1:  # each call in turn its own answer
+                results[key] = Answers([_concrete(w, Ref("result:" + key + (f"#{i}" if i > 1 else ""))) for i in range(1, made + 1)])
+            else:
+                results[key] = _concrete(w, Ref("result:" + key))
+    errors = {k: list(v) if isinstance(v, tuple) else v for k, v in w.outcomes.items() if v is not None}
     label = f"{last} fails" if status == "failed" else f"ends at {last}"
+    if status == "failed" and w.trail and w.trail[-1].startswith(f"{last} (fails with "):
+        label += f" with {value}"  # a Task's error, not a Fail state's
+    if _looped(w):
+        label += " after looping back"
     return Case(
         name=label,
         path=list(w.trail),
@@ -1610,5 +1787,40 @@ def _case(w: _Walk, status: str, value: Any, last: str, stubs: dict) -> Case:
         results=results,
         errors=errors,
         output=output,
-        check_output=status == "succeeded" and not unknown,
+        check_output=status == "succeeded" and output is not ANYTHING,
+        calls=calls,
     )
+
+
+def _looped(w: _Walk) -> bool:
+    """Did the path go round a loop, leaving a state another way the second time?"""
+    ways: dict = {}
+    for step in w.trail:
+        ways.setdefault(step.split(" (")[0], set()).add(step)
+    return any(len(v) > 1 for v in ways.values())
+
+
+def _has_any(value: Any) -> bool:
+    if value is ANYTHING:
+        return True
+    if isinstance(value, dict):
+        return any(_has_any(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_any(v) for v in value)
+    return False
+
+
+def _calls(w: _Walk) -> dict:
+    """The requests each stub gets on the path, ordered by their JSON text (as ``asl_testing``
+    records them); a stub whose requests differ only in values no test knows: ``ANY``."""
+    requests: dict[str, list] = {}
+    for key, request in w.calls:
+        requests.setdefault(key, []).append(_concrete(w, request, filler=ANYTHING))
+    out: dict = {}
+    for key, values in requests.items():
+        texts = [json.dumps(v, sort_keys=True, default=repr) for v in values]
+        if len(set(texts)) > 1 and any(_has_any(v) for v in values):
+            out[key] = ANYTHING  # the order asl_testing gives depends on the unknown values
+        else:
+            out[key] = [v for _, v in sorted(zip(texts, values), key=lambda pair: pair[0])]
+    return out

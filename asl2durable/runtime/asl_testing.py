@@ -23,7 +23,15 @@ maps what the state machine calls to a Python function that answers instead of A
   raises fails the callback under its name.
 
 ``results`` and ``errors`` override stubs for one run: ``results={key: value}`` makes that
-call return ``value``; ``errors={key: "ErrorName"}`` makes it fail with that error name.
+call return ``value``; ``errors={key: "ErrorName"}`` makes it fail with that error name, and
+``errors={key: ["First", "Second"]}`` makes its first call fail with "First", every later one
+with "Second" (the last name repeats); ``results={key: answers(first, second)}`` makes its
+first call return ``first``, every later one ``second`` (a polling loop's "RUNNING", "DONE").
+
+Every call a stub answers is recorded: ``Outcome.calls`` maps each stub key to the requests
+it received (a Lambda function's event, a service's parameters, ...), one per call (retries
+included), ordered by their JSON text so that concurrent calls (Map, Parallel) compare equal
+whatever order they ran in.
 """
 
 from __future__ import annotations
@@ -79,22 +87,57 @@ class Outcome:
     limits: list = field(default_factory=list)
     # the operation records of each child execution the run started (a Distributed Map's parts)
     child_operations: list = field(default_factory=list, repr=False)
+    # asl_testing.run: each stub key -> the requests its stub answered, ordered by their JSON text
+    calls: dict = field(default_factory=dict)
+    # run_state: the state the state's function chose to go to next (a Choice, a caught error)
+    next_state: str | None = None
+
+
+@dataclass
+class Answers:
+    """The answers of a stub's calls in turn (:func:`answers`)."""
+
+    values: list
+
+
+def answers(*values: Any) -> Answers:
+    """``results={key: answers(first, second, ...)}``: the stub's first call returns ``first``,
+    the next ``second``, ...; the last value answers every call after it."""
+    if not values:
+        raise ValueError("answers() needs at least one value")
+    return Answers(list(values))
 
 
 class _Stubs:
     """The stubs of one run, with its ``results`` and ``errors`` overrides."""
 
-    def __init__(self, stubs: Mapping[str, Callable[..., Any]], results: Mapping[str, Any], errors: Mapping[str, str]):
+    def __init__(self, stubs: Mapping[str, Callable[..., Any]], results: Mapping[str, Any], errors: Mapping[str, Any]):
         self.stubs, self.results, self.errors = dict(stubs), dict(results), dict(errors)
+        self.requests: dict[str, list] = {}
+        self.lock = threading.Lock()  # stubs are called from the runner's threads
 
     def answer(self, key: str, *args: Any) -> Any:
+        with self.lock:
+            calls = self.requests.setdefault(key, [])
+            calls.append(copy.deepcopy(args[0] if args else None))
+            made = len(calls)
         if key in self.errors:
-            raise rt.fail(self.errors[key], f"stubbed failure of {key}")
+            names = self.errors[key]
+            name = names if isinstance(names, str) else names[min(made, len(names)) - 1]
+            raise rt.fail(name, f"stubbed failure of {key}")
         if key in self.results:
-            return copy.deepcopy(self.results[key])
+            value = self.results[key]
+            if isinstance(value, Answers):
+                value = value.values[min(made, len(value.values)) - 1]
+            return copy.deepcopy(value)
         if key not in self.stubs:
             raise rt.fail("States.Runtime", f"No stub for {key}: add one to STUBS")
         return self.stubs[key](*args)
+
+    def calls(self) -> dict[str, list]:
+        """The requests each stub key received, ordered by their JSON text."""
+        with self.lock:
+            return {key: sorted(requests, key=_canonical) for key, requests in self.requests.items()}
 
     def knows(self, key: str) -> bool:
         return key in self.stubs or key in self.results or key in self.errors
@@ -131,6 +174,10 @@ class _Stubs:
         return self.answer(resource, params)
 
 
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, default=repr)
+
+
 def _is_function(key: str) -> bool:
     """Is this stub key a Lambda function (not a service resource, item reader or result writer)?"""
     return ":function:" in key or (":" not in key and not key.startswith(("ItemReader", "ResultWriter")))
@@ -142,7 +189,7 @@ def run(
     stubs: Mapping[str, Callable[..., Any]],
     *,
     results: Mapping[str, Any] | None = None,
-    errors: Mapping[str, str] | None = None,
+    errors: Mapping[str, Any] | None = None,
     timeout: float = 60,
     execution_timeout: float | None = None,
 ) -> Outcome:
@@ -158,7 +205,7 @@ def run(
         except Exception as err:  # a stub's own exception fails the callback under its class name
             return {"error": type(err).__name__, "cause": str(err)}
 
-    return run_handler(
+    outcome = run_handler(
         handler,
         event,
         functions=doubles.functions(),
@@ -173,6 +220,38 @@ def run(
         timeout=timeout,
         execution_timeout=execution_timeout,
     )
+    outcome.calls = doubles.calls()
+    return outcome
+
+
+def run_state(
+    function: Callable[[rt.Run, Any], Any],
+    state_input: Any,
+    stubs: Mapping[str, Callable[..., Any]],
+    *,
+    machine_name: str = "state-machine",
+    **options: Any,
+) -> Outcome:
+    """Run one state's function of a generated handler (``handler.charge_card``) on
+    ``state_input``, as ``run`` runs the whole handler: ``output`` is the state's output; a
+    state that chooses its successor (a Choice, a Catch) gives it in ``next_state`` (None: the
+    end); a Fail state's error fails the run. ``options`` as for ``run``."""
+    from aws_durable_execution_sdk_python import DurableContext, durable_execution
+
+    @durable_execution
+    def state_handler(event: Any, context: DurableContext) -> Any:
+        result = function(rt.start_run(context, event, machine_name), event)
+        if isinstance(result, rt.AslError):  # a Fail state's function returns its error
+            raise result
+        if isinstance(result, tuple):
+            return {"next": result[0], "output": result[1]}
+        return {"output": result}
+
+    outcome = run(state_handler, state_input, stubs, **options)
+    if outcome.status == "SUCCEEDED" and isinstance(outcome.output, dict):
+        outcome.next_state = outcome.output.get("next")
+        outcome.output = outcome.output.get("output")
+    return outcome
 
 
 def run_handler(
