@@ -816,9 +816,21 @@ class Summary:
         )
 
 
+_PREPARED: dict[tuple, Any] = {}  # in each process: the translation, made once for all its histories
+
+
 def _verify_one(args: tuple) -> Verification:
     definition, files, options = args
-    return verify(definition, [str(f) for f in files], name=str(files[0]), **options)
+    from . import local
+
+    key = (definition.name, json.dumps(definition.definition, sort_keys=True), options.get("workflow_type"))
+    if key not in _PREPARED:
+        try:
+            _PREPARED.clear()
+            _PREPARED[key] = local.prepare(definition, workflow_type=options.get("workflow_type"))
+        except local.TranslationFailed:
+            _PREPARED[key] = definition  # verify says why, for each history
+    return verify(_PREPARED[key], [str(f) for f in files], name=str(files[0]), **options)
 
 
 def verify_all(
