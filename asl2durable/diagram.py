@@ -628,7 +628,7 @@ class _Structure:
         if isinstance(s, ir.Finish):
             return self.call(s.state, "return ", "call finish terminal", "#e6f4e6", "#1b7a1b")
         if isinstance(s, ir.Raise):
-            return self.call(s.state, "raise ", "call raise terminal", "#fbe4e4", "#b00020")
+            return self.call(s.state, "return ", "call raise terminal", "#fbe4e4", "#b00020")
         if isinstance(s, ir.Return):
             return _code_box(None, "return data", None, "return terminal", "#e6f4e6", "#1b7a1b", None)
         if isinstance(s, ir.Continue):

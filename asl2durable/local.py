@@ -70,12 +70,16 @@ def _runtime():
     return asl_runtime
 
 
-def load_handler(source: str, name: str = "state_machine") -> types.ModuleType:
-    """Import generated handler source as a fresh module."""
+def load_handler(source: str, name: str = "state_machine", definition: str | dict | None = None) -> types.ModuleType:
+    """Import generated handler source as a fresh module. ``definition`` (the translation's
+    ``definition.asl.json``) is what a deployed handler finds next to it: the runtime words the
+    errors of paths that find no value from it."""
     _runtime()
     digest = hashlib.sha256(source.encode()).hexdigest()[:12]
     module = types.ModuleType(f"asl2durable_generated_{digest}")
     module.__file__ = f"<{name}/handler.py>"
+    if definition is not None:
+        module.__dict__["__asl_definition__"] = json.loads(definition) if isinstance(definition, str) else definition
     exec(compile(source, module.__file__, "exec"), module.__dict__)
     return module
 
@@ -205,7 +209,8 @@ def prepare(definition: dict | str | os.PathLike | Loaded, *, workflow_type: str
     )
     if not translation.ok:
         raise TranslationFailed(translation.diagnostics)
-    return Prepared(loaded, translation, load_handler(translation.files["handler.py"], loaded.name))
+    module = load_handler(translation.files["handler.py"], loaded.name, translation.files["definition.asl.json"])
+    return Prepared(loaded, translation, module)
 
 
 def execute(

@@ -7,13 +7,10 @@ raw definition text into code. Identifiers come from ``lower`` (sanitised, colli
 
 from __future__ import annotations
 
-import ast
 import gc
-import io
 import json
 import math
 import re
-import tokenize
 from functools import cache
 from typing import Any
 
@@ -111,17 +108,158 @@ def is_default(value: Any) -> bool:
     return value is ir.DEFAULT
 
 
+# Context object fields generated code reads from the run directly ($$.Execution.Id is
+# run.execution["Id"], $$.Map.Item is run.item); the others from run.context_object().
+_CONTEXT_FIELDS = ((("Execution",), "run.execution"), (("StateMachine",), "run.state_machine"), (("Map", "Item"), "run.item"))
+
+
+def access(value: ir.Path, data: str) -> str | None:
+    """A path fixed at translation time as Python data access: ``$.order.id`` reading ``data``
+    is ``data["order"]["id"]``, ``$$.Execution.Id`` is ``run.execution["Id"]``, ``$var.a`` is
+    ``run.variables["var"]["a"]``; an ``[index]`` step is ``rt.item(...)`` (a string has no
+    items in JSONPath). None for any other path (filters, wildcards, slices, functions),
+    which stays a runtime call. Only paths the support module's parser reads qualify: where
+    Python finds no value, the runtime words the error from the definition's text."""
+    if not _is_simple(value):
+        return None
+    root, steps = value.spec
+    if root == "$":
+        expr = data
+    elif root == "$$":
+        keys = tuple(arg for _, arg in steps)
+        expr = "run.context_object()"
+        for prefix, attribute in _CONTEXT_FIELDS:
+            if keys[: len(prefix)] == prefix and all(kind == "key" for kind, _ in steps[: len(prefix)]):
+                expr, steps = attribute, steps[len(prefix):]
+                break
+    else:
+        expr = f"run.variables[{lit(root[1:])}]"
+    for kind, arg in steps:
+        expr = f"{expr}[{lit(arg)}]" if kind == "key" else f"rt.item({expr}, {lit(arg)})"
+    return expr
+
+
+def select(value: Any, data: str) -> str:
+    """InputPath, OutputPath or ItemsPath applied to ``data``: ``$`` keeps it, null is ``{}``."""
+    if is_default(value):
+        return data
+    if value is None:
+        return "{}"
+    return access(value, data) or f"rt.select_input(run, run.state, {data}, {jsonpath(value)})"
+
+
+def put(value: Any, data: str, result: str) -> str:
+    """ResultPath: ``result`` placed into ``data`` (``$``: the result; null: ``data`` as is)."""
+    if is_default(value):
+        return result
+    if value is None:
+        return data
+    root, steps = value.spec
+    if root == "$" and all(kind in ("key", "index") for kind, _ in steps):
+        keys = [arg for _, arg in steps]
+        if _reference_text(keys) == value.text:
+            return f"rt.put(run, {data}, {result}, {', '.join(lit(k) for k in keys)})"
+    return f"rt.apply_result_path(run.state, {data}, {result}, {jsonpath(value)})"
+
+
+def _reference_text(keys: list) -> str:
+    """``asl_runtime.path_text``: how the runtime writes a reference path in its messages."""
+    text = "$"
+    for key in keys:
+        if isinstance(key, int):
+            text += f"[{key}]"
+        elif re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key):
+            text += f".{key}"
+        else:
+            text += f"['{key}']"
+    return text
+
+
+# Choice comparisons as Python: each side is seen through the operator's type (rt.number,
+# rt.string, rt.timestamp, rt.boolean give a value that compares false with everything when
+# the type is wrong, as a rule of the wrong type is false in Step Functions).
+_COMPARED = {"String": ("rt.string", str), "Numeric": ("rt.number", (int, float)), "Timestamp": ("rt.timestamp", None), "Boolean": ("rt.boolean", bool)}
+_ORDERS = {"Equals": "==", "LessThan": "<", "GreaterThan": ">", "LessThanEquals": "<=", "GreaterThanEquals": ">="}
+_TYPE_TESTS = {
+    "IsNull": ("{v} is None", "{v} is not None"),
+    "IsNumeric": ("rt.is_number({v})", "not rt.is_number({v})"),
+    "IsString": ("isinstance({v}, str)", "not isinstance({v}, str)"),
+    "IsBoolean": ("isinstance({v}, bool)", "not isinstance({v}, bool)"),
+    "IsTimestamp": ("rt.is_timestamp({v})", "not rt.is_timestamp({v})"),
+}
+
+
+def condition(value: Any, data: str, top: bool = True) -> str:
+    """A Choice rule as a Python condition over ``data``."""
+    if isinstance(value, ir.Combinator):
+        if value.kind == "Not":
+            return f"not {condition(value.rules[0], data, top=False)}"
+        joined = f" {value.kind.lower()} ".join(condition(r, data, top=False) for r in value.rules)
+        return joined if top else f"({joined})"
+    return _comparison(value, data) or (
+        f"rt.test(run, run.state, {data}, {jsonpath(value.variable)}, {lit(value.operator)}, "
+        f"{jsonpath(value.operand) if value.operator.endswith('Path') else lit(value.operand)})"
+    )
+
+
+def _comparison(c: ir.Comparison, data: str) -> str | None:
+    """A comparison as Python, or None where it stays an ``rt.test`` call."""
+    operator = c.operator
+    if operator == "IsPresent":
+        root, steps = c.variable.spec
+        if not _is_simple(c.variable) or not isinstance(c.operand, bool):
+            return None
+        if root == "$":
+            base = data
+        elif root == "$$":
+            base = "run.context_object()"
+        else:
+            base = "run.variables"
+            steps = (("key", root[1:]), *steps)
+        call = f"rt.present({', '.join([base, *(lit(arg) for _, arg in steps)])})"
+        return call if c.operand else f"not {call}"
+    value = access(c.variable, data)
+    if value is None:
+        return None
+    if operator in _TYPE_TESTS:
+        if not isinstance(c.operand, bool):
+            return None
+        return _TYPE_TESTS[operator][0 if c.operand else 1].format(v=value)
+    if operator == "StringMatches":
+        return f"rt.matches({value}, {lit(c.operand)})" if isinstance(c.operand, str) else None
+    if operator == "BooleanEquals" and isinstance(c.operand, bool):
+        return f"{value} is {c.operand!r}"
+    kind = next((k for k in _COMPARED if operator.startswith(k)), None)
+    order = operator[len(kind):] if kind else ""
+    by_path = order.endswith("Path")
+    order = order.removesuffix("Path")
+    if kind is None or order not in _ORDERS or (kind == "Boolean" and order != "Equals"):
+        return None
+    wrap, python_type = _COMPARED[kind]
+    if by_path:
+        operand = access(c.operand, data)
+        if operand is None:
+            return None
+        operand = f"{wrap}({operand})"
+    elif python_type is not None and isinstance(c.operand, python_type) and not (kind == "Numeric" and isinstance(c.operand, bool)):
+        operand = lit(c.operand)
+    else:
+        operand = f"{wrap}({lit(c.operand)})"
+    return f"{wrap}({value}) {_ORDERS[order]} {operand}"
+
+
 def payload(value: Any, data: str, field: str = "Parameters") -> str:
     """A payload template (Parameters, ResultSelector, ItemSelector, Assign, ErrorPath/CausePath)
     as a Python expression: static parts are literals; each dynamic leaf (a ``"key.$"`` field)
-    reads the variable ``data`` with ``rt.get`` (a path) or ``rt.intrinsic`` (an intrinsic call),
-    which name the field when it fails, as Step Functions does. ``data`` is a name the
-    template chooses, never text from the definition."""
+    reads the variable ``data``: a fixed path as Python data access (:func:`access`), any other
+    with ``rt.get``, an intrinsic call with ``rt.intrinsic``, which name the field when it
+    fails, as Step Functions does. ``data`` is a name the template chooses, never text from
+    the definition."""
     if isinstance(value, ir.Path):
-        return f"rt.get(run, state, {data}, {jsonpath(value)}, {lit(field)})"
+        return access(value, data) or f"rt.get(run, run.state, {data}, {jsonpath(value)}, {lit(field)})"
     if isinstance(value, ir.Intrinsic):
         spec = _spec(_intrinsic_paths_as_text(value.spec))
-        return f"rt.intrinsic(run, state, {data}, {lit(value.text)}, {spec}, {lit(field)})"
+        return f"rt.intrinsic(run, run.state, {data}, {lit(value.text)}, {spec}, {lit(field)})"
     if isinstance(value, dict):
         items = []
         for key, item in value.items():
@@ -168,6 +306,46 @@ def _path_as_text(spec: Any) -> str | None:
 
 def _tuples(value: Any) -> Any:
     return tuple(_tuples(v) for v in value) if isinstance(value, (list, tuple)) else value
+
+
+# The error output's fields a catcher's Assign can read as Python: {"Error": ..., "Cause": ...}.
+_ERROR_OUTPUT = {(): "error.output", (("key", "Error"),): 'error.output["Error"]', (("key", "Cause"),): 'error.output["Cause"]'}
+
+
+def catcher_assign(value: Any, field: str = "Assign") -> str:
+    """A JSONPath catcher's Assign, whose ``"key.$"`` fields read the error output (``$``,
+    ``$.Error`` and ``$.Cause`` always have a value; any other path stays an ``rt.get`` call,
+    which words its failure)."""
+    if isinstance(value, ir.Path) and value.spec[0] == "$" and tuple(value.spec[1]) in _ERROR_OUTPUT:
+        return _ERROR_OUTPUT[tuple(value.spec[1])]
+    if isinstance(value, (ir.Path, ir.Intrinsic)):
+        if isinstance(value, ir.Intrinsic):
+            return payload(value, "error.output", field)
+        return f"rt.get(run, run.state, error.output, {jsonpath(value)}, {lit(field)})"
+    if isinstance(value, dict):
+        items = []
+        for key, item in value.items():
+            dynamic = isinstance(item, (ir.Path, ir.Intrinsic))
+            items.append(f"{lit(str(key))}: {catcher_assign(item, f'{key}.$' if dynamic else str(key))}")
+        return "{" + ", ".join(items) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(catcher_assign(item, field) for item in value) + "]"
+    return lit(value)
+
+
+def sized_lit(value: Any) -> str:
+    """A Pass state's Result: its literal, checked against the payload limit only when it is over."""
+    size = len(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
+    return f"rt.check_size(run.state, {lit(value)})" if size > _PAYLOAD_LIMIT else lit(value)
+
+
+_PAYLOAD_LIMIT = 256 * 1024  # asl_runtime.PAYLOAD_LIMIT
+_LONGEST_DURABLE_WAIT = 31_622_400  # asl_runtime.MAX_DURABLE_WAIT_SECONDS
+
+
+def is_durable_wait(seconds: Any) -> bool:
+    """Is a Wait state's Seconds one durable wait (``context.wait``) as it stands?"""
+    return isinstance(seconds, int) and not isinstance(seconds, bool) and 0 < seconds <= _LONGEST_DURABLE_WAIT
 
 
 def is_static(value: Any) -> bool:
@@ -287,14 +465,6 @@ def fence(text: Any) -> str:
     return "`" * max(3, longest + 1)
 
 
-def guarded(body: str, catchers: list) -> str:
-    """Wrap a rendered block (indented by 8) in ``try:`` when the state has catchers,
-    otherwise dedent it to the function body."""
-    if catchers:
-        return "    try:\n" + body.strip("\n") + "\n"
-    return "\n".join(line[4:] if line.startswith("        ") else line for line in body.strip("\n").split("\n")) + "\n"
-
-
 def template_environment(*, autoescape: bool) -> jinja2.Environment:
     """A Jinja environment over templates/ (undefined names are errors); ``autoescape`` for
     HTML pages, where text from definitions must never be markup."""
@@ -312,8 +482,9 @@ def template_environment(*, autoescape: bool) -> jinja2.Environment:
 def _environment() -> jinja2.Environment:
     env = template_environment(autoescape=False)
     env.filters.update(
-        lit=lit, expected=expected, pystr=pystr, comment=comment, docstring=docstring, guarded=guarded, catcher=catcher,
-        jsonpath=jsonpath, payload=payload, yaml=to_yaml, md=md, code=code, fence=fence,
+        lit=lit, expected=expected, pystr=pystr, comment=comment, docstring=docstring, catcher=catcher,
+        jsonpath=jsonpath, payload=payload, yaml=to_yaml, md=md, code=code, fence=fence, read_path=select, put=put,
+        condition=condition, catcher_assign=catcher_assign, sized_lit=sized_lit,
         json=lambda value: json.dumps(value, default=str, ensure_ascii=False, sort_keys=True),
     )
     env.tests["default_value"] = is_default
@@ -321,6 +492,8 @@ def _environment() -> jinja2.Environment:
     env.tests["reading_clock"] = reads_clock
     env.tests["routed"] = routed
     env.tests["named_plainly"] = named_plainly
+    env.tests["durable_wait"] = is_durable_wait
+    env.tests["durable_wait_state"] = lambda state: isinstance(state, ir.WaitState) and is_durable_wait(state.seconds)
     env.filters["static_next"] = lambda state: getattr(state, "next", None)
     return env
 
@@ -345,102 +518,6 @@ def format_python(source: str) -> str:
             gc.enable()
 
 
-def drop_blank_lines(source: str) -> str:
-    """Templates leave blank lines where blocks were; black puts back the ones PEP 8 wants.
-    The module docstring and the imports (up to the support module's) keep theirs."""
-    head, sep, body = source.partition("\nimport asl_runtime as rt\n")
-    return head + sep + "\n".join(line for line in body.split("\n") if line.strip()) + "\n"
-
-
-def tidy_handler(source: str) -> str:
-    """Two clean-ups of the rendered handler, from one parse (line edits on the source):
-
-    * ``output = result`` followed by ``return output`` (or ``return "Next", output``) becomes
-      ``return result``: the templates name every stage of a state's data flow, and a stage that
-      only passes its input on reads better without its own line. Chains (``result = data``,
-      ``output = result``, ``return output``) fold into one return.
-    * State functions start with ``state = "<name>"`` and most with ``data = <the input after
-      InputPath>``; those lines go where nothing in the function reads the name (a payload with
-      no ``"key.$"`` field does not read ``data``). An unread ``data = rt.select_input(...)``
-      keeps its call, for the error a missing InputPath raises.
-
-    The edits never touch the same line, and folding keeps every name a function reads (a
-    folded return reads the copy's source instead), so both are decided on the same tree.
-    """
-    tree = ast.parse(source)
-    lines = source.split("\n")
-    dropped: set[int] = set()
-    for top in tree.body:
-        read: set[str] = set()
-        for node in ast.walk(top):
-            if isinstance(node, ast.Name):
-                if isinstance(node.ctx, ast.Load):
-                    read.add(node.id)
-                continue
-            for body in (getattr(node, f, None) for f in ("body", "orelse", "finalbody")):
-                if isinstance(body, list):
-                    _fold_copies(body, lines, dropped)
-        if isinstance(top, ast.FunctionDef):
-            for name in ("data", "state"):
-                if name not in read:
-                    _drop_assignments(top, name, lines, dropped)
-    return "\n".join(line for i, line in enumerate(lines, start=1) if i not in dropped)
-
-
-def _fold_copies(body: list[ast.stmt], lines: list[str], dropped: set[int]) -> None:
-    for k, ret in enumerate(body):
-        if not isinstance(ret, ast.Return) or ret.lineno != ret.end_lineno:
-            continue
-        expected, j = ret.lineno - 1, k - 1
-        while j >= 0 and _is_copy(body[j]) and body[j].lineno == expected:
-            copy = body[j]
-            assert isinstance(copy, ast.Assign) and isinstance(copy.value, ast.Name)
-            target = copy.targets[0]
-            assert isinstance(target, ast.Name)
-            lines[ret.lineno - 1] = _rename(lines[ret.lineno - 1], target.id, copy.value.id)
-            dropped.add(copy.lineno)
-            expected, j = expected - 1, j - 1
-
-
-def _drop_assignments(function: ast.FunctionDef, name: str, lines: list[str], dropped: set[int]) -> None:
-    """Drop the one-line ``name = ...`` statements of the function's body (keeping a call's call)."""
-    prefix = f"{name} = "
-    for stmt in function.body:
-        if (
-            isinstance(stmt, ast.Assign)
-            and len(stmt.targets) == 1
-            and isinstance(stmt.targets[0], ast.Name)
-            and stmt.targets[0].id == name
-            and stmt.lineno == stmt.end_lineno
-        ):
-            if not isinstance(stmt.value, ast.Call):
-                dropped.add(stmt.lineno)
-            elif lines[stmt.lineno - 1].lstrip().startswith(prefix):
-                lines[stmt.lineno - 1] = lines[stmt.lineno - 1].replace(prefix, "", 1)
-
-
-def _is_copy(stmt: ast.stmt) -> bool:
-    """A one-line ``name = other_name``."""
-    return (
-        isinstance(stmt, ast.Assign)
-        and len(stmt.targets) == 1
-        and isinstance(stmt.targets[0], ast.Name)
-        and isinstance(stmt.value, ast.Name)
-        and stmt.lineno == stmt.end_lineno
-    )
-
-
-def _rename(line: str, name: str, value: str) -> str:
-    """``line`` with the identifier ``name`` (not inside strings or comments) replaced by ``value``."""
-    out, pos = [], 0
-    for token in tokenize.generate_tokens(io.StringIO(line).readline):
-        if token.type == tokenize.NAME and token.string == name:
-            start, end = token.start[1], token.end[1]
-            out.append(line[pos:start] + value)
-            pos = end
-    return "".join(out) + line[pos:]
-
-
 def render_tests(workflow: ir.Workflow, recorded: list | tuple = ()) -> str:
     """``test_handler.py``: stubs and a test per terminal path (the plan: ``testgen``), and one
     per recorded execution (``recorded``: ``recorded.RecordedCase``s, ``convert --history``)."""
@@ -458,5 +535,4 @@ def render_tests(workflow: ir.Workflow, recorded: list | tuple = ()) -> str:
 
 
 def render_handler(workflow: ir.Workflow) -> str:
-    source = drop_blank_lines(render_template("handler.py.jinja", workflow=workflow))
-    return format_python(tidy_handler(source))
+    return format_python(render_template("handler.py.jinja", workflow=workflow))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -76,6 +77,8 @@ def translate(
         too_deep = Diagnostic("", TOO_DEEPLY_NESTED, "The definition nests values too deeply to write them as Python code")
         return Translation(name, {}, sorted([*diagnostics, *lowering_diagnostics, too_deep]))
     files = {"handler.py": handler, **support_files(workflow.uses)}
+    # what the handler was translated from: the runtime words a failing path's error from it
+    files["definition.asl.json"] = json.dumps(definition, indent=2, ensure_ascii=False) + "\n"
     files["requirements.txt"] = render_template("requirements.txt.jinja", uses=workflow.uses)
     files["requirements-test.txt"] = render_template("requirements-test.txt.jinja")
     files["test_handler.py"] = tests  # with its harness, asl_testing.py

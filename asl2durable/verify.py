@@ -690,28 +690,28 @@ def _run(prepared: Any, execution: Execution, comparer: Comparer, timeout: float
     execution_start = asl_sdk.execution_start
     role_set = None
 
-    def invoke_lambda(run: Any, operation: str, function_name: str, payload: Any, *, params: dict | None = None,
+    def invoke_lambda(run: Any, function_name: str, payload: Any, *, params: dict | None = None,
                       envelope: bool = False, **kwargs: Any) -> Any:
         sent = params if envelope else payload
         tracer.call(run, Call(None, "lambda:invoke" if envelope else "lambda", _copy(sent), function=function_name))
-        return originals["invoke_lambda"](run, operation, function_name, payload, params=params, envelope=envelope, **kwargs)
+        return originals["invoke_lambda"](run, function_name, payload, params=params, envelope=envelope, **kwargs)
 
-    def call_service(run: Any, operation: str, resource: str, params: Any, **kwargs: Any) -> Any:
+    def call_service(run: Any, resource: str, params: Any, **kwargs: Any) -> Any:
         tracer.call(run, Call(None, _service(resource), _copy(params)))
-        return originals["call_service"](run, operation, resource, params, **kwargs)
+        return originals["call_service"](run, resource, params, **kwargs)
 
-    def run_job(run: Any, operation: str, resource: str, params: Any, **kwargs: Any) -> Any:
+    def run_job(run: Any, resource: str, params: Any, **kwargs: Any) -> Any:
         tracer.call(run, Call(None, _service(resource), _copy(params)))
-        return originals["run_job"](run, operation, resource, params, **kwargs)
+        return originals["run_job"](run, resource, params, **kwargs)
 
-    def wait_for_task_token(run: Any, operation: str, resource: str, make_payload: Callable[[], Any], send: Any, **kwargs: Any) -> Any:
+    def wait_for_task_token(run: Any, resource: str, make_payload: Callable[[], Any], send: Any, **kwargs: Any) -> Any:
         def payload() -> Any:
             value = make_payload()
             sent = value.get("input") if ":activity:" in resource and isinstance(value, dict) else value
             tracer.call(run, Call(None, _service(resource), _copy(sent)))
             return value
 
-        return originals["wait_for_task_token"](run, operation, resource, payload, send, **kwargs)
+        return originals["wait_for_task_token"](run, resource, payload, send, **kwargs)
 
     def enter(run: Any, state: str) -> None:  # $$.State.EnteredTime: the recorded one
         visit = tracer.recorded(run)

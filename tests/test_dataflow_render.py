@@ -1,8 +1,9 @@
 """How JSONPath data flow is written into generated code (render.jsonpath, render.payload).
 
-A simple path is its text; any other keeps the translator's parse. A payload template is a
-dict literal whose "key.$" leaves are one rt.get / rt.intrinsic call each. Text from the
-definition only ever reaches the code as quoted literals.
+A path fixed at translation time (keys and indexes) is Python data access (``data["order"]["id"]``);
+a runtime call keeps a simple path as its text and any other with the translator's parse. A
+payload template is a dict literal whose "key.$" leaves are data access, or one rt.get /
+rt.intrinsic call each. Text from the definition only ever reaches the code as quoted literals.
 """
 
 from __future__ import annotations
@@ -55,31 +56,54 @@ class _Recorder:
 
     JsonPath = staticmethod(lambda text, spec=None: ("JsonPath", text))
 
+    @staticmethod
+    def item(value, index):
+        assert isinstance(value, list)
+        return value[index]
 
-def _evaluate(code, data="DATA"):
-    return eval(code, {"rt": _Recorder, "run": None, "state": "S", "data": data})
+
+class _Run:
+    """Stands in for the run: the context object's fields and the variables."""
+
+    state = "S"
+    execution = {"Id": "arn:execution"}
+    item = {"Index": 0, "Value": {"sku": "A-1"}}
+    variables = {"var": {"a": 5}}
 
 
-def test_payload_is_a_dict_literal_with_one_call_per_dynamic_leaf():
+DATA = {"order": {"id": 7, "items": ["x", "y"]}, "a": {"b": 1}}
+
+
+def _evaluate(code, data=None):
+    return eval(code, {"rt": _Recorder, "run": _Run, "data": DATA if data is None else data})
+
+
+def test_payload_is_a_dict_literal_of_data_access_and_runtime_calls():
     template = {
         "static": {"n": 1, "list": [True, None, 2.5], "text": "a'b\"c\n}}{{"},
         "id": path("$.order.id"),
+        "second": path("$.order.items[1]"),
         "all": path("$..id"),
         "nested": [{"x": path("$$.Map.Item.Value")}],
+        "variable": path("$var.a"),
         "label": ir.Intrinsic("States.Format('{}', $.a)", parse_intrinsic("States.Format('{}', $.a)")),
     }
     code = payload(template, "data")
+    assert 'data["order"]["id"]' in code.replace("'", '"') and "$.order.id" not in code
     assert _evaluate(code) == {
         "static": {"n": 1, "list": [True, None, 2.5], "text": "a'b\"c\n}}{{"},
-        "id": ("get", "DATA", "$.order.id", "id.$"),
-        "all": ("get", "DATA", ("JsonPath", "$..id"), "all.$"),
-        "nested": [{"x": ("get", "DATA", "$$.Map.Item.Value", "x.$")}],
-        "label": ("intrinsic", "DATA", "States.Format('{}', $.a)", "label.$"),
+        "id": 7,
+        "second": "y",
+        "all": ("get", DATA, ("JsonPath", "$..id"), "all.$"),
+        "nested": [{"x": {"sku": "A-1"}}],
+        "variable": 5,
+        "label": ("intrinsic", DATA, "States.Format('{}', $.a)", "label.$"),
     }
 
 
-def test_a_top_level_path_names_the_field_given():
-    assert _evaluate(payload(path("$.error"), "data", "ErrorPath")) == ("get", "DATA", "$.error", "ErrorPath")
+def test_a_top_level_path_is_data_access():
+    assert _evaluate(payload(path("$.a.b"), "data", "ErrorPath")) == 1
+    assert _evaluate(payload(path("$..b"), "data", "ErrorPath")) == ("get", DATA, ("JsonPath", "$..b"), "ErrorPath")
 
 
 @pytest.mark.parametrize(
@@ -94,8 +118,9 @@ def test_definition_text_only_reaches_the_code_quoted(key, text):
     code = payload({key: path(text), "k": key}, "data")
     tree = ast.parse(code, mode="eval")
     names = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
-    assert names <= {"rt", "run", "state", "data"}
-    assert _evaluate(code) == {key: ("get", "DATA", text, f"{key}.$"), "k": key}
+    assert names <= {"rt", "run", "data"}
+    field = parse_path(text)[1][0][1]
+    assert _evaluate(code, {field: "value"}) == {key: "value", "k": key}
 
 
 def _lists(value):

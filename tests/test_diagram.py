@@ -190,7 +190,7 @@ def test_structure_mirrors_the_printed_body():
     assert "while True:  # loop from 'Wait 30 seconds'" in code
     assert "route, data = finished(run, data)" in code
     assert "if route == 'Publish':" in code and "elif route == 'Job failed':" in code
-    assert "raise job_failed(run, data)" in code and "return publish(run, data)" in code
+    assert "return job_failed(run, data)" in code and "return publish(run, data)" in code
 
 
 def test_a_state_whose_function_is_renamed_shows_its_name():

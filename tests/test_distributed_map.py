@@ -255,11 +255,12 @@ def test_without_max_concurrency_a_map_runs_a_bounded_number_of_iterations_at_on
             raise StopIteration
 
     run = rt.Run(Context(), {"Id": "x"}, {"Name": "m"})
+    run.at("M")
     with pytest.raises(StopIteration):
-        rt.map_items(run, "M", list(range(5000)), lambda run, value: value, None)
+        rt.map_items(run, list(range(5000)), lambda run, value: value, None)
     assert seen["max_concurrency"] == rt.DEFAULT_MAX_CONCURRENCY <= 1000
     with pytest.raises(StopIteration):
-        rt.map_items(run, "M", list(range(5000)), lambda run, value: value, None, max_concurrency=7)
+        rt.map_items(run, list(range(5000)), lambda run, value: value, None, max_concurrency=7)
     assert seen["max_concurrency"] == 7
 
 

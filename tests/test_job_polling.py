@@ -215,7 +215,8 @@ def test_a_test_double_answers_a_job_in_one_step():
     rt.use_service_caller(lambda resource, params, pattern: calls.append((resource, pattern)) or {"done": 1})
     try:
         run = rt.Run(_StepOnly(), {}, {})
-        assert rt.run_job(run, "Job", RESOURCE, {}) == {"done": 1}
+        run.at("Job")
+        assert rt.run_job(run, RESOURCE, {}) == {"done": 1}
     finally:
         rt.use_service_caller(None)
     assert calls == [(RESOURCE, "sync")]

@@ -104,7 +104,7 @@ SHAPES = {
     if route == "Stop":
         return stop(run, data)
     elif route == "Boom":
-        raise boom(run, data)
+        return boom(run, data)
     return a(run, data)
 """,
     ),
@@ -124,7 +124,7 @@ SHAPES = {
         if route == "Stop":
             break
         elif route == "Boom":
-            raise boom(run, data)
+            return boom(run, data)
     return stop(run, data)
 """,
     ),

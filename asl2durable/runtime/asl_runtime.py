@@ -30,6 +30,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 import datetime as _dt
+import functools
 import hashlib
 import json
 import math
@@ -40,7 +41,7 @@ import threading
 import traceback
 import uuid
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence, TypeVar
 
 from aws_durable_execution_sdk_python import DurableContext, ParallelBranch
 from aws_durable_execution_sdk_python.config import (
@@ -80,6 +81,15 @@ class AslError(Exception):
     def __init__(self, cause: str | None = ""):
         super().__init__("" if cause is None else cause)
         self.cause = cause  # None when the error was raised without one (a callback failure, say)
+
+    def matches(self, *error_equals: str) -> bool:
+        """Does a Catch entry with these ``ErrorEquals`` catch this error?"""
+        return error_matches(self.name, error_equals)
+
+    @property
+    def output(self) -> dict:
+        """The ``{"Error", "Cause"}`` object a Catch passes on."""
+        return error_output(self)
 
 
 def error_class(name: str) -> type[AslError]:
@@ -211,6 +221,7 @@ class Run:
     entered_time: str | None = None  # $$.State.EnteredTime of the state running now
     retry_count: int | None = None  # $$.State.RetryCount of the Task/Parallel/Map running now
     task_token: str | None = None  # $$.Task.Token of the callback Task running now
+    operation: str | None = None  # the durable operation the current attempt runs under
     express: bool = False  # an EXPRESS workflow: steps with side effects run at least once
     scope: str = ""  # where this scope sits: "" for the execution, "P[0]/M[3]" in a branch's item
     # a child execution running one part of a Distributed Map (see run_map_part); not inherited
@@ -227,15 +238,29 @@ class Run:
             scope=f"{self.scope}/{scope}" if self.scope else scope,
         )
 
+    @property
+    def item(self) -> Any:
+        """``$$.Map.Item`` (``{"Index", "Value"}``) in a Map iteration; None elsewhere."""
+        return self.map_item
+
+    @property
+    def state(self) -> str:
+        """The name of the state running now."""
+        return self.current or ""
+
     def at(self, state: str) -> None:
         """Make ``state`` the current state: what the previous state recorded is forgotten."""
         if self.current != state:
             self.current = state
             self.entered_time = self.retry_count = self.task_token = None
+            self.operation = state
 
-    def context_object(self, state: str) -> dict:
-        """``$$`` as seen from inside ``state`` (how each field is derived: see :func:`start_run`)."""
-        self.at(state)
+    def context_object(self, state: str | None = None) -> dict:
+        """``$$`` as seen from inside ``state`` (default: the current one; how each field is
+        derived: see :func:`start_run`)."""
+        if state is not None:
+            self.at(state)
+        state = self.current or ""
         current: dict[str, Any] = {"Name": state}
         if self.entered_time is not None:
             current["EnteredTime"] = self.entered_time
@@ -551,6 +576,317 @@ def evaluate_template(run: Run, state: str, data: Any, template: Any, field_name
     return template
 
 
+# --------------------------------------------------------------------------- state functions
+#
+# Generated state functions read the paths fixed at translation time as Python data access
+# (``data["order"]["id"]``). Where such a read finds no value, Python raises KeyError,
+# IndexError or TypeError; the state's decorator turns that into the error Step Functions
+# gives, with its cause, by evaluating the state's data flow again from the definition
+# (``definition.asl.json`` next to the handler) with the JSONPath helpers above: the first
+# field that fails there is the one that failed in Python.
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+# What Python data access raises where a path finds no value.
+_NOT_FOUND = (LookupError, TypeError)
+
+
+def state(name: str, *, entered_time: bool = False) -> Callable[[F], F]:
+    """The decorator of the function of the state ``name``: it makes ``name`` the current state
+    (``$$.State.Name``, the durable operations' names) and gives a path that finds no value
+    Step Functions' error. ``entered_time``: the state reads ``$$.State.EnteredTime``."""
+    return _state_function(name, entered_time=entered_time, task=False)
+
+
+def task(name: str, *, entered_time: bool = False) -> Callable[[F], F]:
+    """:func:`state` for a Task, Parallel or Map state: ``$$.State.RetryCount`` is 0 until a
+    Retry (:func:`retry`) counts attempts."""
+    return _state_function(name, entered_time=entered_time, task=True)
+
+
+def _state_function(name: str, *, entered_time: bool, task: bool) -> Callable[[F], F]:
+    def decorate(function: F) -> F:
+        @functools.wraps(function)
+        def run_state(run: Run, data: Any) -> Any:
+            run.at(name)
+            run.operation = name
+            if task:
+                run.retry_count = 0
+            if entered_time:
+                enter(run, name)
+            try:
+                return function(run, data)
+            except _NOT_FOUND as error:
+                result = _local(error, function, "result")
+                explained = _explain(run, name, data, result, function.__globals__)
+                if explained is None:
+                    raise
+                raise explained from None
+
+        return run_state  # type: ignore[return-value]
+
+    return decorate
+
+
+def _local(error: BaseException, function: Callable[..., Any], name: str) -> Any:
+    """The value of the local variable ``name`` of ``function``'s frame where ``error`` passed."""
+    tb = error.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code is getattr(function, "__code__", None):
+            return tb.tb_frame.f_locals.get(name, _NOTHING)
+        tb = tb.tb_next
+    return _NOTHING
+
+
+def item(value: Any, index: int) -> Any:
+    """``value[index]`` of a path's ``[index]`` step: only an array has items (a string does not)."""
+    if not isinstance(value, list):
+        raise TypeError(f"not an array: {type(value).__name__}")
+    return value[index]
+
+
+def put(run: Run, data: Any, result: Any, *steps: str | int) -> Any:
+    """ResultPath ``$.a.b`` (``steps`` "a", "b"; an int is an ``[index]``): ``data`` with
+    ``result`` placed there, missing objects on the way created. A step into the wrong kind of
+    value is States.ResultPathMatchFailure, as Step Functions words it."""
+    path = [("key", step) if isinstance(step, str) else ("index", step) for step in steps]
+    try:
+        return asl_jsonpath.assign(data, path, result)
+    except asl_jsonpath.ResultPathMatchFailure as err:
+        raise fail(
+            "States.ResultPathMatchFailure",
+            f"An error occurred while executing the state '{run.current}'. "
+            f"Unable to apply ReferencePath {path_text(steps)} to input {_compact(data)}: {err}",
+        ) from None
+
+
+def path_text(steps: Sequence[str | int]) -> str:
+    """A reference path written from its steps: ``$.a['b c'][0]``."""
+    text = "$"
+    for step_ in steps:
+        if isinstance(step_, int):
+            text += f"[{step_}]"
+        elif re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", step_):
+            text += f".{step_}"
+        else:
+            text += f"['{step_}']"
+    return text
+
+
+def present(value: Any, *steps: str | int) -> bool:
+    """IsPresent: do ``steps`` (keys and indexes) lead from ``value`` to a value?"""
+    for step_ in steps:
+        if isinstance(step_, str) and isinstance(value, dict) and step_ in value:
+            value = value[step_]
+        elif isinstance(step_, int) and isinstance(value, list) and -len(value) <= step_ < len(value):
+            value = value[step_]
+        else:
+            return False
+    return True
+
+
+class _Unordered:
+    """What a Choice comparison sees where the value is not of the operator's type: equal to
+    nothing, before and after nothing, so the rule is false, as in Step Functions."""
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def _false(self, other: object) -> bool:
+        return False
+
+    __eq__ = __lt__ = __le__ = __gt__ = __ge__ = _false  # type: ignore[assignment]
+
+    def __ne__(self, other: object) -> bool:
+        return True
+
+    def __repr__(self) -> str:
+        return "rt.UNORDERED"
+
+
+UNORDERED: Any = _Unordered()
+
+
+def number(value: Any) -> Any:
+    """A value as Numeric comparisons see it (a number, or :data:`UNORDERED`)."""
+    return value if _is_number(value) else UNORDERED
+
+
+def string(value: Any) -> Any:
+    """A value as String comparisons see it (a string, or :data:`UNORDERED`)."""
+    return value if isinstance(value, str) else UNORDERED
+
+
+def boolean(value: Any) -> Any:
+    """A value as BooleanEqualsPath sees it (a boolean, or :data:`UNORDERED`)."""
+    return value if isinstance(value, bool) else UNORDERED
+
+
+def timestamp(value: Any) -> Any:
+    """A value as Timestamp comparisons see it (a datetime, or :data:`UNORDERED`)."""
+    when = parse_timestamp(value)
+    return UNORDERED if when is None else when
+
+
+def is_number(value: Any) -> bool:
+    """IsNumeric: a JSON number (not a boolean)."""
+    return _is_number(value)
+
+
+def is_timestamp(value: Any) -> bool:
+    """IsTimestamp: an RFC 3339 timestamp string."""
+    return parse_timestamp(value) is not None
+
+
+def matches(value: Any, pattern: str) -> bool:
+    """StringMatches: ``*`` matches any run of characters; ``\\*`` and ``\\\\`` are literal."""
+    return isinstance(value, str) and _string_matches(value, pattern)
+
+
+def _explain(run: Run, name: str, data: Any, result: Any, module: dict) -> AslError | None:
+    """The error Step Functions gives where the state ``name``'s data flow (on input ``data``,
+    with the work's ``result`` when it has one) finds no value; None when none is found."""
+    found = _state_definition(module, name)
+    if found is None:
+        return None
+    spec, query_language = found
+    if spec.get("QueryLanguage", query_language) == "JSONata":
+        return None
+    try:
+        _data_flow(run, name, spec, data, result)
+    except AslError as error:
+        return error
+    except ValueError:  # a path this module's parser does not read: not a fixed path
+        return None
+    return None
+
+
+def _state_definition(module: dict, name: str) -> tuple[dict, str] | None:
+    """The definition of the state ``name`` and its machine's query language, from the
+    definition the handler was translated from."""
+    definition = module.get("__asl_definition__")
+    if definition is None:
+        location = module.get("__file__")
+        if not location:
+            return None
+        path = os.path.join(os.path.dirname(location), "definition.asl.json")
+        try:
+            with open(path, encoding="utf-8") as source:
+                definition = json.load(source)
+        except (OSError, ValueError):
+            return None
+    return _find_state(definition, name, definition.get("QueryLanguage", "JSONPath"))
+
+
+def _find_state(machine: Any, name: str, query_language: str) -> tuple[dict, str] | None:
+    if not isinstance(machine, dict):
+        return None
+    states = machine.get("States") or {}
+    if name in states:
+        return states[name], query_language
+    for spec in states.values():
+        for inner in spec.get("Branches", []) + [spec.get("ItemProcessor"), spec.get("Iterator")]:
+            found = _find_state(inner, name, query_language)
+            if found is not None:
+                return found
+    return None
+
+
+def _path_of(text: Any) -> JsonPath | None:
+    """A field's path, when it is one this module reads (a fixed path; None for others and
+    for intrinsic functions, whose own failures are errors already)."""
+    if not isinstance(text, str) or text.startswith("States."):
+        return None
+    try:
+        return JsonPath(text)
+    except ValueError:
+        return None
+
+
+def _fixed(template: Any) -> Any:
+    """A payload template with its fixed ``"key.$"`` paths as :class:`JsonPath` (the others
+    are left as their text: they were evaluated without error, or raised one themselves)."""
+    if isinstance(template, dict):
+        out = {}
+        for key, value in template.items():
+            path = _path_of(value) if isinstance(key, str) and key.endswith(".$") else None
+            out[key[:-2] if path is not None else key] = path if path is not None else _fixed(value)
+        return out
+    if isinstance(template, list):
+        return [_fixed(value) for value in template]
+    return template
+
+
+def _reference(spec: dict, key: str) -> Any:
+    """InputPath, OutputPath, ItemsPath, ResultPath: ``$`` when absent, None when null."""
+    value = spec.get(key, "$")
+    return None if value is None else JsonPath(value)
+
+
+def _data_flow(run: Run, name: str, spec: dict, data: Any, result: Any) -> None:
+    """Evaluate a JSONPath state's data flow with the JSONPath helpers, raising where it fails."""
+    kind = spec.get("Type")
+    effective = select_input(run, name, data, _reference(spec, "InputPath"))
+    if kind == "Choice":
+        select_output(run, name, effective, _reference(spec, "OutputPath"))
+        assign = spec.get("Assign")
+        for rule in spec.get("Choices", []):
+            if _rule(run, name, effective, rule):
+                assign = rule.get("Assign")
+                break
+        if assign is not None:
+            evaluate_template(run, name, effective, _fixed(assign), "Assign")
+        return
+    if kind == "Fail":
+        for key in ("ErrorPath", "CausePath"):
+            path = _path_of(spec.get(key))
+            if path is not None:
+                get(run, name, data, path, key)
+        return
+    parameters = spec.get("Parameters")
+    if parameters is not None and kind != "Map":
+        parameters = evaluate_template(run, name, effective, _fixed(parameters), "Parameters")
+    if kind == "Map":
+        select_input(run, name, effective, _reference(spec, "ItemsPath"))
+    if kind == "Pass":
+        result = spec["Result"] if "Result" in spec else parameters if parameters is not None else effective
+    if result is _NOTHING:
+        return
+    if spec.get("ResultSelector") is not None:
+        result = evaluate_template(run, name, result, _fixed(spec["ResultSelector"]), "ResultSelector")
+    output = apply_result_path(name, data, result, _reference(spec, "ResultPath"))
+    select_output(run, name, output, _reference(spec, "OutputPath"))
+    if spec.get("Assign") is not None:
+        evaluate_template(run, name, result, _fixed(spec["Assign"]), "Assign")
+
+
+def _explain_selector(run: Run, name: str, data: Any, selector: Callable[..., Any]) -> AslError | None:
+    """:func:`_explain` for a Map's ItemSelector (or Parameters), in an iteration's scope."""
+    found = _state_definition(getattr(selector, "__globals__", {}), name)
+    if found is None:
+        return None
+    spec = found[0]
+    template = spec.get("ItemSelector", spec.get("Parameters"))
+    try:
+        evaluate_template(run, name, data, _fixed(template), "ItemSelector")
+    except AslError as error:
+        return error
+    except ValueError:
+        return None
+    return None
+
+
+def _rule(run: Run, name: str, data: Any, rule: dict) -> bool:
+    """A Choice rule, evaluated in the order Python evaluates the generated condition."""
+    if "And" in rule:
+        return all(_rule(run, name, data, r) for r in rule["And"])
+    if "Or" in rule:
+        return any(_rule(run, name, data, r) for r in rule["Or"])
+    if "Not" in rule:
+        return not _rule(run, name, data, rule["Not"])
+    operator = next(k for k in rule if k not in ("Variable", "Next", "Assign", "Output", "Comment"))
+    return test(run, name, data, rule["Variable"], operator, rule[operator])
+
+
 # --------------------------------------------------------------------------- JSONata
 
 _NOTHING = object()
@@ -558,7 +894,6 @@ _NOTHING = object()
 
 def jsonata(
     run: Run,
-    state: str,
     template: Any,
     field_name: str,
     *,
@@ -567,6 +902,7 @@ def jsonata(
     error_output: Any = _NOTHING,
     expect: str | None = None,
     reads_clock: bool = False,
+    state: str | None = None,
 ) -> Any:
     """Evaluate a JSONata field: every ``"{% ... %}"`` string in ``template`` is an expression
     that sees ``$states`` (input, result, errorOutput, context) and the variables in scope.
@@ -578,6 +914,7 @@ def jsonata(
     (``reads_clock=True``), so a replay sees the same time."""
     import asl_jsonata  # type: ignore[import-not-found,unused-ignore]  # copied only when used
 
+    state = state or run.current or ""
     states: dict[str, Any] = {"input": input, "context": run.context_object(state)}
     if result is not _NOTHING:
         states["result"] = result
@@ -682,8 +1019,9 @@ class Catcher:
     jsonata: bool = False
 
 
-def catch(run: Run, state: str, error: AslError, state_input: Any, catchers: Sequence[Catcher]) -> tuple[str, Any]:
-    """Route a state's error to the first matching catcher, or re-raise it."""
+def catch(run: Run, error: AslError, state_input: Any, catchers: Sequence[Catcher]) -> tuple[str, Any]:
+    """Route the current state's error to the first matching catcher, or re-raise it."""
+    state = run.current or ""
     for catcher in catchers:
         if not error_matches(error.name, catcher.error_equals):
             continue
@@ -691,10 +1029,10 @@ def catch(run: Run, state: str, error: AslError, state_input: Any, catchers: Seq
         if catcher.jsonata:
             output = payload
             if catcher.output is not _NOTHING:
-                output = jsonata(run, state, catcher.output, "Output", input=state_input, error_output=payload)
+                output = jsonata(run, catcher.output, "Output", input=state_input, error_output=payload)
             assigned = {}
             if catcher.assign is not None:
-                assigned = jsonata(run, state, catcher.assign, "Assign", input=state_input, error_output=payload)
+                assigned = jsonata(run, catcher.assign, "Assign", input=state_input, error_output=payload)
         else:
             output = payload
             if catcher.result_path != "$":  # "$" (the default) keeps the error output as is
@@ -727,13 +1065,16 @@ class Retrier:
         return max(1, math.ceil(seconds))
 
 
-def with_retry(run: Run, state: str, retriers: Sequence[Retrier], attempt: Callable[[str], Any]) -> Any:
-    """Run ``attempt(operation_name)`` with ASL retry semantics.
+def retry(run: Run, retriers: Sequence[Retrier], attempt: Callable[[], Any]) -> Any:
+    """Run ``attempt()`` (the current state's work) with ASL retry semantics; each attempt
+    runs under its own durable operation name (``run.operation``): the state's name, then
+    "<state> (retry N)".
 
     Each retrier counts its own attempts; the first retrier whose ErrorEquals matches decides.
     Waiting between attempts is a durable wait, so a retry costs no compute and replays
     deterministically (jitter is seeded by the execution and state, so it replays the same).
     """
+    state = run.current or ""
     counts = [0] * len(retriers)
     retries = 0
     rng = random.Random(f"{run.execution.get('Id')}|{state}")
@@ -741,8 +1082,9 @@ def with_retry(run: Run, state: str, retriers: Sequence[Retrier], attempt: Calla
         name = state if retries == 0 else f"{state} (retry {retries})"
         run.at(state)
         run.retry_count = retries
+        run.operation = name
         try:
-            return attempt(name)
+            return attempt()
         except AslError as error:
             index = next((i for i, r in enumerate(retriers) if error_matches(error.name, r.error_equals)), None)
             if index is None or counts[index] >= retriers[index].max_attempts:
@@ -858,9 +1200,12 @@ def raise_first_failure(result: Any) -> None:
             raise fail(item.error.type or "States.BranchFailed", item.error.message)
 
 
-def parallel(run: Run, state: str, branches: Sequence[MachineFunction], data: Any, *, operation: str | None = None) -> list:
-    """Parallel: every branch gets ``data``; the result is the branch outputs in order.
-    ``operation`` names the durable operation (it differs from ``state`` on retries)."""
+def parallel(run: Run, branches: Sequence[MachineFunction], data: Any) -> list:
+    """Parallel: every branch gets ``data``; the result is the branch outputs in order. The
+    durable operation is the current attempt's (``run.operation``: it differs from the state's
+    name on retries)."""
+    state = run.current or ""
+    operation = run.operation
 
     def branch(machine: MachineFunction, index: int) -> Callable[[DurableContext], Any]:
         return lambda ctx: machine(run.child(ctx, scope=f"{operation or state}[{index}]"), data)
@@ -918,7 +1263,6 @@ class _MapSpec:
 
 def map_items(
     run: Run,
-    state: str,
     items: Any,
     processor: MachineFunction,
     data: Any,
@@ -933,7 +1277,6 @@ def map_items(
     item_batcher: Any = None,
     result_writer: Any = None,
     label: str | None = None,
-    operation: str | None = None,
     state_input: Any = _NOTHING,
 ) -> Any:
     """Map: run ``processor`` for every item (after ItemSelector) and collect the outputs in order.
@@ -949,7 +1292,8 @@ def map_items(
     of one part runs here; a larger one runs each part in a child execution of this function
     (:func:`run_map_part`, which calls the Map's state function again with ``state_input``).
     """
-    operation = operation or state
+    state = run.current or ""
+    operation = run.operation or state
     jsonata_io = jsonata_items
     if tolerated_failure_count is not None and tolerated_failure_count < 0:
         raise runtime_error(state, "ToleratedFailureCount cannot be negative.")
@@ -1043,9 +1387,12 @@ def _map_each(run: Run, state: str, operation: str, items: list, spec: _MapSpec,
         scope = run.child(ctx, {"Index": index, "Value": item}, scope=f"{operation}[{index}]")
         value = item
         if item_selector is not None:
-            value = item_selector(scope)
+            try:
+                value = item_selector(scope)
+            except _NOT_FOUND as error:  # a fixed path of the ItemSelector found no value
+                raise _explain_selector(scope, state, data, item_selector) or error from None
         elif jsonata_selector is not _NOTHING:
-            value = jsonata(scope, state, jsonata_selector, "ItemSelector", input=data)
+            value = jsonata(scope, jsonata_selector, "ItemSelector", input=data, state=state)
         return processor(scope, value)
 
     first = spec.first
@@ -1287,7 +1634,7 @@ _IO_PATH_FIELDS = ("MaxItemsPath", "MaxItemsPerBatchPath", "MaxInputBytesPerBatc
 def _evaluate_io(run: Run, state: str, data: Any, spec: Any, field_name: str, jsonata_language: bool) -> dict:
     """Evaluate an ItemReader / ItemBatcher / ResultWriter against the state's input."""
     if jsonata_language:
-        return jsonata(run, state, spec, field_name, input=data)
+        return jsonata(run, spec, field_name, input=data, state=state)
     out = evaluate_template(run, state, data, spec, field_name)
 
     def resolve_paths(node: Any, template: Any) -> Any:
@@ -1673,7 +2020,6 @@ _CHAINABLE = re.compile(
 
 def invoke_lambda(
     run: Run,
-    operation: str,
     function_name: str,
     payload: Any,
     *,
@@ -1694,6 +2040,7 @@ def invoke_lambda(
     Where a chained invoke cannot do what the Task asks (see :func:`client_call_reason`), the
     function is invoked from a durable step with the process's Lambda client instead.
     """
+    operation = run.operation or run.current or ""
     params = params or {}
     if client_call_reason(run, function_name, params) is not None:
         return _invoke_in_step(run, operation, function_name, payload, params, envelope, timeout)
@@ -1711,6 +2058,12 @@ def invoke_lambda(
         200, raw, None, executed_version=_executed_version(target), request_id=request_id, date=_http_date(run)
     )
     return _envelope(response, result)
+
+
+def lambda_invoke(run: Run, params: dict, *, timeout: float | None = None) -> Any:
+    """The ``arn:aws:states:::lambda:invoke`` integration: ``params`` are the Invoke API's
+    (``FunctionName``, ``Payload``, ``Qualifier``, ...); the result is Invoke's response."""
+    return invoke_lambda(run, params["FunctionName"], params.get("Payload"), params=params, envelope=True, timeout=timeout)
 
 
 def client_call_reason(run: Run, function_name: str, params: dict) -> str | None:
@@ -2032,11 +2385,11 @@ def _request(resource: str, params: Any) -> Any:
     return asl_services.call(resource, params)
 
 
-def call_service(run: Run, operation: str, resource: str, params: Any, *, timeout: float | None = None) -> Any:
+def call_service(run: Run, resource: str, params: Any, *, timeout: float | None = None) -> Any:
     """A request-response service integration (optimized or ``aws-sdk:``) inside a durable step."""
     return step(
         run,
-        operation,
+        run.operation or run.current or "",
         lambda: _service_call(lambda: _request(resource, params), timeout, resource=_real(resource)),
         effect=client_error(resource),
         task=_service_name(resource),
@@ -2078,7 +2431,7 @@ def job_poll_delay(first: int, polls: int) -> int:
     return max(1, math.ceil(min(grown, max(first, JOB_POLL_MAX_SECONDS))))
 
 
-def run_job(run: Run, operation: str, resource: str, params: Any, *, timeout: float | None = None) -> Any:
+def run_job(run: Run, resource: str, params: Any, *, timeout: float | None = None) -> Any:
     """A ``.sync`` integration: start the job in a step, then poll it with one durable
     ``wait_for_condition`` (each poll is an attempt of that one operation; the function is
     suspended between polls, using no compute) with waits growing as :func:`job_poll_delay`
@@ -2086,6 +2439,8 @@ def run_job(run: Run, operation: str, resource: str, params: Any, *, timeout: fl
     it still running after that long fails with States.Timeout (the last wait is shortened so
     that this poll comes on time)."""
     import time
+
+    operation = run.operation or run.current or ""
 
     import asl_services  # type: ignore[import-not-found,unused-ignore]  # copied only when used
     from aws_durable_execution_sdk_python.waits import (
@@ -2236,7 +2591,6 @@ def observe_task_tokens(observer: Callable[[str, str, Any], None] | None) -> Non
 
 def wait_for_task_token(
     run: Run,
-    operation: str,
     resource: str,
     make_payload: Callable[[], Any],
     send: Callable[[Any], Any],
@@ -2254,6 +2608,7 @@ def wait_for_task_token(
     from aws_durable_execution_sdk_python.config import CallbackConfig
     from aws_durable_execution_sdk_python.exceptions import CallbackError, CallbackTimeoutError
 
+    operation = run.operation or run.current or ""
     config = CallbackConfig(timeout=Duration(math.ceil(timeout or 0)), heartbeat_timeout=Duration(math.ceil(heartbeat or 0)))
     callback = run.context.create_callback(name=f"{operation} (callback)", config=config)
     run.task_token = callback.callback_id
