@@ -7,6 +7,7 @@ raw definition text into code. Identifiers come from ``lower`` (sanitised, colli
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import json
 import math
@@ -148,6 +149,26 @@ def select(value: Any, data: str) -> str:
     return access(value, data) or f"rt.select_input(run, run.state, {data}, {jsonpath(value)})"
 
 
+# How the runtime reads a ``...Path`` setting from a path that is not fixed: its helper, by the
+# Python helper that checks a fixed path's value.
+_SETTING_READERS = {
+    "seconds": "rt.seconds_from_path(run, run.state, {data}, {path})",
+    "moment": "rt.timestamp_from_path(run, run.state, {data}, {path})",
+    "integer": "rt.read_integer(run, run.state, {data}, {path}, {field})",
+    "fraction": "rt.read_number(run, run.state, {data}, {path}, {field})",
+}
+
+
+def setting(value: ir.Path, data: str, kind: str, field: str) -> str:
+    """A ``...Path`` field (SecondsPath, TimeoutSecondsPath, MaxConcurrencyPath, ...) read from
+    ``data``: ``rt.seconds(data["delay"])``, which checks the value's type (the decorator
+    words a failure as Step Functions does)."""
+    read = access(value, data)
+    if read is not None:
+        return f"rt.{kind}({read})"
+    return _SETTING_READERS[kind].format(data=data, path=jsonpath(value), field=lit(field))
+
+
 def put(value: Any, data: str, result: str) -> str:
     """ResultPath: ``result`` placed into ``data`` (``$``: the result; null: ``data`` as is)."""
     if is_default(value):
@@ -162,13 +183,17 @@ def put(value: Any, data: str, result: str) -> str:
     return f"rt.apply_result_path(run.state, {data}, {result}, {jsonpath(value)})"
 
 
+# A key a reference path writes after a dot (asl_jsonpath's simple steps; asl_runtime.path_text).
+_DOTTED = re.compile(r"[A-Za-z0-9_\-$\u0080-\U0010FFFF]+")
+
+
 def _reference_text(keys: list) -> str:
     """``asl_runtime.path_text``: how the runtime writes a reference path in its messages."""
     text = "$"
     for key in keys:
         if isinstance(key, int):
             text += f"[{key}]"
-        elif re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key):
+        elif _DOTTED.fullmatch(key):
             text += f".{key}"
         else:
             text += f"['{key}']"
@@ -259,7 +284,8 @@ def payload(value: Any, data: str, field: str = "Parameters") -> str:
         return access(value, data) or f"rt.get(run, run.state, {data}, {jsonpath(value)}, {lit(field)})"
     if isinstance(value, ir.Intrinsic):
         spec = _spec(_intrinsic_paths_as_text(value.spec))
-        return f"rt.intrinsic(run, run.state, {data}, {lit(value.text)}, {spec}, {lit(field)})"
+        call = intrinsic_call(value.spec, data, field)
+        return call or f"rt.intrinsic(run, run.state, {data}, {lit(value.text)}, {spec}, {lit(field)})"
     if isinstance(value, dict):
         items = []
         for key, item in value.items():
@@ -269,6 +295,78 @@ def payload(value: Any, data: str, field: str = "Parameters") -> str:
     if isinstance(value, list):
         return "[" + ", ".join(payload(item, data, field) for item in value) + "]"
     return lit(value)
+
+
+def intrinsic_call(spec: Any, data: str, field: str = "Parameters") -> str | None:
+    """An intrinsic function call as Python: ``States.Format("{} items", data["n"])``
+    (``asl_intrinsics.States``); States.UUID and an unseeded States.MathRandom draw in durable
+    steps (``rt.uuid4``, ``rt.math_random``). A path argument that is not fixed is read with
+    ``rt.get``, named as the function's own reading names it. None for an argument this
+    cannot write (then the call stays ``rt.intrinsic``)."""
+    kind, name, args = spec
+    arguments: list[str | None] = []
+    for arg in args:
+        if arg[0] in ("lit", "tpl"):
+            arguments.append(lit(arg[1]))
+        elif arg[0] == "setting" and len(arg) == 3:
+            arguments.append(f"rt.setting({lit(arg[1])}, {lit(dict(arg[2]))})")
+        elif arg[0] == "call":
+            arguments.append(intrinsic_call(arg, data, field))
+        elif arg[0] == "path":
+            text = _path_as_text(arg[1])
+            found = access(ir.Path(text, _tuples(arg[1])), data) if text is not None else None
+            if found is None:  # as asl_runtime.intrinsic reads it: named by _path_text
+                found = f"rt.get(run, run.state, {data}, rt.JsonPath({lit(_runtime_path_text(arg[1]))}, {_spec(arg[1])}), {lit(field)})"
+            arguments.append(found)
+        else:
+            arguments.append(None)
+    if None in arguments:
+        return None
+    if name == "States.UUID":
+        return "rt.uuid4(run)"
+    if name == "States.MathRandom" and len(arguments) == 2:
+        return f"rt.math_random(run, {', '.join(arguments)})"  # type: ignore[arg-type]
+    return f"{name}({', '.join(arguments)})"  # type: ignore[arg-type]
+
+
+# Map fields the runtime evaluates itself (rt.Intrinsic values inside their literals).
+_EVALUATED_BY_RUNTIME = frozenset({"item_reader", "item_batcher", "result_writer"})
+
+
+def uses_intrinsic_calls(workflow: ir.Workflow) -> bool:
+    """Does the handler call an intrinsic function through ``asl_intrinsics.States``?"""
+
+    def calls_states(spec: Any) -> bool:
+        _, name, args = spec
+        direct = name != "States.UUID" and not (name == "States.MathRandom" and len(args) == 2)
+        return direct or any(arg[0] == "call" and calls_states(arg) for arg in args)
+
+    def found(value: Any) -> bool:
+        if isinstance(value, ir.Intrinsic):
+            return intrinsic_call(value.spec, "data") is not None and calls_states(value.spec)
+        if isinstance(value, ir.Machine):
+            return False
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            return any(
+                found(getattr(value, f.name)) for f in dataclasses.fields(value) if f.name not in _EVALUATED_BY_RUNTIME
+            )
+        if isinstance(value, dict):
+            return any(found(item) for item in value.values())
+        if isinstance(value, (list, tuple)):
+            return any(found(item) for item in value)
+        return False
+
+    return any(found(state) for state in workflow.states())
+
+
+def _runtime_path_text(spec: Any) -> str:
+    """``asl_runtime._path_text``: how the runtime names an intrinsic's path argument."""
+    root, steps = spec
+    parts = [root]
+    for step in steps:
+        kind = step[0]
+        parts.append(f".{step[1]}" if kind == "key" else f"[{step[1]}]" if kind == "index" else "[...]")
+    return "".join(parts)
 
 
 def _intrinsic_paths_as_text(spec: Any) -> Any:
@@ -335,7 +433,7 @@ def catcher_assign(value: Any, field: str = "Assign") -> str:
 
 def sized_lit(value: Any) -> str:
     """A Pass state's Result: its literal, checked against the payload limit only when it is over."""
-    size = len(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
+    size = len(json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str).encode("utf-8"))
     return f"rt.check_size(run.state, {lit(value)})" if size > _PAYLOAD_LIMIT else lit(value)
 
 
@@ -484,7 +582,7 @@ def _environment() -> jinja2.Environment:
     env.filters.update(
         lit=lit, expected=expected, pystr=pystr, comment=comment, docstring=docstring, catcher=catcher,
         jsonpath=jsonpath, payload=payload, yaml=to_yaml, md=md, code=code, fence=fence, read_path=select, put=put,
-        condition=condition, catcher_assign=catcher_assign, sized_lit=sized_lit,
+        condition=condition, catcher_assign=catcher_assign, sized_lit=sized_lit, setting=setting,
         json=lambda value: json.dumps(value, default=str, ensure_ascii=False, sort_keys=True),
     )
     env.tests["default_value"] = is_default
@@ -492,6 +590,8 @@ def _environment() -> jinja2.Environment:
     env.tests["reading_clock"] = reads_clock
     env.tests["routed"] = routed
     env.tests["named_plainly"] = named_plainly
+    env.tests["calling_intrinsics"] = uses_intrinsic_calls
+    env.tests["static"] = is_static
     env.tests["durable_wait"] = is_durable_wait
     env.tests["durable_wait_state"] = lambda state: isinstance(state, ir.WaitState) and is_durable_wait(state.seconds)
     env.filters["static_next"] = lambda state: getattr(state, "next", None)

@@ -31,7 +31,7 @@ import re
 import struct
 import uuid as _uuid
 
-__all__ = ["IntrinsicFailure", "evaluate"]
+__all__ = ["IntrinsicFailure", "States", "call", "evaluate"]
 
 _INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
 _MAX_TEXT = 10_000  # Base64Encode / Base64Decode / Hash input limit (characters)
@@ -485,3 +485,94 @@ for _count, _names in (
     (3, "ArrayRange JsonMerge"),
 ):
     _ARITY.update({"States." + _name: (_count, _count) for _name in _names.split()})
+
+
+# ---------------------------------------------------------------- calls from generated code
+
+
+def call(name, *args, draw=None):
+    """Call the intrinsic function ``name`` ("States.Format") on evaluated arguments, checking
+    their count as Step Functions does when the state runs. ``draw(low, high)`` draws an
+    unseeded States.MathRandom's value (bounds inclusive)."""
+    low, high = _ARITY[name]
+    if len(args) < low or (high is not None and len(args) > high):
+        raise IntrinsicFailure(name, f"{len(args)} arguments given")
+    if name == "States.MathRandom" and len(args) == 2:
+        return _math_random(*args, draw=draw or random.randint)
+    if name == "States.UUID":
+        return str(_uuid.uuid4())
+    return _FUNCTIONS[name](name, *args)
+
+
+class States:
+    """The intrinsic functions as generated code calls them: ``States.Format("{} items", n)``.
+    (States.UUID and an unseeded States.MathRandom draw their values in durable steps:
+    generated code calls them through ``asl_runtime``.)"""
+
+    @staticmethod
+    def Format(*args):  # noqa: N802 (the names are ASL's)
+        return call("States.Format", *args)
+
+    @staticmethod
+    def StringToJson(*args):  # noqa: N802
+        return call("States.StringToJson", *args)
+
+    @staticmethod
+    def JsonToString(*args):  # noqa: N802
+        return call("States.JsonToString", *args)
+
+    @staticmethod
+    def Array(*args):  # noqa: N802
+        return call("States.Array", *args)
+
+    @staticmethod
+    def ArrayPartition(*args):  # noqa: N802
+        return call("States.ArrayPartition", *args)
+
+    @staticmethod
+    def ArrayContains(*args):  # noqa: N802
+        return call("States.ArrayContains", *args)
+
+    @staticmethod
+    def ArrayRange(*args):  # noqa: N802
+        return call("States.ArrayRange", *args)
+
+    @staticmethod
+    def ArrayGetItem(*args):  # noqa: N802
+        return call("States.ArrayGetItem", *args)
+
+    @staticmethod
+    def ArrayLength(*args):  # noqa: N802
+        return call("States.ArrayLength", *args)
+
+    @staticmethod
+    def ArrayUnique(*args):  # noqa: N802
+        return call("States.ArrayUnique", *args)
+
+    @staticmethod
+    def Base64Encode(*args):  # noqa: N802
+        return call("States.Base64Encode", *args)
+
+    @staticmethod
+    def Base64Decode(*args):  # noqa: N802
+        return call("States.Base64Decode", *args)
+
+    @staticmethod
+    def Hash(*args):  # noqa: N802
+        return call("States.Hash", *args)
+
+    @staticmethod
+    def JsonMerge(*args):  # noqa: N802
+        return call("States.JsonMerge", *args)
+
+    @staticmethod
+    def MathRandom(*args):  # noqa: N802
+        return call("States.MathRandom", *args)
+
+    @staticmethod
+    def MathAdd(*args):  # noqa: N802
+        return call("States.MathAdd", *args)
+
+    @staticmethod
+    def StringSplit(*args):  # noqa: N802
+        return call("States.StringSplit", *args)

@@ -37,6 +37,7 @@ import math
 import os
 import random
 import re
+import sys
 import threading
 import traceback
 import uuid
@@ -622,10 +623,38 @@ def _state_function(name: str, *, entered_time: bool, task: bool) -> Callable[[F
                 if explained is None:
                     raise
                 raise explained from None
+            except Exception as error:
+                failed = _intrinsic_failure(name, error)
+                if failed is None:
+                    raise
+                raise failed from None
 
         return run_state  # type: ignore[return-value]
 
     return decorate
+
+
+def _intrinsic_failure(state: str, error: BaseException) -> AslError | None:
+    """The ASL error of an intrinsic function called with arguments it cannot use."""
+    intrinsics = sys.modules.get("asl_intrinsics")
+    if intrinsics is None or not isinstance(error, intrinsics.IntrinsicFailure):
+        return None
+    return fail(error.error, f"An error occurred while executing the state '{state}'. {error}")
+
+
+def uuid4(run: Run) -> str:
+    """States.UUID(): drawn in a durable step, so a replay sees the same value."""
+    return str(step(run, f"{run.state} (States.UUID)", lambda: str(uuid.uuid4())))
+
+
+def math_random(run: Run, start: Any, end: Any) -> Any:
+    """States.MathRandom(start, end) without a seed: drawn in a durable step."""
+    import asl_intrinsics  # type: ignore[import-not-found,unused-ignore]  # copied only when used
+
+    def draw(low: int, high: int) -> Any:
+        return step(run, f"{run.state} (States.MathRandom)", lambda: random.randint(low, high))
+
+    return asl_intrinsics.call("States.MathRandom", start, end, draw=draw)
 
 
 def _local(error: BaseException, function: Callable[..., Any], name: str) -> Any:
@@ -666,7 +695,7 @@ def path_text(steps: Sequence[str | int]) -> str:
     for step_ in steps:
         if isinstance(step_, int):
             text += f"[{step_}]"
-        elif re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", step_):
+        elif re.fullmatch(r"[A-Za-z0-9_\-$\u0080-\U0010FFFF]+", step_):
             text += f".{step_}"
         else:
             text += f"['{step_}']"
@@ -737,6 +766,48 @@ def is_timestamp(value: Any) -> bool:
     return parse_timestamp(value) is not None
 
 
+def seconds(value: Any) -> int:
+    """A Wait state's SecondsPath value: a whole number of seconds, not negative."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != int(value) or value < 0:
+        raise TypeError(f"not a number of seconds: {value!r}")
+    return int(value)
+
+
+def moment(value: Any) -> _dt.datetime:
+    """A Wait state's TimestampPath value: an RFC 3339 timestamp."""
+    when = parse_timestamp(value)
+    if when is None:
+        raise TypeError(f"not a timestamp: {value!r}")
+    return when
+
+
+def integer(value: Any) -> int:
+    """The value of a ``...Path`` field that takes an integer (TimeoutSecondsPath,
+    MaxConcurrencyPath, ...): an integer, or an integer written as a string."""
+    number = value
+    if isinstance(value, str):
+        try:
+            number = int(value.strip())
+        except ValueError:
+            pass
+    if isinstance(number, bool) or not isinstance(number, (int, float)) or number != int(number):
+        raise TypeError(f"not an integer: {value!r}")
+    return int(number)
+
+
+def fraction(value: Any) -> float:
+    """ToleratedFailurePercentagePath's value: a number, or a number written as a string."""
+    number = value
+    if isinstance(value, str):
+        try:
+            number = float(value.strip())
+        except ValueError:
+            pass
+    if isinstance(number, bool) or not isinstance(number, (int, float)):
+        raise TypeError(f"not a number: {value!r}")
+    return number
+
+
 def matches(value: Any, pattern: str) -> bool:
     """StringMatches: ``*`` matches any run of characters; ``\\*`` and ``\\\\`` are literal."""
     return isinstance(value, str) and _string_matches(value, pattern)
@@ -802,18 +873,53 @@ def _path_of(text: Any) -> JsonPath | None:
         return None
 
 
-def _fixed(template: Any) -> Any:
-    """A payload template with its fixed ``"key.$"`` paths as :class:`JsonPath` (the others
-    are left as their text: they were evaluated without error, or raised one themselves)."""
+def _fixed(run: Run, name: str, data: Any, template: Any) -> Any:
+    """Evaluate a payload template's fixed paths, in the order generated code reads them,
+    raising where one finds no value; a path argument of an intrinsic function is read as
+    the function reads it. (Other paths were read without error, or raised one themselves;
+    their values, and the functions', are None here.)"""
     if isinstance(template, dict):
         out = {}
         for key, value in template.items():
-            path = _path_of(value) if isinstance(key, str) and key.endswith(".$") else None
-            out[key[:-2] if path is not None else key] = path if path is not None else _fixed(value)
+            if not (isinstance(key, str) and key.endswith(".$") and isinstance(value, str)):
+                out[key] = _fixed(run, name, data, value)
+            elif value.startswith("States."):
+                for argument in _intrinsic_paths(value):
+                    path = _path_of(argument)
+                    if path is not None:
+                        get(run, name, data, JsonPath(_path_text(path.spec), path.spec), key)
+                out[key[:-2]] = None
+            else:
+                path = _path_of(value)
+                out[key[:-2]] = get(run, name, data, path, key) if path is not None else None
         return out
     if isinstance(template, list):
-        return [_fixed(value) for value in template]
+        return [_fixed(run, name, data, value) for value in template]
     return template
+
+
+def _intrinsic_paths(text: str) -> list[str]:
+    """The path arguments of an intrinsic function call's text, in order."""
+    paths, i = [], 0
+    while i < len(text):
+        if text[i] == "'":  # a string literal: skip it
+            i += 1
+            while i < len(text) and text[i] != "'":
+                i += 2 if text[i] == "\\" else 1
+            i += 1
+        elif text[i] == "$":
+            start, depth = i, 0
+            while i < len(text) and (depth or text[i] not in ",) \t\n"):
+                depth += {"[": 1, "]": -1}.get(text[i], 0)
+                if text[i] == "'" and depth:
+                    i += 1
+                    while i < len(text) and text[i] != "'":
+                        i += 2 if text[i] == "\\" else 1
+                i += 1
+            paths.append(text[start:i])
+        else:
+            i += 1
+    return paths
 
 
 def _reference(spec: dict, key: str) -> Any:
@@ -822,10 +928,40 @@ def _reference(spec: dict, key: str) -> Any:
     return None if value is None else JsonPath(value)
 
 
+# The ``...Path`` fields a state reads before its work, in the order generated code reads them,
+# and how each is read.
+_SETTINGS = {
+    "Wait": (("SecondsPath", "seconds"), ("TimestampPath", "timestamp")),
+    "Task": (("TimeoutSecondsPath", "integer"), ("HeartbeatSecondsPath", "integer")),
+    "Map": (
+        ("MaxConcurrencyPath", "integer"),
+        ("ToleratedFailureCountPath", "integer"),
+        ("ToleratedFailurePercentagePath", "number"),
+    ),
+}
+
+
+def _read_setting(run: Run, name: str, data: Any, key: str, kind: str, text: str) -> None:
+    path = JsonPath(text)
+    if kind == "seconds":
+        seconds_from_path(run, name, data, path)
+    elif kind == "timestamp":
+        timestamp_from_path(run, name, data, path)
+    elif kind == "integer":
+        read_integer(run, name, data, path, key)
+    else:
+        read_number(run, name, data, path, key)
+
+
 def _data_flow(run: Run, name: str, spec: dict, data: Any, result: Any) -> None:
     """Evaluate a JSONPath state's data flow with the JSONPath helpers, raising where it fails."""
     kind = spec.get("Type")
     effective = select_input(run, name, data, _reference(spec, "InputPath"))
+    if kind == "Map":
+        select_input(run, name, effective, _reference(spec, "ItemsPath"))
+    for key, how in _SETTINGS.get(kind, ()):
+        if isinstance(spec.get(key), str):
+            _read_setting(run, name, effective, key, how, spec[key])
     if kind == "Choice":
         select_output(run, name, effective, _reference(spec, "OutputPath"))
         assign = spec.get("Assign")
@@ -834,29 +970,30 @@ def _data_flow(run: Run, name: str, spec: dict, data: Any, result: Any) -> None:
                 assign = rule.get("Assign")
                 break
         if assign is not None:
-            evaluate_template(run, name, effective, _fixed(assign), "Assign")
+            _fixed(run, name, effective, assign)
         return
     if kind == "Fail":
         for key in ("ErrorPath", "CausePath"):
-            path = _path_of(spec.get(key))
-            if path is not None:
-                get(run, name, data, path, key)
+            value = spec.get(key)
+            arguments = _intrinsic_paths(value) if isinstance(value, str) and value.startswith("States.") else [value]
+            for argument in arguments:
+                path = _path_of(argument)
+                if path is not None:
+                    get(run, name, data, JsonPath(_path_text(path.spec), path.spec) if argument is not value else path, key)
         return
     parameters = spec.get("Parameters")
     if parameters is not None and kind != "Map":
-        parameters = evaluate_template(run, name, effective, _fixed(parameters), "Parameters")
-    if kind == "Map":
-        select_input(run, name, effective, _reference(spec, "ItemsPath"))
+        parameters = _fixed(run, name, effective, parameters)
     if kind == "Pass":
         result = spec["Result"] if "Result" in spec else parameters if parameters is not None else effective
     if result is _NOTHING:
         return
     if spec.get("ResultSelector") is not None:
-        result = evaluate_template(run, name, result, _fixed(spec["ResultSelector"]), "ResultSelector")
+        result = _fixed(run, name, result, spec["ResultSelector"])
     output = apply_result_path(name, data, result, _reference(spec, "ResultPath"))
     select_output(run, name, output, _reference(spec, "OutputPath"))
     if spec.get("Assign") is not None:
-        evaluate_template(run, name, result, _fixed(spec["Assign"]), "Assign")
+        _fixed(run, name, result, spec["Assign"])
 
 
 def _explain_selector(run: Run, name: str, data: Any, selector: Callable[..., Any]) -> AslError | None:
@@ -867,7 +1004,7 @@ def _explain_selector(run: Run, name: str, data: Any, selector: Callable[..., An
     spec = found[0]
     template = spec.get("ItemSelector", spec.get("Parameters"))
     try:
-        evaluate_template(run, name, data, _fixed(template), "ItemSelector")
+        _fixed(run, name, data, template)
     except AslError as error:
         return error
     except ValueError:
@@ -1391,6 +1528,8 @@ def _map_each(run: Run, state: str, operation: str, items: list, spec: _MapSpec,
                 value = item_selector(scope)
             except _NOT_FOUND as error:  # a fixed path of the ItemSelector found no value
                 raise _explain_selector(scope, state, data, item_selector) or error from None
+            except Exception as error:
+                raise _intrinsic_failure(state, error) or error from None
         elif jsonata_selector is not _NOTHING:
             value = jsonata(scope, jsonata_selector, "ItemSelector", input=data, state=state)
         return processor(scope, value)

@@ -1,0 +1,105 @@
+"""The generated code people keep (issue 18): paths fixed at translation time are Python data
+access, not JSONPath text read at run time; the handlers stay close in size to what a person
+would write with the durable SDK."""
+
+from __future__ import annotations
+
+import ast
+import io
+import json
+import tokenize
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+from asl2durable.runtime import asl_jsonpath
+from asl2durable.translate import translate
+
+FIXTURES = Path(__file__).parent / "fixtures"
+CORPUS = sorted((FIXTURES / "corpus" / "realworld").glob("*.asl.json"))
+GOLDEN = sorted((FIXTURES / "golden").glob("*.asl.json"))
+# Keyword arguments of rt.map_items holding a Distributed Map's ItemReader, ItemBatcher and
+# ResultWriter: the runtime evaluates these templates itself (rt.JsonPath values), as it reads
+# and writes S3 in its own steps. Their paths are not (yet) Python data access.
+RUNTIME_TEMPLATES = {"item_reader", "item_batcher", "result_writer"}
+
+
+@cache
+def _handler(source: Path) -> str:
+    translation = translate(json.loads(source.read_text(encoding="utf-8")), name=source.stem)
+    assert translation.ok, [str(d) for d in translation.diagnostics]
+    return translation.files["handler.py"]
+
+
+def fixed_path_texts(handler: str) -> list[str]:
+    """The string literals of ``handler`` that are the text of a simple JSONPath (keys and
+    indexes from ``$``, ``$$`` or a variable), outside the runtime-evaluated templates."""
+    tree = ast.parse(handler)
+    skipped: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            for keyword in node.keywords:
+                if keyword.arg in RUNTIME_TEMPLATES:
+                    skipped.update(id(inner) for inner in ast.walk(keyword.value))
+            if ast.unparse(node.func) == "rt.JsonPath" and len(node.args) == 2:  # a path that is not fixed
+                skipped.update(id(inner) for arg in node.args for inner in ast.walk(arg))
+        if isinstance(node, ast.Dict):  # static data that looks like a template ("Message.$": "$")
+            for key, value in zip(node.keys, node.values):
+                if isinstance(key, ast.Constant) and str(key.value).endswith(".$"):
+                    skipped.add(id(value))
+    found = []
+    for node in ast.walk(tree):
+        if id(node) in skipped or not (isinstance(node, ast.Constant) and isinstance(node.value, str)):
+            continue
+        if node.value.lstrip().startswith("$"):
+            try:
+                asl_jsonpath.parse(node.value)
+            except ValueError:
+                continue
+            found.append(node.value)
+    return found
+
+
+def test_the_counter_finds_jsonpath_text():
+    assert fixed_path_texts('x = rt.get(run, "S", data, "$.order.id", "id.$")\ny = "$ 5"\n') == ["$.order.id"]
+    assert fixed_path_texts('rt.map_items(run, item_reader={"Bucket": rt.JsonPath("$.b")})\n') == []
+
+
+@pytest.mark.parametrize("source", GOLDEN + CORPUS, ids=lambda p: p.name.removesuffix(".asl.json"))
+def test_no_path_fixed_at_translation_time_is_jsonpath_text(source):
+    assert fixed_path_texts(_handler(source)) == []
+
+
+def code_lines(source: str) -> int:
+    """Lines of code: not blank, not only a comment, not part of a docstring."""
+    tree = ast.parse(source)
+    docstrings: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.body:
+            first = node.body[0]
+            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str):
+                docstrings.update(range(first.lineno, (first.end_lineno or first.lineno) + 1))
+    lines = set()
+    for token in tokenize.generate_tokens(io.StringIO(source).readline):
+        if token.type not in (tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT,
+                              tokenize.ENDMARKER):
+            lines.update(range(token.start[0], token.end[0] + 1))
+    return len(lines - docstrings)
+
+
+HAND_WRITTEN = sorted((FIXTURES / "golden").glob("*.hand_written.py"))
+
+
+def test_every_golden_machine_has_a_hand_written_equivalent():
+    assert {p.name.removesuffix(".hand_written.py") for p in HAND_WRITTEN} == {
+        p.name.removesuffix(".asl.json") for p in GOLDEN
+    }
+
+
+@pytest.mark.parametrize("hand_written", HAND_WRITTEN, ids=lambda p: p.name.removesuffix(".hand_written.py"))
+def test_a_golden_handler_is_at_most_one_and_a_half_times_its_hand_written_equivalent(hand_written):
+    name = hand_written.name.removesuffix(".hand_written.py")
+    generated = code_lines(_handler(FIXTURES / "golden" / f"{name}.asl.json"))
+    written = code_lines(hand_written.read_text(encoding="utf-8"))
+    assert generated <= 1.5 * written, (generated, written)
