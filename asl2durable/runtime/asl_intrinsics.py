@@ -5,8 +5,8 @@ This file is copied next to every generated handler: it uses only the Python sta
 library.  Calls arrive already parsed by the translator (asl2durable/intrinsics.py)::
 
     ["call", "States.Name", [arg, ...]]
-    arg: ["lit", value] | ["path", path_spec or simple path text] | ["tpl", raw Format
-    template]
+    arg: ["lit", value] | ["path", path_spec or simple path text]
+         | ["tpl", raw Format template]
          | ["call", ...] | ["setting", text, {placeholder: variable}]
 
 A ``setting`` argument is a string literal holding ``${Name}`` placeholders of the
@@ -79,15 +79,16 @@ def evaluate(
     """Evaluate an intrinsic call.
 
     resolve(path) -> value        reads a path argument (its spec, or the text of a
-    simple
-                                  path); its errors propagate unchanged.
+                                  simple path); its errors propagate unchanged.
     uuid() -> str                 called for States.UUID (default: a random UUID v4).
     random_int(low, high) -> int  called for States.MathRandom without a seed, with both
                                   bounds inclusive like random.randint (default) -- that
                                   is, high is AWS's exclusive end minus 1.
     setting(text, env) -> str     substitutes the placeholders of a ``setting``
-    argument. The hooks let a durable handler draw these values inside steps, so a
-    replay sees them again.
+                                  argument.
+
+    The hooks let a durable handler draw these values inside steps, so a replay sees
+    them again.
     """
     hooks = {
         "uuid": uuid or (lambda: str(_uuid.uuid4())),

@@ -5,9 +5,9 @@ library.  Paths arrive as text when they are simple (``$.order.id``, ``$['a b'][
 ``$$.Execution.Id``, ``$var.x``: :func:`parse` reads them), else already parsed, as
 PathSpec tuples written by the translator::
 
-    spec  = (root, steps)   root: "$" state input | "$$" context object | "$name"
-    variable steps = ("key", name) ("index", i) ("wildcard",) ("slice", start, end,
-    step)
+    spec  = (root, steps)
+    root:   "$" state input | "$$" context object | "$name" variable
+    steps = ("key", name) ("index", i) ("wildcard",) ("slice", start, end, step)
             ("union", (("index", i) | ("key", name), ...)) ("descend", name or None)
             ("filter", expr) ("call", fname)
 
