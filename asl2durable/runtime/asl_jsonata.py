@@ -145,8 +145,8 @@ def _compile(text: str) -> _Compiled:
         compiled = _Compiled(None, frozenset(), exc)
     except RecursionError:
         compiled = _Compiled(None, frozenset(), JException("D1011", -1))
-    # the parser can crash on odd input ("/* c */"): it did not parse
     except Exception:  # noqa: BLE001 - any crash of the parser is a parse error
+        # the parser can crash on odd input ("/* c */"): it did not parse
         compiled = _Compiled(None, frozenset(), JException("S0207", -1))
     finally:
         # the constructor makes itself the thread's current instance
@@ -732,8 +732,8 @@ def _evaluate(
         raw = instance.evaluate(None, frame)
     except _HookFailure as failure:
         raise failure.original from None
-    # every engine failure is the expression's failure
     except Exception as exc:  # noqa: BLE001 - the engine raises Python errors of any type
+        # every engine failure is the expression's failure
         raise _threw(expr, field, monitor.complete(exc)) from None
     finally:
         _swap_current(previous)

@@ -239,8 +239,8 @@ def run(
                 "error": None if err.name == rt.UNNAMED else err.name,
                 "cause": err.cause or "",
             }
-        # a stub's own exception fails the callback under its class name
         except Exception as err:  # noqa: BLE001 - a stub may raise anything
+            # a stub's own exception fails the callback under its class name
             return {"error": type(err).__name__, "cause": str(err)}
 
     outcome = run_handler(
@@ -860,8 +860,8 @@ def lambda_function(
         except FunctionError as err:  # exactly the error a recorded function gave
             error = asl_sdk.named_exception(err.error_type, DurableOperationError)
             raise error(message=err.message, stack_trace=err.stack_trace) from None
-        # the function's error, as Lambda reports it
         except Exception as err:  # noqa: BLE001 - a function may raise anything
+            # the function's error, as Lambda reports it
             name = err.name if isinstance(err, rt.AslError) else type(err).__name__
             message = (err.cause or "") if isinstance(err, rt.AslError) else str(err)
             frames = traceback.format_list(traceback.extract_tb(err.__traceback__)[1:])
