@@ -203,11 +203,8 @@ def _max_items(value: Any) -> int | None:
         number = None
     elif isinstance(value, int):
         number = value
-    elif (
-        isinstance(value, float)
-        and value.is_integer()
-        or isinstance(value, str)
-        and re.fullmatch(r"\s*[+-]?\d+\s*", value)
+    elif (isinstance(value, float) and value.is_integer()) or (
+        isinstance(value, str) and re.fullmatch(r"\s*[+-]?\d+\s*", value)
     ):
         number = int(value)
     if number is None:
@@ -1014,11 +1011,8 @@ def _positive(batcher: dict[str, Any], name: str) -> int | None:
     number: int | None = None
     if isinstance(value, int) and not isinstance(value, bool):
         number = value
-    elif (
-        isinstance(value, float)
-        and value.is_integer()
-        or isinstance(value, str)
-        and re.fullmatch(r"\s*[+-]?\d+\s*", value)
+    elif (isinstance(value, float) and value.is_integer()) or (
+        isinstance(value, str) and re.fullmatch(r"\s*[+-]?\d+\s*", value)
     ):
         number = int(value)
     if number is None:
