@@ -725,7 +725,8 @@ def test_module_is_standalone():
     source = RUNTIME_FILE.read_text()
     imported = set(re.findall(r"^\s*(?:from|import)\s+([\w.]+)", source, re.M))
     assert {name.split(".")[0] for name in imported} <= {
-        "__future__", "datetime", "gzip", "json", "os", "re", "uuid", "typing", "boto3", "botocore", "compression", "zstandard",
+        "__future__", "collections", "datetime", "gzip", "json", "os", "re", "uuid", "typing", "boto3", "botocore",
+        "compression", "zstandard",
         "asl_aws",
     }
 

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import ast
 import re
+import shutil
+import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -108,3 +111,58 @@ def test_generated_code_calls_only_what_asl_runtime_defines():
     defined |= {t.id for node in tree.body if isinstance(node, ast.Assign) for t in node.targets if isinstance(t, ast.Name)}
     defined |= {t.target.id for t in tree.body if isinstance(t, ast.AnnAssign) and isinstance(t.target, ast.Name)}
     assert _generator_references() - defined == set()
+
+
+# The support modules a user's linters meet in a generated folder, run there with no configuration
+# of their own (issue 18). asl_runtime.py joins the list once it passes too; until then it sits in
+# the folder (so that ruff sorts its imports as a local module's and mypy reads it) but ruff skips
+# it and mypy does not report its errors (``--follow-imports=silent`` applies to the modules not
+# named on the command line: once every module is named, it changes nothing).
+LINTED_MODULES = (
+    "asl_aws",
+    "asl_intrinsics",
+    "asl_itemio",
+    "asl_jsonata",
+    "asl_jsonpath",
+    "asl_sdk",
+    "asl_services",
+    "asl_testing",
+)
+
+# command name -> arguments after ``python -m``: ``{modules}`` stands for the linted module files,
+# ``{others}`` for ruff's option naming the files it skips (a concise report: the same findings)
+LINT_COMMANDS = {
+    "ruff-defaults": ["ruff", "check", "--isolated", "--no-cache", "--output-format=concise", "{others}", "."],
+    "ruff-E-F-I-UP-B": ["ruff", "check", "--isolated", "--no-cache", "--output-format=concise", "--select", "E,F,I,UP,B", "{others}", "."],
+    "ruff-format": ["ruff", "format", "--isolated", "--no-cache", "--check", "{others}", "."],
+    "mypy-strict": ["mypy", "--strict", "--follow-imports=silent", "{modules}"],
+}
+
+
+@pytest.fixture(scope="module")
+def support_folder(tmp_path_factory) -> Path:
+    """A folder holding every support module, as a generated folder does."""
+    folder = tmp_path_factory.mktemp("support")
+    for path in RUNTIME.glob("*.py"):
+        shutil.copy(path, folder / path.name)
+    return folder
+
+
+@pytest.mark.parametrize("command", sorted(LINT_COMMANDS))
+def test_support_modules_pass_the_linters_with_their_defaults(command, support_folder, tmp_path):
+    others = sorted(f"{name}.py" for name in MODULES if name not in LINTED_MODULES)
+    fill = {
+        "{modules}": [f"{name}.py" for name in LINTED_MODULES],
+        "{others}": [f"--extend-exclude={','.join(others)}"] if others else [],
+    }
+    args = [arg for part in LINT_COMMANDS[command] for arg in fill.get(part, [part])]
+    if args[0] == "mypy":
+        args[1:1] = ["--cache-dir", str(tmp_path / "mypy-cache")]
+    result = subprocess.run(
+        [sys.executable, "-m", *args], cwd=support_folder, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, f"{' '.join(args)}\n{result.stdout[-6000:]}{result.stderr[-2000:]}"
+
+
+def test_linted_modules_are_support_modules():
+    assert set(LINTED_MODULES) <= set(MODULES)

@@ -2,10 +2,11 @@
 
 This file is copied next to every generated handler: it uses only the Python standard
 library.  Paths arrive as text when they are simple (``$.order.id``, ``$['a b'][0]``,
-``$$.Execution.Id``, ``$var.x``: :func:`parse` reads them), else already parsed, as PathSpec
-tuples written by the translator::
+``$$.Execution.Id``, ``$var.x``: :func:`parse` reads them), else already parsed, as
+PathSpec tuples written by the translator::
 
-    spec  = (root, steps)   root: "$" state input | "$$" context object | "$name" variable
+    spec  = (root, steps)
+    root:   "$" state input | "$$" context object | "$name" variable
     steps = ("key", name) ("index", i) ("wildcard",) ("slice", start, end, step)
             ("union", (("index", i) | ("key", name), ...)) ("descend", name or None)
             ("filter", expr) ("call", fname)
@@ -16,9 +17,9 @@ The semantics follow Jayway JsonPath, which AWS Step Functions uses:
 * Any other path gives the list of all matches in document order, possibly empty, and
   never raises for missing parts: ``$.items[1:]`` on ``{}`` is ``[]``.
 * A key union at the end, ``$['a','b']``, merges the keys found into one object.
-* A final function call (``.length()``, ``.sum()`` ...) applies to the value of a definite
-  path, to each match of an indefinite one, and to all matches together when the path
-  starts with ``..`` (Jayway's rule, see _evaluate).
+* A final function call (``.length()``, ``.sum()`` ...) applies to the value of a
+  definite path, to each match of an indefinite one, and to all matches together when
+  the path starts with ``..`` (Jayway's rule, see _evaluate).
 
 Values are JSON data (dict, list, str, int, float, bool, None).  Results may share
 sub-objects with the input: callers treat them as read-only.
@@ -29,8 +30,9 @@ from __future__ import annotations
 import functools
 import math
 import re
+from typing import Any
 
-__all__ = ["PathNotFound", "ResultPathMatchFailure", "parse", "read", "assign"]
+__all__ = ["PathNotFound", "ResultPathMatchFailure", "assign", "parse", "read"]
 
 
 class PathNotFound(Exception):
@@ -44,9 +46,10 @@ class ResultPathMatchFailure(Exception):
 
 _MISSING = object()  # "no value" inside filters, where a missing path is not an error
 
-# The simple paths generated code writes as text: a root, then .name, ['name'] and [index] steps
-# (the same tokens as grammars/jsonpath.lark; the translator checks that parse() gives the
-# grammar's PathSpec before it writes a path as text, and writes any other path parsed).
+# The simple paths generated code writes as text: a root, then .name, ['name'] and
+# [index] steps (the same tokens as grammars/jsonpath.lark; the translator checks that
+# parse() gives the grammar's PathSpec before it writes a path as text, and writes any
+# other path parsed).
 _ROOT = re.compile(r"\$(\$|[^\W\d]\w*)?")
 _SIMPLE_STEP = re.compile(
     r"\.(?P<name>[A-Za-z0-9_\-$\u0080-\U0010FFFF]+)(?![A-Za-z0-9_\-$\u0080-\U0010FFFF(])"
@@ -56,7 +59,7 @@ _SIMPLE_STEP = re.compile(
 
 
 @functools.lru_cache(maxsize=1024)
-def parse(text):
+def parse(text: str) -> tuple[str, tuple[tuple[str, Any], ...]]:
     """The PathSpec of a simple path: ``$``, ``$$`` or ``$name``, then ``.name``,
     ``['name']`` and ``[index]`` steps. Raises ValueError for any other text."""
     path = text.strip()
@@ -74,17 +77,18 @@ def parse(text):
         elif step["index"] is not None:
             steps.append(("index", int(step["index"])))
         else:
-            steps.append(("key", step["quoted"][1:-1]))  # backslashes are kept, as the translator keeps them
+            # backslashes are kept, as the translator keeps them
+            steps.append(("key", step["quoted"][1:-1]))
         at = step.end()
     return (root.group(), tuple(steps))
 
 
-def read(data, spec, *, context=None, variables=None):
+def read(data: Any, spec: Any, *, context: Any = None, variables: Any = None) -> Any:
     """Evaluate ``spec`` against ``data``.
 
-    Root "$" reads ``data``, "$$" reads ``context`` and "$name" reads ``variables[name]``.
-    Returns one value for definite paths (raising PathNotFound when it does not exist) and
-    a list of matches for the others.
+    Root "$" reads ``data``, "$$" reads ``context`` and "$name" reads
+    ``variables[name]``. Returns one value for definite paths (raising PathNotFound when
+    it does not exist) and a list of matches for the others.
     """
     root, steps = spec
     if root == "$":
@@ -100,8 +104,9 @@ def read(data, spec, *, context=None, variables=None):
     return _evaluate(doc, steps, root)
 
 
-def _evaluate(doc, steps, where):
-    """Evaluate ``steps`` from ``doc``; ``where`` names doc in error messages ("$", "@" ...)."""
+def _evaluate(doc: Any, steps: Any, where: str) -> Any:
+    """Evaluate ``steps`` from ``doc``; ``where`` names doc in error messages ("$", "@"
+    ...)."""
     function = None
     if steps and steps[-1][0] == "call":
         steps, function = steps[:-1], steps[-1][1]
@@ -117,24 +122,32 @@ def _evaluate(doc, steps, where):
         if function in ("length", "size"):
             return sum(len(_children(match)) for match in matches)
         return _call(function, matches)
-    return [_call(function, match) for match in matches]  # Jayway calls it on each match
+    # Jayway calls it on each match
+    return [_call(function, match) for match in matches]
 
 
-def _is_definite(steps):
-    """True when steps select one value: only key/index steps, maybe ending in a key union."""
-    if steps and steps[-1][0] == "union" and all(sel[0] == "key" for sel in steps[-1][1]):
+def _is_definite(steps: Any) -> bool:
+    """True when steps select one value: only key/index steps, maybe ending in a key
+    union."""
+    if (
+        steps
+        and steps[-1][0] == "union"
+        and all(sel[0] == "key" for sel in steps[-1][1])
+    ):
         steps = steps[:-1]
     return all(step[0] in ("key", "index") for step in steps)
 
 
-def _read_definite(node, steps, where):
-    """Follow key/index steps (and a final key union), raising PathNotFound Jayway style."""
+def _read_definite(node: Any, steps: Any, where: str) -> Any:
+    """Follow key/index steps (and a final key union), raising PathNotFound Jayway
+    style."""
     for i, step in enumerate(steps):
         kind, arg = step[0], step[1]
         if kind == "key":
             if not isinstance(node, dict):
                 raise PathNotFound(
-                    f"Expected an object at {where} to read property '{arg}', found {_kind(node)}"
+                    f"Expected an object at {where} to read property '{arg}', "
+                    f"found {_kind(node)}"
                 )
             where += f"['{arg}']"
             if arg not in node:
@@ -156,14 +169,16 @@ def _read_definite(node, steps, where):
         else:  # a final key union: merge the keys that exist
             if not isinstance(node, dict):
                 raise PathNotFound(
-                    f"Expected an object at {where} to read properties, found {_kind(node)}"
+                    f"Expected an object at {where} to read properties, "
+                    f"found {_kind(node)}"
                 )
             return {key: node[key] for _, key in arg if key in node}
     return node
 
 
-def _select(doc, steps, root):
-    """All matches of ``steps`` from ``doc``, in document order; missing parts match nothing."""
+def _select(doc: Any, steps: Any, root: Any) -> list[Any]:
+    """All matches of ``steps`` from ``doc``, in document order; missing parts match
+    nothing."""
     nodes = [doc]
     for i, step in enumerate(steps):
         last = i == len(steps) - 1
@@ -171,14 +186,16 @@ def _select(doc, steps, root):
     return nodes
 
 
-def _step(node, step, root, last):
+def _step(node: Any, step: Any, root: Any, last: bool) -> Any:
     """The values one step selects from ``node`` (an iterable, possibly empty)."""
     kind = step[0]
     if kind == "key":
         return [node[step[1]]] if isinstance(node, dict) and step[1] in node else []
     if kind == "index":
         return (
-            [node[step[1]]] if isinstance(node, list) and -len(node) <= step[1] < len(node) else []
+            [node[step[1]]]
+            if isinstance(node, list) and -len(node) <= step[1] < len(node)
+            else []
         )
     if kind == "wildcard":
         return _children(node)
@@ -186,7 +203,8 @@ def _step(node, step, root, last):
         return node[slice(*step[1:])] if isinstance(node, list) else []
     if kind == "union":
         if last and isinstance(node, dict) and all(sel[0] == "key" for sel in step[1]):
-            return [{key: node[key] for _, key in step[1] if key in node}]  # Jayway merges
+            # Jayway merges
+            return [{key: node[key] for _, key in step[1] if key in node}]
         return [out for sel in step[1] for out in _step(node, sel, root, False)]
     if kind == "descend":
         return _descend(node, step[1])
@@ -199,16 +217,17 @@ def _step(node, step, root, last):
     raise ValueError(f"unknown JSONPath step {step!r}")
 
 
-def _children(node):
+def _children(node: Any) -> Any:
     """The values of an object or the items of an array; nothing for scalars."""
     if isinstance(node, dict):
         return list(node.values())
     return node if isinstance(node, list) else []
 
 
-def _descend(node, name):
-    """Recursive descent (``..name`` or, with name None, ``..*``) in Jayway's order: each
-    container's own matches first, then those below each of its children in turn."""
+def _descend(node: Any, name: str | None) -> list[Any]:
+    """Recursive descent (``..name`` or, with name None, ``..*``) in Jayway's order:
+    each container's own matches first, then those below each of its children in
+    turn."""
     found = []
     if name is None:
         found.extend(_children(node))
@@ -219,11 +238,12 @@ def _descend(node, name):
     return found
 
 
-# ---- filters -------------------------------------------------------------------------------
+# ---- filters -------------------------------------------------------------------------
 
 
-def _test(expr, current, root):
-    """Evaluate a filter expression for the item ``current`` (``@``); ``root`` is ``$``."""
+def _test(expr: Any, current: Any, root: Any) -> bool:
+    """Evaluate a filter expression for the item ``current`` (``@``); ``root`` is
+    ``$``."""
     op = expr[0]
     if op == "or":
         return _test(expr[1], current, root) or _test(expr[2], current, root)
@@ -237,7 +257,7 @@ def _test(expr, current, root):
     return _compare(cmp, _operand(left, current, root), _operand(right, current, root))
 
 
-def _operand(operand, current, root):
+def _operand(operand: Any, current: Any, root: Any) -> Any:
     """The value of a filter operand, or _MISSING when its path does not resolve."""
     kind = operand[0]
     if kind == "literal":
@@ -255,16 +275,18 @@ _REGEX_FLAGS = {"i": re.IGNORECASE, "m": re.MULTILINE, "s": re.DOTALL, "x": re.V
 
 
 @functools.lru_cache(maxsize=64)
-def _regex(pattern, flags):
-    """Compile a /pattern/flags literal (Java flags d, u, U have no Python counterpart)."""
+def _regex(pattern: str, flags: str) -> re.Pattern[str]:
+    """Compile a /pattern/flags literal (Java flags d, u, U have no Python
+    counterpart)."""
     bits = 0
     for flag in flags:
         bits |= _REGEX_FLAGS.get(flag, 0)
     return re.compile(pattern, bits)
 
 
-def _compare(op, left, right):
-    """Jayway comparison: numbers numerically, strings as strings, other mixes are unequal.
+def _compare(op: str, left: Any, right: Any) -> bool:
+    """Jayway comparison: numbers numerically, strings as strings, other mixes are
+    unequal.
 
     ``!=`` is "not ==", so it holds when either side is missing; the others do not.
     """
@@ -284,17 +306,17 @@ def _compare(op, left, right):
     if kinds not in (("number", "number"), ("string", "string")):
         return False
     if op == "<":
-        return left < right
+        return bool(left < right)
     if op == "<=":
-        return left <= right
+        return bool(left <= right)
     if op == ">":
-        return left > right
+        return bool(left > right)
     if op == ">=":
-        return left >= right
+        return bool(left >= right)
     raise ValueError(f"unknown JSONPath comparison {op!r}")
 
 
-def _kind(value):
+def _kind(value: Any) -> str:
     """The JSON type name of a value, for comparisons and messages."""
     if isinstance(value, bool):
         return "boolean"
@@ -311,14 +333,16 @@ def _kind(value):
     return type(value).__name__
 
 
-# ---- functions -----------------------------------------------------------------------------
+# ---- functions -----------------------------------------------------------------------
 
 
-def _call(name, value):
+def _call(name: str, value: Any) -> Any:
     """Apply a Jayway path function to a value."""
     if name in ("length", "size"):
         return len(value) if isinstance(value, (list, dict, str)) else None
-    numbers = [v for v in value if _kind(v) == "number"] if isinstance(value, list) else []
+    numbers = (
+        [v for v in value if _kind(v) == "number"] if isinstance(value, list) else []
+    )
     if not numbers:
         raise PathNotFound(
             f"{name}() needs an array holding at least one number, found {_kind(value)}"
@@ -337,21 +361,22 @@ def _call(name, value):
     raise ValueError(f"unknown JSONPath function {name}()")
 
 
-# ---- ResultPath ----------------------------------------------------------------------------
+# ---- ResultPath ----------------------------------------------------------------------
 
 
-def assign(data, steps, value):
+def assign(data: Any, steps: Any, value: Any) -> Any:
     """ResultPath: a new document equal to ``data`` with ``value`` placed at ``steps``.
 
     ``steps`` are key/index steps of a reference path; ``()`` (ResultPath "$") gives
-    ``value``.  Missing object keys on the way are created as ``{}``.  Only the objects and
-    arrays along the path are copied; ``data`` is not changed.  Raises
-    ResultPathMatchFailure when a step meets the wrong type or an array index is out of range.
+    ``value``.  Missing object keys on the way are created as ``{}``.  Only the objects
+    and arrays along the path are copied; ``data`` is not changed.  Raises
+    ResultPathMatchFailure when a step meets the wrong type or an array index is out of
+    range.
     """
     return _assign(data, tuple(steps), value, "$")
 
 
-def _assign(node, steps, value, where):
+def _assign(node: Any, steps: Any, value: Any, where: str) -> Any:
     """assign() below ``node``, which ``where`` names in error messages."""
     if not steps:
         return value
@@ -359,10 +384,13 @@ def _assign(node, steps, value, where):
     if kind == "key":
         if not isinstance(node, dict):
             raise ResultPathMatchFailure(
-                f"Cannot set property '{arg}' at {where}: it is {_kind(node)}, not an object"
+                f"Cannot set property '{arg}' at {where}: "
+                f"it is {_kind(node)}, not an object"
             )
         copy = dict(node)
-        copy[arg] = _assign(node.get(arg, {}) if rest else None, rest, value, f"{where}['{arg}']")
+        copy[arg] = _assign(
+            node.get(arg, {}) if rest else None, rest, value, f"{where}['{arg}']"
+        )
         return copy
     if kind == "index":
         if not isinstance(node, list):
@@ -373,7 +401,9 @@ def _assign(node, steps, value, where):
             raise ResultPathMatchFailure(
                 f"Cannot set [{arg}] at {where}: the array has {len(node)} items"
             )
-        copy = list(node)
-        copy[arg] = _assign(node[arg], rest, value, f"{where}[{arg}]")
-        return copy
-    raise ResultPathMatchFailure(f"ResultPath must be a reference path; found a {kind} step")
+        items = list(node)
+        items[arg] = _assign(node[arg], rest, value, f"{where}[{arg}]")
+        return items
+    raise ResultPathMatchFailure(
+        f"ResultPath must be a reference path; found a {kind} step"
+    )
