@@ -159,13 +159,16 @@ _SETTING_READERS = {
 }
 
 
+_SETTING_CHECKS = {"seconds": "rt.seconds", "moment": "rt.moment", "integer": "rt.integer", "fraction": "rt.fraction"}
+
+
 def setting(value: ir.Path, data: str, kind: str, field: str) -> str:
     """A ``...Path`` field (SecondsPath, TimeoutSecondsPath, MaxConcurrencyPath, ...) read from
     ``data``: ``rt.seconds(data["delay"])``, which checks the value's type (the decorator
     words a failure as Step Functions does)."""
     read = access(value, data)
     if read is not None:
-        return f"rt.{kind}({read})"
+        return f"{_SETTING_CHECKS[kind]}({read})"
     return _SETTING_READERS[kind].format(data=data, path=jsonpath(value), field=lit(field))
 
 

@@ -28,6 +28,10 @@ KEPT_FOR_OTHER_USERS = {
         "asl2durable/jsonata.py",
         "the translator checks JSONata expressions with the parser the handler uses at run time",
     ),
+    ("asl_intrinsics", "States"): (
+        "templates/handler.py.jinja",
+        "generated code calls the intrinsic functions as States.Format(...): from asl_intrinsics import States",
+    ),
     ("asl_aws", "reset"): (
         "asl2durable/aws_local.py",
         "moto_aws forgets the cached clients when an emulation starts and stops",

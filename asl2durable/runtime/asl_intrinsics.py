@@ -551,13 +551,13 @@ for _count, _names in (
     _ARITY.update({"States." + _name: (_count, _count) for _name in _names.split()})
 
 
-# ---------------------------------------------------------------- calls from generated code
+# ------------------------------------------------------ calls from generated code
 
 
-def call(name, *args, draw=None):
-    """Call the intrinsic function ``name`` ("States.Format") on evaluated arguments, checking
-    their count as Step Functions does when the state runs. ``draw(low, high)`` draws an
-    unseeded States.MathRandom's value (bounds inclusive)."""
+def call(name: str, *args: Any, draw: Callable[[int, int], Any] | None = None) -> Any:
+    """Call the intrinsic function ``name`` ("States.Format") on evaluated arguments,
+    checking their count as Step Functions does when the state runs. ``draw(low, high)``
+    draws an unseeded States.MathRandom's value (bounds inclusive)."""
     low, high = _ARITY[name]
     if len(args) < low or (high is not None and len(args) > high):
         raise IntrinsicFailure(name, f"{len(args)} arguments given")
@@ -569,74 +569,74 @@ def call(name, *args, draw=None):
 
 
 class States:
-    """The intrinsic functions as generated code calls them: ``States.Format("{} items", n)``.
+    """The intrinsic functions as generated code calls them: ``States.Format("{}", n)``.
     (States.UUID and an unseeded States.MathRandom draw their values in durable steps:
     generated code calls them through ``asl_runtime``.)"""
 
     @staticmethod
-    def Format(*args):  # noqa: N802 (the names are ASL's)
+    def Format(*args: Any) -> Any:
         return call("States.Format", *args)
 
     @staticmethod
-    def StringToJson(*args):  # noqa: N802
+    def StringToJson(*args: Any) -> Any:
         return call("States.StringToJson", *args)
 
     @staticmethod
-    def JsonToString(*args):  # noqa: N802
+    def JsonToString(*args: Any) -> Any:
         return call("States.JsonToString", *args)
 
     @staticmethod
-    def Array(*args):  # noqa: N802
+    def Array(*args: Any) -> Any:
         return call("States.Array", *args)
 
     @staticmethod
-    def ArrayPartition(*args):  # noqa: N802
+    def ArrayPartition(*args: Any) -> Any:
         return call("States.ArrayPartition", *args)
 
     @staticmethod
-    def ArrayContains(*args):  # noqa: N802
+    def ArrayContains(*args: Any) -> Any:
         return call("States.ArrayContains", *args)
 
     @staticmethod
-    def ArrayRange(*args):  # noqa: N802
+    def ArrayRange(*args: Any) -> Any:
         return call("States.ArrayRange", *args)
 
     @staticmethod
-    def ArrayGetItem(*args):  # noqa: N802
+    def ArrayGetItem(*args: Any) -> Any:
         return call("States.ArrayGetItem", *args)
 
     @staticmethod
-    def ArrayLength(*args):  # noqa: N802
+    def ArrayLength(*args: Any) -> Any:
         return call("States.ArrayLength", *args)
 
     @staticmethod
-    def ArrayUnique(*args):  # noqa: N802
+    def ArrayUnique(*args: Any) -> Any:
         return call("States.ArrayUnique", *args)
 
     @staticmethod
-    def Base64Encode(*args):  # noqa: N802
+    def Base64Encode(*args: Any) -> Any:
         return call("States.Base64Encode", *args)
 
     @staticmethod
-    def Base64Decode(*args):  # noqa: N802
+    def Base64Decode(*args: Any) -> Any:
         return call("States.Base64Decode", *args)
 
     @staticmethod
-    def Hash(*args):  # noqa: N802
+    def Hash(*args: Any) -> Any:
         return call("States.Hash", *args)
 
     @staticmethod
-    def JsonMerge(*args):  # noqa: N802
+    def JsonMerge(*args: Any) -> Any:
         return call("States.JsonMerge", *args)
 
     @staticmethod
-    def MathRandom(*args):  # noqa: N802
+    def MathRandom(*args: Any) -> Any:
         return call("States.MathRandom", *args)
 
     @staticmethod
-    def MathAdd(*args):  # noqa: N802
+    def MathAdd(*args: Any) -> Any:
         return call("States.MathAdd", *args)
 
     @staticmethod
-    def StringSplit(*args):  # noqa: N802
+    def StringSplit(*args: Any) -> Any:
         return call("States.StringSplit", *args)
