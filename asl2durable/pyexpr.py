@@ -57,6 +57,7 @@ __all__ = [
     "expression",
     "from_json",
     "literal",
+    "one_line",
     "parse",
     "statement",
 ]
@@ -999,7 +1000,7 @@ def _name_leaves(expr: Name, ws: str) -> list[Leaf]:
 
 
 def _attribute_leaves(expr: Attribute, ws: str) -> list[Leaf]:
-    return _operand(expr.value, ws, _PRIMARY) + [Leaf("DOT", "."), Leaf("NAME", expr.attr)]
+    return _primary(expr.value, ws, attribute=True) + [Leaf("DOT", "."), Leaf("NAME", expr.attr)]
 
 
 def _sequence(items: Sequence[Any], emit: Any, arglist: bool = False) -> list[Leaf]:
@@ -1047,11 +1048,11 @@ def _call_leaves(expr: Call, ws: str) -> list[Leaf]:
         return _element(arg, arg_ws)
 
     arguments = _sequence([*expr.args, *expr.kwargs], argument, arglist=True)
-    return _operand(expr.func, ws, _PRIMARY) + _bracketed("(", arguments, ")", "", trailer=True)
+    return _primary(expr.func, ws) + _bracketed("(", arguments, ")", "", trailer=True)
 
 
 def _subscript_leaves(expr: Subscript, ws: str) -> list[Leaf]:
-    return _operand(expr.value, ws, _PRIMARY) + _bracketed("[", _element(expr.key, ""), "]", "", trailer=True)
+    return _primary(expr.value, ws) + _bracketed("[", _element(expr.key, ""), "]", "", trailer=True)
 
 
 def _boolop_leaves(expr: BoolOp, ws: str) -> list[Leaf]:
@@ -1081,7 +1082,13 @@ def _compare_leaves(expr: Compare, ws: str) -> list[Leaf]:
     return _operand(expr.left, ws, nested) + operator + _operand(expr.right, " ", nested)
 
 
-_PRIMARY = (BoolOp, Not, Compare, Tuple)
+def _primary(expr: Expr, ws: str, attribute: bool = False) -> list[Leaf]:
+    """What a call, subscript or attribute applies to: parenthesized when it is an operation,
+    a negative number, or a number before a dot (``(0).real``)."""
+    number = isinstance(expr, Literal) and isinstance(expr.value, (int, float)) and not isinstance(expr.value, bool)
+    if number and (attribute or literal(expr.value).startswith("-")):
+        return _bracketed("(", _leaves(expr, ""), ")", ws)
+    return _operand(expr, ws, (BoolOp, Not, Compare))
 
 
 def _element(expr: Expr, ws: str) -> list[Leaf]:
@@ -1113,8 +1120,15 @@ _EMITTERS: dict[type, Any] = {
 
 
 def expression(expr: Expr | str) -> str:
-    """The one-line form of an expression (a bare tuple without parentheses)."""
-    return "".join(str(_fresh(leaf)) for leaf in _statement_leaves("", _as_expr(expr), "")[0])
+    """The one-line form of an expression (a tuple with its parentheses)."""
+    return "".join(str(_fresh(leaf)) for leaf in _operand(_as_expr(expr), "", ()))
+
+
+def one_line(prefix: str, expr: Expr | str, suffix: str = "", *, indent: int = 4) -> str:
+    """The statement of :func:`statement` on one line, however long (what black reads)."""
+    leaves, comment = _statement_leaves(prefix, _as_expr(expr), suffix)
+    text = " " * indent + "".join(str(_fresh(leaf)) for leaf in leaves)
+    return text + (f"  {comment.value}" if comment is not None else "")
 
 
 def _fresh(leaf: Leaf) -> Leaf:
@@ -1178,10 +1192,11 @@ def _format_once(leaves: list[Leaf], comment: Leaf | None, depth: int, ll: int) 
 
 def _statement_leaves(prefix: str, expr: Expr, suffix: str) -> tuple[list[Leaf], Leaf | None]:
     head, wrapped = _prefix_leaves(prefix)
-    if isinstance(expr, Tuple) and len(expr.items) > 1:
-        body = _sequence(expr.items, _element)
+    if isinstance(expr, Tuple) and len(expr.items) > 1 and head and head[0].value not in _KEYWORDS[1:]:
+        body = _sequence(expr.items, _element)  # return a, b / x = a, b
     elif isinstance(expr, Tuple):
-        body = _tuple_leaves(expr, "")
+        body = _tuple_leaves(expr, " " if head else "")  # black keeps a tuple's parentheses
+        wrapped = False
     else:
         body = _leaves(expr, "")
     if wrapped:
