@@ -1165,11 +1165,10 @@ def statement(
     if indent % 4:
         raise ValueError("pyexpr: indent must be a multiple of 4")
     leaves, comment = _statement_leaves(prefix, _as_expr(expr), suffix)
-    lines = _format_once(leaves, comment, indent // 4, line_length)
+    lines = _format_once([*leaves, *([comment] if comment else [])], indent // 4, line_length)
     text = _text(lines)
     for _ in range(8):  # black's second pass: its own trailing commas are magic then
-        leaves, comment = _reparse(lines)
-        lines = _format_once(leaves, comment, indent // 4, line_length)
+        lines = _format_once(_reparse(lines), indent // 4, line_length)
         again = _text(lines)
         if again == text:
             return text.rstrip("\n")
@@ -1181,12 +1180,12 @@ def _text(lines: list[Line]) -> str:
     return "".join(str(line) for line in lines)
 
 
-def _format_once(leaves: list[Leaf], comment: Leaf | None, depth: int, ll: int) -> list[Line]:
+def _format_once(leaves: list[Leaf], depth: int, ll: int) -> list[Line]:
+    """black's LineGenerator and transform_line for one statement: ``leaves`` in source
+    order, a comment right after the leaf it follows on its physical line."""
     line = Line(depth)
     for leaf in leaves:
         line.append(leaf)
-    if comment is not None:
-        line.append(comment)
     return _transform_line(line, ll)
 
 
@@ -1212,9 +1211,7 @@ def _statement_leaves(prefix: str, expr: Expr, suffix: str) -> tuple[list[Leaf],
         raise ValueError(f"pyexpr: unsupported suffix {suffix!r}")
     if code.strip() == ":":
         leaves.append(Leaf("COLON", ":"))
-    comment = Leaf("COMMENT", _comment("#" + comment_text), "  ") if comment_text or "#" in suffix else None
-    if comment is not None:
-        comment.prefix = ""
+    comment = Leaf("COMMENT", _comment("#" + comment_text), "  ") if "#" in suffix else None
     return leaves, comment
 
 
@@ -1266,15 +1263,15 @@ def _prefix_leaves(prefix: str) -> tuple[list[Leaf], bool]:
     return leaves, True
 
 
-def _reparse(lines: list[Line]) -> tuple[list[Leaf], Leaf | None]:
+def _reparse(lines: list[Line]) -> list[Leaf]:
     """The leaves black reads back from printed ``lines``: every leaf in its tree again, the
-    trailing commas it added are real ones, and an optional paren it made visible is optional
-    again unless it holds a tuple (then black keeps it as written)."""
-    old = [leaf for line in lines for leaf in line.leaves]
-    comments = [c for line in lines for cs in line.comments.values() for c in cs]
-    if comments and lines[-1].comments == {}:
-        raise RuntimeError("pyexpr: a comment moved inside brackets")  # pragma: no cover
-    leaves = [leaf.copy() for leaf in old]
+    trailing commas it added are real ones, an optional paren it made visible is optional
+    again unless it holds a tuple (then black keeps it as written), and each comment follows
+    the last leaf of its line."""
+    leaves: list[Leaf] = []
+    for line in lines:
+        leaves += [leaf.copy() for leaf in line.leaves]
+        leaves += [comment.copy() for comments in line.comments.values() for comment in comments]
     stack: list[int] = []
     for index, leaf in enumerate(leaves):
         leaf.parent = True
@@ -1287,11 +1284,7 @@ def _reparse(lines: list[Line]) -> tuple[list[Leaf], Leaf | None]:
         elif leaf.type == "COMMA" and stack:
             opener = leaves[stack[-1]]
             leaf.arglist = opener.type == "LPAR" and opener.trailer
-    comment = None
-    if comments:
-        comment = comments[0].copy()
-        comment.ws = "  "
-    return leaves, comment
+    return leaves
 
 
 def _reparse_optional(opening: Leaf, closing: Leaf, inside: list[Leaf]) -> None:
