@@ -37,7 +37,7 @@ import math
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any
 
 from black.strings import str_width
 
@@ -137,7 +137,7 @@ class Compare:
     right: Expr
 
 
-Expr = Union[Literal, Name, Attribute, Dict, List, Tuple, Call, Subscript, BoolOp, Not, Compare]
+Expr = Literal | Name | Attribute | Dict | List | Tuple | Call | Subscript | BoolOp | Not | Compare
 
 _COMPARE_OPS = {"==", "!=", "<", "<=", ">", ">=", "in", "not in", "is", "is not"}
 
@@ -203,7 +203,7 @@ def _from_dict(node: Any) -> Expr:
 
 def _from_subscript(node: Any) -> Expr:
     if isinstance(node.slice, (ast.Slice, ast.Tuple)):
-        raise ValueError(f"pyexpr: unsupported subscript {ast.unparse(node)!r}")
+        raise ValueError(f"pyexpr: unsupported subscript {ast.unparse(node)!r}")  # noqa: TRY004 (input, not a type)
     return Subscript(_from_ast(node.value), _from_ast(node.slice))
 
 
@@ -319,8 +319,8 @@ class Leaf:
     invisible parenthesis knows how many leaves its atom holds (``atom_leaves``)."""
 
     __slots__ = (
-        "type", "value", "prefix", "ws", "parent", "trailer", "arglist", "comp", "optional",
-        "atom_leaves", "width", "bracket_depth", "opening_bracket",
+        "arglist", "atom_leaves", "bracket_depth", "comp", "opening_bracket", "optional",
+        "parent", "prefix", "trailer", "type", "value", "width", "ws",
     )  # fmt: skip
 
     def __init__(self, type: str, value: str, ws: str = "", **facts: Any) -> None:
@@ -1085,8 +1085,8 @@ def _compare_leaves(expr: Compare, ws: str) -> list[Leaf]:
 def _primary(expr: Expr, ws: str, attribute: bool = False) -> list[Leaf]:
     """What a call, subscript or attribute applies to: parenthesized when it is an operation,
     a negative number, or a number before a dot (``(0).real``)."""
-    number = isinstance(expr, Literal) and isinstance(expr.value, (int, float)) and not isinstance(expr.value, bool)
-    if number and (attribute or literal(expr.value).startswith("-")):
+    number = isinstance(expr, Literal) and type(expr.value) in (int, float)
+    if number and (attribute or literal(expr.value).startswith("-")):  # type: ignore[union-attr]
         return _bracketed("(", _leaves(expr, ""), ")", ws)
     return _operand(expr, ws, (BoolOp, Not, Compare))
 
@@ -1143,7 +1143,7 @@ def _as_expr(expr: Expr | str) -> Expr:
 # --------------------------------------------------------------------------------------------
 # Statements
 
-_KEYWORDS = ("return", "if", "elif", "while")
+_KEYWORDS = ("return", "if", "elif", "while")  # black wraps what follows in invisible parens
 
 
 def statement(
@@ -1167,6 +1167,8 @@ def statement(
     leaves, comment = _statement_leaves(prefix, _as_expr(expr), suffix)
     lines = _format_once([*leaves, *([comment] if comment else [])], indent // 4, line_length)
     text = _text(lines)
+    if len(lines) == 1:  # unchanged: black stops after its first pass
+        return text.rstrip("\n")
     for _ in range(8):  # black's second pass: its own trailing commas are magic then
         lines = _format_once(_reparse(lines), indent // 4, line_length)
         again = _text(lines)
@@ -1191,7 +1193,8 @@ def _format_once(leaves: list[Leaf], depth: int, ll: int) -> list[Line]:
 
 def _statement_leaves(prefix: str, expr: Expr, suffix: str) -> tuple[list[Leaf], Leaf | None]:
     head, wrapped = _prefix_leaves(prefix)
-    if isinstance(expr, Tuple) and len(expr.items) > 1 and head and head[0].value not in _KEYWORDS[1:]:
+    bare_tuple_allowed = bool(head) and (head[-1].type == "EQUAL" or head[0].value == "return")
+    if isinstance(expr, Tuple) and len(expr.items) > 1 and bare_tuple_allowed:
         body = _sequence(expr.items, _element)  # return a, b / x = a, b
     elif isinstance(expr, Tuple):
         body = _tuple_leaves(expr, " " if head else "")  # black keeps a tuple's parentheses
@@ -1244,9 +1247,10 @@ def _prefix_leaves(prefix: str) -> tuple[list[Leaf], bool]:
         match = _PREFIX_TOKEN.match(text, position)
         if match is None:
             raise ValueError(f"pyexpr: unsupported statement prefix {prefix!r}")
-        ws = " " if match.start(match.lastgroup) > position and leaves else ""
-        value = match.group(match.lastgroup)
-        kind = {"name": "NAME", "string": "STRING", "number": "NUMBER"}.get(match.lastgroup) or _OPERATOR_TYPES[value]
+        group = match.lastgroup or "op"
+        ws = " " if match.start(group) > position and leaves else ""
+        value = match.group(group)
+        kind = {"name": "NAME", "string": "STRING", "number": "NUMBER"}.get(group) or _OPERATOR_TYPES[value]
         after_primary = bool(leaves) and (leaves[-1].type in ("NAME", "STRING") or leaves[-1].type in CLOSING) and not ws
         leaf = Leaf(kind, value, ws)
         if kind in OPENING:

@@ -212,6 +212,28 @@ def test_a_string_too_long_for_any_line_stays_on_its_line():
     assert printed.splitlines() == ["    payload = rt.check_size(", "        state,", f'        "{"x" * 150}",', "    )"]
 
 
+def test_a_comment_on_a_wrapped_string_moves_inside_the_parentheses():
+    """Black pins a trailing comment to the single leaf its optional parentheses wrap."""
+    printed = check("args: dict[str, Any] = ", Literal(ARN + "-and-some-more-text"), "  # Parameters")
+    assert printed.splitlines() == [
+        "    args: dict[str, Any] = (",
+        f'        "{ARN}-and-some-more-text"  # Parameters',
+        "    )",
+    ]
+
+
+def test_other_statement_shapes():
+    data = pyexpr.from_json({"key": "v" * 30, "other": ["w" * 30, 1, None]})
+    assert check('data["order"]["id"] = ', data).splitlines()[0] == '    data["order"]["id"] = {'
+    assert check("while ", parse(f'not rt.done(run, "{ARN}", data["x"], "{"y" * 5}")'), ":").splitlines() == [
+        "    while not rt.done(",
+        f'        run, "{ARN}", data["x"], "{"y" * 5}"',
+        "    ):",
+    ]
+    assert check("return ", Tuple((Name("x"),))) == "    return (x,)"
+    assert check("elif ", parse("a in b and c not in d or e is not None"), ":") == "    elif a in b and c not in d or e is not None:"
+
+
 def test_strings_prefer_double_quotes_unless_they_cost_escapes():
     assert literal("it's") == '"it\'s"'
     assert literal('say "hi"') == "'say \"hi\"'"
