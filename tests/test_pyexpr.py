@@ -231,7 +231,8 @@ def test_other_statement_shapes():
         "    ):",
     ]
     assert check("return ", Tuple((Name("x"),))) == "    return (x,)"
-    assert check("elif ", parse("a in b and c not in d or e is not None"), ":") == "    elif a in b and c not in d or e is not None:"
+    condition = parse("a in b and c not in d or e is not None")  # nested and/or: parenthesized
+    assert check("elif ", condition, ":") == "    elif (a in b and c not in d) or e is not None:"
 
 
 def test_strings_prefer_double_quotes_unless_they_cost_escapes():
