@@ -1210,6 +1210,8 @@ def _statement_leaves(prefix: str, expr: Expr, suffix: str) -> tuple[list[Leaf],
         ]
     leaves = head + body
     code, _, comment_text = suffix.partition("#")
+    if re.match(r"\s*(type|fmt):", comment_text):
+        raise ValueError(f"pyexpr: black treats type and fmt comments apart: {suffix!r}")
     if code.strip() not in ("", ":"):
         raise ValueError(f"pyexpr: unsupported suffix {suffix!r}")
     if code.strip() == ":":

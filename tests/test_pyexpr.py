@@ -256,3 +256,5 @@ def test_unsupported_input_is_refused():
         statement("del ", Name("x"))
     with pytest.raises(ValueError):
         statement("x = ", Name("x"), indent=3)
+    with pytest.raises(ValueError):
+        statement("x = ", Name("x"), "  # type: ignore")
