@@ -12,7 +12,15 @@ Two parts:
   :class:`List`, :class:`Tuple`, :class:`Call`, :class:`Subscript`, :class:`BoolOp`,
   :class:`Not`, :class:`Compare`), with :func:`parse` to build one from Python source text and
   :func:`from_json` from JSON data;
-* :func:`statement`, which prints a statement holding one expression exactly as black would.
+* :func:`statement`, which prints a statement holding one expression exactly as black would
+  (:func:`one_line` gives the same statement unsplit, :func:`expression` an expression on one
+  line, :func:`literal` a JSON scalar as black normalises it).
+
+Usage from a template filter::
+
+    pyexpr.statement("payload = ", pyexpr.parse(text), "  # Parameters", indent=8)
+    pyexpr.statement("return ", pyexpr.Tuple((pyexpr.Literal("Next"), expr)), indent=8)
+    pyexpr.statement("if ", condition, ":", indent=4, line_length=100)
 
 The layout is not re-invented: it is a transcription of black's own line splitting (the
 installed black's ``linegen.py``: ``transform_line``, ``rhs`` with its omitted trailers,
@@ -27,7 +35,9 @@ on a few, and the point is to be right on all of them.
 ``black.format_str`` itself runs its line splitter twice when the first pass changed anything
 (trailing commas added by the first pass are "magic" in the second). :func:`statement` does
 the same: it re-reads its own output as black would parse it and splits again until nothing
-changes, so what it returns is a fixed point: ``format_str(out) == out``.
+changes, so what it returns is a fixed point: ``format_str(out) == out``. There is no
+fallback layout (no magic trailing comma of its own): the result is black's own layout of the
+one-line statement, checked by tests/test_pyexpr.py against the installed black.
 """
 
 from __future__ import annotations
