@@ -449,6 +449,38 @@ def is_durable_wait(seconds: Any) -> bool:
     return isinstance(seconds, int) and not isinstance(seconds, bool) and 0 < seconds <= _LONGEST_DURABLE_WAIT
 
 
+def reads_input(value: Any) -> bool:
+    """Does a payload template read ``$`` (its input: a Task's result for ResultSelector)?"""
+    if isinstance(value, ir.Path):
+        return value.spec[0] == "$"
+    if isinstance(value, ir.Intrinsic):
+        return _call_reads_input(value.spec)
+    if isinstance(value, dict):
+        return any(reads_input(v) for v in value.values())
+    if isinstance(value, list):
+        return any(reads_input(v) for v in value)
+    return False
+
+
+def binds_result(state: Any) -> bool:
+    """Is a Task/Parallel/Map's result read after its work (so bound to ``result``)? In
+    JSONPath, ResultSelector reads it; without one, Assign and the output do (unless
+    ResultPath or OutputPath is null)."""
+    if state.jsonata:
+        return True
+    flow = state.flow
+    if flow.result_selector is not ir.DEFAULT:
+        return reads_input(flow.result_selector)
+    assigned = state.assign is not ir.DEFAULT and reads_input(state.assign)
+    return assigned or (flow.result_path is not None and flow.output_path is not None)
+
+
+def _call_reads_input(spec: Any) -> bool:
+    return any(
+        (arg[0] == "path" and arg[1][0] == "$") or (arg[0] == "call" and _call_reads_input(arg)) for arg in spec[2]
+    )
+
+
 def is_static(value: Any) -> bool:
     """Does a payload template hold no dynamic leaf?"""
     if isinstance(value, (ir.Path, ir.Intrinsic)):
@@ -595,6 +627,8 @@ def _environment() -> jinja2.Environment:
     env.tests["named_plainly"] = named_plainly
     env.tests["calling_intrinsics"] = uses_intrinsic_calls
     env.tests["static"] = is_static
+    env.tests["reading_input"] = reads_input
+    env.tests["binding_result"] = binds_result
     env.tests["durable_wait"] = is_durable_wait
     env.tests["durable_wait_state"] = lambda state: isinstance(state, ir.WaitState) and is_durable_wait(state.seconds)
     env.filters["static_next"] = lambda state: getattr(state, "next", None)

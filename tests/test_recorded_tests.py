@@ -69,7 +69,7 @@ def test_the_recorded_test_fails_when_the_generated_handler_is_edited(tmp_path):
     folder = _convert(tmp_path, "service")
     handler = folder / "handler.py"
     # another parameter value: the call's payload differs from the recorded one
-    before, after = 'rt.get(run, state, data, "$.Item", "Item.$")', '{"data": {"S": "HelloWorld"}, "id": {"S": "id2"}}'
+    before, after = '"Item": data["Item"]', '"Item": {"data": {"S": "HelloWorld"}, "id": {"S": "id2"}}'
     assert before in handler.read_text()
     handler.write_text(handler.read_text().replace(before, after))
     [run] = _recorded_tests([folder])
