@@ -40,6 +40,13 @@ _EXPORTS = {
     "write_translation": "asl2durable.writer",
 }
 
+# The pipeline recurses once per nesting level or per state in places (the validator, the test
+# plan's walk, black) and has run with Python's recursion limit at 10,000 ever since this package
+# imported jsonata-python (which sets it so) on import; importing lazily, it is set here.
+RECURSION_LIMIT = 10_000
+if sys.getrecursionlimit() < RECURSION_LIMIT:
+    sys.setrecursionlimit(RECURSION_LIMIT)
+
 __all__ = [
     "Diagnostic",
     "LocalResult",

@@ -291,7 +291,7 @@ def validate(
 
     def process(item: Discovered) -> dict:
         loaded = _load(item, values)
-        outcome = translate_loaded(loaded, workflow_type=_workflow_type(workflow_type, loaded))
+        outcome = translate_loaded(loaded, workflow_type=_workflow_type(workflow_type, loaded), render=False)
         valid = loaded.definition is not None and not failing(outcome.diagnostics, strict=strict)
         record = _validate_record(item, loaded.source, valid, outcome.diagnostics)
         if item.group is not None and outcome.translation is not None and outcome.translation.ok:
@@ -327,13 +327,15 @@ def _check_rewrites(items: list[Discovered], records: list[dict], strict: bool) 
     """validate: what rewriting each template whose machines all translate would report (as
     ``convert`` does it, into a folder beside the template), one record per template; nothing
     is written."""
-    from asl2durable.diagnostics import failing
-    from asl2durable.rewrite import rewrite_template
-
     groups: dict[str, list[Discovered]] = {}
     for item in items:
         if item.group is not None and not item.skipped:
             groups.setdefault(item.group, []).append(item)
+    if not groups:
+        return []
+    from asl2durable.diagnostics import failing
+    from asl2durable.rewrite import rewrite_template
+
     by_name = {r["name"]: r for r in records}
     out = []
     for group, members in groups.items():
