@@ -107,7 +107,7 @@ def _jobs_option(verb: str) -> Callable:
         "--jobs",
         type=click.IntRange(min=0),
         default=0,
-        show_default="0: one per CPU",
+        show_default="one per CPU",
         help=f"{verb} in this many parallel processes (0: one per CPU; 1: in this process); the output is the same.",
     )
 
@@ -278,7 +278,8 @@ def validate(
     """Check state machine definitions (files, folders, or inline JSON).
 
     Reports every ERROR, WARNING and INFO that convert reports for each state machine (the
-    same pipeline, without writing anything), and for each template the rewrite's; in text,
+    same pipeline, stopping before the code is rendered, and writing nothing), and for each
+    template the rewrite's; in text,
     each at FILE:LINE:COLUMN where the input is a text file. Exits 0 when every input is valid,
     1 when any is invalid: has an ERROR, or with --strict a WARNING.
     """
