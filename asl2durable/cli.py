@@ -178,7 +178,7 @@ def _note_skipped(items: list[Discovered], fmt: str) -> None:
             click.echo("note: no state machine definitions found", err=True)
 
 
-def load(source: object, **kwargs: Any) -> Loaded:
+def load(source: Any, **kwargs: Any) -> Loaded:
     """``loader.load``, imported on the first call (the tests replace this name)."""
     from asl2durable.loader import load as load_input
 
