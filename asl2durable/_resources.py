@@ -1,9 +1,15 @@
-"""Locate the grammars/ and templates/ folders, in a checkout and in an installed wheel."""
+"""Locate the grammars/ and templates/ folders, in a checkout and in an installed wheel; and
+the user's private cache folder, where built parsers and compiled templates are kept between
+runs (start-up time: building them costs more than the rest of a small ``validate``)."""
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -19,3 +25,61 @@ def resource_dir(name: str) -> Path:
         if candidate.is_dir():
             return candidate
     raise FileNotFoundError(f"asl2durable resource folder {name!r} is missing from the installation")
+
+
+@cache
+def cache_dir() -> Path | None:
+    """``$XDG_CACHE_HOME/asl2durable`` (default ``~/.cache/asl2durable``), created private to
+    this user; None when it cannot be, or when it is not this user's alone (what is kept there
+    is loaded as code, so a folder others can write to is never used)."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    folder = Path(base) / "asl2durable"
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        status = folder.stat()
+    except OSError:
+        return None
+    if hasattr(os, "getuid") and (status.st_uid != os.getuid() or status.st_mode & 0o077):
+        return None
+    return folder
+
+
+def lark_parser(grammar: str, **options: Any) -> Any:
+    """The LALR parser for ``grammars/<grammar>``: loaded from the cache folder when it holds
+    one built from the same grammar text, options (but the transformer) and lark and Python
+    versions (the file's name says which; lark checks again), else built and saved there under
+    a temporary name, then renamed into place, so no process reads a file half written."""
+    import hashlib
+
+    import lark
+
+    text = (resource_dir("grammars") / grammar).read_text(encoding="utf-8")
+    folder = cache_dir()
+    if folder is None:
+        return lark.Lark(text, parser="lalr", **options)
+    key = [text, lark.__version__, sys.version, *sorted(f"{k}={v!r}" for k, v in options.items() if k != "transformer")]
+    digest = hashlib.sha256("\0".join(key).encode("utf-8")).hexdigest()[:16]
+    path = folder / f"{grammar}-{digest}.cache"
+    if path.is_file():
+        return lark.Lark(text, parser="lalr", cache=str(path), **options)
+    temporary = str(folder / f".{grammar}-{digest}.{os.getpid()}.tmp")
+    try:
+        parser = lark.Lark(text, parser="lalr", cache=temporary, **options)
+        os.replace(temporary, path)
+    except OSError:  # lark could not write it: no cache this time
+        return lark.Lark(text, parser="lalr", **options)
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+    return parser
+
+
+def template_cache() -> Any:
+    """Jinja's cache of compiled templates in the cache folder (None: no cache); Jinja checks
+    each entry against the template's text and writes each atomically."""
+    folder = cache_dir()
+    if folder is None:
+        return None
+    import jinja2
+
+    return jinja2.FileSystemBytecodeCache(str(folder), "jinja-%s.cache")

@@ -3,14 +3,15 @@
 Wiring only: the work is done by loader, validate, translate, writer, report and local.
 Exit codes: 0 success, 1 an input is invalid / failed / did not succeed, 2 usage error.
 Expected failures never show a traceback.
+
+Start-up time counts (``--help``, one file): this module imports only click and small parts of
+the standard library; each command imports the pipeline modules it uses when it runs.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
-import logging
-import multiprocessing
 import os
 import signal
 import sys
@@ -21,11 +22,9 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from asl2durable import cfn
-from asl2durable.diagnostics import Diagnostic, Severity, failing, has_errors
-from asl2durable.loader import Discovered, Loaded, discover, load
-
 if TYPE_CHECKING:
+    from asl2durable.diagnostics import Diagnostic
+    from asl2durable.loader import Discovered, Loaded
     from asl2durable.pricing import Prices
     from asl2durable.report import MachineReport
 
@@ -75,6 +74,8 @@ def _substitution_options(command: Callable) -> Callable:
 
 def _substitution_values(substitute: tuple[str, ...], file: Path | None) -> dict[str, str]:
     """The placeholder values ``--substitutions`` and ``--substitute`` give (the latter win)."""
+    from asl2durable import cfn
+
     values: dict[str, str] = {}
     if file is not None:
         try:
@@ -99,14 +100,15 @@ def _substitution_values(substitute: tuple[str, ...], file: Path | None) -> dict
 
 
 def _jobs_option(verb: str) -> Callable:
-    """``-j/--jobs N``: how many processes work on the inputs."""
+    """``-j/--jobs N``: how many processes work on the inputs; one per CPU unless told (as
+    black and ruff do). One input, or ``-j 1``, runs in this process."""
     return click.option(
         "-j",
         "--jobs",
         type=click.IntRange(min=0),
-        default=1,
-        show_default=True,
-        help=f"{verb} in this many parallel processes (0: one per CPU); the output is the same.",
+        default=0,
+        show_default="one per CPU",
+        help=f"{verb} in this many parallel processes (0: one per CPU; 1: in this process); the output is the same.",
     )
 
 
@@ -129,6 +131,8 @@ def main() -> None:
 
 
 def _discover(paths: tuple[str, ...]) -> list[Discovered]:
+    from asl2durable.loader import discover
+
     try:
         return discover(paths)
     except FileNotFoundError as e:
@@ -136,6 +140,8 @@ def _discover(paths: tuple[str, ...]) -> list[Discovered]:
 
 
 def _internal_error(e: BaseException) -> Diagnostic:
+    from asl2durable.diagnostics import Diagnostic, Severity
+
     return Diagnostic("", "INTERNAL_ERROR", f"{type(e).__name__}: {e}", Severity.ERROR)
 
 
@@ -172,6 +178,13 @@ def _note_skipped(items: list[Discovered], fmt: str) -> None:
             click.echo("note: no state machine definitions found", err=True)
 
 
+def load(source: Any, **kwargs: Any) -> Loaded:
+    """``loader.load``, imported on the first call (the tests replace this name)."""
+    from asl2durable.loader import load as load_input
+
+    return load_input(source, **kwargs)
+
+
 def _load(item: Discovered, substitute: dict[str, str] | None = None) -> Loaded:
     return load(item.source, name=item.name, resource=item.resource, substitute=substitute)
 
@@ -197,7 +210,11 @@ def _each(
 
     jobs = jobs or os.cpu_count() or 1
     with _sigterm_exits():
-        if jobs == 1 or len(todo) < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        if jobs == 1 or len(todo) < 2:
+            return [one(item) for item in todo]
+        import multiprocessing
+
+        if "fork" not in multiprocessing.get_all_start_methods():
             return [one(item) for item in todo]
         global _WORKER_TASK
         _WORKER_TASK = one  # forked workers inherit it: closures do not pickle
@@ -261,10 +278,12 @@ def validate(
     """Check state machine definitions (files, folders, or inline JSON).
 
     Reports every ERROR, WARNING and INFO that convert reports for each state machine (the
-    same pipeline, without writing anything), and for each template the rewrite's; in text,
+    same pipeline, stopping before the code is rendered, and writing nothing), and for each
+    template the rewrite's; in text,
     each at FILE:LINE:COLUMN where the input is a text file. Exits 0 when every input is valid,
     1 when any is invalid: has an ERROR, or with --strict a WARNING.
     """
+    from asl2durable.diagnostics import failing
     from asl2durable.translate import translate_loaded
 
     values = _substitution_values(substitute, substitutions_file)
@@ -273,7 +292,7 @@ def validate(
 
     def process(item: Discovered) -> dict:
         loaded = _load(item, values)
-        outcome = translate_loaded(loaded, workflow_type=_workflow_type(workflow_type, loaded))
+        outcome = translate_loaded(loaded, workflow_type=_workflow_type(workflow_type, loaded), render=False)
         valid = loaded.definition is not None and not failing(outcome.diagnostics, strict=strict)
         record = _validate_record(item, loaded.source, valid, outcome.diagnostics)
         if item.group is not None and outcome.translation is not None and outcome.translation.ok:
@@ -309,12 +328,15 @@ def _check_rewrites(items: list[Discovered], records: list[dict], strict: bool) 
     """validate: what rewriting each template whose machines all translate would report (as
     ``convert`` does it, into a folder beside the template), one record per template; nothing
     is written."""
-    from asl2durable.rewrite import rewrite_template
-
     groups: dict[str, list[Discovered]] = {}
     for item in items:
         if item.group is not None and not item.skipped:
             groups.setdefault(item.group, []).append(item)
+    if not groups:
+        return []
+    from asl2durable.diagnostics import failing
+    from asl2durable.rewrite import rewrite_template
+
     by_name = {r["name"]: r for r in records}
     out = []
     for group, members in groups.items():
@@ -383,6 +405,8 @@ def convert(
     written. Exits 0 when every input converted, 1 when any failed (the others are still
     written; the failures are listed again at the end).
     """
+    from asl2durable.diagnostics import Diagnostic, Severity, failing
+
     values = _substitution_values(substitute, substitutions_file)
     items = _discover(paths)
     recordings = _recordings(histories, items)
@@ -471,6 +495,8 @@ def _echo_failures(failed: list[dict], strict: bool = False) -> None:
     """The end-of-batch list of every input that was not written, with its errors (stderr)."""
     if not failed:
         return
+    from asl2durable.diagnostics import failing
+
     click.echo(f"error: {len(failed)} input{'s' if len(failed) != 1 else ''} not converted:", err=True)
     for record in failed:
         what = " (template)" if record.get("kind") == "template" else ""
@@ -484,6 +510,7 @@ def _write_folder(
     outdir: Path, name: str, files: dict[str, str], force: bool
 ) -> tuple[Path | None, str | None, Diagnostic | None]:
     """Write one output folder atomically: (folder, outcome, None) or (None, None, the problem)."""
+    from asl2durable.diagnostics import Diagnostic
     from asl2durable.writer import OutputExists, write_folder
 
     try:
@@ -499,6 +526,8 @@ def _write_folder(
 
 def _rewrite_templates(items: list[Discovered], records: list[dict], outdir: Path, force: bool) -> list[dict]:
     """Write ``OUTDIR/<template>/template.yaml`` for each input template whose machines all converted."""
+    from asl2durable.diagnostics import Diagnostic
+
     groups: dict[str, list[Discovered]] = {}
     for item in items:
         if item.group is not None and not item.skipped:
@@ -954,6 +983,7 @@ def run(
         raise click.BadParameter(f"{path} has several state machines ({ids}): pick one with --resource", param_hint="PATH")
 
     _check_seed(aws, seed)
+    from asl2durable.diagnostics import has_errors
 
     try:
         from asl2durable.local import TranslationFailed, run_local
@@ -1065,6 +1095,7 @@ def verify(
     Exits 0 when every execution is the same, 1 when any differs or could not be compared,
     2 on a usage error.
     """
+    from asl2durable.diagnostics import has_errors
     from asl2durable.verify import verify_all
 
     _check_seed(aws, seed)
@@ -1098,6 +1129,8 @@ def verify(
 
 def _exit_now(code: int) -> None:
     """End the process without waiting for worker threads (the tests replace this)."""
+    import logging
+
     logging.disable(logging.CRITICAL)  # the abandoned threads' SDK logs are noise now
     for stream in (sys.stdout, sys.stderr):
         try:

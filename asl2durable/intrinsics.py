@@ -24,7 +24,7 @@ import re
 from lark import Lark, Transformer, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
-from asl2durable._resources import resource_dir
+from asl2durable._resources import lark_parser
 from asl2durable.paths import PathSyntaxError, parse_path
 
 #: The 18 intrinsic functions, with their (minimum, maximum) argument counts; None: no maximum.
@@ -135,8 +135,7 @@ def _get_parser() -> Lark:
     """The LALR parser for grammars/intrinsics.lark, built on first use."""
     global _parser
     if _parser is None:
-        grammar = (resource_dir("grammars") / "intrinsics.lark").read_text(encoding="utf-8")
-        _parser = Lark(grammar, parser="lalr", transformer=_SpecBuilder())
+        _parser = lark_parser("intrinsics.lark", transformer=_SpecBuilder())
     return _parser
 
 

@@ -8,10 +8,7 @@ expression may refer to at its top level is checked by ``top_level_references``.
 from __future__ import annotations
 
 import re
-
-from jsonata.parser import Parser
-
-from asl2durable.runtime import asl_jsonata as _rt
+from types import ModuleType
 
 __all__ = [
     "is_expression",
@@ -22,22 +19,30 @@ __all__ = [
 ]
 
 
+def _runtime() -> ModuleType:
+    """The runtime's JSONata module, imported on first use: it imports jsonata-python, which
+    costs start-up time, and most definitions hold no expression."""
+    from asl2durable.runtime import asl_jsonata
+
+    return asl_jsonata
+
+
 def is_expression(value: object) -> bool:
     """True for a string that starts with "{%" and ends with "%}" (no surrounding spaces:
     AWS treats " {% x %} " as a literal string)."""
-    return _rt.is_expression(value)
+    return isinstance(value, str) and value.startswith("{%") and _runtime().is_expression(value)
 
 
 def expression_text(value: str) -> str:
     """The text between "{%" and "%}", stripped."""
-    return _rt.expression_text(value)
+    return _runtime().expression_text(value)
 
 
 def check_expression(value: str) -> str | None:
     """None when the expression (a "{% %}" string or a bare expression) parses with
     jsonata-python, else the parser's message as AWS words it, e.g.
     'Expected "]", got ","' (without the S0202 code)."""
-    return _rt.parse_error(expression_text(value))
+    return _runtime().parse_error(expression_text(value))
 
 
 #: Calls whose result differs from one run (or replay) to the next.
@@ -78,7 +83,7 @@ def top_level_references(value: str) -> list[str]:
     ``$$``. AWS rejects these (its data is only ``$states`` and variables). Positions whose
     context is something else (later path steps, predicates, function bodies, sort keys) are
     not looked at. Empty when the expression does not parse."""
-    compiled = _rt._compile(expression_text(value))
+    compiled = _runtime()._compile(expression_text(value))
     if compiled.error is not None:
         return []
     found: list[str] = []
@@ -92,6 +97,8 @@ def _walk_top(node: object, found: list[str]) -> None:
         for item in node:
             _walk_top(item, found)
         return
+    from jsonata.parser import Parser
+
     if not isinstance(node, Parser.Symbol):
         return
     kind = node.type

@@ -8,6 +8,7 @@ sorted list of inputs, each with a machine name that is unique within the batch.
 from __future__ import annotations
 
 import bisect
+import functools
 import json
 import os
 import re
@@ -15,11 +16,13 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from asl2durable import cfn, placeholders, serverless, terraform
 from asl2durable.diagnostics import Diagnostic, Position, Severity, pointer
+
+if TYPE_CHECKING:
+    import yaml
 
 __all__ = [
     "DEFAULT_NAME",
@@ -502,8 +505,10 @@ def _parse(text: str, *, yaml_syntax: bool, loader_class: type | None = None) ->
                 return None, [Diagnostic("", INVALID_JSON, f"Invalid JSON: {e}")]
         except RecursionError:
             return None, [Diagnostic("", INVALID_JSON, "Invalid JSON: nested too deeply")]
+    import yaml
+
     try:
-        return _parse_yaml(text, loader_class or _JsonCompatibleLoader)
+        return _parse_yaml(text, loader_class or _yaml_loaders()[0])
     except yaml.MarkedYAMLError as e:
         return None, [Diagnostic("", INVALID_JSON, "Invalid YAML: " + _yaml_message(e))]
     except yaml.YAMLError as e:
@@ -547,16 +552,59 @@ def _yaml_message(e: yaml.MarkedYAMLError) -> str:
     return message
 
 
-class _JsonCompatibleLoader(yaml.SafeLoader):
-    """SafeLoader that keeps timestamps as strings (ASL wants strings) and records duplicate keys."""
+@functools.cache
+def _yaml_loaders() -> tuple[type, type]:
+    """``(_JsonCompatibleLoader, _ServerlessLoader)``, made on first use: PyYAML is imported only
+    when YAML is read (start-up time; most inputs are JSON)."""
+    import yaml
 
-    def __init__(self, stream: str) -> None:
-        super().__init__(stream)
-        # id -> (the mapping, its duplicate keys); holding the mapping keeps its id from being reused
-        self.duplicates: dict[int, tuple[dict, list[str]]] = {}
+    class _JsonCompatibleLoader(yaml.SafeLoader):
+        """SafeLoader that keeps timestamps as strings (ASL wants strings) and records duplicate keys."""
+
+        def __init__(self, stream: str) -> None:
+            super().__init__(stream)
+            # id -> (the mapping, its duplicate keys); holding the mapping keeps its id from being reused
+            self.duplicates: dict[int, tuple[dict, list[str]]] = {}
+
+    _JsonCompatibleLoader.add_constructor("tag:yaml.org,2002:map", _construct_map)
+    cfn.add_yaml_tags(_JsonCompatibleLoader)  # !Ref, !Sub, !GetAtt, ... as {"Ref": ...}, {"Fn::Sub": ...}
+    _JsonCompatibleLoader.yaml_implicit_resolvers = {
+        first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+
+    class _ServerlessLoader(_JsonCompatibleLoader):
+        """A serverless.yml as the Serverless Framework reads it (js-yaml: YAML 1.2's booleans, so
+        ``Yes``/``No``/``on``/``off`` are strings; mapping keys are strings, as in JavaScript)."""
+
+        def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+            mapping = super().construct_mapping(node, deep=deep)
+            if all(isinstance(k, str) for k in mapping):
+                return mapping
+            return {_js_key(k): v for k, v in mapping.items()}
+
+    _ServerlessLoader.yaml_implicit_resolvers = {
+        first: [(tag, regexp) for tag, regexp in resolvers if tag != _YAML_BOOL]
+        for first, resolvers in _JsonCompatibleLoader.yaml_implicit_resolvers.items()
+    }
+    for first in "tTfF":
+        _ServerlessLoader.yaml_implicit_resolvers.setdefault(first, []).insert(
+            0, (_YAML_BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"))
+        )
+    return _JsonCompatibleLoader, _ServerlessLoader
 
 
-def _construct_map(loader: _JsonCompatibleLoader, node: yaml.MappingNode):
+def __getattr__(name: str) -> type:
+    """``_JsonCompatibleLoader`` and ``_ServerlessLoader`` (the tests read YAML with them)."""
+    loaders = {"_JsonCompatibleLoader": 0, "_ServerlessLoader": 1}
+    if name not in loaders:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return _yaml_loaders()[loaders[name]]
+
+
+def _construct_map(loader: Any, node: yaml.MappingNode):
+    import yaml
+
     data: dict = {}
     yield data
     # Count the keys written in this mapping, before "<<" merge keys are expanded
@@ -566,25 +614,6 @@ def _construct_map(loader: _JsonCompatibleLoader, node: yaml.MappingNode):
     dups = [k for k, count in Counter(keys).items() if count > 1]
     if dups:
         loader.duplicates[id(data)] = (data, dups)
-
-
-_JsonCompatibleLoader.add_constructor("tag:yaml.org,2002:map", _construct_map)
-cfn.add_yaml_tags(_JsonCompatibleLoader)  # !Ref, !Sub, !GetAtt, ... as {"Ref": ...}, {"Fn::Sub": ...}
-_JsonCompatibleLoader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-
-
-class _ServerlessLoader(_JsonCompatibleLoader):
-    """A serverless.yml as the Serverless Framework reads it (js-yaml: YAML 1.2's booleans, so
-    ``Yes``/``No``/``on``/``off`` are strings; mapping keys are strings, as in JavaScript)."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
-        mapping = super().construct_mapping(node, deep=deep)
-        if all(isinstance(k, str) for k in mapping):
-            return mapping
-        return {_js_key(k): v for k, v in mapping.items()}
 
 
 def _js_key(key: object) -> object:
@@ -598,19 +627,11 @@ def _js_key(key: object) -> object:
 
 
 _YAML_BOOL = "tag:yaml.org,2002:bool"
-_ServerlessLoader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != _YAML_BOOL]
-    for first, resolvers in _JsonCompatibleLoader.yaml_implicit_resolvers.items()
-}
-for _first in "tTfF":
-    _ServerlessLoader.yaml_implicit_resolvers.setdefault(_first, []).insert(
-        0, (_YAML_BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"))
-    )
 
 
 def _parse_serverless(text: str, yaml_syntax: bool) -> tuple[object, list[Diagnostic]]:
     """``_parse`` for a serverless.yml and the files its ``${file(...)}`` reads."""
-    return _parse(text, yaml_syntax=yaml_syntax, loader_class=_ServerlessLoader)
+    return _parse(text, yaml_syntax=yaml_syntax, loader_class=_yaml_loaders()[1])
 
 
 # PyYAML takes time quadratic in the nesting of [ ] and { }, and fails past a few hundred levels
@@ -630,7 +651,7 @@ def _flow_depth(text: str) -> int:
 def _parse_yaml(text: str, loader_class: type | None = None) -> tuple[object, list[Diagnostic]]:
     if _flow_depth(text) > _MAX_YAML_FLOW_DEPTH:
         raise RecursionError
-    loader = (loader_class or _JsonCompatibleLoader)(text)
+    loader = (loader_class or _yaml_loaders()[0])(text)
     try:
         value = loader.get_single_data()
     finally:
@@ -1035,6 +1056,8 @@ class _YamlIndex:
         self.members: dict[int, dict[str, tuple[yaml.Mark, yaml.Node]]] = {}
 
     def find(self, tokens: list[str]) -> tuple[int, int]:
+        import yaml
+
         node, mark = self.root, self.root.start_mark
         for token in tokens:
             if isinstance(node, yaml.SequenceNode) and token.isdigit() and int(token) < len(node.value):
@@ -1053,6 +1076,8 @@ class _YamlIndex:
         members = self.members.get(id(node))
         if members is not None:
             return members
+        import yaml
+
         members = self.members[id(node)] = {}  # before the merged ones: a mapping may merge itself
         merged: list[yaml.Node] = []
         for key, value in node.value:
@@ -1078,7 +1103,9 @@ def _position_index(text: str, yaml_syntax: bool) -> _JsonIndex | _YamlIndex | N
             return None
     if _flow_depth(text) > _MAX_YAML_FLOW_DEPTH:  # as _parse_yaml: too slow to parse, and refused
         return None
-    loader = _JsonCompatibleLoader(text)
+    import yaml
+
+    loader = _yaml_loaders()[0](text)
     try:
         root = loader.get_single_node()
         return _YamlIndex(root) if root is not None else None  # None: no document

@@ -23,7 +23,7 @@ import re
 from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import UnexpectedInput, UnexpectedToken
 
-from asl2durable._resources import resource_dir
+from asl2durable._resources import lark_parser
 
 FUNCTIONS = ("length", "size", "min", "max", "avg", "sum", "stddev")
 _FILTER_STEPS = ("key", "index")  # what a path inside a filter may use (plus a final call)
@@ -208,8 +208,7 @@ def _get_parser() -> Lark:
     """The LALR parser for grammars/jsonpath.lark, built on first use."""
     global _parser
     if _parser is None:
-        grammar = (resource_dir("grammars") / "jsonpath.lark").read_text(encoding="utf-8")
-        _parser = Lark(grammar, parser="lalr", maybe_placeholders=True, transformer=_SpecBuilder())
+        _parser = lark_parser("jsonpath.lark", maybe_placeholders=True, transformer=_SpecBuilder())
     return _parser
 
 

@@ -20,7 +20,7 @@ import jinja2
 import yaml
 
 from . import ir
-from ._resources import resource_dir
+from ._resources import resource_dir, template_cache
 from .runtime import asl_jsonpath
 from .structure import routed
 
@@ -600,9 +600,11 @@ def fence(text: Any) -> str:
 
 def template_environment(*, autoescape: bool) -> jinja2.Environment:
     """A Jinja environment over templates/ (undefined names are errors); ``autoescape`` for
-    HTML pages, where text from definitions must never be markup."""
+    HTML pages, where text from definitions must never be markup. Compiled templates are kept
+    in the user's cache folder: compiling them is most of a small ``convert``'s start-up."""
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(resource_dir("templates"))),
+        bytecode_cache=template_cache(),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,

@@ -1,5 +1,10 @@
 """Conversion speed, measured in one run (not part of the test suite):
 
+* start-up, as whole processes (``python -m asl2durable.cli`` with the repository first on the
+  path), the median of several runs each after one run not counted (a warm start, as a user's
+  second run: Python's bytecode and asl2durable's cache folder filled): ``--help``, ``validate``
+  of one small definition, ``convert`` of the order-processing example into a fresh folder;
+  and the corpus through ``convert`` at its default settings (no ``-j``: one job per CPU);
 * the real-world corpus (tests/fixtures/corpus/realworld) through ``asl2durable convert``, with
   one job and with ``-j 2``: definitions per second (wall clock, including start-up), and the
   CPU seconds used per definition (all processes; what the figure would be on an idle machine,
@@ -13,7 +18,7 @@
   seconds, and time per state at each size with its ratio to the smallest size's (1.0 is
   linear growth), and black's part and floor as above.
 
-    python benchmarks/convert_speed.py [--sizes 100,1000,10000] [--skip-corpus]
+    python benchmarks/convert_speed.py [--sizes 100,1000,10000] [--skip-corpus] [--startup-only] [--runs 5]
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ import contextlib
 import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -32,6 +38,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "tests" / "fixtures" / "corpus" / "realworld"
+EXAMPLES = ROOT / "examples"
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -40,19 +47,58 @@ from synthetic import chain
 from asl2durable import render
 from asl2durable.translate import translate
 
+# The start-up commands timed: (label, arguments after ``-m asl2durable.cli``); OUT is a fresh folder.
+STARTUP = [
+    ("--help", ["--help"]),
+    ("validate examples/polling-loop.asl.json", ["validate", str(EXAMPLES / "polling-loop.asl.json")]),
+    ("convert examples/order-processing.asl.json", ["convert", str(EXAMPLES / "order-processing.asl.json"), "-o", "OUT"]),
+]
+
+
+def cli(args: list[str]) -> subprocess.CompletedProcess:
+    """One whole ``asl2durable`` process, this checkout's code first on the path (its bytecode
+    written and used, as an installed package's is)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return subprocess.run(
+        [sys.executable, "-m", "asl2durable.cli", *args], env=env, capture_output=True, text=True, check=False
+    )
+
+
+def startup_seconds(args: list[str], runs: int) -> tuple[float, float]:
+    """The median wall time and CPU time of ``runs`` whole processes (each converting into a
+    new folder), after one more that is not counted. The CPU time is what the wall time would
+    be on an idle machine, less waiting for the disk."""
+    times, cpus = [], []
+    for _ in range(runs + 1):
+        with tempfile.TemporaryDirectory() as out:
+            argv = [str(Path(out) / "out") if a == "OUT" else a for a in args]
+            start, cpu = time.perf_counter(), children_cpu()
+            done = cli(argv)
+            times.append(time.perf_counter() - start)
+            cpus.append(children_cpu() - cpu)
+        if done.returncode != 0:
+            raise SystemExit(f"{' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
+    return statistics.median(times[1:]), statistics.median(cpus[1:])
+
+
+def startup(runs: int) -> None:
+    for label, args in STARTUP:
+        wall, cpu = startup_seconds(args, runs)
+        print(f"start-up, {label}: {wall:.2f} s, {cpu:.2f} s CPU (medians of {runs})")
+
 
 def children_cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
 
 
-def corpus_throughput(jobs: int) -> tuple[int, float, float]:
+def corpus_throughput(jobs: int | None) -> tuple[int, float, float]:
+    """Convert the corpus in one process tree: ``-j jobs``, or the default with None."""
     n = len(list(CORPUS.glob("*.asl.json")))
     with tempfile.TemporaryDirectory() as out:
-        env = {**os.environ, "PYTHONPATH": str(ROOT)}
-        command = [sys.executable, "-m", "asl2durable.cli", "convert", str(CORPUS), "-o", out, "-j", str(jobs)]
         start, cpu = time.perf_counter(), children_cpu()
-        done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+        done = cli(["convert", str(CORPUS), "-o", out, *([] if jobs is None else ["-j", str(jobs)])])
         elapsed, cpu = time.perf_counter() - start, children_cpu() - cpu
     if done.returncode != 0:
         raise SystemExit(f"convert failed:\n{done.stdout}\n{done.stderr}")
@@ -63,9 +109,17 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="100,1000,10000")
     parser.add_argument("--skip-corpus", action="store_true")
+    parser.add_argument("--startup-only", action="store_true", help="only the start-up timings")
+    parser.add_argument("--runs", type=int, default=5, help="runs per start-up timing (the median is shown)")
     args = parser.parse_args()
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs")
+    startup(args.runs)
+    if args.startup_only:
+        return
     if not args.skip_corpus:
+        n, elapsed, cpu = corpus_throughput(None)
+        print(f"corpus, convert (default jobs): {n} definitions in {elapsed:.1f} s = {n / elapsed:.2f} definitions/s;"
+              f" {cpu:.1f} s CPU")
         serial = None
         for jobs in (1, 2):
             n, elapsed, cpu = corpus_throughput(jobs)
