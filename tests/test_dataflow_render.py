@@ -74,8 +74,15 @@ class _Run:
 DATA = {"order": {"id": 7, "items": ["x", "y"]}, "a": {"b": 1}}
 
 
+class _States:
+    """Stands in for asl_intrinsics.States: a call returns the function's name and arguments."""
+
+    def __getattr__(self, name):
+        return lambda *args: (f"States.{name}", *args)
+
+
 def _evaluate(code, data=None):
-    return eval(code, {"rt": _Recorder, "run": _Run, "data": DATA if data is None else data})
+    return eval(code, {"rt": _Recorder, "States": _States(), "run": _Run, "data": DATA if data is None else data})
 
 
 def test_payload_is_a_dict_literal_of_data_access_and_runtime_calls():
@@ -97,7 +104,7 @@ def test_payload_is_a_dict_literal_of_data_access_and_runtime_calls():
         "all": ("get", DATA, ("JsonPath", "$..id"), "all.$"),
         "nested": [{"x": {"sku": "A-1"}}],
         "variable": 5,
-        "label": ("intrinsic", DATA, "States.Format('{}', $.a)", "label.$"),
+        "label": ("States.Format", "{}", {"b": 1}),
     }
 
 

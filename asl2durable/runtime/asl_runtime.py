@@ -955,7 +955,7 @@ def _read_setting(run: Run, name: str, data: Any, key: str, kind: str, text: str
 
 def _data_flow(run: Run, name: str, spec: dict, data: Any, result: Any) -> None:
     """Evaluate a JSONPath state's data flow with the JSONPath helpers, raising where it fails."""
-    kind = spec.get("Type")
+    kind = str(spec.get("Type", ""))
     effective = select_input(run, name, data, _reference(spec, "InputPath"))
     if kind == "Map":
         select_input(run, name, effective, _reference(spec, "ItemsPath"))
