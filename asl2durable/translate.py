@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -95,6 +96,8 @@ def translate(
 
     try:
         handler, tests = render_handler(workflow), render_tests(workflow)
+        if nesting_depth(definition) > RENDER_CHECK_DEPTH:  # black writes what Python may not parse
+            compile(handler, "handler.py", "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
     except (SyntaxError, RecursionError) as e:  # Python's parser allows 200 nested brackets
         if isinstance(e, SyntaxError) and "too many" not in str(e.msg):
             raise

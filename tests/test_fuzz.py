@@ -425,11 +425,11 @@ def test_parallel_nested_200_deep(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("dynamic", [False, True])
-def test_parameters_nested_200_deep(tmp_path: Path, dynamic: bool) -> None:
+def test_parameters_nested_210_deep(tmp_path: Path, dynamic: bool) -> None:
     """Python's parser takes 200 nested brackets at most: deeper data is a diagnostic, not a
     SyntaxError; validate reports it too (the same pipeline as convert's)."""
     value: object = {"p.$": "$.a"} if dynamic else "x"
-    for _ in range(200):
+    for _ in range(210):
         value = {"a": value}
     definition = {"StartAt": "P", "States": {"P": {"Type": "Pass", "Parameters": value, "End": True}}}
     (status, _, records), (cstatus, _, converted) = both(write(tmp_path, "deep.asl.json", definition), tmp_path)
