@@ -72,7 +72,17 @@ def _show(value: Any) -> str:
     return text if len(text) <= 200 else text[:197] + "..."
 
 
-_NOTHING: Any = type("_Nothing", (), {"__repr__": lambda self: _MISSING})()
+class _Nothing:
+    """The value of a field that is absent (one object, also after a trip between processes)."""
+
+    def __repr__(self) -> str:
+        return _MISSING
+
+    def __reduce__(self) -> str:
+        return "_NOTHING"
+
+
+_NOTHING: Any = _Nothing()
 
 
 @dataclass

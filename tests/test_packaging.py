@@ -50,6 +50,6 @@ def test_wheel_ships_grammars_templates_and_runtime_and_translates_from_an_unpac
         cwd=tmp_path, env=env, check=True, capture_output=True, text=True,
     )
     assert json.loads(out.stdout) == [
-        "MIGRATION.md", "asl_aws.py", "asl_jsonpath.py", "asl_runtime.py", "asl_sdk.py", "asl_testing.py", "handler.py",
-        "requirements-test.txt", "requirements.txt", "template.yaml", "test_handler.py",
+        "MIGRATION.md", "asl_aws.py", "asl_jsonpath.py", "asl_runtime.py", "asl_sdk.py", "asl_testing.py",
+        "definition.asl.json", "handler.py", "requirements-test.txt", "requirements.txt", "template.yaml", "test_handler.py",
     ]

@@ -82,7 +82,7 @@ def test_without_rendering_the_diagnostics_are_the_same(path: Path):
 
 def test_a_definition_too_deep_to_write_is_still_found_without_rendering():
     value: object = "x"
-    for _ in range(200):
+    for _ in range(210):
         value = {"a": value}
     definition = {"StartAt": "P", "States": {"P": {"Type": "Pass", "Parameters": value, "End": True}}}
     assert nesting_depth(definition) > RENDER_CHECK_DEPTH

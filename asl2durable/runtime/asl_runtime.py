@@ -644,7 +644,7 @@ def _intrinsic_failure(state: str, error: BaseException) -> AslError | None:
 
 def uuid4(run: Run) -> str:
     """States.UUID(): drawn in a durable step, so a replay sees the same value."""
-    return str(step(run, f"{run.state} (States.UUID)", lambda: str(uuid.uuid4())))
+    return str(step(run, f"{run.current} (States.UUID)", lambda: str(uuid.uuid4())))
 
 
 def math_random(run: Run, start: Any, end: Any) -> Any:
@@ -652,7 +652,7 @@ def math_random(run: Run, start: Any, end: Any) -> Any:
     import asl_intrinsics  # type: ignore[import-not-found,unused-ignore]  # copied only when used
 
     def draw(low: int, high: int) -> Any:
-        return step(run, f"{run.state} (States.MathRandom)", lambda: random.randint(low, high))
+        return step(run, f"{run.current} (States.MathRandom)", lambda: random.randint(low, high))
 
     return asl_intrinsics.call("States.MathRandom", start, end, draw=draw)
 
