@@ -44,8 +44,9 @@ import sys
 import threading
 import traceback
 import uuid
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, Sequence, TypeVar
+from typing import Any, TypeVar
 
 from aws_durable_execution_sdk_python import DurableContext, ParallelBranch
 from aws_durable_execution_sdk_python.config import (
@@ -261,7 +262,7 @@ class Run:
 
     def child(
         self, context: DurableContext, map_item: dict | None = None, *, scope: str = ""
-    ) -> "Run":
+    ) -> Run:
         return Run(
             _scoped(context),
             self.execution,
@@ -321,7 +322,7 @@ class Run:
 
 def _iso(timestamp: float) -> str:
     """A time as Step Functions writes it: ISO 8601, UTC, milliseconds."""
-    moment = _dt.datetime.fromtimestamp(timestamp, _dt.timezone.utc)
+    moment = _dt.datetime.fromtimestamp(timestamp, _dt.UTC)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
@@ -445,7 +446,9 @@ class _Context:
     def run_in_child_context(
         self, func: Any, name: str | None = None, config: Any = None
     ) -> Any:
-        inner = lambda ctx: func(_Context(ctx, self._replays))  # noqa: E731
+        def inner(ctx: Any) -> Any:
+            return func(_Context(ctx, self._replays))
+
         return self._then(
             self._context.run_in_child_context(inner, name=_named(name), config=config),
             name,
@@ -570,7 +573,7 @@ def enter(run: Run, state: str) -> None:
     run.entered_time = step(
         run,
         f"{state} (entered)",
-        lambda: _iso(_dt.datetime.now(_dt.timezone.utc).timestamp()),
+        lambda: _iso(_dt.datetime.now(_dt.UTC).timestamp()),
     )
 
 
@@ -607,7 +610,7 @@ class Intrinsic:
     spec: Sequence
 
 
-def _as_path(p: "str | JsonPath") -> JsonPath:
+def _as_path(p: str | JsonPath) -> JsonPath:
     return p if isinstance(p, JsonPath) else JsonPath(p)
 
 
@@ -620,7 +623,7 @@ def _compact(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
-def get(run: Run, state: str, data: Any, p: "str | JsonPath", field_name: str) -> Any:
+def get(run: Run, state: str, data: Any, p: str | JsonPath, field_name: str) -> Any:
     """The value of a ``"key.$"`` field of a payload template (Parameters,
     ResultSelector, ItemSelector, Assign) or of ErrorPath/CausePath: ``p`` read from
     ``data`` (``$``), the context object (``$$``) or a variable (``$name``). A missing
@@ -646,7 +649,7 @@ def intrinsic(
     import asl_intrinsics  # type: ignore[import-not-found,unused-ignore]  # copied only when used
 
     def resolve(
-        path_arg: "str | Sequence",
+        path_arg: str | Sequence,
     ) -> Any:  # a simple path argument comes as its text
         spec = asl_jsonpath.parse(path_arg) if isinstance(path_arg, str) else path_arg
         return get(run, state, data, JsonPath(_path_text(spec), spec), field_name)
@@ -684,7 +687,7 @@ def _path_text(spec: Sequence) -> str:
 
 
 def select_input(
-    run: Run, state: str, data: Any, input_path: "str | JsonPath | None"
+    run: Run, state: str, data: Any, input_path: str | JsonPath | None
 ) -> Any:
     """InputPath / OutputPath / ItemsPath: ``None`` (JSON null) gives ``{}``."""
     if input_path is None:
@@ -864,9 +867,7 @@ def path_text(steps: Sequence[str | int]) -> str:
 def present(value: Any, *steps: str | int) -> bool:
     """IsPresent: do ``steps`` (keys and indexes) lead from ``value`` to a value?"""
     for step_ in steps:
-        if isinstance(step_, str) and isinstance(value, dict) and step_ in value:
-            value = value[step_]
-        elif (
+        if (isinstance(step_, str) and isinstance(value, dict) and step_ in value) or (
             isinstance(step_, int)
             and isinstance(value, list)
             and -len(value) <= step_ < len(value)
@@ -1194,13 +1195,7 @@ def _data_flow(run: Run, name: str, spec: dict, data: Any, result: Any) -> None:
     if parameters is not None and kind != "Map":
         parameters = _fixed(run, name, effective, parameters)
     if kind == "Pass":
-        result = (
-            spec["Result"]
-            if "Result" in spec
-            else parameters
-            if parameters is not None
-            else effective
-        )
+        result = spec.get("Result", parameters if parameters is not None else effective)
     if result is _NOTHING:
         return
     if spec.get("ResultSelector") is not None:
@@ -1311,7 +1306,7 @@ def jsonata(
 
 
 def apply_result_path(
-    state: str, state_input: Any, result: Any, result_path: "str | JsonPath | None"
+    state: str, state_input: Any, result: Any, result_path: str | JsonPath | None
 ) -> Any:
     """ResultPath: ``None`` keeps the input, ``$`` replaces it, else result goes at the
     path."""
@@ -1341,7 +1336,7 @@ def check_size(state: str, value: Any) -> Any:
 
 
 def read_integer(
-    run: Run, state: str, data: Any, p: "str | JsonPath", field_name: str
+    run: Run, state: str, data: Any, p: str | JsonPath, field_name: str
 ) -> int:
     """A ``...Path`` field that must hold an integer (MaxConcurrencyPath,
     ToleratedFailureCountPath, ...)."""
@@ -1368,7 +1363,7 @@ def read_integer(
 
 
 def read_number(
-    run: Run, state: str, data: Any, p: "str | JsonPath", field_name: str
+    run: Run, state: str, data: Any, p: str | JsonPath, field_name: str
 ) -> float:
     """A ``...Path`` field that must hold a number (ToleratedFailurePercentagePath)."""
     p = _as_path(p)
@@ -1403,7 +1398,7 @@ class Catcher:
 
     error_equals: Sequence[str]
     next: str
-    result_path: "str | JsonPath | None" = "$"  # "$" (the default) replaces the input
+    result_path: str | JsonPath | None = "$"  # "$" (the default) replaces the input
     assign: Any = None
     output: Any = _NOTHING
     jsonata: bool = False
@@ -1933,13 +1928,12 @@ def _map_each(
         if item_selector is not None:
             try:
                 value = item_selector(scope)
-            except (
-                _NOT_FOUND
-            ) as error:  # a fixed path of the ItemSelector found no value
+            # (_NOT_FOUND: a fixed path of the ItemSelector found no value)
+            except _NOT_FOUND as error:
                 raise (
                     _explain_selector(scope, state, data, item_selector) or error
                 ) from None
-            except Exception as error:
+            except Exception as error:  # noqa: BLE001 - re-raised, as an ASL error if it is one
                 raise _intrinsic_failure(state, error) or error from None
         elif jsonata_selector is not _NOTHING:
             value = jsonata(
@@ -2347,7 +2341,7 @@ def _whole_number(state: str, value: Any, field_name: str) -> int:
     return int(value)
 
 
-def seconds_from_path(run: Run, state: str, data: Any, p: "str | JsonPath") -> int:
+def seconds_from_path(run: Run, state: str, data: Any, p: str | JsonPath) -> int:
     p = _as_path(p)
     value = select_input(run, state, data, p)
     if (
@@ -2384,7 +2378,7 @@ def parse_timestamp(text: Any) -> _dt.datetime | None:
         return None
     year, month, day, hour, minute, second, fraction, zone = m.groups()
     try:
-        tz = _dt.timezone.utc
+        tz = _dt.UTC
         if zone != "Z":
             sign = 1 if zone[0] == "+" else -1
             tz = _dt.timezone(
@@ -2410,7 +2404,7 @@ def wait_until(run: Run, state: str, when: _dt.datetime) -> None:
     now = step(
         run,
         f"{state} (read clock)",
-        lambda: _dt.datetime.now(_dt.timezone.utc).timestamp(),
+        lambda: _dt.datetime.now(_dt.UTC).timestamp(),
     )
     wait_seconds(run, state, math.ceil(when.timestamp() - now))
 
@@ -2430,7 +2424,7 @@ def timestamp_value(state: str, value: Any) -> _dt.datetime:
 
 
 def timestamp_from_path(
-    run: Run, state: str, data: Any, p: "str | JsonPath"
+    run: Run, state: str, data: Any, p: str | JsonPath
 ) -> _dt.datetime:
     p = _as_path(p)
     value = select_input(run, state, data, p)
@@ -2448,7 +2442,7 @@ def timestamp_from_path(
 # ---- Choice --------------------------------------------------------------------------
 
 
-def variable(run: Run, state: str, data: Any, p: "str | JsonPath") -> Any:
+def variable(run: Run, state: str, data: Any, p: str | JsonPath) -> Any:
     """The value a Choice rule tests; a missing path fails the execution."""
     p = _as_path(p)
     try:
@@ -2457,7 +2451,7 @@ def variable(run: Run, state: str, data: Any, p: "str | JsonPath") -> Any:
         raise runtime_error(state, f"Invalid path '{p.text}': {err}") from None
 
 
-def is_present(run: Run, state: str, data: Any, p: "str | JsonPath") -> bool:
+def is_present(run: Run, state: str, data: Any, p: str | JsonPath) -> bool:
     try:
         _read(run, state, data, _as_path(p))
         return True
@@ -2533,7 +2527,7 @@ def compare(operator: str, value: Any, operand: Any) -> bool:
 
 
 def test(
-    run: Run, state: str, data: Any, p: "str | JsonPath", operator: str, operand: Any
+    run: Run, state: str, data: Any, p: str | JsonPath, operator: str, operand: Any
 ) -> bool:
     """Evaluate the Choice rule ``{"Variable": p, operator: operand}``; ``...Path``
     operators read their operand (a path) too."""
@@ -2589,8 +2583,9 @@ class Boto3Invoker:
     def __call__(
         self, function_name: str, payload: bytes | None, params: dict
     ) -> InvokeResponse:
-        import asl_aws
         from botocore.exceptions import BotoCoreError, ClientError  # type: ignore[import-untyped]
+
+        import asl_aws
 
         kwargs: dict[str, Any] = {"FunctionName": function_name}
         if payload is not None:
@@ -3071,7 +3066,7 @@ def _http_date(run: Run) -> str:
     started = run.execution.get("StartTime") or ""
     try:
         moment = _dt.datetime.strptime(started, "%Y-%m-%dT%H:%M:%S.%fZ").replace(
-            tzinfo=_dt.timezone.utc
+            tzinfo=_dt.UTC
         )
     except ValueError:
         return ""
@@ -3104,18 +3099,20 @@ def local_invoker(
         request_id = str(uuid.uuid4())
         event = json.loads(payload) if payload else {}
         context = _LocalLambdaContext(function_key(function_name), request_id)
-        date = _dt.datetime.now(_dt.timezone.utc).strftime("%a, %d %b %Y %H:%M:%S GMT")
+        date = _dt.datetime.now(_dt.UTC).strftime("%a, %d %b %Y %H:%M:%S GMT")
         if (
             params.get("InvocationType") == "Event"
         ):  # queued: the caller gets 202 and no payload
             try:
                 handler(event, context)
-            except Exception:  # noqa: BLE001 - an asynchronous invocation's error is not the caller's
+            # an asynchronous invocation's error is not the caller's
+            except Exception:  # noqa: BLE001, S110
                 pass
             return InvokeResponse(status_code=202, request_id=request_id, date=date)
         try:
             result = handler(event, context)
-        except Exception as err:  # the function's error becomes Lambda's error payload
+        # the function's error becomes Lambda's error payload
+        except Exception as err:  # noqa: BLE001
             frames = traceback.extract_tb(err.__traceback__)[1:]
             body = {
                 "errorMessage": str(err),
@@ -3221,7 +3218,8 @@ def _within(function: Callable[[], Any], timeout: float | None) -> Any:
     def call() -> None:
         try:
             box["value"] = function()
-        except BaseException as err:  # handed over to the waiting thread below
+        # handed over to the waiting thread below
+        except BaseException as err:  # noqa: BLE001
             box["error"] = err
 
     worker = threading.Thread(target=call, daemon=True)
@@ -3334,11 +3332,12 @@ def run_job(
 
     operation = run.operation or run.current or ""
 
-    import asl_services  # type: ignore[import-not-found,unused-ignore]  # copied only when used
     from aws_durable_execution_sdk_python.waits import (
         WaitForConditionConfig,
         WaitForConditionDecision,
     )
+
+    import asl_services  # type: ignore[import-not-found,unused-ignore]  # copied only when used
 
     function = durable_machine(resource, params)
     if function is not None:
@@ -3455,7 +3454,7 @@ def _start_durable(function: str, params: dict) -> dict:
         raise fail(f"Lambda.{err.code}", str(err)) from None
     return {
         "ExecutionArn": response.durable_execution_arn,
-        "StartDate": asl_services.epoch_millis(_dt.datetime.now(_dt.timezone.utc)),
+        "StartDate": asl_services.epoch_millis(_dt.datetime.now(_dt.UTC)),
     }
 
 
