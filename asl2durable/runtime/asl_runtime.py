@@ -46,7 +46,7 @@ import traceback
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from aws_durable_execution_sdk_python import DurableContext, ParallelBranch
 from aws_durable_execution_sdk_python.config import (
@@ -94,7 +94,7 @@ class AslError(Exception):
         return error_matches(self.name, error_equals)
 
     @property
-    def output(self) -> dict:
+    def output(self) -> dict[str, Any]:
         """The ``{"Error", "Cause"}`` object a Catch passes on."""
         return error_output(self)
 
@@ -140,7 +140,7 @@ def setting(text: str, env: dict[str, str], typed: bool = False) -> Any:
     JSON value is returned.
     """
 
-    def value(match: re.Match) -> str:
+    def value(match: re.Match[str]) -> str:
         name = match.group(1)
         if name not in env:
             return match.group(0)
@@ -218,7 +218,7 @@ def error_matches(name: str, error_equals: Sequence[str]) -> bool:
     return False
 
 
-def error_output(error: AslError) -> dict:
+def error_output(error: AslError) -> dict[str, Any]:
     """The ``{"Error", "Cause"}`` object a Catch passes on."""
     return {
         "Error": None if error.name == UNNAMED else error.name,
@@ -240,10 +240,10 @@ class Run:
     """
 
     context: DurableContext
-    execution: dict
-    state_machine: dict
-    map_item: dict | None = None
-    variables: dict = field(default_factory=dict)
+    execution: dict[str, Any]
+    state_machine: dict[str, Any]
+    map_item: dict[str, Any] | None = None
+    variables: dict[str, Any] = field(default_factory=dict)
     current: str | None = None  # the state the three fields below belong to
     entered_time: str | None = None  # $$.State.EnteredTime of the state running now
     retry_count: int | None = (
@@ -258,10 +258,14 @@ class Run:
     scope: str = ""
     # a child execution running one part of a Distributed Map (see run_map_part); not
     # inherited
-    map_run: dict | None = None
+    map_run: dict[str, Any] | None = None
 
     def child(
-        self, context: DurableContext, map_item: dict | None = None, *, scope: str = ""
+        self,
+        context: DurableContext,
+        map_item: dict[str, Any] | None = None,
+        *,
+        scope: str = "",
     ) -> Run:
         return Run(
             _scoped(context),
@@ -292,7 +296,7 @@ class Run:
             self.entered_time = self.retry_count = self.task_token = None
             self.operation = state
 
-    def context_object(self, state: str | None = None) -> dict:
+    def context_object(self, state: str | None = None) -> dict[str, Any]:
         """``$$`` as seen from inside ``state`` (default: the current one; how each
         field is derived: see :func:`start_run`)."""
         if state is not None:
@@ -314,7 +318,7 @@ class Run:
             obj["Map"] = {"Item": self.map_item}
         return obj
 
-    def assign(self, values: dict) -> None:
+    def assign(self, values: dict[str, Any]) -> None:
         """Set variables (after the state has computed its output, as Step Functions
         does)."""
         self.variables.update(values)
@@ -590,14 +594,14 @@ class JsonPath:
     (filters, wildcards, slices, ``..``), already parsed by the translator."""
 
     text: str
-    spec: Sequence = ()
+    spec: Sequence[Any] = ()
 
     def __post_init__(self) -> None:
         if not self.spec:
             object.__setattr__(self, "spec", asl_jsonpath.parse(self.text))
 
     @property
-    def steps(self) -> tuple:
+    def steps(self) -> tuple[Any, ...]:
         return tuple(self.spec[1])
 
 
@@ -607,7 +611,7 @@ class Intrinsic:
     text and its parse."""
 
     text: str
-    spec: Sequence
+    spec: Sequence[Any]
 
 
 def _as_path(p: str | JsonPath) -> JsonPath:
@@ -640,7 +644,7 @@ def get(run: Run, state: str, data: Any, p: str | JsonPath, field_name: str) -> 
 
 
 def intrinsic(
-    run: Run, state: str, data: Any, text: str, spec: Sequence, field_name: str
+    run: Run, state: str, data: Any, text: str, spec: Sequence[Any], field_name: str
 ) -> Any:
     """The value of a ``"key.$"`` field holding an intrinsic function call (``text``,
     parsed as ``spec`` by the translator; ``text`` is for readers). States.UUID and
@@ -649,7 +653,7 @@ def intrinsic(
     import asl_intrinsics  # type: ignore[import-not-found,unused-ignore]  # copied only when used
 
     def resolve(
-        path_arg: str | Sequence,
+        path_arg: str | Sequence[Any],
     ) -> Any:  # a simple path argument comes as its text
         spec = asl_jsonpath.parse(path_arg) if isinstance(path_arg, str) else path_arg
         return get(run, state, data, JsonPath(_path_text(spec), spec), field_name)
@@ -670,7 +674,7 @@ def intrinsic(
         ) from None
 
 
-def _path_text(spec: Sequence) -> str:
+def _path_text(spec: Sequence[Any]) -> str:
     """A readable form of a parsed path, for messages."""
     root, steps = spec[0], spec[1]
     parts = [root]
@@ -867,7 +871,10 @@ def path_text(steps: Sequence[str | int]) -> str:
 def present(value: Any, *steps: str | int) -> bool:
     """IsPresent: do ``steps`` (keys and indexes) lead from ``value`` to a value?"""
     for step_ in steps:
-        if (isinstance(step_, str) and isinstance(value, dict) and step_ in value) or (
+        # (two branches, so that a type checker narrows the key to each container's)
+        if isinstance(step_, str) and isinstance(value, dict) and step_ in value:  # noqa: SIM114
+            value = value[step_]
+        elif (
             isinstance(step_, int)
             and isinstance(value, list)
             and -len(value) <= step_ < len(value)
@@ -888,7 +895,7 @@ class _Unordered:
     def _false(self, other: object) -> bool:
         return False
 
-    __eq__ = __lt__ = __le__ = __gt__ = __ge__ = _false  # type: ignore[assignment]
+    __eq__ = __lt__ = __le__ = __gt__ = __ge__ = _false
 
     def __ne__(self, other: object) -> bool:
         return True
@@ -990,7 +997,7 @@ def matches(value: Any, pattern: str) -> bool:
 
 
 def _explain(
-    run: Run, name: str, data: Any, result: Any, module: dict
+    run: Run, name: str, data: Any, result: Any, module: dict[str, Any]
 ) -> AslError | None:
     """The error Step Functions gives where the state ``name``'s data flow (on input
     ``data``, with the work's ``result`` when it has one) finds no value; None when none
@@ -1010,7 +1017,9 @@ def _explain(
     return None
 
 
-def _state_definition(module: dict, name: str) -> tuple[dict, str] | None:
+def _state_definition(
+    module: dict[str, Any], name: str
+) -> tuple[dict[str, Any], str] | None:
     """The definition of the state ``name`` and its machine's query language, from the
     definition the handler was translated from."""
     definition = module.get("__asl_definition__")
@@ -1029,7 +1038,7 @@ def _state_definition(module: dict, name: str) -> tuple[dict, str] | None:
 
 def _find_state(
     machine: Any, name: str, query_language: str
-) -> tuple[dict, str] | None:
+) -> tuple[dict[str, Any], str] | None:
     if not isinstance(machine, dict):
         return None
     states = machine.get("States") or {}
@@ -1116,7 +1125,7 @@ def _intrinsic_paths(text: str) -> list[str]:
     return paths
 
 
-def _reference(spec: dict, key: str) -> Any:
+def _reference(spec: dict[str, Any], key: str) -> Any:
     """InputPath, OutputPath, ItemsPath, ResultPath: ``$`` when absent, None when
     null."""
     value = spec.get(key, "$")
@@ -1150,7 +1159,9 @@ def _read_setting(
         read_number(run, name, data, path, key)
 
 
-def _data_flow(run: Run, name: str, spec: dict, data: Any, result: Any) -> None:
+def _data_flow(
+    run: Run, name: str, spec: dict[str, Any], data: Any, result: Any
+) -> None:
     """Evaluate a JSONPath state's data flow with the JSONPath helpers, raising where it
     fails."""
     kind = str(spec.get("Type", ""))
@@ -1225,7 +1236,7 @@ def _explain_selector(
     return None
 
 
-def _rule(run: Run, name: str, data: Any, rule: dict) -> bool:
+def _rule(run: Run, name: str, data: Any, rule: dict[str, Any]) -> bool:
     """A Choice rule, evaluated in the order Python evaluates the generated
     condition."""
     if "And" in rule:
@@ -1644,7 +1655,7 @@ def raise_first_failure(result: Any) -> None:
             raise fail(item.error.type or "States.BranchFailed", item.error.message)
 
 
-def parallel(run: Run, branches: Sequence[MachineFunction], data: Any) -> list:
+def parallel(run: Run, branches: Sequence[MachineFunction], data: Any) -> list[Any]:
     """Parallel: every branch gets ``data``; the result is the branch outputs in order.
     The durable operation is the current attempt's (``run.operation``: it differs from
     the state's name on retries)."""
@@ -1662,10 +1673,10 @@ def parallel(run: Run, branches: Sequence[MachineFunction], data: Any) -> list:
             for i, m in enumerate(branches)
         ],
         name=operation or state,
-        config=ParallelConfig(completion_config=CompletionConfig.all_successful()),
+        config=ParallelConfig(completion_config=CompletionConfig.all_successful()),  # type: ignore[no-untyped-call,unused-ignore]
     )
     raise_first_failure(result)
-    return check_size(state, [item.result for item in result.all])
+    return cast(list[Any], check_size(state, [item.result for item in result.all]))
 
 
 # Threads a Map runs at once when its definition sets no MaxConcurrency. Step Functions
@@ -1884,28 +1895,31 @@ def map_items(
     )
 
 
-def _reader_args(reader: dict) -> tuple[Any, Any]:
+def _reader_args(reader: dict[str, Any]) -> tuple[Any, Any]:
     """(Parameters or Arguments, ReaderConfig) of an evaluated ItemReader."""
     return reader.get("Parameters", reader.get("Arguments", {})), reader.get(
         "ReaderConfig", {}
     )
 
 
-def _read_part(reader: dict, plan: dict, part: list) -> list:
+def _read_part(
+    reader: dict[str, Any], plan: dict[str, Any], part: list[Any]
+) -> list[Any]:
     """One part's items, read from S3 again (outside a step: the plan's ETag, or its
     listing cursors, make the read give what the plan saw, on every replay, or fail)."""
-    return _item_io(
+    items: list[Any] = _item_io(
         lambda asl_itemio: asl_itemio.read_partition(
             reader["Resource"], *_reader_args(reader), plan, part
         )
     )
+    return items
 
 
 def _map_each(
     run: Run,
     state: str,
     operation: str,
-    items: list,
+    items: list[Any],
     spec: _MapSpec,
     concurrency: int | None = None,
 ) -> Any:
@@ -1969,7 +1983,7 @@ def _map_each(
     )
 
 
-def _records(items: list, result: Any) -> list[dict]:
+def _records(items: list[Any], result: Any) -> list[dict[str, Any]]:
     """The iterations' results as ``asl_itemio.write_results`` takes them."""
     return [
         {"status": "SUCCEEDED", "input": items[i], "output": item.result}
@@ -2015,7 +2029,7 @@ class _MapPartDone(BaseException):
     BaseException, so that no Retry or Catch of the state takes it): ``summary`` is the
     part's result."""
 
-    def __init__(self, summary: dict):
+    def __init__(self, summary: dict[str, Any]):
         super().__init__("a Distributed Map part ran")
         self.summary = summary
 
@@ -2034,7 +2048,9 @@ def map_run_concurrency(max_concurrency: int) -> tuple[int, int]:
     return children, max(1, max_concurrency // children)
 
 
-def _map_run(run: Run, state: str, operation: str, plan: dict, spec: _MapSpec) -> Any:
+def _map_run(
+    run: Run, state: str, operation: str, plan: dict[str, Any], spec: _MapSpec
+) -> Any:
     """Run a Distributed Map's parts as child executions of this function and combine
     what they return: the failure count (for ToleratedFailureCount / Percentage), the
     result files (ResultWriter, then this execution writes the manifest) or the outputs
@@ -2074,8 +2090,8 @@ def _map_run(run: Run, state: str, operation: str, plan: dict, spec: _MapSpec) -
         )
 
     def part(
-        ctx: DurableContext, partition: list, index: int, _parts: Sequence[Any]
-    ) -> dict:
+        ctx: DurableContext, partition: list[Any], index: int, _parts: Sequence[Any]
+    ) -> dict[str, Any]:
         event = {MAP_RUN_EVENT: {**common, "Part": index, "Partition": partition}}
         try:
             text = ctx.invoke(
@@ -2086,7 +2102,7 @@ def _map_run(run: Run, state: str, operation: str, plan: dict, spec: _MapSpec) -
             )
         except InvokeError as err:
             raise fail(err.error_type or "States.TaskFailed", err.message) from None
-        return json.loads(text or "null")
+        return cast(dict[str, Any], json.loads(text or "null"))
 
     result: Any = run.context.map(
         plan["Partitions"],
@@ -2127,7 +2143,9 @@ def _map_run(run: Run, state: str, operation: str, plan: dict, spec: _MapSpec) -
     )
 
 
-def _map_part(run: Run, state: str, operation: str, part: dict, spec: _MapSpec) -> dict:
+def _map_part(
+    run: Run, state: str, operation: str, part: dict[str, Any], spec: _MapSpec
+) -> dict[str, Any]:
     """Run one part of a Distributed Map (in its child execution) and summarise it:
     ``Units`` (iterations), ``Failed``, and ``Files`` (ResultWriter with a bucket: the
     part's result files), ``Results`` (ResultWriter without one) or ``Outputs`` (no
@@ -2198,9 +2216,9 @@ def is_map_run(event: Any) -> bool:
 
 def run_map_part(
     context: DurableContext,
-    event: dict,
+    event: dict[str, Any],
     states: Mapping[str, Callable[[Run, Any], Any]],
-) -> dict:
+) -> dict[str, Any]:
     """The handler of a child execution started by a Distributed Map
     (:func:`map_items`): call the Map's state function (``states``: by state name) with
     the parent's state input, in the parent's scope (context object, variables); the Map
@@ -2241,10 +2259,12 @@ def use_item_reader(reader: Callable[[str, Any, Any], Any] | None) -> None:
 
 
 # How a Distributed Map's ResultWriter writes: asl_itemio (S3) unless tests replace it.
-_result_writer: Callable[[dict, list], Any] | None = None
+_result_writer: Callable[[dict[str, Any], list[Any]], Any] | None = None
 
 
-def use_result_writer(writer: Callable[[dict, list], Any] | None) -> None:
+def use_result_writer(
+    writer: Callable[[dict[str, Any], list[Any]], Any] | None,
+) -> None:
     """Replace how a Distributed Map's ``ResultWriter`` (one with a ``Resource``) writes
     the results (local runs and tests); ``None`` restores S3. ``writer(result_writer,
     records)`` gets the evaluated ResultWriter and the child results, and returns the
@@ -2274,10 +2294,12 @@ _IO_PATH_FIELDS = ("MaxItemsPath", "MaxItemsPerBatchPath", "MaxInputBytesPerBatc
 
 def _evaluate_io(
     run: Run, state: str, data: Any, spec: Any, field_name: str, jsonata_language: bool
-) -> dict:
+) -> dict[str, Any]:
     """Evaluate an ItemReader / ItemBatcher / ResultWriter against the state's input."""
     if jsonata_language:
-        return jsonata(run, spec, field_name, input=data, state=state)
+        return cast(
+            dict[str, Any], jsonata(run, spec, field_name, input=data, state=state)
+        )
     out = evaluate_template(run, state, data, spec, field_name)
 
     def resolve_paths(node: Any, template: Any) -> Any:
@@ -2295,7 +2317,7 @@ def _evaluate_io(
                 )
         return resolved
 
-    return resolve_paths(out, spec)
+    return cast(dict[str, Any], resolve_paths(out, spec))
 
 
 def as_item_error(error: Any) -> AslError:
@@ -2478,7 +2500,7 @@ def _string_matches(value: str, pattern: str) -> bool:
     return re.fullmatch("".join(out), value, re.DOTALL) is not None
 
 
-_ORDER = {
+_ORDER: dict[str, Callable[[Any, Any], bool]] = {
     "Equals": lambda a, b: a == b,
     "LessThan": lambda a, b: a < b,
     "GreaterThan": lambda a, b: a > b,
@@ -2487,7 +2509,7 @@ _ORDER = {
 }
 
 
-def compare(operator: str, value: Any, operand: Any) -> bool:
+def compare(operator: str, value: Any, operand: object) -> bool:
     """One Choice comparison (operator without its ``Path`` suffix). A value of the
     wrong type for the operator makes the rule false, as in Step Functions."""
     if operator.startswith("String"):
@@ -2532,7 +2554,8 @@ def test(
     """Evaluate the Choice rule ``{"Variable": p, operator: operand}``; ``...Path``
     operators read their operand (a path) too."""
     if operator == "IsPresent":
-        return is_present(run, state, data, p) == operand
+        present_as_asked: bool = is_present(run, state, data, p) == operand
+        return present_as_asked
     value = variable(run, state, data, p)
     if operator.endswith("Path"):
         operand = variable(run, state, data, operand)
@@ -2581,7 +2604,7 @@ class Boto3Invoker:
     run time)."""
 
     def __call__(
-        self, function_name: str, payload: bytes | None, params: dict
+        self, function_name: str, payload: bytes | None, params: dict[str, Any]
     ) -> InvokeResponse:
         from botocore.exceptions import BotoCoreError, ClientError  # type: ignore[import-untyped]
 
@@ -2623,11 +2646,11 @@ class Boto3Invoker:
         )
 
 
-_invoker: Callable[[str, bytes | None, dict], InvokeResponse] = Boto3Invoker()
+_invoker: Callable[[str, bytes | None, dict[str, Any]], InvokeResponse] = Boto3Invoker()
 
 
 def use_lambda_invoker(
-    invoker: Callable[[str, bytes | None, dict], InvokeResponse] | None,
+    invoker: Callable[[str, bytes | None, dict[str, Any]], InvokeResponse] | None,
 ) -> None:
     """Replace how Lambda functions are called (local runs and tests); ``None`` restores
     boto3."""
@@ -2656,7 +2679,7 @@ def _decode_payload(raw: bytes) -> Any:
 def _invoke_once(
     function_name: str,
     payload: Any,
-    params: dict,
+    params: dict[str, Any],
     timeout: float | None,
     raw_strings: bool,
 ) -> InvokeResponse:
@@ -2668,7 +2691,10 @@ def _invoke_once(
         if payload is None and raw_strings
         else _encode_payload(payload, raw_strings)
     )
-    return _within(lambda: _invoker(function_name, body, params), timeout)
+    return cast(
+        InvokeResponse,
+        _within(lambda: _invoker(function_name, body, params), timeout),
+    )
 
 
 def _function_error(response: InvokeResponse) -> AslError:
@@ -2685,7 +2711,7 @@ def _function_error(response: InvokeResponse) -> AslError:
     return fail(name, text)
 
 
-def _envelope(response: InvokeResponse, payload: Any) -> dict:
+def _envelope(response: InvokeResponse, payload: Any) -> dict[str, Any]:
     """The result of ``arn:aws:states:::lambda:invoke``: Lambda's Invoke response as
     Step Functions shows it."""
     length = str(len(response.payload))
@@ -2785,7 +2811,7 @@ def invoke_lambda(
     function_name: str,
     payload: Any,
     *,
-    params: dict | None = None,
+    params: dict[str, Any] | None = None,
     envelope: bool = False,
     timeout: float | None = None,
 ) -> Any:
@@ -2838,7 +2864,9 @@ def invoke_lambda(
     return _envelope(response, result)
 
 
-def lambda_invoke(run: Run, params: dict, *, timeout: float | None = None) -> Any:
+def lambda_invoke(
+    run: Run, params: dict[str, Any], *, timeout: float | None = None
+) -> Any:
     """The ``arn:aws:states:::lambda:invoke`` integration: ``params`` are the Invoke
     API's (``FunctionName``, ``Payload``, ``Qualifier``, ...); the result is Invoke's
     response."""
@@ -2852,7 +2880,9 @@ def lambda_invoke(run: Run, params: dict, *, timeout: float | None = None) -> An
     )
 
 
-def client_call_reason(run: Run, function_name: str, params: dict) -> str | None:
+def client_call_reason(
+    run: Run, function_name: str, params: dict[str, Any]
+) -> str | None:
     """Why this Lambda call is made with the Lambda client in a durable step rather than
     as a chained invoke, or None. A chained invoke waits for the function's result,
     passes neither a ClientContext nor the log tail (LogType Tail), and reaches only
@@ -2885,7 +2915,7 @@ def client_call_reason(run: Run, function_name: str, params: dict) -> str | None
     return None
 
 
-def _qualified(function_name: str, params: dict) -> str:
+def _qualified(function_name: str, params: dict[str, Any]) -> str:
     """The function a chained invoke names: with the Task's ``Qualifier`` appended, if
     any."""
     return (
@@ -2900,7 +2930,7 @@ def _invoke_in_step(
     operation: str,
     function_name: str,
     payload: Any,
-    params: dict,
+    params: dict[str, Any],
     envelope: bool,
     timeout: float | None,
 ) -> Any:
@@ -2967,10 +2997,11 @@ def _chained_invoke(
     from aws_durable_execution_sdk_python.exceptions import InvokeError
 
     def invoke(context: Any, name: str) -> str | None:
-        text = context.invoke(target, body, name=name, config=_invoke_config())
-        if (
-            _fault is not None
-        ):  # a sandbox stopping here finds the result checkpointed on replay
+        text: str | None = context.invoke(
+            target, body, name=name, config=_invoke_config()
+        )
+        # a sandbox stopping here finds the result checkpointed on replay
+        if _fault is not None:
             _fault(f"{run.scope}/{name}" if run.scope else name, ran=False)
         return text
 
@@ -2980,13 +3011,13 @@ def _chained_invoke(
         except InvokeError as err:
             raise _invoke_failure(err, envelope, request_id) from None
 
-    def call(ctx: DurableContext) -> dict:
+    def call(ctx: DurableContext) -> dict[str, Any]:
         try:
             return {"result": invoke(_scoped(ctx), f"{operation} (invoke)")}
         except InvokeError as err:
             return {"error": [err.error_type, err.message, err.stack_trace]}
 
-    def clock(ctx: DurableContext) -> dict:
+    def clock(ctx: DurableContext) -> dict[str, Any]:
         from aws_durable_execution_sdk_python.config import CallbackConfig
         from aws_durable_execution_sdk_python.exceptions import CallbackError
 
@@ -3018,7 +3049,7 @@ def _chained_invoke(
                 envelope,
                 request_id,
             )
-        return outcome["result"]
+        return cast(str | None, outcome["result"])
     if 1 in ended and isinstance(ended[1].result, dict):
         raise fail("States.Timeout", "")
     raise_first_failure(race)
@@ -3075,7 +3106,7 @@ def _http_date(run: Run) -> str:
 
 def local_invoker(
     functions: dict[str, Callable[[Any, Any], Any]],
-) -> Callable[[str, bytes | None, dict], InvokeResponse]:
+) -> Callable[[str, bytes | None, dict[str, Any]], InvokeResponse]:
     """An invoker that runs Python callables in-process, as the Lambda Python runtime
     would: the payload is JSON-decoded into the event, a returned ``bytes`` value is the
     raw response, anything else is JSON-encoded, and an exception is a function error
@@ -3091,7 +3122,7 @@ def local_invoker(
         return functions[key]
 
     def invoke(
-        function_name: str, payload: bytes | None, params: dict
+        function_name: str, payload: bytes | None, params: dict[str, Any]
     ) -> InvokeResponse:
         handler = resolve(function_name)
         if params.get("InvocationType") == "DryRun":
@@ -3363,7 +3394,7 @@ def run_job(
     )
     first = asl_services.poll_interval(resource)
 
-    def poll(job: dict, _check: Any) -> dict:
+    def poll(job: dict[str, Any], _check: Any) -> dict[str, Any]:
         """One poll; the state it returns is checkpointed, and says how long to wait (0:
         stop)."""
         done, output = _service_call(
@@ -3390,7 +3421,7 @@ def run_job(
             "timed_out": timed_out,
         }
 
-    def strategy(job: dict, _attempts: int) -> WaitForConditionDecision:
+    def strategy(job: dict[str, Any], _attempts: int) -> WaitForConditionDecision:
         if job["delay"]:
             return WaitForConditionDecision.continue_waiting(Duration(job["delay"]))
         return WaitForConditionDecision.stop_polling()
@@ -3431,14 +3462,14 @@ def durable_machine(resource: str, params: Any) -> str | None:
     return arn if isinstance(arn, str) and _FUNCTION_ARN.match(arn) else None
 
 
-def _execution_input(params: dict) -> str:
+def _execution_input(params: dict[str, Any]) -> str:
     """StartExecution's Input as the durable execution's input text (an object is sent
     as JSON)."""
     value = params.get("Input")
     return value if isinstance(value, str) else _compact({} if value is None else value)
 
 
-def _start_durable(function: str, params: dict) -> dict:
+def _start_durable(function: str, params: dict[str, Any]) -> dict[str, Any]:
     """``startExecution`` (request-response, or a ``.waitForTaskToken`` submitter): an
     asynchronous invoke of the durable function, whose ``Name`` is the durable execution
     name (an idempotency key, as the execution name was). Runs in the Task's durable
@@ -3463,9 +3494,9 @@ def _run_durable(
     operation: str,
     resource: str,
     function: str,
-    params: dict,
+    params: dict[str, Any],
     timeout: float | None,
-) -> dict:
+) -> dict[str, Any]:
     """``startExecution.sync`` / ``.sync:2``: a chained invoke of the durable function
     (this function suspends, unbilled, until the child ends). The result is shaped as
     DescribeExecution answers for the child (``.sync:2``: Input and Output as JSON); a
