@@ -652,9 +652,8 @@ def intrinsic(
     the same values."""
     import asl_intrinsics  # type: ignore[import-not-found,unused-ignore]  # copied only when used
 
-    def resolve(
-        path_arg: str | Sequence[Any],
-    ) -> Any:  # a simple path argument comes as its text
+    # (a simple path argument comes as its text)
+    def resolve(path_arg: str | Sequence[Any]) -> Any:
         spec = asl_jsonpath.parse(path_arg) if isinstance(path_arg, str) else path_arg
         return get(run, state, data, JsonPath(_path_text(spec), spec), field_name)
 
@@ -1380,9 +1379,8 @@ def read_number(
     p = _as_path(p)
     value = select_input(run, state, data, p)
     number = value
-    if isinstance(
-        value, str
-    ):  # a number written as a string is accepted, as for integers
+    # a number written as a string is accepted, as for integers
+    if isinstance(value, str):
         try:
             number = float(value.strip())
         except ValueError:
@@ -1445,9 +1443,8 @@ def catch(
                 )
         else:
             output = payload
-            if (
-                catcher.result_path != "$"
-            ):  # "$" (the default) keeps the error output as is
+            # "$" (the default) keeps the error output as is
+            if catcher.result_path != "$":
                 output = apply_result_path(
                     state, state_input, payload, catcher.result_path
                 )
@@ -2079,9 +2076,8 @@ def _map_run(
         "Concurrency": per_child,
     }
     target = str(run.state_machine.get("Id") or "")
-    if (
-        len(_compact(common).encode("utf-8")) > CHAINED_INVOKE_PAYLOAD_LIMIT - 64 * 1024
-    ):  # room for the part
+    # (64 KiB: room for the part)
+    if len(_compact(common).encode("utf-8")) > CHAINED_INVOKE_PAYLOAD_LIMIT - 64 * 1024:
         raise fail(
             "States.DataLimitExceeded",
             f"The state '{state}' cannot start its child executions: "
@@ -2629,9 +2625,8 @@ class Boto3Invoker:
             raise LambdaServiceError(
                 error.get("Code", "Unknown"), error.get("Message", str(err))
             ) from None
-        except (
-            BotoCoreError
-        ) as err:  # no response from Lambda (credentials, network, timeouts)
+        # no response from Lambda (credentials, network, timeouts)
+        except BotoCoreError as err:
             raise LambdaServiceError("SdkClientException", str(err)) from None
         meta = response.get("ResponseMetadata", {})
         return InvokeResponse(
@@ -3131,9 +3126,8 @@ def local_invoker(
         event = json.loads(payload) if payload else {}
         context = _LocalLambdaContext(function_key(function_name), request_id)
         date = _dt.datetime.now(_dt.UTC).strftime("%a, %d %b %Y %H:%M:%S GMT")
-        if (
-            params.get("InvocationType") == "Event"
-        ):  # queued: the caller gets 202 and no payload
+        # queued: the caller gets 202 and no payload
+        if params.get("InvocationType") == "Event":
             try:
                 handler(event, context)
             # an asynchronous invocation's error is not the caller's
@@ -3177,9 +3171,8 @@ def function_key(name: str) -> str:
     parts = name.split(":")
     if name.startswith("arn:") and len(parts) >= 7:
         return parts[6]
-    if (
-        len(parts) >= 3 and parts[1] == "function"
-    ):  # 123456789012:function:name[:qualifier]
+    # 123456789012:function:name[:qualifier]
+    if len(parts) >= 3 and parts[1] == "function":
         return parts[2]
     return parts[0]
 
@@ -3433,9 +3426,8 @@ def run_job(
             WaitForConditionConfig(wait_strategy=strategy, initial_state=initial),
             name=f"{operation} (poll)",
         )
-    except (
-        DurableOperationError
-    ) as error:  # a poll failed: the job failed, or the call did
+    # a poll failed: the job failed, or the call did
+    except DurableOperationError as error:
         raise as_asl_error(error) from None
     if job["timed_out"]:
         raise fail("States.Timeout")
