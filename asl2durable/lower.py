@@ -50,7 +50,7 @@ RESERVED_NAMES = frozenset(
         "handler", "rt", "asl_runtime", "asl_jsonpath", "Any", "DurableContext", "durable_execution",
         "annotations", "state_machine", "MACHINE", "run", "data", "route", "state", "state_input",
         "output", "result", "args", "items", "attempt", "operation", "error", "payload", "timeout",
-        "heartbeat",
+        "heartbeat", "effective", "selected", "select_item", "asl_intrinsics", "States", "Duration", "NoReturn",
     }
 )
 
