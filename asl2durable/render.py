@@ -276,7 +276,7 @@ def _comparison(c: ir.Comparison, data: str) -> str | None:
     return f"{wrap}({value}) {_ORDERS[order]} {operand}"
 
 
-def payload(value: Any, data: str, field: str = "Parameters") -> str:
+def payload(value: Any, data: str, field: str = "Parameters", read: Any = None) -> str:
     """A payload template (Parameters, ResultSelector, ItemSelector, Assign, ErrorPath/CausePath)
     as a Python expression: static parts are literals; each dynamic leaf (a ``"key.$"`` field)
     reads the variable ``data``: a fixed path as Python data access (:func:`access`), any other
@@ -284,7 +284,7 @@ def payload(value: Any, data: str, field: str = "Parameters") -> str:
     fails, as Step Functions does. ``data`` is a name the template chooses, never text from
     the definition."""
     if isinstance(value, ir.Path):
-        return access(value, data) or f"rt.get(run, run.state, {data}, {jsonpath(value)}, {lit(field)})"
+        return (read or _read)(value, data, field)
     if isinstance(value, ir.Intrinsic):
         spec = _spec(_intrinsic_paths_as_text(value.spec))
         call = intrinsic_call(value.spec, data, field)
@@ -293,11 +293,16 @@ def payload(value: Any, data: str, field: str = "Parameters") -> str:
         items = []
         for key, item in value.items():
             dynamic = isinstance(item, (ir.Path, ir.Intrinsic))
-            items.append(f"{lit(str(key))}: {payload(item, data, f'{key}.$' if dynamic else str(key))}")
+            items.append(f"{lit(str(key))}: {payload(item, data, f'{key}.$' if dynamic else str(key), read)}")
         return "{" + ", ".join(items) + "}"
     if isinstance(value, list):
-        return "[" + ", ".join(payload(item, data, field) for item in value) + "]"
+        return "[" + ", ".join(payload(item, data, field, read) for item in value) + "]"
     return lit(value)
+
+
+def _read(value: ir.Path, data: str, field: str) -> str:
+    """A ``"key.$"`` path of a payload: data access, or ``rt.get`` for a path that is not fixed."""
+    return access(value, data) or f"rt.get(run, run.state, {data}, {jsonpath(value)}, {lit(field)})"
 
 
 def intrinsic_call(spec: Any, data: str, field: str = "Parameters") -> str | None:
@@ -413,25 +418,17 @@ def _tuples(value: Any) -> Any:
 _ERROR_OUTPUT = {(): "error.output", (("key", "Error"),): 'error.output["Error"]', (("key", "Cause"),): 'error.output["Cause"]'}
 
 
-def catcher_assign(value: Any, field: str = "Assign") -> str:
+def catcher_assign(value: Any) -> str:
     """A JSONPath catcher's Assign, whose ``"key.$"`` fields read the error output (``$``,
     ``$.Error`` and ``$.Cause`` always have a value; any other path stays an ``rt.get`` call,
     which words its failure)."""
-    if isinstance(value, ir.Path) and value.spec[0] == "$" and tuple(value.spec[1]) in _ERROR_OUTPUT:
+    return payload(value, "error.output", "Assign", _read_error_output)
+
+
+def _read_error_output(value: ir.Path, data: str, field: str) -> str:
+    if value.spec[0] == "$" and tuple(value.spec[1]) in _ERROR_OUTPUT:
         return _ERROR_OUTPUT[tuple(value.spec[1])]
-    if isinstance(value, (ir.Path, ir.Intrinsic)):
-        if isinstance(value, ir.Intrinsic):
-            return payload(value, "error.output", field)
-        return f"rt.get(run, run.state, error.output, {jsonpath(value)}, {lit(field)})"
-    if isinstance(value, dict):
-        items = []
-        for key, item in value.items():
-            dynamic = isinstance(item, (ir.Path, ir.Intrinsic))
-            items.append(f"{lit(str(key))}: {catcher_assign(item, f'{key}.$' if dynamic else str(key))}")
-        return "{" + ", ".join(items) + "}"
-    if isinstance(value, list):
-        return "[" + ", ".join(catcher_assign(item, field) for item in value) + "]"
-    return lit(value)
+    return f"rt.get(run, run.state, {data}, {jsonpath(value)}, {lit(field)})"
 
 
 def sized_lit(value: Any) -> str:

@@ -1352,24 +1352,15 @@ def read_integer(
     ToleratedFailureCountPath, ...)."""
     p = _as_path(p)
     value = select_input(run, state, data, p)
-    number = value
-    if isinstance(value, str):  # Step Functions accepts an integer written as a string
-        try:
-            number = int(value.strip())
-        except ValueError:
-            pass
-    if (
-        isinstance(number, bool)
-        or not isinstance(number, (int, float))
-        or number != int(number)
-    ):
+    try:
+        return integer(value)  # Step Functions accepts an integer written as a string
+    except TypeError:
         raise runtime_error(
             state,
             f"The {field_name} field refers to value "
             f'"{_compact(value) if not isinstance(value, str) else value}" '
             f"which is not a valid integer: {p.text}",
-        )
-    return int(number)
+        ) from None
 
 
 def read_number(
@@ -1378,20 +1369,14 @@ def read_number(
     """A ``...Path`` field that must hold a number (ToleratedFailurePercentagePath)."""
     p = _as_path(p)
     value = select_input(run, state, data, p)
-    number = value
-    # a number written as a string is accepted, as for integers
-    if isinstance(value, str):
-        try:
-            number = float(value.strip())
-        except ValueError:
-            pass
-    if isinstance(number, bool) or not isinstance(number, (int, float)):
+    try:
+        return fraction(value)  # a number written as a string is accepted too
+    except TypeError:
         raise runtime_error(
             state,
             f'The {field_name} field refers to value "{_compact(value)}" '
             f"which is not a valid number: {p.text}",
-        )
-    return number
+        ) from None
 
 
 # ---- Catch ---------------------------------------------------------------------------
