@@ -58,6 +58,7 @@ __all__ = [
     "Compare",
     "Dict",
     "Expr",
+    "Lambda",
     "List",
     "Literal",
     "Name",
@@ -72,7 +73,7 @@ __all__ = [
     "statement",
 ]
 
-DEFAULT_LINE_LENGTH = 100  # render.format_python's black mode
+DEFAULT_LINE_LENGTH = 88  # render.format_python's black mode (black's default)
 
 
 # --------------------------------------------------------------------------------------------
@@ -120,7 +121,7 @@ class Tuple:
 class Call:
     func: Expr
     args: tuple[Expr, ...] = ()
-    kwargs: tuple[tuple[str, Expr], ...] = ()
+    kwargs: tuple[tuple[str, Expr], ...] = ()  # ("**", Name("kw")) is **kw
 
 
 @dataclass(frozen=True)
@@ -141,13 +142,21 @@ class Not:
 
 
 @dataclass(frozen=True)
+class Lambda:
+    """A lambda without parameters (``lambda: rt.invoke_lambda(...)``): black's bracket
+    tracker raises the depth between ``lambda`` and ``:`` only, where there is nothing."""
+
+    body: Expr
+
+
+@dataclass(frozen=True)
 class Compare:
     left: Expr
     op: str  # == != < <= > >= in "not in" is "is not"
     right: Expr
 
 
-Expr = Literal | Name | Attribute | Dict | List | Tuple | Call | Subscript | BoolOp | Not | Compare
+Expr = Literal | Name | Attribute | Dict | List | Tuple | Call | Subscript | BoolOp | Not | Compare | Lambda
 
 _COMPARE_OPS = {"==", "!=", "<", "<=", ">", ">=", "in", "not in", "is", "is not"}
 
@@ -196,13 +205,22 @@ def _from_compare(node: Any) -> Expr:
 
 
 def _from_call(node: Any) -> Expr:
-    if any(isinstance(a, ast.Starred) for a in node.args) or any(k.arg is None for k in node.keywords):
+    if any(isinstance(a, ast.Starred) for a in node.args) or any(
+        k.arg is None and not isinstance(k.value, ast.Name) for k in node.keywords
+    ):
         raise ValueError(f"pyexpr: unsupported call {ast.unparse(node)!r}")
     return Call(
         _from_ast(node.func),
         tuple(_from_ast(a) for a in node.args),
-        tuple((k.arg, _from_ast(k.value)) for k in node.keywords),
+        tuple((k.arg or "**", _from_ast(k.value)) for k in node.keywords),
     )
+
+
+def _from_lambda(node: Any) -> Expr:
+    a = node.args
+    if a.posonlyargs or a.args or a.vararg or a.kwonlyargs or a.kwarg:
+        raise ValueError(f"pyexpr: a lambda with parameters {ast.unparse(node)!r}")
+    return Lambda(_from_ast(node.body))
 
 
 def _from_dict(node: Any) -> Expr:
@@ -235,6 +253,7 @@ _AST_CONVERTERS: dict[type, Any] = {
     ast.BoolOp: lambda n: BoolOp("and" if isinstance(n.op, ast.And) else "or", tuple(_from_ast(v) for v in n.values)),
     ast.UnaryOp: _from_unary,
     ast.Compare: _from_compare,
+    ast.Lambda: lambda n: _from_lambda(n),
 }
 
 
@@ -1052,6 +1071,8 @@ def _tuple_leaves(expr: Tuple, ws: str) -> list[Leaf]:
 
 def _call_leaves(expr: Call, ws: str) -> list[Leaf]:
     def argument(arg: Any, arg_ws: str) -> list[Leaf]:
+        if isinstance(arg, tuple) and arg[0] == "**":  # **kwargs: a name
+            return [Leaf("DOUBLESTAR", "**", arg_ws)] + _leaves(arg[1], "")
         if isinstance(arg, tuple):
             name, value = arg
             return [Leaf("NAME", name, arg_ws), Leaf("EQUAL", "=")] + _element(value, "")
@@ -1072,12 +1093,12 @@ def _boolop_leaves(expr: BoolOp, ws: str) -> list[Leaf]:
     for index, operand in enumerate(expr.operands):
         if index:
             leaves.append(Leaf("NAME", expr.op, " "))
-        leaves += _operand(operand, " " if index else ws, (BoolOp,))
+        leaves += _operand(operand, " " if index else ws, (BoolOp, Lambda))
     return leaves
 
 
 def _not_leaves(expr: Not, ws: str) -> list[Leaf]:
-    return [Leaf("NAME", "not", ws)] + _operand(expr.operand, " ", (BoolOp,))
+    return [Leaf("NAME", "not", ws)] + _operand(expr.operand, " ", (BoolOp, Lambda))
 
 
 def _compare_leaves(expr: Compare, ws: str) -> list[Leaf]:
@@ -1088,8 +1109,12 @@ def _compare_leaves(expr: Compare, ws: str) -> list[Leaf]:
         operator = [Leaf("NAME", word, " ", comp=True) for word in words]
     else:
         operator = [Leaf("OP", expr.op, " ")]
-    nested = (BoolOp, Not, Compare)
+    nested = (BoolOp, Not, Compare, Lambda)
     return _operand(expr.left, ws, nested) + operator + _operand(expr.right, " ", nested)
+
+
+def _lambda_leaves(expr: Lambda, ws: str) -> list[Leaf]:
+    return [Leaf("NAME", "lambda", ws), Leaf("COLON", ":")] + _operand(expr.body, " ", (Lambda,))
 
 
 def _primary(expr: Expr, ws: str, attribute: bool = False) -> list[Leaf]:
@@ -1098,7 +1123,7 @@ def _primary(expr: Expr, ws: str, attribute: bool = False) -> list[Leaf]:
     number = isinstance(expr, Literal) and type(expr.value) in (int, float)
     if number and (attribute or literal(expr.value).startswith("-")):  # type: ignore[union-attr]
         return _bracketed("(", _leaves(expr, ""), ")", ws)
-    return _operand(expr, ws, (BoolOp, Not, Compare))
+    return _operand(expr, ws, (BoolOp, Not, Compare, Lambda))
 
 
 def _element(expr: Expr, ws: str) -> list[Leaf]:
@@ -1126,6 +1151,7 @@ _EMITTERS: dict[type, Any] = {
     BoolOp: _boolop_leaves,
     Not: _not_leaves,
     Compare: _compare_leaves,
+    Lambda: _lambda_leaves,
 }
 
 
@@ -1153,7 +1179,8 @@ def _as_expr(expr: Expr | str) -> Expr:
 # --------------------------------------------------------------------------------------------
 # Statements
 
-_KEYWORDS = ("return", "if", "elif", "while")  # black wraps what follows in invisible parens
+_KEYWORDS = ("return", "if", "elif", "while", "assert")  # black wraps what follows in invisible parens
+_BARE = {"raise": "NAME", "@": "AT"}  # statements black splits like an expression statement
 
 
 def statement(
@@ -1167,7 +1194,7 @@ def statement(
     """``prefix + expr + suffix`` at ``indent`` spaces, in the lines black would print.
 
     ``prefix`` is one of ``""`` (an expression statement), ``"return "``, ``"if "``,
-    ``"elif "``, ``"while "`` or an assignment target with its ``" = "`` (``"payload = "``,
+    ``"elif "``, ``"while "``, ``"assert "``, ``"raise "``, ``"@"`` (a decorator) or an assignment target with its ``" = "`` (``"payload = "``,
     ``"args: dict[str, Any] = "``; the target itself as black prints it). ``suffix`` is
     ``""``, ``":"`` (after ``if``), a comment (``"  # OutputPath"``) or both (``":  # ..."``).
     ``expr`` is a tree or Python source text (see :func:`parse`). The result has every line
@@ -1210,7 +1237,7 @@ def _statement_leaves(prefix: str, expr: Expr, suffix: str) -> tuple[list[Leaf],
         body = _tuple_leaves(expr, " " if head else "")  # black keeps a tuple's parentheses
         wrapped = False
     else:
-        body = _leaves(expr, "")
+        body = _leaves(expr, " " if head and head[0].type != "AT" else "")
     if wrapped:
         body[0].ws = ""
         body = [
@@ -1249,6 +1276,11 @@ def _prefix_leaves(prefix: str) -> tuple[list[Leaf], bool]:
         return [], False
     if words[0] in _KEYWORDS and len(words) == 1:
         return [Leaf("NAME", words[0])], True
+    if prefix in ("raise ", "@"):
+        return [Leaf(_BARE[prefix.strip()], prefix.strip())], False
+    if words[0] == "for" and words[-1] == "in" and len(words) == 3 and _NAME.match(words[1]):
+        # black wraps the target, not the iterable: that splits like an expression statement
+        return [Leaf("NAME", "for"), Leaf("NAME", words[1], " "), Leaf("NAME", "in", " ")], False
     if not prefix.rstrip().endswith("="):
         raise ValueError(f"pyexpr: unsupported statement prefix {prefix!r}")
     leaves: list[Leaf] = []

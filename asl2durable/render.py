@@ -10,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 import gc
 import json
-import math
 import re
 from functools import cache
 from typing import Any
@@ -18,8 +17,9 @@ from typing import Any
 import black
 import jinja2
 import yaml
+from black.strings import str_width
 
-from . import ir
+from . import ir, pyexpr
 from ._resources import resource_dir, template_cache
 from .runtime import asl_jsonpath
 from .structure import routed
@@ -27,14 +27,8 @@ from .structure import routed
 
 def lit(value: Any) -> str:
     """A Python expression for an IR value: JSON data, paths, retriers, catchers."""
-    if value is None or isinstance(value, bool):
-        return repr(value)
-    if isinstance(value, (int, str)):
-        return repr(value)
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            raise ValueError(f"not a JSON number: {value!r}")
-        return repr(value)
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return pyexpr.literal(value)  # as black writes it: "double quotes", 1e-05
     if isinstance(value, ir.Path):
         if _is_simple(value):
             return f"rt.JsonPath({value.text!r})"
@@ -56,7 +50,7 @@ def lit(value: Any) -> str:
     if isinstance(value, ir.Catcher):
         return catcher(value, jsonata=False)
     if isinstance(value, tuple):
-        return "(" + "".join(lit(v) + ", " for v in value) + ")"
+        return "(" + ", ".join(lit(v) for v in value) + ("," if len(value) == 1 else "") + ")"
     if isinstance(value, list):
         return "[" + ", ".join(lit(v) for v in value) + "]"
     if isinstance(value, dict):
@@ -539,13 +533,14 @@ def named_plainly(ident: str, name: str) -> bool:
 
 
 def pystr(value: Any) -> str:
-    return repr(str(value))
+    return pyexpr.literal(str(value))
 
 
 def docstring(text: Any) -> str:
-    """Text safe inside a triple-quoted docstring."""
+    """Text safe inside a triple-quoted docstring, each line without the trailing spaces
+    black would strip."""
     cleaned = "".join(ch if ch.isprintable() or ch == "\n" else f"\\x{ord(ch):02x}" for ch in str(text))
-    text = cleaned.replace("\\", "\\\\").strip()
+    text = "\n".join(line.rstrip() for line in cleaned.replace("\\", "\\\\").strip().split("\n"))
     body = text.rstrip('"')  # quotes at the end would run into the closing """: escaped
     return body.replace('"""', '\\"\\"\\"') + '\\"' * (len(text) - len(body))
 
@@ -631,7 +626,40 @@ def _environment() -> jinja2.Environment:
     env.tests["durable_wait"] = is_durable_wait
     env.tests["durable_wait_state"] = lambda state: isinstance(state, ir.WaitState) and is_durable_wait(state.seconds)
     env.filters["static_next"] = lambda state: getattr(state, "next", None)
+    env.filters["quoted"] = lambda text: repr(str(text))  # a name in a comment: 'Poll'
+    env.globals["py"] = statement
+    env.globals["signature"] = signature
     return env
+
+
+LINE_LENGTH = 88  # black's default, which format_python keeps
+
+
+def statement(indent: str | int, prefix: str, expr: str, suffix: str = "") -> str:
+    """A statement holding one expression (``prefix + expr + suffix``, ``prefix`` as
+    :func:`pyexpr.statement` takes it) at ``indent`` (spaces, or their number), in black's
+    layout: on one line where it fits, which black leaves as it is, else split as black
+    splits it. The templates write every statement that holds a definition's data with it,
+    so black, the formatting stage, finds nothing to change (the ``py`` template global)."""
+    width = indent if isinstance(indent, int) else len(indent)
+    line = " " * width + prefix + expr + suffix
+    if str_width(line) <= LINE_LENGTH:
+        return line
+    try:
+        return pyexpr.statement(prefix, expr, suffix, indent=width, line_length=LINE_LENGTH)
+    except ValueError:  # an expression pyexpr does not lay out: black splits the line
+        return line
+
+
+def signature(name: str, returns: str, parameters: str = "run: rt.Run, data: Any") -> str:
+    """A module-level ``def`` line in black's layout: its parameters on a line of their own
+    when a long name makes the line too long (the return annotation's brackets are a trailer
+    black omits first)."""
+    line = f"def {name}({parameters}) -> {returns}:"
+    if str_width(line) <= LINE_LENGTH:
+        return line
+    comma = "" if "," in parameters else ","  # black's trailing comma for a lone parameter
+    return f"def {name}(\n    {parameters}{comma}\n) -> {returns}:"
 
 
 def render_template(name: str, **context: Any) -> str:
@@ -650,27 +678,35 @@ def format_python(source: str) -> str:
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return black.format_str(source, mode=black.Mode())
+        return black.format_str(source, mode=black.Mode(line_length=LINE_LENGTH))
     finally:
         if enabled:
             gc.enable()
 
 
-def render_tests(workflow: ir.Workflow, recorded: list | tuple = ()) -> str:
-    """``test_handler.py``: stubs and a test per terminal path (the plan: ``testgen``), and one
-    per recorded execution (``recorded``: ``recorded.RecordedCase``s, ``convert --history``)."""
+def tests_source(workflow: ir.Workflow, recorded: list | tuple = ()) -> str:
+    """``test_handler.py`` as the template writes it (already in black's layout)."""
     from .testgen import plan, settings
 
     values = settings(workflow)
     named = [variable for variable, value in values.items() if value == variable]
     typed = {variable: value for variable, value in values.items() if value != variable}
-    return format_python(
-        render_template(
-            "test_handler.py.jinja", workflow=workflow, plan=plan(workflow), settings=values,
-            settings_named=named, typed_settings=typed, recorded=recorded,
-        )
+    return render_template(
+        "test_handler.py.jinja", workflow=workflow, plan=plan(workflow), settings=values,
+        settings_named=named, typed_settings=typed, recorded=recorded,
     )
 
 
+def handler_source(workflow: ir.Workflow) -> str:
+    """``handler.py`` as the templates write it (already in black's layout)."""
+    return render_template("handler.py.jinja", workflow=workflow)
+
+
+def render_tests(workflow: ir.Workflow, recorded: list | tuple = ()) -> str:
+    """``test_handler.py``: stubs and a test per terminal path (the plan: ``testgen``), and one
+    per recorded execution (``recorded``: ``recorded.RecordedCase``s, ``convert --history``)."""
+    return format_python(tests_source(workflow, recorded))
+
+
 def render_handler(workflow: ir.Workflow) -> str:
-    return format_python(render_template("handler.py.jinja", workflow=workflow))
+    return format_python(handler_source(workflow))

@@ -1700,7 +1700,8 @@ def plan(workflow: ir.Workflow) -> Plan:
         label = case.name
         if labels.count(label) > 1 and len(case.path) > 1:  # the same end reached another way
             label += " from " + case.path[-2]
-        case.name = _identifier("test_" + label, taken_tests, "test_path", length=72)
+        # 69 characters: with a "_99" suffix, "def ...() -> None:" still fits black's 88 columns
+        case.name = _identifier("test_" + label, taken_tests, "test_path", length=69)
     for stub in stubs.values():
         stub.default = next((c.results[stub.key] for c in cases if stub.key in c.results), [] if stub.kind == "reader" else {})
         if isinstance(stub.default, Answers):

@@ -23,6 +23,7 @@ from asl2durable.pyexpr import (
     Call,
     Compare,
     Dict,
+    Lambda,
     List,
     Literal,
     Name,
@@ -44,6 +45,9 @@ SHAPES = [  # (prefix, suffix) as the templates write them
     ("if ", ":"),
     ("elif ", ":  # Choice rule"),
     ("", "  # Assign"),
+    ("raise ", ""),
+    ("assert ", ""),
+    ("for _variable in ", ":"),
 ]
 
 
@@ -56,7 +60,8 @@ def module(statement_text: str, indent: int, block: bool) -> str:
     lines.append(statement_text)
     if block:
         lines.append(" " * (indent + 4) + "pass")
-    return "\n".join(lines) + "\n"
+    # as in every generated file: black's target versions then allow a comma after **kwargs
+    return "from __future__ import annotations\n\n\n" + "\n".join(lines) + "\n"
 
 
 def check(prefix: str, expr: pyexpr.Expr, suffix: str = "", indent: int = 4, line_length: int = 100) -> str:
@@ -104,7 +109,9 @@ def _extend(children: st.SearchStrategy) -> st.SearchStrategy:
             Call,
             _FUNCS,
             st.lists(children, max_size=4).map(tuple),
-            st.lists(st.tuples(_KWARG, children), max_size=2, unique_by=lambda kw: kw[0]).map(tuple),
+            st.lists(st.tuples(_KWARG, children), max_size=2, unique_by=lambda kw: kw[0]).map(tuple).map(
+                lambda kwargs: kwargs + (("**", Name("overrides")),) if len(kwargs) == 2 else kwargs
+            ),
         ),
         st.builds(Subscript, st.one_of(NAMES, children), st.one_of(STRINGS.map(Literal), children)),
         st.builds(Attribute, children, st.sampled_from(["value", "get", "x"])),
@@ -112,6 +119,7 @@ def _extend(children: st.SearchStrategy) -> st.SearchStrategy:
         st.builds(Not, children),
         st.builds(Compare, children, _OPS, children),
         st.lists(children, min_size=1, max_size=3).map(lambda items: Tuple(tuple(items))),
+        st.builds(Lambda, children),
     )
 
 
@@ -233,6 +241,13 @@ def test_other_statement_shapes():
     assert check("return ", Tuple((Name("x"),))) == "    return (x,)"
     condition = parse("a in b and c not in d or e is not None")  # nested and/or: parenthesized
     assert check("elif ", condition, ":") == "    elif (a in b and c not in d) or e is not None:"
+
+
+def test_a_long_decorator_splits_like_a_call():
+    printed = statement("@", parse(f'rt.task("{"A long state name " * 5}", entered_time=True)'), indent=0)
+    source = printed + "\ndef f(run, data):\n    pass\n"
+    assert black.format_str(source, mode=black.Mode(line_length=100)) == source
+    assert printed.splitlines()[0] == "@rt.task("
 
 
 def test_strings_prefer_double_quotes_unless_they_cost_escapes():
