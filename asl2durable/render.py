@@ -697,9 +697,77 @@ def tests_source(workflow: ir.Workflow, recorded: list | tuple = ()) -> str:
     )
 
 
-def handler_source(workflow: ir.Workflow) -> str:
-    """``handler.py`` as the templates write it (already in black's layout)."""
-    return render_template("handler.py.jinja", workflow=workflow)
+class SourceMap:
+    """Where each state's function and each machine function of ``handler.py`` is, and the
+    lines that call each function, recorded while the template writes it (:func:`handler_source`):
+    the text it has yielded so far gives the current line. The template marks a place with a
+    ``{% set %}`` statement (Jinja yields the text before a statement first); in a machine
+    body, written by a recursive macro as one piece, a :class:`Cursor` counts the lines of each
+    statement it writes. The report reads its line numbers here, not from the parsed handler."""
+
+    def __init__(self) -> None:
+        self.line = 1  # the line the next character goes on
+        self.fresh = True  # the text so far ends with a newline
+        self.spans: dict[str, tuple[int, int]] = {}  # function -> its first and last line
+        self.calls: dict[str, list[int]] = {}  # function -> the lines that call it
+        self._started: dict[str, int] = {}
+
+    def feed(self, text: str) -> None:
+        if text:
+            self.line += text.count("\n")
+            self.fresh = text.endswith("\n")
+
+    def start(self, function: str) -> str:
+        self._started[function] = self.line
+        return ""
+
+    def stop(self, function: str) -> str:
+        self.spans[function] = (self._started.pop(function), self.line - 1 if self.fresh else self.line)
+        return ""
+
+    def call(self, function: str) -> str:
+        self.calls.setdefault(function, []).append(self.line)
+        return ""
+
+    def cursor(self) -> Cursor:
+        return Cursor(self, self.line)
+
+
+class Cursor:
+    """The line a machine body's next statement goes on (see :class:`SourceMap`)."""
+
+    def __init__(self, source: SourceMap, line: int) -> None:
+        self.source, self.line = source, line
+
+    def emit(self, statement: str, calls: str | None = None) -> str:
+        """``statement`` (whole lines, written with a newline after it) as it is; ``calls``:
+        the function it calls (on the statement's first line, or further down where black
+        wraps a long call in parentheses)."""
+        if calls is not None:
+            offset = statement[: statement.index(calls + "(")].count("\n")
+            self.source.calls.setdefault(calls, []).append(self.line + offset)
+        self.line += statement.count("\n") + 1
+        return statement
+
+
+def handler_source(workflow: ir.Workflow, source: SourceMap | None = None) -> str:
+    """``handler.py`` as the templates write it (already in black's layout); ``source``
+    records where its functions are."""
+    source = source if source is not None else SourceMap()
+    pieces = []
+    for piece in _environment().get_template("handler.py.jinja").generate(workflow=workflow, source=source):
+        source.feed(piece)
+        pieces.append(piece)
+    return "".join(pieces)
+
+
+def render_handler_mapped(workflow: ir.Workflow) -> tuple[str, SourceMap | None]:
+    """``handler.py`` and its :class:`SourceMap` (None where black changed the layout: a
+    statement :func:`statement` could not lay out, whose lines then moved)."""
+    source = SourceMap()
+    written = handler_source(workflow, source)
+    formatted = format_python(written)
+    return formatted, source if formatted == written else None
 
 
 def render_tests(workflow: ir.Workflow, recorded: list | tuple = ()) -> str:
@@ -709,4 +777,4 @@ def render_tests(workflow: ir.Workflow, recorded: list | tuple = ()) -> str:
 
 
 def render_handler(workflow: ir.Workflow) -> str:
-    return format_python(handler_source(workflow))
+    return render_handler_mapped(workflow)[0]

@@ -108,7 +108,8 @@ def machine_report(name: str, source: str, diagnostics: list[Diagnostic], transl
     else:
         status = APPROXIMATED if warnings else EXACT
     handler = translation.files["handler.py"]
-    spans, uses = _locate(handler, workflow)
+    source = translation.source_map
+    spans, uses = (source.spans, source.calls) if source is not None else _locate(handler, workflow)
     rows = [
         StateRow(
             s.name, _state_type(s), workflow.functions[s.name], spans[workflow.functions[s.name]],
@@ -181,11 +182,13 @@ def _ordered(counts: Counter[str]) -> dict[str, int]:
 
 
 def _locate(handler: str, workflow: ir.Workflow) -> tuple[dict[str, tuple[int, int]], dict[str, list[int]]]:
-    """Each module-level function's line span in ``handler``, and the lines of the machine
-    functions that name each function (call sites, or dispatch-table entries)."""
+    """Each module-level function's line span in ``handler`` (from its decorator), and the
+    lines of the machine functions that name each function (call sites, or dispatch-table
+    entries): what the source map records while the handler is written, read from the handler
+    where black changed its layout (a statement ``render.statement`` did not lay out)."""
     tree = ast.parse(handler)
     spans = {
-        node.name: (node.lineno, node.end_lineno or node.lineno)
+        node.name: (min([node.lineno, *(d.lineno for d in node.decorator_list)]), node.end_lineno or node.lineno)
         for node in tree.body if isinstance(node, ast.FunctionDef)
     }
     machine_idents = {m.ident for m in workflow.machines()}

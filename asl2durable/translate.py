@@ -44,6 +44,8 @@ class Translation:
     files: dict[str, str] = field(default_factory=dict)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     workflow: Any = None  # the IR (ir.Workflow) when the definition translated
+    # where handler.py's functions are (render.SourceMap), recorded while it was written
+    source_map: Any = None
 
     @property
     def ok(self) -> bool:
@@ -92,10 +94,10 @@ def translate(
     lowering_diagnostics += structure(workflow)
     if not render and nesting_depth(definition) <= RENDER_CHECK_DEPTH:
         return Translation(name, {}, sorted(diagnostics + lowering_diagnostics), workflow)
-    from .render import render_handler, render_template, render_tests
+    from .render import render_handler_mapped, render_template, render_tests
 
     try:
-        handler, tests = render_handler(workflow), render_tests(workflow)
+        (handler, source_map), tests = render_handler_mapped(workflow), render_tests(workflow)
         if nesting_depth(definition) > RENDER_CHECK_DEPTH:  # black writes what Python may not parse
             compile(handler, "handler.py", "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
     except (SyntaxError, RecursionError) as e:  # Python's parser allows 200 nested brackets
@@ -119,7 +121,7 @@ def translate(
             workflow, [*notes, *diagnostics, *lowering_diagnostics], substitutions, serverless=serverless
         )
     )
-    return Translation(name, files, sorted(diagnostics + lowering_diagnostics), workflow)
+    return Translation(name, files, sorted(diagnostics + lowering_diagnostics), workflow, source_map)
 
 
 @dataclass

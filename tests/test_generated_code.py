@@ -183,3 +183,22 @@ def test_the_templates_write_blacks_layout(source):
     assert translation.ok, [str(d) for d in translation.diagnostics]
     for written in (render.handler_source(translation.workflow), render.tests_source(translation.workflow)):
         assert black.format_str(written, mode=black.Mode()) == written
+
+
+@pytest.mark.parametrize("source", GOLDEN + CORPUS[::4], ids=lambda p: p.name.removesuffix(".asl.json"))
+def test_the_source_map_made_while_rendering_matches_the_handler(source):
+    """The report's line numbers come from the source map the handler's template fills as it
+    writes (issue 18, item 3); they are where the parsed handler has each function and call."""
+    from asl2durable.report import _locate
+
+    translation = translate(json.loads(source.read_text(encoding="utf-8")), name=source.stem)
+    assert translation.source_map is not None  # black changed nothing
+    spans, calls = _locate(translation.files["handler.py"], translation.workflow)
+    functions = set(translation.workflow.functions.values())
+    lines = translation.files["handler.py"].split("\n")
+    for function, (first, last) in translation.source_map.spans.items():
+        # a state's span starts at its Comment, which Python's parser does not see
+        assert last == spans[function][1] and first <= spans[function][0], function
+        assert all(line.startswith("#") for line in lines[first - 1:spans[function][0] - 1]), function
+    assert functions <= set(translation.source_map.spans)
+    assert translation.source_map.calls == {f: lines for f, lines in calls.items() if f in functions}

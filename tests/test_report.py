@@ -162,9 +162,9 @@ def test_state_table_points_at_handler_lines(tmp_path: Path) -> None:
     lines = (tmp_path / "out" / "counted" / "handler.py").read_text(encoding="utf-8").split("\n")
     for row in machine["states"]:
         first, last = row["lines"]
-        assert lines[first - 1].startswith(f"def {row['function']}("), row
-        assert lines[first - 2].startswith(("@rt.task(", "@rt.state(")) and f'"{row["name"]}"' in lines[first - 2], row
-        assert lines[first].strip().startswith(f'"""{row["name"]} ({row["type"]}'), row
+        assert lines[first - 1].startswith(("@rt.task(", "@rt.state(")) and f'"{row["name"]}"' in lines[first - 1], row
+        assert lines[first].startswith(f"def {row['function']}("), row
+        assert lines[first + 1].strip().startswith(f'"""{row["name"]} ({row["type"]}'), row
         assert lines[last - 1].startswith("    ") and not lines[last].startswith("    "), row
         assert row["call_sites"], row
         for line in row["call_sites"]:
