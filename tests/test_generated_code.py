@@ -97,11 +97,13 @@ def test_every_golden_machine_has_a_hand_written_equivalent():
     }
 
 
-# Issue 18, open: these handlers are 2.1 to 4.1 times their hand-written equivalents' lines of
-# code (a function per state, with its decorator, and the machine's body calling each: simple
-# states are not yet written inline).
-TOO_LONG = {"jsonata-and-variables", "order-processing", "parallel-retry-catch", "polling-loop"}
-_TOO_LONG = pytest.mark.xfail(strict=True, reason="issue 18, open: 2.1 to 4.1 times the hand-written lines")
+# The hand-written equivalents are formatted with black at its defaults, as the generated
+# handlers are: lines are compared at the same width. Issue 18, open: these handlers are 1.85
+# to 3.7 times their hand-written equivalents' lines of code (a function per state, with its
+# decorator, and the machine's body calling each: simple states are not yet written inline;
+# JSONata stays rt.jsonata calls).
+TOO_LONG = {"jsonata-and-variables", "parallel-retry-catch", "polling-loop"}
+_TOO_LONG = pytest.mark.xfail(strict=True, reason="issue 18, open: 1.85 to 3.7 times the hand-written lines")
 
 
 @pytest.mark.parametrize(
