@@ -376,6 +376,8 @@ class Workflow:
     timeout_seconds: int | None = None
     # the Python identifier of each state's function, by state name (names are unique machine-wide)
     functions: dict[str, str] = field(default_factory=dict)
+    # the states written in their machine's body rather than as functions (structure.py)
+    inline: frozenset[str] = frozenset()
     uses: frozenset[str] = frozenset()  # "intrinsics", "jsonata": optional support modules needed
     settings: tuple[tuple[str, str], ...] = ()  # (placeholder, environment variable) the handler reads, sorted
     # STANDARD: each side effect at most once per attempt; EXPRESS: at least once (Step Functions' types)

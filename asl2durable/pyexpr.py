@@ -1179,7 +1179,7 @@ def _as_expr(expr: Expr | str) -> Expr:
 # --------------------------------------------------------------------------------------------
 # Statements
 
-_KEYWORDS = ("return", "if", "elif", "while", "assert")  # black wraps what follows in invisible parens
+_KEYWORDS = ("return", "if", "elif", "while", "assert", "with")  # black wraps what follows in invisible parens
 _BARE = {"raise": "NAME", "@": "AT"}  # statements black splits like an expression statement
 
 

@@ -602,6 +602,7 @@ def template_environment(*, autoescape: bool) -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
         autoescape=autoescape,
+        extensions=["jinja2.ext.do"],
     )
 
 
@@ -628,6 +629,7 @@ def _environment() -> jinja2.Environment:
     env.filters["static_next"] = lambda state: getattr(state, "next", None)
     env.filters["quoted"] = lambda text: repr(str(text))  # a name in a comment: 'Poll'
     env.globals["py"] = statement
+    env.globals["lines"] = Lines
     env.globals["signature"] = signature
     return env
 
@@ -695,6 +697,22 @@ def tests_source(workflow: ir.Workflow, recorded: list | tuple = ()) -> str:
         "test_handler.py.jinja", workflow=workflow, plan=plan(workflow), settings=values,
         settings_named=named, typed_settings=typed, recorded=recorded,
     )
+
+
+class Lines:
+    """The statements of a state's code, added one at a time by its template macros (each
+    statement one or more lines in black's layout) and written one a line: what a state
+    writes depends on which of its fields are set, and no line is left blank between them."""
+
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+
+    def add(self, statement: str) -> None:
+        self.statements.append(statement)
+
+    def text(self, indent: str) -> str:
+        """The statements one a line; ``pass`` at ``indent`` when there are none."""
+        return "\n".join(self.statements) if self.statements else indent + "pass"
 
 
 class SourceMap:

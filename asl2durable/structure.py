@@ -26,7 +26,7 @@ not join is written in each (bounded: past a budget the machine keeps its dispat
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from . import ir
@@ -111,7 +111,43 @@ def structure(workflow: ir.Workflow) -> list[Diagnostic]:
                     Severity.INFO,
                 )
             )
+    workflow.inline = frozenset(_written_inline(workflow))
     return diagnostics
+
+
+def _written_inline(workflow: ir.Workflow) -> Iterator[str]:
+    """The states written in their machine's body, in a ``with run.in_state(...)`` block,
+    instead of as a function the body calls: those the body runs from one place (a state
+    written more than once stays a function) and whose code is a few statements that go on
+    to one next state: Pass, Wait, Succeed, Fail, and a Task without Catch that is not a
+    callback (its payload is a function of the task token)."""
+    places: dict[str, int] = {}
+
+    def count(statements: Iterable[ir.Statement]) -> None:
+        for statement in statements:
+            if isinstance(statement, (ir.Call, ir.Finish, ir.Raise, ir.Route)):
+                places[statement.state] = places.get(statement.state, 0) + 1
+            if isinstance(statement, ir.Loop):
+                count(statement.body)
+            elif isinstance(statement, ir.Route):
+                for case in statement.cases:
+                    count(case.body)
+
+    for machine in workflow.machines():
+        count(machine.body or ())
+    for machine in workflow.machines():
+        for name, state in machine.states.items():
+            if places.get(name) == 1 and _simple(state):
+                yield name
+
+
+def _simple(state: ir.State) -> bool:
+    if state.unsupported or routed(state):
+        return False
+    if isinstance(state, ir.TaskState):
+        call = state.call
+        return not (isinstance(call, ir.ServiceCall) and call.pattern == "callback")
+    return isinstance(state, (ir.PassState, ir.WaitState, ir.SucceedState, ir.FailState))
 
 
 def successors(state: ir.State) -> list[Node]:

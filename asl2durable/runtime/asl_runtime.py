@@ -43,6 +43,7 @@ import re
 import sys
 import threading
 import traceback
+import types
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -295,6 +296,22 @@ class Run:
             self.current = state
             self.entered_time = self.retry_count = self.task_token = None
             self.operation = state
+
+    def in_state(
+        self, name: str, data: Any, *, entered_time: bool = False
+    ) -> StateScope:
+        """A simple state written in the machine's body: ``with run.in_state("Name",
+        data):`` makes it the current state, and a path in the block that finds no value
+        gets Step Functions' error, as :func:`state` gives a state's function. ``data`` is
+        the state's input."""
+        return StateScope(self, name, data, task=False, entered_time=entered_time)
+
+    def in_task(
+        self, name: str, data: Any, *, entered_time: bool = False
+    ) -> StateScope:
+        """:meth:`in_state` for a Task (``$$.State.RetryCount`` is 0 until a Retry counts
+        attempts, as with :func:`task`)."""
+        return StateScope(self, name, data, task=True, entered_time=entered_time)
 
     def context_object(self, state: str | None = None) -> dict[str, Any]:
         """``$$`` as seen from inside ``state`` (default: the current one; how each
@@ -765,12 +782,7 @@ def _state_function(name: str, *, entered_time: bool, task: bool) -> Callable[[F
     def decorate(function: F) -> F:
         @functools.wraps(function)
         def run_state(run: Run, data: Any) -> Any:
-            run.at(name)
-            run.operation = name
-            if task:
-                run.retry_count = 0
-            if entered_time:
-                enter(run, name)
+            _begin(run, name, entered_time=entered_time, task=task)
             try:
                 return function(run, data)
             except _NOT_FOUND as error:
@@ -788,6 +800,53 @@ def _state_function(name: str, *, entered_time: bool, task: bool) -> Callable[[F
         return run_state  # type: ignore[return-value]
 
     return decorate
+
+
+def _begin(run: Run, name: str, *, entered_time: bool, task: bool) -> None:
+    """What entering the state ``name`` records (its function's decorator, or the block of
+    a state written in the machine's body)."""
+    run.at(name)
+    run.operation = name
+    if task:
+        run.retry_count = 0
+    if entered_time:
+        enter(run, name)
+
+
+def visiting(run: Run, name: str, data: Any) -> None:
+    """Called as a state written in a machine's body starts, with its input: nothing here
+    (``asl2durable verify`` follows the run's states through it)."""
+
+
+class StateScope:
+    """The block of a state written in a machine's body (:meth:`Run.in_state`)."""
+
+    def __init__(
+        self, run: Run, name: str, data: Any, *, task: bool, entered_time: bool
+    ) -> None:
+        self.run, self.name, self.data = run, name, data
+        _begin(run, name, entered_time=entered_time, task=task)
+        visiting(run, name, data)
+
+    def __enter__(self) -> StateScope:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: types.TracebackType | None,
+    ) -> None:
+        if error is None or trace is None:
+            return
+        if isinstance(error, _NOT_FOUND):
+            frame = trace.tb_frame  # the machine's function, where the block is
+            result = frame.f_locals.get("result", _NOTHING)
+            explained = _explain(self.run, self.name, self.data, result, frame.f_globals)
+        else:
+            explained = _intrinsic_failure(self.name, error)
+        if explained is not None:
+            raise explained from None
 
 
 def _intrinsic_failure(state: str, error: BaseException) -> AslError | None:
