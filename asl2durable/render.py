@@ -767,6 +767,14 @@ class Cursor:
         self.line += statement.count("\n") + 1
         return statement
 
+    def inline(self, function: str, block: str) -> str:
+        """``block``, a state written in the machine's body: its span is kept under the name
+        its function would have, and its ``with`` line is where it runs."""
+        first = self.line + block[: block.index("with run.in_")].count("\n")
+        self.source.spans[function] = (self.line, self.line + block.count("\n"))
+        self.source.calls.setdefault(function, []).append(first)
+        return self.emit(block)
+
 
 def handler_source(workflow: ir.Workflow, source: SourceMap | None = None) -> str:
     """``handler.py`` as the templates write it (already in black's layout); ``source``

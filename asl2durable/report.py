@@ -108,11 +108,12 @@ def machine_report(name: str, source: str, diagnostics: list[Diagnostic], transl
     else:
         status = APPROXIMATED if warnings else EXACT
     handler = translation.files["handler.py"]
-    source = translation.source_map
-    spans, uses = (source.spans, source.calls) if source is not None else _locate(handler, workflow)
+    mapped = translation.source_map
+    spans, uses = (mapped.spans, mapped.calls) if mapped is not None else _locate(handler, workflow)
     rows = [
         StateRow(
-            s.name, _state_type(s), workflow.functions[s.name], spans[workflow.functions[s.name]],
+            s.name, _state_type(s), "" if s.name in workflow.inline else workflow.functions[s.name],
+            spans[workflow.functions[s.name]],
             tuple(uses.get(workflow.functions[s.name], ())), operations(s), _runtime().operation_name(s.name),
         )
         for s in states
@@ -181,6 +182,15 @@ def _ordered(counts: Counter[str]) -> dict[str, int]:
     return {kind: counts[kind] for kind in OPERATIONS if counts[kind]}
 
 
+def _inline_state(block: ast.With) -> str | None:
+    """The state of a ``with run.in_state("Name", data):`` block."""
+    call = block.items[0].context_expr
+    if isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr in ("in_state", "in_task"):
+        if call.args and isinstance(call.args[0], ast.Constant) and isinstance(call.args[0].value, str):
+            return call.args[0].value
+    return None
+
+
 def _locate(handler: str, workflow: ir.Workflow) -> tuple[dict[str, tuple[int, int]], dict[str, list[int]]]:
     """Each module-level function's line span in ``handler`` (from its decorator), and the
     lines of the machine functions that name each function (call sites, or dispatch-table
@@ -198,6 +208,10 @@ def _locate(handler: str, workflow: ir.Workflow) -> tuple[dict[str, tuple[int, i
             for name in ast.walk(node):
                 if isinstance(name, ast.Name) and isinstance(name.ctx, ast.Load):
                     uses.setdefault(name.id, []).append(name.lineno)
+                elif isinstance(name, ast.With) and (state := _inline_state(name)) in workflow.functions:
+                    function = workflow.functions[state]  # a state written in the body
+                    spans[function] = (name.lineno, name.end_lineno or name.lineno)
+                    uses.setdefault(function, []).append(name.lineno)
     return spans, {ident: sorted(set(lines)) for ident, lines in uses.items()}
 
 

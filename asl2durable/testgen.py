@@ -1734,8 +1734,8 @@ def _state_cases(workflow: ir.Workflow, stubs: dict, taken: set) -> list[Case]:
     out: list[Case] = []
     for s in workflow.states():
         function = workflow.functions.get(s.name)
-        if function is None or s.unsupported or isinstance(s, _NOT_TESTED_ALONE):
-            continue
+        if function is None or s.name in workflow.inline or s.unsupported or isinstance(s, _NOT_TESTED_ALONE):
+            continue  # (a state written in its machine's body has no function to run alone)
         search = _Search(workflow)
         try:
             alternatives = list(search.state(s, _Walk(), Ref("input"), _Scope()))

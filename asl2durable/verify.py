@@ -286,6 +286,9 @@ class Tracer:
         self.calls: dict[int, int] = {}  # id(visit) -> calls since it was (re)entered
         self.current: dict[int, Visit] = {}  # id(run) -> its current visit
         self.keep: list[Any] = []  # the runs seen (their ids stay theirs)
+        # id(run) -> the visit of a state written in its machine's body, until its output is
+        # known: the next state's input, or what the machine returns
+        self.open: dict[int, Visit] = {}
 
     def _scope(self, run: Any) -> _Scope:
         name = getattr(run, "scope", "") or ""
@@ -307,6 +310,7 @@ class Tracer:
 
     def enter(self, run: Any, state: str, state_input: Any) -> Visit:
         with self.lock:
+            self.leave(run, state_input)
             scope = self._scope(run)
             key = id(run)
             if key not in self.visits:
@@ -362,6 +366,41 @@ class Tracer:
                 scope.owner.lanes[scope.index] = lane
             lane.visits.extend(scope.visits)
         return Lane(visits=list(self.scopes[""].visits))
+
+    def leave(self, run: Any, output: Any = None, error: BaseException | None = None) -> None:
+        """The open visit of ``run`` (a state written in the machine's body) ends with
+        ``output``, or with ``error``."""
+        with self.lock:
+            visit = self.open.pop(id(run), None)
+            if visit is None:
+                return
+            if error is not None:
+                name = getattr(error, "name", None)
+                if name is not None:
+                    visit.error = (name, getattr(error, "cause", None))
+            else:
+                visit.exited, visit.output = True, _copy(output)
+
+    def visiting(self, run: Any, state: str, state_input: Any) -> None:
+        """``rt.visiting``: a state written in the machine's body starts."""
+        visit = self.enter(run, state, state_input)
+        with self.lock:
+            self.open[id(run)] = visit
+
+    def wrap_machine(self, function: Callable) -> Callable:
+        tracer = self
+
+        def traced(run: Any, data: Any) -> Any:
+            try:
+                result = function(run, data)
+            except Exception as err:
+                tracer.leave(run, error=err)
+                raise
+            tracer.leave(run, result)
+            return result
+
+        traced.__wrapped__ = function  # type: ignore[attr-defined]
+        return traced
 
     def wrap_state(self, state: str, function: Callable) -> Callable:
         tracer = self
@@ -692,9 +731,10 @@ def _run(prepared: Any, execution: Execution, comparer: Comparer, timeout: float
     done = threading.Event()
     answers = Answers(execution, done)
     functions = {name: answers.function for name in _function_names(prepared.loaded.definition, execution, answers)}
-    originals = {name: getattr(rt, name) for name in ("invoke_lambda", "call_service", "run_job", "wait_for_task_token", "enter")}
+    originals = {name: getattr(rt, name) for name in ("invoke_lambda", "call_service", "run_job", "wait_for_task_token", "enter", "visiting")}
     states = dict(prepared.translation.workflow.functions)
-    saved = {ident: module.__dict__[ident] for ident in states.values() if ident in module.__dict__}
+    machines = [m.ident for m in prepared.translation.workflow.machines()]
+    saved = {ident: module.__dict__[ident] for ident in [*states.values(), *machines] if ident in module.__dict__}
     map_runs = dict(getattr(module, "MAP_RUNS", {}) or {})
     start = _epoch(execution.start)
     execution_start = asl_sdk.execution_start
@@ -738,11 +778,15 @@ def _run(prepared: Any, execution: Execution, comparer: Comparer, timeout: float
 
     try:
         for name, value in (("invoke_lambda", invoke_lambda), ("call_service", call_service), ("run_job", run_job),
-                            ("wait_for_task_token", wait_for_task_token), ("enter", enter)):
+                            ("wait_for_task_token", wait_for_task_token), ("enter", enter),
+                            ("visiting", tracer.visiting)):
             setattr(rt, name, value)
         for state, ident in states.items():
             if ident in saved:
                 module.__dict__[ident] = tracer.wrap_state(state, saved[ident])
+        for ident in machines:
+            if ident in saved:
+                module.__dict__[ident] = tracer.wrap_machine(saved[ident])
         if map_runs:
             module.MAP_RUNS.update({k: module.__dict__.get(states.get(k, ""), v) for k, v in map_runs.items()})
         if start is not None:

@@ -201,6 +201,6 @@ def test_the_source_map_made_while_rendering_matches_the_handler(source):
     for function, (first, last) in translation.source_map.spans.items():
         # a state's span starts at its Comment, which Python's parser does not see
         assert last == spans[function][1] and first <= spans[function][0], function
-        assert all(line.startswith("#") for line in lines[first - 1:spans[function][0] - 1]), function
+        assert all(line.lstrip().startswith("#") for line in lines[first - 1:spans[function][0] - 1]), function
     assert functions <= set(translation.source_map.spans)
     assert translation.source_map.calls == {f: lines for f, lines in calls.items() if f in functions}

@@ -57,13 +57,32 @@ STOP = {"Type": "Succeed"}
 BOOM = {"Type": "Fail", "Error": "Boom", "Cause": "boom"}
 
 
+_BLOCK = re.compile(r'(\s*)with run\.in_(?:state|task)\(("(?:[^"\\]|\\.)*"), data(?:, entered_time=True)?\):')
+
+
 def body_of(definition: dict) -> str:
-    """The generated state_machine function without its signature and docstring."""
+    """The generated state_machine function without its signature and docstring, each simple
+    state written in it (a ``with run.in_state(...)`` block) shown as ``[its function's
+    name]``, after ``return`` or ``raise`` when the block ends the machine that way."""
     translation = translate(definition, name="m")
     assert translation.ok, translation.diagnostics
     source = translation.files["handler.py"]
     function = source[source.index("def state_machine(") :].split("\n\n\n")[0]
-    return "\n".join(line for line in function.split("\n")[2:])
+    lines, out = function.split("\n")[2:], []
+    while lines:
+        line = lines.pop(0)
+        block = _BLOCK.fullmatch(line)
+        if block is None:
+            out.append(line)
+            continue
+        indent, body = block.group(1), []
+        while lines and lines[0].startswith(indent + "    "):
+            line = lines.pop(0)
+            if not line.startswith(indent + "     ") and not line.strip().startswith((")", "]", "}")):
+                body.append(line.strip())  # a statement's first line
+        ending = next((word + " " for word in ("return", "raise") if body and body[-1].startswith(word)), "")
+        out.append(f"{indent}{ending}[{translation.workflow.functions[json.loads(block.group(2))]}]")
+    return "\n".join(out)
 
 
 # --------------------------------------------------------------------------- shapes
@@ -72,8 +91,8 @@ SHAPES = {
     "sequence": (
         machine({"A": trace_pass("B"), "B": trace_pass()}),
         """
-    data = a(run, data)
-    return b(run, data)
+    [a]
+    return [b]
 """,
     ),
     "choice with a join": (
@@ -89,12 +108,12 @@ SHAPES = {
         """
     route, data = c(run, data)
     if route == "Stop":
-        return stop(run, data)
+        return [stop]
     elif route == "A":
-        data = a(run, data)
+        [a]
     elif route == "B":
-        data = b(run, data)
-    return j(run, data)
+        [b]
+    return [j]
 """,
     ),
     "failing branch is a guard": (
@@ -102,10 +121,10 @@ SHAPES = {
         """
     route, data = c(run, data)
     if route == "Stop":
-        return stop(run, data)
+        return [stop]
     elif route == "Boom":
-        return boom(run, data)
-    return a(run, data)
+        raise [boom]
+    return [a]
 """,
     ),
     "polling loop": (
@@ -119,13 +138,13 @@ SHAPES = {
         ),
         """
     while True:  # loop from 'Poll'
-        data = poll(run, data)
+        [poll]
         route, data = done(run, data)
         if route == "Stop":
             break
         elif route == "Boom":
-            return boom(run, data)
-    return stop(run, data)
+            raise [boom]
+    return [stop]
 """,
     ),
     "catch joins the normal path": (
@@ -144,8 +163,8 @@ SHAPES = {
         """
     route, data = work(run, data)
     if route == "Recover":
-        data = recover(run, data)
-    return report(run, data)
+        [recover]
+    return [report]
 """,
     ),
 }
@@ -221,12 +240,11 @@ def test_branches_and_iterations_are_named_functions():
     assert run_local(definition, [1, 2]).output == [[1, 2], [1, 2]]
 
 
-def test_state_names_that_are_not_plain_identifiers_are_named_in_comments():
+def test_state_names_that_are_not_plain_identifiers_get_plain_function_names():
     definition = machine({"data": {"Type": "Pass", "Next": "1 Step"}, "1 Step": {"Type": "Pass", "End": True}})
     body = body_of(definition)
     # "data" and "run" are local names in generated functions: states never take them
-    assert "data = data_2(run, data)  # 'data'" in body
-    assert "return s_1_step(run, data)  # '1 Step'" in body
+    assert body == "    [data_2]\n    return [s_1_step]"
 
 
 # --------------------------------------------------------------------------- random graphs

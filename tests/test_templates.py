@@ -251,7 +251,8 @@ def test_placeholders_are_read_from_the_environment_in_generated_code():
     translation = translate(loaded.definition, name=loaded.name, substitutions=loaded.substitutions)
     assert translation.ok
     handler = translation.files["handler.py"]
-    assert 'rt.setting("${ChargeFunctionArn}", {"ChargeFunctionArn": "ChargeFunctionArn"})' in handler
+    assert 'rt.setting(' in handler  # (black may split the call)
+    assert '"${ChargeFunctionArn}", {"ChargeFunctionArn": "ChargeFunctionArn"}' in handler
     assert "${Greeting}, order ${OrdersTableName}" in handler  # only ever inside a quoted literal
     assert not any(d.code == "UNSUPPORTED_INTEGRATION" for d in translation.diagnostics)
     again = translate(loaded.definition, name=loaded.name, substitutions=loaded.substitutions)

@@ -825,8 +825,8 @@ class StateScope:
         self, run: Run, name: str, data: Any, *, task: bool, entered_time: bool
     ) -> None:
         self.run, self.name, self.data = run, name, data
-        _begin(run, name, entered_time=entered_time, task=task)
         visiting(run, name, data)
+        _begin(run, name, entered_time=entered_time, task=task)
 
     def __enter__(self) -> StateScope:
         return self
