@@ -181,6 +181,8 @@ class LambdaCall:
     # why the call is made from a durable step rather than as a chained invoke, when the
     # definition says so statically (InvocationType Event, ClientContext, LogType Tail)
     from_step: str | None = None
+    # the module constant the handler names a function given as the Resource by (VALIDATE_ORDER)
+    constant: str | None = None
 
 
 @dataclass
@@ -378,6 +380,8 @@ class Workflow:
     functions: dict[str, str] = field(default_factory=dict)
     # the states written in their machine's body rather than as functions (structure.py)
     inline: frozenset[str] = frozenset()
+    # (function name or ARN, constant) of the Lambda functions Tasks name as their Resource
+    lambdas: tuple[tuple[str, str], ...] = ()
     uses: frozenset[str] = frozenset()  # "intrinsics", "jsonata": optional support modules needed
     settings: tuple[tuple[str, str], ...] = ()  # (placeholder, environment variable) the handler reads, sorted
     # STANDARD: each side effect at most once per attempt; EXPRESS: at least once (Step Functions' types)

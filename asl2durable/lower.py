@@ -48,7 +48,7 @@ def _sub_text(value: Any) -> str | None:
 RESERVED_NAMES = frozenset(
     {
         "handler", "rt", "asl_runtime", "asl_jsonpath", "Any", "DurableContext", "durable_execution",
-        "annotations", "state_machine", "MACHINE", "run", "data", "route", "state", "state_input",
+        "annotations", "state_machine", "MACHINE", "MAP_RUNS", "run", "data", "route", "state", "state_input",
         "output", "result", "args", "items", "attempt", "operation", "error", "payload", "timeout",
         "heartbeat", "effective", "selected", "select_item", "asl_intrinsics", "States", "Duration", "NoReturn",
     }
@@ -68,6 +68,7 @@ class Lowering:
         self.uses: set[str] = set()  # optional support modules the handler needs
         self.diagnostics: list[Diagnostic] = []
         self.functions: dict[str, str] = {}
+        self.lambdas: dict[str, str] = {}  # function name or ARN -> its module constant
         self._idents: set[str] = set(RESERVED_NAMES)
         self.lifetime = MAX_EXECUTION_TIMEOUT  # how long an execution may run (execution_lifetime)
         self.starts: dict[str, str] = {}  # placeholder of a machine of the template -> startExecution pattern
@@ -88,6 +89,21 @@ class Lowering:
             candidate, n = f"{base}_{n}", n + 1
         self._idents.add(candidate)
         return candidate
+
+    def lambda_constant(self, function: str) -> str:
+        """The module constant for a Lambda function a Task names as its Resource: its name
+        in upper case (``VALIDATE_ORDER`` for ``arn:...:function:validate-order``), one per
+        function. Upper case: never a state function's or a local name."""
+        if function not in self.lambdas:
+            name = function.split(":function:", 1)[1].split(":")[0] if ":function:" in function else function
+            base = re.sub(r"[^0-9a-zA-Z]+", "_", name).strip("_").upper() or "FUNCTION"
+            if base[0].isdigit() or base in RESERVED_NAMES:
+                base = "FUNCTION_" + base
+            candidate, n = base, 2
+            while candidate in self.lambdas.values():
+                candidate, n = f"{base}_{n}", n + 1
+            self.lambdas[function] = candidate
+        return self.lambdas[function]
 
     def setting(self, value: Any) -> Any:
         """A string holding configured ``${placeholders}`` as an ``ir.Setting``; anything else as it is."""
@@ -392,6 +408,8 @@ class Lowering:
                 integration.kind, integration.pattern, resource, integration.base,
                 static_function if integration.kind == "lambda" else None,
             )
+        if isinstance(call, ir.LambdaCall) and not call.envelope and isinstance(call.function, str):
+            call.constant = self.lambda_constant(call.function)
         if isinstance(call, ir.ServiceCall) and call.kind in ("optimized", "aws-sdk"):
             self.uses.add("services")
         if isinstance(call, ir.ServiceCall) and call.kind == "optimized" and call.base.endswith(":states:::states:startExecution"):
@@ -645,6 +663,7 @@ def lower(
         comment=definition.get("Comment"),
         timeout_seconds=definition.get("TimeoutSeconds"),
         functions=lowering.functions,
+        lambdas=tuple(lowering.lambdas.items()),
         uses=frozenset(lowering.uses),
         settings=tuple(sorted(lowering.settings.items())),
         workflow_type=workflow_type,
