@@ -392,6 +392,8 @@ class Lowering:
                 integration.kind, integration.pattern, resource, integration.base,
                 static_function if integration.kind == "lambda" else None,
             )
+        if call is not None:  # asl_lambda.py; asl_tasks.py for calls other than Lambda invokes
+            self.uses.add("lambda" if isinstance(call, ir.LambdaCall) else "tasks")
         if isinstance(call, ir.ServiceCall) and call.kind in ("optimized", "aws-sdk"):
             self.uses.add("services")
         if isinstance(call, ir.ServiceCall) and call.kind == "optimized" and call.base.endswith(":states:::states:startExecution"):
@@ -474,6 +476,7 @@ class Lowering:
         return found
 
     def map(self, common: dict, s: dict, where: str) -> ir.MapState:
+        self.uses.add("map")
         processor_key = "ItemProcessor" if "ItemProcessor" in s else "Iterator"
         processor_asl = s.get(processor_key, {})
         config = processor_asl.get("ProcessorConfig", {})

@@ -62,6 +62,23 @@ def _names_read(tree: ast.AST) -> Counter:
 ALL_READS = sum((_names_read(tree) for tree in MODULES.values()), Counter())
 
 
+def _features() -> dict[str, str]:
+    """asl_runtime's ``_FEATURES``: name -> the module generated code's ``rt.<name>`` is found in."""
+    node = next(
+        n for n in MODULES["asl_runtime"].body
+        if isinstance(n, ast.Assign) and any(getattr(t, "id", None) == "_FEATURES" for t in n.targets)
+    )
+    return {name: module for module, names in ast.literal_eval(node.value).items() for name in names.split()}
+
+
+FEATURES = _features()
+
+
+def _reached_as_rt(module: str, name: str) -> bool:
+    """Is ``module.name`` what generated code's ``rt.<name>`` finds (asl_runtime's own, or a feature's)?"""
+    return module == "asl_runtime" or FEATURES.get(name) == module
+
+
 def _runtime_references(skip: ast.AST) -> set[str]:
     """Names read by runtime code outside the definition ``skip`` (recursion does not count)."""
     return {name for name, count in (ALL_READS - _names_read(skip)).items() if count > 0}
@@ -87,7 +104,8 @@ def test_every_support_module_definition_is_used():
             for module, name, node in _definitions()
             if f"{module}.{name}" not in unused
             and (module, name) not in KEPT_FOR_OTHER_USERS
-            and not (module == "asl_runtime" and name in generated)
+            and not (name in generated and _reached_as_rt(module, name))
+            and not (module == "asl_runtime" and name == "__getattr__")  # (PEP 562: Python calls it)
             and not (module == "asl_testing" and name in generated_tests)
             and (reads - _names_read(node))[name] == 0
         }
@@ -104,7 +122,7 @@ def test_kept_names_are_still_needed(key):
     user, _reason = KEPT_FOR_OTHER_USERS[key]
     assert re.search(rf"\b{name}\b", (ROOT / user).read_text(encoding="utf-8")), f"{user} no longer uses {name}"
     node = next(node for m, n, node in _definitions() if (m, n) == key)
-    used_elsewhere = (module == "asl_runtime" and name in _generator_references()) or name in _runtime_references(node)
+    used_elsewhere = (_reached_as_rt(module, name) and name in _generator_references()) or name in _runtime_references(node)
     assert not used_elsewhere, f"{module}.{name} is used by generated or runtime code: drop it from the list"
 
 
@@ -114,7 +132,20 @@ def test_generated_code_calls_only_what_asl_runtime_defines():
     defined = {node.name for node in tree.body if isinstance(node, (ast.FunctionDef, ast.ClassDef))}
     defined |= {t.id for node in tree.body if isinstance(node, ast.Assign) for t in node.targets if isinstance(t, ast.Name)}
     defined |= {t.target.id for t in tree.body if isinstance(t, ast.AnnAssign) and isinstance(t.target, ast.Name)}
-    assert _generator_references() - defined == set()
+    assert _generator_references() - defined - set(FEATURES) == set()
+
+
+def _defined(module: str) -> set[str]:
+    tree = MODULES[module]
+    names = {node.name for node in tree.body if isinstance(node, (ast.FunctionDef, ast.ClassDef))}
+    names |= {t.id for node in tree.body if isinstance(node, ast.Assign) for t in node.targets if isinstance(t, ast.Name)}
+    return names
+
+
+def test_each_feature_name_is_defined_by_its_module_not_by_asl_runtime():
+    """``rt.<name>`` of a feature module: the module defines it, asl_runtime does not (it would hide it)."""
+    assert {name for name, module in FEATURES.items() if name not in _defined(module)} == set()
+    assert set(FEATURES) & _defined("asl_runtime") == set()
 
 
 # The support modules a user's linters meet in a generated folder, run there with no configuration
@@ -126,9 +157,13 @@ LINTED_MODULES = (
     "asl_itemio",
     "asl_jsonata",
     "asl_jsonpath",
+    "asl_lambda",
+    "asl_map",
+    "asl_paths",
     "asl_runtime",
     "asl_sdk",
     "asl_services",
+    "asl_tasks",
     "asl_testing",
 )
 
