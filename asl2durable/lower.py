@@ -98,6 +98,7 @@ class Lowering:
             return value
         env = tuple((n, self.substitutions[n].env) for n in names)
         self.settings.update(env)
+        self.uses.add("settings")  # asl_settings.py
         if isinstance(value, Unquoted):  # JSON text, as CloudFormation substitutes it unquoted
             return ir.Setting(str(value), env, typed=True, example=self.substitutions[value.name].literal)
         return ir.Setting(value, env)
@@ -222,6 +223,8 @@ class Lowering:
         return out
 
     def catchers(self, state: dict, where: str, jsonata: bool) -> list[ir.Catcher]:
+        if state.get("Catch"):
+            self.uses.add("catch")  # asl_catch.py
         out = []
         for i, c in enumerate(state.get("Catch", [])):
             here = pointer_join(where, "Catch", i)
@@ -476,7 +479,7 @@ class Lowering:
         return found
 
     def map(self, common: dict, s: dict, where: str) -> ir.MapState:
-        self.uses.add("map")
+        self.uses.add("map")  # asl_map.py
         processor_key = "ItemProcessor" if "ItemProcessor" in s else "Iterator"
         processor_asl = s.get(processor_key, {})
         config = processor_asl.get("ProcessorConfig", {})

@@ -33,6 +33,8 @@ OPTIONAL_MODULES = {
     "tasks": ("asl_tasks.py", *_LAMBDA),
     "services": ("asl_services.py",),
     "map": ("asl_map.py",),
+    "catch": ("asl_catch.py",),
+    "settings": ("asl_settings.py",),
     "itemio": ("asl_itemio.py", "asl_map.py", *_LAMBDA),  # a large dataset runs in child executions
 }
 

@@ -106,7 +106,7 @@ def intrinsic(
             random_int=lambda start, end: rt.step(
                 run, f"{state} (States.MathRandom)", lambda: random.randint(start, end)
             ),
-            setting=rt.setting,
+            setting=lambda text, env: rt.setting(text, env),
         )
     except asl_intrinsics.IntrinsicFailure as err:
         raise rt.fail(

@@ -44,7 +44,7 @@ import sys
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar, cast
 
 from aws_durable_execution_sdk_python import DurableContext, ParallelBranch
 from aws_durable_execution_sdk_python.config import (
@@ -59,9 +59,6 @@ from aws_durable_execution_sdk_python.retries import RetryPresets
 
 import asl_jsonpath
 import asl_sdk
-
-if TYPE_CHECKING:
-    from asl_paths import JsonPath
 
 # Step Functions' payload limit for state input, output and task results (bytes, UTF-8).
 PAYLOAD_LIMIT = 256 * 1024
@@ -121,74 +118,6 @@ def runtime_error(state: str, message: str) -> AslError:
         "States.Runtime",
         f"An error occurred while executing the state '{state}'. {message}",
     )
-
-
-# ---- configuration -------------------------------------------------------------------
-
-_PLACEHOLDER = re.compile(r"\$\{([^{}]*)\}")
-
-
-def setting(text: str, env: dict[str, str], typed: bool = False) -> Any:
-    """A string of the definition with ``${Name}`` placeholders that are configuration.
-
-    ``env`` maps each such placeholder to the environment variable holding its value
-    (the template the machine came from set it, as it set the state machine's
-    DefinitionSubstitutions). Other ``${...}`` text is kept as it is. A pseudo parameter
-    (``${AWS::Region}``, ``${AWS::Partition}``, ``${AWS::URLSuffix}``) whose variable is
-    not set is the function's own, from ``AWS_REGION``. ``typed``: the text is one
-    placeholder that stood unquoted in the definition; its value is JSON text, and the
-    JSON value is returned.
-    """
-
-    def value(match: re.Match[str]) -> str:
-        name = match.group(1)
-        if name not in env:
-            return match.group(0)
-        variable = env[name]
-        found = os.environ.get(variable)
-        if found is None:
-            found = _pseudo_parameter(name)
-        if found is None:
-            raise fail(
-                "States.Runtime",
-                f"The environment variable {variable} is not set; "
-                f"it configures ${{{name}}} of the state machine",
-            )
-        return found
-
-    substituted = _PLACEHOLDER.sub(value, text)
-    if not typed:
-        return substituted
-    try:
-        return json.loads(substituted)
-    except ValueError:
-        raise fail(
-            "States.Runtime",
-            f"The value of {text} must be JSON "
-            f"(it stands unquoted in the state machine), not {substituted!r}",
-        ) from None
-
-
-def _pseudo_parameter(name: str) -> str | None:
-    """The value of a CloudFormation pseudo parameter where the running function knows
-    it."""
-    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
-    if region is None:
-        return None
-    partition = (
-        "aws-cn"
-        if region.startswith("cn-")
-        else "aws-us-gov"
-        if region.startswith("us-gov-")
-        else "aws"
-    )
-    return {
-        "AWS::Region": region,
-        "AWS::Partition": partition,
-        "AWS::URLSuffix": "amazonaws.com.cn"
-        if partition == "aws-cn"
-        else "amazonaws.com",
-    }.get(name)
 
 
 def as_asl_error(error: BaseException) -> AslError:
@@ -521,7 +450,6 @@ def start_run(
     step with a side effect may run: at most once per attempt (STANDARD) or at least
     once (EXPRESS).
     """
-    import os
 
     arn = (
         getattr(
@@ -836,69 +764,8 @@ def matches(value: Any, pattern: str) -> bool:
     return isinstance(value, str) and _string_matches(value, pattern)
 
 
-# ---- JSONata -------------------------------------------------------------------------
-
+# (an argument not given: a value distinct from every JSON value, None included)
 _NOTHING = object()
-
-
-def jsonata(
-    run: Run,
-    template: Any,
-    field_name: str,
-    *,
-    input: Any,
-    result: Any = _NOTHING,
-    error_output: Any = _NOTHING,
-    expect: str | None = None,
-    reads_clock: bool = False,
-    state: str | None = None,
-) -> Any:
-    """Evaluate a JSONata field: every ``"{% ... %}"`` string in ``template`` is an
-    expression that sees ``$states`` (input, result, errorOutput, context) and the
-    variables in scope. ``expect`` names the type the field must have ("array",
-    "integer", "string", "boolean", ...). Failures are ``States.QueryEvaluationError``
-    with Step Functions' messages.
-
-    ``$uuid()`` and ``$random()`` draw their values in durable steps. A field that reads
-    the clock (``$now()``, ``$millis()``) is evaluated inside a durable step as a whole
-    (``reads_clock=True``), so a replay sees the same time."""
-    import asl_jsonata  # type: ignore[import-not-found,unused-ignore]  # copied only when used
-
-    state = state or run.current or ""
-    states: dict[str, Any] = {"input": input, "context": run.context_object(state)}
-    if result is not _NOTHING:
-        states["result"] = result
-    if error_output is not _NOTHING:
-        states["errorOutput"] = error_output
-    bindings = {**run.variables, "states": states}
-
-    def evaluate(in_step: bool) -> Any:
-        hooks = (
-            {}
-            if in_step
-            else {
-                "uuid": lambda: step(
-                    run, f"{state} ($uuid)", lambda: str(uuid.uuid4())
-                ),
-                "random": lambda: step(run, f"{state} ($random)", random.random),
-            }
-        )
-        value = asl_jsonata.evaluate_template(
-            template, bindings, field=field_name, **hooks
-        )
-        if expect is not None:
-            asl_jsonata.expect_type(value, expect, field=field_name, text=template)
-        return value
-
-    try:
-        if reads_clock:
-            return step(run, f"{state} ({field_name})", lambda: evaluate(in_step=True))
-        return evaluate(in_step=False)
-    except asl_jsonata.QueryEvaluationError as err:
-        raise fail(
-            "States.QueryEvaluationError",
-            f"An error occurred while executing the state '{state}'. {err}",
-        ) from None
 
 
 def check_size(state: str, value: Any) -> Any:
@@ -910,72 +777,6 @@ def check_size(state: str, value: Any) -> Any:
             "the maximum number of bytes service limit.",
         )
     return value
-
-
-# ---- Catch ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Catcher:
-    """One ``Catch`` entry. JSONPath catchers place the error output with
-    ``result_path``; JSONata catchers (``jsonata=True``) compute it with ``output``.
-    ``assign`` sets variables: in JSONPath, a dict, or a function of the error output
-    giving one (its ``"key.$"`` fields read the error output); in JSONata, a template.
-    """
-
-    error_equals: Sequence[str]
-    next: str
-    result_path: str | JsonPath | None = "$"  # "$" (the default) replaces the input
-    assign: Any = None
-    output: Any = _NOTHING
-    jsonata: bool = False
-
-
-def catch(
-    run: Run, error: AslError, state_input: Any, catchers: Sequence[Catcher]
-) -> tuple[str, Any]:
-    """Route the current state's error to the first matching catcher, or re-raise it."""
-    state = run.current or ""
-    for catcher in catchers:
-        if not error_matches(error.name, catcher.error_equals):
-            continue
-        payload = error_output(error)
-        if catcher.jsonata:
-            output = payload
-            if catcher.output is not _NOTHING:
-                output = jsonata(
-                    run,
-                    catcher.output,
-                    "Output",
-                    input=state_input,
-                    error_output=payload,
-                )
-            assigned = {}
-            if catcher.assign is not None:
-                assigned = jsonata(
-                    run,
-                    catcher.assign,
-                    "Assign",
-                    input=state_input,
-                    error_output=payload,
-                )
-        else:
-            output = payload
-            # "$" (the default) keeps the error output as is
-            if catcher.result_path != "$":
-                import asl_paths
-
-                output = asl_paths.apply_result_path(
-                    state, state_input, payload, catcher.result_path
-                )
-            assigned = (
-                catcher.assign(payload)
-                if callable(catcher.assign)
-                else catcher.assign or {}
-            )
-        run.assign(assigned)
-        return catcher.next, output
-    raise error
 
 
 # ---- Retry ---------------------------------------------------------------------------
@@ -1360,6 +1161,9 @@ _FEATURES = {
     "asl_map": (
         "map_items is_map_run run_map_part map_run_concurrency DEFAULT_MAX_CONCURRENCY"
     ),
+    "asl_catch": "Catcher catch",
+    "asl_settings": "setting",
+    "asl_jsonata": "jsonata",
 }
 _FEATURE_OF = {
     name: module for module, names in _FEATURES.items() for name in names.split()
