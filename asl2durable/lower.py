@@ -55,6 +55,15 @@ RESERVED_NAMES = frozenset(
 )
 
 
+def _definite(steps: Any) -> bool:
+    """Does a path with these steps select one value (key and index steps, maybe ending in a
+    union of keys), which the support module asl_jsonpath reads without asl_jsonquery?"""
+    steps = list(steps)
+    if steps and steps[-1][0] == "union" and all(sel[0] == "key" for sel in steps[-1][1]):
+        steps = steps[:-1]
+    return all(step[0] in ("key", "index") for step in steps)
+
+
 class Lowering:
     """Builds the IR for one definition and collects the diagnostics met on the way."""
 
@@ -157,10 +166,13 @@ class Lowering:
         if text is None:
             return None
         try:
-            return ir.Path(text, parse_path(text))
+            path = ir.Path(text, parse_path(text))
         except (PathSyntaxError, TypeError) as err:  # validation reports these; keep going
             self.warn(where, "INVALID_JSONPATH", str(err))
             return ir.Path(str(text), ("$", ()))
+        if not _definite(path.spec[1]):
+            self.uses.add("jsonquery")  # asl_jsonquery.py evaluates it
+        return path
 
     def optional_path(self, state: dict, key: str, where: str) -> ir.Path | None | ir._Default:
         if key not in state:

@@ -27,7 +27,8 @@ RUNTIME_DIR = Path(__file__).resolve().parent / "runtime"
 SUPPORT_MODULES = ("asl_runtime.py", "asl_jsonpath.py", "asl_paths.py", "asl_sdk.py")
 _LAMBDA = ("asl_lambda.py", "asl_aws.py")  # the Lambda client also starts durable machines
 OPTIONAL_MODULES = {
-    "intrinsics": ("asl_intrinsics.py",),
+    "intrinsics": ("asl_intrinsics.py", "asl_jsonquery.py"),  # (a path argument may be a query)
+    "jsonquery": ("asl_jsonquery.py",),
     "jsonata": ("asl_jsonata.py",),
     "lambda": _LAMBDA,
     "tasks": ("asl_tasks.py", *_LAMBDA),

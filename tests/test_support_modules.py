@@ -159,6 +159,7 @@ LINTED_MODULES = (
     "asl_itemio",
     "asl_jsonata",
     "asl_jsonpath",
+    "asl_jsonquery",
     "asl_lambda",
     "asl_map",
     "asl_paths",

@@ -44,7 +44,7 @@ import sys
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from aws_durable_execution_sdk_python import DurableContext, ParallelBranch
 from aws_durable_execution_sdk_python.config import (
@@ -59,6 +59,12 @@ from aws_durable_execution_sdk_python.retries import RetryPresets
 
 import asl_jsonpath
 import asl_sdk
+
+if TYPE_CHECKING:  # (generated code returns what catch returns: its type, for checkers)
+    import asl_catch  # type: ignore[import-not-found,unused-ignore]
+
+    Catcher = asl_catch.Catcher
+    catch = asl_catch.catch
 
 # Step Functions' payload limit for state input, output and task results (bytes, UTF-8).
 PAYLOAD_LIMIT = 256 * 1024
