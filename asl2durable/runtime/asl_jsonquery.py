@@ -15,6 +15,7 @@ import functools
 import importlib
 import math
 import re
+from collections.abc import Callable
 from typing import Any
 
 # (imported as this module was: next to a handler, or in asl2durable's runtime package)
@@ -22,6 +23,7 @@ jp: Any = importlib.import_module(
     f"{__package__}.asl_jsonpath" if __package__ else "asl_jsonpath"
 )
 
+_kind: Callable[[Any], str] = jp._kind  # a JSON value's type name
 _MISSING = object()  # "no value" inside filters, where a missing path is not an error
 
 
@@ -166,14 +168,14 @@ def _compare(op: str, left: Any, right: Any) -> bool:
     if left is _MISSING or right is _MISSING:
         return False
     if op == "==":
-        return jp._kind(left) == jp._kind(right) and left == right
+        return _kind(left) == _kind(right) and left == right
     if op == "=~":
         return (
             isinstance(right, re.Pattern)
             and isinstance(left, str)
             and right.fullmatch(left) is not None
         )
-    kinds = (jp._kind(left), jp._kind(right))
+    kinds = (_kind(left), _kind(right))
     if kinds not in (("number", "number"), ("string", "string")):
         return False
     if op == "<":
@@ -195,10 +197,10 @@ def _call(name: str, value: Any) -> Any:
     if name in ("length", "size"):
         return len(value) if isinstance(value, (list, dict, str)) else None
     numbers = (
-        [v for v in value if jp._kind(v) == "number"] if isinstance(value, list) else []
+        [v for v in value if _kind(v) == "number"] if isinstance(value, list) else []
     )
     if not numbers:
-        found = jp._kind(value)
+        found = _kind(value)
         raise jp.PathNotFound(
             f"{name}() needs an array holding at least one number, found {found}"
         )
