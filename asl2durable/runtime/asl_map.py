@@ -632,7 +632,7 @@ def _evaluate_io(
         return cast(
             dict[str, Any], rt.jsonata(run, spec, field_name, input=data, state=state)
         )
-    out = asl_paths.evaluate_template(run, state, data, spec, field_name)
+    out = evaluate_template(run, state, data, spec, field_name)
 
     def resolve_paths(node: Any, template: Any) -> Any:
         if not isinstance(node, dict):
@@ -652,6 +652,42 @@ def _evaluate_io(
         return resolved
 
     return cast(dict[str, Any], resolve_paths(out, spec))
+
+
+@dataclass(frozen=True)
+class Intrinsic:
+    """An intrinsic function call inside an ItemReader/ItemBatcher/ResultWriter: its
+    text and its parse."""
+
+    text: str
+    spec: Sequence[Any]
+
+
+def evaluate_template(
+    run: rt.Run, state: str, data: Any, template: Any, field_name: str
+) -> Any:
+    """Evaluate a template of a Distributed Map's ItemReader, ItemBatcher or
+    ResultWriter: the definition's JSON value with every ``"key.$"`` entry already
+    turned into ``"key": JsonPath(...)`` or ``Intrinsic(...)``. (Generated code writes
+    the other templates out as dict literals whose dynamic leaves call ``rt.get`` /
+    ``rt.intrinsic``.)"""
+    if isinstance(template, asl_paths.JsonPath):
+        return asl_paths.get(run, state, data, template, field_name)
+    if isinstance(template, Intrinsic):
+        return rt.intrinsic(run, state, data, template.text, template.spec, field_name)
+    if isinstance(template, dict):
+        out = {}
+        for key, value in template.items():
+            dynamic = isinstance(value, (asl_paths.JsonPath, Intrinsic))
+            out[key] = evaluate_template(
+                run, state, data, value, f"{key}.$" if dynamic else key
+            )
+        return out
+    if isinstance(template, list):
+        return [
+            evaluate_template(run, state, data, item, field_name) for item in template
+        ]
+    return template
 
 
 def as_item_error(error: Any) -> rt.AslError:

@@ -15,8 +15,6 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import os
-import random
-import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -48,15 +46,6 @@ class JsonPath:
         return tuple(self.spec[1])
 
 
-@dataclass(frozen=True)
-class Intrinsic:
-    """An intrinsic function call inside an ItemReader/ItemBatcher/ResultWriter: its
-    text and its parse."""
-
-    text: str
-    spec: Sequence[Any]
-
-
 def _as_path(p: str | JsonPath) -> JsonPath:
     return p if isinstance(p, JsonPath) else JsonPath(p)
 
@@ -79,38 +68,6 @@ def get(run: rt.Run, state: str, data: Any, p: str | JsonPath, field_name: str) 
             state,
             f"The JSONPath '{p.text}' specified for the field '{field_name}' "
             f"could not be found in the input '{rt._compact(data)}'",
-        ) from None
-
-
-def intrinsic(
-    run: rt.Run, state: str, data: Any, text: str, spec: Sequence[Any], field_name: str
-) -> Any:
-    """The value of a ``"key.$"`` field holding an intrinsic function call (``text``,
-    parsed as ``spec`` by the translator; ``text`` is for readers). States.UUID and
-    unseeded States.MathRandom draw their values inside durable steps, so a replay sees
-    the same values."""
-    import asl_intrinsics  # type: ignore[import-not-found,unused-ignore]  # copied only when used
-
-    # (a simple path argument comes as its text)
-    def resolve(path_arg: str | Sequence[Any]) -> Any:
-        spec = asl_jsonpath.parse(path_arg) if isinstance(path_arg, str) else path_arg
-        return get(run, state, data, JsonPath(_path_text(spec), spec), field_name)
-
-    try:
-        return asl_intrinsics.evaluate(
-            spec,
-            resolve,
-            uuid=lambda: rt.step(
-                run, f"{state} (States.UUID)", lambda: str(uuid.uuid4())
-            ),
-            random_int=lambda start, end: rt.step(
-                run, f"{state} (States.MathRandom)", lambda: random.randint(start, end)
-            ),
-            setting=lambda text, env: rt.setting(text, env),
-        )
-    except asl_intrinsics.IntrinsicFailure as err:
-        raise rt.fail(
-            err.error, f"An error occurred while executing the state '{state}'. {err}"
         ) from None
 
 
@@ -144,33 +101,6 @@ def select_input(
 
 
 select_output = select_input
-
-
-def evaluate_template(
-    run: rt.Run, state: str, data: Any, template: Any, field_name: str
-) -> Any:
-    """Evaluate a template of a Distributed Map's ItemReader, ItemBatcher or
-    ResultWriter: the definition's JSON value with every ``"key.$"`` entry already
-    turned into ``"key": JsonPath(...)`` or ``Intrinsic(...)``. (Generated code writes
-    the other templates out as dict literals whose dynamic leaves call :func:`get` /
-    :func:`intrinsic`.)"""
-    if isinstance(template, JsonPath):
-        return get(run, state, data, template, field_name)
-    if isinstance(template, Intrinsic):
-        return intrinsic(run, state, data, template.text, template.spec, field_name)
-    if isinstance(template, dict):
-        out = {}
-        for key, value in template.items():
-            dynamic = isinstance(value, (JsonPath, Intrinsic))
-            out[key] = evaluate_template(
-                run, state, data, value, f"{key}.$" if dynamic else key
-            )
-        return out
-    if isinstance(template, list):
-        return [
-            evaluate_template(run, state, data, item, field_name) for item in template
-        ]
-    return template
 
 
 def explain(

@@ -41,7 +41,6 @@ import os
 import random
 import re
 import sys
-import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar, cast
@@ -573,23 +572,6 @@ def _intrinsic_failure(state: str, error: BaseException) -> AslError | None:
     return fail(
         error.error, f"An error occurred while executing the state '{state}'. {error}"
     )
-
-
-def uuid4(run: Run) -> str:
-    """States.UUID(): drawn in a durable step, so a replay sees the same value."""
-    return str(step(run, f"{run.current} (States.UUID)", lambda: str(uuid.uuid4())))
-
-
-def math_random(run: Run, start: Any, end: Any) -> Any:
-    """States.MathRandom(start, end) without a seed: drawn in a durable step."""
-    import asl_intrinsics  # type: ignore[import-not-found,unused-ignore]  # copied only when used
-
-    def draw(low: int, high: int) -> Any:
-        return step(
-            run, f"{run.current} (States.MathRandom)", lambda: random.randint(low, high)
-        )
-
-    return asl_intrinsics.call("States.MathRandom", start, end, draw=draw)
 
 
 def _local(error: BaseException, function: Callable[..., Any], name: str) -> Any:
@@ -1151,9 +1133,9 @@ def unsupported(state: str, what: str) -> AslError:
 
 _FEATURES = {
     "asl_paths": (
-        "JsonPath Intrinsic get intrinsic select_input select_output evaluate_template"
-        " apply_result_path read_integer read_number seconds_from_path"
-        " timestamp_from_path variable is_present compare test"
+        "JsonPath get select_input select_output apply_result_path read_integer"
+        " read_number seconds_from_path timestamp_from_path variable is_present compare"
+        " test"
     ),
     "asl_lambda": (
         "invoke_lambda lambda_invoke InvokeResponse LambdaServiceError Boto3Invoker"
@@ -1166,10 +1148,12 @@ _FEATURES = {
     ),
     "asl_map": (
         "map_items is_map_run run_map_part map_run_concurrency DEFAULT_MAX_CONCURRENCY"
+        " Intrinsic"
     ),
     "asl_catch": "Catcher catch",
     "asl_settings": "setting",
     "asl_jsonata": "jsonata",
+    "asl_intrinsics": "intrinsic uuid4 math_random",
 }
 _FEATURE_OF = {
     name: module for module, names in _FEATURES.items() for name in names.split()
