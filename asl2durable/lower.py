@@ -468,7 +468,7 @@ class Lowering:
         )
 
     # lambda:invoke parameters a chained invoke cannot carry: the function is then invoked from
-    # a durable step with the Lambda client (see asl_runtime.client_call_reason), which changes
+    # a durable step with the Lambda client (see asl_lambda.client_call_reason), which changes
     # what the durable function is billed for. Each one with what changes.
     _CLIENT_CALL_PARAMETERS = {
         ("InvocationType", "Event"): "InvocationType Event: the function is invoked asynchronously from a durable step, "

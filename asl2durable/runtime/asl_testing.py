@@ -331,7 +331,7 @@ def run_handler(
     resource, payload)`` answers each task token: ``{"output": value}`` succeeds the
     callback, ``{"error": name, "cause": text}`` fails it, ``{"raw": text}`` completes
     it with exactly that Result text. ``force_replays`` suspends the handler after every
-    durable operation (``asl_runtime.force_replays``), so that each one is followed by a
+    durable operation (:func:`use_forced_replays`), so that each one is followed by a
     replay of everything before it. ``faults="interrupt"`` ends the invocation right
     after each side effect, once per step, before its result is checkpointed (a sandbox
     that dies then); the runner invokes the handler again at once. The handler runs as
@@ -1131,7 +1131,7 @@ def _lambda_payload(call: Mapping[str, Any]) -> Any:
 
 
 def _lambda_target(call: Mapping[str, Any]) -> str | None:
-    """The function a recorded Lambda call went to, as ``asl_runtime.function_key``
+    """The function a recorded Lambda call went to, as :func:`function_key`
     names it."""
     parameters = call.get("parameters")
     if call.get("kind") == "lambda:invoke" and isinstance(parameters, dict):
@@ -1255,7 +1255,7 @@ class Recorded:
         raise FunctionError("States.Timeout", "", None)
 
     def service(self, resource: str, params: Any, pattern: str) -> Any:
-        """Service integrations (``asl_runtime.use_service_caller``)."""
+        """Service integrations (:func:`use_service_caller`)."""
         # the send of a .waitForTaskToken Task: answered by its callback
         if pattern == "callback":
             return None
