@@ -287,6 +287,18 @@ def test_a_folder_carries_every_support_module_its_handler_reaches(source):
     assert _missing_modules(files) == set()
 
 
+def test_the_conformance_cases_folders_carry_every_support_module_their_handlers_reach():
+    """The conformance cases run with every support module at hand: their folders are checked here."""
+    from asl2durable.translate import translate
+
+    missing = {}
+    for case in sorted((ROOT / "tests" / "fixtures" / "conformance" / "cases").glob("*.json")):
+        translation = translate(json.loads(case.read_text(encoding="utf-8"))["definition"], name="case")
+        if translation.ok and _missing_modules(translation.files):
+            missing[case.name] = _missing_modules(translation.files)
+    assert missing == {}
+
+
 def test_a_folder_with_configured_placeholders_carries_asl_settings(tmp_path):
     from asl2durable.loader import load
     from asl2durable.translate import translate
