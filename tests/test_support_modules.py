@@ -268,7 +268,7 @@ def _runtime_lines(files: dict[str, str]) -> int:
 
 # ``import asl_x`` in a support module; one marked ``import-not-found`` is optional (the module is
 # copied only with the feature that needs it, and imported only there)
-_IMPORT = re.compile(r"^\s*import (asl_\w+)(.*)$", re.M)
+_IMPORT = re.compile(r"^\s*import (asl_\w+)(.*)$", re.MULTILINE)
 
 
 def _missing_modules(files: dict[str, str]) -> set[str]:
