@@ -18,7 +18,7 @@ How the interpreter is made to run offline and fast (patches active only during 
 * Lambda: the interpreter invokes functions with a boto3 Lambda client made by
   ``lambda_eval_utils.boto_client_for``; moto's own Lambda would need Docker, so that function
   is replaced by a client whose ``invoke`` runs the same Python stubs the durable side uses
-  (``asl_runtime.local_invoker``: same event decoding, same ``errorType`` for exceptions).
+  (``asl_testing.local_invoker``: same event decoding, same ``errorType`` for exceptions).
   Both Lambda ARN resources and ``arn:aws:states:::lambda:invoke`` go through it.
 * Wait states and Retry intervals are skipped (the interpreter really sleeps otherwise), as
   the durable local runner skips its waits.
@@ -558,14 +558,16 @@ def check(
         return [Comparison(i, "could not compare", reason) for i in inputs]
     from .local import _runtime
 
-    rt = _runtime()
-    functions = {rt.function_key(key): fn for key, fn in (lambdas or {}).items()}
+    _runtime()
+    import asl_testing  # local_invoker: the Lambda Python runtime's behaviour
+
+    functions = {asl_testing.function_key(key): fn for key, fn in (lambdas or {}).items()}
     results = []
     for value in inputs:
         with _LOCK:
             try:
                 expected = _run_interpreter(
-                    definition, value, name=name, invoker=rt.local_invoker(functions), seed=seed, timeout=timeout
+                    definition, value, name=name, invoker=asl_testing.local_invoker(functions), seed=seed, timeout=timeout
                 )
             except Exception as err:  # noqa: BLE001 - the interpreter rejected the definition or did not finish
                 results.append(Comparison(value, "could not compare", f"moto's interpreter: {type(err).__name__}: {err}"))

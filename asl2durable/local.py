@@ -2,7 +2,7 @@
 
 Used by the tests, by ``asl2durable run`` and by anyone checking a migration: translate the
 definition, import the generated handler, and run it with time skipping. Lambda functions are
-Python callables run in-process (see ``asl_runtime.local_invoker``).
+Python callables run in-process (see ``asl_testing.local_invoker``).
 """
 
 from __future__ import annotations
@@ -166,7 +166,7 @@ def run_local(
     exactly that Result text (which Step Functions would have refused unless it is JSON).
     ``timeout`` bounds the run in real seconds (waits and retry delays are skipped, not slept).
     ``force_replays`` (for tests) suspends the handler after every durable operation, so that the
-    run replays the handler from the top that many times (see ``asl_runtime.force_replays``).
+    run replays the handler from the top that many times (see ``asl_testing.use_forced_replays``).
     ``faults="interrupt"`` stops the invocation right after each step's side effect (a Lambda,
     service or S3 call), once per step, before its result is checkpointed, as a sandbox that dies
     then; the runner invokes the handler again and it replays. ``result.effect_runs`` says how
@@ -227,19 +227,19 @@ def execute(
     strict_limits: bool = True,
 ) -> LocalResult:
     """Run a prepared machine as :func:`run_local` does. ``services(resource, params, pattern)``
-    answers the service integrations instead of AWS (see ``asl_runtime.use_service_caller``)."""
+    answers the service integrations instead of AWS (see ``asl_testing.use_service_caller``)."""
     loaded, translation, module = prepared.loaded, prepared.translation, prepared.module
-    rt = _runtime()
+    _runtime()
     import asl_testing  # the generated tests' harness: the same runner and hooks
 
-    functions = {rt.function_key(key): fn for key, fn in (lambdas or {}).items()}
+    functions = {asl_testing.function_key(key): fn for key, fn in (lambdas or {}).items()}
     answer = None
     if callbacks is not None:
         answer = lambda token, resource, payload: callbacks({"token": token, "resource": resource, "payload": payload})
     region, account = _home(loaded.definition)
     with _LOCK, _configuration(loaded, region, account):
         outcome = asl_testing.run_handler(
-            module.handler, {} if input is None else input, functions=functions, invoker=rt.local_invoker(functions),
+            module.handler, {} if input is None else input, functions=functions, invoker=asl_testing.local_invoker(functions),
             service_caller=services, callbacks=answer, timeout=timeout, force_replays=force_replays, faults=faults,
             execution_name=execution_name, region=region, account_id=account, function_name=_function_name(loaded.name),
             strict_limits=strict_limits, execution_timeout=translation.workflow.lifetime,

@@ -55,6 +55,15 @@ RESERVED_NAMES = frozenset(
 )
 
 
+def _definite(steps: Any) -> bool:
+    """Does a path with these steps select one value (key and index steps, maybe ending in a
+    union of keys), which the support module asl_jsonpath reads without asl_jsonquery?"""
+    steps = list(steps)
+    if steps and steps[-1][0] == "union" and all(sel[0] == "key" for sel in steps[-1][1]):
+        steps = steps[:-1]
+    return all(step[0] in ("key", "index") for step in steps)
+
+
 class Lowering:
     """Builds the IR for one definition and collects the diagnostics met on the way."""
 
@@ -114,6 +123,7 @@ class Lowering:
             return value
         env = tuple((n, self.substitutions[n].env) for n in names)
         self.settings.update(env)
+        self.uses.add("settings")  # asl_settings.py
         if isinstance(value, Unquoted):  # JSON text, as CloudFormation substitutes it unquoted
             return ir.Setting(str(value), env, typed=True, example=self.substitutions[value.name].literal)
         return ir.Setting(value, env)
@@ -172,10 +182,13 @@ class Lowering:
         if text is None:
             return None
         try:
-            return ir.Path(text, parse_path(text))
+            path = ir.Path(text, parse_path(text))
         except (PathSyntaxError, TypeError) as err:  # validation reports these; keep going
             self.warn(where, "INVALID_JSONPATH", str(err))
             return ir.Path(str(text), ("$", ()))
+        if not _definite(path.spec[1]):
+            self.uses.add("jsonquery")  # asl_jsonquery.py evaluates it
+        return path
 
     def optional_path(self, state: dict, key: str, where: str) -> ir.Path | None | ir._Default:
         if key not in state:
@@ -238,6 +251,8 @@ class Lowering:
         return out
 
     def catchers(self, state: dict, where: str, jsonata: bool) -> list[ir.Catcher]:
+        if state.get("Catch"):
+            self.uses.add("catch")  # asl_catch.py
         out = []
         for i, c in enumerate(state.get("Catch", [])):
             here = pointer_join(where, "Catch", i)
@@ -410,6 +425,8 @@ class Lowering:
             )
         if isinstance(call, ir.LambdaCall) and not call.envelope and isinstance(call.function, str):
             call.constant = self.lambda_constant(call.function)
+        if call is not None:  # asl_lambda.py; asl_tasks.py for calls other than Lambda invokes
+            self.uses.add("lambda" if isinstance(call, ir.LambdaCall) else "tasks")
         if isinstance(call, ir.ServiceCall) and call.kind in ("optimized", "aws-sdk"):
             self.uses.add("services")
         if isinstance(call, ir.ServiceCall) and call.kind == "optimized" and call.base.endswith(":states:::states:startExecution"):
@@ -469,7 +486,7 @@ class Lowering:
         )
 
     # lambda:invoke parameters a chained invoke cannot carry: the function is then invoked from
-    # a durable step with the Lambda client (see asl_runtime.client_call_reason), which changes
+    # a durable step with the Lambda client (see asl_lambda.client_call_reason), which changes
     # what the durable function is billed for. Each one with what changes.
     _CLIENT_CALL_PARAMETERS = {
         ("InvocationType", "Event"): "InvocationType Event: the function is invoked asynchronously from a durable step, "
@@ -492,6 +509,7 @@ class Lowering:
         return found
 
     def map(self, common: dict, s: dict, where: str) -> ir.MapState:
+        self.uses.add("map")  # asl_map.py
         processor_key = "ItemProcessor" if "ItemProcessor" in s else "Iterator"
         processor_asl = s.get(processor_key, {})
         config = processor_asl.get("ProcessorConfig", {})

@@ -1550,7 +1550,7 @@ def _io_key(field: Any, kind: str) -> str | None:
 
 
 def _function_key(name: str) -> str:
-    return _runtime_module("asl_runtime").function_key(name)
+    return _runtime_module("asl_testing").function_key(name)
 
 
 def stub_kind(s: ir.TaskState) -> str:

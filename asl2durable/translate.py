@@ -22,13 +22,21 @@ TOO_DEEPLY_NESTED = "TOO_DEEPLY_NESTED"  # the validator's code for a definition
 # ItemSelector, arrays, Parallel and Map states), so this leaves a wide margin.
 RENDER_CHECK_DEPTH = 100
 RUNTIME_DIR = Path(__file__).resolve().parent / "runtime"
-# The support modules copied next to every handler, and those copied when the handler needs them.
-SUPPORT_MODULES = ("asl_runtime.py", "asl_jsonpath.py", "asl_aws.py", "asl_sdk.py")
+# The support modules copied next to every handler, and those copied when the handler needs
+# them (``Workflow.uses``: a key for each feature, its modules).
+SUPPORT_MODULES = ("asl_runtime.py", "asl_jsonpath.py", "asl_paths.py", "asl_sdk.py")
+_LAMBDA = ("asl_lambda.py", "asl_aws.py")  # the Lambda client also starts durable machines
 OPTIONAL_MODULES = {
-    "intrinsics": "asl_intrinsics.py",
-    "jsonata": "asl_jsonata.py",
-    "services": "asl_services.py",
-    "itemio": "asl_itemio.py",
+    "intrinsics": ("asl_intrinsics.py", "asl_jsonquery.py"),  # (a path argument may be a query)
+    "jsonquery": ("asl_jsonquery.py",),
+    "jsonata": ("asl_jsonata.py",),
+    "lambda": _LAMBDA,
+    "tasks": ("asl_tasks.py", *_LAMBDA),
+    "services": ("asl_services.py",),
+    "map": ("asl_map.py",),
+    "catch": ("asl_catch.py",),
+    "settings": ("asl_settings.py",),
+    "itemio": ("asl_itemio.py", "asl_map.py", *_LAMBDA),  # a large dataset runs in child executions
 }
 
 
@@ -53,7 +61,7 @@ class Translation:
 
 
 def support_files(uses: frozenset[str] = frozenset()) -> dict[str, str]:
-    names = [*SUPPORT_MODULES, *(OPTIONAL_MODULES[u] for u in sorted(uses))]
+    names = dict.fromkeys([*SUPPORT_MODULES, *(name for u in sorted(uses) for name in OPTIONAL_MODULES[u])])
     return {name: (RUNTIME_DIR / name).read_text(encoding="utf-8") for name in names}
 
 

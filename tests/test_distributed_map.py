@@ -120,6 +120,13 @@ def rt():
     return asl_runtime
 
 
+def map_module():
+    """asl_map, where the runtime's Distributed Map settings live."""
+    import asl_map
+
+    return asl_map
+
+
 @pytest.fixture
 def s3():
     with moto_aws():
@@ -132,10 +139,10 @@ def s3():
 
 def both_ways(rt, monkeypatch, definition: dict, part_items: int, **kwargs) -> tuple:
     """The run in parts of ``part_items``, and the run in one execution."""
-    monkeypatch.setattr(rt, "MAP_RUN_PART_ITEMS", part_items)
+    monkeypatch.setattr(map_module(), "MAP_RUN_PART_ITEMS", part_items)
     parts = run_local(definition, {}, timeout=120, **kwargs)
     assert_within_limits(parts)
-    monkeypatch.setattr(rt, "MAP_RUN_PART_ITEMS", 10**6)
+    monkeypatch.setattr(map_module(), "MAP_RUN_PART_ITEMS", 10**6)
     whole = run_local(definition, {}, timeout=120, **kwargs)
     assert not whole.child_operations
     return parts, whole
@@ -215,7 +222,7 @@ def test_a_failing_item_fails_the_map_and_the_state_catch_sees_it(rt, monkeypatc
 def test_tolerated_failures_are_counted_across_parts(rt, monkeypatch, s3, tolerance, status):
     s3.put_object(Bucket=BUCKET, Key="rows.csv", Body=csv_rows(300, width=5))
     definition = machine(processor=failing({5, 150, 299}), writer=WRITER, **tolerance)
-    monkeypatch.setattr(rt, "MAP_RUN_PART_ITEMS", 100)
+    monkeypatch.setattr(map_module(), "MAP_RUN_PART_ITEMS", 100)
     result = run_local(definition, {}, timeout=120)
     assert_within_limits(result)
     assert len(result.child_operations) == 3
@@ -239,7 +246,7 @@ def test_without_result_writer_the_output_obeys_the_256_kib_limit(rt, monkeypatc
         "StartAt": "Same",
         "States": {"Same": {"Type": "Pass", "End": True}},
     }
-    monkeypatch.setattr(rt, "MAP_RUN_PART_ITEMS", 500)
+    monkeypatch.setattr(map_module(), "MAP_RUN_PART_ITEMS", 500)
     result = run_local(machine(processor=whole_rows), {}, timeout=120)
     assert_within_limits(result)
     assert (result.status, result.error) == ("FAILED", "States.DataLimitExceeded")
@@ -271,14 +278,14 @@ def test_without_max_concurrency_a_map_runs_a_bounded_number_of_iterations_at_on
 def test_max_concurrency_bounds_the_iterations_of_all_parts_together(rt, max_concurrency, expected):
     children, per_child = rt.map_run_concurrency(max_concurrency)
     assert (children, per_child) == expected
-    assert children * per_child <= (max_concurrency or rt.MAP_RUN_CHILDREN * rt.DEFAULT_MAX_CONCURRENCY)
+    assert children * per_child <= (max_concurrency or map_module().MAP_RUN_CHILDREN * rt.DEFAULT_MAX_CONCURRENCY)
     assert per_child <= rt.DEFAULT_MAX_CONCURRENCY
 
 
 def test_parts_replay_deterministically(rt, monkeypatch, s3):
     """Every operation followed by a replay of all before it, in the parent and in each child."""
     s3.put_object(Bucket=BUCKET, Key="rows.csv", Body=csv_rows(90, width=5))
-    monkeypatch.setattr(rt, "MAP_RUN_PART_ITEMS", 30)
+    monkeypatch.setattr(map_module(), "MAP_RUN_PART_ITEMS", 30)
     replayed = run_local(machine(), {}, timeout=120, force_replays=True)
     assert replayed.status == "SUCCEEDED", (replayed.error, replayed.cause)
     assert len(replayed.child_operations) == 3
@@ -300,7 +307,7 @@ def test_the_cost_of_a_run_counts_its_child_executions(rt, monkeypatch, s3):
     from asl2durable.behaviour import _run_durable
 
     s3.put_object(Bucket=BUCKET, Key="rows.csv", Body=csv_rows(90, width=5))
-    monkeypatch.setattr(rt, "MAP_RUN_PART_ITEMS", 30)
+    monkeypatch.setattr(map_module(), "MAP_RUN_PART_ITEMS", 30)
     counted = _run_durable(machine(), {}, lambdas=None, seed=None, timeout=120)
     assert counted.operations["execution"] == 4  # the parent and its 3 parts
     assert counted.operations["map_iteration"] == 3 + 90
@@ -309,8 +316,8 @@ def test_the_cost_of_a_run_counts_its_child_executions(rt, monkeypatch, s3):
 
 def test_a_part_event_too_large_for_a_chained_invoke_fails_the_state(rt, monkeypatch, s3):
     s3.put_object(Bucket=BUCKET, Key="rows.csv", Body=csv_rows(90, width=5))
-    monkeypatch.setattr(rt, "MAP_RUN_PART_ITEMS", 30)
-    monkeypatch.setattr(rt, "CHAINED_INVOKE_PAYLOAD_LIMIT", 64 * 1024 + 500)
+    monkeypatch.setattr(map_module(), "MAP_RUN_PART_ITEMS", 30)
+    monkeypatch.setattr(map_module(), "CHAINED_INVOKE_PAYLOAD_LIMIT", 64 * 1024 + 500)
     result = run_local(machine(), {"padding": "x" * 600}, timeout=60)
     assert (result.status, result.error) == ("FAILED", "States.DataLimitExceeded")
     assert "chained invoke payload limit" in result.cause

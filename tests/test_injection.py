@@ -249,12 +249,12 @@ def _no_canary():
 def run(definition: dict, translation, input: dict) -> dict:
     """Run a translated handler the way ``local.run_local`` does (without translating again)."""
     module = local.load_handler(translation.files["handler.py"], translation.name)
-    rt = local._runtime()
+    local._runtime()
     import asl_testing
 
-    functions = {rt.function_key(FUNCTION): echo}
+    functions = {asl_testing.function_key(FUNCTION): echo}
     with local._LOCK:
-        outcome = asl_testing.run_handler(module.handler, input, invoker=rt.local_invoker(functions), callbacks=None, timeout=60)
+        outcome = asl_testing.run_handler(module.handler, input, invoker=asl_testing.local_invoker(functions), callbacks=None, timeout=60)
     return local.LocalResult(outcome.status, outcome.output, outcome.error, outcome.cause).to_dict()
 
 

@@ -11,6 +11,7 @@ import itertools
 
 import asl_runtime as rt  # the support modules by plain name, as a handler imports them
 import asl_services
+import asl_testing
 import pytest
 
 from asl2durable.local import run_local
@@ -212,13 +213,13 @@ def test_an_interrupted_start_is_not_repeated_in_a_standard_workflow(monkeypatch
 
 def test_a_test_double_answers_a_job_in_one_step():
     calls = []
-    rt.use_service_caller(lambda resource, params, pattern: calls.append((resource, pattern)) or {"done": 1})
+    asl_testing.use_service_caller(lambda resource, params, pattern: calls.append((resource, pattern)) or {"done": 1})
     try:
         run = rt.Run(_StepOnly(), {}, {})
         run.at("Job")
         assert rt.run_job(run, RESOURCE, {}) == {"done": 1}
     finally:
-        rt.use_service_caller(None)
+        asl_testing.use_service_caller(None)
     assert calls == [(RESOURCE, "sync")]
     assert run.context.names == ["Job"]
 

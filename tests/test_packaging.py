@@ -31,6 +31,10 @@ def test_wheel_ships_grammars_templates_and_runtime_and_translates_from_an_unpac
         "asl2durable/runtime/asl_sdk.py",
         "asl2durable/runtime/asl_intrinsics.py",
         "asl2durable/runtime/asl_jsonata.py",
+        "asl2durable/runtime/asl_paths.py",
+        "asl2durable/runtime/asl_lambda.py",
+        "asl2durable/runtime/asl_tasks.py",
+        "asl2durable/runtime/asl_map.py",
         "asl2durable/validate/asl.schema.json",
     ):
         assert required in names
@@ -50,6 +54,6 @@ def test_wheel_ships_grammars_templates_and_runtime_and_translates_from_an_unpac
         cwd=tmp_path, env=env, check=True, capture_output=True, text=True,
     )
     assert json.loads(out.stdout) == [
-        "MIGRATION.md", "asl_aws.py", "asl_jsonpath.py", "asl_runtime.py", "asl_sdk.py", "asl_testing.py",
+        "MIGRATION.md", "asl_jsonpath.py", "asl_paths.py", "asl_runtime.py", "asl_sdk.py", "asl_testing.py",
         "definition.asl.json", "handler.py", "requirements-test.txt", "requirements.txt", "template.yaml", "test_handler.py",
     ]

@@ -6,7 +6,7 @@ unknown fields, not an object at all. Step Functions answers these with the serv
 (``DynamoDB.AmazonDynamoDBException``, ``SQS.AmazonSQSException``, ...), a client-side
 ``<Service>.SdkClientException``, or a ``States.*`` error: the test asserts every failure is
 named ``<Service>.<Name>`` or ``States.<Name>`` (see docs/integrations.md, "Malformed
-parameters"). It runs against moto, through the runtime's ``_service_call`` as a Task does.
+parameters"). It runs against moto, through the runtime's ``_service_call`` (asl_tasks) as a Task does.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import re
 
 import asl_runtime as rt
 import asl_services as svc
+import asl_tasks
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -68,7 +69,7 @@ def _failure_name(resource: str, params) -> str | None:
     if resource.startswith(("arn:aws:states:::http:", "arn:aws:states:::apigateway:")) and isinstance(params, dict):
         params = {**params, "ApiEndpoint": "http://127.0.0.1:9", "Endpoint": "http://127.0.0.1:9/x"}
     try:
-        rt._service_call(lambda: function(resource, params), resource=resource)
+        asl_tasks._service_call(lambda: function(resource, params), resource=resource)
     except rt.AslError as err:
         return err.name
     return None
@@ -95,5 +96,5 @@ def test_a_python_exception_in_a_service_call_is_named_for_the_service():
         return {}["QueueUrl"]
 
     with pytest.raises(rt.AslError) as err:
-        rt._service_call(broken, resource="arn:aws:states:::sqs:sendMessage")
+        asl_tasks._service_call(broken, resource="arn:aws:states:::sqs:sendMessage")
     assert err.value.name == "SQS.SdkClientException" and "KeyError" in err.value.cause

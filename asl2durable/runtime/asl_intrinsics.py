@@ -33,7 +33,7 @@ import random
 import re
 import struct
 import uuid as _uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
 __all__ = ["IntrinsicFailure", "States", "call", "evaluate"]
@@ -640,3 +640,64 @@ class States:
     @staticmethod
     def StringSplit(*args: Any) -> Any:
         return call("States.StringSplit", *args)
+
+
+# ---- the fields of a handler's states ------------------------------------------------
+#
+# (``rt.intrinsic``, ``rt.uuid4`` and ``rt.math_random`` in generated code; the other
+# support modules are imported only here, so the translator, which evaluates intrinsic
+# functions with this module, never imports them.)
+
+
+def intrinsic(
+    run: Any, state: str, data: Any, text: str, spec: Sequence[Any], field_name: str
+) -> Any:
+    """The value of a ``"key.$"`` field holding an intrinsic function call (``text``,
+    parsed as ``spec`` by the translator; ``text`` is for readers). States.UUID and
+    unseeded States.MathRandom draw their values inside durable steps, so a replay sees
+    the same values."""
+    import asl_jsonpath
+    import asl_paths
+    import asl_runtime as rt
+
+    # (a simple path argument comes as its text)
+    def resolve(path_arg: str | Sequence[Any]) -> Any:
+        spec = asl_jsonpath.parse(path_arg) if isinstance(path_arg, str) else path_arg
+        path = asl_paths.JsonPath(asl_paths._path_text(spec), spec)
+        return asl_paths.get(run, state, data, path, field_name)
+
+    try:
+        return evaluate(
+            spec,
+            resolve,
+            uuid=lambda: rt.step(
+                run, f"{state} (States.UUID)", lambda: str(_uuid.uuid4())
+            ),
+            random_int=lambda start, end: rt.step(
+                run, f"{state} (States.MathRandom)", lambda: random.randint(start, end)
+            ),
+            setting=lambda text, env: rt.setting(text, env),
+        )
+    except IntrinsicFailure as err:
+        raise rt.fail(
+            err.error, f"An error occurred while executing the state '{state}'. {err}"
+        ) from None
+
+
+def uuid4(run: Any) -> str:
+    """States.UUID(): drawn in a durable step, so a replay sees the same value."""
+    import asl_runtime as rt
+
+    return str(rt.step(run, f"{run.current} (States.UUID)", lambda: str(_uuid.uuid4())))
+
+
+def math_random(run: Any, start: Any, end: Any) -> Any:
+    """States.MathRandom(start, end) without a seed: drawn in a durable step."""
+    import asl_runtime as rt
+
+    def draw(low: int, high: int) -> Any:
+        return rt.step(
+            run, f"{run.current} (States.MathRandom)", lambda: random.randint(low, high)
+        )
+
+    return call("States.MathRandom", start, end, draw=draw)

@@ -60,6 +60,7 @@ __all__ = [
     "expect_type",
     "expression_text",
     "is_expression",
+    "jsonata",
     "parse_error",
     "type_name",
 ]
@@ -847,3 +848,73 @@ def expect_type(value: Any, expected: str, *, field: str, text: str) -> Any:
         f"{_prefix(expr, field)} returned an unexpected result type. "
         f"Expected '{expected}', but was '{type_name(value)}' for value: {_json(value)}"
     )
+
+
+# ---- the fields of a handler's states ------------------------------------------------
+#
+# (``rt.jsonata`` in generated code; asl_runtime is imported only here, so the
+# translator, which checks expressions with this module, never imports it.)
+
+_ABSENT = object()  # an argument not given
+
+
+def jsonata(
+    run: Any,
+    template: Any,
+    field_name: str,
+    *,
+    input: Any,
+    result: Any = _ABSENT,
+    error_output: Any = _ABSENT,
+    expect: str | None = None,
+    reads_clock: bool = False,
+    state: str | None = None,
+) -> Any:
+    """Evaluate a JSONata field: every ``"{% ... %}"`` string in ``template`` is an
+    expression that sees ``$states`` (input, result, errorOutput, context) and the
+    variables in scope. ``expect`` names the type the field must have ("array",
+    "integer", "string", "boolean", ...). Failures are ``States.QueryEvaluationError``
+    with Step Functions' messages.
+
+    ``$uuid()`` and ``$random()`` draw their values in durable steps. A field that reads
+    the clock (``$now()``, ``$millis()``) is evaluated inside a durable step as a whole
+    (``reads_clock=True``), so a replay sees the same time."""
+    import asl_runtime as rt  # (a handler's, never the translator's)
+
+    state = state or run.current or ""
+    states: dict[str, Any] = {"input": input, "context": run.context_object(state)}
+    if result is not _ABSENT:
+        states["result"] = result
+    if error_output is not _ABSENT:
+        states["errorOutput"] = error_output
+    bindings = {**run.variables, "states": states}
+
+    def evaluate(in_step: bool) -> Any:
+        hooks = (
+            {}
+            if in_step
+            else {
+                "uuid": lambda: rt.step(
+                    run, f"{state} ($uuid)", lambda: str(_uuid_module.uuid4())
+                ),
+                "random": lambda: rt.step(
+                    run, f"{state} ($random)", _random_module.random
+                ),
+            }
+        )
+        value = evaluate_template(template, bindings, field=field_name, **hooks)
+        if expect is not None:
+            expect_type(value, expect, field=field_name, text=template)
+        return value
+
+    try:
+        if reads_clock:
+            return rt.step(
+                run, f"{state} ({field_name})", lambda: evaluate(in_step=True)
+            )
+        return evaluate(in_step=False)
+    except QueryEvaluationError as err:
+        raise rt.fail(
+            "States.QueryEvaluationError",
+            f"An error occurred while executing the state '{state}'. {err}",
+        ) from None

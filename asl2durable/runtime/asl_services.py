@@ -6,7 +6,7 @@ the Lambda Python runtime); it knows nothing of the durable SDK. Every function 
 plain, synchronous call that never sleeps: the generated code runs :func:`call` inside a
 durable step, turns ``.sync`` into :func:`start` in a step, then :func:`poll` in a
 durable ``wait_for_condition`` until done (first wait :func:`poll_interval` seconds,
-then growing: ``asl_runtime.job_poll_delay``), and turns ``.waitForTaskToken`` into a
+then growing: ``asl_tasks.job_poll_delay``), and turns ``.waitForTaskToken`` into a
 durable callback whose submitter step runs :func:`call` on the base resource with the
 task token already in the parameters.
 
@@ -2397,5 +2397,5 @@ def poll(resource: str, handle: dict[str, Any]) -> tuple[bool, Any]:
 
 def poll_interval(resource: str) -> int:
     """Seconds to wait after a job's first :func:`poll` for the resource's service (at
-    least 1); later waits grow (``asl_runtime.job_poll_delay``)."""
+    least 1); later waits grow (``asl_tasks.job_poll_delay``)."""
     return max(1, _POLL_INTERVALS.get(parse_resource(resource).service, 10))

@@ -41,6 +41,7 @@ Parallel) compare equal whatever order they ran in.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import copy
 import dataclasses
@@ -55,6 +56,7 @@ import threading
 import time
 import traceback
 import types
+import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -175,13 +177,13 @@ class _Stubs:
         def invoke(
             function_name: str, payload: bytes | None, params: dict[str, Any]
         ) -> rt.InvokeResponse:
-            key = rt.function_key(function_name)
+            key = function_key(function_name)
             # a task token sent to a function: answered below
             if params.get("InvocationType") == "Event":
                 return rt.InvokeResponse(status_code=202)
             if key not in functions and self.knows(key):
                 functions[key] = self._function(key)
-            return rt.local_invoker(functions)(function_name, payload, params)
+            return local_invoker(functions)(function_name, payload, params)
 
         return invoke
 
@@ -195,7 +197,7 @@ class _Stubs:
         """The Lambda functions the stubs answer for (chained invokes): every key that
         is a function name, not a service resource, item reader or result writer."""
         keys = {*self.stubs, *self.results, *self.errors}
-        return {rt.function_key(k): self._function(k) for k in keys if _is_function(k)}
+        return {function_key(k): self._function(k) for k in keys if _is_function(k)}
 
     def service(self, resource: str, params: Any, pattern: str) -> Any:
         # sending the task token: the callback stub answers it below
@@ -329,7 +331,7 @@ def run_handler(
     resource, payload)`` answers each task token: ``{"output": value}`` succeeds the
     callback, ``{"error": name, "cause": text}`` fails it, ``{"raw": text}`` completes
     it with exactly that Result text. ``force_replays`` suspends the handler after every
-    durable operation (``asl_runtime.force_replays``), so that each one is followed by a
+    durable operation (:func:`use_forced_replays`), so that each one is followed by a
     replay of everything before it. ``faults="interrupt"`` ends the invocation right
     after each side effect, once per step, before its result is checkpointed (a sandbox
     that dies then); the runner invokes the handler again at once. The handler runs as
@@ -360,16 +362,16 @@ def run_handler(
             "execution accepts"
         )
     with _LOCK, _fast_invocation_retries(interruptions is not None), _enforced(limits):
-        rt.use_lambda_invoker(invoker)
-        rt.use_service_caller(service_caller)
-        rt.use_item_reader(item_reader)
-        rt.use_result_writer(result_writer)
-        rt.observe_task_tokens(
+        use_lambda_invoker(invoker)
+        use_service_caller(service_caller)
+        use_item_reader(item_reader)
+        use_result_writer(result_writer)
+        observe_task_tokens(
             (lambda *request: tokens.put(request)) if callbacks else None
         )
-        rt.force_replays(force_replays)
-        rt.inject_faults(interruptions)
-        rt.use_local_execution_arn(
+        use_forced_replays(force_replays)
+        inject_faults(interruptions)
+        use_local_execution_arn(
             lambda runner_arn, function_arn: (
                 f"{function_arn}:$LATEST/durable-execution/{execution_name}/"
                 + runner_arn.split("/")[0]
@@ -475,14 +477,14 @@ def run_handler(
                     written += sum(_answer_bytes(child) for child in children)
         finally:
             logging.disable(previous)
-            rt.use_lambda_invoker(None)
-            rt.use_service_caller(None)
-            rt.use_item_reader(None)
-            rt.use_result_writer(None)
-            rt.observe_task_tokens(None)
-            rt.force_replays(False)
-            rt.inject_faults(None)
-            rt.use_local_execution_arn(None)
+            use_lambda_invoker(None)
+            use_service_caller(None)
+            use_item_reader(None)
+            use_result_writer(None)
+            observe_task_tokens(None)
+            use_forced_replays(False)
+            inject_faults(None)
+            use_local_execution_arn(None)
     seen: dict[str, Any] = {
         "operations": list(result.operations),
         "invocations": invocations,
@@ -1129,14 +1131,14 @@ def _lambda_payload(call: Mapping[str, Any]) -> Any:
 
 
 def _lambda_target(call: Mapping[str, Any]) -> str | None:
-    """The function a recorded Lambda call went to, as ``asl_runtime.function_key``
+    """The function a recorded Lambda call went to, as :func:`function_key`
     names it."""
     parameters = call.get("parameters")
     if call.get("kind") == "lambda:invoke" and isinstance(parameters, dict):
         name = parameters.get("FunctionName")
     else:
         name = call.get("function")
-    return rt.function_key(name) if isinstance(name, str) else None
+    return function_key(name) if isinstance(name, str) else None
 
 
 class Recorded:
@@ -1253,7 +1255,7 @@ class Recorded:
         raise FunctionError("States.Timeout", "", None)
 
     def service(self, resource: str, params: Any, pattern: str) -> Any:
-        """Service integrations (``asl_runtime.use_service_caller``)."""
+        """Service integrations (:func:`use_service_caller`)."""
         # the send of a .waitForTaskToken Task: answered by its callback
         if pattern == "callback":
             return None
@@ -1436,8 +1438,7 @@ def run_recorded(
         *function_names(event),
     }
     stand_ins = {
-        rt.function_key(name): recorded.stand_in(rt.function_key(name))
-        for name in names
+        function_key(name): recorded.stand_in(function_key(name)) for name in names
     }
     try:
         with _execution_as_recorded(start, role_arn):
@@ -1445,7 +1446,7 @@ def run_recorded(
                 handler,
                 event,
                 functions=stand_ins,
-                invoker=rt.local_invoker(stand_ins),
+                invoker=local_invoker(stand_ins),
                 service_caller=recorded.service,
                 timeout=timeout,
                 callbacks=lambda _token, resource, payload: recorded.callback(
@@ -1487,3 +1488,177 @@ def _execution_as_recorded(start: str | None, role_arn: str | None) -> Iterator[
                 os.environ.pop("ASL_EXECUTION_ROLE_ARN", None)
             else:
                 os.environ["ASL_EXECUTION_ROLE_ARN"] = saved_role
+
+
+# ---- the hooks local runs set in asl_runtime ----------------------------------------
+#
+# Each replaces what a deployed handler calls (AWS) with what a local run answers; the
+# runtime reads them as ``asl_runtime._<hook>``, None (the default) meaning the real
+# service. They live here, not in asl_runtime, because only local runs and tests set
+# them.
+
+
+def use_lambda_invoker(
+    invoker: Callable[[str, bytes | None, dict[str, Any]], rt.InvokeResponse] | None,
+) -> None:
+    """Replace how Lambda functions are called (local runs and tests); ``None`` restores
+    boto3."""
+    rt._invoker = invoker
+
+
+def local_invoker(
+    functions: dict[str, Callable[[Any, Any], Any]],
+) -> Callable[[str, bytes | None, dict[str, Any]], rt.InvokeResponse]:
+    """An invoker that runs Python callables in-process, as the Lambda Python runtime
+    would: the payload is JSON-decoded into the event, a returned ``bytes`` value is the
+    raw response, anything else is JSON-encoded, and an exception is a function error
+    whose ``errorType`` is the exception's class name."""
+
+    def resolve(name: str) -> Callable[[Any, Any], Any]:
+        key = function_key(name)
+        if key not in functions:
+            raise rt.LambdaServiceError(
+                "ResourceNotFoundException",
+                f"Function not found: {name} (Service: Lambda, Status Code: 404)",
+            )
+        return functions[key]
+
+    def invoke(
+        function_name: str, payload: bytes | None, params: dict[str, Any]
+    ) -> rt.InvokeResponse:
+        handler = resolve(function_name)
+        if params.get("InvocationType") == "DryRun":
+            return rt.InvokeResponse(status_code=204)
+        request_id = str(uuid.uuid4())
+        event = json.loads(payload) if payload else {}
+        context = _LocalLambdaContext(function_key(function_name), request_id)
+        date = datetime.datetime.now(datetime.UTC).strftime("%a, %d %b %Y %H:%M:%S GMT")
+        # queued: the caller gets 202 and no payload
+        if params.get("InvocationType") == "Event":
+            try:
+                handler(event, context)
+            # an asynchronous invocation's error is not the caller's
+            except Exception:  # noqa: BLE001, S110
+                pass
+            return rt.InvokeResponse(status_code=202, request_id=request_id, date=date)
+        try:
+            result = handler(event, context)
+        # the function's error becomes Lambda's error payload
+        except Exception as err:  # noqa: BLE001
+            frames = traceback.extract_tb(err.__traceback__)[1:]
+            body = {
+                "errorMessage": str(err),
+                "errorType": type(err).__name__,
+                "requestId": request_id,
+                "stackTrace": traceback.format_list(frames),
+            }
+            return rt.InvokeResponse(
+                200,
+                rt._compact(body).encode(),
+                "Unhandled",
+                request_id=request_id,
+                date=date,
+            )
+        raw = (
+            result if isinstance(result, bytes) else json.dumps(result).encode("utf-8")
+        )
+        log = (
+            base64.b64encode(b"").decode() if params.get("LogType") == "Tail" else None
+        )
+        return rt.InvokeResponse(
+            200, raw, None, log_result=log, request_id=request_id, date=date
+        )
+
+    return invoke
+
+
+def function_key(name: str) -> str:
+    """The bare function name of a name, partial ARN or full ARN (qualifiers
+    dropped)."""
+    parts = name.split(":")
+    if name.startswith("arn:") and len(parts) >= 7:
+        return parts[6]
+    # 123456789012:function:name[:qualifier]
+    if len(parts) >= 3 and parts[1] == "function":
+        return parts[2]
+    return parts[0]
+
+
+@dataclass
+class _LocalLambdaContext:
+    function_name: str
+    aws_request_id: str
+    function_version: str = "$LATEST"
+    memory_limit_in_mb: int = 128
+
+    @property
+    def invoked_function_arn(self) -> str:
+        return f"arn:aws:lambda:us-east-1:000000000000:function:{self.function_name}"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 900_000
+
+
+def use_item_reader(reader: Callable[[str, Any, Any], Any] | None) -> None:
+    """Replace how a Distributed Map's ``ItemReader`` reads its items (local runs and
+    tests); ``None`` restores S3. ``reader(resource, params, reader_config)`` returns
+    the items."""
+    rt._item_reader = reader
+
+
+def use_result_writer(
+    writer: Callable[[dict[str, Any], list[Any]], Any] | None,
+) -> None:
+    """Replace how a Distributed Map's ``ResultWriter`` (one with a ``Resource``) writes
+    the results (local runs and tests); ``None`` restores S3. ``writer(result_writer,
+    records)`` gets the evaluated ResultWriter and the child results, and returns the
+    Map's result."""
+    rt._result_writer = writer
+
+
+def use_service_caller(caller: Callable[[str, Any, str], Any] | None) -> None:
+    """Replace how service integrations are called (local runs and tests); ``None``
+    restores boto3.
+
+    ``caller(resource, params, pattern)`` answers instead of AWS: ``pattern`` is
+    ``"request-response"`` (``resource`` is the Task resource, e.g.
+    ``arn:aws:states:::dynamodb:putItem``; return the API result), ``"sync"`` (the
+    resource with its ``.sync`` suffix; return the finished job's output) or
+    ``"callback"`` (sending the payload of a ``.waitForTaskToken`` Task; ``resource``
+    without the suffix; the return value is ignored). An exception it raises fails the
+    Task: an :class:`AslError` (see :func:`fail`) under its ASL name, any other
+    exception under its class name."""
+    rt._service_caller = caller
+
+
+def observe_task_tokens(observer: Callable[[str, str, Any], None] | None) -> None:
+    """Local runs: ``observer(token, resource, payload)`` is told of every task token
+    sent."""
+    rt._token_observer = observer
+
+
+def use_forced_replays(on: bool) -> None:
+    """Test hook, off by default: when on, every durable operation the runtime issues is
+    followed by a 1-second durable wait. Each wait suspends the invocation, so the
+    handler is re-invoked and replays everything before it: a run then checks that the
+    generated code issues the same operations (names, types, order) on every replay and
+    computes the same data from their checkpointed results. The extra waits add
+    operations but do not change the output."""
+    rt._FORCED_REPLAYS = bool(on)
+
+
+def use_local_execution_arn(shape: Callable[[str, str], str] | None) -> None:
+    """Local runs: ``shape(runner_arn, function_arn)`` gives the execution ARN AWS would
+    give."""
+    rt._local_execution_arn = shape
+
+
+def inject_faults(fault: Callable[..., None] | None) -> None:
+    """Test hook, off by default: ``fault(key, ran=True)`` runs inside every step that
+    has a side effect, right after it (``key`` names the step: its scope and operation
+    name), and after every chained invoke returns (``ran=False``: the function ran in
+    the service, perhaps in an earlier invocation). Raising a retryable
+    ``InvocationError`` there ends the invocation before the result is checkpointed, as
+    a sandbox that dies at that moment does; the runner then invokes the handler again.
+    """
+    rt._fault = fault
