@@ -16,7 +16,8 @@ Two parts:
   (:func:`one_line` gives the same statement unsplit, :func:`expression` an expression on one
   line, :func:`literal` a JSON scalar as black normalises it).
 
-Usage from a template filter::
+``render.statement`` (the templates' ``py``) calls it for every statement that holds a
+definition's data and is longer than a line. Usage::
 
     pyexpr.statement("payload = ", pyexpr.parse(text), "  # Parameters", indent=8)
     pyexpr.statement("return ", pyexpr.Tuple((pyexpr.Literal("Next"), expr)), indent=8)
