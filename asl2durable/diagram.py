@@ -20,6 +20,7 @@ depends only on the IR and its order, so the same machine always gives the same 
 from __future__ import annotations
 
 import itertools
+import json
 import re
 import unicodedata
 import zlib
@@ -607,9 +608,17 @@ class _Structure:
 
     def __init__(self, workflow: ir.Workflow, link: Link):
         self.functions = workflow.functions
+        self.tasks = {s.name for s in workflow.states() if isinstance(s, ir.TaskState)}
+        self.inline = workflow.inline
         self.link = link
 
     def call(self, state: str, prefix: str, classes: str, fill: str, stroke: str) -> _Box:
+        if state in self.inline:  # written in the body: its with block
+            method = "in_task" if state in self.tasks else "in_state"
+            code = f"with run.{method}({json.dumps(state, ensure_ascii=False)}, data): …"
+            if _width(code) > CODE_CHARS:
+                code = f"with run.{method}(…): …"
+            return _code_box(state, code, None, classes, fill, stroke, self.link)
         function = self.functions.get(state, state)
         note = None if named_plainly(function, state) else state
         code = f"{prefix}{function}(run, data)"

@@ -190,15 +190,20 @@ def test_structure_mirrors_the_printed_body():
     assert "while True:  # loop from 'Wait 30 seconds'" in code
     assert "route, data = finished(run, data)" in code
     assert "if route == 'Publish':" in code and "elif route == 'Job failed':" in code
-    assert "return job_failed(run, data)" in code and "return publish(run, data)" in code
+    assert 'with run.in_state("Job failed", data): …' in code  # simple states: written in the body
+    assert 'with run.in_state("Publish", data): …' in code
 
 
-def test_a_state_whose_function_is_renamed_shows_its_name():
-    workflow = workflow_of(chain(["Check: the order", "class"]))  # functions check_the_order, s_class
+def test_a_state_shows_its_name():
+    """A simple state is its with block, which names it; a state that is a function shows its
+    function, and its name too where the function is renamed (``s_class`` for "class")."""
+    workflow = workflow_of(chain(["Check: the order", "class"]))
     svg = check_structure(workflow.root, diagram.handler_structure(workflow.root, workflow))
-    for g in nodes(svg):
-        function = workflow.functions[g.get("data-state")]
-        assert any(function in t for t in texts(g))
+    first, second = nodes(svg)
+    assert texts(first) == ['with run.in_state("Check: the order", data): …']
+    assert texts(second) == ['with run.in_state("class", data): …']
+    workflow.inline = frozenset()  # as functions
+    svg = check_structure(workflow.root, diagram.handler_structure(workflow.root, workflow))
     plain, renamed = nodes(svg)
     assert texts(plain) == ["data = check_the_order(run, data)"]
     assert texts(renamed) == ["return s_class(run, data)", "class"]
