@@ -14,6 +14,7 @@ from .lower import lower
 from .placeholders import BAD_VALUE, UNRESOLVED
 from .structure import structure
 from .validate import validate
+from .validate.walk import nesting_depth
 
 TOO_DEEPLY_NESTED = "TOO_DEEPLY_NESTED"  # the validator's code for a definition too deep to check
 # Without the files (``render=False``), a definition nested deeper than this is still rendered,
@@ -53,19 +54,6 @@ class Translation:
 def support_files(uses: frozenset[str] = frozenset()) -> dict[str, str]:
     names = [*SUPPORT_MODULES, *(OPTIONAL_MODULES[u] for u in sorted(uses))]
     return {name: (RUNTIME_DIR / name).read_text(encoding="utf-8") for name in names}
-
-
-def nesting_depth(value: object) -> int:
-    """How deeply JSON containers nest in ``value`` (a scalar: 0), without recursing."""
-    deepest, todo = 0, [(value, 0)]
-    while todo:
-        item, depth = todo.pop()
-        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
-        if children is None:
-            continue
-        deepest = max(deepest, depth + 1)
-        todo.extend((child, depth + 1) for child in children)
-    return deepest
 
 
 def translate(
