@@ -5,9 +5,9 @@ from __future__ import annotations
 import ast
 import json
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
+from ._resources import RUNTIME_DIR
 from .diagnostics import Diagnostic, Severity, has_errors
 from .loader import Loaded
 from .lower import lower
@@ -22,7 +22,6 @@ TOO_DEEPLY_NESTED = "TOO_DEEPLY_NESTED"  # the validator's code for a definition
 # most). Every definition up to 180 levels deep renders, whatever is nested (values in Parameters,
 # ItemSelector, arrays, Parallel and Map states), so this leaves a wide margin.
 RENDER_CHECK_DEPTH = 100
-RUNTIME_DIR = Path(__file__).resolve().parent / "runtime"
 # The support modules copied next to every handler, and those copied when the handler needs them.
 SUPPORT_MODULES = ("asl_runtime.py", "asl_jsonpath.py", "asl_aws.py", "asl_sdk.py")
 OPTIONAL_MODULES = {
