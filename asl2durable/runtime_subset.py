@@ -39,9 +39,15 @@ def subset(module: str, names: tuple[str, ...]) -> types.ModuleType:
     code = _resources.cached_code(f"subset-{module}", [text, *names], lambda: _compile(text, str(path), names))
     if code is None:
         raise NotSeparable(f"{module}: {', '.join(names)}")
-    out = types.ModuleType(f"asl2durable.runtime_subset.{module}", f"{', '.join(names)} of {module}")
+    # a module of its own name, as dataclasses and pickle look a class's module up
+    out = types.ModuleType(f"{__name__}.{module}.{'.'.join(names)}", f"{', '.join(names)} of {module}")
     out.__file__ = str(path)
-    exec(code, out.__dict__)  # noqa: S102 - the package's own runtime source, compiled above
+    sys.modules[out.__name__] = out
+    try:
+        exec(code, out.__dict__)  # noqa: S102 - the package's own runtime source, compiled above
+    except BaseException:
+        del sys.modules[out.__name__]
+        raise
     return out
 
 
