@@ -7,11 +7,14 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
+from types import CodeType
 from typing import Any
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
+RUNTIME_DIR = _PACKAGE_DIR / "runtime"  # the support modules copied next to a handler (in the package)
 
 
 @cache
@@ -83,3 +86,32 @@ def template_cache() -> Any:
     import jinja2
 
     return jinja2.FileSystemBytecodeCache(str(folder), "jinja-%s.cache")
+
+
+def cached_code(name: str, key: list[str], build: Callable[[], CodeType | None]) -> CodeType | None:
+    """The code object ``build`` returns (or None), kept in the cache folder as
+    ``<name>-<digest>.code`` (marshal), the digest of ``key`` and Python's version; written
+    under a temporary name, then renamed into place, as lark's parsers are."""
+    import hashlib
+    import marshal
+
+    folder = cache_dir()
+    if folder is None:
+        return build()
+    digest = hashlib.sha256("\0".join([sys.version, *key]).encode("utf-8")).hexdigest()[:16]
+    path = folder / f"{name}-{digest}.code"
+    with contextlib.suppress(OSError, EOFError, ValueError, TypeError):
+        kept = marshal.loads(path.read_bytes())
+        if kept is None or isinstance(kept, CodeType):
+            return kept
+    code = build()
+    temporary = folder / f".{name}-{digest}.{os.getpid()}.tmp"
+    try:
+        temporary.write_bytes(marshal.dumps(code))
+        os.replace(temporary, path)
+    except OSError:
+        pass
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+    return code

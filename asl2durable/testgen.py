@@ -43,6 +43,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import datetime as _dt
+import functools
 import json
 import re
 import sys
@@ -51,7 +52,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import ir
+from ._resources import RUNTIME_DIR
 from .placeholders import PLACEHOLDER
+from .runtime_subset import NotSeparable, subset
 
 MAX_TESTS = 20
 MAX_STATE_TESTS = 12  # tests of single states that no path test enters
@@ -264,11 +267,24 @@ class _Scope:
 
 
 def _runtime_module(name: str) -> Any:
-    from .translate import RUNTIME_DIR
-
     if str(RUNTIME_DIR) not in sys.path:
         sys.path.insert(0, str(RUNTIME_DIR))
     return __import__(name)
+
+
+# The helpers of asl_runtime the plan calls: pure functions in a module that imports the durable
+# SDK and boto3 (which cost more than the rest of a ``convert``); compiled apart from it.
+RUNTIME_HELPERS = ("compare", "error_matches", "function_key", "parse_timestamp")
+
+
+@functools.cache
+def _runtime_helpers() -> Any:
+    """``RUNTIME_HELPERS``, the runtime's own code (runtime_subset); the whole module when
+    they cannot be compiled apart."""
+    try:
+        return subset("asl_runtime", RUNTIME_HELPERS)
+    except NotSeparable:
+        return _runtime_module("asl_runtime")
 
 
 # --------------------------------------------------------------------------- trees
@@ -769,7 +785,7 @@ def _candidates(operator: str, operand: Any) -> list:
 
 
 def _parse_time(text: Any) -> _dt.datetime | None:
-    return _runtime_module("asl_runtime").parse_timestamp(text)
+    return _runtime_helpers().parse_timestamp(text)
 
 
 def _iso(moment: _dt.datetime) -> str:
@@ -837,7 +853,7 @@ def _taking(w: _Walk, scope: _Scope, data: Any, rules: list, i: int) -> _Walk | 
 
 def _solve(w: _Walk, scope: _Scope, data: Any, condition: Any, want: bool) -> _Walk | None:
     """A copy of ``w`` in which ``condition`` evaluates to ``want`` (None: none found)."""
-    compare = _runtime_module("asl_runtime").compare
+    compare = _runtime_helpers().compare
     w = w.fork()
     try:
         if isinstance(condition, ir.Combinator):
@@ -1509,7 +1525,7 @@ def _untested_routes(workflow: ir.Workflow, cases: list[Case]) -> list[str]:
 
 
 def _matches(name: str, error_equals: Any) -> bool:
-    return _runtime_module("asl_runtime").error_matches(name, list(error_equals))
+    return _runtime_helpers().error_matches(name, list(error_equals))
 
 
 # --------------------------------------------------------------------------- stubs
@@ -1550,7 +1566,7 @@ def _io_key(field: Any, kind: str) -> str | None:
 
 
 def _function_key(name: str) -> str:
-    return _runtime_module("asl_testing").function_key(name)
+    return _runtime_helpers().function_key(name)
 
 
 def stub_kind(s: ir.TaskState) -> str:

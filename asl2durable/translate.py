@@ -5,15 +5,16 @@ from __future__ import annotations
 import ast
 import json
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
+from ._resources import RUNTIME_DIR
 from .diagnostics import Diagnostic, Severity, has_errors
 from .loader import Loaded
 from .lower import lower
 from .placeholders import BAD_VALUE, UNRESOLVED
 from .structure import structure
 from .validate import validate
+from .validate.walk import nesting_depth
 
 TOO_DEEPLY_NESTED = "TOO_DEEPLY_NESTED"  # the validator's code for a definition too deep to check
 # Without the files (``render=False``), a definition nested deeper than this is still rendered,
@@ -21,7 +22,6 @@ TOO_DEEPLY_NESTED = "TOO_DEEPLY_NESTED"  # the validator's code for a definition
 # most). Every definition up to 180 levels deep renders, whatever is nested (values in Parameters,
 # ItemSelector, arrays, Parallel and Map states), so this leaves a wide margin.
 RENDER_CHECK_DEPTH = 100
-RUNTIME_DIR = Path(__file__).resolve().parent / "runtime"
 # The support modules copied next to every handler, and those copied when the handler needs
 # them (``Workflow.uses``: a key for each feature, its modules).
 SUPPORT_MODULES = ("asl_runtime.py", "asl_jsonpath.py", "asl_paths.py", "asl_sdk.py")
@@ -63,19 +63,6 @@ class Translation:
 def support_files(uses: frozenset[str] = frozenset()) -> dict[str, str]:
     names = dict.fromkeys([*SUPPORT_MODULES, *(name for u in sorted(uses) for name in OPTIONAL_MODULES[u])])
     return {name: (RUNTIME_DIR / name).read_text(encoding="utf-8") for name in names}
-
-
-def nesting_depth(value: object) -> int:
-    """How deeply JSON containers nest in ``value`` (a scalar: 0), without recursing."""
-    deepest, todo = 0, [(value, 0)]
-    while todo:
-        item, depth = todo.pop()
-        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
-        if children is None:
-            continue
-        deepest = max(deepest, depth + 1)
-        todo.extend((child, depth + 1) for child in children)
-    return deepest
 
 
 def translate(

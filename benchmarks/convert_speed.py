@@ -57,12 +57,28 @@ STARTUP = [
 
 def cli(args: list[str]) -> subprocess.CompletedProcess:
     """One whole ``asl2durable`` process, this checkout's code first on the path (its bytecode
-    written and used, as an installed package's is)."""
+    written and used, as an installed package's is); run in the checkout, as ``-m`` puts the
+    working folder first on the path."""
+    return subprocess.run(
+        [sys.executable, "-m", "asl2durable.cli", *args], env=_env(), cwd=ROOT, capture_output=True, text=True,
+        check=False,
+    )
+
+
+def _env() -> dict[str, str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     env.pop("PYTHONDONTWRITEBYTECODE", None)
-    return subprocess.run(
-        [sys.executable, "-m", "asl2durable.cli", *args], env=env, capture_output=True, text=True, check=False
+    return env
+
+
+def check_the_code_timed() -> None:
+    """Stop unless the processes timed import this checkout's package (not an installed one)."""
+    done = subprocess.run(
+        [sys.executable, "-c", "import asl2durable; print(asl2durable.__file__)"], env=_env(), cwd=ROOT,
+        capture_output=True, text=True, check=True,
     )
+    if Path(done.stdout.strip()).resolve().parent != ROOT / "asl2durable":
+        raise SystemExit(f"the processes would time {done.stdout.strip()}, not {ROOT / 'asl2durable'}")
 
 
 def startup_seconds(args: list[str], runs: int) -> tuple[float, float]:
@@ -112,6 +128,7 @@ def main() -> None:
     parser.add_argument("--startup-only", action="store_true", help="only the start-up timings")
     parser.add_argument("--runs", type=int, default=5, help="runs per start-up timing (the median is shown)")
     args = parser.parse_args()
+    check_the_code_timed()
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs")
     startup(args.runs)
     if args.startup_only:

@@ -1,5 +1,6 @@
 """Start-up: what the command line and the package import, validate's pipeline without the
-renderer, and the user's cache folder for built parsers and compiled templates.
+renderer, the runtime's helpers compiled without the runtime's imports, and the user's cache
+folder for built parsers, compiled templates and those helpers.
 
 The timings themselves are in benchmarks/convert_speed.py (``--startup-only``); these tests
 check the behaviour the timings rest on.
@@ -11,15 +12,18 @@ import json
 import os
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 import pytest
 
-from asl2durable import _resources
+from asl2durable import _resources, runtime_subset
+from asl2durable.testgen import RUNTIME_HELPERS
 from asl2durable.translate import RENDER_CHECK_DEPTH, nesting_depth, translate
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "polling-loop.asl.json"
+CONVERTED = ROOT / "examples" / "order-processing.asl.json"
 CORPUS = ROOT / "tests" / "fixtures" / "corpus" / "realworld"
 RENDERER = ("black", "jinja2", "aws_durable_execution_sdk_python", "boto3")
 PIPELINE = ("asl2durable.loader", "asl2durable.translate", "lark", "jsonschema", "yaml", *RENDERER)
@@ -50,6 +54,23 @@ def test_validate_imports_neither_black_nor_jinja_nor_the_sdk():
     found = imported_by("validate", str(EXAMPLE))
     assert "asl2durable.translate" in found  # it did validate
     assert [m for m in found if m in RENDERER] == []
+
+
+def test_validate_of_a_valid_definition_does_not_import_jsonschema():
+    assert "jsonschema" not in imported_by("validate", str(EXAMPLE))
+
+
+def test_validate_of_an_invalid_definition_words_its_errors_with_jsonschema(tmp_path: Path):
+    bad = tmp_path / "bad.asl.json"
+    bad.write_text(json.dumps({"StartAt": "A", "States": {"A": {"Type": "Pass", "End": "yes"}}}))
+    assert "jsonschema" in imported_by("validate", str(bad))
+
+
+def test_convert_imports_neither_the_sdk_nor_boto3(tmp_path: Path):
+    found = imported_by("convert", str(CONVERTED), "-o", str(tmp_path / "out"))
+    assert (tmp_path / "out" / "order-processing" / "test_handler.py").is_file()  # it did plan tests
+    assert "jinja2" in found and "black" in found
+    assert [m for m in found if m in ("aws_durable_execution_sdk_python", "boto3", "jsonschema")] == []
 
 
 def test_the_package_names_are_the_functions_however_imported():
@@ -127,3 +148,72 @@ def test_a_cache_folder_others_can_write_to_is_not_used(cache_home: Path):
     assert parser.parse("$.a") is not None
     assert list(cache_home.iterdir()) == []
     assert _resources.template_cache() is None
+
+
+# ---- the runtime's helpers, compiled apart from the runtime (runtime_subset) ------------------
+
+
+def test_the_helpers_are_the_runtimes_own_code(cache_home: Path):
+    import asl_runtime
+
+    runtime_subset.subset.cache_clear()
+    helpers = runtime_subset.subset("asl_runtime", RUNTIME_HELPERS)
+    for name in RUNTIME_HELPERS:
+        ours, theirs = getattr(helpers, name).__code__, getattr(asl_runtime, name).__code__
+        assert (ours.co_code, ours.co_consts, ours.co_names) == (theirs.co_code, theirs.co_consts, theirs.co_names)
+        assert ours.co_filename == theirs.co_filename and ours.co_firstlineno == theirs.co_firstlineno
+    assert helpers.function_key("arn:aws:lambda:us-east-1:1:function:f:live") == "f"
+    assert helpers.compare("TimestampLessThan", "2024-01-01T00:00:00Z", "2024-01-01T00:00:01+00:00")
+    assert helpers.error_matches("States.Timeout", ["States.ALL"])
+    assert not helpers.error_matches("States.Timeout", ["States.TaskFailed"])
+    (kept,) = cache_home.glob("subset-asl_runtime-*.code")
+    runtime_subset.subset.cache_clear()
+    assert runtime_subset.subset("asl_runtime", RUNTIME_HELPERS).compare("NumericEquals", 1, 1.0)
+    assert list(cache_home.glob("subset-asl_runtime-*.code")) == [kept]
+
+
+def test_a_helper_that_needs_the_sdk_is_not_compiled_apart(cache_home: Path):
+    runtime_subset.subset.cache_clear()
+    with pytest.raises(runtime_subset.NotSeparable):
+        runtime_subset.subset("asl_runtime", ("step",))
+
+
+def _subset(source: str, *names: str) -> dict | None:
+    code = runtime_subset._compile(textwrap.dedent(source), "<test>", names)
+    if code is None:
+        return None
+    namespace: dict = {}
+    exec(code, namespace)  # noqa: S102 - code compiled from the test's own source
+    return {k: v for k, v in namespace.items() if not k.startswith("__")}
+
+
+def test_what_a_function_needs_is_taken_with_it():
+    source = """
+        from __future__ import annotations
+        import json
+        import re
+        import heavy_thing
+        from heavy_thing import Context
+        _WORD = re.compile(r"\\w+")
+        TABLE = {"a": 1}
+        TABLE["b"] = 2
+        def register(name):
+            def wrap(f):
+                TABLE[name] = f
+                return f
+            return wrap
+        @register("c")
+        def c() -> Context:
+            return 3
+        def words(text: str, out: Context = None) -> list:
+            return _WORD.findall(text) + sorted(TABLE)
+        def unrelated():
+            return heavy_thing.go(json.dumps(1))
+        def uses_heavy():
+            return heavy_thing.go()
+    """
+    taken = _subset(source, "words")
+    assert taken is not None and taken["words"]("x y") == ["x", "y", "a", "b", "c"]
+    assert "unrelated" not in taken and "json" not in taken and "heavy_thing" not in taken
+    assert _subset(source, "uses_heavy") is None
+    assert _subset(source, "missing") is None

@@ -246,7 +246,7 @@ LAMBDA_AND_CHOICE = {
 }
 # Non-blank lines of the runtime modules (asl_testing.py aside: the local test harness) the
 # Lambda+Choice folders carry. Before the split (issue 18) every folder carried 3,652.
-LAMBDA_AND_CHOICE_LINES = 2302
+LAMBDA_AND_CHOICE_LINES = 2312
 LAMBDA_AND_CHOICE_GOAL = 700
 
 

@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import copy
 import json
+import random
 from pathlib import Path
 
 import jsonschema
 import pytest
 
 from asl2durable.diagnostics import Diagnostic, Severity
+from asl2durable.validate import schema as schema_module
 from asl2durable.validate import validate
+from asl2durable.validate.accepts import Unsupported, accepts, equal
 from asl2durable.validate.schema import SCHEMA_PATH
 
 CONFORMANCE = Path(__file__).parent / "fixtures" / "conformance" / "cases"
 REALWORLD = Path(__file__).parent / "fixtures" / "corpus" / "realworld"
 FIXTURES = Path(__file__).parent / "fixtures" / "validate"
+EXAMPLES = Path(__file__).parents[1] / "examples"
 
 SCHEMA = "SCHEMA_VALIDATION_FAILED"
 TARGET = "MISSING_TRANSITION_TARGET"
@@ -1464,3 +1468,123 @@ def test_realworld_corpus_has_no_errors():
     files = [(p.name, json.loads(p.read_text())) for p in sorted(REALWORLD.glob("*.asl.json"))]
     errors = _errors_by_file(files)
     assert {k: v for k, v in errors.items() if k not in known_invalid} == {}
+
+
+# ---- the fast schema check (validate/accepts.py) answers as jsonschema does -----------------
+
+
+def _jsonschema_accepts(definition: object) -> bool:
+    return jsonschema.Draft202012Validator(schema_module.schema()).is_valid(definition)
+
+
+@pytest.fixture(autouse=True)
+def fast_check_agrees(monkeypatch: pytest.MonkeyPatch):
+    """Every definition a test here validates is also a comparison of the fast check's verdict
+    with jsonschema's (collected, then asserted: the schema check treats an exception in the
+    fast check as "ask jsonschema", so an assertion there would pass unseen)."""
+    disagreements = []
+
+    def both(schema: dict, definition: object) -> bool:
+        verdict = accepts(schema, definition)
+        if verdict != _jsonschema_accepts(definition):
+            disagreements.append((verdict, json.dumps(definition)[:300]))
+        return verdict
+
+    monkeypatch.setattr(schema_module, "accepts", both)
+    yield
+    assert disagreements == []
+
+
+def _all_definitions() -> list[tuple[str, object]]:
+    out = [(p.name, json.loads(p.read_text())) for p in sorted(EXAMPLES.glob("*.asl.json"))]
+    out += [(p.name, json.loads(p.read_text())) for p in sorted(REALWORLD.glob("*.asl.json"))]
+    out += [(p.name, json.loads(p.read_text())["definition"]) for p in sorted(CONFORMANCE.glob("*.json"))]
+    for path in sorted(FIXTURES.rglob("*.json")):
+        value = json.loads(path.read_text())
+        value = value.get("definition", value) if isinstance(value, dict) else value
+        if isinstance(value, dict) and "States" in value:
+            out.append((path.name, value))
+    return out
+
+
+def _places(value: object, at: tuple = ()) -> list[tuple]:
+    """The path of every member of every container in ``value``."""
+    out = []
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, child in items:
+        out.append((*at, key))
+        out.extend(_places(child, (*at, key)))
+    return out
+
+
+# values of every JSON type, integral floats and booleans (jsonschema's "integer" and equality)
+_REPLACEMENTS = [None, True, False, 0, 1, -1, 1.5, 2.0, 1e9, "", "x", "$.x", "States.ALL", [], {}, ["x"], {"a": 1}]
+
+
+def _mutated(definition: dict, rng: random.Random) -> dict:
+    """``definition`` with one member dropped, replaced, renamed or given an unknown sibling."""
+    mutant = copy.deepcopy(definition)
+    places = _places(mutant)
+    if not places:
+        return mutant
+    *parent_path, key = rng.choice(places)
+    parent = mutant
+    for step in parent_path:
+        parent = parent[step]
+    how = rng.choice(["drop", "replace", "replace", "rename", "add"])
+    if how == "drop" or (how == "rename" and isinstance(parent, dict)):
+        value = parent.pop(key)
+        if how == "rename":
+            parent[rng.choice(["Unknown", "Next", "End", "Type", "Parameters", "Arguments"])] = value
+    elif how == "add" and isinstance(parent, dict):
+        parent[rng.choice(["Unknown", "Next", "Output", "Assign", "Retry"])] = rng.choice(_REPLACEMENTS)
+    else:
+        parent[key] = rng.choice(_REPLACEMENTS)
+    return mutant
+
+
+def test_the_fast_check_answers_every_definition_without_giving_up():
+    definitions = _all_definitions()
+    assert len(definitions) > 600
+    wrong = [name for name, d in definitions if accepts(schema_module.schema(), d) != _jsonschema_accepts(d)]
+    assert wrong == []
+
+
+def test_the_fast_check_agrees_with_jsonschema_on_mutations():
+    rng = random.Random(18)
+    verdicts = {True: 0, False: 0}
+    wrong = []
+    for name, definition in _all_definitions()[::2]:
+        for _ in range(3):
+            mutant = _mutated(definition, rng)
+            verdict = accepts(schema_module.schema(), mutant)
+            verdicts[verdict] += 1
+            if verdict != _jsonschema_accepts(mutant):
+                wrong.append((name, json.dumps(mutant)[:300]))
+    assert wrong == []
+    assert min(verdicts.values()) > 100  # both answers were exercised
+
+
+def test_the_fast_check_gives_up_on_what_it_does_not_know():
+    with pytest.raises(Unsupported):
+        accepts({"type": "object", "patternProperties": {"^x": {}}}, {})
+    with pytest.raises(Unsupported):
+        accepts({"$ref": "other.json#/x"}, {})
+    with pytest.raises(Unsupported):
+        accepts({"type": "decimal"}, 1)
+    assert accepts({"type": "integer", "x-messages": {}, "$comment": "c"}, 2.0)
+    assert not accepts({"type": "integer"}, True)
+    assert not accepts({"const": 1}, True) and not accepts({"enum": [[0]]}, [False])
+    assert equal({"a": [1, "x"]}, {"a": [1.0, "x"]}) and not equal([True], [1])
+
+
+def test_a_definition_too_deep_for_the_fast_check_goes_to_jsonschema(monkeypatch: pytest.MonkeyPatch):
+    asked = []
+    monkeypatch.setattr(schema_module, "accepts", lambda schema, definition: asked.append(1) or True)
+    deep: object = {"StartAt": "S", "States": {"S": {"Type": "Succeed"}}}
+    for _ in range(1000):
+        deep = {"StartAt": "P", "States": {"P": {"Type": "Parallel", "Branches": [deep], "End": True}}}
+    assert "TOO_DEEPLY_NESTED" in {d.code for d in validate(deep)}
+    assert asked == []
+    validate(sm({"A": end()}))
+    assert asked == [1]

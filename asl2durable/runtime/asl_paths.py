@@ -471,54 +471,6 @@ def is_present(run: rt.Run, state: str, data: Any, p: str | JsonPath) -> bool:
         return False
 
 
-_ORDER: dict[str, Callable[[Any, Any], bool]] = {
-    "Equals": lambda a, b: a == b,
-    "LessThan": lambda a, b: a < b,
-    "GreaterThan": lambda a, b: a > b,
-    "LessThanEquals": lambda a, b: a <= b,
-    "GreaterThanEquals": lambda a, b: a >= b,
-}
-
-
-def compare(operator: str, value: Any, operand: object) -> bool:
-    """One Choice comparison (operator without its ``Path`` suffix). A value of the
-    wrong type for the operator makes the rule false, as in Step Functions."""
-    if operator.startswith("String"):
-        if operator == "StringMatches":
-            return (
-                isinstance(value, str)
-                and isinstance(operand, str)
-                and rt._string_matches(value, operand)
-            )
-        if not (isinstance(value, str) and isinstance(operand, str)):
-            return False
-        return _ORDER[operator[len("String") :]](value, operand)
-    if operator.startswith("Numeric"):
-        if not (rt._is_number(value) and rt._is_number(operand)):
-            return False
-        return _ORDER[operator[len("Numeric") :]](value, operand)
-    if operator == "BooleanEquals":
-        return (
-            isinstance(value, bool) and isinstance(operand, bool) and value == operand
-        )
-    if operator.startswith("Timestamp"):
-        a, b = rt.parse_timestamp(value), rt.parse_timestamp(operand)
-        if a is None or b is None:
-            return False
-        return _ORDER[operator[len("Timestamp") :]](a, b)
-    if operator == "IsNull":
-        return (value is None) == operand
-    if operator == "IsNumeric":
-        return rt._is_number(value) == operand
-    if operator == "IsString":
-        return isinstance(value, str) == operand
-    if operator == "IsBoolean":
-        return isinstance(value, bool) == operand
-    if operator == "IsTimestamp":
-        return (rt.parse_timestamp(value) is not None) == operand
-    raise ValueError(f"unknown comparison operator {operator}")
-
-
 def test(
     run: rt.Run, state: str, data: Any, p: str | JsonPath, operator: str, operand: Any
 ) -> bool:
@@ -531,4 +483,4 @@ def test(
     if operator.endswith("Path"):
         operand = variable(run, state, data, operand)
         operator = operator[: -len("Path")]
-    return compare(operator, value, operand)
+    return rt.compare(operator, value, operand)

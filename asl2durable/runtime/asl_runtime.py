@@ -154,6 +154,18 @@ def error_matches(name: str, error_equals: Sequence[str]) -> bool:
     return False
 
 
+def function_key(name: str) -> str:
+    """The bare function name of a name, partial ARN or full ARN (qualifiers
+    dropped)."""
+    parts = name.split(":")
+    if name.startswith("arn:") and len(parts) >= 7:
+        return parts[6]
+    # 123456789012:function:name[:qualifier]
+    if len(parts) >= 3 and parts[1] == "function":
+        return parts[2]
+    return parts[0]
+
+
 def error_output(error: AslError) -> dict[str, Any]:
     """The ``{"Error", "Cause"}`` object a Catch passes on."""
     return {
@@ -1163,6 +1175,54 @@ def _string_matches(value: str, pattern: str) -> bool:
     return re.fullmatch("".join(out), value, re.DOTALL) is not None
 
 
+_ORDER: dict[str, Callable[[Any, Any], bool]] = {
+    "Equals": lambda a, b: a == b,
+    "LessThan": lambda a, b: a < b,
+    "GreaterThan": lambda a, b: a > b,
+    "LessThanEquals": lambda a, b: a <= b,
+    "GreaterThanEquals": lambda a, b: a >= b,
+}
+
+
+def compare(operator: str, value: Any, operand: object) -> bool:
+    """One Choice comparison (operator without its ``Path`` suffix). A value of the
+    wrong type for the operator makes the rule false, as in Step Functions."""
+    if operator.startswith("String"):
+        if operator == "StringMatches":
+            return (
+                isinstance(value, str)
+                and isinstance(operand, str)
+                and _string_matches(value, operand)
+            )
+        if not (isinstance(value, str) and isinstance(operand, str)):
+            return False
+        return _ORDER[operator[len("String") :]](value, operand)
+    if operator.startswith("Numeric"):
+        if not (_is_number(value) and _is_number(operand)):
+            return False
+        return _ORDER[operator[len("Numeric") :]](value, operand)
+    if operator == "BooleanEquals":
+        return (
+            isinstance(value, bool) and isinstance(operand, bool) and value == operand
+        )
+    if operator.startswith("Timestamp"):
+        a, b = parse_timestamp(value), parse_timestamp(operand)
+        if a is None or b is None:
+            return False
+        return _ORDER[operator[len("Timestamp") :]](a, b)
+    if operator == "IsNull":
+        return (value is None) == operand
+    if operator == "IsNumeric":
+        return _is_number(value) == operand
+    if operator == "IsString":
+        return isinstance(value, str) == operand
+    if operator == "IsBoolean":
+        return isinstance(value, bool) == operand
+    if operator == "IsTimestamp":
+        return (parse_timestamp(value) is not None) == operand
+    raise ValueError(f"unknown comparison operator {operator}")
+
+
 def no_choice_matched(state: str) -> AslError:
     return fail(
         "States.NoChoiceMatched",
@@ -1198,7 +1258,7 @@ def unsupported(state: str, what: str) -> AslError:
 _FEATURES = {
     "asl_paths": (
         "JsonPath get select_input select_output apply_result_path read_integer"
-        " read_number seconds_from_path timestamp_from_path variable is_present compare"
+        " read_number seconds_from_path timestamp_from_path variable is_present"
         " test"
     ),
     "asl_lambda": (

@@ -9,14 +9,14 @@ let it choose better wording than the library's.
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
-
-import jsonschema
-from jsonschema.exceptions import ValidationError, best_match
+from typing import TYPE_CHECKING
 
 from asl2durable.diagnostics import Diagnostic, pointer
+from asl2durable.validate.accepts import accepts
 from asl2durable.validate.messages import (
     PLACEHOLDER_NOTE,
     error,
@@ -25,6 +25,11 @@ from asl2durable.validate.messages import (
     soften,
     unsupported_field,
 )
+from asl2durable.validate.walk import nesting_depth
+
+if TYPE_CHECKING:
+    import jsonschema
+    from jsonschema.exceptions import ValidationError
 
 SCHEMA_PATH = Path(__file__).with_name("asl.schema.json")
 
@@ -47,7 +52,26 @@ def schema() -> dict:
 
 @cache
 def _validator() -> jsonschema.Draft202012Validator:
+    import jsonschema
+
     return jsonschema.Draft202012Validator(schema())
+
+
+# Python frames per level of JSON nesting allowed for jsonschema, with a margin: it takes about
+# 5 (nested Map states: RecursionError at 1,872 levels under the package's limit of 10,000); the
+# fast check takes fewer. Deeper, jsonschema answers, as it would have (TOO_DEEPLY_NESTED).
+_FRAMES_PER_LEVEL = 20
+
+
+def _accepted(definition: dict) -> bool:
+    """True when the schema surely accepts ``definition``: then there is no error to word, and
+    jsonschema is neither imported nor run (see accepts.py). False: ask jsonschema."""
+    if nesting_depth(definition) * _FRAMES_PER_LEVEL >= sys.getrecursionlimit():
+        return False
+    try:
+        return accepts(schema(), definition)
+    except Exception:  # noqa: BLE001 - Unsupported, RecursionError: jsonschema answers, as before
+        return False
 
 
 def pattern(name: str) -> str:
@@ -57,6 +81,8 @@ def pattern(name: str) -> str:
 
 def check_schema(definition: dict) -> Iterator[Diagnostic]:
     """Every schema violation in ``definition``, one Diagnostic per problem."""
+    if _accepted(definition):
+        return
     for err in _validator().iter_errors(definition):
         for diagnostic in _translate(err):
             # "${Seconds}" in an integer field is fine once the template is deployed
@@ -127,6 +153,8 @@ def _translate(err: ValidationError) -> Iterator[Diagnostic]:
     elif kind in ("minItems", "minProperties"):
         yield error(at, "Value cannot be empty")
     elif kind in ("anyOf", "oneOf") and err.context:
+        from jsonschema.exceptions import best_match
+
         yield from _translate(best_match(err.context))
     else:
         yield error(at, err.message)

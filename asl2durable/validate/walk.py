@@ -130,3 +130,16 @@ def field_name(pointer_text: str) -> str:
     """The last segment of a JSON pointer, unescaped (the field a diagnostic is about)."""
     last = pointer_text.rsplit("/", 1)[-1]
     return last.replace("~1", "/").replace("~0", "~")
+
+
+def nesting_depth(value: object) -> int:
+    """How deeply JSON containers nest in ``value`` (a scalar: 0), without recursing."""
+    deepest, todo = 0, [(value, 0)]
+    while todo:
+        item, depth = todo.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is None:
+            continue
+        deepest = max(deepest, depth + 1)
+        todo.extend((child, depth + 1) for child in children)
+    return deepest
