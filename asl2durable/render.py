@@ -649,7 +649,9 @@ def statement(indent: str | int, prefix: str, expr: str, suffix: str = "") -> st
         return line
     try:
         return pyexpr.statement(prefix, expr, suffix, indent=width, line_length=LINE_LENGTH)
-    except ValueError:  # an expression pyexpr does not lay out: black splits the line
+    except (ValueError, SyntaxError, RecursionError):
+        # an expression pyexpr does not lay out, or nested deeper than Python's parser reads
+        # (200 brackets; black's own parser has no such limit): black splits the line
         return line
 
 
