@@ -47,7 +47,6 @@ SHAPES = [  # (prefix, suffix) as the templates write them
     ("", "  # Assign"),
     ("raise ", ""),
     ("assert ", ""),
-    ("for _variable in ", ":"),
 ]
 
 
@@ -243,6 +242,13 @@ def test_other_statement_shapes():
     assert check("elif ", condition, ":") == "    elif (a in b and c not in d) or e is not None:"
 
 
+@settings(max_examples=60, deadline=None)
+@given(items=st.lists(STRINGS.map(Literal), min_size=1, max_size=6), indent=st.sampled_from([4, 8]))
+def test_a_for_loop_over_a_list(items, indent):
+    """``for _variable in [...]:`` (the generated tests' configured names)."""
+    check("for _variable in ", List(tuple(items)), ":", indent, 88)
+
+
 def test_a_long_decorator_splits_like_a_call():
     printed = statement("@", parse(f'rt.task("{"A long state name " * 5}", entered_time=True)'), indent=0)
     source = printed + "\ndef f(run, data):\n    pass\n"
@@ -273,3 +279,46 @@ def test_unsupported_input_is_refused():
         statement("x = ", Name("x"), indent=3)
     with pytest.raises(ValueError):
         statement("x = ", Name("x"), "  # type: ignore")
+
+
+_DATA = st.recursive(
+    st.one_of(SCALARS, st.just(Name("ANY"))),
+    lambda children: st.one_of(
+        st.lists(st.tuples(STRINGS.map(Literal), children), min_size=1, max_size=4).map(lambda items: Dict(tuple(items))),
+        st.lists(children, min_size=1, max_size=4).map(lambda items: List(tuple(items))),
+    ),
+    max_leaves=25,
+)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    data=_DATA.filter(lambda d: isinstance(d, (Dict, List))),
+    shape=st.sampled_from(["payload = ", "return ", "assert outcome.calls == "]),
+    indent=st.sampled_from([4, 8]),
+    line_length=st.sampled_from([88, 60]),
+)
+def test_json_data_takes_the_short_way_to_the_same_layout(data, shape, indent, line_length):
+    """Statements of JSON data (most of the generated tests' lines) are laid out without the
+    line splitter; the layout is the splitter's, and black keeps it."""
+    if shape.startswith("assert "):
+        prefix, expr = "assert ", Compare(Attribute(Name("outcome"), "calls"), "==", data)
+    else:
+        prefix, expr = shape, data
+    short = pyexpr._data_statement(prefix, expr, "", indent, line_length)
+    assert short is not None
+    leaves, comment = pyexpr._statement_leaves(prefix, expr, "")
+    assert comment is None
+    lines = pyexpr._format_once(leaves, indent // 4, line_length)
+    text = pyexpr._text(lines)
+    for _ in range(8):  # as statement() does, without its short way
+        if len(lines) == 1:
+            break
+        lines = pyexpr._format_once(pyexpr._reparse(lines), indent // 4, line_length)
+        again = pyexpr._text(lines)
+        if again == text:
+            break
+        text = again
+    assert short == text.rstrip("\n")
+    source = module(short, indent, False)
+    assert black.format_str(source, mode=black.Mode(line_length=line_length)) == source
