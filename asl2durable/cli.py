@@ -221,8 +221,14 @@ def _each(
         try:
             context = multiprocessing.get_context("fork")
             with context.Pool(min(jobs, len(todo)), initializer=_worker_started) as pool:
-                return list(pool.imap(_run_worker_task, todo, chunksize=1))
-        finally:  # leaving the ``with`` (done, an error, SIGTERM, Ctrl-C) terminates the workers
+                results = list(pool.imap(_run_worker_task, todo, chunksize=1))
+                # done: the workers take their stop message and exit. Terminating them (what
+                # leaving the ``with`` does) would signal workers that may be between a task
+                # and the queue's lock, and one could be left waiting on it forever.
+                pool.close()
+                pool.join()
+                return results
+        finally:  # leaving the ``with`` on an error, SIGTERM or Ctrl-C terminates the workers
             _WORKER_TASK = None
 
 
