@@ -120,24 +120,29 @@ def _written_inline(workflow: ir.Workflow) -> Iterator[str]:
     instead of as a function the body calls: those the body runs from one place (a state
     written more than once stays a function) and whose code is a few statements that go on
     to one next state: Pass, Wait, Succeed, Fail, and a Task without Catch that is not a
-    callback (its payload is a function of the task token)."""
+    callback (its payload is a function of the task token) nor retried inside a loop."""
     places: dict[str, int] = {}
+    in_loops: set[str] = set()
 
-    def count(statements: Iterable[ir.Statement]) -> None:
+    def count(statements: Iterable[ir.Statement], looping: bool) -> None:
         for statement in statements:
             if isinstance(statement, (ir.Call, ir.Finish, ir.Raise, ir.Route)):
                 places[statement.state] = places.get(statement.state, 0) + 1
+                if looping:
+                    in_loops.add(statement.state)
             if isinstance(statement, ir.Loop):
-                count(statement.body)
+                count(statement.body, True)
             elif isinstance(statement, ir.Route):
                 for case in statement.cases:
-                    count(case.body)
+                    count(case.body, looping)
 
     for machine in workflow.machines():
-        count(machine.body or ())
+        count(machine.body or (), False)
     for machine in workflow.machines():
         for name, state in machine.states.items():
-            if places.get(name) == 1 and _simple(state):
+            # a Retry's attempt is a lambda, which must not read the loop's changing data
+            retried_in_loop = name in in_loops and bool(getattr(state, "retry", None))
+            if places.get(name) == 1 and _simple(state) and not retried_in_loop:
                 yield name
 
 
