@@ -19,7 +19,7 @@ import jinja2
 import yaml
 from black.strings import str_width
 
-from . import ir, pyexpr
+from . import ir, jsonata, pyexpr
 from ._resources import resource_dir, template_cache
 from .runtime import asl_jsonpath
 from .structure import routed
@@ -456,9 +456,9 @@ def reads_input(value: Any) -> bool:
 def binds_result(state: Any) -> bool:
     """Is a Task/Parallel/Map's result read after its work (so bound to ``result``)? In
     JSONPath, ResultSelector reads it; without one, Assign and the output do (unless
-    ResultPath or OutputPath is null)."""
-    if state.jsonata:
-        return True
+    ResultPath or OutputPath is null). In JSONata, an Output or Assign with an expression."""
+    if state.jsonata:  # read by an Output or Assign the engine evaluates
+        return any(t is not ir.DEFAULT and _jsonata_python(t.value, None) is None for t in (state.output, state.assign))
     flow = state.flow
     if flow.result_selector is not ir.DEFAULT:
         return reads_input(flow.result_selector)
@@ -498,6 +498,63 @@ def catcher(value: ir.Catcher, jsonata: bool) -> str:
     if jsonata:
         args.append("jsonata=True")
     return f"rt.Catcher({', '.join(args)})"
+
+
+# JSONata expressions that Python reads with no evaluation, exactly: a Catch's error output
+# and its fields ({"Error": str | None, "Cause": str | None}, both always there; plain JSON
+# data, which the engine gives back unchanged).
+_JSONATA_ERROR_OUTPUT = {
+    "$states.errorOutput": "error.output",
+    "$states.errorOutput.Error": 'error.output["Error"]',
+    "$states.errorOutput.Cause": 'error.output["Cause"]',
+}
+
+
+def jsonata_field(
+    value: Any, field: str, result: str | None = None, error_output: str | None = None, expect: str | None = None
+) -> str:
+    """A JSONata field (``value``: its template) as a Python expression. A template with no
+    expression (and no configured placeholder, which could become one) is its literal: the
+    engine would give it back unchanged. One whose every expression Python reads exactly
+    (:data:`_JSONATA_ERROR_OUTPUT`) is that Python. Any other is evaluated by ``rt.jsonata``
+    with the state's input ``data``, the work's ``result`` or the Catch's ``error_output``.
+    ``expect`` is the type the field must have (checked by ``rt.jsonata``)."""
+    template = value.value if isinstance(value, ir.Jsonata) else value
+    if expect is None:
+        compiled = _jsonata_python(template, error_output)
+        if compiled is not None:
+            return compiled
+    args = ["run", lit(template), lit(field), "data"]
+    if result:
+        args.append(result)
+    if error_output:
+        args.append(f"error_output={error_output}")
+    if expect:
+        args.append(f"expect={lit(expect)}")
+    if reads_clock(template):
+        args.append("reads_clock=True")
+    return f"rt.jsonata({', '.join(args)})"
+
+
+def _jsonata_python(template: Any, error_output: str | None) -> str | None:
+    """Python for a JSONata template Python reads exactly (see :func:`jsonata_field`); None
+    for any other."""
+    if isinstance(template, ir.Setting):
+        return None
+    if isinstance(template, str) and jsonata.is_expression(template):
+        read = _JSONATA_ERROR_OUTPUT.get(jsonata.expression_text(template)) if error_output else None
+        return read.replace("error.output", error_output) if read else None
+    if isinstance(template, dict):
+        items = [(lit(str(k)), _jsonata_python(v, error_output)) for k, v in template.items()]
+        if any(v is None for _, v in items):
+            return None
+        return "{" + ", ".join(f"{k}: {v}" for k, v in items) + "}"
+    if isinstance(template, list):
+        values = [_jsonata_python(v, error_output) for v in template]
+        if any(v is None for v in values):
+            return None
+        return "[" + ", ".join(v for v in values if v is not None) + "]"
+    return lit(template)
 
 
 def reads_clock(value: Any) -> bool:
@@ -612,7 +669,7 @@ def _environment() -> jinja2.Environment:
     env.filters.update(
         lit=lit, expected=expected, pystr=pystr, comment=comment, docstring=docstring, catcher=catcher,
         jsonpath=jsonpath, payload=payload, yaml=to_yaml, md=md, code=code, fence=fence, read_path=select, put=put,
-        condition=condition, catcher_assign=catcher_assign, sized_lit=sized_lit, setting=setting,
+        condition=condition, catcher_assign=catcher_assign, sized_lit=sized_lit, setting=setting, jsonata_field=jsonata_field,
         json=lambda value: json.dumps(value, default=str, ensure_ascii=False, sort_keys=True),
     )
     env.tests["default_value"] = is_default

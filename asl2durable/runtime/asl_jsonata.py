@@ -862,17 +862,18 @@ def jsonata(
     run: Any,
     template: Any,
     field_name: str,
-    *,
     input: Any,
     result: Any = _ABSENT,
+    *,
     error_output: Any = _ABSENT,
     expect: str | None = None,
     reads_clock: bool = False,
     state: str | None = None,
 ) -> Any:
     """Evaluate a JSONata field: every ``"{% ... %}"`` string in ``template`` is an
-    expression that sees ``$states`` (input, result, errorOutput, context) and the
-    variables in scope. ``expect`` names the type the field must have ("array",
+    expression that sees ``$states`` (``input``, the state's input; ``result``, its
+    work's result, when it has one; ``error_output``, in a Catch; the context) and the
+    variables in scope: ``rt.jsonata(run, template, "Output", data, result)``. ``expect`` names the type the field must have ("array",
     "integer", "string", "boolean", ...). Failures are ``States.QueryEvaluationError``
     with Step Functions' messages.
 
