@@ -524,7 +524,48 @@ def jsonata_field(
         compiled = _jsonata_python(template, error_output)
         if compiled is not None:
             return compiled
-    args = ["run", lit(template), lit(field), "data"]
+    return f"rt.jsonata({_jsonata_arguments(template, field, result, error_output, expect)})"
+
+
+def jsonata_assign(value: Any, result: str | None = None, error_output: str | None = None) -> str:
+    """A JSONata Assign as a statement: ``run.assign({...})`` for a template Python reads (see
+    :func:`jsonata_field`), else ``rt.assign_jsonata``, which evaluates it and assigns."""
+    template = value.value if isinstance(value, ir.Jsonata) else value
+    compiled = _jsonata_python(template, error_output)
+    if compiled is not None:
+        return f"run.assign({compiled})"
+    return f"rt.assign_jsonata({_jsonata_arguments(template, None, result, error_output, None)})"
+
+
+def lambda_payload(state: Any) -> tuple[str, str] | None:
+    """A JSONata Task that invokes a Lambda function (``lambda:invoke``) whose Arguments name a
+    fixed FunctionName and have no member other than Payload to evaluate: ``(payload,
+    arguments)``, the Payload evaluated on its own before the call (its field
+    "Arguments/Payload", where the engine's walk through the whole template names it too) and
+    the arguments as Python data that read it (``{"FunctionName": "pricing", "Payload":
+    payload}``). None for any other Task, and where the Payload is evaluated otherwise: in each
+    attempt (a Retry) or in a durable step named after its field (it reads the clock)."""
+    call, arguments = getattr(state, "call", None), getattr(state, "arguments", ir.DEFAULT)
+    if not (state.jsonata and isinstance(call, ir.LambdaCall) and call.envelope and not state.retry):
+        return None
+    template = arguments.value if isinstance(arguments, ir.Jsonata) else None
+    if not isinstance(template, dict) or "Payload" not in template:
+        return None
+    function = template.get("FunctionName")
+    if not isinstance(function, str) or jsonata.is_expression(function):
+        return None
+    others = [_jsonata_python(v, None) for k, v in template.items() if k != "Payload"]
+    payload = template["Payload"]
+    if any(v is None for v in others) or _jsonata_python(payload, None) is not None or reads_clock(payload):
+        return None
+    members = [f"{lit(str(k))}: {'payload' if k == 'Payload' else lit(v)}" for k, v in template.items()]
+    return jsonata_field(payload, "Arguments/Payload"), "{" + ", ".join(members) + "}"
+
+
+def _jsonata_arguments(
+    template: Any, field: str | None, result: str | None, error_output: str | None, expect: str | None
+) -> str:
+    args = ["run", lit(template), *([lit(field)] if field else []), "data"]
     if result:
         args.append(result)
     if error_output:
@@ -533,7 +574,7 @@ def jsonata_field(
         args.append(f"expect={lit(expect)}")
     if reads_clock(template):
         args.append("reads_clock=True")
-    return f"rt.jsonata({', '.join(args)})"
+    return ", ".join(args)
 
 
 def _jsonata_python(template: Any, error_output: str | None) -> str | None:
@@ -670,6 +711,7 @@ def _environment() -> jinja2.Environment:
         lit=lit, expected=expected, pystr=pystr, comment=comment, docstring=docstring, catcher=catcher,
         jsonpath=jsonpath, payload=payload, yaml=to_yaml, md=md, code=code, fence=fence, read_path=select, put=put,
         condition=condition, catcher_assign=catcher_assign, sized_lit=sized_lit, setting=setting, jsonata_field=jsonata_field,
+        jsonata_assign=jsonata_assign, lambda_payload=lambda_payload,
         json=lambda value: json.dumps(value, default=str, ensure_ascii=False, sort_keys=True),
     )
     env.tests["default_value"] = is_default

@@ -55,6 +55,7 @@ from jsonata.utils import Utils  # type: ignore[import-untyped]
 
 __all__ = [
     "QueryEvaluationError",
+    "assign_jsonata",
     "evaluate",
     "evaluate_template",
     "expect_type",
@@ -873,9 +874,10 @@ def jsonata(
     """Evaluate a JSONata field: every ``"{% ... %}"`` string in ``template`` is an
     expression that sees ``$states`` (``input``, the state's input; ``result``, its
     work's result, when it has one; ``error_output``, in a Catch; the context) and the
-    variables in scope: ``rt.jsonata(run, template, "Output", data, result)``. ``expect`` names the type the field must have ("array",
-    "integer", "string", "boolean", ...). Failures are ``States.QueryEvaluationError``
-    with Step Functions' messages.
+    variables in scope: ``rt.jsonata(run, template, "Output", data, result)``.
+    ``expect`` names the type the field must have ("array", "integer", "string",
+    "boolean", ...). Failures are ``States.QueryEvaluationError`` with Step Functions'
+    messages.
 
     ``$uuid()`` and ``$random()`` draw their values in durable steps. A field that reads
     the clock (``$now()``, ``$millis()``) is evaluated inside a durable step as a whole
@@ -919,3 +921,27 @@ def jsonata(
             "States.QueryEvaluationError",
             f"An error occurred while executing the state '{state}'. {err}",
         ) from None
+
+
+def assign_jsonata(
+    run: Any,
+    template: Any,
+    input: Any,
+    result: Any = _ABSENT,
+    *,
+    error_output: Any = _ABSENT,
+    reads_clock: bool = False,
+) -> None:
+    """A JSONata ``Assign``: evaluate ``template`` as :func:`jsonata` does (the field
+    "Assign"), then set the variables it gives."""
+    run.assign(
+        jsonata(
+            run,
+            template,
+            "Assign",
+            input,
+            result,
+            error_output=error_output,
+            reads_clock=reads_clock,
+        )
+    )

@@ -1276,7 +1276,7 @@ _FEATURES = {
     ),
     "asl_catch": "Catcher catch",
     "asl_settings": "setting",
-    "asl_jsonata": "jsonata",
+    "asl_jsonata": "jsonata assign_jsonata",
     "asl_intrinsics": "intrinsic uuid4 math_random",
 }
 _FEATURE_OF = {
