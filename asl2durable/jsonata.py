@@ -16,6 +16,7 @@ __all__ = [
     "check_expression",
     "uses_nondeterminism",
     "top_level_references",
+    "reads_the_clock",
 ]
 
 
@@ -31,6 +32,11 @@ def is_expression(value: object) -> bool:
     """True for a string that starts with "{%" and ends with "%}" (no surrounding spaces:
     AWS treats " {% x %} " as a literal string)."""
     return isinstance(value, str) and value.startswith("{%") and _runtime().is_expression(value)
+
+
+def reads_the_clock(value: str) -> bool:
+    """Does a field's string call $now() or $millis() (the runtime's test)?"""
+    return bool(_runtime().reads_the_clock(value))
 
 
 def expression_text(value: str) -> str:

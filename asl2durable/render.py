@@ -572,9 +572,17 @@ def _jsonata_arguments(
         args.append(f"error_output={error_output}")
     if expect:
         args.append(f"expect={lit(expect)}")
-    if reads_clock(template):
-        args.append("reads_clock=True")
+    if _holds_setting(template):  # (rt.jsonata sees it substituted: it is told)
+        args.append(f"reads_clock={reads_clock(template)}")
     return ", ".join(args)
+
+
+def _holds_setting(value: Any) -> bool:
+    if isinstance(value, dict):
+        return any(_holds_setting(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_holds_setting(v) for v in value)
+    return isinstance(value, ir.Setting)
 
 
 def _jsonata_python(template: Any, error_output: str | None) -> str | None:
@@ -599,21 +607,21 @@ def _jsonata_python(template: Any, error_output: str | None) -> str | None:
 
 
 def reads_clock(value: Any) -> bool:
-    """Does a JSONata template call $now() or $millis()?"""
+    """Does a JSONata template call $now() or $millis()? (The runtime's test, which
+    ``rt.jsonata`` applies to the template it is given; a configured placeholder is tested by
+    its text.)"""
     if isinstance(value, ir.Jsonata):
         value = value.value
     if isinstance(value, ir.Setting):
         value = value.text
     if isinstance(value, str):
-        return bool(_CLOCK.search(value)) and value.lstrip().startswith("{%")
+        return bool(jsonata.reads_the_clock(value))
     if isinstance(value, dict):
         return any(reads_clock(v) for v in value.values())
     if isinstance(value, list):
         return any(reads_clock(v) for v in value)
     return False
 
-
-_CLOCK = re.compile(r"\$(now|millis)\s*\(")
 
 
 def _spec(spec: Any) -> str:
@@ -716,7 +724,6 @@ def _environment() -> jinja2.Environment:
     )
     env.tests["default_value"] = is_default
     env.tests["jsonata"] = lambda value: isinstance(value, ir.Jsonata)
-    env.tests["reading_clock"] = reads_clock
     env.tests["routed"] = routed
     env.tests["named_plainly"] = named_plainly
     env.tests["calling_intrinsics"] = uses_intrinsic_calls

@@ -143,3 +143,41 @@ def test_a_catch_evaluates_its_output_before_its_assign_sets_variables():
     result = run_local(definition, {"items": 7}, lambdas={FN: fails})
     assert result.status == "SUCCEEDED", result
     assert result.output == {"out": {"before": "old", "input": 7}, "v": "ValueError!"}
+
+
+def _names(operations: list[dict]) -> list[str]:
+    return [o["name"] for o in operations] + [n for o in operations for n in _names(o.get("children", []))]
+
+
+def test_a_field_that_reads_the_clock_is_evaluated_in_a_step_without_being_told():
+    definition = {
+        "StartAt": "S",
+        "QueryLanguage": "JSONata",
+        "States": {
+            "S": {"Type": "Pass", "Output": {"t": "{% $now() %}"}, "Next": "M"},
+            "M": {
+                "Type": "Map",
+                "Items": "{% [1] %}",
+                "ItemSelector": {"at": "{% $now() %}"},
+                "ItemProcessor": {"StartAt": "E", "States": {"E": {"Type": "Pass", "End": True}}},
+                "End": True,
+            },
+        },
+    }
+    assert "reads_clock" not in handler(definition)
+    result = run_local(definition, {})
+    assert result.status == "SUCCEEDED", result
+    # the Output in a step of its own, as before; a Map's ItemSelector in none, as before
+    assert "S (Output)" in _names(result.operations) and not any("ItemSelector" in n for n in _names(result.operations))
+
+
+def test_a_template_with_a_configured_placeholder_is_told_whether_it_reads_the_clock():
+    from asl2durable import ir, render
+    from asl2durable.runtime import asl_jsonata
+
+    setting = ir.Setting("{% $now() %}", (("X", "X"),))
+    assert render.jsonata_field(ir.Jsonata({"a": setting}), "Output").endswith(", reads_clock=True)")
+    plain = ir.Setting("${X}", (("X", "X"),))
+    assert render.jsonata_field(ir.Jsonata({"a": plain, "b": "{% 1 %}"}), "Output").endswith(", reads_clock=False)")
+    for text in ("{% $now() %}", " {% $millis ( ) %}", "{% $nowhere %}", "$now()", {"a": ["{% $now() %}"]}):
+        assert render.reads_clock(ir.Jsonata(text)) == asl_jsonata.reads_the_clock(text), text

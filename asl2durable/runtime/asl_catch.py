@@ -51,6 +51,7 @@ def catch(
                     "Output",
                     input=state_input,
                     error_output=payload,
+                    reads_clock=False,
                 )
             assigned = {}
             if catcher.assign is not None:
@@ -60,6 +61,7 @@ def catch(
                     "Assign",
                     input=state_input,
                     error_output=payload,
+                    reads_clock=False,
                 )
         else:
             output = payload

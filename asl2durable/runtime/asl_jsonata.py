@@ -63,6 +63,7 @@ __all__ = [
     "is_expression",
     "jsonata",
     "parse_error",
+    "reads_the_clock",
     "type_name",
 ]
 
@@ -857,6 +858,21 @@ def expect_type(value: Any, expected: str, *, field: str, text: str) -> Any:
 # translator, which checks expressions with this module, never imports it.)
 
 _ABSENT = object()  # an argument not given
+_CLOCK = re.compile(r"\$(now|millis)\s*\(")
+
+
+def reads_the_clock(template: Any) -> bool:
+    """Does a template call ``$now()`` or ``$millis()``: does a string in it start with
+    "{%" (after spaces) and name one? Such a field is evaluated in a durable step as a
+    whole. (The translator decides it with this test too: it passes ``reads_clock`` only
+    for a template whose configured placeholders it substitutes at run time.)"""
+    if isinstance(template, str):
+        return bool(_CLOCK.search(template)) and template.lstrip().startswith("{%")
+    if isinstance(template, dict):
+        return any(reads_the_clock(v) for v in template.values())
+    if isinstance(template, list):
+        return any(reads_the_clock(v) for v in template)
+    return False
 
 
 def jsonata(
@@ -868,7 +884,7 @@ def jsonata(
     *,
     error_output: Any = _ABSENT,
     expect: str | None = None,
-    reads_clock: bool = False,
+    reads_clock: bool | None = None,
     state: str | None = None,
 ) -> Any:
     """Evaluate a JSONata field: every ``"{% ... %}"`` string in ``template`` is an
@@ -879,9 +895,10 @@ def jsonata(
     "boolean", ...). Failures are ``States.QueryEvaluationError`` with Step Functions'
     messages.
 
-    ``$uuid()`` and ``$random()`` draw their values in durable steps. A field that reads
-    the clock (``$now()``, ``$millis()``) is evaluated inside a durable step as a whole
-    (``reads_clock=True``), so a replay sees the same time."""
+    ``$uuid()`` and ``$random()`` draw their values in durable steps. A field that
+    reads the clock (``$now()``, ``$millis()``: :func:`reads_the_clock`, unless
+    ``reads_clock`` says otherwise) is evaluated inside a durable step as a whole, so a
+    replay sees the same time."""
     import asl_runtime as rt  # (a handler's, never the translator's)
 
     state = state or run.current or ""
@@ -910,6 +927,8 @@ def jsonata(
             expect_type(value, expect, field=field_name, text=template)
         return value
 
+    if reads_clock is None:
+        reads_clock = reads_the_clock(template)
     try:
         if reads_clock:
             return rt.step(
@@ -930,7 +949,7 @@ def assign_jsonata(
     result: Any = _ABSENT,
     *,
     error_output: Any = _ABSENT,
-    reads_clock: bool = False,
+    reads_clock: bool | None = None,
 ) -> None:
     """A JSONata ``Assign``: evaluate ``template`` as :func:`jsonata` does (the field
     "Assign"), then set the variables it gives."""

@@ -300,7 +300,12 @@ def _map_each(
                 raise rt._intrinsic_failure(state, error) or error from None
         elif jsonata_selector is not rt._NOTHING:
             value = rt.jsonata(
-                scope, jsonata_selector, "ItemSelector", input=data, state=state
+                scope,
+                jsonata_selector,
+                "ItemSelector",
+                input=data,
+                reads_clock=False,
+                state=state,
             )
         return processor(scope, value)
 
@@ -629,9 +634,10 @@ def _evaluate_io(
 ) -> dict[str, Any]:
     """Evaluate an ItemReader / ItemBatcher / ResultWriter against the state's input."""
     if jsonata_language:
-        return cast(
-            dict[str, Any], rt.jsonata(run, spec, field_name, input=data, state=state)
+        evaluated = rt.jsonata(
+            run, spec, field_name, input=data, reads_clock=False, state=state
         )
+        return cast(dict[str, Any], evaluated)
     out = evaluate_template(run, state, data, spec, field_name)
 
     def resolve_paths(node: Any, template: Any) -> Any:
