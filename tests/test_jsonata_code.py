@@ -181,3 +181,15 @@ def test_a_template_with_a_configured_placeholder_is_told_whether_it_reads_the_c
     assert render.jsonata_field(ir.Jsonata({"a": plain, "b": "{% 1 %}"}), "Output").endswith(", reads_clock=False)")
     for text in ("{% $now() %}", " {% $millis ( ) %}", "{% $nowhere %}", "$now()", {"a": ["{% $now() %}"]}):
         assert render.reads_clock(ir.Jsonata(text)) == asl_jsonata.reads_the_clock(text), text
+
+
+def test_a_catch_output_that_reads_the_clock_is_evaluated_where_the_error_is_caught():
+    def fails(event: Any, context: Any = None) -> Any:
+        raise ValueError("boom")
+
+    state = {**INVOKE, "Next": "Never", "Catch": [{"ErrorEquals": ["States.ALL"], "Output": {"at": "{% $now() %}"}, "Next": "Caught"}]}
+    definition = machine(state, Never={"Type": "Succeed"}, **caught("{% $states.input %}"))
+    assert "reads_clock=False" in handler(definition)
+    result = run_local(definition, {"items": 1}, lambdas={FN: fails})
+    assert result.status == "SUCCEEDED" and set(result.output) == {"at"}, result
+    assert "S (Output)" not in _names(result.operations)
