@@ -48,7 +48,7 @@ def lit(value: Any) -> str:
                 args.append(f"{name}={lit(getattr(value, name))}")
         return f"rt.Retrier({', '.join(args)})"
     if isinstance(value, ir.Catcher):
-        return catcher(value, jsonata=False)
+        return catcher(value)
     if isinstance(value, tuple):
         return "(" + ", ".join(lit(v) for v in value) + ("," if len(value) == 1 else "") + ")"
     if isinstance(value, list):
@@ -483,20 +483,17 @@ def is_static(value: Any) -> bool:
     return True
 
 
-def catcher(value: ir.Catcher, jsonata: bool) -> str:
-    """A ``Catch`` entry as an ``rt.Catcher(...)`` expression."""
+def catcher(value: ir.Catcher) -> str:
+    """A JSONPath ``Catch`` entry as an ``rt.Catcher(...)`` expression (generated states route
+    their errors with ``error.matches``, JSONata states too)."""
     args = [lit(list(value.error_equals)), lit(value.next)]
     if not is_default(value.result_path):
         args.append(f"result_path={jsonpath(value.result_path)}")  # type: ignore[arg-type]
     if value.assign is not ir.DEFAULT:
-        if jsonata or is_static(value.assign):
+        if is_static(value.assign):
             args.append(f"assign={lit(value.assign)}")
         else:  # its "key.$" fields read the error output
             args.append(f"assign=lambda error_output: {payload(value.assign, 'error_output', 'Assign')}")
-    if value.output is not ir.DEFAULT:
-        args.append(f"output={lit(value.output)}")
-    if jsonata:
-        args.append("jsonata=True")
     return f"rt.Catcher({', '.join(args)})"
 
 
@@ -720,7 +717,7 @@ def template_environment(*, autoescape: bool) -> jinja2.Environment:
 def _environment() -> jinja2.Environment:
     env = template_environment(autoescape=False)
     env.filters.update(
-        lit=lit, expected=expected, pystr=pystr, comment=comment, docstring=docstring, catcher=catcher,
+        lit=lit, expected=expected, pystr=pystr, comment=comment, docstring=docstring,
         jsonpath=jsonpath, payload=payload, yaml=to_yaml, md=md, code=code, fence=fence, read_path=select, put=put,
         condition=condition, catcher_assign=catcher_assign, sized_lit=sized_lit, setting=setting, jsonata_field=jsonata_field,
         jsonata_assign=jsonata_assign, lambda_payload=lambda_payload,
