@@ -592,8 +592,8 @@ def _jsonata_python(template: Any, error_output: str | None) -> str | None:
     if isinstance(template, ir.Setting):
         return None
     if isinstance(template, str) and jsonata.is_expression(template):
-        read = _JSONATA_ERROR_OUTPUT.get(jsonata.expression_text(template)) if error_output else None
-        return read.replace("error.output", error_output) if read else None
+        read = _JSONATA_ERROR_OUTPUT.get(jsonata.expression_text(template))
+        return read.replace("error.output", error_output) if read and error_output else None
     if isinstance(template, dict):
         items = [(lit(str(k)), _jsonata_python(v, error_output)) for k, v in template.items()]
         if any(v is None for _, v in items):
