@@ -5,6 +5,8 @@ form behaves as the ``rt.jsonata`` evaluation of the whole field it replaces did
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
 from asl2durable.local import run_local
@@ -193,3 +195,37 @@ def test_a_catch_output_that_reads_the_clock_is_evaluated_where_the_error_is_cau
     result = run_local(definition, {"items": 1}, lambdas={FN: fails})
     assert result.status == "SUCCEEDED" and set(result.output) == {"at"}, result
     assert "S (Output)" not in _names(result.operations)
+
+
+def _caught_output(failing: dict, text: str, lambdas: dict) -> Any:
+    state = {
+        "Type": "Parallel",
+        "Branches": [{"StartAt": "X", "States": {"X": failing}}],
+        "Next": "Never",
+        "Catch": [{"ErrorEquals": ["States.ALL"], "Output": {"e": text, "c": text.replace("Error", "Cause")}, "Next": "Caught"}],
+    }
+    definition = machine(state, Never={"Type": "Succeed"}, **caught("{% $states.input %}"))
+    result = run_local(definition, {"items": 1}, lambdas=lambdas)
+    assert result.status == "SUCCEEDED", result
+    return result.output
+
+
+def test_the_error_output_read_as_python_is_what_the_engine_gives():
+    def fails(event: Any, context: Any = None) -> Any:
+        raise ValueError("boom")
+
+    sources = [
+        {"Type": "Task", "Resource": FN, "End": True},
+        {"Type": "Fail"},
+        {"Type": "Fail", "Error": "Only.Error"},
+        {"Type": "Fail", "Cause": "only a cause"},
+    ]
+    def unrequested(output: Any) -> Any:  # (a Lambda error's requestId is the execution's)
+        return json.loads(re.sub(r'requestId[^,]*,', "", json.dumps(output)))
+
+    for failing in sources:
+        python = _caught_output(failing, "{% $states.errorOutput.Error %}", {FN: fails})
+        engine = _caught_output(failing, "{% ($states.errorOutput).Error %}", {FN: fails})
+        assert unrequested(python) == unrequested(engine), (failing, python, engine)
+    code = handler(machine({"Type": "Pass", "Output": {"e": "{% ($states.errorOutput).Error %}"}}))
+    assert "rt.jsonata(" in code  # (the engine's form is not read as Python)
