@@ -569,11 +569,7 @@ def _jsonata_arguments(
         args.append(f"error_output={error_output}")
     if expect:
         args.append(f"expect={lit(expect)}")
-    if error_output and reads_clock(template):
-        # a Catch's Output and Assign are evaluated where the error is caught, not in a step
-        # (as rt.catch evaluated them)
-        args.append("reads_clock=False")
-    elif _holds_setting(template):  # (rt.jsonata sees it substituted: it is told)
+    if _holds_setting(template):  # (rt.jsonata sees it substituted: it is told)
         args.append(f"reads_clock={reads_clock(template)}")
     return ", ".join(args)
 

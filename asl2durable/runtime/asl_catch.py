@@ -51,7 +51,6 @@ def catch(
                     "Output",
                     input=state_input,
                     error_output=payload,
-                    reads_clock=False,
                 )
             assigned = {}
             if catcher.assign is not None:
@@ -61,7 +60,6 @@ def catch(
                     "Assign",
                     input=state_input,
                     error_output=payload,
-                    reads_clock=False,
                 )
         else:
             output = payload

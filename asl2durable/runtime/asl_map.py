@@ -304,7 +304,6 @@ def _map_each(
                 jsonata_selector,
                 "ItemSelector",
                 input=data,
-                reads_clock=False,
                 state=state,
             )
         return processor(scope, value)
