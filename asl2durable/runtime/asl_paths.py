@@ -71,22 +71,6 @@ def get(run: rt.Run, state: str, data: Any, p: str | JsonPath, field_name: str) 
         ) from None
 
 
-def _path_text(spec: Sequence[Any]) -> str:
-    """A readable form of a parsed path, for messages."""
-    root, steps = spec[0], spec[1]
-    parts = [root]
-    for step_ in steps:
-        kind = step_[0]
-        parts.append(
-            f".{step_[1]}"
-            if kind == "key"
-            else f"[{step_[1]}]"
-            if kind == "index"
-            else "[...]"
-        )
-    return "".join(parts)
-
-
 def select_input(
     run: rt.Run, state: str, data: Any, input_path: str | JsonPath | None
 ) -> Any:
@@ -175,61 +159,37 @@ def _path_of(text: Any) -> JsonPath | None:
 
 def _fixed(run: rt.Run, name: str, data: Any, template: Any) -> Any:
     """Evaluate a payload template's fixed paths, in the order generated code reads
-    them, raising where one finds no value; a path argument of an intrinsic function is
-    read as the function reads it. (Other paths were read without error, or raised one
-    themselves; their values, and the functions', are None here.)"""
+    them, raising where one finds no value. (Other paths were read without error, or
+    raised one themselves; their values, and the intrinsic functions', are None
+    here.)"""
     if isinstance(template, dict):
         out = {}
         for key, value in template.items():
-            if not (
-                isinstance(key, str) and key.endswith(".$") and isinstance(value, str)
-            ):
-                out[key] = _fixed(run, name, data, value)
-            elif value.startswith("States."):
-                for argument in _intrinsic_paths(value):
-                    path = _path_of(argument)
-                    if path is not None:
-                        get(
-                            run,
-                            name,
-                            data,
-                            JsonPath(_path_text(path.spec), path.spec),
-                            key,
-                        )
-                out[key[:-2]] = None
+            if isinstance(key, str) and key.endswith(".$") and isinstance(value, str):
+                out[key[:-2]] = _read_field(run, name, data, value, key)
             else:
-                path = _path_of(value)
-                out[key[:-2]] = (
-                    get(run, name, data, path, key) if path is not None else None
-                )
+                out[key] = _fixed(run, name, data, value)
         return out
     if isinstance(template, list):
         return [_fixed(run, name, data, value) for value in template]
     return template
 
 
-def _intrinsic_paths(text: str) -> list[str]:
-    """The path arguments of an intrinsic function call's text, in order."""
-    paths, i = [], 0
-    while i < len(text):
-        if text[i] == "'":  # a string literal: skip it
-            i += 1
-            while i < len(text) and text[i] != "'":
-                i += 2 if text[i] == "\\" else 1
-            i += 1
-        elif text[i] == "$":
-            start, depth = i, 0
-            while i < len(text) and (depth or text[i] not in ",) \t\n"):
-                depth += {"[": 1, "]": -1}.get(text[i], 0)
-                if text[i] == "'" and depth:
-                    i += 1
-                    while i < len(text) and text[i] != "'":
-                        i += 2 if text[i] == "\\" else 1
-                i += 1
-            paths.append(text[start:i])
-        else:
-            i += 1
-    return paths
+def _read_field(run: rt.Run, name: str, data: Any, value: Any, field_name: str) -> Any:
+    """The value of a ``"key.$"`` field (or ErrorPath, CausePath) when it is a fixed
+    path; None for others. A path argument of an intrinsic function is read as the
+    function reads it (``asl_intrinsics``: copied next to a handler whose machine calls
+    one, and only such a machine's definition holds a call)."""
+    if isinstance(value, str) and value.startswith("States."):
+        import asl_intrinsics  # type: ignore[import-not-found,unused-ignore]  # (see above)
+
+        for argument in asl_intrinsics.path_arguments(value):
+            path = _path_of(argument)
+            if path is not None:
+                asl_intrinsics.read_path(run, name, data, path.spec, field_name)
+        return None
+    path = _path_of(value)
+    return get(run, name, data, path, field_name) if path is not None else None
 
 
 def _reference(spec: dict[str, Any], key: str) -> Any:
@@ -290,24 +250,7 @@ def _data_flow(
         return
     if kind == "Fail":
         for key in ("ErrorPath", "CausePath"):
-            value = spec.get(key)
-            arguments = (
-                _intrinsic_paths(value)
-                if isinstance(value, str) and value.startswith("States.")
-                else [value]
-            )
-            for argument in arguments:
-                path = _path_of(argument)
-                if path is not None:
-                    get(
-                        run,
-                        name,
-                        data,
-                        JsonPath(_path_text(path.spec), path.spec)
-                        if argument is not value
-                        else path,
-                        key,
-                    )
+            _read_field(run, name, data, spec.get(key), key)
         return
     parameters = spec.get("Parameters")
     if parameters is not None and kind != "Map":
