@@ -293,8 +293,7 @@ def _map_each(
             # (_NOT_FOUND: a fixed path of the ItemSelector found no value)
             except rt._NOT_FOUND as error:
                 raise (
-                    asl_paths.explain_selector(scope, state, data, item_selector)
-                    or error
+                    _explain_selector(scope, state, data, item_selector) or error
                 ) from None
             except Exception as error:  # noqa: BLE001 - re-raised, as an ASL error if it is one
                 raise rt._intrinsic_failure(state, error) or error from None
@@ -330,6 +329,25 @@ def _map_each(
             item_namer=lambda _item, i: f"{state} item {first + i}",
         ),
     )
+
+
+def _explain_selector(
+    run: rt.Run, name: str, data: Any, selector: Callable[..., Any]
+) -> rt.AslError | None:
+    """``asl_paths.explain`` for a Map's ItemSelector (or Parameters), in an iteration's
+    scope."""
+    found = asl_paths._state_definition(getattr(selector, "__globals__", {}), name)
+    if found is None:
+        return None
+    spec = found[0]
+    template = spec.get("ItemSelector", spec.get("Parameters"))
+    try:
+        asl_paths._fixed(run, name, data, template)
+    except rt.AslError as error:
+        return error
+    except ValueError:
+        return None
+    return None
 
 
 def _records(items: list[Any], result: Any) -> list[dict[str, Any]]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -265,25 +265,6 @@ def _data_flow(
     select_output(run, name, output, _reference(spec, "OutputPath"))
     if spec.get("Assign") is not None:
         _fixed(run, name, result, spec["Assign"])
-
-
-def explain_selector(
-    run: rt.Run, name: str, data: Any, selector: Callable[..., Any]
-) -> rt.AslError | None:
-    """:func:`explain` for a Map's ItemSelector (or Parameters), in an iteration's
-    scope."""
-    found = _state_definition(getattr(selector, "__globals__", {}), name)
-    if found is None:
-        return None
-    spec = found[0]
-    template = spec.get("ItemSelector", spec.get("Parameters"))
-    try:
-        _fixed(run, name, data, template)
-    except rt.AslError as error:
-        return error
-    except ValueError:
-        return None
-    return None
 
 
 def _rule(run: rt.Run, name: str, data: Any, rule: dict[str, Any]) -> bool:
