@@ -387,6 +387,7 @@ class Lowering:
                 cause_path=self.dynamic(s["CausePath"], pointer_join(where, "CausePath")) if "CausePath" in s else None,
             )
         if kind == "Parallel":
+            self.uses.add("flow")  # asl_flow.py
             branches = [
                 self.machine(
                     b, pointer_join(where, "Branches", i), self.ident(f"{name} branch {i + 1}"),
@@ -437,6 +438,8 @@ class Lowering:
                 if key in s:
                     self.warn(pointer_join(where, key), "UNSUPPORTED_FEATURE",
                               f"{key} only applies to callback tasks here; it is not enforced on this Task")
+        if s.get("TimeoutSeconds") is not None or s.get("TimeoutSecondsPath") is not None:
+            self.uses.add("timeout")  # asl_timeout.py: the call stops waiting
         if "Credentials" in s:
             self.warn(pointer_join(where, "Credentials"), "UNSUPPORTED_FEATURE",
                       "Credentials (cross-account role) are not assumed: the function's own role makes the call")

@@ -155,6 +155,7 @@ def test_each_feature_name_is_defined_by_its_module_not_by_asl_runtime():
 LINTED_MODULES = (
     "asl_aws",
     "asl_catch",
+    "asl_flow",
     "asl_intrinsics",
     "asl_itemio",
     "asl_jsonata",
@@ -169,6 +170,7 @@ LINTED_MODULES = (
     "asl_settings",
     "asl_tasks",
     "asl_testing",
+    "asl_timeout",
 )
 
 # command name -> arguments after ``python -m``: ``{modules}`` stands for the linted module files
@@ -273,8 +275,11 @@ _IMPORT = re.compile(r"^\s*import (asl_\w+)(.*)$", re.MULTILINE)
 
 def _missing_modules(files: dict[str, str]) -> set[str]:
     """Support modules the folder's handler reaches but the folder lacks: a feature module of an
-    ``rt.<name>`` the handler calls, or a module a copied module imports unconditionally."""
+    ``rt.<name>`` the handler calls, asl_timeout for a call given a time-out, or a module a
+    copied module imports unconditionally."""
     needed = {f"{FEATURES[name]}.py" for name in re.findall(r"\brt\.(\w+)", files["handler.py"]) if name in FEATURES}
+    if re.search(r"\btimeout=", files["handler.py"]):  # a call with a time-out imports asl_timeout
+        needed.add("asl_timeout.py")
     for name, text in files.items():
         if name.startswith("asl_") and name.endswith(".py") and name != "asl_testing.py":
             needed |= {f"{module}.py" for module, rest in _IMPORT.findall(text) if "import-not-found" not in rest}

@@ -662,7 +662,7 @@ def intrinsic(
     # (a simple path argument comes as its text)
     def resolve(path_arg: str | Sequence[Any]) -> Any:
         spec = asl_jsonpath.parse(path_arg) if isinstance(path_arg, str) else path_arg
-        return read_path(run, state, data, spec, field_name)
+        return read_path_argument(run, state, data, spec, field_name)
 
     try:
         return evaluate(
@@ -682,11 +682,12 @@ def intrinsic(
         ) from None
 
 
-def read_path(
+def read_path_argument(
     run: Any, state: str, data: Any, spec: Sequence[Any], field_name: str
 ) -> Any:
     """The value of a path argument (parsed), read as ``asl_paths.get`` reads a field;
-    a missing value's error names the path as :func:`_path_text` writes it."""
+    a missing value's error names the path as :func:`_path_text` writes it. (Also
+    ``rt.read_path_argument``, for ``asl_paths.explain``.)"""
     import asl_paths
 
     path = asl_paths.JsonPath(_path_text(spec), spec)
@@ -710,8 +711,9 @@ def _path_text(spec: Sequence[Any]) -> str:
 
 
 def path_arguments(text: str) -> list[str]:
-    """The path arguments of an intrinsic function call's text, in order (for
-    ``asl_paths.explain``, which reads the state's fields from the definition)."""
+    """The path arguments of an intrinsic function call's text, in order
+    (``rt.path_arguments``, for ``asl_paths.explain``, which reads the state's fields
+    from the definition)."""
     paths, i = [], 0
     while i < len(text):
         if text[i] == "'":  # a string literal: skip it

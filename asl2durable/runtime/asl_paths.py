@@ -178,15 +178,14 @@ def _fixed(run: rt.Run, name: str, data: Any, template: Any) -> Any:
 def _read_field(run: rt.Run, name: str, data: Any, value: Any, field_name: str) -> Any:
     """The value of a ``"key.$"`` field (or ErrorPath, CausePath) when it is a fixed
     path; None for others. A path argument of an intrinsic function is read as the
-    function reads it (``asl_intrinsics``: copied next to a handler whose machine calls
-    one, and only such a machine's definition holds a call)."""
+    function reads it (``rt.path_arguments`` and ``rt.read_path_argument`` are
+    ``asl_intrinsics``': copied next to a handler whose machine calls one, and only such
+    a machine's definition holds a call)."""
     if isinstance(value, str) and value.startswith("States."):
-        import asl_intrinsics  # type: ignore[import-not-found,unused-ignore]  # (see above)
-
-        for argument in asl_intrinsics.path_arguments(value):
+        for argument in rt.path_arguments(value):
             path = _path_of(argument)
             if path is not None:
-                asl_intrinsics.read_path(run, name, data, path.spec, field_name)
+                rt.read_path_argument(run, name, data, path.spec, field_name)
         return None
     path = _path_of(value)
     return get(run, name, data, path, field_name) if path is not None else None

@@ -13,17 +13,17 @@ What lives here is what every machine's generated code uses:
   Functions' error (worded by ``asl_paths``, imported only then);
 * ResultPath (``put``), the values Choice rules and Wait states compare;
 * the ASL retry loop (per-retrier counters, backoff, MaxDelaySeconds, jitter) built from
-  durable operations, so that it is replay-safe; durable steps, waits, Parallel and the
-  dispatch loop of an unstructured graph;
+  durable operations, so that it is replay-safe; durable steps and waits;
 * the hooks local runs set (``asl_testing`` sets them: stubs instead of AWS, a replay
   after every operation, interruptions).
 
 The other features live in modules of their own, copied only next to a handler that
 uses them (asl2durable's ``translate.OPTIONAL_MODULES``): Lambda calls (``asl_lambda``),
-other service integrations (``asl_tasks``), Map (``asl_map``), Catch (``asl_catch``),
-configured placeholders (``asl_settings``), JSONPath queries (``asl_jsonquery``),
-intrinsic functions and JSONata. Generated code calls them as ``rt.<name>`` all the
-same (see ``_FEATURES`` at the end).
+other service integrations (``asl_tasks``), Map (``asl_map``), Parallel and the dispatch
+loop of an unstructured graph (``asl_flow``), Catch (``asl_catch``), configured
+placeholders (``asl_settings``), JSONPath queries (``asl_jsonquery``), intrinsic
+functions and JSONata. Generated code calls them as ``rt.<name>`` all the same (see
+``_FEATURES`` at the end).
 
 Everything here is deterministic on replay: data flow runs as plain Python outside
 steps, anything that reads the clock or calls out runs inside a durable operation.
@@ -45,13 +45,11 @@ import sys
 import types
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 from aws_durable_execution_sdk_python import DurableContext, ParallelBranch
 from aws_durable_execution_sdk_python.config import (
-    CompletionConfig,
     Duration,
-    ParallelConfig,
     StepConfig,
     StepSemantics,
 )
@@ -990,71 +988,12 @@ INTERRUPTED_CAUSE = (
 MachineFunction = Callable[[Run, Any], Any]
 
 
-@dataclass(frozen=True)
-class Machine:
-    """The states of a graph that could not be structured, for :func:`run_machine`.
-
-    Each state is ``(function, next)``: ``next`` is the state's only successor (None:
-    the end), or :data:`ROUTED` when the function returns ``(next_state, output)``
-    itself (Choice, Catch), or :data:`RAISES` for a Fail state, whose function returns
-    the error to raise.
-    """
-
-    start_at: str
-    states: dict[str, tuple[Callable[[Run, Any], Any], Any]] = field(
-        default_factory=dict
-    )
-
-
-ROUTED = "<routed>"
-RAISES = "<raises>"
-
-
-def run_machine(run: Run, machine: Machine, data: Any) -> Any:
-    """A dispatch loop: run states from StartAt, following each state's transition, to
-    the end."""
-    name: str | None = machine.start_at
-    while name is not None:
-        function, successor = machine.states[name]
-        if successor == RAISES:
-            raise function(run, data)
-        if successor == ROUTED:
-            name, data = function(run, data)
-        else:
-            name, data = successor, function(run, data)
-    return data
-
-
 def raise_first_failure(result: Any) -> None:
     """Re-raise the first failed branch or iteration of a BatchResult under its ASL
     name."""
     for item in result.all:
         if item.error is not None:
             raise fail(item.error.type or "States.BranchFailed", item.error.message)
-
-
-def parallel(run: Run, branches: Sequence[MachineFunction], data: Any) -> list[Any]:
-    """Parallel: every branch gets ``data``; the result is the branch outputs in order.
-    The durable operation is the current attempt's (``run.operation``: it differs from
-    the state's name on retries)."""
-    state = run.current or ""
-    operation = run.operation
-
-    def branch(machine: MachineFunction, index: int) -> Callable[[DurableContext], Any]:
-        return lambda ctx: machine(
-            run.child(ctx, scope=f"{operation or state}[{index}]"), data
-        )
-
-    result: Any = run.context.parallel(
-        [
-            ParallelBranch(branch(m, i), name=f"{state} branch {i}")
-            for i, m in enumerate(branches)
-        ],
-        name=operation or state,
-        config=ParallelConfig(completion_config=CompletionConfig.all_successful()),  # type: ignore[no-untyped-call,unused-ignore]
-    )
-    raise_first_failure(result)
-    return cast(list[Any], check_size(state, [item.result for item in result.all]))
 
 
 # ---- Wait ----------------------------------------------------------------------------
@@ -1275,9 +1214,10 @@ _FEATURES = {
         " Intrinsic"
     ),
     "asl_catch": "Catcher catch",
+    "asl_flow": "parallel run_machine Machine ROUTED RAISES",
     "asl_settings": "setting",
     "asl_jsonata": "jsonata",
-    "asl_intrinsics": "intrinsic uuid4 math_random",
+    "asl_intrinsics": "intrinsic uuid4 math_random path_arguments read_path_argument",
 }
 _FEATURE_OF = {
     name: module for module, names in _FEATURES.items() for name in names.split()
