@@ -350,6 +350,39 @@ def _explain_selector(
     return None
 
 
+# ---- the Map's settings read from paths ------------------------------------------
+
+
+def read_number(
+    run: rt.Run, state: str, data: Any, p: str | asl_paths.JsonPath, field_name: str
+) -> float:
+    """A ``...Path`` field that must hold a number (ToleratedFailurePercentagePath)."""
+    p = asl_paths._as_path(p)
+    value = asl_paths.select_input(run, state, data, p)
+    try:
+        return fraction(value)  # a number written as a string is accepted too
+    except TypeError:
+        raise rt.runtime_error(
+            state,
+            f'The {field_name} field refers to value "{rt._compact(value)}" '
+            f"which is not a valid number: {p.text}",
+        ) from None
+
+
+def fraction(value: Any) -> float:
+    """ToleratedFailurePercentagePath's value: a number, or a number written as a
+    string."""
+    number = value
+    if isinstance(value, str):
+        try:
+            number = float(value.strip())
+        except ValueError:
+            pass
+    if isinstance(number, bool) or not isinstance(number, (int, float)):
+        raise TypeError(f"not a number: {value!r}")
+    return number
+
+
 def _records(items: list[Any], result: Any) -> list[dict[str, Any]]:
     """The iterations' results as ``asl_itemio.write_results`` takes them."""
     return [

@@ -221,8 +221,8 @@ def _read_setting(
         timestamp_from_path(run, name, data, path)
     elif kind == "integer":
         read_integer(run, name, data, path, key)
-    else:
-        read_number(run, name, data, path, key)
+    else:  # (a Map's: asl_map.py)
+        rt.read_number(run, name, data, path, key)
 
 
 def _data_flow(
@@ -317,22 +317,6 @@ def read_integer(
             f"The {field_name} field refers to value "
             f'"{rt._compact(value) if not isinstance(value, str) else value}" '
             f"which is not a valid integer: {p.text}",
-        ) from None
-
-
-def read_number(
-    run: rt.Run, state: str, data: Any, p: str | JsonPath, field_name: str
-) -> float:
-    """A ``...Path`` field that must hold a number (ToleratedFailurePercentagePath)."""
-    p = _as_path(p)
-    value = select_input(run, state, data, p)
-    try:
-        return rt.fraction(value)  # a number written as a string is accepted too
-    except TypeError:
-        raise rt.runtime_error(
-            state,
-            f'The {field_name} field refers to value "{rt._compact(value)}" '
-            f"which is not a valid number: {p.text}",
         ) from None
 
 

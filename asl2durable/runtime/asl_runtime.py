@@ -353,6 +353,13 @@ def _scoped(context: Any) -> Any:
     return _Context(context, _FORCED_REPLAYS)
 
 
+# The operations whose ``name`` argument (given by keyword) names what they checkpoint;
+# ``parallel`` and ``map`` name their branches and items too (methods of their own).
+_NAMED_OPERATIONS = frozenset(
+    {"step", "wait", "invoke", "create_callback", "wait_for_condition"}
+)
+
+
 class _Context:
     """A DurableContext whose operations are checkpointed under names the Lambda API
     accepts (:func:`operation_name`); with ``replays`` (:func:`force_replays`), each
@@ -362,8 +369,15 @@ class _Context:
         self._context = context
         self._replays = replays
 
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._context, name)
+    def __getattr__(self, attr: str) -> Any:
+        found = getattr(self._context, attr)
+        if attr not in _NAMED_OPERATIONS:
+            return found
+
+        def operation(*args: Any, name: str | None = None, **kwargs: Any) -> Any:
+            return self._then(found(*args, name=_named(name), **kwargs), name)
+
+        return operation
 
     def _then(self, result: Any, name: str | None) -> Any:
         if self._replays:
@@ -372,44 +386,6 @@ class _Context:
                 name=operation_name(f"(replay after {name or 'operation'})"),
             )
         return result
-
-    def step(self, func: Any, name: str | None = None, config: Any = None) -> Any:
-        return self._then(
-            self._context.step(func, name=_named(name), config=config), name
-        )
-
-    def wait(self, duration: Any, name: str | None = None) -> None:
-        self._then(self._context.wait(duration, name=_named(name)), name)
-
-    def invoke(
-        self,
-        function_name: str,
-        payload: Any,
-        name: str | None = None,
-        config: Any = None,
-    ) -> Any:
-        return self._then(
-            self._context.invoke(
-                function_name, payload, name=_named(name), config=config
-            ),
-            name,
-        )
-
-    def create_callback(self, name: str | None = None, config: Any = None) -> Any:
-        return self._then(
-            self._context.create_callback(name=_named(name), config=config), name
-        )
-
-    def run_in_child_context(
-        self, func: Any, name: str | None = None, config: Any = None
-    ) -> Any:
-        def inner(ctx: Any) -> Any:
-            return func(_Context(ctx, self._replays))
-
-        return self._then(
-            self._context.run_in_child_context(inner, name=_named(name), config=config),
-            name,
-        )
 
     def parallel(
         self, functions: Any, name: str | None = None, config: Any = None
@@ -436,13 +412,6 @@ class _Context:
             )
         return self._then(
             self._context.map(inputs, func, name=_named(name), config=config), name
-        )
-
-    def wait_for_condition(
-        self, check: Any, config: Any, name: str | None = None
-    ) -> Any:
-        return self._then(
-            self._context.wait_for_condition(check, config, name=_named(name)), name
         )
 
 
@@ -806,24 +775,49 @@ def integer(value: Any) -> int:
     return int(number)
 
 
-def fraction(value: Any) -> float:
-    """ToleratedFailurePercentagePath's value: a number, or a number written as a
-    string."""
-    number = value
-    if isinstance(value, str):
-        try:
-            number = float(value.strip())
-        except ValueError:
-            pass
-    if isinstance(number, bool) or not isinstance(number, (int, float)):
-        raise TypeError(f"not a number: {value!r}")
-    return number
-
-
 def matches(value: Any, pattern: str) -> bool:
     """StringMatches: ``*`` matches any run of characters; ``\\*`` and ``\\\\`` are
     literal."""
     return isinstance(value, str) and _string_matches(value, pattern)
+
+
+_ORDER: dict[str, Callable[[Any, Any], bool]] = {
+    "Equals": lambda a, b: a == b,
+    "LessThan": lambda a, b: a < b,
+    "GreaterThan": lambda a, b: a > b,
+    "LessThanEquals": lambda a, b: a <= b,
+    "GreaterThanEquals": lambda a, b: a >= b,
+}
+# how the comparisons of each type see both sides (BooleanEquals is "Boolean", "Equals")
+_SEEN_AS: dict[str, Callable[[Any], Any]] = {
+    "String": string,
+    "Numeric": number,
+    "Timestamp": timestamp,
+    "Boolean": boolean,
+}
+# the type tests: the operand says whether the value passes
+_TYPE_TESTS: dict[str, Callable[[Any], bool]] = {
+    "IsNull": lambda value: value is None,
+    "IsNumeric": is_number,
+    "IsString": lambda value: isinstance(value, str),
+    "IsBoolean": lambda value: isinstance(value, bool),
+    "IsTimestamp": is_timestamp,
+}
+
+
+def compare(operator: str, value: Any, operand: object) -> bool:
+    """One Choice comparison (operator without its ``Path`` suffix), as generated code
+    writes it: both sides seen as the operator's type (:func:`number`, ...), so that a
+    value of the wrong type makes the rule false, as in Step Functions."""
+    if operator == "StringMatches":
+        return isinstance(operand, str) and matches(value, operand)
+    for prefix, seen_as in _SEEN_AS.items():
+        if operator.startswith(prefix):
+            return _ORDER[operator[len(prefix) :]](seen_as(value), seen_as(operand))
+    test = _TYPE_TESTS.get(operator)
+    if test is None:
+        raise ValueError(f"unknown comparison operator {operator}")
+    return test(value) == operand
 
 
 # (an argument not given: a value distinct from every JSON value, None included)
@@ -1114,54 +1108,6 @@ def _string_matches(value: str, pattern: str) -> bool:
     return re.fullmatch("".join(out), value, re.DOTALL) is not None
 
 
-_ORDER: dict[str, Callable[[Any, Any], bool]] = {
-    "Equals": lambda a, b: a == b,
-    "LessThan": lambda a, b: a < b,
-    "GreaterThan": lambda a, b: a > b,
-    "LessThanEquals": lambda a, b: a <= b,
-    "GreaterThanEquals": lambda a, b: a >= b,
-}
-
-
-def compare(operator: str, value: Any, operand: object) -> bool:
-    """One Choice comparison (operator without its ``Path`` suffix). A value of the
-    wrong type for the operator makes the rule false, as in Step Functions."""
-    if operator.startswith("String"):
-        if operator == "StringMatches":
-            return (
-                isinstance(value, str)
-                and isinstance(operand, str)
-                and _string_matches(value, operand)
-            )
-        if not (isinstance(value, str) and isinstance(operand, str)):
-            return False
-        return _ORDER[operator[len("String") :]](value, operand)
-    if operator.startswith("Numeric"):
-        if not (_is_number(value) and _is_number(operand)):
-            return False
-        return _ORDER[operator[len("Numeric") :]](value, operand)
-    if operator == "BooleanEquals":
-        return (
-            isinstance(value, bool) and isinstance(operand, bool) and value == operand
-        )
-    if operator.startswith("Timestamp"):
-        a, b = parse_timestamp(value), parse_timestamp(operand)
-        if a is None or b is None:
-            return False
-        return _ORDER[operator[len("Timestamp") :]](a, b)
-    if operator == "IsNull":
-        return (value is None) == operand
-    if operator == "IsNumeric":
-        return _is_number(value) == operand
-    if operator == "IsString":
-        return isinstance(value, str) == operand
-    if operator == "IsBoolean":
-        return isinstance(value, bool) == operand
-    if operator == "IsTimestamp":
-        return (parse_timestamp(value) is not None) == operand
-    raise ValueError(f"unknown comparison operator {operator}")
-
-
 def no_choice_matched(state: str) -> AslError:
     return fail(
         "States.NoChoiceMatched",
@@ -1197,7 +1143,7 @@ def unsupported(state: str, what: str) -> AslError:
 _FEATURES = {
     "asl_paths": (
         "JsonPath get select_input select_output apply_result_path read_integer"
-        " read_number seconds_from_path timestamp_from_path variable is_present"
+        " seconds_from_path timestamp_from_path variable is_present"
         " test"
     ),
     "asl_lambda": (
@@ -1211,7 +1157,7 @@ _FEATURES = {
     ),
     "asl_map": (
         "map_items is_map_run run_map_part map_run_concurrency DEFAULT_MAX_CONCURRENCY"
-        " Intrinsic"
+        " Intrinsic read_number fraction"
     ),
     "asl_catch": "Catcher catch",
     "asl_flow": "parallel run_machine Machine ROUTED RAISES",
