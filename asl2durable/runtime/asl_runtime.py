@@ -152,18 +152,6 @@ def error_matches(name: str, error_equals: Sequence[str]) -> bool:
     return False
 
 
-def function_key(name: str) -> str:
-    """The bare function name of a name, partial ARN or full ARN (qualifiers
-    dropped)."""
-    parts = name.split(":")
-    if name.startswith("arn:") and len(parts) >= 7:
-        return parts[6]
-    # 123456789012:function:name[:qualifier]
-    if len(parts) >= 3 and parts[1] == "function":
-        return parts[2]
-    return parts[0]
-
-
 def error_output(error: AslError) -> dict[str, Any]:
     """The ``{"Error", "Cause"}`` object a Catch passes on."""
     return {
@@ -640,11 +628,8 @@ def put(run: Run, data: Any, result: Any, *steps: str | int) -> Any:
     """ResultPath ``$.a.b`` (``steps`` "a", "b"; an int is an ``[index]``): ``data``
     with ``result`` placed there, missing objects on the way created. A step into the
     wrong kind of value is States.ResultPathMatchFailure, as Step Functions words it."""
-    path = [
-        ("key", step) if isinstance(step, str) else ("index", step) for step in steps
-    ]
     try:
-        return asl_jsonpath.assign(data, path, result)
+        return asl_jsonpath.assign(data, _path_steps(steps), result)
     except asl_jsonpath.ResultPathMatchFailure as err:
         raise fail(
             "States.ResultPathMatchFailure",
@@ -669,19 +654,18 @@ def path_text(steps: Sequence[str | int]) -> str:
 
 def present(value: Any, *steps: str | int) -> bool:
     """IsPresent: do ``steps`` (keys and indexes) lead from ``value`` to a value?"""
-    for step_ in steps:
-        # (two branches, so that a type checker narrows the key to each container's)
-        if isinstance(step_, str) and isinstance(value, dict) and step_ in value:  # noqa: SIM114
-            value = value[step_]
-        elif (
-            isinstance(step_, int)
-            and isinstance(value, list)
-            and -len(value) <= step_ < len(value)
-        ):
-            value = value[step_]
-        else:
-            return False
+    try:
+        asl_jsonpath.read(value, ("$", _path_steps(steps)))
+    except asl_jsonpath.PathNotFound:
+        return False
     return True
+
+
+def _path_steps(steps: Sequence[str | int]) -> list[tuple[str, str | int]]:
+    """A reference path's steps as ``asl_jsonpath`` reads them (an int: an index)."""
+    return [
+        ("key", step) if isinstance(step, str) else ("index", step) for step in steps
+    ]
 
 
 class _Unordered:
