@@ -323,11 +323,7 @@ def read_integer(
 def seconds_from_path(run: rt.Run, state: str, data: Any, p: str | JsonPath) -> int:
     p = _as_path(p)
     value = select_input(run, state, data, p)
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, (int, float))
-        or value != int(value)
-    ):
+    if not rt.is_whole(value):
         raise rt.runtime_error(
             state,
             "The SecondsPath parameter cannot be parsed as a long value: "

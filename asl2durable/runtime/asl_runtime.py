@@ -692,7 +692,7 @@ UNORDERED: Any = _Unordered()
 
 def number(value: Any) -> Any:
     """A value as Numeric comparisons see it (a number, or :data:`UNORDERED`)."""
-    return value if _is_number(value) else UNORDERED
+    return value if is_number(value) else UNORDERED
 
 
 def string(value: Any) -> Any:
@@ -713,7 +713,12 @@ def timestamp(value: Any) -> Any:
 
 def is_number(value: Any) -> bool:
     """IsNumeric: a JSON number (not a boolean)."""
-    return _is_number(value)
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def is_whole(value: Any) -> bool:
+    """A JSON number without a fraction (not a boolean)."""
+    return is_number(value) and value == int(value)
 
 
 def is_timestamp(value: Any) -> bool:
@@ -723,12 +728,7 @@ def is_timestamp(value: Any) -> bool:
 
 def seconds(value: Any) -> int:
     """A Wait state's SecondsPath value: a whole number of seconds, not negative."""
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, (int, float))
-        or value != int(value)
-        or value < 0
-    ):
+    if not is_whole(value) or value < 0:
         raise TypeError(f"not a number of seconds: {value!r}")
     return int(value)
 
@@ -750,11 +750,7 @@ def integer(value: Any) -> int:
             number = int(value.strip())
         except ValueError:
             pass
-    if (
-        isinstance(number, bool)
-        or not isinstance(number, (int, float))
-        or number != int(number)
-    ):
+    if not is_whole(number):
         raise TypeError(f"not an integer: {value!r}")
     return int(number)
 
@@ -811,11 +807,7 @@ _NOTHING = object()
 def check_size(state: str, value: Any) -> Any:
     """Step Functions fails a state whose result exceeds 256 KiB."""
     if len(_compact(value).encode("utf-8")) > PAYLOAD_LIMIT:
-        raise fail(
-            "States.DataLimitExceeded",
-            f"The state/task '{state}' returned a result with a size exceeding "
-            "the maximum number of bytes service limit.",
-        )
+        raise _result_too_large(state)
     return value
 
 
@@ -932,9 +924,7 @@ def step(
         value = func()
         if effect is not None and _fault is not None:
             _fault(f"{run.scope}/{name}" if run.scope else name)
-        if task is not None and len(_compact(value).encode("utf-8")) > PAYLOAD_LIMIT:
-            raise _result_too_large(task)
-        return value
+        return value if task is None else check_size(task, value)
 
     try:
         return run.context.step(
@@ -1002,11 +992,7 @@ def wait_seconds(run: Run, state: str, seconds: Any) -> None:
 def _whole_number(state: str, value: Any, field_name: str) -> int:
     """A literal field that must be an integer (a ``${...}`` placeholder left
     unsubstituted is not)."""
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, (int, float))
-        or value != int(value)
-    ):
+    if not is_whole(value):
         raise runtime_error(
             state, f"The {field_name} field must be an integer, not {_compact(value)}"
         )
@@ -1071,10 +1057,6 @@ def timestamp_value(state: str, value: Any) -> _dt.datetime:
             f"{_compact(value)} does not match RFC3339 timestamp format.",
         )
     return when
-
-
-def _is_number(v: Any) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
 def _string_matches(value: str, pattern: str) -> bool:
