@@ -354,6 +354,8 @@ class Lowering:
                 output_path=self.optional_path(s, "OutputPath", where),
             )
         if kind == "Wait":
+            if "Timestamp" in s or "TimestampPath" in s:
+                self.uses.add("wait_until")  # asl_wait_until.py
             seconds = s.get("Seconds")
             if isinstance(seconds, int) and not isinstance(seconds, bool) and seconds > self.lifetime:
                 self.warn(

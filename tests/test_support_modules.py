@@ -171,6 +171,7 @@ LINTED_MODULES = (
     "asl_tasks",
     "asl_testing",
     "asl_timeout",
+    "asl_wait_until",
 )
 
 # command name -> arguments after ``python -m``: ``{modules}`` stands for the linted module files
@@ -247,8 +248,10 @@ LAMBDA_AND_CHOICE = {
     },
 }
 # Non-blank lines of the runtime modules (asl_testing.py aside: the local test harness) the
-# Lambda+Choice folders carry. Before the split (issue 18) every folder carried 3,652.
-LAMBDA_AND_CHOICE_LINES = 2312
+# Lambda+Choice folders carry. Before the split (issue 18) every folder carried 3,652; after it
+# 2,312, before Parallel, dispatch loops, Task time-outs and waits until a time had modules of
+# their own and the duplicated checks were written once.
+LAMBDA_AND_CHOICE_LINES = 1992
 LAMBDA_AND_CHOICE_GOAL = 700
 
 
@@ -340,7 +343,8 @@ def test_a_lambda_and_choice_folder_carries_only_the_core_the_paths_and_lambda()
 @pytest.mark.xfail(
     strict=True,
     reason="issue 18 item 2 aims at 700 lines; the core (runs, names, retries, waits, Choice helpers), "
-    "Lambda calls and the JSONPath evaluation that words a failed read's error are more than that",
+    "Lambda calls (a chained invoke, and the Lambda client for a call it cannot make) and the JSONPath "
+    "evaluation that words a failed read's error are more than that",
 )
 def test_a_lambda_and_choice_folder_carries_at_most_700_lines_of_runtime():
     assert _runtime_lines(_translated(LAMBDA_AND_CHOICE, "lambda-and-choice")) <= LAMBDA_AND_CHOICE_GOAL

@@ -12,7 +12,6 @@ one that failed in Python, and its error is the one Step Functions gives.
 
 from __future__ import annotations
 
-import datetime as _dt
 import json
 import os
 from collections.abc import Sequence
@@ -217,8 +216,8 @@ def _read_setting(
     path = JsonPath(text)
     if kind == "seconds":
         seconds_from_path(run, name, data, path)
-    elif kind == "timestamp":
-        timestamp_from_path(run, name, data, path)
+    elif kind == "timestamp":  # (asl_wait_until.py's)
+        rt.timestamp_from_path(run, name, data, path)
     elif kind == "integer":
         read_integer(run, name, data, path, key)
     else:  # (a Map's: asl_map.py)
@@ -336,22 +335,6 @@ def seconds_from_path(run: rt.Run, state: str, data: Any, p: str | JsonPath) -> 
             f"{p.text} == {value}",
         )
     return int(value)
-
-
-def timestamp_from_path(
-    run: rt.Run, state: str, data: Any, p: str | JsonPath
-) -> _dt.datetime:
-    p = _as_path(p)
-    value = select_input(run, state, data, p)
-    when = rt.parse_timestamp(value)
-    if when is None:
-        raise rt.runtime_error(
-            state,
-            "The TimestampPath parameter does not reference a valid "
-            "ISO-8601 extended offset date-time format string: "
-            f"{p.text} == {value if isinstance(value, str) else rt._compact(value)}",
-        )
-    return when
 
 
 # ---- Choice --------------------------------------------------------------------------

@@ -19,11 +19,12 @@ What lives here is what every machine's generated code uses:
 
 The other features live in modules of their own, copied only next to a handler that
 uses them (asl2durable's ``translate.OPTIONAL_MODULES``): Lambda calls (``asl_lambda``),
-other service integrations (``asl_tasks``), Map (``asl_map``), Parallel and the dispatch
-loop of an unstructured graph (``asl_flow``), Catch (``asl_catch``), configured
-placeholders (``asl_settings``), JSONPath queries (``asl_jsonquery``), intrinsic
-functions and JSONata. Generated code calls them as ``rt.<name>`` all the same (see
-``_FEATURES`` at the end).
+other service integrations (``asl_tasks``), Task time-outs (``asl_timeout``), Map
+(``asl_map``), Parallel and the dispatch loop of an unstructured graph (``asl_flow``),
+waits until a time (``asl_wait_until``), Catch (``asl_catch``), configured placeholders
+(``asl_settings``), JSONPath queries (``asl_jsonquery``), intrinsic functions and
+JSONata. Generated code calls them as ``rt.<name>`` all the same (see ``_FEATURES`` at
+the end).
 
 Everything here is deterministic on replay: data flow runs as plain Python outside
 steps, anything that reads the clock or calls out runs inside a durable operation.
@@ -733,14 +734,6 @@ def seconds(value: Any) -> int:
     return int(value)
 
 
-def moment(value: Any) -> _dt.datetime:
-    """A Wait state's TimestampPath value: an RFC 3339 timestamp."""
-    when = parse_timestamp(value)
-    if when is None:
-        raise TypeError(f"not a timestamp: {value!r}")
-    return when
-
-
 def integer(value: Any) -> int:
     """The value of a ``...Path`` field that takes an integer (TimeoutSecondsPath,
     MaxConcurrencyPath, ...): an integer, or an integer written as a string."""
@@ -1035,30 +1028,6 @@ def parse_timestamp(text: Any) -> _dt.datetime | None:
         return None
 
 
-def wait_until(run: Run, state: str, when: _dt.datetime) -> None:
-    """Wait until ``when``; the clock is read once, inside a durable step."""
-    now = step(
-        run,
-        f"{state} (read clock)",
-        lambda: _dt.datetime.now(_dt.UTC).timestamp(),
-    )
-    wait_seconds(run, state, math.ceil(when.timestamp() - now))
-
-
-def timestamp_value(state: str, value: Any) -> _dt.datetime:
-    """A ``Timestamp`` value (a literal, or what a JSONata expression gave): an RFC 3339
-    timestamp."""
-    when = parse_timestamp(value)
-    if when is None:
-        raise fail(
-            "States.QueryEvaluationError",
-            f"An error occurred while executing the state '{state}'. "
-            "The Timestamp field value "
-            f"{_compact(value)} does not match RFC3339 timestamp format.",
-        )
-    return when
-
-
 def _string_matches(value: str, pattern: str) -> bool:
     """StringMatches: ``*`` matches any run of characters; ``\\*`` and ``\\\\`` are
     literal."""
@@ -1109,7 +1078,7 @@ def unsupported(state: str, what: str) -> AslError:
 _FEATURES = {
     "asl_paths": (
         "JsonPath get select_input select_output apply_result_path read_integer"
-        " seconds_from_path timestamp_from_path variable is_present"
+        " seconds_from_path variable is_present"
         " test"
     ),
     "asl_lambda": (
@@ -1129,6 +1098,7 @@ _FEATURES = {
     "asl_flow": "parallel run_machine Machine ROUTED RAISES",
     "asl_settings": "setting",
     "asl_jsonata": "jsonata",
+    "asl_wait_until": "wait_until timestamp_value moment timestamp_from_path",
     "asl_intrinsics": "intrinsic uuid4 math_random path_arguments read_path_argument",
 }
 _FEATURE_OF = {
