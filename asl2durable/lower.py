@@ -354,6 +354,8 @@ class Lowering:
                 output_path=self.optional_path(s, "OutputPath", where),
             )
         if kind == "Wait":
+            if "Timestamp" in s or "TimestampPath" in s:
+                self.uses.add("wait_until")  # asl_wait_until.py
             seconds = s.get("Seconds")
             if isinstance(seconds, int) and not isinstance(seconds, bool) and seconds > self.lifetime:
                 self.warn(
@@ -387,6 +389,7 @@ class Lowering:
                 cause_path=self.dynamic(s["CausePath"], pointer_join(where, "CausePath")) if "CausePath" in s else None,
             )
         if kind == "Parallel":
+            self.uses.add("flow")  # asl_flow.py
             branches = [
                 self.machine(
                     b, pointer_join(where, "Branches", i), self.ident(f"{name} branch {i + 1}"),
@@ -437,6 +440,8 @@ class Lowering:
                 if key in s:
                     self.warn(pointer_join(where, key), "UNSUPPORTED_FEATURE",
                               f"{key} only applies to callback tasks here; it is not enforced on this Task")
+        if s.get("TimeoutSeconds") is not None or s.get("TimeoutSecondsPath") is not None:
+            self.uses.add("timeout")  # asl_timeout.py: the call stops waiting
         if "Credentials" in s:
             self.warn(pointer_join(where, "Credentials"), "UNSUPPORTED_FEATURE",
                       "Credentials (cross-account role) are not assumed: the function's own role makes the call")

@@ -317,7 +317,7 @@ def intrinsic_call(spec: Any, data: str, field: str = "Parameters") -> str | Non
         elif arg[0] == "path":
             text = _path_as_text(arg[1])
             found = access(ir.Path(text, _tuples(arg[1])), data) if text is not None else None
-            if found is None:  # as asl_runtime.intrinsic reads it: named by _path_text
+            if found is None:  # as asl_intrinsics.intrinsic reads it: named by _path_text
                 found = f"rt.get(run, run.state, {data}, rt.JsonPath({lit(_runtime_path_text(arg[1]))}, {_spec(arg[1])}), {lit(field)})"
             arguments.append(found)
         else:
@@ -362,7 +362,7 @@ def uses_intrinsic_calls(workflow: ir.Workflow) -> bool:
 
 
 def _runtime_path_text(spec: Any) -> str:
-    """``asl_runtime._path_text``: how the runtime names an intrinsic's path argument."""
+    """``asl_intrinsics._path_text``: how the runtime names an intrinsic's path argument."""
     root, steps = spec
     parts = [root]
     for step in steps:

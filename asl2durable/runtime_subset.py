@@ -1,9 +1,9 @@
 """Functions of a support module (``asl2durable/runtime/``) without the module's heavy imports.
 
 The compiler calls a few pure helpers of the runtime: the test plan asks ``asl_runtime`` how a
-Choice compares (``compare``), which ``ErrorEquals`` catch an error (``error_matches``) and what
-stub key a function name has (``function_key``). Importing ``asl_runtime`` imports the durable
-SDK and boto3 with it, which cost more than the rest of a ``convert``. So :func:`subset` compiles
+Choice compares (``compare``) and which ``ErrorEquals`` catch an error (``error_matches``), and
+``asl_testing`` what stub key a function name has (``function_key``). Importing either imports
+the durable SDK and boto3 with it, which cost more than the rest of a ``convert``. So :func:`subset` compiles
 from the module's own source only the statements those functions need: their definitions, the
 module-level names they read (recursively) and the standard-library imports those use. The
 runtime stays the one place where each rule is written, and the compiler runs that very code.

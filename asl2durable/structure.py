@@ -103,6 +103,7 @@ def structure(workflow: ir.Workflow) -> list[Diagnostic]:
         except (Unstructurable, RecursionError) as why:
             machine.body = None
             machine.dispatch_reason = str(why) or "the graph is too deeply nested"
+            workflow.uses |= {"flow"}  # the dispatch loop is asl_flow.py's
             diagnostics.append(
                 Diagnostic(
                     machine.pointer,

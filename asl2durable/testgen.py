@@ -273,18 +273,24 @@ def _runtime_module(name: str) -> Any:
 
 
 # The helpers of asl_runtime the plan calls: pure functions in a module that imports the durable
-# SDK and boto3 (which cost more than the rest of a ``convert``); compiled apart from it.
-RUNTIME_HELPERS = ("compare", "error_matches", "function_key", "parse_timestamp")
+# SDK and boto3 (which cost more than the rest of a ``convert``); compiled apart from it. And the
+# stub key of a function name, asl_testing's (the generated tests' harness keys stubs by it).
+RUNTIME_HELPERS = ("compare", "error_matches", "parse_timestamp")
+TESTING_HELPERS = ("function_key",)
+
+
+def _runtime_helpers() -> Any:
+    return _helpers("asl_runtime", RUNTIME_HELPERS)
 
 
 @functools.cache
-def _runtime_helpers() -> Any:
-    """``RUNTIME_HELPERS``, the runtime's own code (runtime_subset); the whole module when
-    they cannot be compiled apart."""
+def _helpers(module: str, names: tuple[str, ...]) -> Any:
+    """``names`` of the support module ``module``, its own code (runtime_subset); the whole
+    module when they cannot be compiled apart."""
     try:
-        return subset("asl_runtime", RUNTIME_HELPERS)
+        return subset(module, names)
     except NotSeparable:
-        return _runtime_module("asl_runtime")
+        return _runtime_module(module)
 
 
 # --------------------------------------------------------------------------- trees
@@ -1566,7 +1572,7 @@ def _io_key(field: Any, kind: str) -> str | None:
 
 
 def _function_key(name: str) -> str:
-    return _runtime_helpers().function_key(name)
+    return _helpers("asl_testing", TESTING_HELPERS).function_key(name)
 
 
 def stub_kind(s: ir.TaskState) -> str:

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from asl2durable import _resources, runtime_subset
-from asl2durable.testgen import RUNTIME_HELPERS
+from asl2durable.testgen import RUNTIME_HELPERS, TESTING_HELPERS
 from asl2durable.translate import RENDER_CHECK_DEPTH, nesting_depth, translate
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -155,14 +155,17 @@ def test_a_cache_folder_others_can_write_to_is_not_used(cache_home: Path):
 
 def test_the_helpers_are_the_runtimes_own_code(cache_home: Path):
     import asl_runtime
+    import asl_testing
 
     runtime_subset.subset.cache_clear()
     helpers = runtime_subset.subset("asl_runtime", RUNTIME_HELPERS)
-    for name in RUNTIME_HELPERS:
-        ours, theirs = getattr(helpers, name).__code__, getattr(asl_runtime, name).__code__
-        assert (ours.co_code, ours.co_consts, ours.co_names) == (theirs.co_code, theirs.co_consts, theirs.co_names)
-        assert ours.co_filename == theirs.co_filename and ours.co_firstlineno == theirs.co_firstlineno
-    assert helpers.function_key("arn:aws:lambda:us-east-1:1:function:f:live") == "f"
+    testing = runtime_subset.subset("asl_testing", TESTING_HELPERS)
+    for subset, module, names in ((helpers, asl_runtime, RUNTIME_HELPERS), (testing, asl_testing, TESTING_HELPERS)):
+        for name in names:
+            ours, theirs = getattr(subset, name).__code__, getattr(module, name).__code__
+            assert (ours.co_code, ours.co_consts, ours.co_names) == (theirs.co_code, theirs.co_consts, theirs.co_names)
+            assert ours.co_filename == theirs.co_filename and ours.co_firstlineno == theirs.co_firstlineno
+    assert testing.function_key("arn:aws:lambda:us-east-1:1:function:f:live") == "f"
     assert helpers.compare("TimestampLessThan", "2024-01-01T00:00:00Z", "2024-01-01T00:00:01+00:00")
     assert helpers.error_matches("States.Timeout", ["States.ALL"])
     assert not helpers.error_matches("States.Timeout", ["States.TaskFailed"])

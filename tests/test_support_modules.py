@@ -155,6 +155,7 @@ def test_each_feature_name_is_defined_by_its_module_not_by_asl_runtime():
 LINTED_MODULES = (
     "asl_aws",
     "asl_catch",
+    "asl_flow",
     "asl_intrinsics",
     "asl_itemio",
     "asl_jsonata",
@@ -169,6 +170,8 @@ LINTED_MODULES = (
     "asl_settings",
     "asl_tasks",
     "asl_testing",
+    "asl_timeout",
+    "asl_wait_until",
 )
 
 # command name -> arguments after ``python -m``: ``{modules}`` stands for the linted module files
@@ -245,8 +248,10 @@ LAMBDA_AND_CHOICE = {
     },
 }
 # Non-blank lines of the runtime modules (asl_testing.py aside: the local test harness) the
-# Lambda+Choice folders carry. Before the split (issue 18) every folder carried 3,652.
-LAMBDA_AND_CHOICE_LINES = 2312
+# Lambda+Choice folders carry. Before the split (issue 18) every folder carried 3,652; after it
+# 2,312, before Parallel, dispatch loops, Task time-outs and waits until a time had modules of
+# their own and the duplicated checks were written once.
+LAMBDA_AND_CHOICE_LINES = 1992
 LAMBDA_AND_CHOICE_GOAL = 700
 
 
@@ -273,8 +278,11 @@ _IMPORT = re.compile(r"^\s*import (asl_\w+)(.*)$", re.MULTILINE)
 
 def _missing_modules(files: dict[str, str]) -> set[str]:
     """Support modules the folder's handler reaches but the folder lacks: a feature module of an
-    ``rt.<name>`` the handler calls, or a module a copied module imports unconditionally."""
+    ``rt.<name>`` the handler calls, asl_timeout for a call given a time-out, or a module a
+    copied module imports unconditionally."""
     needed = {f"{FEATURES[name]}.py" for name in re.findall(r"\brt\.(\w+)", files["handler.py"]) if name in FEATURES}
+    if re.search(r"\btimeout=", files["handler.py"]):  # a call with a time-out imports asl_timeout
+        needed.add("asl_timeout.py")
     for name, text in files.items():
         if name.startswith("asl_") and name.endswith(".py") and name != "asl_testing.py":
             needed |= {f"{module}.py" for module, rest in _IMPORT.findall(text) if "import-not-found" not in rest}
@@ -335,7 +343,8 @@ def test_a_lambda_and_choice_folder_carries_only_the_core_the_paths_and_lambda()
 @pytest.mark.xfail(
     strict=True,
     reason="issue 18 item 2 aims at 700 lines; the core (runs, names, retries, waits, Choice helpers), "
-    "Lambda calls and the JSONPath evaluation that words a failed read's error are more than that",
+    "Lambda calls (a chained invoke, and the Lambda client for a call it cannot make) and the JSONPath "
+    "evaluation that words a failed read's error are more than that",
 )
 def test_a_lambda_and_choice_folder_carries_at_most_700_lines_of_runtime():
     assert _runtime_lines(_translated(LAMBDA_AND_CHOICE, "lambda-and-choice")) <= LAMBDA_AND_CHOICE_GOAL

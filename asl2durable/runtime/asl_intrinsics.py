@@ -657,14 +657,12 @@ def intrinsic(
     unseeded States.MathRandom draw their values inside durable steps, so a replay sees
     the same values."""
     import asl_jsonpath
-    import asl_paths
     import asl_runtime as rt
 
     # (a simple path argument comes as its text)
     def resolve(path_arg: str | Sequence[Any]) -> Any:
         spec = asl_jsonpath.parse(path_arg) if isinstance(path_arg, str) else path_arg
-        path = asl_paths.JsonPath(asl_paths._path_text(spec), spec)
-        return asl_paths.get(run, state, data, path, field_name)
+        return read_path_argument(run, state, data, spec, field_name)
 
     try:
         return evaluate(
@@ -682,6 +680,64 @@ def intrinsic(
         raise rt.fail(
             err.error, f"An error occurred while executing the state '{state}'. {err}"
         ) from None
+
+
+def read_path_argument(
+    run: Any, state: str, data: Any, spec: Sequence[Any], field_name: str
+) -> Any:
+    """The value of a path argument (parsed), read as ``asl_paths.get`` reads a field;
+    a missing value's error names the path as :func:`_path_text` writes it. (Also
+    ``rt.read_path_argument``, for ``asl_paths.explain``.)"""
+    import asl_paths
+
+    path = asl_paths.JsonPath(_path_text(spec), spec)
+    return asl_paths.get(run, state, data, path, field_name)
+
+
+def _path_text(spec: Sequence[Any]) -> str:
+    """A readable form of a parsed path, for messages."""
+    root, steps = spec[0], spec[1]
+    parts = [root]
+    for step_ in steps:
+        kind = step_[0]
+        parts.append(
+            f".{step_[1]}"
+            if kind == "key"
+            else f"[{step_[1]}]"
+            if kind == "index"
+            else "[...]"
+        )
+    return "".join(parts)
+
+
+def path_arguments(text: str) -> list[str]:
+    """The path arguments of an intrinsic function call's text, in order
+    (``rt.path_arguments``, for ``asl_paths.explain``, which reads the state's fields
+    from the definition)."""
+    paths, i = [], 0
+    while i < len(text):
+        if text[i] == "'":  # a string literal: skip it
+            i = _after_literal(text, i)
+        elif text[i] == "$":
+            start, depth = i, 0
+            while i < len(text) and (depth or text[i] not in ",) \t\n"):
+                if text[i] == "'" and depth:  # a quoted key in brackets
+                    i = _after_literal(text, i)
+                    continue
+                depth += {"[": 1, "]": -1}.get(text[i], 0)
+                i += 1
+            paths.append(text[start:i])
+        else:
+            i += 1
+    return paths
+
+
+def _after_literal(text: str, i: int) -> int:
+    """The index after the quoted string that starts at ``text[i]``."""
+    i += 1
+    while i < len(text) and text[i] != "'":
+        i += 2 if text[i] == "\\" else 1
+    return i + 1
 
 
 def uuid4(run: Any) -> str:

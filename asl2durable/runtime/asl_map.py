@@ -293,8 +293,7 @@ def _map_each(
             # (_NOT_FOUND: a fixed path of the ItemSelector found no value)
             except rt._NOT_FOUND as error:
                 raise (
-                    asl_paths.explain_selector(scope, state, data, item_selector)
-                    or error
+                    _explain_selector(scope, state, data, item_selector) or error
                 ) from None
             except Exception as error:  # noqa: BLE001 - re-raised, as an ASL error if it is one
                 raise rt._intrinsic_failure(state, error) or error from None
@@ -334,6 +333,58 @@ def _map_each(
             item_namer=lambda _item, i: f"{state} item {first + i}",
         ),
     )
+
+
+def _explain_selector(
+    run: rt.Run, name: str, data: Any, selector: Callable[..., Any]
+) -> rt.AslError | None:
+    """``asl_paths.explain`` for a Map's ItemSelector (or Parameters), in an iteration's
+    scope."""
+    found = asl_paths._state_definition(getattr(selector, "__globals__", {}), name)
+    if found is None:
+        return None
+    spec = found[0]
+    template = spec.get("ItemSelector", spec.get("Parameters"))
+    try:
+        asl_paths._fixed(run, name, data, template)
+    except rt.AslError as error:
+        return error
+    except ValueError:
+        return None
+    return None
+
+
+# ---- the Map's settings read from paths ------------------------------------------
+
+
+def read_number(
+    run: rt.Run, state: str, data: Any, p: str | asl_paths.JsonPath, field_name: str
+) -> float:
+    """A ``...Path`` field that must hold a number (ToleratedFailurePercentagePath)."""
+    p = asl_paths._as_path(p)
+    value = asl_paths.select_input(run, state, data, p)
+    try:
+        return fraction(value)  # a number written as a string is accepted too
+    except TypeError:
+        raise rt.runtime_error(
+            state,
+            f'The {field_name} field refers to value "{rt._compact(value)}" '
+            f"which is not a valid number: {p.text}",
+        ) from None
+
+
+def fraction(value: Any) -> float:
+    """ToleratedFailurePercentagePath's value: a number, or a number written as a
+    string."""
+    number = value
+    if isinstance(value, str):
+        try:
+            number = float(value.strip())
+        except ValueError:
+            pass
+    if isinstance(number, bool) or not isinstance(number, (int, float)):
+        raise TypeError(f"not a number: {value!r}")
+    return number
 
 
 def _records(items: list[Any], result: Any) -> list[dict[str, Any]]:

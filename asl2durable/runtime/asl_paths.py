@@ -12,10 +12,9 @@ one that failed in Python, and its error is the one Step Functions gives.
 
 from __future__ import annotations
 
-import datetime as _dt
 import json
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -69,22 +68,6 @@ def get(run: rt.Run, state: str, data: Any, p: str | JsonPath, field_name: str) 
             f"The JSONPath '{p.text}' specified for the field '{field_name}' "
             f"could not be found in the input '{rt._compact(data)}'",
         ) from None
-
-
-def _path_text(spec: Sequence[Any]) -> str:
-    """A readable form of a parsed path, for messages."""
-    root, steps = spec[0], spec[1]
-    parts = [root]
-    for step_ in steps:
-        kind = step_[0]
-        parts.append(
-            f".{step_[1]}"
-            if kind == "key"
-            else f"[{step_[1]}]"
-            if kind == "index"
-            else "[...]"
-        )
-    return "".join(parts)
 
 
 def select_input(
@@ -175,61 +158,36 @@ def _path_of(text: Any) -> JsonPath | None:
 
 def _fixed(run: rt.Run, name: str, data: Any, template: Any) -> Any:
     """Evaluate a payload template's fixed paths, in the order generated code reads
-    them, raising where one finds no value; a path argument of an intrinsic function is
-    read as the function reads it. (Other paths were read without error, or raised one
-    themselves; their values, and the functions', are None here.)"""
+    them, raising where one finds no value. (Other paths were read without error, or
+    raised one themselves; their values, and the intrinsic functions', are None
+    here.)"""
     if isinstance(template, dict):
         out = {}
         for key, value in template.items():
-            if not (
-                isinstance(key, str) and key.endswith(".$") and isinstance(value, str)
-            ):
-                out[key] = _fixed(run, name, data, value)
-            elif value.startswith("States."):
-                for argument in _intrinsic_paths(value):
-                    path = _path_of(argument)
-                    if path is not None:
-                        get(
-                            run,
-                            name,
-                            data,
-                            JsonPath(_path_text(path.spec), path.spec),
-                            key,
-                        )
-                out[key[:-2]] = None
+            if isinstance(key, str) and key.endswith(".$") and isinstance(value, str):
+                out[key[:-2]] = _read_field(run, name, data, value, key)
             else:
-                path = _path_of(value)
-                out[key[:-2]] = (
-                    get(run, name, data, path, key) if path is not None else None
-                )
+                out[key] = _fixed(run, name, data, value)
         return out
     if isinstance(template, list):
         return [_fixed(run, name, data, value) for value in template]
     return template
 
 
-def _intrinsic_paths(text: str) -> list[str]:
-    """The path arguments of an intrinsic function call's text, in order."""
-    paths, i = [], 0
-    while i < len(text):
-        if text[i] == "'":  # a string literal: skip it
-            i += 1
-            while i < len(text) and text[i] != "'":
-                i += 2 if text[i] == "\\" else 1
-            i += 1
-        elif text[i] == "$":
-            start, depth = i, 0
-            while i < len(text) and (depth or text[i] not in ",) \t\n"):
-                depth += {"[": 1, "]": -1}.get(text[i], 0)
-                if text[i] == "'" and depth:
-                    i += 1
-                    while i < len(text) and text[i] != "'":
-                        i += 2 if text[i] == "\\" else 1
-                i += 1
-            paths.append(text[start:i])
-        else:
-            i += 1
-    return paths
+def _read_field(run: rt.Run, name: str, data: Any, value: Any, field_name: str) -> Any:
+    """The value of a ``"key.$"`` field (or ErrorPath, CausePath) when it is a fixed
+    path; None for others. A path argument of an intrinsic function is read as the
+    function reads it (``rt.path_arguments`` and ``rt.read_path_argument`` are
+    ``asl_intrinsics``': copied next to a handler whose machine calls one, and only such
+    a machine's definition holds a call)."""
+    if isinstance(value, str) and value.startswith("States."):
+        for argument in rt.path_arguments(value):
+            path = _path_of(argument)
+            if path is not None:
+                rt.read_path_argument(run, name, data, path.spec, field_name)
+        return None
+    path = _path_of(value)
+    return get(run, name, data, path, field_name) if path is not None else None
 
 
 def _reference(spec: dict[str, Any], key: str) -> Any:
@@ -258,12 +216,12 @@ def _read_setting(
     path = JsonPath(text)
     if kind == "seconds":
         seconds_from_path(run, name, data, path)
-    elif kind == "timestamp":
-        timestamp_from_path(run, name, data, path)
+    elif kind == "timestamp":  # (asl_wait_until.py's)
+        rt.timestamp_from_path(run, name, data, path)
     elif kind == "integer":
         read_integer(run, name, data, path, key)
-    else:
-        read_number(run, name, data, path, key)
+    else:  # (a Map's: asl_map.py)
+        rt.read_number(run, name, data, path, key)
 
 
 def _data_flow(
@@ -290,24 +248,7 @@ def _data_flow(
         return
     if kind == "Fail":
         for key in ("ErrorPath", "CausePath"):
-            value = spec.get(key)
-            arguments = (
-                _intrinsic_paths(value)
-                if isinstance(value, str) and value.startswith("States.")
-                else [value]
-            )
-            for argument in arguments:
-                path = _path_of(argument)
-                if path is not None:
-                    get(
-                        run,
-                        name,
-                        data,
-                        JsonPath(_path_text(path.spec), path.spec)
-                        if argument is not value
-                        else path,
-                        key,
-                    )
+            _read_field(run, name, data, spec.get(key), key)
         return
     parameters = spec.get("Parameters")
     if parameters is not None and kind != "Map":
@@ -322,25 +263,6 @@ def _data_flow(
     select_output(run, name, output, _reference(spec, "OutputPath"))
     if spec.get("Assign") is not None:
         _fixed(run, name, result, spec["Assign"])
-
-
-def explain_selector(
-    run: rt.Run, name: str, data: Any, selector: Callable[..., Any]
-) -> rt.AslError | None:
-    """:func:`explain` for a Map's ItemSelector (or Parameters), in an iteration's
-    scope."""
-    found = _state_definition(getattr(selector, "__globals__", {}), name)
-    if found is None:
-        return None
-    spec = found[0]
-    template = spec.get("ItemSelector", spec.get("Parameters"))
-    try:
-        _fixed(run, name, data, template)
-    except rt.AslError as error:
-        return error
-    except ValueError:
-        return None
-    return None
 
 
 def _rule(run: rt.Run, name: str, data: Any, rule: dict[str, Any]) -> bool:
@@ -397,30 +319,10 @@ def read_integer(
         ) from None
 
 
-def read_number(
-    run: rt.Run, state: str, data: Any, p: str | JsonPath, field_name: str
-) -> float:
-    """A ``...Path`` field that must hold a number (ToleratedFailurePercentagePath)."""
-    p = _as_path(p)
-    value = select_input(run, state, data, p)
-    try:
-        return rt.fraction(value)  # a number written as a string is accepted too
-    except TypeError:
-        raise rt.runtime_error(
-            state,
-            f'The {field_name} field refers to value "{rt._compact(value)}" '
-            f"which is not a valid number: {p.text}",
-        ) from None
-
-
 def seconds_from_path(run: rt.Run, state: str, data: Any, p: str | JsonPath) -> int:
     p = _as_path(p)
     value = select_input(run, state, data, p)
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, (int, float))
-        or value != int(value)
-    ):
+    if not rt.is_whole(value):
         raise rt.runtime_error(
             state,
             "The SecondsPath parameter cannot be parsed as a long value: "
@@ -433,22 +335,6 @@ def seconds_from_path(run: rt.Run, state: str, data: Any, p: str | JsonPath) -> 
             f"{p.text} == {value}",
         )
     return int(value)
-
-
-def timestamp_from_path(
-    run: rt.Run, state: str, data: Any, p: str | JsonPath
-) -> _dt.datetime:
-    p = _as_path(p)
-    value = select_input(run, state, data, p)
-    when = rt.parse_timestamp(value)
-    if when is None:
-        raise rt.runtime_error(
-            state,
-            "The TimestampPath parameter does not reference a valid "
-            "ISO-8601 extended offset date-time format string: "
-            f"{p.text} == {value if isinstance(value, str) else rt._compact(value)}",
-        )
-    return when
 
 
 # ---- Choice --------------------------------------------------------------------------

@@ -13,17 +13,18 @@ What lives here is what every machine's generated code uses:
   Functions' error (worded by ``asl_paths``, imported only then);
 * ResultPath (``put``), the values Choice rules and Wait states compare;
 * the ASL retry loop (per-retrier counters, backoff, MaxDelaySeconds, jitter) built from
-  durable operations, so that it is replay-safe; durable steps, waits, Parallel and the
-  dispatch loop of an unstructured graph;
+  durable operations, so that it is replay-safe; durable steps and waits;
 * the hooks local runs set (``asl_testing`` sets them: stubs instead of AWS, a replay
   after every operation, interruptions).
 
 The other features live in modules of their own, copied only next to a handler that
 uses them (asl2durable's ``translate.OPTIONAL_MODULES``): Lambda calls (``asl_lambda``),
-other service integrations (``asl_tasks``), Map (``asl_map``), Catch (``asl_catch``),
-configured placeholders (``asl_settings``), JSONPath queries (``asl_jsonquery``),
-intrinsic functions and JSONata. Generated code calls them as ``rt.<name>`` all the
-same (see ``_FEATURES`` at the end).
+other service integrations (``asl_tasks``), Task time-outs (``asl_timeout``), Map
+(``asl_map``), Parallel and the dispatch loop of an unstructured graph (``asl_flow``),
+waits until a time (``asl_wait_until``), Catch (``asl_catch``), configured placeholders
+(``asl_settings``), JSONPath queries (``asl_jsonquery``), intrinsic functions and
+JSONata. Generated code calls them as ``rt.<name>`` all the same (see ``_FEATURES`` at
+the end).
 
 Everything here is deterministic on replay: data flow runs as plain Python outside
 steps, anything that reads the clock or calls out runs inside a durable operation.
@@ -45,13 +46,11 @@ import sys
 import types
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 from aws_durable_execution_sdk_python import DurableContext, ParallelBranch
 from aws_durable_execution_sdk_python.config import (
-    CompletionConfig,
     Duration,
-    ParallelConfig,
     StepConfig,
     StepSemantics,
 )
@@ -152,18 +151,6 @@ def error_matches(name: str, error_equals: Sequence[str]) -> bool:
         if candidate == "States.TaskFailed" and name != "States.Timeout":
             return True
     return False
-
-
-def function_key(name: str) -> str:
-    """The bare function name of a name, partial ARN or full ARN (qualifiers
-    dropped)."""
-    parts = name.split(":")
-    if name.startswith("arn:") and len(parts) >= 7:
-        return parts[6]
-    # 123456789012:function:name[:qualifier]
-    if len(parts) >= 3 and parts[1] == "function":
-        return parts[2]
-    return parts[0]
 
 
 def error_output(error: AslError) -> dict[str, Any]:
@@ -355,6 +342,13 @@ def _scoped(context: Any) -> Any:
     return _Context(context, _FORCED_REPLAYS)
 
 
+# The operations whose ``name`` argument (given by keyword) names what they checkpoint;
+# ``parallel`` and ``map`` name their branches and items too (methods of their own).
+_NAMED_OPERATIONS = frozenset(
+    {"step", "wait", "invoke", "create_callback", "wait_for_condition"}
+)
+
+
 class _Context:
     """A DurableContext whose operations are checkpointed under names the Lambda API
     accepts (:func:`operation_name`); with ``replays`` (:func:`force_replays`), each
@@ -364,8 +358,15 @@ class _Context:
         self._context = context
         self._replays = replays
 
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._context, name)
+    def __getattr__(self, attr: str) -> Any:
+        found = getattr(self._context, attr)
+        if attr not in _NAMED_OPERATIONS:
+            return found
+
+        def operation(*args: Any, name: str | None = None, **kwargs: Any) -> Any:
+            return self._then(found(*args, name=_named(name), **kwargs), name)
+
+        return operation
 
     def _then(self, result: Any, name: str | None) -> Any:
         if self._replays:
@@ -374,44 +375,6 @@ class _Context:
                 name=operation_name(f"(replay after {name or 'operation'})"),
             )
         return result
-
-    def step(self, func: Any, name: str | None = None, config: Any = None) -> Any:
-        return self._then(
-            self._context.step(func, name=_named(name), config=config), name
-        )
-
-    def wait(self, duration: Any, name: str | None = None) -> None:
-        self._then(self._context.wait(duration, name=_named(name)), name)
-
-    def invoke(
-        self,
-        function_name: str,
-        payload: Any,
-        name: str | None = None,
-        config: Any = None,
-    ) -> Any:
-        return self._then(
-            self._context.invoke(
-                function_name, payload, name=_named(name), config=config
-            ),
-            name,
-        )
-
-    def create_callback(self, name: str | None = None, config: Any = None) -> Any:
-        return self._then(
-            self._context.create_callback(name=_named(name), config=config), name
-        )
-
-    def run_in_child_context(
-        self, func: Any, name: str | None = None, config: Any = None
-    ) -> Any:
-        def inner(ctx: Any) -> Any:
-            return func(_Context(ctx, self._replays))
-
-        return self._then(
-            self._context.run_in_child_context(inner, name=_named(name), config=config),
-            name,
-        )
 
     def parallel(
         self, functions: Any, name: str | None = None, config: Any = None
@@ -438,13 +401,6 @@ class _Context:
             )
         return self._then(
             self._context.map(inputs, func, name=_named(name), config=config), name
-        )
-
-    def wait_for_condition(
-        self, check: Any, config: Any, name: str | None = None
-    ) -> Any:
-        return self._then(
-            self._context.wait_for_condition(check, config, name=_named(name)), name
         )
 
 
@@ -673,11 +629,8 @@ def put(run: Run, data: Any, result: Any, *steps: str | int) -> Any:
     """ResultPath ``$.a.b`` (``steps`` "a", "b"; an int is an ``[index]``): ``data``
     with ``result`` placed there, missing objects on the way created. A step into the
     wrong kind of value is States.ResultPathMatchFailure, as Step Functions words it."""
-    path = [
-        ("key", step) if isinstance(step, str) else ("index", step) for step in steps
-    ]
     try:
-        return asl_jsonpath.assign(data, path, result)
+        return asl_jsonpath.assign(data, _path_steps(steps), result)
     except asl_jsonpath.ResultPathMatchFailure as err:
         raise fail(
             "States.ResultPathMatchFailure",
@@ -702,19 +655,18 @@ def path_text(steps: Sequence[str | int]) -> str:
 
 def present(value: Any, *steps: str | int) -> bool:
     """IsPresent: do ``steps`` (keys and indexes) lead from ``value`` to a value?"""
-    for step_ in steps:
-        # (two branches, so that a type checker narrows the key to each container's)
-        if isinstance(step_, str) and isinstance(value, dict) and step_ in value:  # noqa: SIM114
-            value = value[step_]
-        elif (
-            isinstance(step_, int)
-            and isinstance(value, list)
-            and -len(value) <= step_ < len(value)
-        ):
-            value = value[step_]
-        else:
-            return False
+    try:
+        asl_jsonpath.read(value, ("$", _path_steps(steps)))
+    except asl_jsonpath.PathNotFound:
+        return False
     return True
+
+
+def _path_steps(steps: Sequence[str | int]) -> list[tuple[str, str | int]]:
+    """A reference path's steps as ``asl_jsonpath`` reads them (an int: an index)."""
+    return [
+        ("key", step) if isinstance(step, str) else ("index", step) for step in steps
+    ]
 
 
 class _Unordered:
@@ -741,7 +693,7 @@ UNORDERED: Any = _Unordered()
 
 def number(value: Any) -> Any:
     """A value as Numeric comparisons see it (a number, or :data:`UNORDERED`)."""
-    return value if _is_number(value) else UNORDERED
+    return value if is_number(value) else UNORDERED
 
 
 def string(value: Any) -> Any:
@@ -762,7 +714,12 @@ def timestamp(value: Any) -> Any:
 
 def is_number(value: Any) -> bool:
     """IsNumeric: a JSON number (not a boolean)."""
-    return _is_number(value)
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def is_whole(value: Any) -> bool:
+    """A JSON number without a fraction (not a boolean)."""
+    return is_number(value) and value == int(value)
 
 
 def is_timestamp(value: Any) -> bool:
@@ -772,22 +729,9 @@ def is_timestamp(value: Any) -> bool:
 
 def seconds(value: Any) -> int:
     """A Wait state's SecondsPath value: a whole number of seconds, not negative."""
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, (int, float))
-        or value != int(value)
-        or value < 0
-    ):
+    if not is_whole(value) or value < 0:
         raise TypeError(f"not a number of seconds: {value!r}")
     return int(value)
-
-
-def moment(value: Any) -> _dt.datetime:
-    """A Wait state's TimestampPath value: an RFC 3339 timestamp."""
-    when = parse_timestamp(value)
-    if when is None:
-        raise TypeError(f"not a timestamp: {value!r}")
-    return when
 
 
 def integer(value: Any) -> int:
@@ -799,33 +743,54 @@ def integer(value: Any) -> int:
             number = int(value.strip())
         except ValueError:
             pass
-    if (
-        isinstance(number, bool)
-        or not isinstance(number, (int, float))
-        or number != int(number)
-    ):
+    if not is_whole(number):
         raise TypeError(f"not an integer: {value!r}")
     return int(number)
-
-
-def fraction(value: Any) -> float:
-    """ToleratedFailurePercentagePath's value: a number, or a number written as a
-    string."""
-    number = value
-    if isinstance(value, str):
-        try:
-            number = float(value.strip())
-        except ValueError:
-            pass
-    if isinstance(number, bool) or not isinstance(number, (int, float)):
-        raise TypeError(f"not a number: {value!r}")
-    return number
 
 
 def matches(value: Any, pattern: str) -> bool:
     """StringMatches: ``*`` matches any run of characters; ``\\*`` and ``\\\\`` are
     literal."""
     return isinstance(value, str) and _string_matches(value, pattern)
+
+
+_ORDER: dict[str, Callable[[Any, Any], bool]] = {
+    "Equals": lambda a, b: a == b,
+    "LessThan": lambda a, b: a < b,
+    "GreaterThan": lambda a, b: a > b,
+    "LessThanEquals": lambda a, b: a <= b,
+    "GreaterThanEquals": lambda a, b: a >= b,
+}
+# how the comparisons of each type see both sides (BooleanEquals is "Boolean", "Equals")
+_SEEN_AS: dict[str, Callable[[Any], Any]] = {
+    "String": string,
+    "Numeric": number,
+    "Timestamp": timestamp,
+    "Boolean": boolean,
+}
+# the type tests: the operand says whether the value passes
+_TYPE_TESTS: dict[str, Callable[[Any], bool]] = {
+    "IsNull": lambda value: value is None,
+    "IsNumeric": is_number,
+    "IsString": lambda value: isinstance(value, str),
+    "IsBoolean": lambda value: isinstance(value, bool),
+    "IsTimestamp": is_timestamp,
+}
+
+
+def compare(operator: str, value: Any, operand: object) -> bool:
+    """One Choice comparison (operator without its ``Path`` suffix), as generated code
+    writes it: both sides seen as the operator's type (:func:`number`, ...), so that a
+    value of the wrong type makes the rule false, as in Step Functions."""
+    if operator == "StringMatches":
+        return isinstance(operand, str) and matches(value, operand)
+    for prefix, seen_as in _SEEN_AS.items():
+        if operator.startswith(prefix):
+            return _ORDER[operator[len(prefix) :]](seen_as(value), seen_as(operand))
+    test = _TYPE_TESTS.get(operator)
+    if test is None:
+        raise ValueError(f"unknown comparison operator {operator}")
+    return test(value) == operand
 
 
 # (an argument not given: a value distinct from every JSON value, None included)
@@ -835,11 +800,7 @@ _NOTHING = object()
 def check_size(state: str, value: Any) -> Any:
     """Step Functions fails a state whose result exceeds 256 KiB."""
     if len(_compact(value).encode("utf-8")) > PAYLOAD_LIMIT:
-        raise fail(
-            "States.DataLimitExceeded",
-            f"The state/task '{state}' returned a result with a size exceeding "
-            "the maximum number of bytes service limit.",
-        )
+        raise _result_too_large(state)
     return value
 
 
@@ -956,9 +917,7 @@ def step(
         value = func()
         if effect is not None and _fault is not None:
             _fault(f"{run.scope}/{name}" if run.scope else name)
-        if task is not None and len(_compact(value).encode("utf-8")) > PAYLOAD_LIMIT:
-            raise _result_too_large(task)
-        return value
+        return value if task is None else check_size(task, value)
 
     try:
         return run.context.step(
@@ -990,71 +949,12 @@ INTERRUPTED_CAUSE = (
 MachineFunction = Callable[[Run, Any], Any]
 
 
-@dataclass(frozen=True)
-class Machine:
-    """The states of a graph that could not be structured, for :func:`run_machine`.
-
-    Each state is ``(function, next)``: ``next`` is the state's only successor (None:
-    the end), or :data:`ROUTED` when the function returns ``(next_state, output)``
-    itself (Choice, Catch), or :data:`RAISES` for a Fail state, whose function returns
-    the error to raise.
-    """
-
-    start_at: str
-    states: dict[str, tuple[Callable[[Run, Any], Any], Any]] = field(
-        default_factory=dict
-    )
-
-
-ROUTED = "<routed>"
-RAISES = "<raises>"
-
-
-def run_machine(run: Run, machine: Machine, data: Any) -> Any:
-    """A dispatch loop: run states from StartAt, following each state's transition, to
-    the end."""
-    name: str | None = machine.start_at
-    while name is not None:
-        function, successor = machine.states[name]
-        if successor == RAISES:
-            raise function(run, data)
-        if successor == ROUTED:
-            name, data = function(run, data)
-        else:
-            name, data = successor, function(run, data)
-    return data
-
-
 def raise_first_failure(result: Any) -> None:
     """Re-raise the first failed branch or iteration of a BatchResult under its ASL
     name."""
     for item in result.all:
         if item.error is not None:
             raise fail(item.error.type or "States.BranchFailed", item.error.message)
-
-
-def parallel(run: Run, branches: Sequence[MachineFunction], data: Any) -> list[Any]:
-    """Parallel: every branch gets ``data``; the result is the branch outputs in order.
-    The durable operation is the current attempt's (``run.operation``: it differs from
-    the state's name on retries)."""
-    state = run.current or ""
-    operation = run.operation
-
-    def branch(machine: MachineFunction, index: int) -> Callable[[DurableContext], Any]:
-        return lambda ctx: machine(
-            run.child(ctx, scope=f"{operation or state}[{index}]"), data
-        )
-
-    result: Any = run.context.parallel(
-        [
-            ParallelBranch(branch(m, i), name=f"{state} branch {i}")
-            for i, m in enumerate(branches)
-        ],
-        name=operation or state,
-        config=ParallelConfig(completion_config=CompletionConfig.all_successful()),  # type: ignore[no-untyped-call,unused-ignore]
-    )
-    raise_first_failure(result)
-    return cast(list[Any], check_size(state, [item.result for item in result.all]))
 
 
 # ---- Wait ----------------------------------------------------------------------------
@@ -1085,11 +985,7 @@ def wait_seconds(run: Run, state: str, seconds: Any) -> None:
 def _whole_number(state: str, value: Any, field_name: str) -> int:
     """A literal field that must be an integer (a ``${...}`` placeholder left
     unsubstituted is not)."""
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, (int, float))
-        or value != int(value)
-    ):
+    if not is_whole(value):
         raise runtime_error(
             state, f"The {field_name} field must be an integer, not {_compact(value)}"
         )
@@ -1132,34 +1028,6 @@ def parse_timestamp(text: Any) -> _dt.datetime | None:
         return None
 
 
-def wait_until(run: Run, state: str, when: _dt.datetime) -> None:
-    """Wait until ``when``; the clock is read once, inside a durable step."""
-    now = step(
-        run,
-        f"{state} (read clock)",
-        lambda: _dt.datetime.now(_dt.UTC).timestamp(),
-    )
-    wait_seconds(run, state, math.ceil(when.timestamp() - now))
-
-
-def timestamp_value(state: str, value: Any) -> _dt.datetime:
-    """A ``Timestamp`` value (a literal, or what a JSONata expression gave): an RFC 3339
-    timestamp."""
-    when = parse_timestamp(value)
-    if when is None:
-        raise fail(
-            "States.QueryEvaluationError",
-            f"An error occurred while executing the state '{state}'. "
-            "The Timestamp field value "
-            f"{_compact(value)} does not match RFC3339 timestamp format.",
-        )
-    return when
-
-
-def _is_number(v: Any) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool)
-
-
 def _string_matches(value: str, pattern: str) -> bool:
     """StringMatches: ``*`` matches any run of characters; ``\\*`` and ``\\\\`` are
     literal."""
@@ -1173,54 +1041,6 @@ def _string_matches(value: str, pattern: str) -> bool:
         out.append(".*" if ch == "*" else re.escape(ch))
         i += 1
     return re.fullmatch("".join(out), value, re.DOTALL) is not None
-
-
-_ORDER: dict[str, Callable[[Any, Any], bool]] = {
-    "Equals": lambda a, b: a == b,
-    "LessThan": lambda a, b: a < b,
-    "GreaterThan": lambda a, b: a > b,
-    "LessThanEquals": lambda a, b: a <= b,
-    "GreaterThanEquals": lambda a, b: a >= b,
-}
-
-
-def compare(operator: str, value: Any, operand: object) -> bool:
-    """One Choice comparison (operator without its ``Path`` suffix). A value of the
-    wrong type for the operator makes the rule false, as in Step Functions."""
-    if operator.startswith("String"):
-        if operator == "StringMatches":
-            return (
-                isinstance(value, str)
-                and isinstance(operand, str)
-                and _string_matches(value, operand)
-            )
-        if not (isinstance(value, str) and isinstance(operand, str)):
-            return False
-        return _ORDER[operator[len("String") :]](value, operand)
-    if operator.startswith("Numeric"):
-        if not (_is_number(value) and _is_number(operand)):
-            return False
-        return _ORDER[operator[len("Numeric") :]](value, operand)
-    if operator == "BooleanEquals":
-        return (
-            isinstance(value, bool) and isinstance(operand, bool) and value == operand
-        )
-    if operator.startswith("Timestamp"):
-        a, b = parse_timestamp(value), parse_timestamp(operand)
-        if a is None or b is None:
-            return False
-        return _ORDER[operator[len("Timestamp") :]](a, b)
-    if operator == "IsNull":
-        return (value is None) == operand
-    if operator == "IsNumeric":
-        return _is_number(value) == operand
-    if operator == "IsString":
-        return isinstance(value, str) == operand
-    if operator == "IsBoolean":
-        return isinstance(value, bool) == operand
-    if operator == "IsTimestamp":
-        return (parse_timestamp(value) is not None) == operand
-    raise ValueError(f"unknown comparison operator {operator}")
 
 
 def no_choice_matched(state: str) -> AslError:
@@ -1258,7 +1078,7 @@ def unsupported(state: str, what: str) -> AslError:
 _FEATURES = {
     "asl_paths": (
         "JsonPath get select_input select_output apply_result_path read_integer"
-        " read_number seconds_from_path timestamp_from_path variable is_present"
+        " seconds_from_path variable is_present"
         " test"
     ),
     "asl_lambda": (
@@ -1272,12 +1092,14 @@ _FEATURES = {
     ),
     "asl_map": (
         "map_items is_map_run run_map_part map_run_concurrency DEFAULT_MAX_CONCURRENCY"
-        " Intrinsic"
+        " Intrinsic read_number fraction"
     ),
     "asl_catch": "Catcher catch",
+    "asl_flow": "parallel run_machine Machine ROUTED RAISES",
     "asl_settings": "setting",
     "asl_jsonata": "jsonata assign_jsonata",
-    "asl_intrinsics": "intrinsic uuid4 math_random",
+    "asl_wait_until": "wait_until timestamp_value moment timestamp_from_path",
+    "asl_intrinsics": "intrinsic uuid4 math_random path_arguments read_path_argument",
 }
 _FEATURE_OF = {
     name: module for module, names in _FEATURES.items() for name in names.split()

@@ -1572,7 +1572,17 @@ def local_invoker(
     return invoke
 
 
-function_key = rt.function_key  # (the rule is the runtime's)
+def function_key(name: str) -> str:
+    """The bare function name of a name, partial ARN or full ARN (qualifiers
+    dropped): the key of a function's stub (the test plan, asl2durable's testgen, keys
+    them by this very code)."""
+    parts = name.split(":")
+    if name.startswith("arn:") and len(parts) >= 7:
+        return parts[6]
+    # 123456789012:function:name[:qualifier]
+    if len(parts) >= 3 and parts[1] == "function":
+        return parts[2]
+    return parts[0]
 
 
 @dataclass
