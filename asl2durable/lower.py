@@ -251,8 +251,6 @@ class Lowering:
         return out
 
     def catchers(self, state: dict, where: str, jsonata: bool) -> list[ir.Catcher]:
-        if state.get("Catch"):
-            self.uses.add("catch")  # asl_catch.py
         out = []
         for i, c in enumerate(state.get("Catch", [])):
             here = pointer_join(where, "Catch", i)

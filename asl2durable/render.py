@@ -47,8 +47,6 @@ def lit(value: Any) -> str:
             if getattr(value, name) != getattr(defaults, name):
                 args.append(f"{name}={lit(getattr(value, name))}")
         return f"rt.Retrier({', '.join(args)})"
-    if isinstance(value, ir.Catcher):
-        return catcher(value)
     if isinstance(value, tuple):
         return "(" + ", ".join(lit(v) for v in value) + ("," if len(value) == 1 else "") + ")"
     if isinstance(value, list):
@@ -481,20 +479,6 @@ def is_static(value: Any) -> bool:
     if isinstance(value, list):
         return all(is_static(v) for v in value)
     return True
-
-
-def catcher(value: ir.Catcher) -> str:
-    """A JSONPath ``Catch`` entry as an ``rt.Catcher(...)`` expression (generated states route
-    their errors with ``error.matches``, JSONata states too)."""
-    args = [lit(list(value.error_equals)), lit(value.next)]
-    if not is_default(value.result_path):
-        args.append(f"result_path={jsonpath(value.result_path)}")  # type: ignore[arg-type]
-    if value.assign is not ir.DEFAULT:
-        if is_static(value.assign):
-            args.append(f"assign={lit(value.assign)}")
-        else:  # its "key.$" fields read the error output
-            args.append(f"assign=lambda error_output: {payload(value.assign, 'error_output', 'Assign')}")
-    return f"rt.Catcher({', '.join(args)})"
 
 
 # JSONata expressions that Python reads with no evaluation, exactly: a Catch's error output

@@ -37,7 +37,6 @@ OPTIONAL_MODULES = {
     "flow": ("asl_flow.py",),  # Parallel states, dispatch loops (structure.py)
     "timeout": ("asl_timeout.py",),  # a Task's TimeoutSeconds
     "wait_until": ("asl_wait_until.py",),  # a Wait state's Timestamp(Path)
-    "catch": ("asl_catch.py",),
     "settings": ("asl_settings.py",),
     "itemio": ("asl_itemio.py", "asl_map.py", *_LAMBDA),  # a large dataset runs in child executions
 }

@@ -21,7 +21,7 @@ The other features live in modules of their own, copied only next to a handler t
 uses them (asl2durable's ``translate.OPTIONAL_MODULES``): Lambda calls (``asl_lambda``),
 other service integrations (``asl_tasks``), Task time-outs (``asl_timeout``), Map
 (``asl_map``), Parallel and the dispatch loop of an unstructured graph (``asl_flow``),
-waits until a time (``asl_wait_until``), Catch (``asl_catch``), configured placeholders
+waits until a time (``asl_wait_until``), configured placeholders
 (``asl_settings``), JSONPath queries (``asl_jsonquery``), intrinsic functions and
 JSONata. Generated code calls them as ``rt.<name>`` all the same (see ``_FEATURES`` at
 the end).
@@ -46,7 +46,7 @@ import sys
 import types
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Self, TypeVar
+from typing import Any, Self, TypeVar
 
 from aws_durable_execution_sdk_python import DurableContext, ParallelBranch
 from aws_durable_execution_sdk_python.config import (
@@ -59,12 +59,6 @@ from aws_durable_execution_sdk_python.retries import RetryPresets
 
 import asl_jsonpath
 import asl_sdk
-
-if TYPE_CHECKING:  # (generated code returns what catch returns: its type, for checkers)
-    import asl_catch  # type: ignore[import-not-found,unused-ignore]
-
-    Catcher = asl_catch.Catcher
-    catch = asl_catch.catch
 
 # Step Functions' payload limit for state input, output and task results (bytes, UTF-8).
 PAYLOAD_LIMIT = 256 * 1024
@@ -1094,7 +1088,6 @@ _FEATURES = {
         "map_items is_map_run run_map_part map_run_concurrency DEFAULT_MAX_CONCURRENCY"
         " Intrinsic read_number fraction"
     ),
-    "asl_catch": "Catcher catch",
     "asl_flow": "parallel run_machine Machine ROUTED RAISES",
     "asl_settings": "setting",
     "asl_jsonata": "jsonata assign_jsonata",
