@@ -291,6 +291,24 @@ _DATA = st.recursive(
 )
 
 
+def splitter_layout(prefix: str, expr: pyexpr.Expr, indent: int, line_length: int) -> str:
+    """The statement as black's transcribed line splitter lays it out, over as many passes as
+    :func:`statement` makes, without its short ways."""
+    leaves, comment = pyexpr._statement_leaves(prefix, expr, "")
+    assert comment is None
+    lines = pyexpr._format_once(leaves, indent // 4, line_length)
+    text = pyexpr._text(lines)
+    for _ in range(8):
+        if len(lines) == 1:
+            break
+        lines = pyexpr._format_once(pyexpr._reparse(lines), indent // 4, line_length)
+        again = pyexpr._text(lines)
+        if again == text:
+            break
+        text = again
+    return text.rstrip("\n")
+
+
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     data=_DATA.filter(lambda d: isinstance(d, (Dict, List))),
@@ -307,18 +325,46 @@ def test_json_data_takes_the_short_way_to_the_same_layout(data, shape, indent, l
         prefix, expr = shape, data
     short = pyexpr._data_statement(prefix, expr, "", indent, line_length)
     assert short is not None
-    leaves, comment = pyexpr._statement_leaves(prefix, expr, "")
-    assert comment is None
-    lines = pyexpr._format_once(leaves, indent // 4, line_length)
-    text = pyexpr._text(lines)
-    for _ in range(8):  # as statement() does, without its short way
-        if len(lines) == 1:
-            break
-        lines = pyexpr._format_once(pyexpr._reparse(lines), indent // 4, line_length)
-        again = pyexpr._text(lines)
-        if again == text:
-            break
-        text = again
-    assert short == text.rstrip("\n")
+    assert short == splitter_layout(prefix, expr, indent, line_length)
+    source = module(short, indent, False)
+    assert black.format_str(source, mode=black.Mode(line_length=line_length)) == source
+
+
+def _nesting(children: st.SearchStrategy) -> st.SearchStrategy:
+    """Calls, dicts, lists and lambdas of calls: what the short way for calls lays out."""
+    kwargs = st.lists(st.tuples(_KWARG, children), max_size=2, unique_by=lambda kw: kw[0]).map(tuple)
+    call = st.builds(
+        Call, _FUNCS, st.lists(children, max_size=4).map(tuple),
+        kwargs.map(lambda kw: kw + (("**", Name("overrides")),) if len(kw) == 2 else kw),
+    )
+    return st.one_of(
+        call,
+        call.map(Lambda),
+        st.lists(st.tuples(STRINGS.map(Literal), children), max_size=4).map(lambda items: Dict(tuple(items))),
+        st.lists(children, max_size=4).map(lambda items: List(tuple(items))),
+    )
+
+
+NESTED = st.recursive(st.one_of(ATOMS, EXPRS), _nesting, max_leaves=25)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    expr=NESTED.filter(lambda e: isinstance(e, (Call, Dict, List))),
+    prefix=st.sampled_from(["payload = ", "return ", ""]),
+    indent=st.sampled_from([4, 8, 12]),
+    line_length=st.sampled_from([88, 88, 60]),
+)
+def test_calls_take_the_short_way_to_the_same_layout(expr, prefix, indent, line_length):
+    """Statements of a call (``outcome = run(...)``, ``return rt.call_service(...)``), or of
+    a dict or a list holding calls, are laid out without the line splitter where every part
+    too long for its line is a call, a dict, a list or a lambda of a call; the layout is the
+    splitter's, and black keeps it."""
+    if not prefix and not isinstance(expr, Call):
+        expr = Call(Name("rt.f"), (expr,))  # an expression statement: a call
+    short = pyexpr._call_statement(prefix, expr, "", indent, line_length)
+    if short is None:
+        return  # another shape: the splitter lays it out (test_black_keeps_the_printed_statement)
+    assert short == splitter_layout(prefix, expr, indent, line_length)
     source = module(short, indent, False)
     assert black.format_str(source, mode=black.Mode(line_length=line_length)) == source
