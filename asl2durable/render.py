@@ -7,7 +7,6 @@ raw definition text into code. Identifiers come from ``lower`` (sanitised, colli
 
 from __future__ import annotations
 
-import dataclasses
 import gc
 import json
 import re
@@ -348,10 +347,9 @@ def uses_intrinsic_calls(workflow: ir.Workflow) -> bool:
             return intrinsic_call(value.spec, "data") is not None and calls_states(value.spec)
         if isinstance(value, ir.Machine):
             return False
-        if dataclasses.is_dataclass(value) and not isinstance(value, type):
-            return any(
-                found(getattr(value, f.name)) for f in dataclasses.fields(value) if f.name not in _EVALUATED_BY_RUNTIME
-            )
+        names = ir.field_names(type(value))
+        if names is not None:  # a dataclass
+            return any(found(getattr(value, name)) for name in names if name not in _EVALUATED_BY_RUNTIME)
         if isinstance(value, dict):
             return any(found(item) for item in value.values())
         if isinstance(value, (list, tuple)):
@@ -696,7 +694,7 @@ def tests_source(workflow: ir.Workflow, recorded: list | tuple = ()) -> str:
     named = [variable for variable, value in values.items() if value == variable]
     typed = {variable: value for variable, value in values.items() if value != variable}
     return render_template(
-        "test_handler.py.jinja", workflow=workflow, plan=plan(workflow), settings=values,
+        "test_handler.py.jinja", workflow=workflow, plan=plan(workflow, values), settings=values,
         settings_named=named, typed_settings=typed, recorded=recorded,
     )
 

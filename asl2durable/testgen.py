@@ -1634,9 +1634,9 @@ def _collect_settings(value: Any, found: dict[str, str]) -> None:
     elif isinstance(value, (list, tuple)):
         for v in value:
             _collect_settings(v, found)
-    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
-        for f in dataclasses.fields(value):
-            _collect_settings(getattr(value, f.name), found)
+    else:
+        for name in ir.field_names(type(value)) or ():  # a dataclass: its fields
+            _collect_settings(getattr(value, name), found)
 
 
 def _expand_settings(value: Any, values: dict[str, str]) -> Any:
@@ -1661,14 +1661,15 @@ def _expand_settings(value: Any, values: dict[str, str]) -> Any:
         return [_expand_settings(v, values) for v in value]
     if isinstance(value, tuple):
         return tuple(_expand_settings(v, values) for v in value)
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        changes = {f.name: _expand_settings(getattr(value, f.name), values) for f in dataclasses.fields(value)}
-        return dataclasses.replace(value, **changes)
+    names = ir.field_names(type(value))
+    if names is not None:  # a dataclass
+        return dataclasses.replace(value, **{name: _expand_settings(getattr(value, name), values) for name in names})
     return value
 
 
-def plan(workflow: ir.Workflow) -> Plan:
-    workflow = _expand_settings(workflow, settings(workflow))
+def plan(workflow: ir.Workflow, values: dict[str, str] | None = None) -> Plan:
+    """The generated tests of ``workflow``; ``values``: its ``settings`` when the caller has them."""
+    workflow = _expand_settings(workflow, settings(workflow) if values is None else values)
     stubs: dict[str, Stub] = {}
     dynamic = []
     for s in workflow.states():
