@@ -1279,18 +1279,27 @@ def _is_data(expr: Expr) -> bool:
     return isinstance(expr, List) and all(_is_data(item) for item in expr.items)
 
 
+_CONDITIONS = ("if ", "elif ", "while ")  # with ":" after the expression
+
+
 def _call_statement(prefix: str, tree: Expr, suffix: str, indent: int, line_length: int) -> str | None:
     """The layout of a statement whose expression is a call of a name (``outcome = run(...)``,
-    ``return rt.call_service(...)``, ``rt.map_items(...)``), or a dict or a list that holds
-    more than data (``return {"a": rt.get(...)}``), without the line splitter, as
+    ``return rt.call_service(...)``, ``if rt.present(...):``, ``raise rt.unsupported(...)``,
+    ``rt.map_items(...)``), or a dict or a list that holds more than data (``return {"a":
+    rt.get(...)}``), alone or after a scalar in a returned pair (``return "Next", rt.f(...)``:
+    black then splits at the same bracket), without the line splitter, as
     :func:`_data_statement` lays out data: the call's arguments stay together on the line
     after its bracket when they fit there, else go one a line with trailing commas; dicts and
-    lists explode one element a line, as a lambda's call does (see :func:`_nested`). These are most of the statements
-    left to the splitter, and it is slow on them. None when some part that does not fit its
-    line is of another shape: the splitter lays that out (tests/test_pyexpr.py checks both
-    agree)."""
-    if suffix or not (prefix in ("", "return ") or _TARGET.fullmatch(prefix)):
+    lists explode one element a line, as a lambda's call does (see :func:`_nested`). These
+    are most of the statements left to the splitter, and it is slow on them. None when some
+    part that does not fit its line is of another shape: the splitter lays that out
+    (tests/test_pyexpr.py checks both agree)."""
+    if suffix == ":" and prefix in _CONDITIONS:
+        pass
+    elif suffix or not (prefix in ("", "return ", "raise ") or _TARGET.fullmatch(prefix)):
         return None
+    if prefix == "return " and isinstance(tree, Tuple) and len(tree.items) == 2 and isinstance(tree.items[0], Literal):
+        prefix, tree = f"{prefix}{literal(tree.items[0].value)}, ", tree.items[1]
     if _is_call_of_name(tree) and (tree.args or tree.kwargs):
         opening = _flat(tree.func, {}) + "("
     elif isinstance(tree, (Dict, List)) and tree.items:
@@ -1302,7 +1311,7 @@ def _call_statement(prefix: str, tree: Expr, suffix: str, indent: int, line_leng
     flat: dict[int, str] = {}
     _flat(tree, flat)
     try:
-        return "\n".join(_nested(tree, indent, prefix, "", line_length, flat))
+        return "\n".join(_nested(tree, indent, prefix, suffix, line_length, flat))
     except _NotNested:
         return None
 

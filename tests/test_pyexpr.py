@@ -291,10 +291,10 @@ _DATA = st.recursive(
 )
 
 
-def splitter_layout(prefix: str, expr: pyexpr.Expr, indent: int, line_length: int) -> str:
+def splitter_layout(prefix: str, expr: pyexpr.Expr, indent: int, line_length: int, suffix: str = "") -> str:
     """The statement as black's transcribed line splitter lays it out, over as many passes as
     :func:`statement` makes, without its short ways."""
-    leaves, comment = pyexpr._statement_leaves(prefix, expr, "")
+    leaves, comment = pyexpr._statement_leaves(prefix, expr, suffix)
     assert comment is None
     lines = pyexpr._format_once(leaves, indent // 4, line_length)
     text = pyexpr._text(lines)
@@ -348,23 +348,31 @@ def _nesting(children: st.SearchStrategy) -> st.SearchStrategy:
 NESTED = st.recursive(st.one_of(ATOMS, EXPRS), _nesting, max_leaves=25)
 
 
+CALL_SHAPES = [("payload = ", ""), ("return ", ""), ("", ""), ("raise ", ""), ("if ", ":"), ("while ", ":")]
+
+
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     expr=NESTED.filter(lambda e: isinstance(e, (Call, Dict, List))),
-    prefix=st.sampled_from(["payload = ", "return ", ""]),
+    shape=st.sampled_from(CALL_SHAPES),
+    pair=st.booleans(),
     indent=st.sampled_from([4, 8, 12]),
     line_length=st.sampled_from([88, 88, 60]),
 )
-def test_calls_take_the_short_way_to_the_same_layout(expr, prefix, indent, line_length):
-    """Statements of a call (``outcome = run(...)``, ``return rt.call_service(...)``), or of
-    a dict or a list holding calls, are laid out without the line splitter where every part
-    too long for its line is a call, a dict, a list or a lambda of a call; the layout is the
-    splitter's, and black keeps it."""
-    if not prefix and not isinstance(expr, Call):
+def test_calls_take_the_short_way_to_the_same_layout(expr, shape, pair, indent, line_length):
+    """Statements of a call (``outcome = run(...)``, ``return rt.call_service(...)``,
+    ``if rt.present(...):``), or of a dict or a list holding calls, alone or returned after
+    a state's name (``return "Next", ...``), are laid out without the line splitter where
+    every part too long for its line is a call, a dict, a list or a lambda of a call; the
+    layout is the splitter's, and black keeps it."""
+    prefix, suffix = shape
+    if prefix in ("", "raise ") and not isinstance(expr, Call):
         expr = Call(Name("rt.f"), (expr,))  # an expression statement: a call
-    short = pyexpr._call_statement(prefix, expr, "", indent, line_length)
+    if pair and prefix == "return ":
+        expr = Tuple((Literal("Next"), expr))
+    short = pyexpr._call_statement(prefix, expr, suffix, indent, line_length)
     if short is None:
         return  # another shape: the splitter lays it out (test_black_keeps_the_printed_statement)
-    assert short == splitter_layout(prefix, expr, indent, line_length)
-    source = module(short, indent, False)
+    assert short == splitter_layout(prefix, expr, indent, line_length, suffix)
+    source = module(short, indent, suffix.startswith(":"))
     assert black.format_str(source, mode=black.Mode(line_length=line_length)) == source
