@@ -1329,6 +1329,8 @@ def _flat(expr: Expr, flat: dict[int, str]) -> str:
         text = f"{_flat(expr.func, flat)}({', '.join(arguments)})"
     elif isinstance(expr, Lambda) and not isinstance(expr.body, Lambda):
         text = "lambda: " + _flat(expr.body, flat)
+    elif isinstance(expr, Subscript) and _is_trailed(expr.value):
+        text = f"{_flat(expr.value, flat)}[{_flat(expr.key, flat)}]"
     elif isinstance(expr, Name):
         if not _NAME.match(expr.text):
             raise ValueError(f"pyexpr: not a (dotted) name: {expr.text!r}")
@@ -1349,6 +1351,20 @@ def _is_call_of_name(expr: Expr) -> TypeGuard[Call]:
     while isinstance(func, Attribute):
         func = func.value
     return isinstance(func, Name)
+
+
+def _is_trailed(expr: Expr) -> bool:
+    """What a subscript applies to, written without parentheses: a name, an attribute of one,
+    a call of one or a subscript of these (``data["a"]``, ``rt.item(data, 0)``)."""
+    while isinstance(expr, Subscript):
+        expr = expr.value
+    return _is_call_of_name(expr) or isinstance(_plain_base(expr), Name)
+
+
+def _plain_base(expr: Expr) -> Expr:
+    while isinstance(expr, Attribute):
+        expr = expr.value
+    return expr
 
 
 class _NotNested(Exception):
@@ -1372,6 +1388,12 @@ def _nested(expr: Expr, indent: int, head: str, tail: str, line_length: int, fla
         return [one]
     if isinstance(expr, Lambda) and _is_call_of_name(expr.body):  # no delimiter in "lambda: "
         return _nested(expr.body, indent, head + "lambda: ", tail, line_length, flat)
+    if isinstance(expr, Subscript) and _is_trailed(expr.value):
+        # black splits at the last bracket first, and keeps that when the line before it fits
+        first = margin + head + flat[id(expr.value)] + "["
+        if str_width(first) > line_length:
+            raise _NotNested
+        return [first, *_nested(expr.key, indent + 4, "", "", line_length, flat), margin + "]" + tail]
     if isinstance(expr, Dict) and all(isinstance(key, Literal) for key, _ in expr.items):
         opening, closing = "{", "}"
         parts = [(flat[id(key)] + ": ", value) for key, value in expr.items]

@@ -591,10 +591,13 @@ def fence(text: Any) -> str:
 def template_environment(*, autoescape: bool) -> jinja2.Environment:
     """A Jinja environment over templates/ (undefined names are errors); ``autoescape`` for
     HTML pages, where text from definitions must never be markup. Compiled templates are kept
-    in the user's cache folder: compiling them is most of a small ``convert``'s start-up."""
+    in the user's cache folder: compiling them is most of a small ``convert``'s start-up. The
+    templates are part of the installed package: Jinja does not look for changes on disk each
+    time one is used (``auto_reload``)."""
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(resource_dir("templates"))),
         bytecode_cache=template_cache(),
+        auto_reload=False,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,

@@ -331,7 +331,8 @@ def test_json_data_takes_the_short_way_to_the_same_layout(data, shape, indent, l
 
 
 def _nesting(children: st.SearchStrategy) -> st.SearchStrategy:
-    """Calls, dicts, lists and lambdas of calls: what the short way for calls lays out."""
+    """Calls, dicts, lists, lambdas of calls and subscripts: what the short way for calls lays
+    out."""
     kwargs = st.lists(st.tuples(_KWARG, children), max_size=2, unique_by=lambda kw: kw[0]).map(tuple)
     call = st.builds(
         Call, _FUNCS, st.lists(children, max_size=4).map(tuple),
@@ -340,6 +341,7 @@ def _nesting(children: st.SearchStrategy) -> st.SearchStrategy:
     return st.one_of(
         call,
         call.map(Lambda),
+        st.builds(Subscript, st.one_of(NAMES, call), st.one_of(STRINGS.map(Literal), children)),
         st.lists(st.tuples(STRINGS.map(Literal), children), max_size=4).map(lambda items: Dict(tuple(items))),
         st.lists(children, max_size=4).map(lambda items: List(tuple(items))),
     )
@@ -363,8 +365,8 @@ def test_calls_take_the_short_way_to_the_same_layout(expr, shape, pair, indent, 
     """Statements of a call (``outcome = run(...)``, ``return rt.call_service(...)``,
     ``if rt.present(...):``), or of a dict or a list holding calls, alone or returned after
     a state's name (``return "Next", ...``), are laid out without the line splitter where
-    every part too long for its line is a call, a dict, a list or a lambda of a call; the
-    layout is the splitter's, and black keeps it."""
+    every part too long for its line is a call, a dict, a list, a lambda of a call or a
+    subscript; the layout is the splitter's, and black keeps it."""
     prefix, suffix = shape
     if prefix in ("", "raise ") and not isinstance(expr, Call):
         expr = Call(Name("rt.f"), (expr,))  # an expression statement: a call
