@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import json
+import math
 import re
 from functools import cache
 from typing import Any
@@ -71,6 +72,62 @@ def expected(value: Any) -> str:
     if isinstance(value, dict):
         return "{" + ", ".join(f"{lit(str(k))}: {expected(v)}" for k, v in value.items()) + "}"
     return lit(value)
+
+
+class Code(str):
+    """Python source text that knows the pyexpr tree it was printed from (``tree``): a
+    statement holding it (``statement``) is laid out from the tree, without parsing the text
+    back. The generated tests' expected values are most of the text laid out."""
+
+    tree: pyexpr.Expr
+
+
+def asserted_equal(left: str, right: str) -> str:
+    """``left == right`` (the ``equals`` template global), for an ``assert`` statement: a
+    :class:`Code` when ``right`` is one and ``left`` a name or an attribute of one."""
+    text = f"{left} == {right}"
+    tree = getattr(right, "tree", None)
+    if tree is None or not re.fullmatch(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*", left):
+        return text
+    first, *attributes = left.split(".")
+    target: pyexpr.Expr = pyexpr.Name(first)
+    for attribute in attributes:
+        target = pyexpr.Attribute(target, attribute)
+    code = Code(text)
+    code.tree = pyexpr.Compare(target, "==", tree)
+    return code
+
+
+def expected_code(value: Any) -> str:
+    """``expected``, as a :class:`Code` when ``value`` is JSON data (with ``ANY`` and
+    ``asl_testing.answers``): the tree ``pyexpr.parse`` reads from the text."""
+    text = expected(value)
+    tree = _expected_tree(value)
+    if tree is None:
+        return text
+    code = Code(text)
+    code.tree = tree
+    return code
+
+
+def _expected_tree(value: Any) -> pyexpr.Expr | None:
+    from .testgen import ANYTHING, Answers
+
+    if value is ANYTHING:
+        return pyexpr.Name("ANY")
+    if isinstance(value, Answers):
+        items = [_expected_tree(v) for v in value.values]
+        answers = pyexpr.Attribute(pyexpr.Name("asl_testing"), "answers")
+        return None if None in items else pyexpr.Call(answers, tuple(items))  # type: ignore[arg-type]
+    if isinstance(value, list):
+        items = [_expected_tree(v) for v in value]
+        return None if None in items else pyexpr.List(tuple(items))  # type: ignore[arg-type]
+    if isinstance(value, dict):
+        pairs = [(pyexpr.Literal(str(k)), _expected_tree(v)) for k, v in value.items()]
+        return None if any(v is None for _, v in pairs) else pyexpr.Dict(tuple(pairs))  # type: ignore[arg-type]
+    if value is None or isinstance(value, (bool, int, str)) or isinstance(value, float) and math.isfinite(value):
+        return pyexpr.Literal(value)
+    return None
 
 
 def _is_simple(p: ir.Path) -> bool:
@@ -611,7 +668,7 @@ def template_environment(*, autoescape: bool) -> jinja2.Environment:
 def _environment() -> jinja2.Environment:
     env = template_environment(autoescape=False)
     env.filters.update(
-        lit=lit, expected=expected, pystr=pystr, comment=comment, docstring=docstring, catcher=catcher,
+        lit=lit, expected=expected_code, pystr=pystr, comment=comment, docstring=docstring, catcher=catcher,
         jsonpath=jsonpath, payload=payload, yaml=to_yaml, md=md, code=code, fence=fence, read_path=select, put=put,
         condition=condition, catcher_assign=catcher_assign, sized_lit=sized_lit, setting=setting,
         json=lambda value: json.dumps(value, default=str, ensure_ascii=False, sort_keys=True),
@@ -630,6 +687,7 @@ def _environment() -> jinja2.Environment:
     env.filters["static_next"] = lambda state: getattr(state, "next", None)
     env.filters["quoted"] = lambda text: repr(str(text))  # a name in a comment: 'Poll'
     env.globals["py"] = statement
+    env.globals["equals"] = asserted_equal
     env.globals["lines"] = Lines
     env.globals["signature"] = signature
     return env
@@ -649,7 +707,7 @@ def statement(indent: str | int, prefix: str, expr: str, suffix: str = "") -> st
     if str_width(line) <= LINE_LENGTH:
         return line
     try:
-        return pyexpr.statement(prefix, expr, suffix, indent=width, line_length=LINE_LENGTH)
+        return pyexpr.statement(prefix, getattr(expr, "tree", expr), suffix, indent=width, line_length=LINE_LENGTH)
     except (ValueError, SyntaxError, RecursionError):
         # an expression pyexpr does not lay out, or nested deeper than Python's parser reads
         # (200 brackets; black's own parser has no such limit): black splits the line

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from asl2durable import pyexpr
+from asl2durable import pyexpr, render
 from asl2durable.pyexpr import (
     Attribute,
     BoolOp,
@@ -36,6 +36,7 @@ from asl2durable.pyexpr import (
     parse,
     statement,
 )
+from asl2durable.testgen import ANYTHING, Answers
 
 SHAPES = [  # (prefix, suffix) as the templates write them
     ("payload = ", ""),
@@ -378,3 +379,26 @@ def test_calls_take_the_short_way_to_the_same_layout(expr, shape, pair, indent, 
     assert short == splitter_layout(prefix, expr, indent, line_length, suffix)
     source = module(short, indent, suffix.startswith(":"))
     assert black.format_str(source, mode=black.Mode(line_length=line_length)) == source
+
+
+_EXPECTED = st.recursive(
+    st.one_of(
+        st.none(), st.booleans(), st.integers(-(10**20), 10**20), STRINGS, st.just(ANYTHING),
+        st.floats(allow_nan=False, allow_infinity=False),
+    ),
+    lambda children: st.one_of(
+        st.lists(children, max_size=4),
+        st.dictionaries(STRINGS, children, max_size=4),
+        st.lists(children, min_size=1, max_size=3).map(Answers),
+    ),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(value=_EXPECTED, left=st.sampled_from(["outcome.calls", "outcome.output"]))
+def test_expected_values_carry_the_tree_their_text_reads_as(value, left):
+    """The generated tests' expected values reach ``py`` with their tree (render.Code): the
+    tree is the one the text parses to, so the statement is laid out as from the text."""
+    code = render.asserted_equal(left, render.expected_code(value))
+    assert code.tree == parse(code)
