@@ -611,10 +611,24 @@ def comment(text: Any) -> str:
 
 
 class _Dumper(yaml.SafeDumper):
-    """Block style, and no aliases for repeated values."""
+    """Block style, and no aliases for repeated values. Which quoting a scalar needs (its
+    analysis, a function of its text alone) is kept: the same keys and values come back in
+    every template, and the emitter reads them character by character."""
 
     def ignore_aliases(self, data: Any) -> bool:
         return True
+
+    def analyze_scalar(self, scalar: str) -> Any:
+        key = (scalar, self.allow_unicode)
+        found = _SCALARS.get(key)
+        if found is None:
+            if len(_SCALARS) >= 10_000:
+                _SCALARS.clear()
+            found = _SCALARS[key] = super().analyze_scalar(scalar)
+        return found
+
+
+_SCALARS: dict[tuple[str, bool], Any] = {}  # (text, allow_unicode) -> yaml's ScalarAnalysis
 
 
 def to_yaml(value: Any) -> str:
