@@ -1205,6 +1205,7 @@ def statement(
     *,
     indent: int = 4,
     line_length: int = DEFAULT_LINE_LENGTH,
+    flat: dict[int, str] | None = None,
 ) -> str:
     """``prefix + expr + suffix`` at ``indent`` spaces, in the lines black would print.
 
@@ -1212,15 +1213,16 @@ def statement(
     ``"elif "``, ``"while "``, ``"assert "``, ``"raise "``, ``"@"`` (a decorator) or an assignment target with its ``" = "`` (``"payload = "``,
     ``"args: dict[str, Any] = "``; the target itself as black prints it). ``suffix`` is
     ``""``, ``":"`` (after ``if``), a comment (``"  # OutputPath"``) or both (``":  # ..."``).
-    ``expr`` is a tree or Python source text (see :func:`parse`). The result has every line
-    indented and no final newline."""
+    ``expr`` is a tree or Python source text (see :func:`parse`). ``flat``: the one-line
+    text of the tree's nodes by ``id`` (as :func:`expression` prints them), when the caller
+    printed them already. The result has every line indented and no final newline."""
     if indent % 4:
         raise ValueError("pyexpr: indent must be a multiple of 4")
     tree = _as_expr(expr)
     if prefix.startswith("for ") and not isinstance(tree, (List, Dict, Call)):
         # without brackets in the iterable black splits at the target's invisible parentheses
         raise ValueError(f"pyexpr: a for loop over {type(tree).__name__} is not laid out")
-    short = _data_statement(prefix, tree, suffix, indent, line_length)
+    short = _data_statement(prefix, tree, suffix, indent, line_length, flat)
     if short is None:
         short = _call_statement(prefix, tree, suffix, indent, line_length)
     if short is not None:
@@ -1242,7 +1244,9 @@ def statement(
 _TARGET = re.compile(r"[A-Za-z_][A-Za-z0-9_]* = ")
 
 
-def _data_statement(prefix: str, tree: Expr, suffix: str, indent: int, line_length: int) -> str | None:
+def _data_statement(
+    prefix: str, tree: Expr, suffix: str, indent: int, line_length: int, flat: dict[int, str] | None = None
+) -> str | None:
     """The layout of a statement whose expression is JSON data (``x = {...}``, ``return
     [...]``, ``assert outcome.calls == {...}``), without the line splitter: black explodes a
     collection that does not fit one element a line, with trailing commas, and each element
@@ -1258,8 +1262,9 @@ def _data_statement(prefix: str, tree: Expr, suffix: str, indent: int, line_leng
         return None
     if not (isinstance(data, (Dict, List)) and data.items and _is_data(data)):
         return None
-    flat: dict[int, str] = {}
-    _flat(data, flat)
+    if flat is None or id(data) not in flat:
+        flat = {}
+        _flat(data, flat)
     return "\n".join(_nested(data, indent, head, "", line_length, flat))
 
 

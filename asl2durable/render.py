@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import gc
 import json
-import math
 import re
 from functools import cache
 from typing import Any
@@ -75,59 +74,75 @@ def expected(value: Any) -> str:
 
 
 class Code(str):
-    """Python source text that knows the pyexpr tree it was printed from (``tree``): a
-    statement holding it (``statement``) is laid out from the tree, without parsing the text
-    back. The generated tests' expected values are most of the text laid out."""
+    """Python source text that knows the pyexpr tree it was printed from (``tree``) and the
+    text of each of its nodes (``flat``, by ``id``): a statement holding it (``statement``)
+    is laid out from them, without parsing the text back or printing it again. The
+    generated tests' expected values are most of the text laid out."""
 
     tree: pyexpr.Expr
+    flat: dict[int, str]
 
 
 def asserted_equal(left: str, right: str) -> str:
     """``left == right`` (the ``equals`` template global), for an ``assert`` statement: a
     :class:`Code` when ``right`` is one and ``left`` a name or an attribute of one."""
     text = f"{left} == {right}"
-    tree = getattr(right, "tree", None)
-    if tree is None or not re.fullmatch(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*", left):
+    if not isinstance(right, Code) or not re.fullmatch(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*", left):
         return text
     first, *attributes = left.split(".")
     target: pyexpr.Expr = pyexpr.Name(first)
     for attribute in attributes:
         target = pyexpr.Attribute(target, attribute)
     code = Code(text)
-    code.tree = pyexpr.Compare(target, "==", tree)
+    code.tree, code.flat = pyexpr.Compare(target, "==", right.tree), right.flat
     return code
 
 
 def expected_code(value: Any) -> str:
-    """``expected``, as a :class:`Code` when ``value`` is JSON data (with ``ANY`` and
-    ``asl_testing.answers``): the tree ``pyexpr.parse`` reads from the text."""
-    text = expected(value)
-    tree = _expected_tree(value)
+    """``expected(value)``, as a :class:`Code` when ``value`` is JSON data (with ``ANY`` and
+    ``asl_testing.answers``), whose tree is the one ``pyexpr.parse`` reads from the text."""
+    flat: dict[int, str] = {}
+    text, tree = _expected_parts(value, flat)
     if tree is None:
         return text
     code = Code(text)
-    code.tree = tree
+    code.tree, code.flat = tree, flat
     return code
 
 
-def _expected_tree(value: Any) -> pyexpr.Expr | None:
+def _expected_parts(value: Any, flat: dict[int, str]) -> tuple[str, pyexpr.Expr | None]:
+    """``expected(value)`` and its tree (None when some part is not JSON data); ``flat``
+    gets the text of each node of the tree."""
     from .testgen import ANYTHING, Answers
 
+    tree: pyexpr.Expr | None
     if value is ANYTHING:
-        return pyexpr.Name("ANY")
-    if isinstance(value, Answers):
-        items = [_expected_tree(v) for v in value.values]
-        answers = pyexpr.Attribute(pyexpr.Name("asl_testing"), "answers")
-        return None if None in items else pyexpr.Call(answers, tuple(items))  # type: ignore[arg-type]
-    if isinstance(value, list):
-        items = [_expected_tree(v) for v in value]
-        return None if None in items else pyexpr.List(tuple(items))  # type: ignore[arg-type]
-    if isinstance(value, dict):
-        pairs = [(pyexpr.Literal(str(k)), _expected_tree(v)) for k, v in value.items()]
-        return None if any(v is None for _, v in pairs) else pyexpr.Dict(tuple(pairs))  # type: ignore[arg-type]
-    if value is None or isinstance(value, (bool, int, str)) or isinstance(value, float) and math.isfinite(value):
-        return pyexpr.Literal(value)
-    return None
+        text, tree = "ANY", pyexpr.Name("ANY")
+    elif isinstance(value, (Answers, list)):
+        parts = [_expected_parts(v, flat) for v in (value.values if isinstance(value, Answers) else value)]
+        inner = ", ".join(t for t, _ in parts)
+        items = tuple(node for _, node in parts if node is not None)
+        if isinstance(value, Answers):
+            text = f"asl_testing.answers({inner})"
+            answers = pyexpr.Attribute(pyexpr.Name("asl_testing"), "answers")
+            tree = pyexpr.Call(answers, items) if len(items) == len(parts) else None
+        else:
+            text, tree = f"[{inner}]", pyexpr.List(items) if len(items) == len(parts) else None
+    elif isinstance(value, dict):
+        keys = [pyexpr.Literal(str(k)) for k in value]
+        for key in keys:
+            flat[id(key)] = lit(key.value)
+        parts = [_expected_parts(v, flat) for v in value.values()]
+        text = "{" + ", ".join(f"{flat[id(key)]}: {t}" for key, (t, _) in zip(keys, parts)) + "}"
+        pairs = tuple((key, node) for key, (_, node) in zip(keys, parts) if node is not None)
+        tree = pyexpr.Dict(pairs) if len(pairs) == len(parts) else None
+    else:
+        text = lit(value)
+        json_scalar = value is None or isinstance(value, (bool, int, str)) or isinstance(value, float)
+        tree = pyexpr.Literal(value) if json_scalar else None
+    if tree is not None:
+        flat[id(tree)] = text
+    return text, tree
 
 
 def _is_simple(p: ir.Path) -> bool:
@@ -721,7 +736,9 @@ def statement(indent: str | int, prefix: str, expr: str, suffix: str = "") -> st
     if str_width(line) <= LINE_LENGTH:
         return line
     try:
-        return pyexpr.statement(prefix, getattr(expr, "tree", expr), suffix, indent=width, line_length=LINE_LENGTH)
+        if isinstance(expr, Code):
+            return pyexpr.statement(prefix, expr.tree, suffix, indent=width, line_length=LINE_LENGTH, flat=expr.flat)
+        return pyexpr.statement(prefix, expr, suffix, indent=width, line_length=LINE_LENGTH)
     except (ValueError, SyntaxError, RecursionError):
         # an expression pyexpr does not lay out, or nested deeper than Python's parser reads
         # (200 brackets; black's own parser has no such limit): black splits the line

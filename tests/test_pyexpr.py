@@ -401,4 +401,8 @@ def test_expected_values_carry_the_tree_their_text_reads_as(value, left):
     """The generated tests' expected values reach ``py`` with their tree (render.Code): the
     tree is the one the text parses to, so the statement is laid out as from the text."""
     code = render.asserted_equal(left, render.expected_code(value))
+    if not isinstance(code, render.Code):
+        return  # (no tree: a value that is not JSON data)
     assert code.tree == parse(code)
+    assert all(text == expression(parse(text)) for text in code.flat.values())
+    assert statement("assert ", code.tree, flat=code.flat) == statement("assert ", str(code))
