@@ -138,7 +138,7 @@ def _expected_parts(value: Any, flat: dict[int, str]) -> tuple[str, pyexpr.Expr 
         tree = pyexpr.Dict(pairs) if len(pairs) == len(parts) else None
     else:
         text = lit(value)
-        json_scalar = value is None or isinstance(value, (bool, int, str)) or isinstance(value, float)
+        json_scalar = value is None or isinstance(value, (bool, int, float, str))
         tree = pyexpr.Literal(value) if json_scalar else None
     if tree is not None:
         flat[id(tree)] = text

@@ -1642,7 +1642,8 @@ def _collect_settings(value: Any, found: dict[str, str]) -> None:
 def _expand_settings(value: Any, values: dict[str, str]) -> Any:
     """``value`` (IR) with every ``ir.Setting`` (and setting argument of an intrinsic) replaced by
     what it reads in the generated tests, where each variable is set as ``settings`` says
-    (``${Fn}`` → ``"FnArn"`` when the variable is ``FnArn``)."""
+    (``${Fn}`` → ``"FnArn"`` when the variable is ``FnArn``); a part without one is the same
+    object (see ``_same``)."""
     if isinstance(value, ir.Setting):
         env = dict(value.env)
         text = PLACEHOLDER.sub(lambda m: values.get(env.get(m.group(1), ""), m.group(0)), value.text)
@@ -1656,15 +1657,27 @@ def _expand_settings(value: Any, values: dict[str, str]) -> Any:
         env = value[2]
         return ["lit", PLACEHOLDER.sub(lambda m: values.get(env.get(m.group(1), ""), m.group(0)), value[1])]
     if isinstance(value, dict):
-        return {k: _expand_settings(v, values) for k, v in value.items()}
+        expanded = {k: _expand_settings(v, values) for k, v in value.items()}
+        return value if _same(expanded.values(), value.values()) else expanded
     if isinstance(value, list):
-        return [_expand_settings(v, values) for v in value]
+        items = [_expand_settings(v, values) for v in value]
+        return value if _same(items, value) else items
     if isinstance(value, tuple):
-        return tuple(_expand_settings(v, values) for v in value)
+        items = [_expand_settings(v, values) for v in value]
+        return value if _same(items, value) else tuple(items)
     names = ir.field_names(type(value))
     if names is not None:  # a dataclass
-        return dataclasses.replace(value, **{name: _expand_settings(getattr(value, name), values) for name in names})
+        fields = [getattr(value, name) for name in names]
+        items = [_expand_settings(v, values) for v in fields]
+        return value if _same(items, fields) else dataclasses.replace(value, **dict(zip(names, items)))
     return value
+
+
+def _same(expanded: Any, original: Any) -> bool:
+    """Did expanding leave every part as it was? Then the original stands for the copy: the
+    plan reads the IR and changes none of it (it copies what it builds on), and most
+    machines have no setting at all."""
+    return all(a is b for a, b in zip(expanded, original))
 
 
 def plan(workflow: ir.Workflow, values: dict[str, str] | None = None) -> Plan:
