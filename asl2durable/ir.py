@@ -6,7 +6,9 @@ Every value here is plain data: names, JSON values from the definition, and pars
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any, Union
 
 # --------------------------------------------------------------------------- values
@@ -424,3 +426,16 @@ class Workflow:
 
         visit(self.root)
         return out
+
+
+# --------------------------------------------------------------------------- walking the IR
+
+
+@cache
+def field_names(kind: type) -> tuple[str, ...] | None:
+    """The field names of a dataclass type (an IR node's), None for any other type: what
+    ``dataclasses.is_dataclass`` and ``dataclasses.fields`` say, looked up once per type, as
+    the walkers over a whole workflow ask it for every value they meet."""
+    if not dataclasses.is_dataclass(kind):
+        return None
+    return tuple(f.name for f in dataclasses.fields(kind))

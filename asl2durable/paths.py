@@ -19,6 +19,7 @@ The grammar is grammars/jsonpath.lark (the Jayway JsonPath dialect AWS uses).
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import UnexpectedInput, UnexpectedToken
@@ -222,11 +223,18 @@ def parse_path(text: str) -> tuple:
     if not path.startswith("$"):
         raise PathSyntaxError(f"invalid JSONPath {text!r}: a path must start with '$'")
     try:
-        return _get_parser().parse(path)
+        return _parsed(path)
     except PathSyntaxError as e:
         raise PathSyntaxError(f"invalid JSONPath {text!r}: {e}") from None
     except UnexpectedInput as e:
         raise PathSyntaxError(f"invalid JSONPath {text!r}: {_describe(path, e)}") from None
+
+
+@lru_cache(maxsize=4096)
+def _parsed(path: str) -> tuple:
+    """The parse of a (stripped) path, kept: validation, lowering and the test plan each read
+    the same paths, and a PathSpec is made only of tuples and scalars (errors are not kept)."""
+    return _get_parser().parse(path)
 
 
 def _describe(path: str, e: UnexpectedInput) -> str:

@@ -48,7 +48,7 @@ import math
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
 from black.strings import str_width
 
@@ -295,15 +295,29 @@ def _float_text(text: str) -> str:
     return f"{before or 0}.{after or 0}"
 
 
+def _quote_patterns(new_quote: str, orig_quote: str) -> tuple[re.Pattern[str], ...]:
+    """normalize_string_quotes' three patterns for one direction (compiled once)."""
+    return (
+        re.compile(rf"(([^\\]|^)(\\\\)*){new_quote}"),
+        re.compile(rf"([^\\]|^)\\((?:\\\\)*){new_quote}"),
+        re.compile(rf"([^\\]|^)\\((?:\\\\)*){orig_quote}"),
+    )
+
+
+_QUOTE_PATTERNS = {'"': _quote_patterns("'", '"'), "'": _quote_patterns('"', "'")}
+
+
 def _normalize_quotes(s: str) -> str:
-    """black.strings.normalize_string_quotes for a plain (unprefixed, single-line) literal."""
+    """black.strings.normalize_string_quotes for a plain (unprefixed, single-line) literal
+    (``repr`` of a str). Without a backslash (most strings) only the quotes decide: black
+    keeps double quotes, and turns single ones into double unless the text holds one."""
+    if "\\" not in s:
+        return f'"{s[1:-1]}"' if s[0] == "'" and '"' not in s else s
     if s[0] == '"':
         orig_quote, new_quote = '"', "'"
     else:
         orig_quote, new_quote = "'", '"'
-    unescaped_new_quote = re.compile(rf"(([^\\]|^)(\\\\)*){new_quote}")
-    escaped_new_quote = re.compile(rf"([^\\]|^)\\((?:\\\\)*){new_quote}")
-    escaped_orig_quote = re.compile(rf"([^\\]|^)\\((?:\\\\)*){orig_quote}")
+    unescaped_new_quote, escaped_new_quote, escaped_orig_quote = _QUOTE_PATTERNS[orig_quote]
     body = s[1:-1]
     new_body = _sub_twice(escaped_new_quote, rf"\1\2{new_quote}", body)
     if body != new_body:
@@ -1191,6 +1205,7 @@ def statement(
     *,
     indent: int = 4,
     line_length: int = DEFAULT_LINE_LENGTH,
+    flat: dict[int, str] | None = None,
 ) -> str:
     """``prefix + expr + suffix`` at ``indent`` spaces, in the lines black would print.
 
@@ -1198,17 +1213,20 @@ def statement(
     ``"elif "``, ``"while "``, ``"assert "``, ``"raise "``, ``"@"`` (a decorator) or an assignment target with its ``" = "`` (``"payload = "``,
     ``"args: dict[str, Any] = "``; the target itself as black prints it). ``suffix`` is
     ``""``, ``":"`` (after ``if``), a comment (``"  # OutputPath"``) or both (``":  # ..."``).
-    ``expr`` is a tree or Python source text (see :func:`parse`). The result has every line
-    indented and no final newline."""
+    ``expr`` is a tree or Python source text (see :func:`parse`). ``flat``: the one-line
+    text of the tree's nodes by ``id`` (as :func:`expression` prints them), when the caller
+    printed them already. The result has every line indented and no final newline."""
     if indent % 4:
         raise ValueError("pyexpr: indent must be a multiple of 4")
     tree = _as_expr(expr)
     if prefix.startswith("for ") and not isinstance(tree, (List, Dict, Call)):
         # without brackets in the iterable black splits at the target's invisible parentheses
         raise ValueError(f"pyexpr: a for loop over {type(tree).__name__} is not laid out")
-    data = _data_statement(prefix, tree, suffix, indent, line_length)
-    if data is not None:
-        return data
+    short = _data_statement(prefix, tree, suffix, indent, line_length, flat)
+    if short is None:
+        short = _call_statement(prefix, tree, suffix, indent, line_length)
+    if short is not None:
+        return short
     leaves, comment = _statement_leaves(prefix, tree, suffix)
     lines = _format_once([*leaves, *([comment] if comment else [])], indent // 4, line_length)
     text = _text(lines)
@@ -1226,7 +1244,9 @@ def statement(
 _TARGET = re.compile(r"[A-Za-z_][A-Za-z0-9_]* = ")
 
 
-def _data_statement(prefix: str, tree: Expr, suffix: str, indent: int, line_length: int) -> str | None:
+def _data_statement(
+    prefix: str, tree: Expr, suffix: str, indent: int, line_length: int, flat: dict[int, str] | None = None
+) -> str | None:
     """The layout of a statement whose expression is JSON data (``x = {...}``, ``return
     [...]``, ``assert outcome.calls == {...}``), without the line splitter: black explodes a
     collection that does not fit one element a line, with trailing commas, and each element
@@ -1242,9 +1262,10 @@ def _data_statement(prefix: str, tree: Expr, suffix: str, indent: int, line_leng
         return None
     if not (isinstance(data, (Dict, List)) and data.items and _is_data(data)):
         return None
-    flat: dict[int, str] = {}
-    _flat(data, flat)
-    return "\n".join(_explode(data, indent, head, "", line_length, flat))
+    if flat is None or id(data) not in flat:
+        flat = {}
+        _flat(data, flat)
+    return "\n".join(_nested(data, indent, head, "", line_length, flat))
 
 
 def _plain(expr: Expr) -> bool:
@@ -1263,36 +1284,145 @@ def _is_data(expr: Expr) -> bool:
     return isinstance(expr, List) and all(_is_data(item) for item in expr.items)
 
 
+_CONDITIONS = ("if ", "elif ", "while ")  # with ":" after the expression
+
+
+def _call_statement(prefix: str, tree: Expr, suffix: str, indent: int, line_length: int) -> str | None:
+    """The layout of a statement whose expression is a call of a name (``outcome = run(...)``,
+    ``return rt.call_service(...)``, ``if rt.present(...):``, ``raise rt.unsupported(...)``,
+    ``rt.map_items(...)``), or a dict or a list that holds more than data (``return {"a":
+    rt.get(...)}``), alone or after a scalar in a returned pair (``return "Next", rt.f(...)``:
+    black then splits at the same bracket), without the line splitter, as
+    :func:`_data_statement` lays out data: the call's arguments stay together on the line
+    after its bracket when they fit there, else go one a line with trailing commas; dicts and
+    lists explode one element a line, as a lambda's call does (see :func:`_nested`). These
+    are most of the statements left to the splitter, and it is slow on them. None when some
+    part that does not fit its line is of another shape: the splitter lays that out
+    (tests/test_pyexpr.py checks both agree)."""
+    if suffix == ":" and prefix in _CONDITIONS:
+        pass
+    elif suffix or not (prefix in ("", "return ", "raise ") or _TARGET.fullmatch(prefix)):
+        return None
+    if prefix == "return " and isinstance(tree, Tuple) and len(tree.items) == 2 and isinstance(tree.items[0], Literal):
+        prefix, tree = f"{prefix}{literal(tree.items[0].value)}, ", tree.items[1]
+    if _is_call_of_name(tree) and (tree.args or tree.kwargs):
+        opening = _flat(tree.func, {}) + "("
+    elif isinstance(tree, (Dict, List)) and tree.items:
+        opening = "{" if isinstance(tree, Dict) else "["
+    else:
+        return None
+    if str_width(" " * indent + prefix + opening) > line_length:
+        return None  # black may then split at the parentheses it adds (its "second opinion")
+    flat: dict[int, str] = {}
+    _flat(tree, flat)
+    try:
+        return "\n".join(_nested(tree, indent, prefix, suffix, line_length, flat))
+    except _NotNested:
+        return None
+
+
 def _flat(expr: Expr, flat: dict[int, str]) -> str:
-    """The one-line text of JSON data (as :func:`expression` prints it), kept for each node."""
+    """The one-line text of an expression (as :func:`expression` prints it), kept for each
+    dict, list, call and scalar in it."""
     if isinstance(expr, Dict):
         text = "{" + ", ".join(f"{_flat(k, flat)}: {_flat(v, flat)}" for k, v in expr.items) + "}"
     elif isinstance(expr, List):
         text = "[" + ", ".join(_flat(item, flat) for item in expr.items) + "]"
+    elif _is_call_of_name(expr):
+        arguments = [_flat(arg, flat) for arg in expr.args]
+        arguments += [("**" if key == "**" else f"{key}=") + _flat(value, flat) for key, value in expr.kwargs]
+        text = f"{_flat(expr.func, flat)}({', '.join(arguments)})"
+    elif isinstance(expr, Lambda) and not isinstance(expr.body, Lambda):
+        text = "lambda: " + _flat(expr.body, flat)
+    elif isinstance(expr, Subscript) and _is_trailed(expr.value):
+        text = f"{_flat(expr.value, flat)}[{_flat(expr.key, flat)}]"
     elif isinstance(expr, Name):
+        if not _NAME.match(expr.text):
+            raise ValueError(f"pyexpr: not a (dotted) name: {expr.text!r}")
         text = expr.text
+    elif isinstance(expr, Literal):
+        text = literal(expr.value)
     else:
-        text = literal(expr.value)  # type: ignore[union-attr]
+        text = expression(expr)
     flat[id(expr)] = text
     return text
 
 
-def _explode(expr: Expr, indent: int, head: str, tail: str, line_length: int, flat: dict[int, str]) -> list[str]:
+def _is_call_of_name(expr: Expr) -> TypeGuard[Call]:
+    """A call of a name or of an attribute of one (``run(...)``, ``rt.call_service(...)``)."""
+    if not isinstance(expr, Call):
+        return False
+    func = expr.func
+    while isinstance(func, Attribute):
+        func = func.value
+    return isinstance(func, Name)
+
+
+def _is_trailed(expr: Expr) -> bool:
+    """What a subscript applies to, written without parentheses: a name, an attribute of one,
+    a call of one or a subscript of these (``data["a"]``, ``rt.item(data, 0)``)."""
+    while isinstance(expr, Subscript):
+        expr = expr.value
+    return _is_call_of_name(expr) or isinstance(_plain_base(expr), Name)
+
+
+def _plain_base(expr: Expr) -> Expr:
+    while isinstance(expr, Attribute):
+        expr = expr.value
+    return expr
+
+
+class _NotNested(Exception):
+    """A part of the statement :func:`_nested` does not lay out."""
+
+
+def _nested(expr: Expr, indent: int, head: str, tail: str, line_length: int, flat: dict[int, str]) -> list[str]:
+    """``head + expr + tail`` at ``indent`` as black's splitter lays it out when it is a dict,
+    a list or a call of a name: on one line where it fits (black leaves such a line as it is);
+    else its bracket ends the first line, and what is inside goes on the lines after it, one
+    level deeper: one element a line, each with a comma, when there are commas to split at
+    (a call's arguments first all on one line when they fit there: a call's bracket is a
+    trailer, which black splits at its commas only when they do not), a lone element on its
+    line without one, each split in turn where it does not fit. A scalar, a name or an empty
+    bracket pair too long for its line stays as it is (nothing to split at). The first line
+    may be too long: with no bracket before the one it opens, black has no other to split
+    at. Raises :class:`_NotNested` for any other expression that does not fit."""
     margin = " " * indent
     one = margin + head + flat[id(expr)] + tail
-    if str_width(one) <= line_length or not isinstance(expr, (Dict, List)) or not expr.items:
+    if str_width(one) <= line_length or isinstance(expr, (Literal, Name)):
         return [one]
-    opening, closing = ("{", "}") if isinstance(expr, Dict) else ("[", "]")
-    # one element a line, each with a comma, when there are commas to split at; a lone
-    # element on its line, without one (split in turn if it does not fit)
-    comma = "," if len(expr.items) > 1 else ""
-    lines = [margin + head + opening]
-    if isinstance(expr, Dict):
-        for key, value in expr.items:
-            lines += _explode(value, indent + 4, flat[id(key)] + ": ", comma, line_length, flat)
+    if isinstance(expr, Lambda) and _is_call_of_name(expr.body):  # no delimiter in "lambda: "
+        return _nested(expr.body, indent, head + "lambda: ", tail, line_length, flat)
+    if isinstance(expr, Subscript) and _is_trailed(expr.value):
+        # black splits at the last bracket first, and keeps that when the line before it fits
+        first = margin + head + flat[id(expr.value)] + "["
+        if str_width(first) > line_length:
+            raise _NotNested
+        return [first, *_nested(expr.key, indent + 4, "", "", line_length, flat), margin + "]" + tail]
+    if isinstance(expr, Dict) and all(isinstance(key, Literal) for key, _ in expr.items):
+        opening, closing = "{", "}"
+        parts = [(flat[id(key)] + ": ", value) for key, value in expr.items]
+    elif isinstance(expr, List):
+        opening, closing = "[", "]"
+        parts = [("", item) for item in expr.items]
+    elif _is_call_of_name(expr):
+        opening, closing = flat[id(expr.func)] + "(", ")"
+        parts = [("", arg) for arg in expr.args]
+        parts += [("**" if key == "**" else f"{key}=", value) for key, value in expr.kwargs]
     else:
-        for item in expr.items:
-            lines += _explode(item, indent + 4, "", comma, line_length, flat)
+        raise _NotNested
+    if not parts:
+        return [one]
+    first = margin + head + opening
+    inner = margin + "    "
+    if isinstance(expr, Call) and len(parts) > 1:
+        together = inner + ", ".join(label + flat[id(value)] for label, value in parts)
+        if str_width(together) <= line_length:
+            return [first, together, margin + closing + tail]
+    comma = "," if len(parts) > 1 else ""
+    lines = [first]
+    for label, value in parts:
+        lines += _nested(value, indent + 4, label, comma, line_length, flat)
     lines.append(margin + closing + tail)
     return lines
 

@@ -7,7 +7,6 @@ raw definition text into code. Identifiers come from ``lower`` (sanitised, colli
 
 from __future__ import annotations
 
-import dataclasses
 import gc
 import json
 import re
@@ -70,6 +69,78 @@ def expected(value: Any) -> str:
     if isinstance(value, dict):
         return "{" + ", ".join(f"{lit(str(k))}: {expected(v)}" for k, v in value.items()) + "}"
     return lit(value)
+
+
+class Code(str):
+    """Python source text that knows the pyexpr tree it was printed from (``tree``) and the
+    text of each of its nodes (``flat``, by ``id``): a statement holding it (``statement``)
+    is laid out from them, without parsing the text back or printing it again. The
+    generated tests' expected values are most of the text laid out."""
+
+    tree: pyexpr.Expr
+    flat: dict[int, str]
+
+
+def asserted_equal(left: str, right: str) -> str:
+    """``left == right`` (the ``equals`` template global), for an ``assert`` statement: a
+    :class:`Code` when ``right`` is one and ``left`` a name or an attribute of one."""
+    text = f"{left} == {right}"
+    if not isinstance(right, Code) or not re.fullmatch(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*", left):
+        return text
+    first, *attributes = left.split(".")
+    target: pyexpr.Expr = pyexpr.Name(first)
+    for attribute in attributes:
+        target = pyexpr.Attribute(target, attribute)
+    code = Code(text)
+    code.tree, code.flat = pyexpr.Compare(target, "==", right.tree), right.flat
+    return code
+
+
+def expected_code(value: Any) -> str:
+    """``expected(value)``, as a :class:`Code` when ``value`` is JSON data (with ``ANY`` and
+    ``asl_testing.answers``), whose tree is the one ``pyexpr.parse`` reads from the text."""
+    flat: dict[int, str] = {}
+    text, tree = _expected_parts(value, flat)
+    if tree is None:
+        return text
+    code = Code(text)
+    code.tree, code.flat = tree, flat
+    return code
+
+
+def _expected_parts(value: Any, flat: dict[int, str]) -> tuple[str, pyexpr.Expr | None]:
+    """``expected(value)`` and its tree (None when some part is not JSON data); ``flat``
+    gets the text of each node of the tree."""
+    from .testgen import ANYTHING, Answers
+
+    tree: pyexpr.Expr | None
+    if value is ANYTHING:
+        text, tree = "ANY", pyexpr.Name("ANY")
+    elif isinstance(value, (Answers, list)):
+        parts = [_expected_parts(v, flat) for v in (value.values if isinstance(value, Answers) else value)]
+        inner = ", ".join(t for t, _ in parts)
+        items = tuple(node for _, node in parts if node is not None)
+        if isinstance(value, Answers):
+            text = f"asl_testing.answers({inner})"
+            answers = pyexpr.Attribute(pyexpr.Name("asl_testing"), "answers")
+            tree = pyexpr.Call(answers, items) if len(items) == len(parts) else None
+        else:
+            text, tree = f"[{inner}]", pyexpr.List(items) if len(items) == len(parts) else None
+    elif isinstance(value, dict):
+        keys = [pyexpr.Literal(str(k)) for k in value]
+        for key in keys:
+            flat[id(key)] = lit(key.value)
+        parts = [_expected_parts(v, flat) for v in value.values()]
+        text = "{" + ", ".join(f"{flat[id(key)]}: {t}" for key, (t, _) in zip(keys, parts)) + "}"
+        pairs = tuple((key, node) for key, (_, node) in zip(keys, parts) if node is not None)
+        tree = pyexpr.Dict(pairs) if len(pairs) == len(parts) else None
+    else:
+        text = lit(value)
+        json_scalar = value is None or isinstance(value, (bool, int, float, str))
+        tree = pyexpr.Literal(value) if json_scalar else None
+    if tree is not None:
+        flat[id(tree)] = text
+    return text, tree
 
 
 def _is_simple(p: ir.Path) -> bool:
@@ -346,10 +417,9 @@ def uses_intrinsic_calls(workflow: ir.Workflow) -> bool:
             return intrinsic_call(value.spec, "data") is not None and calls_states(value.spec)
         if isinstance(value, ir.Machine):
             return False
-        if dataclasses.is_dataclass(value) and not isinstance(value, type):
-            return any(
-                found(getattr(value, f.name)) for f in dataclasses.fields(value) if f.name not in _EVALUATED_BY_RUNTIME
-            )
+        names = ir.field_names(type(value))
+        if names is not None:  # a dataclass
+            return any(found(getattr(value, name)) for name in names if name not in _EVALUATED_BY_RUNTIME)
         if isinstance(value, dict):
             return any(found(item) for item in value.values())
         if isinstance(value, (list, tuple)):
@@ -643,10 +713,24 @@ def comment(text: Any) -> str:
 
 
 class _Dumper(yaml.SafeDumper):
-    """Block style, and no aliases for repeated values."""
+    """Block style, and no aliases for repeated values. Which quoting a scalar needs (its
+    analysis, a function of its text alone) is kept: the same keys and values come back in
+    every template, and the emitter reads them character by character."""
 
     def ignore_aliases(self, data: Any) -> bool:
         return True
+
+    def analyze_scalar(self, scalar: str) -> Any:
+        key = (scalar, self.allow_unicode)
+        found = _SCALARS.get(key)
+        if found is None:
+            if len(_SCALARS) >= 10_000:
+                _SCALARS.clear()
+            found = _SCALARS[key] = super().analyze_scalar(scalar)
+        return found
+
+
+_SCALARS: dict[tuple[str, bool], Any] = {}  # (text, allow_unicode) -> yaml's ScalarAnalysis
 
 
 def to_yaml(value: Any) -> str:
@@ -680,10 +764,13 @@ def fence(text: Any) -> str:
 def template_environment(*, autoescape: bool) -> jinja2.Environment:
     """A Jinja environment over templates/ (undefined names are errors); ``autoescape`` for
     HTML pages, where text from definitions must never be markup. Compiled templates are kept
-    in the user's cache folder: compiling them is most of a small ``convert``'s start-up."""
+    in the user's cache folder: compiling them is most of a small ``convert``'s start-up. The
+    templates are part of the installed package: Jinja does not look for changes on disk each
+    time one is used (``auto_reload``)."""
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(resource_dir("templates"))),
         bytecode_cache=template_cache(),
+        auto_reload=False,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -697,7 +784,7 @@ def template_environment(*, autoescape: bool) -> jinja2.Environment:
 def _environment() -> jinja2.Environment:
     env = template_environment(autoescape=False)
     env.filters.update(
-        lit=lit, expected=expected, pystr=pystr, comment=comment, docstring=docstring,
+        lit=lit, expected=expected_code, pystr=pystr, comment=comment, docstring=docstring,
         jsonpath=jsonpath, payload=payload, yaml=to_yaml, md=md, code=code, fence=fence, read_path=select, put=put,
         condition=condition, catcher_assign=catcher_assign, sized_lit=sized_lit, setting=setting, jsonata_field=jsonata_field,
         jsonata_assign=jsonata_assign, lambda_payload=lambda_payload,
@@ -716,6 +803,7 @@ def _environment() -> jinja2.Environment:
     env.filters["static_next"] = lambda state: getattr(state, "next", None)
     env.filters["quoted"] = lambda text: repr(str(text))  # a name in a comment: 'Poll'
     env.globals["py"] = statement
+    env.globals["equals"] = asserted_equal
     env.globals["lines"] = Lines
     env.globals["signature"] = signature
     return env
@@ -735,6 +823,8 @@ def statement(indent: str | int, prefix: str, expr: str, suffix: str = "") -> st
     if str_width(line) <= LINE_LENGTH:
         return line
     try:
+        if isinstance(expr, Code):
+            return pyexpr.statement(prefix, expr.tree, suffix, indent=width, line_length=LINE_LENGTH, flat=expr.flat)
         return pyexpr.statement(prefix, expr, suffix, indent=width, line_length=LINE_LENGTH)
     except (ValueError, SyntaxError, RecursionError):
         # an expression pyexpr does not lay out, or nested deeper than Python's parser reads
@@ -783,7 +873,7 @@ def tests_source(workflow: ir.Workflow, recorded: list | tuple = ()) -> str:
     named = [variable for variable, value in values.items() if value == variable]
     typed = {variable: value for variable, value in values.items() if value != variable}
     return render_template(
-        "test_handler.py.jinja", workflow=workflow, plan=plan(workflow), settings=values,
+        "test_handler.py.jinja", workflow=workflow, plan=plan(workflow, values), settings=values,
         settings_named=named, typed_settings=typed, recorded=recorded,
     )
 

@@ -1640,15 +1640,16 @@ def _collect_settings(value: Any, found: dict[str, str]) -> None:
     elif isinstance(value, (list, tuple)):
         for v in value:
             _collect_settings(v, found)
-    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
-        for f in dataclasses.fields(value):
-            _collect_settings(getattr(value, f.name), found)
+    else:
+        for name in ir.field_names(type(value)) or ():  # a dataclass: its fields
+            _collect_settings(getattr(value, name), found)
 
 
 def _expand_settings(value: Any, values: dict[str, str]) -> Any:
     """``value`` (IR) with every ``ir.Setting`` (and setting argument of an intrinsic) replaced by
     what it reads in the generated tests, where each variable is set as ``settings`` says
-    (``${Fn}`` → ``"FnArn"`` when the variable is ``FnArn``)."""
+    (``${Fn}`` → ``"FnArn"`` when the variable is ``FnArn``); a part without one is the same
+    object (see ``_same``)."""
     if isinstance(value, ir.Setting):
         env = dict(value.env)
         text = PLACEHOLDER.sub(lambda m: values.get(env.get(m.group(1), ""), m.group(0)), value.text)
@@ -1662,19 +1663,32 @@ def _expand_settings(value: Any, values: dict[str, str]) -> Any:
         env = value[2]
         return ["lit", PLACEHOLDER.sub(lambda m: values.get(env.get(m.group(1), ""), m.group(0)), value[1])]
     if isinstance(value, dict):
-        return {k: _expand_settings(v, values) for k, v in value.items()}
+        expanded = {k: _expand_settings(v, values) for k, v in value.items()}
+        return value if _same(expanded.values(), value.values()) else expanded
     if isinstance(value, list):
-        return [_expand_settings(v, values) for v in value]
+        items = [_expand_settings(v, values) for v in value]
+        return value if _same(items, value) else items
     if isinstance(value, tuple):
-        return tuple(_expand_settings(v, values) for v in value)
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        changes = {f.name: _expand_settings(getattr(value, f.name), values) for f in dataclasses.fields(value)}
-        return dataclasses.replace(value, **changes)
+        items = [_expand_settings(v, values) for v in value]
+        return value if _same(items, value) else tuple(items)
+    names = ir.field_names(type(value))
+    if names is not None:  # a dataclass
+        fields = [getattr(value, name) for name in names]
+        items = [_expand_settings(v, values) for v in fields]
+        return value if _same(items, fields) else dataclasses.replace(value, **dict(zip(names, items)))
     return value
 
 
-def plan(workflow: ir.Workflow) -> Plan:
-    workflow = _expand_settings(workflow, settings(workflow))
+def _same(expanded: Any, original: Any) -> bool:
+    """Did expanding leave every part as it was? Then the original stands for the copy: the
+    plan reads the IR and changes none of it (it copies what it builds on), and most
+    machines have no setting at all."""
+    return all(a is b for a, b in zip(expanded, original))
+
+
+def plan(workflow: ir.Workflow, values: dict[str, str] | None = None) -> Plan:
+    """The generated tests of ``workflow``; ``values``: its ``settings`` when the caller has them."""
+    workflow = _expand_settings(workflow, settings(workflow) if values is None else values)
     stubs: dict[str, Stub] = {}
     dynamic = []
     for s in workflow.states():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import json
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from ._resources import RUNTIME_DIR
@@ -64,7 +65,13 @@ class Translation:
 
 def support_files(uses: frozenset[str] = frozenset()) -> dict[str, str]:
     names = dict.fromkeys([*SUPPORT_MODULES, *(name for u in sorted(uses) for name in OPTIONAL_MODULES[u])])
-    return {name: (RUNTIME_DIR / name).read_text(encoding="utf-8") for name in names}
+    return {name: runtime_text(name) for name in names}
+
+
+@cache
+def runtime_text(name: str) -> str:
+    """A support module's text, read once per process (every translation copies the same ones)."""
+    return (RUNTIME_DIR / name).read_text(encoding="utf-8")
 
 
 def translate(
@@ -110,7 +117,7 @@ def translate(
     files["requirements.txt"] = render_template("requirements.txt.jinja", uses=workflow.uses)
     files["requirements-test.txt"] = render_template("requirements-test.txt.jinja")
     files["test_handler.py"] = tests  # with its harness, asl_testing.py
-    files["asl_testing.py"] = (RUNTIME_DIR / "asl_testing.py").read_text(encoding="utf-8")
+    files["asl_testing.py"] = runtime_text("asl_testing.py")
     from .deploy import render_deploy_files  # template.yaml and MIGRATION.md
 
     files.update(

@@ -19,6 +19,10 @@
   linear growth), and black's part and floor as above.
 
     python benchmarks/convert_speed.py [--sizes 100,1000,10000] [--skip-corpus] [--startup-only] [--runs 5]
+    python benchmarks/convert_speed.py --skip-convert --sizes ""   # only the corpus through translate()
+
+``--skip-convert`` leaves out the whole processes (start-up and ``convert``), ``--sizes ""`` the
+synthetic machines: what is left is the in-process figure, quick to repeat on a busy machine.
 """
 
 from __future__ import annotations
@@ -126,14 +130,16 @@ def main() -> None:
     parser.add_argument("--sizes", default="100,1000,10000")
     parser.add_argument("--skip-corpus", action="store_true")
     parser.add_argument("--startup-only", action="store_true", help="only the start-up timings")
+    parser.add_argument("--skip-convert", action="store_true", help="no whole processes: no start-up, no convert")
     parser.add_argument("--runs", type=int, default=5, help="runs per start-up timing (the median is shown)")
     args = parser.parse_args()
     check_the_code_timed()
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs")
-    startup(args.runs)
+    if not args.skip_convert:
+        startup(args.runs)
     if args.startup_only:
         return
-    if not args.skip_corpus:
+    if not args.skip_corpus and not args.skip_convert:
         n, elapsed, cpu = corpus_throughput(None)
         print(f"corpus, convert (default jobs): {n} definitions in {elapsed:.1f} s = {n / elapsed:.2f} definitions/s;"
               f" {cpu:.1f} s CPU")
@@ -153,10 +159,12 @@ def main() -> None:
             for definition in definitions:
                 translate(definition)
             cpu = time.process_time() - cpu
+        floor = black.floor()
         print(f"corpus, translate() in one process: {cpu / n * 1000:.0f} ms CPU per definition, of which black"
-              f" {black.cpu / n * 1000:.0f} ms as it runs; black's floor {black.floor() / n * 1000:.0f} ms")
+              f" {black.cpu / n * 1000:.0f} ms as it runs; black's floor {floor / n * 1000:.0f} ms"
+              f" ({cpu / floor:.2f} x the floor)")
     base = None
-    for n in (int(s) for s in args.sizes.split(",")):
+    for n in (int(size) for size in args.sizes.split(",") if size.strip()):
         definition = chain(n)
         with black_measured() as black:
             wall, cpu = time.perf_counter(), time.process_time()

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from asl2durable import pyexpr
+from asl2durable import pyexpr, render
 from asl2durable.pyexpr import (
     Attribute,
     BoolOp,
@@ -36,6 +36,7 @@ from asl2durable.pyexpr import (
     parse,
     statement,
 )
+from asl2durable.testgen import ANYTHING, Answers
 
 SHAPES = [  # (prefix, suffix) as the templates write them
     ("payload = ", ""),
@@ -291,6 +292,24 @@ _DATA = st.recursive(
 )
 
 
+def splitter_layout(prefix: str, expr: pyexpr.Expr, indent: int, line_length: int, suffix: str = "") -> str:
+    """The statement as black's transcribed line splitter lays it out, over as many passes as
+    :func:`statement` makes, without its short ways."""
+    leaves, comment = pyexpr._statement_leaves(prefix, expr, suffix)
+    assert comment is None
+    lines = pyexpr._format_once(leaves, indent // 4, line_length)
+    text = pyexpr._text(lines)
+    for _ in range(8):
+        if len(lines) == 1:
+            break
+        lines = pyexpr._format_once(pyexpr._reparse(lines), indent // 4, line_length)
+        again = pyexpr._text(lines)
+        if again == text:
+            break
+        text = again
+    return text.rstrip("\n")
+
+
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     data=_DATA.filter(lambda d: isinstance(d, (Dict, List))),
@@ -307,18 +326,83 @@ def test_json_data_takes_the_short_way_to_the_same_layout(data, shape, indent, l
         prefix, expr = shape, data
     short = pyexpr._data_statement(prefix, expr, "", indent, line_length)
     assert short is not None
-    leaves, comment = pyexpr._statement_leaves(prefix, expr, "")
-    assert comment is None
-    lines = pyexpr._format_once(leaves, indent // 4, line_length)
-    text = pyexpr._text(lines)
-    for _ in range(8):  # as statement() does, without its short way
-        if len(lines) == 1:
-            break
-        lines = pyexpr._format_once(pyexpr._reparse(lines), indent // 4, line_length)
-        again = pyexpr._text(lines)
-        if again == text:
-            break
-        text = again
-    assert short == text.rstrip("\n")
+    assert short == splitter_layout(prefix, expr, indent, line_length)
     source = module(short, indent, False)
     assert black.format_str(source, mode=black.Mode(line_length=line_length)) == source
+
+
+def _nesting(children: st.SearchStrategy) -> st.SearchStrategy:
+    """Calls, dicts, lists, lambdas of calls and subscripts: what the short way for calls lays
+    out."""
+    kwargs = st.lists(st.tuples(_KWARG, children), max_size=2, unique_by=lambda kw: kw[0]).map(tuple)
+    call = st.builds(
+        Call, _FUNCS, st.lists(children, max_size=4).map(tuple),
+        kwargs.map(lambda kw: kw + (("**", Name("overrides")),) if len(kw) == 2 else kw),
+    )
+    return st.one_of(
+        call,
+        call.map(Lambda),
+        st.builds(Subscript, st.one_of(NAMES, call), st.one_of(STRINGS.map(Literal), children)),
+        st.lists(st.tuples(STRINGS.map(Literal), children), max_size=4).map(lambda items: Dict(tuple(items))),
+        st.lists(children, max_size=4).map(lambda items: List(tuple(items))),
+    )
+
+
+NESTED = st.recursive(st.one_of(ATOMS, EXPRS), _nesting, max_leaves=25)
+
+
+CALL_SHAPES = [("payload = ", ""), ("return ", ""), ("", ""), ("raise ", ""), ("if ", ":"), ("while ", ":")]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    expr=NESTED.filter(lambda e: isinstance(e, (Call, Dict, List))),
+    shape=st.sampled_from(CALL_SHAPES),
+    pair=st.booleans(),
+    indent=st.sampled_from([4, 8, 12]),
+    line_length=st.sampled_from([88, 88, 60]),
+)
+def test_calls_take_the_short_way_to_the_same_layout(expr, shape, pair, indent, line_length):
+    """Statements of a call (``outcome = run(...)``, ``return rt.call_service(...)``,
+    ``if rt.present(...):``), or of a dict or a list holding calls, alone or returned after
+    a state's name (``return "Next", ...``), are laid out without the line splitter where
+    every part too long for its line is a call, a dict, a list, a lambda of a call or a
+    subscript; the layout is the splitter's, and black keeps it."""
+    prefix, suffix = shape
+    if prefix in ("", "raise ") and not isinstance(expr, Call):
+        expr = Call(Name("rt.f"), (expr,))  # an expression statement: a call
+    if pair and prefix == "return ":
+        expr = Tuple((Literal("Next"), expr))
+    short = pyexpr._call_statement(prefix, expr, suffix, indent, line_length)
+    if short is None:
+        return  # another shape: the splitter lays it out (test_black_keeps_the_printed_statement)
+    assert short == splitter_layout(prefix, expr, indent, line_length, suffix)
+    source = module(short, indent, suffix.startswith(":"))
+    assert black.format_str(source, mode=black.Mode(line_length=line_length)) == source
+
+
+_EXPECTED = st.recursive(
+    st.one_of(
+        st.none(), st.booleans(), st.integers(-(10**20), 10**20), STRINGS, st.just(ANYTHING),
+        st.floats(allow_nan=False, allow_infinity=False),
+    ),
+    lambda children: st.one_of(
+        st.lists(children, max_size=4),
+        st.dictionaries(STRINGS, children, max_size=4),
+        st.lists(children, min_size=1, max_size=3).map(Answers),
+    ),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(value=_EXPECTED, left=st.sampled_from(["outcome.calls", "outcome.output"]))
+def test_expected_values_carry_the_tree_their_text_reads_as(value, left):
+    """The generated tests' expected values reach ``py`` with their tree (render.Code): the
+    tree is the one the text parses to, so the statement is laid out as from the text."""
+    code = render.asserted_equal(left, render.expected_code(value))
+    if not isinstance(code, render.Code):
+        return  # (no tree: a value that is not JSON data)
+    assert code.tree == parse(code)
+    assert all(text == expression(parse(text)) for text in code.flat.values())
+    assert statement("assert ", code.tree, flat=code.flat) == statement("assert ", str(code))

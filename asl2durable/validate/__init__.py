@@ -14,6 +14,7 @@ from asl2durable.diagnostics import Diagnostic
 from asl2durable.validate.messages import INVALID_JSON_DESCRIPTION, error
 from asl2durable.validate.schema import check_schema
 from asl2durable.validate.semantic import CHECKS
+from asl2durable.validate.walk import walked_once
 
 __all__ = ["validate"]
 
@@ -26,11 +27,12 @@ def validate(definition: object) -> list[Diagnostic]:
         kind = type(definition).__name__
         return [error("", f"Definition must be a JSON object, not {kind}", INVALID_JSON_DESCRIPTION)]
     found: set[Diagnostic] = set()
-    for check in (check_schema, *CHECKS):
-        try:
-            found.update(check(definition))
-        except RecursionError:
-            found.add(error("", "The definition is nested too deeply to validate", "TOO_DEEPLY_NESTED"))
-        except Exception as exc:  # a bug here must not hide the other checks' findings
-            found.add(error("", f"{check.__name__} failed: {type(exc).__name__}: {exc}", INTERNAL_ERROR))
+    with walked_once(definition):
+        for check in (check_schema, *CHECKS):
+            try:
+                found.update(check(definition))
+            except RecursionError:
+                found.add(error("", "The definition is nested too deeply to validate", "TOO_DEEPLY_NESTED"))
+            except Exception as exc:  # a bug here must not hide the other checks' findings
+                found.add(error("", f"{check.__name__} failed: {type(exc).__name__}: {exc}", INTERNAL_ERROR))
     return sorted(found)

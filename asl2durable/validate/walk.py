@@ -8,6 +8,7 @@ on these walkers only look at well-formed parts, so one shape error does not cas
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from asl2durable.diagnostics import pointer
@@ -83,8 +84,35 @@ def sub_machines(state: State) -> Iterator[Machine]:
                 yield Machine(state.node[field], state.at(field), "processor")
 
 
+# The walks of the definition ``validate`` is checking (see ``walked_once``): id -> machines, states.
+_WALKED: dict[int, tuple[list[Machine], list[State]]] = {}
+
+
+@contextmanager
+def walked_once(definition: object) -> Iterator[None]:
+    """Inside, ``iter_machines`` and ``iter_states`` of ``definition`` give back one walk of
+    it: ``validate`` runs a score of checks over one definition, which none of them changes,
+    and each would walk it again."""
+    key = id(definition)
+    machines = list(_machines(definition))
+    previous = _WALKED.get(key)
+    _WALKED[key] = (machines, [state for machine in machines for state in states_of(machine)])
+    try:
+        yield
+    finally:
+        if previous is None:
+            del _WALKED[key]
+        else:
+            _WALKED[key] = previous
+
+
 def iter_machines(definition: object) -> Iterator[Machine]:
     """Every machine, the top level first, then nested ones depth-first in document order."""
+    walked = _WALKED.get(id(definition))
+    return iter(walked[0]) if walked is not None else _machines(definition)
+
+
+def _machines(definition: object) -> Iterator[Machine]:
     if not isinstance(definition, dict):
         return
     stack = [Machine(definition, "", "root")]
@@ -104,8 +132,10 @@ def states_of(machine: Machine) -> Iterator[State]:
 
 def iter_states(definition: object) -> Iterator[State]:
     """Every state of every machine."""
-    for machine in iter_machines(definition):
-        yield from states_of(machine)
+    walked = _WALKED.get(id(definition))
+    if walked is not None:
+        return iter(walked[1])
+    return (state for machine in _machines(definition) for state in states_of(machine))
 
 
 def transitions(state: State) -> Iterator[tuple[str, object]]:
