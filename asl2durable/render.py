@@ -25,7 +25,7 @@ from .structure import routed
 
 
 def lit(value: Any) -> str:
-    """A Python expression for an IR value: JSON data, paths, retriers, catchers."""
+    """A Python expression for an IR value: JSON data, paths, retriers."""
     if value is None or isinstance(value, (bool, int, float, str)):
         return pyexpr.literal(value)  # as black writes it: "double quotes", 1e-05
     if isinstance(value, ir.Path):
