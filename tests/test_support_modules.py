@@ -29,6 +29,10 @@ KEPT_FOR_OTHER_USERS = {
         "asl2durable/jsonata.py",
         "the translator checks JSONata expressions with the parser the handler uses at run time",
     ),
+    ("asl_jsonata", "evaluate_document"): (
+        "tests/test_jsonata_suite.py",
+        "the JSONata reference suite runs through the evaluation the handler uses, given an input document",
+    ),
     ("asl_intrinsics", "States"): (
         "templates/handler.py.jinja",
         "generated code calls the intrinsic functions as States.Format(...): from asl_intrinsics import States",

@@ -78,9 +78,14 @@ class QueryEvaluationError(Exception):
     """A JSONata expression failed (States.QueryEvaluationError).
 
     ``str(error)`` is AWS's cause without the "An error occurred while executing the
-    state ..." prefix, which the caller adds."""
+    state ..." prefix, which the caller adds. ``code`` is the JSONata error code
+    ("T2001", "D3001", ...) when the expression threw one, else None."""
 
     error = ERROR_NAME
+
+    def __init__(self, message: str, code: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 # --------------------------------------------------------------------------------------
@@ -243,7 +248,8 @@ def _threw(expr: str, field: str, exc: BaseException) -> QueryEvaluationError:
     if code:
         return QueryEvaluationError(
             f"{_prefix(expr, field)} threw an error during evaluation. "
-            f"{code}: {message}"
+            f"{code}: {message}",
+            code,
         )
     return QueryEvaluationError(
         f"{_prefix(expr, field)} threw an error during evaluation: {message}"
@@ -667,18 +673,17 @@ class _Monitor:
             self.calls.pop()
 
     def complete(self, exc: BaseException) -> BaseException:
-        """A bare T0410 (no argument number, no function name) completed with the
-        innermost function call that was running; the argument is taken to be the
-        first."""
-        if (
-            isinstance(exc, JException)
-            and exc.error == "T0410"
-            and exc.current is None
-            and exc.expected is None
-        ):
-            name = self.calls[-1] if self.calls else None
-            if name:
+        """A signature error (T0410, T0412) names the function as the failing call
+        names it, as jsonata-js does: jsonata-python names a built-in after the
+        variable it was last bound to (``$g := $sum`` renames ``$sum`` for every later
+        evaluation in the process) and raises some T0410s bare (no argument number,
+        no name; the argument is taken to be the first)."""
+        name = self.calls[-1] if self.calls else None
+        if isinstance(exc, JException) and exc.error in ("T0410", "T0412") and name:
+            if exc.current is None and exc.expected is None:
                 exc.current, exc.expected = 1, name
+            elif exc.current is not None:
+                exc.expected = name
         return exc
 
     def bindings(self) -> dict[str, Any]:
@@ -720,8 +725,15 @@ def _frame(
 
 
 def _evaluate(
-    text: str, bindings: _Bindings, field: str, uuid: Any, random: Any
+    text: str,
+    bindings: _Bindings,
+    field: str,
+    uuid: Any,
+    random: Any,
+    document: object = None,
 ) -> object:
+    """The expression's result as plain JSON data, ``_UNDEFINED`` for nothing.
+    ``document`` is the input document (``$``); Step Functions gives none."""
     expr = expression_text(text)
     compiled = _compile(expr)
     if compiled.error is not None:
@@ -732,7 +744,7 @@ def _evaluate(
     instance: Any = copy.copy(compiled.engine)
     previous = _swap_current(instance)
     try:
-        raw = instance.evaluate(None, frame)
+        raw = instance.evaluate(document, frame)
     except _HookFailure as failure:
         raise failure.original from None
     except Exception as exc:  # noqa: BLE001 - the engine raises Python errors of any type
@@ -743,12 +755,9 @@ def _evaluate(
     if _is_function(raw):
         raise _unsupported(expr, field)
     try:
-        result = _plain(raw)
+        return _plain(raw)
     except RecursionError:
         raise _threw(expr, field, RecursionError()) from None
-    if result is _UNDEFINED:
-        raise _undefined(expr, field)
-    return result
 
 
 def _prepared(bindings: dict[str, Any] | _Bindings) -> _Bindings:
@@ -778,7 +787,30 @@ def evaluate(
 
     Returns plain JSON data; raises QueryEvaluationError when the result is undefined or
     a function, or when evaluation fails."""
-    return _evaluate(text, _prepared(bindings), field, uuid, random)
+    return _defined(text, _prepared(bindings), field, uuid, random)
+
+
+def _defined(
+    text: str, bindings: _Bindings, field: str, uuid: Any, random: Any
+) -> object:
+    result = _evaluate(text, bindings, field, uuid, random)
+    if result is _UNDEFINED:
+        raise _undefined(expression_text(text), field)
+    return result
+
+
+def evaluate_document(
+    text: str, document: object, bindings: dict[str, Any], *, undefined: object = None
+) -> Any:
+    """Evaluate a plain JSONata expression over an input document (``$``), as
+    jsonata-js's ``evaluate(document, bindings)`` does: the engine, functions and
+    conversions ``evaluate`` uses, for the reference implementation's test suite.
+    ``document`` is ``undefined`` for no input; an undefined result is returned as
+    ``undefined``."""
+    bound = _prepared(bindings)
+    value = _to_jsonata(document) if document is not undefined else None
+    result = _evaluate(text, bound, "Output", None, None, value)
+    return undefined if result is _UNDEFINED else result
 
 
 def evaluate_template(
@@ -798,7 +830,7 @@ def evaluate_template(
     def walk(node: Any, at: str) -> Any:
         if isinstance(node, str):
             return (
-                _evaluate(node, prepared, at, uuid, random)
+                _defined(node, prepared, at, uuid, random)
                 if is_expression(node)
                 else node
             )
