@@ -636,9 +636,13 @@ class _Monitor:
     bounds, and the name of the function being called (to complete T0410 errors that the
     engine raises without naming the function)."""
 
-    def __init__(self) -> None:
+    def __init__(
+        self, max_depth: int | None = None, timeout: float | None = None
+    ) -> None:
         self.depth = 0
-        self.deadline = time.monotonic() + TIMEOUT_SECONDS
+        self.max_depth = MAX_DEPTH if max_depth is None else max_depth
+        self.timeout = TIMEOUT_SECONDS if timeout is None else timeout
+        self.deadline = time.monotonic() + self.timeout
         self.calls: list[str | None] = []  # None: a call that is not by name
 
     def entry(
@@ -654,10 +658,10 @@ class _Monitor:
                 if getattr(procedure, "type", None) == "variable"
                 else None
             )
-        if self.depth > MAX_DEPTH:
+        if self.depth > self.max_depth:
             raise JException("D1011", -1)
         if time.monotonic() > self.deadline:
-            raise JException("D1012", -1, int(TIMEOUT_SECONDS * 1000))
+            raise JException("D1012", -1, int(self.timeout * 1000))
 
     def exit(
         self,
@@ -731,6 +735,7 @@ def _evaluate(
     uuid: Any,
     random: Any,
     document: object = None,
+    monitor: _Monitor | None = None,
 ) -> object:
     """The expression's result as plain JSON data, ``_UNDEFINED`` for nothing.
     ``document`` is the input document (``$``); Step Functions gives none."""
@@ -738,7 +743,7 @@ def _evaluate(
     compiled = _compile(expr)
     if compiled.error is not None:
         raise _threw(expr, field, compiled.error)
-    monitor = _Monitor()
+    monitor = monitor or _Monitor()
     frame = _frame(compiled, bindings, monitor, uuid, random)
     # per-evaluation state (input, environment, timestamp)
     instance: Any = copy.copy(compiled.engine)
@@ -800,16 +805,24 @@ def _defined(
 
 
 def evaluate_document(
-    text: str, document: object, bindings: dict[str, Any], *, undefined: object = None
+    text: str,
+    document: object,
+    bindings: dict[str, Any],
+    *,
+    undefined: object = None,
+    max_depth: int | None = None,
+    timeout: float | None = None,
 ) -> Any:
     """Evaluate a plain JSONata expression over an input document (``$``), as
     jsonata-js's ``evaluate(document, bindings)`` does: the engine, functions and
     conversions ``evaluate`` uses, for the reference implementation's test suite.
     ``document`` is ``undefined`` for no input; an undefined result is returned as
-    ``undefined``."""
+    ``undefined``. ``max_depth`` and ``timeout`` bound the evaluation in place of
+    MAX_DEPTH and TIMEOUT_SECONDS (D1011, D1012)."""
     bound = _prepared(bindings)
     value = _to_jsonata(document) if document is not undefined else None
-    result = _evaluate(text, bound, "Output", None, None, value)
+    monitor = _Monitor(max_depth, timeout)
+    result = _evaluate(text, bound, "Output", None, None, value, monitor)
     return undefined if result is _UNDEFINED else result
 
 
