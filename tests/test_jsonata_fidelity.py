@@ -27,3 +27,27 @@ def test_binding_a_built_in_to_a_variable_does_not_rename_it_in_later_evaluation
     assert asl_jsonata.evaluate("{% ($g := $sum; $g([1, 2])) %}", {}, field="Output") == 3
     assert '"sum" must be' in str(_error('{% $sum("a") %}'))
     assert '"g" must be' in str(_error('{% ($g := $sum; $g("a")) %}'))
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ('{% $contains($states.input.a, "x") %}', "T0410"),
+        ('{% $join(["x"], $states.input.a) %}', "T0410"),
+        ("{% $abs($states.input.a) %}", "T0410"),
+        ("{% $sum($states.input.a) %}", "T0412"),
+        ("{% $merge($states.input.a) %}", "T0412"),
+    ],
+)
+def test_a_json_null_argument_is_null_not_missing(text, code):
+    """jsonata-js types JSON null as null (``l``) when it checks a signature; jsonata-python
+    took it for a missing argument and returned undefined (or failed in Python)."""
+    with pytest.raises(asl_jsonata.QueryEvaluationError) as caught:
+        asl_jsonata.evaluate(text, {"states": {"input": {"a": None}}}, field="Output")
+    assert caught.value.code == code
+
+
+def test_null_is_an_item_where_a_function_takes_an_array():
+    bindings = {"states": {"input": {"a": None}}}
+    assert asl_jsonata.evaluate("{% $count($states.input.a) %}", bindings, field="Output") == 1
+    assert asl_jsonata.evaluate("{% $reverse($states.input.a) %}", bindings, field="Output") == [None]

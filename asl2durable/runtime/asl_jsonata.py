@@ -51,6 +51,7 @@ from typing import Any
 from jsonata.jexception import JException  # type: ignore[import-untyped]
 from jsonata.jsonata import Jsonata  # type: ignore[import-untyped]
 from jsonata.parser import Parser  # type: ignore[import-untyped]
+from jsonata.signature import Signature  # type: ignore[import-untyped]
 from jsonata.utils import Utils  # type: ignore[import-untyped]
 
 __all__ = [
@@ -622,6 +623,38 @@ _FIXED_FUNCTIONS = {
     "toMillis": Jsonata.JFunction(_ToMillis(), "<s-s?:n>"),
 }
 
+
+class _NullSignature(Signature):  # type: ignore[misc]
+    """A function signature that tells JSON null from a missing argument, as jsonata-js
+    does (type ``l``): jsonata-python takes null for missing, so ``$contains(null,
+    "a")`` and ``$sum(null)`` gave undefined for T0410 and T0412, ``$count(null)`` 0 for
+    1, and ``$join(["a"], null)`` a Python error."""
+
+    def get_symbol(self, value: object) -> str:
+        return "l" if value is _NULL else str(super().get_symbol(value))
+
+
+def _null_aware(function: Any) -> Any:
+    """A copy of a function whose signature is a _NullSignature (the original, shared
+    with every other user of jsonata-python in the process, is left as it is)."""
+    if getattr(function, "signature", None) is None:
+        return function
+    clone = copy.copy(function)
+    clone.signature = copy.copy(function.signature)
+    clone.signature.__class__ = _NullSignature
+    return clone
+
+
+#: Every function an evaluation finds by name: jsonata-python's built-ins with
+#: _FIXED_FUNCTIONS over them, each checking its arguments as jsonata-js does.
+_FUNCTIONS = {
+    name: _null_aware(function)
+    for name, function in {
+        **Jsonata.static_frame.bindings,
+        **_FIXED_FUNCTIONS,
+    }.items()
+}
+
 # : Runaway expressions fail instead of hanging the handler: nesting deeper than this
 # many
 # : evaluation steps fails with D1011, evaluating longer than this many seconds with
@@ -717,7 +750,7 @@ class _Bindings:
 def _frame(
     compiled: _Compiled, bindings: _Bindings, monitor: _Monitor, uuid: Any, random: Any
 ) -> dict[str, Any]:
-    frame = dict(_FIXED_FUNCTIONS)
+    frame = dict(_FUNCTIONS)
     frame.update(_sfn_functions(uuid, random))
     frame.update(monitor.bindings())
     for name in compiled.names:
