@@ -149,6 +149,7 @@ def _compile(text: str) -> _Compiled:
         engine = Jsonata(text)
         engine.set_output_convert_nulls(False)
         _join_surrogate_pairs(engine.ast)
+        _check_signatures(engine.ast)
         compiled = _Compiled(engine, frozenset(_variable_names(engine.ast)), None)
     except JException as exc:
         compiled = _Compiled(None, frozenset(), exc)
@@ -184,6 +185,15 @@ def _join_surrogate_pairs(ast: object) -> None:
             node.value = value.encode("utf-16-le", "surrogatepass").decode(
                 "utf-16-le", "surrogatepass"
             )
+
+
+def _check_signatures(ast: object) -> None:
+    """The expression's own function signatures (``function($a)<n:n>``) are checked as
+    jsonata-js checks them (the expression is compiled for this module alone)."""
+    for node in _symbols(ast):
+        if isinstance(getattr(node, "signature", None), Signature):
+            node.signature.__class__ = _Signature
+            node.signature.function_name = None
 
 
 def _variable_names(ast: object) -> set[str]:
@@ -280,6 +290,71 @@ def _message_value(value: object) -> str:
         return str(value)
 
 
+#: jsonata-js 2.0.6's wording (src/jsonata.js, errorCodes) where jsonata-python's
+#: catalog quotes with "..." for '...'.
+_JSONATA_JS_MESSAGES = {
+    "S0216": "A context variable binding must precede the 'order-by' clause on a step",
+    "S0217": (
+        "The object representing the 'parent' cannot be derived from this expression"
+    ),
+    "D3081": (
+        "The sub-picture must not contain more than one instance of the 'decimal-"
+        "separator' character"
+    ),
+    "D3082": (
+        "The sub-picture must not contain more than one instance of the 'percent'"
+        " character"
+    ),
+    "D3083": (
+        "The sub-picture must not contain more than one instance of the 'per-"
+        "mille' character"
+    ),
+    "D3084": (
+        "The sub-picture must not contain both a 'percent' and a 'per-mille' character"
+    ),
+    "D3085": (
+        "The mantissa part of a sub-picture must contain at least one character "
+        "that is either an 'optional digit character' or a member of the 'decimal"
+        " digit family'"
+    ),
+    "D3087": (
+        "The sub-picture must not contain a 'grouping-separator' character that "
+        "appears adjacent to a 'decimal-separator' character"
+    ),
+    "D3088": (
+        "The sub-picture must not contain a 'grouping-separator' at the end of "
+        "the integer part"
+    ),
+    "D3089": (
+        "The sub-picture must not contain two adjacent instances of the "
+        "'grouping-separator' character"
+    ),
+    "D3090": (
+        "The integer part of the sub-picture must not contain a member of the "
+        "'decimal digit family' that is followed by an instance of the 'optional "
+        "digit character'"
+    ),
+    "D3091": (
+        "The fractional part of the sub-picture must not contain an instance of "
+        "the 'optional digit character' that is followed by a member of the "
+        "'decimal digit family'"
+    ),
+    "D3092": (
+        "A sub-picture that contains a 'percent' or 'per-mille' character must "
+        "not contain a character treated as an 'exponent-separator'"
+    ),
+    "D3093": (
+        "The exponent part of the sub-picture must comprise only of one or more "
+        "characters that are members of the 'decimal digit family'"
+    ),
+    "D3133": (
+        "The 'name' modifier can only be applied to months and days in the "
+        "date/time picture string, not {{value}}"
+    ),
+    "D3135": "No matching closing bracket ']' in date/time picture string",
+}
+
+
 def _render(exc: BaseException) -> tuple[str, str]:
     """(code, message) the way jsonata-js (and so AWS) words an error; code "" when the
     error has no JSONata code."""
@@ -288,7 +363,7 @@ def _render(exc: BaseException) -> tuple[str, str]:
         if code == "S0301" and exc.current is not None:
             # jsonata-python's tokenizer gives an unsupported escape the regex code
             code = "S0103"
-        template = JException.error_codes.get(code)
+        template = _JSONATA_JS_MESSAGES.get(code) or JException.error_codes.get(code)
         if template is None:
             return "", code  # raised with the whole message in place of a code
         # jsonata-python's catalog (from jsonata-java) says "Object" where jsonata-js
@@ -298,7 +373,7 @@ def _render(exc: BaseException) -> tuple[str, str]:
         if code == "D1002":
             values = [exc.expected]
         elif code == "T0411":
-            values = [exc.expected, None]
+            values = [exc.expected, exc.extra]
         elif code == "T0412":
             values = [exc.current, exc.expected, _ARRAY_OF.get(exc.extra, exc.extra)]
         queue = iter(values)
@@ -624,31 +699,59 @@ _FIXED_FUNCTIONS = {
 }
 
 
-class _NullSignature(Signature):  # type: ignore[misc]
-    """A function signature that tells JSON null from a missing argument, as jsonata-js
-    does (type ``l``): jsonata-python takes null for missing, so ``$contains(null,
-    "a")`` and ``$sum(null)`` gave undefined for T0410 and T0412, ``$count(null)`` 0 for
-    1, and ``$join(["a"], null)`` a Python error."""
+class _Signature(Signature):  # type: ignore[misc]
+    """A function signature checked as jsonata-js checks it:
+
+    * JSON null is null (type ``l``), not a missing argument: jsonata-python took it
+      for missing, so ``$contains(null, "a")`` and ``$sum(null)`` gave undefined for
+      T0410 and T0412, ``$count(null)`` 0 for 1, ``$join(["a"], null)`` a Python error;
+    * T0410 names the first argument that does not match: jsonata-python matched each
+      partial pattern against the whole argument list, so it always said argument 1;
+    * a lambda is named after the variable it is bound to, and is ``undefined`` when it
+      is not (jsonata-python: "lambda")."""
 
     def get_symbol(self, value: object) -> str:
         return "l" if value is _NULL else str(super().get_symbol(value))
 
+    def throw_validation_error(
+        self, bad_args: object, bad_sig: str, function_name: str | None
+    ) -> None:
+        pattern, good_to = "^", 0
+        for param in self._params:
+            pattern += param.regex
+            match = re.match(pattern, bad_sig)
+            if match is None:
+                break
+            good_to = match.end()
+        raise JException("T0410", -1, good_to + 1, function_name)
 
-def _null_aware(function: Any) -> Any:
-    """A copy of a function whose signature is a _NullSignature (the original, shared
-    with every other user of jsonata-python in the process, is left as it is)."""
+
+class _BuiltinSignature(_Signature):
+    """A built-in keeps its own name (``$g := $sum`` renamed jsonata-python's shared
+    ``$sum`` to "g" for every later evaluation in the process). jsonata-js names the
+    function as the failing call does, so ``$g("a")`` says "g" there and "sum" here."""
+
+    def set_function_name(self, function_name: str) -> None:
+        pass
+
+
+def _builtin(name: str, function: Any) -> Any:
+    """A copy of a built-in whose signature is a _BuiltinSignature named ``name`` (the
+    original, shared with every other user of jsonata-python in the process, is left as
+    it is)."""
     if getattr(function, "signature", None) is None:
         return function
     clone = copy.copy(function)
     clone.signature = copy.copy(function.signature)
-    clone.signature.__class__ = _NullSignature
+    clone.signature.__class__ = _BuiltinSignature
+    clone.signature.function_name = name
     return clone
 
 
 #: Every function an evaluation finds by name: jsonata-python's built-ins with
 #: _FIXED_FUNCTIONS over them, each checking its arguments as jsonata-js does.
 _FUNCTIONS = {
-    name: _null_aware(function)
+    name: _builtin(name, function)
     for name, function in {
         **Jsonata.static_frame.bindings,
         **_FIXED_FUNCTIONS,
@@ -710,17 +813,15 @@ class _Monitor:
             self.calls.pop()
 
     def complete(self, exc: BaseException) -> BaseException:
-        """A signature error (T0410, T0412) names the function as the failing call
-        names it, as jsonata-js does: jsonata-python names a built-in after the
-        variable it was last bound to (``$g := $sum`` renames ``$sum`` for every later
-        evaluation in the process) and raises some T0410s bare (no argument number,
-        no name; the argument is taken to be the first)."""
+        """Signature errors raised without the function's name: a bare T0410 (no
+        argument number: the argument is taken to be the first) and T0411 are completed
+        with the innermost function call that was running, when it is by name."""
         name = self.calls[-1] if self.calls else None
-        if isinstance(exc, JException) and exc.error in ("T0410", "T0412") and name:
-            if exc.current is None and exc.expected is None:
+        if name and isinstance(exc, JException):
+            if exc.error == "T0410" and exc.current is None and exc.expected is None:
                 exc.current, exc.expected = 1, name
-            elif exc.current is not None:
-                exc.expected = name
+            elif exc.error == "T0411" and exc.extra is None:
+                exc.extra = name
         return exc
 
     def bindings(self) -> dict[str, Any]:
