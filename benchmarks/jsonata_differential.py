@@ -6,9 +6,13 @@ Step Functions implements) with npm into a temporary folder, then evaluates rand
 does (tests/test_jsonata_suite.py): equal results, both undefined, or errors with the same code.
 
     python benchmarks/jsonata_differential.py [--examples 2000] [--seed 0] [--show 20]
+    python benchmarks/jsonata_differential.py --suite-messages
 
 It prints the number of cases, how many agree, and the disagreements grouped by the first
-function or operator of the expression, with an example of each.
+function or operator of the expression, with an example of each. ``--suite-messages`` instead
+writes tests/fixtures/jsonata-suite/messages.json: jsonata-js's code and message for each case
+of the reference suite that expects an error (the cause Step Functions gives quotes it), which
+tests/test_jsonata_suite.py compares with ours.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 ROOT = Path(__file__).resolve().parents[1]
+SUITE = ROOT / "tests" / "fixtures" / "jsonata-suite"
 sys.path.insert(0, str(ROOT))
 
 from asl2durable.runtime import asl_jsonata  # noqa: E402
@@ -39,10 +44,10 @@ const jsonata = require("jsonata");
 const readline = require("readline");
 const lines = readline.createInterface({ input: process.stdin });
 lines.on("line", async (line) => {
-  const { expr, data } = JSON.parse(line);
+  const { expr, data, bindings } = JSON.parse(line);
   let out;
   try {
-    const result = await jsonata(expr).evaluate(data === null ? undefined : data.value);
+    const result = await jsonata(expr).evaluate(data === null ? undefined : data.value, bindings);
     if (result === undefined) out = { kind: "undefined" };
     else if (typeof result === "function") out = { kind: "function" };
     else out = { kind: "value", value: JSON.parse(JSON.stringify(result, (k, v) =>
@@ -160,11 +165,30 @@ def _install(folder: Path) -> None:
     (folder / "worker.js").write_text(WORKER, encoding="utf-8")
 
 
+def _suite_messages(reference) -> None:
+    sys.path.insert(0, str(ROOT / "tests"))
+    import test_jsonata_suite as suite
+
+    messages = {}
+    for name, case in suite.CASES:
+        # the runner's own guard (depth, time limit) is not jsonata-js's to word
+        if ("code" in case or "error" in case) and "timelimit" not in case:
+            document = suite._document(case)
+            document = _UNDEFINED if document is suite._UNDEFINED else document
+            found = reference(case["expr"], document, case.get("bindings"))
+            if found["kind"] == "error":
+                messages[name] = {"code": found["code"], "message": found["message"]}
+    path = SUITE / "messages.json"
+    path.write_text(json.dumps(messages, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(f"{len(messages)} messages written to {path.relative_to(ROOT)}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--examples", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--show", type=int, default=20)
+    parser.add_argument("--suite-messages", action="store_true")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as temporary:
@@ -176,10 +200,16 @@ def main() -> None:
         assert node.stdin is not None and node.stdout is not None
         stdin, stdout = node.stdin, node.stdout
 
-        def reference(expr: str, data: object) -> dict:
-            stdin.write(json.dumps({"expr": expr, "data": {"value": data}}) + "\n")
+        def reference(expr: str, data: object, bindings: dict | None = None) -> dict:
+            document = None if data is _UNDEFINED else {"value": data}
+            stdin.write(json.dumps({"expr": expr, "data": document, "bindings": bindings}) + "\n")
             stdin.flush()
             return json.loads(stdout.readline())
+
+        if args.suite_messages:
+            _suite_messages(reference)
+            node.terminate()
+            return
 
         seen: set[tuple[str, str]] = set()
         disagreements: dict[str, list[tuple[str, object, dict, dict]]] = collections.defaultdict(list)
