@@ -284,6 +284,8 @@ def _message_value(value: object) -> str:
     is)."""
     if value is None:
         return "undefined"
+    if isinstance(value, float) and not math.isfinite(value):
+        return "null"  # JSON.stringify(Infinity)
     try:
         return _json(_plain(value, "null"))
     except (TypeError, ValueError, RecursionError):
@@ -374,6 +376,8 @@ def _render(exc: BaseException) -> tuple[str, str]:
             values = [exc.expected]
         elif code == "T0411":
             values = [exc.expected, exc.extra]
+        elif code == "D3100":
+            values = [exc.location]  # jsonata-python passes the radix there
         elif code == "T0412":
             values = [exc.current, exc.expected, _ARRAY_OF.get(exc.extra, exc.extra)]
         queue = iter(values)
