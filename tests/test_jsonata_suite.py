@@ -29,8 +29,6 @@ REMOVED = {
 
 #: Cases that pass differently here, each with its reason (issue 20: at most 0.5 % of the suite).
 DIFFERENT: dict[str, str] = {
-    "comments/case002": "open: S0106 expected, S0207 given",
-    "errors/case010": "open: S0204 expected, S0207 given",
     "function-formatInteger/formatInteger[15]": "open: D3131 expected, no code given",
     "function-formatInteger/formatInteger[43]": "open: a different result",
     "function-formatInteger/formatInteger[64]": "open: D3130 expected, no code given",
@@ -45,8 +43,6 @@ DIFFERENT: dict[str, str] = {
     "function-parseInteger/parseInteger[60]": "open: D3130 expected, no code given",
     "function-power/case005": "open: D3061 expected, no code given",
     "function-power/case006": "open: D3061 expected, D1001 given",
-    "function-signatures/case026": "open: S0401 expected, S0207 given",
-    "function-signatures/case034": "open: S0402 expected, S0207 given",
     "function-string/case006": "open: a different result",
     "function-string/case019": "open: D3001 expected, D1001 given",
     "function-tomillis/case009": "open: D3110 expected, a value given",

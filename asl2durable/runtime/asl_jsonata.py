@@ -51,7 +51,10 @@ from typing import Any
 from jsonata.jexception import JException  # type: ignore[import-untyped]
 from jsonata.jsonata import Jsonata  # type: ignore[import-untyped]
 from jsonata.parser import Parser  # type: ignore[import-untyped]
+from jsonata.regex_engine import default_regex_engine  # type: ignore[import-untyped]
 from jsonata.signature import Signature  # type: ignore[import-untyped]
+from jsonata.timebox import Timebox  # type: ignore[import-untyped]
+from jsonata.tokenizer import Tokenizer  # type: ignore[import-untyped]
 from jsonata.utils import Utils  # type: ignore[import-untyped]
 
 __all__ = [
@@ -154,6 +157,9 @@ def _compile(text: str) -> _Compiled:
         compiled = _Compiled(None, frozenset(), exc)
     except RecursionError:
         compiled = _Compiled(None, frozenset(), JException("D1011", -1))
+    except RuntimeError as exc:
+        code = _SIGNATURE_ERRORS.get(str(exc), "S0207")
+        compiled = _Compiled(None, frozenset(), JException(code, -1))
     except Exception:  # noqa: BLE001 - any crash of the parser is a parse error
         # the parser can crash on odd input ("/* c */"): it did not parse
         compiled = _Compiled(None, frozenset(), JException("S0207", -1))
@@ -1121,9 +1127,87 @@ def _clone(value: object) -> object:
     return value
 
 
+class _Tokenizer(Tokenizer):  # type: ignore[misc]
+    """jsonata-js 2.0.6's tokenizer where jsonata-python's departs: a comment without
+    its closing tag fails with S0106 (jsonata-python crashes), "!" and "~" on their
+    own are unknown operators (S0204), and "?:" and "??" are no operators (2.0.6 has
+    neither: ``true ?: 5`` fails with S0211, as "?" followed by a unary ":")."""
+
+    position: int
+    path: str
+
+    def next(self, prefix: bool) -> Any:
+        path = self.path
+        at = self.position
+        while at < len(path) and path[at] in " \t\n\r\v":
+            at += 1
+        self.position = at
+        if path.startswith("/*", at):
+            end = path.find("*/", at + 2)
+            if end == -1:
+                raise JException("S0106", at)
+            self.position = end + 2
+            return self.next(prefix)
+        two = path[at : at + 2]
+        if two in ("?:", "??"):
+            self.position = at + 1
+            return self.create("operator", "?")
+        if two[:1] in ("!", "~") and two not in ("!=", "~>"):
+            raise JException("S0204", at, two[:1])
+        return super().next(prefix)
+
+
+class _Parser(Parser):  # type: ignore[misc]
+    """jsonata-python's parser reading tokens from ``_Tokenizer``."""
+
+    def parse(self, text: str, regex_engine: Any = default_regex_engine) -> Any:
+        self.source = text
+        self.lexer = _Tokenizer(self.source, regex_engine)
+        self.advance()
+        expr = self.expression(0)
+        if self.node.id != "(end)":
+            self.handle_error(JException("S0201", self.node.position, self.node.value))
+        expr = self.process_ast(expr)
+        if expr.type == "parent" or expr.seeking_parent is not None:
+            raise JException("S0217", expr.position, expr.type)
+        if self.errors:
+            expr.errors = self.errors
+        return expr
+
+
+#: jsonata-python raises a signature it cannot parse as a RuntimeError with the message
+#: that jsonata-js gives these codes.
+_SIGNATURE_ERRORS = {
+    "Type parameters can only be applied to functions and arrays": "S0401",
+    "Choice groups containing parameterized types are not supported": "S0402",
+}
+
+
 class _Engine(Jsonata):  # type: ignore[misc]
     """jsonata-python's evaluator with jsonata-js's transform copy and partial
-    application check (used only by this module's compiled expressions)."""
+    application check, parsing with ``_Parser`` (used only by this module's compiled
+    expressions)."""
+
+    _PARSERS = threading.local()
+
+    def __init__(self, text: str) -> None:
+        # Jsonata.__init__ with this module's parser
+        self.regex_engine = default_regex_engine
+        self.timeout = None
+        self.stack = None
+        parser = getattr(self._PARSERS, "parser", None)
+        if parser is None:
+            parser = self._PARSERS.parser = _Parser()
+        self.parser = parser
+        self.ast = parser.parse(text, default_regex_engine)
+        self.errors = self.ast.errors
+        self.ast.errors = None
+        self.environment = self.create_frame(Jsonata.static_frame)
+        self.timestamp = Timebox.current_milli_time()
+        self.input = None
+        self.validate_input = True
+        self.output_convert_nulls = True
+        Jsonata.CURRENT.jsonata = self
 
     def evaluate_transform_expression(
         self, expr: Parser.Symbol, input: object, environment: Jsonata.Frame
