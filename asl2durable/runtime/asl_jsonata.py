@@ -628,41 +628,15 @@ class _ToMillis:
 # follow jsonata-js's src/functions.js line by line.
 
 
-class _Signature(Signature):  # type: ignore[misc]
-    """A function signature that reads JSON null as jsonata-js does ("l", which only
-    ``x``, ``j`` and ``l`` accept) instead of as a missing argument."""
-
-    def get_symbol(self, value: object) -> str:
-        if value is _NULL:
-            return "l"
-        symbol: str = super().get_symbol(value)
-        return symbol
-
-    def throw_validation_error(
-        self, bad_args: list[Any], bad_sig: str, function_name: str | None
-    ) -> None:
-        """T0410 naming the first argument that does not fit (jsonata-python's
-        version tests whole prefixes, so it names the first argument instead)."""
-        pattern = "^"
-        good_to = 0
-        for param in self._params:
-            pattern += param.regex
-            found = re.match(pattern, bad_sig)
-            if found is None:
-                break
-            good_to = found.end()
-        raise JException("T0410", -1, good_to + 1, function_name)
-
-
 class _JsFunction(Jsonata.JFunction):  # type: ignore[misc]
-    """A built-in with a jsonata-js signature (validated with ``_Signature``)."""
+    """A built-in of this module, checking its arguments as jsonata-js does."""
 
     def __init__(
         self, name: str, implementation: Callable[..., object], signature: str
     ) -> None:
         super().__init__(None, None)
         self.implementation = implementation
-        self.signature = _Signature(signature, name)
+        self.signature = Signature(signature, name)  # (made a _NullSignature below)
         self.function_name = name  # (partial application calls it by this name)
 
     def call(self, input: object, args: list[Any] | None) -> object:
@@ -1271,6 +1245,21 @@ class _NullSignature(Signature):  # type: ignore[misc]
 
     def get_symbol(self, value: object) -> str:
         return "l" if value is _NULL else str(super().get_symbol(value))
+
+    def throw_validation_error(
+        self, bad_args: list[Any], bad_sig: str, function_name: str | None
+    ) -> None:
+        """T0410 naming the first argument that does not fit (jsonata-python's
+        version tests whole prefixes, so it names the first argument instead)."""
+        pattern = "^"
+        good_to = 0
+        for param in self._params:
+            pattern += param.regex
+            found = re.match(pattern, bad_sig)
+            if found is None:
+                break
+            good_to = found.end()
+        raise JException("T0410", -1, good_to + 1, function_name)
 
 
 def _null_aware(function: Any) -> Any:
