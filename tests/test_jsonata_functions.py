@@ -54,9 +54,21 @@ def test_elvis_and_coalescing_operators_do_not_exist_in_2_0_6(text, symbol):
 
 
 def test_partially_applying_a_function_without_its_dollar_is_t1007():
+    """jsonata-python asked whether the procedure was defined where jsonata-js asks whether
+    it is not: T1008 for T1007, and T1007 for T1008 when the input has such a field."""
     error = _error("{% substring(?, 0, ?) %}")
     assert error.code == "T1007"
     assert str(error).endswith("Did you mean $substring?")
+    assert _error("{% $states.input.(substring(?, 0, ?)) %}", {"substring": 5}).code == "T1008"
+
+
+def test_a_regex_called_as_a_function_gives_jsonata_js_match_object():
+    """jsonata-python gave the whole match as the only group, went on past an empty match
+    and called a regex an object."""
+    assert _value('{% /(a)(b)/("xabab").groups %}') == ["a", "b"]
+    assert _value('{% /(a)(b)/("xabab", 2).start %}') == 3
+    assert _error('{% /a*/("baa").next() %}').code == "D1004"
+    assert _value("{% $type(/a/) %}") == "function"
 
 
 def test_a_custom_matcher_function_drives_match_replace_split_and_contains():

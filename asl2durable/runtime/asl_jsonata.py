@@ -48,6 +48,7 @@ import uuid as _uuid_module
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from jsonata.functions import Functions  # type: ignore[import-untyped]
 from jsonata.jexception import JException  # type: ignore[import-untyped]
 from jsonata.jsonata import Jsonata  # type: ignore[import-untyped]
 from jsonata.parser import Parser  # type: ignore[import-untyped]
@@ -1188,21 +1189,53 @@ class _Engine(Jsonata):  # type: ignore[misc]
     ) -> object:
         return Jsonata.JFunction(_Transformer(self, expr, environment), "<(oa):o>")
 
+    def apply_inner(
+        self, proc: object, args: Any, input: object, environment: Jsonata.Frame
+    ) -> object:
+        if isinstance(proc, re.Pattern) and args and isinstance(args[0], str):
+            # a regex called as a function: jsonata-js's closure (str, fromIndex)
+            start = args[1] if len(args) > 1 and _is_number(args[1]) else 0
+            return _regex_matcher(proc, args[0], max(0, int(start)))
+        return super().apply_inner(proc, args, input, environment)
+
     def evaluate_partial_application(
         self, expr: Parser.Symbol, input: object, environment: Jsonata.Frame
     ) -> object:
+        # jsonata-python asks whether the procedure is defined where jsonata-js asks
+        # whether it is not, so it gave T1008 for T1007 and T1007 for T1008
+        args = [
+            arg
+            if arg.type == "operator" and arg.value == "?"
+            else self.eval(arg, input, environment)
+            for arg in expr.arguments
+        ]
         procedure = expr.procedure
+        proc = self.eval(procedure, input, environment)
         if (
-            procedure.type == "path"
+            proc is None
+            and procedure.type == "path"
             and environment.lookup(str(procedure.steps[0].value)) is not None
-            and self.eval(procedure, input, environment) is None
         ):
             # "help the user out here if they simply forgot the leading $"
             raise JException("T1007", expr.position, procedure.steps[0].value)
-        return super().evaluate_partial_application(expr, input, environment)
+        if Functions.is_lambda(proc):
+            return self.partial_apply_procedure(proc, args)
+        if Utils.is_function(proc):
+            return self.partial_apply_native_function(proc, args)
+        name = procedure.steps[0].value if procedure.type == "path" else procedure.value
+        raise JException("T1008", expr.position, name)
+
+
+_TYPE = Jsonata.static_frame.lookup("type")
+
+
+def _type(value: object = None) -> object:
+    """``$type``: a regex is a function, as in jsonata-js (jsonata-python: "object")."""
+    return "function" if isinstance(value, re.Pattern) else _TYPE.call(None, [value])
 
 
 _JS_FUNCTIONS = {
+    "type": _JsFunction("type", _type, "<x:s>"),
     "contains": _JsFunction("contains", _contains, "<s-(sf):b>"),
     "match": _JsFunction("match", _match, "<s-f<s:o>n?:a<o>>"),
     "replace": _JsFunction("replace", _replace, "<s-(sf)(sf)n?:s>"),
