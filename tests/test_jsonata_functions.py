@@ -198,3 +198,19 @@ def test_a_transform_keeps_fields_whose_value_is_null():
         "bye": None,
     }
     assert _value('{% [{"a":[null, 1]}] ~> |$|{"c":0.1}| %}') == [{"a": [None, 1], "c": 0.1}]
+
+
+def test_a_transform_copies_and_updates_as_jsonata_js():
+    """The copy is ``JSON.parse($string(obj))``: functions become "", numbers keep 15
+    significant digits; updating a string, number, boolean or null is JavaScript's
+    TypeError (jsonata-python: a Python TypeError, or "function <class ...>" in T0410)."""
+    text = '{"a": 0.1+0.2, "f": function(){1}, "g": [$sum, 1]} ~> |$|{}|'
+    assert _value("{% " + text + " %}") == {"a": 0.3, "f": "", "g": ["", 1]}
+    error = _error('{% {"a": "x"} ~> |a|{"c": 1}| %}')
+    assert error.code is None
+    assert str(error).endswith("threw an error during evaluation: Cannot create property 'c' on string 'x'")
+    assert str(_error('{% {"a": null} ~> |a|{"c": 1}| %}')).endswith("Cannot set properties of null (setting 'c')")
+    assert str(_error('{% "abc" ~> |$|{}| %}')).endswith(
+        "T0410: Argument 1 of function undefined does not match function signature"
+    )
+

@@ -1068,7 +1068,7 @@ class _Transformer(Jsonata.Transformer):  # type: ignore[misc]
                 if not isinstance(update, dict):
                     raise JException("T2011", expr.update.position, update)
                 for key in update:
-                    match[key] = update[key]
+                    _set_property(match, key, update[key])
             if expr.delete is not None:
                 deletions = engine.eval(expr.delete, match, environment)
                 if deletions is not None:
@@ -1083,22 +1083,47 @@ class _Transformer(Jsonata.Transformer):  # type: ignore[misc]
         return result
 
 
+def _set_property(target: object, key: str, value: object) -> None:
+    """``target[key] = value`` as JavaScript's strict mode does it: an array takes a
+    property that JSON leaves out; a string, number, boolean or null cannot."""
+    if isinstance(target, dict):
+        target[key] = value
+    elif target is _NULL:
+        raise _JsTypeError(f"Cannot set properties of null (setting '{key}')")
+    elif isinstance(target, bool):
+        raise _JsTypeError(
+            f"Cannot create property '{key}' on boolean '{str(target).lower()}'"
+        )
+    elif isinstance(target, (int, float)):
+        raise _JsTypeError(
+            f"Cannot create property '{key}' on number '{_js_number_text(target)}'"
+        )
+    elif isinstance(target, str):
+        raise _JsTypeError(f"Cannot create property '{key}' on string '{target}'")
+
+
+def _js_number_text(value: float) -> str:
+    """JavaScript's String(number) for the usual cases."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e21:
+        return str(int(value))
+    return repr(value)
+
+
 def _clone(value: object) -> object:
-    """``JSON.parse(JSON.stringify(value))`` over jsonata-python values: functions
-    and undefined leave objects (and are null in arrays); JSON null stays."""
+    """jsonata-js's ``$clone``, ``JSON.parse($string(value))``, over jsonata-python
+    values: a function becomes "", a number keeps 15 significant digits, undefined
+    leaves an object (and is null in an array); JSON null stays."""
     if isinstance(value, dict):
-        return {
-            key: _clone(item)
-            for key, item in value.items()
-            if item is not None and not _is_function(item)
-        }
+        return {key: _clone(item) for key, item in value.items() if item is not None}
     if isinstance(value, list):
-        return [
-            _NULL if item is None or _is_function(item) else _clone(item)
-            for item in value
-        ]
-    if isinstance(value, float) and not math.isfinite(value):
-        return _NULL
+        return [_NULL if item is None else _clone(item) for item in value]
+    if _is_function(value):
+        return ""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if not math.isfinite(value):
+            raise JException("D1001", -1, value)
+        rounded = float(f"{value:.15g}")
+        return int(rounded) if isinstance(value, int) else rounded
     return value
 
 
@@ -1187,7 +1212,10 @@ class _Engine(Jsonata):  # type: ignore[misc]
     def evaluate_transform_expression(
         self, expr: Parser.Symbol, input: object, environment: Jsonata.Frame
     ) -> object:
-        return Jsonata.JFunction(_Transformer(self, expr, environment), "<(oa):o>")
+        transformer = Jsonata.JFunction(_Transformer(self, expr, environment), None)
+        # (jsonata-js names no function in its T0410: "function undefined")
+        transformer.signature = _NullSignature("<(oa):o>", None)
+        return transformer
 
     def apply_inner(
         self, proc: object, args: Any, input: object, environment: Jsonata.Frame
