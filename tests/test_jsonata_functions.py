@@ -69,6 +69,15 @@ def test_a_regex_called_as_a_function_gives_jsonata_js_match_object():
     assert _value('{% /(a)(b)/("xabab", 2).start %}') == 3
     assert _error('{% /a*/("baa").next() %}').code == "D1004"
     assert _value("{% $type(/a/) %}") == "function"
+    assert _value("{% /u/(nothing).match %}") == "u"  # (String(undefined) is "undefined")
+
+
+def test_replace_with_a_string_pattern_inserts_a_function_as_javascript_does():
+    """jsonata-js 2.0.6 inserts String(f), the source text of its wrapper for the function
+    (jsonata-python: a Python error)."""
+    text = '$replace("abc", "b", function($m){"x"})'
+    assert _value("{% " + text + " %}").startswith("aasync function (...params) {")
+    assert _value('{% $replace("abc", "x", function($m){"x"}) %}') == "abc"
 
 
 def test_a_custom_matcher_function_drives_match_replace_split_and_contains():

@@ -678,7 +678,9 @@ class _JsTypeError(Exception):
     """A JavaScript TypeError, which has no JSONata code (jsonata-js passes it on)."""
 
 
-def _regex_matcher(pattern: Any, string: str, start: int) -> object:
+def _regex_matcher(
+    pattern: Any, string: str, start: int, source: object = ""
+) -> object:
     """jsonata-js's closure for a regex literal (``evaluateRegex``): the first match
     at or after ``start`` as {match, start, end, groups, next}; ``next`` fails with
     D1004 when the following match is empty (it would never progress)."""
@@ -688,9 +690,15 @@ def _regex_matcher(pattern: Any, string: str, start: int) -> object:
     last = found.end()
 
     def next_(*_: object) -> object:
+        if source is None or source is _NULL:
+            # (the closure reads str.length of what it was called with)
+            raise _JsTypeError(
+                "Cannot read properties of "
+                f"{'null' if source is _NULL else 'undefined'} (reading 'length')"
+            )
         if last >= len(string):
             return None
-        following = _regex_matcher(pattern, string, last)
+        following = _regex_matcher(pattern, string, last, source)
         if isinstance(following, dict) and following["match"] == "":
             raise JException("D1004", -1, pattern.pattern)
         return following
@@ -837,7 +845,7 @@ def _replace(
     count = 0
     if isinstance(pattern, str):
         # (jsonata-js inserts a replacement function's source text here)
-        text = replacement if isinstance(replacement, str) else _js_text(replacement)
+        text = _js_string(replacement)
         index = string.find(pattern, position)
         while index != -1 and _under(count, limit):
             out.append(string[position:index])
@@ -869,13 +877,40 @@ def _replace(
     return "".join(out)
 
 
-def _js_text(value: object) -> str:
-    """JavaScript's String(value) for the values a replacement can be."""
+#: String(f) of any function jsonata-js passes to a built-in: the source text of the
+#: wrapper it makes (what ``$replace("abc", "b", function($m){"x"})`` inserts).
+_JS_FUNCTION_SOURCE = """async function (...params) {
+                    // invoke func
+                    return await apply(arg, params, null, environment);
+                }"""
+
+
+def _js_number_text(value: float) -> str:
+    """JavaScript's String(number) for the usual cases."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e21:
+        return str(int(value))
+    return repr(value)
+
+
+def _js_string(value: object) -> str:
+    """JavaScript's String(value) over jsonata-python values."""
     if value is None:
         return "undefined"
     if value is _NULL:
         return "null"
-    return str(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return _js_number_text(value)
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list):
+        return ",".join(
+            "" if item is None or item is _NULL else _js_string(item) for item in value
+        )
+    if isinstance(value, dict):
+        return "[object Object]"
+    return _JS_FUNCTION_SOURCE
 
 
 def _split(string: object, separator: object = None, limit: object = None) -> object:
@@ -1102,13 +1137,6 @@ def _set_property(target: object, key: str, value: object) -> None:
         raise _JsTypeError(f"Cannot create property '{key}' on string '{target}'")
 
 
-def _js_number_text(value: float) -> str:
-    """JavaScript's String(number) for the usual cases."""
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e21:
-        return str(int(value))
-    return repr(value)
-
-
 def _clone(value: object) -> object:
     """jsonata-js's ``$clone``, ``JSON.parse($string(value))``, over jsonata-python
     values: a function becomes "", a number keeps 15 significant digits, undefined
@@ -1220,10 +1248,12 @@ class _Engine(Jsonata):  # type: ignore[misc]
     def apply_inner(
         self, proc: object, args: Any, input: object, environment: Jsonata.Frame
     ) -> object:
-        if isinstance(proc, re.Pattern) and args and isinstance(args[0], str):
-            # a regex called as a function: jsonata-js's closure (str, fromIndex)
+        if isinstance(proc, re.Pattern) and not any(map(_is_function, args or [])):
+            # a regex called as a function: jsonata-js's closure (str, fromIndex),
+            # which matches String(str)
+            value = args[0] if args else None
             start = args[1] if len(args) > 1 and _is_number(args[1]) else 0
-            return _regex_matcher(proc, args[0], max(0, int(start)))
+            return _regex_matcher(proc, _js_string(value), max(0, int(start)), value)
         return super().apply_inner(proc, args, input, environment)
 
     def evaluate_partial_application(
