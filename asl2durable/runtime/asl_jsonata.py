@@ -620,13 +620,16 @@ class _ToMillis:
 
 
 # --------------------------------------------------------------------------------------
-# jsonata-js 2.0.6 string, regex, sort and URL functions (issue 20)
+# jsonata-js 2.0.6 string, regex, sort, URL and transform functions, its tokenizer's
+# errors and partial application (issue 20)
 #
-# jsonata-python departs from jsonata-js here: a JSON null passes any signature as
-# "missing", a regex's matches carry the whole match among the capture groups, custom
-# matcher functions are not called, $sort is not jsonata-js's merge sort, and Python
-# errors (UnicodeError, TypeError) escape without a JSONata code. These replacements
-# follow jsonata-js's src/functions.js line by line.
+# jsonata-python departs from jsonata-js here: a regex's matches carry the whole match
+# among the capture groups and go on past an empty match, custom matcher functions are
+# not called, $sort is not jsonata-js's stable merge sort, a transform's copy loses
+# JSON null, some syntax errors crash the parser (S0207), ?: and ?? parse (they came
+# after 2.0.6), and Python errors (UnicodeError, TypeError) escape without a JSONata
+# code. These replacements follow jsonata-js's src/functions.js, jsonata.js and
+# parser.js; nothing of jsonata-python's own is changed (subclasses, used only here).
 
 
 class _JsFunction(Jsonata.JFunction):  # type: ignore[misc]
@@ -808,7 +811,7 @@ def _substitute(replacement: str, match: Any) -> str:
             out.append("$")
             position += 1
         elif dollar == "0":
-            out.append(str(_field(match, "match")))
+            out.append(_js_string(_field(match, "match")))
             position += 1
         else:
             digits = 1 if not groups else math.floor(math.log10(len(groups))) + 1
@@ -819,7 +822,7 @@ def _substitute(replacement: str, match: Any) -> str:
                 if groups and 0 < number <= len(groups):
                     group = groups[number - 1]
                     if group is not None:
-                        out.append(str(group))
+                        out.append(_js_string(group))
                 position += len(str(number))
             else:
                 out.append("$")
