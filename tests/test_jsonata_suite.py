@@ -29,12 +29,6 @@ REMOVED = {
 
 #: Cases that pass differently here, each with its reason (issue 20: at most 0.5 % of the suite).
 DIFFERENT: dict[str, str] = {
-    "comments/case002": "open: S0106 expected, S0207 given",
-    "errors/case010": "open: S0204 expected, S0207 given",
-    "function-decodeUrl/case002": "open: D3140 expected, no code given",
-    "function-decodeUrlComponent/case002": "open: D3140 expected, no code given",
-    "function-encodeUrl/case002": "open: D3140 expected, no code given",
-    "function-encodeUrlComponent/case002": "open: D3140 expected, no code given",
     "function-formatInteger/formatInteger[15]": "open: D3131 expected, no code given",
     "function-formatInteger/formatInteger[43]": "open: a different result",
     "function-formatInteger/formatInteger[64]": "open: D3130 expected, no code given",
@@ -49,13 +43,6 @@ DIFFERENT: dict[str, str] = {
     "function-parseInteger/parseInteger[60]": "open: D3130 expected, no code given",
     "function-power/case005": "open: D3061 expected, no code given",
     "function-power/case006": "open: D3061 expected, D1001 given",
-    "function-replace/case007": "open: D3011 expected, no code given",
-    "function-replace/case009": "open: D3010 expected, no code given",
-    "function-signatures/case026": "open: S0401 expected, S0207 given",
-    "function-signatures/case034": "open: S0402 expected, S0207 given",
-    "function-sort/case007": "open: D3070 expected, no code given",
-    "function-sort/case009": "open: a different result",
-    "function-sort/case010": "open: a different result",
     "function-string/case006": "open: a different result",
     "function-string/case019": "open: D3001 expected, D1001 given",
     "function-tomillis/case009": "open: D3110 expected, a value given",
@@ -65,13 +52,6 @@ DIFFERENT: dict[str, str] = {
     "function-tomillis/parseDateTime[38]": "open: D3136 expected, no code given",
     "function-tomillis/parseDateTime[39]": "open: D3136 expected, no code given",
     "function-tomillis/parseDateTime[40]": "open: D3136 expected, no code given",
-    "matchers/case000": "open: a different result",
-    "matchers/case001": "open: T1010 expected, no code given",
-    "partial-application/case003": "open: T1007 expected, T1008 given",
-    "regex/case022": "open: D1004 expected, a value given",
-    "regex/case034": "open: a different result",
-    "transforms/case013": "open: a different result",
-    "transforms/case014": "open: a different result",
 }
 
 _UNDEFINED = object()
@@ -181,11 +161,7 @@ MESSAGES = json.loads((SUITE / "messages.json").read_text(encoding="utf-8"))
 
 #: Cases whose message is worded differently here, each with its reason.
 DIFFERENT_MESSAGES: dict[str, str] = {
-    "comments/case002": "its code differs too (DIFFERENT)",
-    "errors/case010": "its code differs too (DIFFERENT)",
     "errors/case016": "jsonata-python's parser gives the parameter's name where jsonata-js gives its position (S0208)",
-    "function-decodeUrl/case002": "its code differs too (DIFFERENT)",
-    "function-decodeUrlComponent/case002": "its code differs too (DIFFERENT)",
     "function-encodeUrl/case002": "its code differs too (DIFFERENT)",
     "function-encodeUrlComponent/case002": "its code differs too (DIFFERENT)",
     "function-formatInteger/formatInteger[15]": "its code differs too (DIFFERENT)",
@@ -200,11 +176,6 @@ DIFFERENT_MESSAGES: dict[str, str] = {
     "function-parseInteger/parseInteger[60]": "its code differs too (DIFFERENT)",
     "function-power/case005": "its code differs too (DIFFERENT)",
     "function-power/case006": "its code differs too (DIFFERENT)",
-    "function-replace/case007": "its code differs too (DIFFERENT)",
-    "function-replace/case009": "its code differs too (DIFFERENT)",
-    "function-signatures/case026": "its code differs too (DIFFERENT)",
-    "function-signatures/case034": "its code differs too (DIFFERENT)",
-    "function-sort/case007": "its code differs too (DIFFERENT)",
     "function-string/case019": "its code differs too (DIFFERENT)",
     "function-tomillis/case009": "its code differs too (DIFFERENT)",
     "function-tomillis/parseDateTime[35]": "its code differs too (DIFFERENT)",
@@ -214,9 +185,6 @@ DIFFERENT_MESSAGES: dict[str, str] = {
     "function-tomillis/parseDateTime[39]": "its code differs too (DIFFERENT)",
     "function-tomillis/parseDateTime[40]": "its code differs too (DIFFERENT)",
     "literals/case008": "jsonata-python's tokenizer does not give the number's text (S0102)",
-    "matchers/case001": "its code differs too (DIFFERENT)",
-    "partial-application/case003": "its code differs too (DIFFERENT)",
-    "regex/case022": "its code differs too (DIFFERENT)",
     "sorting/case011": "jsonata-python's sort compares the two values the other way round (T2007)",
 }
 

@@ -48,10 +48,14 @@ import uuid as _uuid_module
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from jsonata.functions import Functions  # type: ignore[import-untyped]
 from jsonata.jexception import JException  # type: ignore[import-untyped]
 from jsonata.jsonata import Jsonata  # type: ignore[import-untyped]
 from jsonata.parser import Parser  # type: ignore[import-untyped]
+from jsonata.regex_engine import default_regex_engine  # type: ignore[import-untyped]
 from jsonata.signature import Signature  # type: ignore[import-untyped]
+from jsonata.timebox import Timebox  # type: ignore[import-untyped]
+from jsonata.tokenizer import Tokenizer  # type: ignore[import-untyped]
 from jsonata.utils import Utils  # type: ignore[import-untyped]
 
 __all__ = [
@@ -146,7 +150,7 @@ def _compile(text: str) -> _Compiled:
         return found
     previous = _swap_current(_MISSING)
     try:
-        engine = Jsonata(text)
+        engine = _Engine(text)
         engine.set_output_convert_nulls(False)
         _join_surrogate_pairs(engine.ast)
         _check_signatures(engine.ast)
@@ -155,6 +159,9 @@ def _compile(text: str) -> _Compiled:
         compiled = _Compiled(None, frozenset(), exc)
     except RecursionError:
         compiled = _Compiled(None, frozenset(), JException("D1011", -1))
+    except RuntimeError as exc:
+        code = _SIGNATURE_ERRORS.get(str(exc), "S0207")
+        compiled = _Compiled(None, frozenset(), JException(code, -1))
     except Exception:  # noqa: BLE001 - any crash of the parser is a parse error
         # the parser can crash on odd input ("/* c */"): it did not parse
         compiled = _Compiled(None, frozenset(), JException("S0207", -1))
@@ -691,6 +698,705 @@ class _ToMillis:
             raise JException("D3110", -1, args[0] if args else None) from None
 
 
+# --------------------------------------------------------------------------------------
+# jsonata-js 2.0.6 string, regex, sort, URL and transform functions, its tokenizer's
+# errors and partial application (issue 20)
+#
+# jsonata-python departs from jsonata-js here: a regex's matches carry the whole match
+# among the capture groups and go on past an empty match, custom matcher functions are
+# not called, $sort is not jsonata-js's stable merge sort, a transform's copy loses
+# JSON null, some syntax errors crash the parser (S0207), ?: and ?? parse (they came
+# after 2.0.6), and Python errors (UnicodeError, TypeError) escape without a JSONata
+# code. These replacements follow jsonata-js's src/functions.js, jsonata.js and
+# parser.js; nothing of jsonata-python's own is changed (subclasses, used only here).
+
+
+class _JsFunction(Jsonata.JFunction):  # type: ignore[misc]
+    """A built-in of this module, checking its arguments as jsonata-js does."""
+
+    def __init__(
+        self, name: str, implementation: Callable[..., object], signature: str
+    ) -> None:
+        super().__init__(None, None)
+        self.implementation = implementation
+        self.signature = Signature(signature, name)  # (made a _BuiltinSignature below)
+        self.function_name = name  # (partial application calls it by this name)
+
+    def call(self, input: object, args: list[Any] | None) -> object:
+        return self.implementation(*(args or []))
+
+    def get_number_of_args(self) -> int:
+        count: int = self.signature.get_number_of_args()
+        return count
+
+
+def _instance() -> Any:
+    return Jsonata.CURRENT.jsonata
+
+
+def _apply(function: object, args: list[Any]) -> object:
+    """Call a JSONata function value (lambda, built-in, regex) as jsonata-js's
+    ``fn.apply`` does."""
+    instance = _instance()
+    return instance.apply(function, args, None, instance.environment)
+
+
+def _is_callable(value: object) -> bool:
+    return bool(_instance().is_function_like(value))
+
+
+def _js_truthy(value: object) -> bool:
+    """JavaScript's truthiness of a JSONata value (``[]`` and ``{}`` are true)."""
+    if value is None or value is _NULL or value is False:
+        return False
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value != 0 and not math.isnan(value)
+    if isinstance(value, str):
+        return value != ""
+    return True
+
+
+class _JsTypeError(Exception):
+    """A JavaScript TypeError, which has no JSONata code (jsonata-js passes it on)."""
+
+
+def _regex_matcher(
+    pattern: Any, string: str, start: int, source: object = ""
+) -> object:
+    """jsonata-js's closure for a regex literal (``evaluateRegex``): the first match
+    at or after ``start`` as {match, start, end, groups, next}; ``next`` fails with
+    D1004 when the following match is empty (it would never progress)."""
+    found = pattern.search(string, start)
+    if found is None:
+        return None
+    last = found.end()
+
+    def next_(*_: object) -> object:
+        if source is None or source is _NULL:
+            # (the closure reads str.length of what it was called with)
+            raise _JsTypeError(
+                "Cannot read properties of "
+                f"{'null' if source is _NULL else 'undefined'} (reading 'length')"
+            )
+        if last >= len(string):
+            return None
+        following = _regex_matcher(pattern, string, last, source)
+        if isinstance(following, dict) and following["match"] == "":
+            raise JException("D1004", -1, pattern.pattern)
+        return following
+
+    return {
+        "match": found.group(0),
+        "start": found.start(),
+        "end": last,
+        "groups": list(found.groups()),
+        "next": Jsonata.JLambda(next_),
+    }
+
+
+def _evaluate_matcher(matcher: object, string: object, function: str) -> object:
+    """jsonata-js's ``evaluateMatcher``: the matcher's first (next) match, None for
+    none; T1010 when a matcher function returns something else."""
+    if matcher is None:
+        raise _JsTypeError("Cannot read properties of undefined (reading 'apply')")
+    if isinstance(matcher, re.Pattern):
+        if not isinstance(string, str):
+            return None
+        return _regex_matcher(matcher, string, 0)
+    result = _apply(matcher, [string])
+    if _js_truthy(result) and not (
+        isinstance(result, dict)
+        and (
+            _is_number(result.get("start"))
+            or isinstance(result.get("groups"), list)
+            or _is_callable(result.get("next"))
+        )
+    ):
+        raise JException("T1010", -1, function)
+    return result
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _field(match: object, name: str) -> Any:
+    return match.get(name) if isinstance(match, dict) else None
+
+
+def _matches(matcher: object, string: str, function: str) -> Iterator[Any]:
+    """Every match of a matcher, in order (jsonata-js follows ``next`` until it gives
+    undefined)."""
+    found = _evaluate_matcher(matcher, string, function)
+    while found is not None:
+        yield found
+        found = _evaluate_matcher(_field(found, "next"), None, function)
+
+
+def _under(count: int, limit: object) -> bool:
+    return limit is None or count < limit  # type: ignore[operator]
+
+
+def _contains(string: object, token: object = None) -> object:
+    if string is None:
+        return None
+    assert isinstance(string, str)
+    if isinstance(token, str):
+        return token in string
+    return _evaluate_matcher(token, string, "contains") is not None
+
+
+def _match(string: object, regex: object, limit: object = None) -> object:
+    if string is None:
+        return None
+    if _is_number(limit) and limit < 0:  # type: ignore[operator]
+        raise JException("D3040", -1, limit)
+    result = Utils.create_sequence()
+    if limit is None or limit > 0:  # type: ignore[operator]
+        for count, found in enumerate(_matches(regex, str(string), "match")):
+            if not _under(count, limit):
+                break
+            result.append(
+                {
+                    "match": _field(found, "match"),
+                    "index": _field(found, "start"),
+                    "groups": _field(found, "groups"),
+                }
+            )
+    return result
+
+
+_LEADING_INT = re.compile(r"[\t\n\v\f\r \u00a0\ufeff]*([-+]?[0-9]+)")
+
+
+def _parse_int(text: str) -> int | None:
+    """JavaScript's ``parseInt(text, 10)``; None for NaN."""
+    found = _LEADING_INT.match(text)
+    return int(found.group(1)) if found else None
+
+
+def _substitute(replacement: str, match: Any) -> str:
+    """jsonata-js's replacement text for one match: ``$$`` is "$", ``$0`` the match,
+    ``$n`` a capture group (as many digits as there are groups allow)."""
+    groups = _field(match, "groups") or []
+    out = []
+    position = 0
+    index = replacement.find("$", position)
+    while index != -1 and position < len(replacement):
+        out.append(replacement[position:index])
+        position = index + 1
+        dollar = replacement[position : position + 1]
+        if dollar == "$":
+            out.append("$")
+            position += 1
+        elif dollar == "0":
+            out.append(_js_string(_field(match, "match")))
+            position += 1
+        else:
+            digits = 1 if not groups else math.floor(math.log10(len(groups))) + 1
+            number = _parse_int(replacement[position : position + digits])
+            if digits > 1 and number is not None and number > len(groups):
+                number = _parse_int(replacement[position : position + digits - 1])
+            if number is not None:
+                if groups and 0 < number <= len(groups):
+                    group = groups[number - 1]
+                    if group is not None:
+                        out.append(_js_string(group))
+                position += len(str(number))
+            else:
+                out.append("$")
+        index = replacement.find("$", position)
+    out.append(replacement[position:])
+    return "".join(out)
+
+
+def _replace(
+    string: object, pattern: object, replacement: object = None, limit: object = None
+) -> object:
+    if string is None:
+        return None
+    assert isinstance(string, str)
+    if pattern == "":
+        raise JException("D3010", -1, pattern)
+    if _is_number(limit) and limit < 0:  # type: ignore[operator]
+        raise JException("D3011", -1, limit)
+    if not (limit is None or limit > 0):  # type: ignore[operator]
+        return string
+    out = []
+    position = 0
+    count = 0
+    if isinstance(pattern, str):
+        # (jsonata-js inserts a replacement function's source text here)
+        text = _js_string(replacement)
+        index = string.find(pattern, position)
+        while index != -1 and _under(count, limit):
+            out.append(string[position:index])
+            out.append(text)
+            position = index + len(pattern)
+            count += 1
+            index = string.find(pattern, position)
+        out.append(string[position:])
+        return "".join(out)
+    found_any = False
+    for found in _matches(pattern, string, "replace"):
+        if not _under(count, limit):
+            break
+        found_any = True
+        start = _field(found, "start")
+        out.append(string[position:start])
+        if isinstance(replacement, str):
+            replaced: object = _substitute(replacement, found)
+        else:
+            replaced = _apply(replacement, [found])
+        if not isinstance(replaced, str):
+            raise JException("D3012", -1, replaced)
+        out.append(replaced)
+        position = start + len(str(_field(found, "match")))
+        count += 1
+    if not found_any:
+        return string
+    out.append(string[position:])
+    return "".join(out)
+
+
+#: String(f) of any function jsonata-js passes to a built-in: the source text of the
+#: wrapper it makes (what ``$replace("abc", "b", function($m){"x"})`` inserts).
+_JS_FUNCTION_SOURCE = """async function (...params) {
+                    // invoke func
+                    return await apply(arg, params, null, environment);
+                }"""
+
+
+def _js_number_text(value: float) -> str:
+    """JavaScript's String(number) for the usual cases."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e21:
+        return str(int(value))
+    return repr(value)
+
+
+def _js_string(value: object) -> str:
+    """JavaScript's String(value) over jsonata-python values."""
+    if value is None:
+        return "undefined"
+    if value is _NULL:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return _js_number_text(value)
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list):
+        return ",".join(
+            "" if item is None or item is _NULL else _js_string(item) for item in value
+        )
+    if isinstance(value, dict):
+        return "[object Object]"
+    return _JS_FUNCTION_SOURCE
+
+
+def _split(string: object, separator: object = None, limit: object = None) -> object:
+    if string is None:
+        return None
+    assert isinstance(string, str)
+    if _is_number(limit) and limit < 0:  # type: ignore[operator]
+        raise JException("D3020", -1, limit)
+    result: list[str] = []
+    if not (limit is None or limit > 0):  # type: ignore[operator]
+        return result
+    if isinstance(separator, str):
+        result = list(string) if separator == "" else string.split(separator)
+        if limit is not None:
+            result = result[: int(limit) % 2**32]  # type: ignore[call-overload]
+        return result
+    start = 0
+    count = 0
+    found_any = False
+    for found in _matches(separator, string, "split"):
+        if not _under(count, limit):
+            break
+        found_any = True
+        result.append(string[start : _field(found, "start")])
+        start = _field(found, "end")
+        count += 1
+    if not found_any:
+        return [string]
+    if _under(count, limit):
+        result.append(string[start:])
+    return result
+
+
+def _error(message: object = None) -> object:
+    raise JException(
+        "D3137", -1, message if _js_truthy(message) else "$error() function evaluated"
+    )
+
+
+def _utf16_greater(a: object, b: object) -> bool:
+    """JavaScript's ``a > b`` for two numbers or two strings (strings by UTF-16 code
+    units)."""
+    if isinstance(a, str) and isinstance(b, str):
+        return a.encode("utf-16-be", "surrogatepass") > b.encode(
+            "utf-16-be", "surrogatepass"
+        )
+    return bool(a > b)  # type: ignore[operator]
+
+
+def _sort(array: object, comparator: object = None) -> object:
+    """jsonata-js's merge sort (stable): ``comparator(a, b)`` true puts b first."""
+    if array is None:
+        return None
+    assert isinstance(array, list)
+    if len(array) <= 1:
+        return array
+    if comparator is None:
+        if not (
+            all(_is_number(item) for item in array)
+            or all(isinstance(item, str) for item in array)
+        ):
+            raise JException("D3070", -1)
+
+        def swap(a: object, b: object) -> bool:
+            return _utf16_greater(a, b)
+
+    else:
+
+        def swap(a: object, b: object) -> bool:
+            return _js_truthy(_apply(comparator, [a, b]))
+
+    def merge(left: list[Any], right: list[Any]) -> list[Any]:
+        merged = []
+        i = j = 0
+        while i < len(left) and j < len(right):
+            if swap(left[i], right[j]):
+                merged.append(right[j])
+                j += 1
+            else:
+                merged.append(left[i])
+                i += 1
+        merged.extend(left[i:])
+        merged.extend(right[j:])
+        return merged
+
+    def msort(items: list[Any]) -> list[Any]:
+        if len(items) <= 1:
+            return items
+        middle = len(items) // 2
+        return merge(msort(items[:middle]), msort(items[middle:]))
+
+    return msort(list(array))
+
+
+#: What encodeURIComponent and encodeURI leave as they are.
+_URI_UNRESERVED = frozenset(
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.!~*'()"
+)
+_URI_RESERVED = frozenset(";/?:@&=+$,#")
+_HEX = frozenset("0123456789abcdefABCDEF")
+
+
+class _MalformedUri(Exception):
+    pass
+
+
+def _encode_uri(text: str, keep: frozenset[str]) -> str:
+    out = []
+    for char in text:
+        if char in keep:
+            out.append(char)
+            continue
+        try:
+            data = char.encode("utf-8")
+        except UnicodeEncodeError:
+            raise _MalformedUri from None  # a lone surrogate
+        out.append("".join(f"%{byte:02X}" for byte in data))
+    return "".join(out)
+
+
+def _decode_uri(text: str, reserved: frozenset[str]) -> str:
+    out = []
+    k = 0
+
+    def byte_at(at: int) -> int:
+        if at + 3 > len(text) or (
+            text[at] != "%" or text[at + 1] not in _HEX or text[at + 2] not in _HEX
+        ):
+            raise _MalformedUri
+        return int(text[at + 1 : at + 3], 16)
+
+    while k < len(text):
+        if text[k] != "%":
+            out.append(text[k])
+            k += 1
+            continue
+        first = byte_at(k)
+        if first < 0x80:
+            char = chr(first)
+            out.append(text[k : k + 3] if char in reserved else char)
+            k += 3
+            continue
+        if first & 0xE0 == 0xC0:
+            size = 2
+        elif first & 0xF0 == 0xE0:
+            size = 3
+        elif first & 0xF8 == 0xF0:
+            size = 4
+        else:
+            raise _MalformedUri
+        data = bytes([first] + [byte_at(k + 3 * i) for i in range(1, size)])
+        try:
+            out.append(data.decode("utf-8"))
+        except UnicodeDecodeError:
+            raise _MalformedUri from None
+        k += 3 * size
+    return "".join(out)
+
+
+def _url_function(name: str, convert: Callable[[str], str]) -> Any:
+    def function(text: object = None) -> object:
+        if text is None:
+            return None
+        assert isinstance(text, str)
+        try:
+            return convert(text)
+        except _MalformedUri:
+            raise JException("D3140", -1, name, text) from None
+
+    return _JsFunction(name, function, "<s-:s>")
+
+
+class _Transformer(Jsonata.Transformer):  # type: ignore[misc]
+    """The transform operator ``~> |pattern|update[,delete]|`` copying its input as
+    jsonata-js does (``JSON.parse(JSON.stringify(obj))``): jsonata-python's copy turns
+    JSON null into nothing, which drops such fields."""
+
+    def call(self, input: object, args: list[Any] | None) -> object:
+        obj = args[0] if args else None
+        if obj is None:
+            return None
+        result = _clone(obj)
+        engine, expr, environment = self._jsonata, self._expr, self._environment
+        matches = engine.eval(expr.pattern, result, environment)
+        if matches is None:
+            return result
+        for match in matches if isinstance(matches, list) else [matches]:
+            update = engine.eval(expr.update, match, environment)
+            if update is not None:
+                if not isinstance(update, dict):
+                    raise JException("T2011", expr.update.position, update)
+                for key in update:
+                    _set_property(match, key, update[key])
+            if expr.delete is not None:
+                deletions = engine.eval(expr.delete, match, environment)
+                if deletions is not None:
+                    value = deletions
+                    if not isinstance(deletions, list):
+                        deletions = [deletions]
+                    if not Utils.is_array_of_strings(deletions):
+                        raise JException("T2012", expr.delete.position, value)
+                    if isinstance(match, dict):
+                        for item in deletions:
+                            match.pop(item, None)
+        return result
+
+
+def _set_property(target: object, key: str, value: object) -> None:
+    """``target[key] = value`` as JavaScript's strict mode does it: an array takes a
+    property that JSON leaves out; a string, number, boolean or null cannot."""
+    if isinstance(target, dict):
+        target[key] = value
+    elif target is _NULL:
+        raise _JsTypeError(f"Cannot set properties of null (setting '{key}')")
+    elif isinstance(target, bool):
+        raise _JsTypeError(
+            f"Cannot create property '{key}' on boolean '{str(target).lower()}'"
+        )
+    elif isinstance(target, (int, float)):
+        raise _JsTypeError(
+            f"Cannot create property '{key}' on number '{_js_number_text(target)}'"
+        )
+    elif isinstance(target, str):
+        raise _JsTypeError(f"Cannot create property '{key}' on string '{target}'")
+
+
+def _clone(value: object) -> object:
+    """jsonata-js's ``$clone``, ``JSON.parse($string(value))``, over jsonata-python
+    values: a function becomes "", a number keeps 15 significant digits, undefined
+    leaves an object (and is null in an array); JSON null stays."""
+    if isinstance(value, dict):
+        return {key: _clone(item) for key, item in value.items() if item is not None}
+    if isinstance(value, list):
+        return [_NULL if item is None else _clone(item) for item in value]
+    if _is_function(value):
+        return ""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if not math.isfinite(value):
+            raise JException("D1001", -1, value)
+        rounded = float(f"{value:.15g}")
+        return int(rounded) if isinstance(value, int) else rounded
+    return value
+
+
+class _Tokenizer(Tokenizer):  # type: ignore[misc]
+    """jsonata-js 2.0.6's tokenizer where jsonata-python's departs: a comment without
+    its closing tag fails with S0106 (jsonata-python crashes), "!" and "~" on their
+    own are unknown operators (S0204), and "?:" and "??" are no operators (2.0.6 has
+    neither: ``true ?: 5`` fails with S0211, as "?" followed by a unary ":")."""
+
+    position: int
+    path: str
+
+    def next(self, prefix: bool) -> Any:
+        path = self.path
+        at = self.position
+        while at < len(path) and path[at] in " \t\n\r\v":
+            at += 1
+        self.position = at
+        if path.startswith("/*", at):
+            end = path.find("*/", at + 2)
+            if end == -1:
+                raise JException("S0106", at)
+            self.position = end + 2
+            return self.next(prefix)
+        two = path[at : at + 2]
+        if two in ("?:", "??"):
+            self.position = at + 1
+            return self.create("operator", "?")
+        if two[:1] in ("!", "~") and two not in ("!=", "~>"):
+            raise JException("S0204", at, two[:1])
+        return super().next(prefix)
+
+
+class _Parser(Parser):  # type: ignore[misc]
+    """jsonata-python's parser reading tokens from ``_Tokenizer``."""
+
+    def parse(self, text: str, regex_engine: Any = default_regex_engine) -> Any:
+        self.source = text
+        self.lexer = _Tokenizer(self.source, regex_engine)
+        self.advance()
+        expr = self.expression(0)
+        if self.node.id != "(end)":
+            self.handle_error(JException("S0201", self.node.position, self.node.value))
+        expr = self.process_ast(expr)
+        if expr.type == "parent" or expr.seeking_parent is not None:
+            raise JException("S0217", expr.position, expr.type)
+        if self.errors:
+            expr.errors = self.errors
+        return expr
+
+
+#: jsonata-python raises a signature it cannot parse as a RuntimeError with the message
+#: that jsonata-js gives these codes.
+_SIGNATURE_ERRORS = {
+    "Type parameters can only be applied to functions and arrays": "S0401",
+    "Choice groups containing parameterized types are not supported": "S0402",
+}
+
+
+class _Engine(Jsonata):  # type: ignore[misc]
+    """jsonata-python's evaluator with jsonata-js's transform copy and partial
+    application check, parsing with ``_Parser`` (used only by this module's compiled
+    expressions)."""
+
+    _PARSERS = threading.local()
+
+    def __init__(self, text: str) -> None:
+        # Jsonata.__init__ with this module's parser
+        self.regex_engine = default_regex_engine
+        self.timeout = None
+        self.stack = None
+        parser = getattr(self._PARSERS, "parser", None)
+        if parser is None:
+            parser = self._PARSERS.parser = _Parser()
+        self.parser = parser
+        self.ast = parser.parse(text, default_regex_engine)
+        self.errors = self.ast.errors
+        self.ast.errors = None
+        self.environment = self.create_frame(Jsonata.static_frame)
+        self.timestamp = Timebox.current_milli_time()
+        self.input = None
+        self.validate_input = True
+        self.output_convert_nulls = True
+        Jsonata.CURRENT.jsonata = self
+
+    def evaluate_transform_expression(
+        self, expr: Parser.Symbol, input: object, environment: Jsonata.Frame
+    ) -> object:
+        transformer = Jsonata.JFunction(_Transformer(self, expr, environment), None)
+        # (jsonata-js names no function in its T0410: "function undefined")
+        transformer.signature = _Signature("<(oa):o>", None)
+        return transformer
+
+    def apply_inner(
+        self, proc: object, args: Any, input: object, environment: Jsonata.Frame
+    ) -> object:
+        if isinstance(proc, re.Pattern) and not any(map(_is_function, args or [])):
+            # a regex called as a function: jsonata-js's closure (str, fromIndex),
+            # which matches String(str)
+            value = args[0] if args else None
+            start = args[1] if len(args) > 1 and _is_number(args[1]) else 0
+            return _regex_matcher(proc, _js_string(value), max(0, int(start)), value)
+        return super().apply_inner(proc, args, input, environment)
+
+    def evaluate_partial_application(
+        self, expr: Parser.Symbol, input: object, environment: Jsonata.Frame
+    ) -> object:
+        # jsonata-python asks whether the procedure is defined where jsonata-js asks
+        # whether it is not, so it gave T1008 for T1007 and T1007 for T1008
+        args = [
+            arg
+            if arg.type == "operator" and arg.value == "?"
+            else self.eval(arg, input, environment)
+            for arg in expr.arguments
+        ]
+        procedure = expr.procedure
+        proc = self.eval(procedure, input, environment)
+        if (
+            proc is None
+            and procedure.type == "path"
+            and environment.lookup(str(procedure.steps[0].value)) is not None
+        ):
+            # "help the user out here if they simply forgot the leading $"
+            raise JException("T1007", expr.position, procedure.steps[0].value)
+        if Functions.is_lambda(proc):
+            return self.partial_apply_procedure(proc, args)
+        if Utils.is_function(proc):
+            return self.partial_apply_native_function(proc, args)
+        name = procedure.steps[0].value if procedure.type == "path" else procedure.value
+        raise JException("T1008", expr.position, name)
+
+
+_TYPE = Jsonata.static_frame.lookup("type")
+
+
+def _type(value: object = None) -> object:
+    """``$type``: a regex is a function, as in jsonata-js (jsonata-python: "object")."""
+    return "function" if isinstance(value, re.Pattern) else _TYPE.call(None, [value])
+
+
+_JS_FUNCTIONS = {
+    "type": _JsFunction("type", _type, "<x:s>"),
+    "contains": _JsFunction("contains", _contains, "<s-(sf):b>"),
+    "match": _JsFunction("match", _match, "<s-f<s:o>n?:a<o>>"),
+    "replace": _JsFunction("replace", _replace, "<s-(sf)(sf)n?:s>"),
+    "split": _JsFunction("split", _split, "<s-(sf)n?:a<s>>"),
+    "error": _JsFunction("error", _error, "<s?:x>"),
+    "sort": _JsFunction("sort", _sort, "<af?:a>"),
+    "encodeUrlComponent": _url_function(
+        "encodeUrlComponent", lambda text: _encode_uri(text, _URI_UNRESERVED)
+    ),
+    "encodeUrl": _url_function(
+        "encodeUrl", lambda text: _encode_uri(text, _URI_UNRESERVED | _URI_RESERVED)
+    ),
+    "decodeUrlComponent": _url_function(
+        "decodeUrlComponent", lambda text: _decode_uri(text, frozenset())
+    ),
+    "decodeUrl": _url_function(
+        "decodeUrl", lambda text: _decode_uri(text, _URI_RESERVED)
+    ),
+}
+
+
 #: Bound in every evaluation; $eval is bound to nothing, so calling it fails with T1006.
 _FIXED_FUNCTIONS = {
     "partition": Jsonata.JLambda(_partition),
@@ -700,6 +1406,7 @@ _FIXED_FUNCTIONS = {
     "eval": None,
     "number": Jsonata.JFunction(_Number(), "<(nsb)-:n>"),
     "toMillis": Jsonata.JFunction(_ToMillis(), "<s-s?:n>"),
+    **_JS_FUNCTIONS,
 }
 
 
