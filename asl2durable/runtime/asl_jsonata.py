@@ -37,6 +37,7 @@ and ``$now()``/``$millis()`` report the time of the evaluation that asks.
 from __future__ import annotations
 
 import copy
+import decimal
 import hashlib
 import json
 import math
@@ -145,7 +146,7 @@ def _compile(text: str) -> _Compiled:
         return found
     previous = _swap_current(_MISSING)
     try:
-        engine = Jsonata(text)
+        engine = _Engine(text)
         engine.set_output_convert_nulls(False)
         _join_surrogate_pairs(engine.ast)
         compiled = _Compiled(engine, frozenset(_variable_names(engine.ast)), None)
@@ -273,6 +274,9 @@ def _message_value(value: object) -> str:
     is)."""
     if value is None:
         return "undefined"
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        number = _js_float(value)  # as JavaScript writes it; Infinity and NaN: null
+        return _js_number_text(number) if math.isfinite(number) else "null"
     try:
         return _json(_plain(value, "null"))
     except (TypeError, ValueError, RecursionError):
@@ -611,6 +615,242 @@ class _ToMillis:
             raise JException("D3110", -1, args[0] if args else None) from None
 
 
+# --------------------------------------------------------------------------------------
+# numbers and date/time as jsonata-js 2.0.6 (issue 20): number to string, arithmetic
+# that reaches Infinity/NaN, $power, pictures of $formatNumber/$formatInteger/
+# $parseInteger/$fromMillis/$toMillis
+
+
+def _js_number_text(value: float) -> str:
+    """JavaScript's Number.prototype.toString for a finite number: the shortest digits
+    that read back as the same double (Python's repr finds the same ones), written in
+    full from 1e-6 up to 1e21 and in exponent form ("1e+21", "1.5e-7") outside."""
+    if value == 0:
+        return "0"
+    if value < 0:
+        return "-" + _js_number_text(-value)
+    mantissa, _, exponent = repr(value).partition("e")
+    whole, _, fraction = mantissa.partition(".")
+    digits = whole + fraction
+    point = len(whole) + (int(exponent) if exponent else 0)
+    significant = digits.lstrip("0")
+    point -= len(digits) - len(significant)
+    digits = significant.rstrip("0")
+    size = len(digits)
+    if size <= point <= 21:
+        return digits + "0" * (point - size)
+    if 0 < point <= 21:
+        return digits[:point] + "." + digits[point:]
+    if -6 < point <= 0:
+        return "0." + "0" * -point + digits
+    power = point - 1
+    head = digits[0] + ("." + digits[1:] if size > 1 else "")
+    return f"{head}e{'+' if power >= 0 else '-'}{abs(power)}"
+
+
+_FIFTEEN = decimal.Context(prec=15, rounding=decimal.ROUND_HALF_UP)
+
+
+def _js_float(value: float) -> float:
+    """A number as the double jsonata-js holds (an integer too large is Infinity)."""
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf
+
+
+def _js_number_string(value: float) -> str:
+    """A finite number as jsonata-js's $string writes it:
+    ``Number(value.toPrecision(15))`` written by JavaScript (5890840712243076 ->
+    "5890840712243080", 0.1 + 0.2 -> "0.3")."""
+    number = _js_float(value)
+    rounded = float(_FIFTEEN.plus(decimal.Decimal(number)))
+    return _js_number_text(rounded)
+
+
+_JS_ESCAPES = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\f": "\\f"}
+_JS_ESCAPES.update({"\n": "\\n", "\r": "\\r", "\t": "\\t"})
+_JS_NEEDS_ESCAPE = re.compile('["\\\\\x00-\x1f\ud800-\udfff]')
+
+
+def _js_quote(text: str) -> str:
+    """A string as JSON.stringify writes it: only quotes, backslashes, control
+    characters and lone surrogates escaped (other text is kept as it is)."""
+
+    def escape(match: re.Match[str]) -> str:
+        char = match.group(0)
+        return _JS_ESCAPES.get(char) or f"\\u{ord(char):04x}"
+
+    return '"' + _JS_NEEDS_ESCAPE.sub(escape, text) + '"'
+
+
+_ARRAY_INDEX = re.compile(r"(0|[1-9][0-9]*)\Z")
+
+
+def _js_keys(value: dict[Any, Any]) -> list[Any]:
+    """An object's keys in JavaScript's order: array-index keys ("0", "17") first in
+    numeric order, then the others as inserted."""
+    indices = [
+        key
+        for key in value
+        if isinstance(key, str) and _ARRAY_INDEX.match(key) and int(key) < 2**32 - 1
+    ]
+    if not indices:
+        return list(value)
+    chosen = set(indices)
+    return sorted(indices, key=int) + [key for key in value if key not in chosen]
+
+
+def _js_stringify(value: object, indent: str, level: str = "") -> str | None:
+    """JSON.stringify(value, replacer, space) with jsonata-js's replacer for $string:
+    numbers to 15 significant digits, functions as "" (None: undefined, left out)."""
+    if value is None:
+        return None
+    if value is _NULL:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        number = _js_float(value)
+        if math.isnan(number):
+            return "null"
+        if math.isinf(number):
+            raise JException("D1001", -1, number)  # jsonata-js's isNumeric
+        return _js_number_string(number)
+    if isinstance(value, str):
+        return _js_quote(value)
+    if _is_function(value):
+        return '""'
+    inner = level + indent
+    newline = "\n" + inner if indent else ""
+    if isinstance(value, dict):
+        colon = ": " if indent else ":"
+        entries = []
+        for key in _js_keys(value):
+            item = _js_stringify(value[key], indent, inner)
+            if item is not None:
+                entries.append(_js_quote(str(key)) + colon + item)
+        if not entries:
+            return "{}"
+        closing = "\n" + level if indent else ""
+        return "{" + newline + ("," + newline).join(entries) + closing + "}"
+    if isinstance(value, list):
+        items = [
+            _js_stringify(value[i], indent, inner) or "null" for i in range(len(value))
+        ]
+        if not items:
+            return "[]"
+        closing = "\n" + level if indent else ""
+        return "[" + newline + ("," + newline).join(items) + closing + "]"
+    return _js_quote(str(value))
+
+
+def _js_string(value: object, prettify: object = False) -> str | None:
+    """jsonata-js's $string (and the text of an ``&`` operand): strings as they are,
+    functions as "", D3001 for Infinity and NaN, else JSON with numbers to 15
+    significant digits."""
+    if isinstance(value, Utils.JList) and value.outer_wrapper:
+        value = value[0]
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value
+    if _is_function(value):
+        return ""
+    number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if number and not math.isfinite(_js_float(value)):  # type: ignore[arg-type]
+        raise JException("D3001", -1, value)
+    return _js_stringify(value, "  " if prettify else "")
+
+
+class _String:
+    """``$string`` as jsonata-js writes numbers (jsonata-python keeps Python's digits
+    and exponent form, and 20-digit integers in full)."""
+
+    def call(self, input: object, args: list[Any]) -> object:
+        value = args[0] if args else None
+        return _js_string(value, args[1] if len(args) > 1 else False)
+
+
+def _js_arithmetic(lhs: float, rhs: float, op: str) -> float:
+    """``lhs op rhs`` on doubles as JavaScript computes it: dividing by zero gives
+    Infinity or NaN, overflow Infinity, ``%`` the remainder of the truncated
+    division (5.5 % 2 is 1.5)."""
+    try:
+        if op == "+":
+            return lhs + rhs
+        if op == "-":
+            return lhs - rhs
+        if op == "*":
+            return lhs * rhs
+        if op == "/":
+            return lhs / rhs
+        return math.fmod(lhs, rhs) if math.isfinite(lhs) else math.nan
+    except ZeroDivisionError:
+        if lhs == 0 or math.isnan(lhs):
+            return math.nan
+        negative = (lhs < 0) != (math.copysign(1.0, rhs) < 0)
+        return -math.inf if negative else math.inf
+    except ValueError:  # fmod(x, 0)
+        return math.nan
+
+
+class _Engine(Jsonata):  # type: ignore[misc]
+    """jsonata-python's evaluator with jsonata-js's arithmetic and ``&``: results
+    that are not finite carry on as Infinity/NaN (jsonata-python fails at once with
+    D1001 or a ZeroDivisionError; jsonata-js fails only where it uses the value), and
+    operands of ``&`` are written as $string writes them."""
+
+    def evaluate_numeric_expression(
+        self, lhs: object, rhs: object, op: str | None
+    ) -> object:
+        if lhs is not None and not Utils.is_numeric(lhs):
+            raise JException("T2001", -1, op, lhs)
+        if rhs is not None and not Utils.is_numeric(rhs):
+            raise JException("T2002", -1, op, rhs)
+        if lhs is None or rhs is None:
+            return None
+        assert isinstance(lhs, (int, float)) and isinstance(rhs, (int, float))
+        result = _js_arithmetic(_js_float(lhs), _js_float(rhs), op or "")
+        if math.isfinite(result) and result == int(result):
+            return int(result)
+        return result
+
+    def evaluate_string_concat(self, lhs: object, rhs: object) -> str:
+        return (_js_string(lhs) or "") + (_js_string(rhs) or "")
+
+
+class _Power:
+    """``$power`` failing with D3061 whenever the result is not a finite number, as
+    jsonata-js does (jsonata-python returns a complex number for a negative base and a
+    fractional exponent, and overflows with a Python OverflowError)."""
+
+    def call(self, input: object, args: list[Any]) -> object:
+        base = args[0] if args else None
+        exponent = args[1] if len(args) > 1 else None
+        if base is None:
+            return None
+        result = _js_pow(_js_float(base), _js_float(exponent))  # type: ignore[arg-type]
+        if not math.isfinite(result):
+            raise JException("D3061", -1, base, exponent)
+        return result
+
+
+def _js_pow(base: float, exponent: float) -> float:
+    """JavaScript's Math.pow: NaN where the result is not real, Infinity on overflow,
+    NaN for 1 ** Infinity and any ** NaN but x ** 0 (NaN included) is 1."""
+    if exponent == 0:
+        return 1.0
+    if math.isnan(exponent) or (abs(base) == 1 and math.isinf(exponent)):
+        return math.nan
+    try:
+        return math.pow(base, exponent)
+    except ValueError:
+        return math.nan
+    except OverflowError:
+        return math.inf if base > 0 or exponent % 2 == 0 else -math.inf
+
+
 #: Bound in every evaluation; $eval is bound to nothing, so calling it fails with T1006.
 _FIXED_FUNCTIONS = {
     "partition": Jsonata.JLambda(_partition),
@@ -620,6 +860,9 @@ _FIXED_FUNCTIONS = {
     "eval": None,
     "number": Jsonata.JFunction(_Number(), "<(nsb)-:n>"),
     "toMillis": Jsonata.JFunction(_ToMillis(), "<s-s?:n>"),
+    # numbers and date/time as jsonata-js 2.0.6
+    "string": Jsonata.JFunction(_String(), "<x-b?:s>"),
+    "power": Jsonata.JFunction(_Power(), "<n-n:n>"),
 }
 
 # : Runaway expressions fail instead of hanging the handler: nesting deeper than this
