@@ -87,3 +87,87 @@ class TestPower:
     def test_finite_results_only(self):
         assert value_of("[$power(2, 0.5), $power(2, 10), $power(-2, 3)]") == [1.4142135623730951, 1024, -8]
         assert code_of("$power(-2, 0.5)") == "D3061"
+
+
+class TestPictureErrors:
+    """Picture errors of $formatInteger, $parseInteger, $fromMillis and $toMillis carry
+    jsonata-js's codes and messages (jsonata-python raises them as Python errors)."""
+
+    @pytest.mark.parametrize(
+        ("expr", "message"),
+        [
+            (
+                "$formatInteger(123456, 'α')",
+                ('D3130: Formatting or parsing an integer as a sequence starting with "α" is not supported by this '
+                 "implementation"),
+            ),
+            (
+                "$parseInteger('50', '#')",
+                ('D3130: Formatting or parsing an integer as a sequence starting with "#" is not supported by this '
+                 "implementation"),
+            ),
+            (
+                "$formatInteger(5, 'Ab;o')",
+                ('D3130: Formatting or parsing an integer as a sequence starting with "Ab" is not supported by this '
+                 "implementation"),
+            ),
+            ("$formatInteger(12340, '##0０')", "D3131: In a decimal digit pattern, all digits must be from the same decimal group"),
+            ("$toMillis('2018-05-22', '[Y]-[M]-[q]')", 'D3132: Unknown component specifier "q" in date/time picture string'),
+            ("$fromMillis(0, '[q]')", 'D3132: Unknown component specifier "q" in date/time picture string'),
+            (
+                "$fromMillis(0, '[H01]:[mN]')",
+                ("D3133: The 'name' modifier can only be applied to months and days in the date/time picture string, "
+                 'not "m"'),
+            ),
+            (
+                "$toMillis('2018-05-22', '[YN]-[M]-[D]')",
+                ("D3133: The 'name' modifier can only be applied to months and days in the date/time picture string, "
+                 'not "Y"'),
+            ),
+            (
+                "$fromMillis(1230757500000, '[Z010101t]', '+0530')",
+                "D3134: The timezone integer format specifier cannot have more than four digits",
+            ),
+            ("$fromMillis(0, '[YN]-[M')", "D3135: No matching closing bracket ']' in date/time picture string"),
+            ("$toMillis('2018-22', '[Y]-[D]')", "D3136: The date/time picture string is missing specifiers required to parse the timestamp"),
+            ("$toMillis('2018-32-5', '[X]-[W]-[F1]')", "D3136: The date/time picture string is missing specifiers required to parse the timestamp"),
+        ],
+    )
+    def test_code_and_message(self, expr, message):
+        with pytest.raises(QueryEvaluationError) as caught:
+            value_of(expr)
+        assert str(caught.value).endswith("threw an error during evaluation. " + message)
+
+    def test_a_picture_that_is_fine_still_works(self):
+        assert value_of("$fromMillis(0, '[PN] [FNn]')") == "AM Thursday"
+        assert code_of("$fromMillis(0, '[dN]')") == "D3133"
+
+
+class TestToMillisWithoutPicture:
+    """Without a picture $toMillis takes what jsonata-js's ISO 8601 pattern takes (D3110
+    otherwise) and reads it as JavaScript's Date.parse does."""
+
+    @pytest.mark.parametrize("timestamp", ["2018-02-03 11:15:33", "2018-02-03T11", "2018-02-03T11:15"])
+    def test_not_iso_8601(self, timestamp):
+        with pytest.raises(QueryEvaluationError, match=rf'D3110: .* Given "{timestamp}"$'):
+            value_of("$toMillis($t)", t=timestamp)
+
+    @pytest.mark.parametrize(
+        ("timestamp", "millis"),
+        [
+            ("2018-02", 1517443200000),
+            ("2018-02-30", 1519948800000),
+            ("2018-04-31", 1525132800000),
+            ("2018-02-03T24:00:00", 1517702400000),
+            ("2018-02-03T11:15:33.9999-0130", 1517661933999),
+            ("2018T11:15:33Z", 1514805333000),
+            ("0000-01-01", -62167219200000),
+        ],
+    )
+    def test_read_as_date_parse_reads_it(self, timestamp, millis):
+        assert value_of("$toMillis($t)", t=timestamp) == millis
+        assert value_of("$toMillis('2018-02-30')") == 1519948800000  # rolls over
+
+    @pytest.mark.parametrize("timestamp", ["2018-13-01", "2018-02-32", "2018-02-03T24:00:01", "2018-02-03-04"])
+    def test_what_date_parse_cannot_read_is_nan(self, timestamp):
+        assert value_of("$toMillis($t)", t=timestamp) == "NaN"

@@ -297,6 +297,8 @@ def _render(exc: BaseException) -> tuple[str, str]:
         # jsonata-python's catalog (from jsonata-java) says "Object" where jsonata-js
         # says "function"
         template = template.replace("Object", "function")
+        if code in _SINGLE_QUOTED:
+            template = template.replace('"', "'")
         values = [exc.current, exc.expected, exc.extra]
         if code == "D1002":
             values = [exc.expected]
@@ -851,6 +853,153 @@ def _js_pow(base: float, exponent: float) -> float:
         return math.inf if base > 0 or exponent % 2 == 0 else -math.inf
 
 
+#: messages jsonata-python's catalog words with double quotes where jsonata-js has
+#: single ones ("the 'name' modifier")
+_SINGLE_QUOTED = frozenset([*(f"D30{n}" for n in range(81, 94)), "D3133", "D3135"])
+
+
+# jsonata-python raises picture errors of $formatInteger, $parseInteger, $fromMillis and
+# $toMillis as Python errors holding jsonata-js's message (its value left out): each is
+# given its jsonata-js code, and its value found again in the picture
+_PICTURE_ERRORS = (
+    ("Formatting or parsing an integer as a sequence starting with ", "D3130"),
+    ("In a decimal digit pattern, all digits must be from the same decimal", "D3131"),
+    ("Unknown component specifier ", "D3132"),
+    ("The 'name' modifier can only be applied to months and days", "D3133"),
+    ("The timezone integer format specifier cannot have more than four", "D3134"),
+    ("No matching closing bracket ']' in date/time picture string", "D3135"),
+    ("The date/time picture string is missing specifiers required", "D3136"),
+)
+_DEFAULT_PRESENTATION = dict.fromkeys("YMDdWwXxHhfC", "1")
+_DEFAULT_PRESENTATION.update(F="n", P="n", m="01", s="01", Z="01:01", z="01:01", E="n")
+_WHITESPACE = re.compile(r"\s+")
+
+
+def _picture_markers(picture: str) -> Iterator[tuple[str, str | None]]:
+    """(component, first presentation modifier) of each variable marker of a date/time
+    picture, as jsonata-js reads them (``[[`` is a literal bracket)."""
+    position = 0
+    while (start := picture.find("[", position)) != -1:
+        if picture.startswith("[[", start):
+            position = start + 2
+            continue
+        end = picture.find("]", start)
+        if end == -1:
+            return
+        marker = _WHITESPACE.sub("", picture[start + 1 : end])
+        position = end + 1
+        comma = marker.rfind(",")
+        modifier = marker[1:comma] if comma != -1 else marker[1:]
+        if len(modifier) > 1 and modifier[-1] in "atco":
+            modifier = modifier[:-1]
+        yield marker[:1], modifier or _DEFAULT_PRESENTATION.get(marker[:1])
+
+
+def _picture_value(code: str, picture: str, dates: bool) -> object:
+    """The value jsonata-js names in a picture error."""
+    if code == "D3130" and not dates:
+        return picture[: picture.rfind(";")] if ";" in picture else picture
+    for component, modifier in _picture_markers(picture) if dates else ():
+        if code == "D3132" and modifier is None:
+            return component
+        names = bool(modifier) and modifier[0] in "Nn"  # type: ignore[index]
+        if code == "D3133" and names and component not in "MxFP":
+            return component
+        if code == "D3134" and component in "Zz" and modifier:
+            digits = sum(char.isdigit() for char in modifier)
+            if digits > 4:
+                return digits
+    return None
+
+
+#: ISO 8601 as jsonata-js's $toMillis accepts it without a picture
+_ISO_8601 = re.compile(
+    r"[0-9]{4}(-[01][0-9])*(-[0-3][0-9])*(T[0-2][0-9]:[0-5][0-9]:[0-5][0-9])*"
+    r"(\.[0-9]+)?([+-][0-2][0-9]:?[0-5][0-9]|Z)?\Z"
+)
+#: the forms of it JavaScript's Date.parse reads as ISO 8601
+_DATE_PARSE = re.compile(
+    r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?"
+    r"(?:T([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]+))?"
+    r"(?:([+-])([0-9]{2}):?([0-9]{2}))?)?(Z)?\Z"
+)
+
+
+def _days_from_civil(year: int, month: int, day: int) -> int:
+    """Days from 1970-01-01 to a proleptic Gregorian date (year 0 included)."""
+    year -= month <= 2
+    era = year // 400
+    of_era = year - era * 400
+    of_year = (153 * (month + (-3 if month > 2 else 9)) + 2) // 5 + day - 1
+    of_cycle = of_era * 365 + of_era // 4 - of_era // 100 + of_year
+    return era * 146097 + of_cycle - 719468
+
+
+def _js_date_parse(timestamp: str) -> float:
+    """JavaScript's Date.parse for the ISO 8601 forms $toMillis accepts: NaN for a
+    field out of range, a day past the month's end rolls over ("2018-02-30" is 2 March),
+    24:00:00 is the next midnight; a time without offset is UTC (as on Lambda)."""
+    found = _DATE_PARSE.match(timestamp)
+    if found is None:
+        return math.nan
+    year, month, day, hour, minute, second, fraction, sign, zh, zm, _ = found.groups()
+    month_, day_ = int(month or 1), int(day or 1)
+    hour_, minute_, second_ = int(hour or 0), int(minute or 0), int(second or 0)
+    millis = int((fraction or "0")[:3].ljust(3, "0"))
+    offset = (int(zh) * 60 + int(zm)) * (-1 if sign == "-" else 1) if sign else 0
+    if not (1 <= month_ <= 12 and 1 <= day_ <= 31 and minute_ <= 59 and second_ <= 59):
+        return math.nan
+    if hour_ > 24 or (hour_ == 24 and (minute_ or second_ or millis)):
+        return math.nan
+    if sign and (int(zh) > 23 or int(zm) > 59):
+        return math.nan
+    days = _days_from_civil(int(year), month_, 1) + day_ - 1
+    seconds = ((days * 24 + hour_) * 60 + minute_ - offset) * 60 + second_
+    return seconds * 1000 + millis
+
+
+class _Picture:
+    """A jsonata-python function with a picture argument, its picture errors given
+    jsonata-js's codes (D3130-D3136). ``picture`` is the argument's index; ``dates``:
+    a date/time picture (else an integer picture)."""
+
+    def __init__(self, native: Any, picture: int, dates: bool) -> None:
+        self._native = native
+        self._picture = picture
+        self._dates = dates
+
+    def call(self, input: object, args: list[Any]) -> object:
+        picture = args[self._picture] if len(args) > self._picture else None
+        try:
+            return self._native.call(input, args)
+        except KeyError as exc:  # a component jsonata-python does not know
+            if not (self._dates and isinstance(picture, str)):
+                raise
+            raise JException("D3132", -1, exc.args[0] if exc.args else None) from None
+        except (RuntimeError, NotImplementedError) as exc:
+            message = str(exc)
+            for start, code in _PICTURE_ERRORS:
+                if message.startswith(start) and isinstance(picture, str):
+                    value = _picture_value(code, picture, self._dates)
+                    raise JException(code, -1, value) from None
+            raise
+
+
+class _ToMillisIso(_Picture):
+    """``$toMillis`` without a picture accepts what jsonata-js's ISO 8601 pattern
+    accepts, D3110 otherwise ("2018-02-03 11:15:33": Python would read it), and reads
+    it as JavaScript's Date.parse does (NaN for what it cannot read)."""
+
+    def call(self, input: object, args: list[Any]) -> object:
+        timestamp = args[0] if args else None
+        picture = args[1] if len(args) > 1 else None
+        if isinstance(timestamp, str) and picture is None:
+            if not _ISO_8601.match(timestamp):
+                raise JException("D3110", -1, timestamp)
+            return _js_date_parse(timestamp)
+        return super().call(input, args)
+
+
 #: Bound in every evaluation; $eval is bound to nothing, so calling it fails with T1006.
 _FIXED_FUNCTIONS = {
     "partition": Jsonata.JLambda(_partition),
@@ -859,10 +1008,19 @@ _FIXED_FUNCTIONS = {
     "parse": Jsonata.JLambda(_parse),
     "eval": None,
     "number": Jsonata.JFunction(_Number(), "<(nsb)-:n>"),
-    "toMillis": Jsonata.JFunction(_ToMillis(), "<s-s?:n>"),
     # numbers and date/time as jsonata-js 2.0.6
     "string": Jsonata.JFunction(_String(), "<x-b?:s>"),
     "power": Jsonata.JFunction(_Power(), "<n-n:n>"),
+    "toMillis": Jsonata.JFunction(_ToMillisIso(_ToMillis(), 1, True), "<s-s?:n>"),
+    "fromMillis": Jsonata.JFunction(
+        _Picture(Jsonata.static_frame.lookup("fromMillis"), 1, True), "<n-s?s?:s>"
+    ),
+    "formatInteger": Jsonata.JFunction(
+        _Picture(Jsonata.static_frame.lookup("formatInteger"), 1, False), "<n-s:s>"
+    ),
+    "parseInteger": Jsonata.JFunction(
+        _Picture(Jsonata.static_frame.lookup("parseInteger"), 1, False), "<s-s:n>"
+    ),
 }
 
 # : Runaway expressions fail instead of hanging the handler: nesting deeper than this
