@@ -171,3 +171,32 @@ class TestToMillisWithoutPicture:
     @pytest.mark.parametrize("timestamp", ["2018-13-01", "2018-02-32", "2018-02-03T24:00:01", "2018-02-03-04"])
     def test_what_date_parse_cannot_read_is_nan(self, timestamp):
         assert value_of("$toMillis($t)", t=timestamp) == "NaN"
+
+
+class TestFormatNumber:
+    """$formatNumber is jsonata-js's own: its digits, and its picture errors (the last
+    check that fails is the one reported)."""
+
+    @pytest.mark.parametrize(
+        ("expr", "text"),
+        [
+            ("$formatNumber(0.123, '#.e9')", "0.1e0"),
+            ("$formatNumber(1234.5, '#;(#)')", "1234"),
+            ("$formatNumber(1e25, '#,###.##')", "1e,+25.0"),
+            ("$formatNumber(9.995, '0.00')", "10.00"),
+        ],
+    )
+    def test_digits(self, expr, text):
+        assert value_of(expr) == text
+        assert value_of("$formatNumber(1234567.891, '#,##,###.0##')") == "12,34,567.891"
+
+    @pytest.mark.parametrize(
+        ("picture", "code"),
+        [(".e0", "D3085"), ("0+.e0", "D3086"), ("0,,0", "D3089"), ("#0.0e0,0", "D3093")],
+    )
+    def test_picture_errors(self, picture, code):
+        assert code_of("$formatNumber(20, $p)", p=picture) == code
+
+    def test_messages_quote_as_jsonata_js(self):
+        with pytest.raises(QueryEvaluationError, match="D3089: .* instances of the 'grouping-separator' character$"):
+            value_of("$formatNumber(20, '0,,0')")

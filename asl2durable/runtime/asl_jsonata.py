@@ -47,7 +47,7 @@ import threading
 import time
 import uuid as _uuid_module
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, ClassVar
 
 from jsonata.jexception import JException  # type: ignore[import-untyped]
 from jsonata.jsonata import Jsonata  # type: ignore[import-untyped]
@@ -1000,6 +1000,305 @@ class _ToMillisIso(_Picture):
         return super().call(input, args)
 
 
+def _js_math_round(value: float) -> float:
+    """JavaScript's Math.round: halves go up (towards +Infinity)."""
+    if not math.isfinite(value):
+        return value
+    floor = math.floor(value)
+    return float(floor + 1 if value - floor >= 0.5 else floor)
+
+
+def _js_round(value: float, precision: int = 0) -> float:
+    """jsonata-js's round(): half to even, shifting the point through the number's
+    text (as $round does)."""
+    if precision:
+        mantissa, _, exponent = _js_number_text(value).partition("e")
+        value = float(f"{mantissa}e{int(exponent or 0) + precision}")
+    result = _js_math_round(value)
+    if abs(result - value) == 0.5 and abs(math.fmod(result, 2)) == 1:
+        result -= 1
+    if precision:
+        mantissa, _, exponent = _js_number_text(result).partition("e")
+        result = float(f"{mantissa}e{int(exponent or 0) - precision}")
+    return 0.0 if result == 0 else result
+
+
+def _js_to_fixed(value: float, digits: int) -> str:
+    """JavaScript's Number.prototype.toFixed for a number >= 0: the exact value rounded
+    half up (1e21 and more written as toString writes them)."""
+    if value >= 1e21:
+        return _js_number_text(value)
+    exact = decimal.Decimal(value).quantize(
+        decimal.Decimal(1).scaleb(-digits), rounding=decimal.ROUND_HALF_UP
+    )
+    return f"{exact:f}"
+
+
+class _FormatNumber:
+    """``$formatNumber`` ported from jsonata-js 2.0.6 (jsonata-python formats with
+    elementpath's rules: other digits for some pictures, and other picture errors, or
+    the same ones in another order: jsonata-js reports the last check that fails)."""
+
+    _DEFAULTS: ClassVar[dict[str, str]] = {
+        "decimal-separator": ".",
+        "grouping-separator": ",",
+        "exponent-separator": "e",
+        "infinity": "Infinity",
+        "minus-sign": "-",
+        "NaN": "NaN",
+        "percent": "%",
+        "per-mille": "\u2030",
+        "zero-digit": "0",
+        "digit": "#",
+        "pattern-separator": ";",
+    }
+    _native = Jsonata.static_frame.lookup("formatNumber")
+
+    def call(self, input: object, args: list[Any]) -> object:
+        value = args[0] if args else None
+        picture = args[1] if len(args) > 1 else None
+        options = args[2] if len(args) > 2 else None
+        if value is None or not isinstance(picture, str):
+            return self._native.call(input, args)
+        props = dict(self._DEFAULTS)
+        if isinstance(options, dict):
+            props.update({str(key): str(item) for key, item in options.items()})
+        text = _FormatNumberPicture(props).format(_js_float(value), picture)
+        return self._native.call(input, args) if text is None else text
+
+
+class _FormatNumberPicture:
+    """jsonata-js's formatNumber for one set of properties (its variable names)."""
+
+    def __init__(self, props: dict[str, str]) -> None:
+        self.props = props
+        zero = ord(props["zero-digit"][:1] or "\0")
+        self.family = [chr(code) for code in range(zero, zero + 10)]
+        self.active = [*self.family]
+        self.active += [
+            props[key] for key in ("decimal-separator", "exponent-separator")
+        ]
+        self.active += [props[key] for key in ("grouping-separator", "digit")]
+        self.active.append(props["pattern-separator"])
+
+    def split_parts(self, sub: str) -> dict[str, Any]:
+        p, exp = self.props, self.props["exponent-separator"]
+        firsts = [i for i, ch in enumerate(sub) if ch in self.active and ch != exp]
+        if not firsts:  # jsonata-js reads the length of undefined
+            raise TypeError("Cannot read properties of undefined (reading 'length')")
+        prefix, suffix = sub[: firsts[0]], sub[firsts[-1] + 1 :]
+        active = sub[len(prefix) : len(sub) - len(suffix)]
+        exponent_at = sub.find(exp, len(prefix))
+        if exponent_at == -1 or exponent_at > len(sub) - len(suffix):
+            mantissa, exponent = active, None
+        else:
+            mantissa, exponent = active[:exponent_at], active[exponent_at + 1 :]
+        decimal_at = mantissa.find(p["decimal-separator"])
+        if decimal_at == -1:
+            integer, fraction = mantissa, suffix
+        else:
+            integer = mantissa[:decimal_at]
+            fraction = mantissa[decimal_at + 1 :]
+        return {
+            "prefix": prefix,
+            "suffix": suffix,
+            "active": active,
+            "mantissa": mantissa,
+            "exponent": exponent,
+            "integer": integer,
+            "fraction": fraction,
+            "picture": sub,
+        }
+
+    def digits(self, text: str, optional: bool = False) -> int:
+        extra = self.props["digit"] if optional else None
+        return sum(ch in self.family or ch == extra for ch in text)
+
+    def validate(self, parts: dict[str, Any]) -> None:
+        p, sub, error = self.props, parts["picture"], None
+        sep, group, digit = p["decimal-separator"], p["grouping-separator"], p["digit"]
+        percent, mille = p["percent"], p["per-mille"]
+        decimal_at = sub.find(sep)
+        if decimal_at != sub.rfind(sep):
+            error = "D3081"
+        if sub.find(percent) != sub.rfind(percent):
+            error = "D3082"
+        if sub.find(mille) != sub.rfind(mille):
+            error = "D3083"
+        if percent in sub and mille in sub:
+            error = "D3084"
+        if not self.digits(parts["mantissa"], optional=True):
+            error = "D3085"
+        if any(ch not in self.active for ch in parts["active"]):
+            error = "D3086"
+        if decimal_at != -1:
+            before = sub[decimal_at - 1] if decimal_at > 0 else ""
+            if group in (before, sub[decimal_at + 1 : decimal_at + 2]):
+                error = "D3087"
+        elif parts["integer"][-1:] == group:
+            error = "D3088"
+        if group + group in sub:
+            error = "D3089"
+        position = parts["integer"].find(digit)
+        if position != -1 and self.digits(parts["integer"][:position]):
+            error = "D3090"
+        position = parts["fraction"].rfind(digit)
+        if position != -1 and self.digits(parts["fraction"][position:]):
+            error = "D3091"
+        exponent = parts["exponent"]
+        if exponent and (percent in sub or mille in sub):
+            error = "D3092"
+        if exponent is not None and (
+            not exponent or any(ch not in self.family for ch in exponent)
+        ):
+            error = "D3093"
+        if error:
+            raise JException(error, -1)
+
+    def grouping(self, parts: dict[str, Any], part: str, to_left: bool) -> list[int]:
+        group, positions = self.props["grouping-separator"], []
+        at = part.find(group)
+        while at != -1:
+            counted = part[:at] if to_left else part[at:]
+            positions.append(self.digits(counted, optional=True))
+            at = parts["integer"].find(group, at + 1)
+        return positions
+
+    def analyse(self, parts: dict[str, Any]) -> dict[str, Any]:
+        integer_positions = self.grouping(parts, parts["integer"], False)
+        regular = 0
+        if integer_positions:
+            factor = 0
+            for position in integer_positions:
+                factor = math.gcd(factor, position)
+            regular = factor
+            for index in range(1, len(integer_positions) + 1):
+                if index * factor not in integer_positions:
+                    regular = 0
+                    break
+        min_integer = self.digits(parts["integer"])
+        scaling = min_integer
+        min_fraction = self.digits(parts["fraction"])
+        max_fraction = self.digits(parts["fraction"], optional=True)
+        has_exponent = parts["exponent"] is not None
+        if min_integer == 0 and max_fraction == 0:
+            if has_exponent:
+                min_fraction = max_fraction = 1
+            else:
+                min_integer = 1
+        if (
+            has_exponent
+            and min_integer == 0
+            and self.props["digit"] in parts["integer"]
+        ):
+            min_integer = 1
+        if min_integer == 0 and min_fraction == 0:
+            min_fraction = 1
+        return {
+            "integer_positions": integer_positions,
+            "regular": regular,
+            "min_integer": min_integer,
+            "scaling": scaling,
+            "prefix": parts["prefix"],
+            "fraction_positions": self.grouping(parts, parts["fraction"], True),
+            "min_fraction": min_fraction,
+            "max_fraction": max_fraction,
+            "min_exponent": self.digits(parts["exponent"] or ""),
+            "suffix": parts["suffix"],
+            "picture": parts["picture"],
+        }
+
+    def format(self, value: float, picture: str) -> str | None:
+        """The formatted number; None where jsonata-js loops for ever (0 or a negative
+        number with an exponent)."""
+        p = self.props
+        separator = p["pattern-separator"]
+        subs = picture.split(separator) if separator else list(picture)
+        if len(subs) > 2:
+            raise JException("D3080", -1)
+        parts = [self.split_parts(sub) for sub in subs]
+        for part in parts:
+            self.validate(part)
+        variables = [self.analyse(part) for part in parts]
+        if len(variables) == 1:
+            variables.append(dict(variables[0]))
+            variables[1]["prefix"] = p["minus-sign"] + variables[1]["prefix"]
+        zero, sep, group = (
+            p["zero-digit"],
+            p["decimal-separator"],
+            p["grouping-separator"],
+        )
+        pic = variables[0] if value >= 0 else variables[1]
+        if p["percent"] in pic["picture"]:
+            adjusted = value * 100
+        elif p["per-mille"] in pic["picture"]:
+            adjusted = value * 1000
+        else:
+            adjusted = value
+        exponent = None
+        mantissa = adjusted
+        if pic["min_exponent"]:
+            if not mantissa > 0 or not math.isfinite(mantissa):
+                return None
+            maximum = math.pow(10, pic["scaling"])
+            minimum = math.pow(10, pic["scaling"] - 1)
+            exponent = 0
+            while mantissa < minimum:
+                mantissa *= 10
+                exponent -= 1
+            while mantissa > maximum:
+                mantissa /= 10
+                exponent += 1
+        rounded = _js_round(mantissa, pic["max_fraction"])
+
+        def make_string(number: float, places: int) -> str:
+            text = _js_to_fixed(abs(number), places)
+            if zero != "0":
+                text = "".join(
+                    self.family[ord(ch) - 48] if "0" <= ch <= "9" else ch for ch in text
+                )
+            return text
+
+        text = make_string(rounded, pic["max_fraction"])
+        text = text + sep if "." not in text else text.replace(".", sep, 1)
+        while zero and text.startswith(zero):
+            text = text[len(zero) :]
+        while zero and text.endswith(zero):
+            text = text[: -len(zero)]
+        at = text.find(sep)
+        pad_left = pic["min_integer"] - at
+        pad_right = pic["min_fraction"] - (len(text) - at - 1)
+        text = zero * max(pad_left, 0) + text + zero * max(pad_right, 0)
+        at = text.find(sep)
+        if pic["regular"] > 0:
+            for count in range(1, (at - 1) // pic["regular"] + 1):
+                cut = at - count * pic["regular"]
+                text = _js_slice(text, 0, cut) + group + _js_slice(text, cut)
+        else:
+            for position in pic["integer_positions"]:
+                cut = at - position
+                text = _js_slice(text, 0, cut) + group + _js_slice(text, cut)
+                at += 1
+        at = text.find(sep)
+        for position in pic["fraction_positions"]:
+            cut = position + at + 1
+            text = _js_slice(text, 0, cut) + group + _js_slice(text, cut)
+        at = text.find(sep)
+        if sep not in pic["picture"] or at == len(text) - 1:
+            text = text[:-1]
+        if exponent is not None:
+            written = make_string(exponent, 0)
+            written = zero * max(pic["min_exponent"] - len(written), 0) + written
+            minus = p["minus-sign"] if exponent < 0 else ""
+            text = text + p["exponent-separator"] + minus + written
+        return str(pic["prefix"]) + text + str(pic["suffix"])
+
+
+def _js_slice(text: str, start: int, end: int | None = None) -> str:
+    """JavaScript's String.prototype.slice (negative positions count from the end)."""
+    return text[start:end]
+
+
 #: Bound in every evaluation; $eval is bound to nothing, so calling it fails with T1006.
 _FIXED_FUNCTIONS = {
     "partition": Jsonata.JLambda(_partition),
@@ -1021,6 +1320,7 @@ _FIXED_FUNCTIONS = {
     "parseInteger": Jsonata.JFunction(
         _Picture(Jsonata.static_frame.lookup("parseInteger"), 1, False), "<s-s:n>"
     ),
+    "formatNumber": Jsonata.JFunction(_FormatNumber(), "<n-so?:s>"),
 }
 
 # : Runaway expressions fail instead of hanging the handler: nesting deeper than this
