@@ -200,3 +200,32 @@ class TestFormatNumber:
     def test_messages_quote_as_jsonata_js(self):
         with pytest.raises(QueryEvaluationError, match="D3089: .* instances of the 'grouping-separator' character$"):
             value_of("$formatNumber(20, '0,,0')")
+
+
+class TestFormatInteger:
+    """$formatInteger rounds down (Math.floor) and, past 2**53, counts with
+    JavaScript's doubles."""
+
+    @pytest.mark.parametrize(
+        ("expr", "text"),
+        [
+            ("$formatInteger(1e+46, 'w')", "ten billion trillion trillion trillion"),
+            ("$formatInteger(1e+46, 'W;o')", "TEN BILLION TRILLION TRILLION TRILLIONTH"),
+            ("$formatInteger(-1.5, 'w')", "-two"),
+            ("$formatInteger(-1.5, '0')", "-2"),
+            ("$formatInteger(123456789012345678901, '#,##0')", "123,456,789,012,345,680,000"),
+            (
+                "$formatInteger(123456789012345678901, 'Ww')",
+                (
+                    "One Hundred and Twenty-Three Million, Four Hundred and Fifty-Six Thousand, Seven Hundred and "
+                    "Eighty-Nine Trillion, Twelve Billion, Three Hundred and Forty-Five Million, Six Hundred and "
+                    "Eighty-Eight Thousand and Sixty-Four"
+                ),
+            ),
+        ],
+    )
+    def test_as_jsonata_js(self, expr, text):
+        assert value_of(expr) == text
+        assert value_of("$formatInteger(21, 'w;o') & ' ' & $formatInteger(1234567, 'W')") == (
+            "twenty-first ONE MILLION, TWO HUNDRED AND THIRTY-FOUR THOUSAND, FIVE HUNDRED AND SIXTY-SEVEN"
+        )

@@ -36,7 +36,6 @@ DIFFERENT: dict[str, str] = {
     "function-encodeUrl/case002": "open: D3140 expected, no code given",
     "function-encodeUrlComponent/case002": "open: D3140 expected, no code given",
     "function-error/case007": "open: T0410 expected, D3137 given",
-    "function-formatInteger/formatInteger[43]": "open: a different result",
     "function-replace/case006": "open: T0410 expected, no code given",
     "function-replace/case007": "open: D3011 expected, no code given",
     "function-replace/case009": "open: D3010 expected, no code given",

@@ -1299,6 +1299,80 @@ def _js_slice(text: str, start: int, end: int | None = None) -> str:
     return text[start:end]
 
 
+_FEW = (  # noqa: SIM905
+    "Zero One Two Three Four Five Six Seven Eight Nine Ten Eleven Twelve Thirteen "
+    "Fourteen Fifteen Sixteen Seventeen Eighteen Nineteen"
+).split()
+_ORDINALS = (  # noqa: SIM905
+    "Zeroth First Second Third Fourth Fifth Sixth Seventh Eighth Ninth Tenth Eleventh "
+    "Twelfth Thirteenth Fourteenth Fifteenth Sixteenth Seventeenth Eighteenth "
+    "Nineteenth"
+).split()
+_DECADES = "Twenty Thirty Forty Fifty Sixty Seventy Eighty Ninety Hundred".split()  # noqa: SIM905
+_MAGNITUDES = ("Thousand", "Million", "Billion", "Trillion")
+
+
+def _js_words(num: float, prev: bool, ordinal: bool) -> str:
+    """jsonata-js's numberToWords on a double (a number past 2**53 splits into
+    thousands as JavaScript's arithmetic splits it: 1e46 is "Ten Billion Trillion
+    Trillion Trillion")."""
+    if num <= 19:
+        words = (" and " if prev else "") + (_ORDINALS if ordinal else _FEW)[int(num)]
+    elif num < 100:
+        remainder = math.fmod(num, 10)
+        words = (" and " if prev else "") + _DECADES[int(num // 10) - 2]
+        if remainder > 0:
+            words += "-" + _js_words(remainder, False, ordinal)
+        elif ordinal:
+            words = words[:-1] + "ieth"
+    elif num < 1000:
+        remainder = math.fmod(num, 100)
+        words = (", " if prev else "") + _FEW[int(num // 100)] + " Hundred"
+        if remainder > 0:
+            words += _js_words(remainder, True, ordinal)
+        elif ordinal:
+            words += "th"
+    else:
+        magnitude = min(math.floor(math.log10(num) / 3), len(_MAGNITUDES))
+        factor = math.pow(10, magnitude * 3)
+        mantissa = math.floor(num / factor)
+        remainder = num - mantissa * factor
+        words = (", " if prev else "") + _js_words(mantissa, False, False)
+        words += " " + _MAGNITUDES[magnitude - 1]
+        if remainder > 0:
+            words += _js_words(remainder, True, ordinal)
+        elif ordinal:
+            words += "th"
+    return words
+
+
+class _FormatInteger(_Picture):
+    """``$formatInteger`` rounding down (Math.floor: -1.5 is -2; jsonata-python
+    truncates), in words with JavaScript's arithmetic, and writing the digits of a
+    number past 2**53 as JavaScript does (123456789012345678901 as
+    123456789012345680000)."""
+
+    _WORDS: ClassVar[dict[str, str]] = {"w": "lower", "W": "upper", "Ww": "title"}
+
+    def call(self, input: object, args: list[Any]) -> object:
+        value, picture = (list(args) + [None, None])[:2]
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
+            return super().call(input, args)
+        number = math.floor(_js_float(value)) if math.isfinite(value) else value
+        semicolon = picture.rfind(";") if isinstance(picture, str) else -1
+        primary = picture[:semicolon] if semicolon != -1 else picture
+        case = self._WORDS.get(primary) if isinstance(primary, str) else None
+        if case is not None and math.isfinite(number):
+            ordinal = semicolon != -1 and picture[semicolon + 1 : semicolon + 2] == "o"
+            words = _js_words(abs(float(number)), False, ordinal)
+            if case != "title":
+                words = words.upper() if case == "upper" else words.lower()
+            return "-" + words if number < 0 else words
+        if isinstance(number, int) and 2**53 <= abs(number) < 10**21:
+            number = int(_js_number_text(float(number)))
+        return super().call(input, [number, *args[1:]])
+
+
 #: Bound in every evaluation; $eval is bound to nothing, so calling it fails with T1006.
 _FIXED_FUNCTIONS = {
     "partition": Jsonata.JLambda(_partition),
@@ -1315,7 +1389,8 @@ _FIXED_FUNCTIONS = {
         _Picture(Jsonata.static_frame.lookup("fromMillis"), 1, True), "<n-s?s?:s>"
     ),
     "formatInteger": Jsonata.JFunction(
-        _Picture(Jsonata.static_frame.lookup("formatInteger"), 1, False), "<n-s:s>"
+        _FormatInteger(Jsonata.static_frame.lookup("formatInteger"), 1, False),
+        "<n-s:s>",
     ),
     "parseInteger": Jsonata.JFunction(
         _Picture(Jsonata.static_frame.lookup("parseInteger"), 1, False), "<s-s:n>"
