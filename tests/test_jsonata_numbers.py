@@ -229,3 +229,39 @@ class TestFormatInteger:
         assert value_of("$formatInteger(21, 'w;o') & ' ' & $formatInteger(1234567, 'W')") == (
             "twenty-first ONE MILLION, TWO HUNDRED AND THIRTY-FOUR THOUSAND, FIVE HUNDRED AND SIXTY-SEVEN"
         )
+
+
+class TestRound:
+    """$round rounds halves to even after shifting the point through the number's
+    text, as jsonata-js does, for any size and number of places."""
+
+    @pytest.mark.parametrize(
+        ("expr", "result"),
+        [("$round(1e300, 2)", 1e300), ("$round(123.456, 100)", 123.456)],
+    )
+    def test_as_jsonata_js(self, expr, result):
+        assert value_of(expr) == result
+        assert value_of("[$round(2.675, 2), $round(-2.5), $round(1234.5678, -2), $round(5.55e-10, 11)]") == [
+            2.68,
+            -2,
+            1200,
+            5.6e-10,
+        ]
+
+
+class TestFromMillisTimezone:
+    """$fromMillis reads the timezone as jsonata-js does: parseInt, then
+    Math.floor(offset / 100) hours and offset % 100 minutes ("-0130" is -2:-30)."""
+
+    @pytest.mark.parametrize(
+        ("timezone", "text"),
+        [
+            ("-0130", "21:30 -02:30 GMT-02:30"),
+            ("-0030", "22:30 -01:30 GMT-01:30"),
+            ("+01:30", "00:01 +00:01 GMT+00:01"),
+            ("-0130x", "21:30 -02:30 GMT-02:30"),
+        ],
+    )
+    def test_offsets(self, timezone, text):
+        assert value_of("$fromMillis(0, '[H01]:[m01] [Z] [z]', $tz)", tz=timezone) == text
+        assert value_of("$fromMillis(0, '[H01]:[m01] [Z]', '+0530')") == "05:30 +05:30"

@@ -1008,19 +1008,43 @@ def _js_math_round(value: float) -> float:
     return float(floor + 1 if value - floor >= 0.5 else floor)
 
 
-def _js_round(value: float, precision: int = 0) -> float:
-    """jsonata-js's round(): half to even, shifting the point through the number's
-    text (as $round does)."""
+def _js_round(value: float, precision: float = 0) -> float:
+    """jsonata-js's round() ($round): halves to even, the point shifted through the
+    number's text ("1.005" and 2 places: "1.005e2")."""
     if precision:
-        mantissa, _, exponent = _js_number_text(value).partition("e")
-        value = float(f"{mantissa}e{int(exponent or 0) + precision}")
+        value = _js_shift(value, precision)
     result = _js_math_round(value)
     if abs(result - value) == 0.5 and abs(math.fmod(result, 2)) == 1:
         result -= 1
     if precision:
-        mantissa, _, exponent = _js_number_text(result).partition("e")
-        result = float(f"{mantissa}e{int(exponent or 0) - precision}")
+        result = _js_shift(result, -precision)
     return 0.0 if result == 0 else result
+
+
+def _js_shift(value: float, places: float) -> float:
+    """``+(mantissa + 'e' + (exponent + places))`` over JavaScript's text of
+    ``value`` (NaN where that is not a number)."""
+    if not math.isfinite(value):
+        return math.nan
+    mantissa, _, exponent = _js_number_text(value).partition("e")
+    shifted = (float(exponent) if exponent else 0) + places
+    text = _js_number_text(shifted) if math.isfinite(shifted) else "x"
+    try:
+        return float(f"{mantissa}e{text}")
+    except ValueError:
+        return math.nan
+
+
+class _Round:
+    """``$round`` as jsonata-js rounds (jsonata-python fails with a Python
+    decimal.InvalidOperation for $round(1e300, 2) or 100 places)."""
+
+    def call(self, input: object, args: list[Any]) -> object:
+        value = args[0] if args else None
+        precision = args[1] if len(args) > 1 else None
+        if value is None:
+            return None
+        return _js_round(_js_float(value), _js_float(precision or 0))
 
 
 def _js_to_fixed(value: float, digits: int) -> str:
@@ -1373,6 +1397,25 @@ class _FormatInteger(_Picture):
         return super().call(input, [number, *args[1:]])
 
 
+_PARSE_INT = re.compile(r"\s*([+-]?[0-9]+)")
+
+
+class _FromMillis(_Picture):
+    """``$fromMillis`` with jsonata-js's reading of the timezone: ``parseInt`` ("+01:30"
+    is 1 minute, "-0130x" is -0130), split by ``Math.floor(offset / 100)`` and
+    ``offset % 100``: "-0130" is -2 hours and -30 minutes there, and so here."""
+
+    def call(self, input: object, args: list[Any]) -> object:
+        timezone = args[2] if len(args) > 2 else None
+        found = _PARSE_INT.match(timezone) if isinstance(timezone, str) else None
+        if found is not None:
+            offset = int(found.group(1))
+            hours, minutes = math.floor(offset / 100), int(math.fmod(offset, 100))
+            # jsonata-python splits it as int(offset / 100) and fmod(offset, 100)
+            args = [*args[:2], str(hours * 100 + minutes), *args[3:]]
+        return super().call(input, args)
+
+
 #: Bound in every evaluation; $eval is bound to nothing, so calling it fails with T1006.
 _FIXED_FUNCTIONS = {
     "partition": Jsonata.JLambda(_partition),
@@ -1386,7 +1429,7 @@ _FIXED_FUNCTIONS = {
     "power": Jsonata.JFunction(_Power(), "<n-n:n>"),
     "toMillis": Jsonata.JFunction(_ToMillisIso(_ToMillis(), 1, True), "<s-s?:n>"),
     "fromMillis": Jsonata.JFunction(
-        _Picture(Jsonata.static_frame.lookup("fromMillis"), 1, True), "<n-s?s?:s>"
+        _FromMillis(Jsonata.static_frame.lookup("fromMillis"), 1, True), "<n-s?s?:s>"
     ),
     "formatInteger": Jsonata.JFunction(
         _FormatInteger(Jsonata.static_frame.lookup("formatInteger"), 1, False),
@@ -1396,6 +1439,7 @@ _FIXED_FUNCTIONS = {
         _Picture(Jsonata.static_frame.lookup("parseInteger"), 1, False), "<s-s:n>"
     ),
     "formatNumber": Jsonata.JFunction(_FormatNumber(), "<n-so?:s>"),
+    "round": Jsonata.JFunction(_Round(), "<n-n?:n>"),
 }
 
 # : Runaway expressions fail instead of hanging the handler: nesting deeper than this
