@@ -265,3 +265,10 @@ class TestFromMillisTimezone:
     def test_offsets(self, timezone, text):
         assert value_of("$fromMillis(0, '[H01]:[m01] [Z] [z]', $tz)", tz=timezone) == text
         assert value_of("$fromMillis(0, '[H01]:[m01] [Z]', '+0530')") == "05:30 +05:30"
+
+    def test_far_dates_keep_their_millisecond(self):
+        """jsonata-python reads the date from float seconds, coarser than a
+        microsecond past about 2242: 8422-01-01T12:16:28.399Z came out as .398."""
+        assert value_of("$fromMillis(203605532188399)") == "8422-01-01T12:16:28.399Z"
+        picture = "[Y0001]-[M01]-[D01] [H01]:[m01]:[s01].[f001]"
+        assert value_of("$fromMillis(43381972193672, $p, '-1200')", p=picture) == "3344-09-19 15:49:53.672"

@@ -37,6 +37,7 @@ and ``$now()``/``$millis()`` report the time of the evaluation that asks.
 from __future__ import annotations
 
 import copy
+import datetime
 import decimal
 import hashlib
 import json
@@ -1398,6 +1399,7 @@ class _FormatInteger(_Picture):
 
 
 _PARSE_INT = re.compile(r"\s*([+-]?[0-9]+)")
+_EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
 
 
 class _FromMillis(_Picture):
@@ -1406,14 +1408,36 @@ class _FromMillis(_Picture):
     ``offset % 100``: "-0130" is -2 hours and -30 minutes there, and so here."""
 
     def call(self, input: object, args: list[Any]) -> object:
+        args = list(args)
         timezone = args[2] if len(args) > 2 else None
         found = _PARSE_INT.match(timezone) if isinstance(timezone, str) else None
+        hours = minutes = 0
         if found is not None:
             offset = int(found.group(1))
             hours, minutes = math.floor(offset / 100), int(math.fmod(offset, 100))
             # jsonata-python splits it as int(offset / 100) and fmod(offset, 100)
-            args = [*args[:2], str(hours * 100 + minutes), *args[3:]]
+            args[2] = str(hours * 100 + minutes)
+        millis = args[0] if args else None
+        if isinstance(millis, (int, float)) and math.isfinite(millis):
+            args[0] = self._exact(int(millis), (hours * 60 + minutes) * 60_000)
         return super().call(input, args)
+
+    @staticmethod
+    def _exact(millis: int, offset: int) -> int:
+        """The milliseconds to give jsonata-python so that its date, which it reads
+        from ``(millis + offset) / 1000.0`` seconds, falls on the intended millisecond
+        where one does (past 2**33 seconds, about the year 2242, a float second is
+        coarser than a microsecond: it printed .455 for .456)."""
+        wanted = millis + offset
+        for step in (0, 1, -1):
+            try:
+                seconds = (wanted + step) / 1000.0
+                read = datetime.datetime.fromtimestamp(seconds, datetime.UTC)
+            except (OverflowError, ValueError, OSError):
+                return millis
+            if (read - _EPOCH) // datetime.timedelta(milliseconds=1) == wanted:
+                return millis + step
+        return millis
 
 
 #: Bound in every evaluation; $eval is bound to nothing, so calling it fails with T1006.
