@@ -272,3 +272,12 @@ class TestFromMillisTimezone:
         assert value_of("$fromMillis(203605532188399)") == "8422-01-01T12:16:28.399Z"
         picture = "[Y0001]-[M01]-[D01] [H01]:[m01]:[s01].[f001]"
         assert value_of("$fromMillis(43381972193672, $p, '-1200')", p=picture) == "3344-09-19 15:49:53.672"
+
+
+class TestToMillisWithPicture:
+    """A year from 0 to 99 is 1900 to 1999, as JavaScript's Date.UTC takes it."""
+
+    def test_two_digit_years(self):
+        assert value_of("$toMillis('38-1-8', '[Y,2]-[M]-[D]')") == -1009238400000
+        picture = "[Y0001]-[M01]-[D01]T[H01]:[m01]"
+        assert value_of("$toMillis('0099-12-31T23:59', $p)", p=picture) == 946684740000

@@ -989,7 +989,9 @@ class _Picture:
 class _ToMillisIso(_Picture):
     """``$toMillis`` without a picture accepts what jsonata-js's ISO 8601 pattern
     accepts, D3110 otherwise ("2018-02-03 11:15:33": Python would read it), and reads
-    it as JavaScript's Date.parse does (NaN for what it cannot read)."""
+    it as JavaScript's Date.parse does (NaN for what it cannot read). With a picture,
+    a year from 0 to 99 is 1900 to 1999, as JavaScript's Date.UTC takes it
+    ("[Y,2]": "38-1-8" is 1938-01-08)."""
 
     def call(self, input: object, args: list[Any]) -> object:
         timestamp = args[0] if args else None
@@ -998,7 +1000,26 @@ class _ToMillisIso(_Picture):
             if not _ISO_8601.match(timestamp):
                 raise JException("D3110", -1, timestamp)
             return _js_date_parse(timestamp)
-        return super().call(input, args)
+        millis = super().call(input, args)
+        if isinstance(millis, int) and not isinstance(millis, bool):
+            days, rest = divmod(millis, 86_400_000)
+            year, month, day = _civil_from_days(days)
+            if 0 <= year <= 99:
+                return _days_from_civil(year + 1900, month, day) * 86_400_000 + rest
+        return millis
+
+
+def _civil_from_days(days: int) -> tuple[int, int, int]:
+    """(year, month, day) of a day counted from 1970-01-01 (proleptic Gregorian)."""
+    days += 719468
+    era = days // 146097
+    of_era = days - era * 146097
+    year_of_era = (of_era - of_era // 1460 + of_era // 36524 - of_era // 146096) // 365
+    of_year = of_era - (365 * year_of_era + year_of_era // 4 - year_of_era // 100)
+    shifted = (5 * of_year + 2) // 153
+    day = of_year - (153 * shifted + 2) // 5 + 1
+    month = shifted + 3 if shifted < 10 else shifted - 9
+    return year_of_era + era * 400 + (month <= 2), month, day
 
 
 def _js_math_round(value: float) -> float:
