@@ -281,3 +281,21 @@ class TestToMillisWithPicture:
         assert value_of("$toMillis('38-1-8', '[Y,2]-[M]-[D]')") == -1009238400000
         picture = "[Y0001]-[M01]-[D01]T[H01]:[m01]"
         assert value_of("$toMillis('0099-12-31T23:59', $p)", p=picture) == 946684740000
+
+
+class TestParseInteger:
+    """$parseInteger reads decimal digits with JavaScript's parseInt after taking out
+    the grouping separators (a regular grouping: commas only)."""
+
+    @pytest.mark.parametrize(
+        ("expr", "result"),
+        [
+            ("$parseInteger('12 345', '# ##0')", 12),
+            ("$parseInteger('1.5', '0')", 1),
+            ("$parseInteger('0x1A', '0')", 26),
+            ("$parseInteger('abc', '0')", "NaN"),
+        ],
+    )
+    def test_as_parse_int(self, expr, result):
+        assert value_of(expr) == result
+        assert value_of("[$parseInteger('12th', '0;o'), $parseInteger('1,234,567', '#,##0')]") == [12, 1234567]

@@ -50,6 +50,7 @@ import uuid as _uuid_module
 from collections.abc import Callable, Iterator
 from typing import Any, ClassVar
 
+from jsonata.datetimeutils import DateTimeUtils  # type: ignore[import-untyped]
 from jsonata.jexception import JException  # type: ignore[import-untyped]
 from jsonata.jsonata import Jsonata  # type: ignore[import-untyped]
 from jsonata.parser import Parser  # type: ignore[import-untyped]
@@ -1461,6 +1462,48 @@ class _FromMillis(_Picture):
         return millis
 
 
+_JS_PARSE_INT = re.compile(r"[\s\ufeff]*([+-]?)(0[xX][0-9a-fA-F]+|[0-9]+)?")
+
+
+def _js_parse_int(text: str) -> float:
+    """JavaScript's parseInt(text): the leading integer ("12 345" is 12), hexadecimal
+    after 0x, NaN without digits."""
+    found = _JS_PARSE_INT.match(text)
+    digits = found.group(2) if found else None
+    if not digits:
+        return math.nan
+    number = int(digits, 16 if digits[1:2] in ("x", "X") else 10)
+    return float(-number if found and found.group(1) == "-" else number)
+
+
+class _ParseInteger(_Picture):
+    """``$parseInteger`` reading decimal digits as jsonata-js does: the ordinal suffix
+    cut, the grouping separators taken out (a regular grouping: commas only), the
+    digits shifted to ASCII, then parseInt (NaN when nothing reads; jsonata-python
+    fails with a Python ValueError)."""
+
+    def call(self, input: object, args: list[Any]) -> object:
+        value, picture = (list(args) + [None, None])[:2]
+        if not (isinstance(value, str) and isinstance(picture, str)):
+            return super().call(input, args)
+        try:
+            spec = DateTimeUtils._analyse_integer_picture(picture)
+        except Exception:  # noqa: BLE001 - the native call raises it again, with a code
+            return super().call(input, args)
+        if spec.primary != DateTimeUtils.Formats.DECIMAL:
+            return super().call(input, args)
+        digits = value[:-2] if spec.ordinal else value
+        if spec.regular:
+            digits = digits.replace(",", "")
+        else:
+            for separator in spec.groupingSeparators:
+                digits = digits.replace(separator.character, "")
+        if spec.zeroCode != 0x30:
+            digits = "".join(chr(ord(char) - spec.zeroCode + 0x30) for char in digits)
+        number = _js_parse_int(digits)
+        return int(number) if math.isfinite(number) else number
+
+
 #: Bound in every evaluation; $eval is bound to nothing, so calling it fails with T1006.
 _FIXED_FUNCTIONS = {
     "partition": Jsonata.JLambda(_partition),
@@ -1481,7 +1524,8 @@ _FIXED_FUNCTIONS = {
         "<n-s:s>",
     ),
     "parseInteger": Jsonata.JFunction(
-        _Picture(Jsonata.static_frame.lookup("parseInteger"), 1, False), "<s-s:n>"
+        _ParseInteger(Jsonata.static_frame.lookup("parseInteger"), 1, False),
+        "<s-s:n>",
     ),
     "formatNumber": Jsonata.JFunction(_FormatNumber(), "<n-so?:s>"),
     "round": Jsonata.JFunction(_Round(), "<n-n?:n>"),
