@@ -299,3 +299,12 @@ class TestParseInteger:
     def test_as_parse_int(self, expr, result):
         assert value_of(expr) == result
         assert value_of("[$parseInteger('12th', '0;o'), $parseInteger('1,234,567', '#,##0')]") == [12, 1234567]
+
+
+class TestNow:
+    """$now(picture, timezone) is $fromMillis of the evaluation's time, with all of
+    its jsonata-js behaviour."""
+
+    def test_now_is_from_millis(self):
+        assert value_of("$now('[H01]:[m01] [Z]', '-0130') = $fromMillis($millis(), '[H01]:[m01] [Z]', '-0130')")
+        assert code_of("$now('[q]')") == "D3132"

@@ -1504,6 +1504,22 @@ class _ParseInteger(_Picture):
         return int(number) if math.isfinite(number) else number
 
 
+class _Now:
+    """``$now(picture, timezone)``: the evaluation's time through ``$fromMillis`` (as
+    jsonata-js does; jsonata-python calls its own, bypassing the fixes above)."""
+
+    _millis = Jsonata.static_frame.lookup("millis")
+
+    def __init__(self, from_millis: _FromMillis) -> None:
+        self._from_millis = from_millis
+
+    def call(self, input: object, args: list[Any]) -> object:
+        millis = self._millis.call(input, [])
+        return self._from_millis.call(input, [millis, *list(args)[:2]])
+
+
+_FROM_MILLIS = _FromMillis(Jsonata.static_frame.lookup("fromMillis"), 1, True)
+
 #: Bound in every evaluation; $eval is bound to nothing, so calling it fails with T1006.
 _FIXED_FUNCTIONS = {
     "partition": Jsonata.JLambda(_partition),
@@ -1516,9 +1532,8 @@ _FIXED_FUNCTIONS = {
     "string": Jsonata.JFunction(_String(), "<x-b?:s>"),
     "power": Jsonata.JFunction(_Power(), "<n-n:n>"),
     "toMillis": Jsonata.JFunction(_ToMillisIso(_ToMillis(), 1, True), "<s-s?:n>"),
-    "fromMillis": Jsonata.JFunction(
-        _FromMillis(Jsonata.static_frame.lookup("fromMillis"), 1, True), "<n-s?s?:s>"
-    ),
+    "fromMillis": Jsonata.JFunction(_FROM_MILLIS, "<n-s?s?:s>"),
+    "now": Jsonata.JFunction(_Now(_FROM_MILLIS), "<s?s?:s>"),
     "formatInteger": Jsonata.JFunction(
         _FormatInteger(Jsonata.static_frame.lookup("formatInteger"), 1, False),
         "<n-s:s>",
