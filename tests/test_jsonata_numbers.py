@@ -51,6 +51,9 @@ class TestNumberToString:
         assert value_of('$string({"a": "é\\u0001\\""}, true)') == '{\n  "a": "é\\u0001\\""\n}'
         assert value_of("$string([1, $sum])") == '[1,""]'
 
+    def test_the_largest_numbers_round_up_to_infinity_written_as_null(self):
+        assert value_of("'x' & $n & $string([$n])", n=1.7976931348623157e308) == "xnull[null]"
+
     @pytest.mark.parametrize("expr", ["$string(1/0)", "$string(-1/0)", "$string(0/0)", "'x' & 1/0"])
     def test_infinity_and_nan_cannot_be_written(self, expr):
         assert code_of(expr) == "D3001"

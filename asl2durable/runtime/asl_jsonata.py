@@ -669,7 +669,8 @@ def _js_number_string(value: float) -> str:
     "5890840712243080", 0.1 + 0.2 -> "0.3")."""
     number = _js_float(value)
     rounded = float(_FIFTEEN.plus(decimal.Decimal(number)))
-    return _js_number_text(rounded)
+    # the largest doubles round up to Infinity, which JSON.stringify writes as null
+    return _js_number_text(rounded) if math.isfinite(rounded) else "null"
 
 
 _JS_ESCAPES = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\f": "\\f"}
