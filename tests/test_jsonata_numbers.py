@@ -204,6 +204,12 @@ class TestFormatNumber:
         with pytest.raises(QueryEvaluationError, match="D3089: .* instances of the 'grouping-separator' character$"):
             value_of("$formatNumber(20, '0,,0')")
 
+    def test_many_places(self):
+        assert value_of("$formatNumber(1e20, '#.0000000000')") == "100000000000000000000.0000000000"
+        assert value_of("$formatNumber(123456789.123, '#.000000000000000000000000')") == (
+            "123456789.122999995946884155273438"
+        )
+
 
 class TestFormatInteger:
     """$formatInteger rounds down (Math.floor) and, past 2**53, counts with

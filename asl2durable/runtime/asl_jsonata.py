@@ -653,6 +653,7 @@ def _js_number_text(value: float) -> str:
 
 
 _FIFTEEN = decimal.Context(prec=15, rounding=decimal.ROUND_HALF_UP)
+_EXACT = decimal.Context(prec=1200, rounding=decimal.ROUND_HALF_UP)  # any double
 
 
 def _js_float(value: float) -> float:
@@ -1077,7 +1078,7 @@ def _js_to_fixed(value: float, digits: int) -> str:
     if value >= 1e21:
         return _js_number_text(value)
     exact = decimal.Decimal(value).quantize(
-        decimal.Decimal(1).scaleb(-digits), rounding=decimal.ROUND_HALF_UP
+        decimal.Decimal(1).scaleb(-digits), context=_EXACT
     )
     return f"{exact:f}"
 
