@@ -29,29 +29,6 @@ REMOVED = {
 
 #: Cases that pass differently here, each with its reason (issue 20: at most 0.5 % of the suite).
 DIFFERENT: dict[str, str] = {
-    "function-formatInteger/formatInteger[15]": "open: D3131 expected, no code given",
-    "function-formatInteger/formatInteger[43]": "open: a different result",
-    "function-formatInteger/formatInteger[64]": "open: D3130 expected, no code given",
-    "function-formatNumber/case014": "open: a different result",
-    "function-formatNumber/case024": "open: D3085 expected, no code given",
-    "function-formatNumber/case025": "open: D3086 expected, no code given",
-    "function-formatNumber/case028": "open: D3089 expected, D3087 given",
-    "function-formatNumber/case032": "open: D3093 expected, D3086 given",
-    "function-fromMillis/formatDateTime[26]": "open: D3134 expected, no code given",
-    "function-fromMillis/formatDateTime[69]": "open: D3133 expected, no code given",
-    "function-fromMillis/formatDateTime[70]": "open: D3135 expected, no code given",
-    "function-parseInteger/parseInteger[60]": "open: D3130 expected, no code given",
-    "function-power/case005": "open: D3061 expected, no code given",
-    "function-power/case006": "open: D3061 expected, D1001 given",
-    "function-string/case006": "open: a different result",
-    "function-string/case019": "open: D3001 expected, D1001 given",
-    "function-tomillis/case009": "open: D3110 expected, a value given",
-    "function-tomillis/parseDateTime[35]": "open: D3132 expected, no code given",
-    "function-tomillis/parseDateTime[36]": "open: D3133 expected, no code given",
-    "function-tomillis/parseDateTime[37]": "open: D3136 expected, no code given",
-    "function-tomillis/parseDateTime[38]": "open: D3136 expected, no code given",
-    "function-tomillis/parseDateTime[39]": "open: D3136 expected, no code given",
-    "function-tomillis/parseDateTime[40]": "open: D3136 expected, no code given",
 }
 
 _UNDEFINED = object()
@@ -148,7 +125,6 @@ def test_the_suite_is_the_whole_of_v2_0_6():
     assert set(DIFFERENT) <= set(_BY_NAME)
 
 
-@pytest.mark.xfail(strict=True, reason=f"issue 20, open: {len(DIFFERENT)} cases differ")
 def test_at_most_half_a_percent_of_the_suite_differs():
     assert len(DIFFERENT) <= 0.005 * len(CASES)
 
@@ -162,28 +138,6 @@ MESSAGES = json.loads((SUITE / "messages.json").read_text(encoding="utf-8"))
 #: Cases whose message is worded differently here, each with its reason.
 DIFFERENT_MESSAGES: dict[str, str] = {
     "errors/case016": "jsonata-python's parser gives the parameter's name where jsonata-js gives its position (S0208)",
-    "function-encodeUrl/case002": "its code differs too (DIFFERENT)",
-    "function-encodeUrlComponent/case002": "its code differs too (DIFFERENT)",
-    "function-formatInteger/formatInteger[15]": "its code differs too (DIFFERENT)",
-    "function-formatInteger/formatInteger[64]": "its code differs too (DIFFERENT)",
-    "function-formatNumber/case024": "its code differs too (DIFFERENT)",
-    "function-formatNumber/case025": "its code differs too (DIFFERENT)",
-    "function-formatNumber/case028": "its code differs too (DIFFERENT)",
-    "function-formatNumber/case032": "its code differs too (DIFFERENT)",
-    "function-fromMillis/formatDateTime[26]": "its code differs too (DIFFERENT)",
-    "function-fromMillis/formatDateTime[69]": "its code differs too (DIFFERENT)",
-    "function-fromMillis/formatDateTime[70]": "its code differs too (DIFFERENT)",
-    "function-parseInteger/parseInteger[60]": "its code differs too (DIFFERENT)",
-    "function-power/case005": "its code differs too (DIFFERENT)",
-    "function-power/case006": "its code differs too (DIFFERENT)",
-    "function-string/case019": "its code differs too (DIFFERENT)",
-    "function-tomillis/case009": "its code differs too (DIFFERENT)",
-    "function-tomillis/parseDateTime[35]": "its code differs too (DIFFERENT)",
-    "function-tomillis/parseDateTime[36]": "its code differs too (DIFFERENT)",
-    "function-tomillis/parseDateTime[37]": "its code differs too (DIFFERENT)",
-    "function-tomillis/parseDateTime[38]": "its code differs too (DIFFERENT)",
-    "function-tomillis/parseDateTime[39]": "its code differs too (DIFFERENT)",
-    "function-tomillis/parseDateTime[40]": "its code differs too (DIFFERENT)",
     "literals/case008": "jsonata-python's tokenizer does not give the number's text (S0102)",
     "sorting/case011": "jsonata-python's sort compares the two values the other way round (T2007)",
 }

@@ -37,6 +37,8 @@ and ``$now()``/``$millis()`` report the time of the evaluation that asks.
 from __future__ import annotations
 
 import copy
+import datetime
+import decimal
 import hashlib
 import json
 import math
@@ -46,8 +48,9 @@ import threading
 import time
 import uuid as _uuid_module
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, ClassVar
 
+from jsonata.datetimeutils import DateTimeUtils  # type: ignore[import-untyped]
 from jsonata.functions import Functions  # type: ignore[import-untyped]
 from jsonata.jexception import JException  # type: ignore[import-untyped]
 from jsonata.jsonata import Jsonata  # type: ignore[import-untyped]
@@ -291,8 +294,11 @@ def _message_value(value: object) -> str:
     is)."""
     if value is None:
         return "undefined"
-    if isinstance(value, float) and not math.isfinite(value):
-        return "null"  # JSON.stringify(Infinity)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        number = _js_float(value)  # as JavaScript writes it; Infinity and NaN: null
+        return _js_number_text(number) if math.isfinite(number) else "null"
+    if isinstance(value, str):
+        return _js_quote(value)
     try:
         return _json(_plain(value, "null"))
     except (TypeError, ValueError, RecursionError):
@@ -699,6 +705,884 @@ class _ToMillis:
 
 
 # --------------------------------------------------------------------------------------
+# numbers and date/time as jsonata-js 2.0.6 (issue 20): number to string, arithmetic
+# that reaches Infinity/NaN, $power, pictures of $formatNumber/$formatInteger/
+# $parseInteger/$fromMillis/$toMillis
+
+
+def _js_number_text(value: float) -> str:
+    """JavaScript's Number.prototype.toString for a finite number: the shortest digits
+    that read back as the same double (Python's repr finds the same ones), written in
+    full from 1e-6 up to 1e21 and in exponent form ("1e+21", "1.5e-7") outside."""
+    if value == 0:
+        return "0"
+    if value < 0:
+        return "-" + _js_number_text(-value)
+    mantissa, _, exponent = repr(value).partition("e")
+    whole, _, fraction = mantissa.partition(".")
+    digits = whole + fraction
+    point = len(whole) + (int(exponent) if exponent else 0)
+    significant = digits.lstrip("0")
+    point -= len(digits) - len(significant)
+    digits = significant.rstrip("0")
+    size = len(digits)
+    if size <= point <= 21:
+        return digits + "0" * (point - size)
+    if 0 < point <= 21:
+        return digits[:point] + "." + digits[point:]
+    if -6 < point <= 0:
+        return "0." + "0" * -point + digits
+    power = point - 1
+    head = digits[0] + ("." + digits[1:] if size > 1 else "")
+    return f"{head}e{'+' if power >= 0 else '-'}{abs(power)}"
+
+
+_FIFTEEN = decimal.Context(prec=15, rounding=decimal.ROUND_HALF_UP)
+_EXACT = decimal.Context(prec=1200, rounding=decimal.ROUND_HALF_UP)  # any double
+
+
+def _js_float(value: float) -> float:
+    """A number as the double jsonata-js holds (an integer too large is Infinity)."""
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf
+
+
+def _js_number_string(value: float) -> str:
+    """A finite number as jsonata-js's $string writes it:
+    ``Number(value.toPrecision(15))`` written by JavaScript (5890840712243076 ->
+    "5890840712243080", 0.1 + 0.2 -> "0.3")."""
+    number = _js_float(value)
+    rounded = float(_FIFTEEN.plus(decimal.Decimal(number)))
+    # the largest doubles round up to Infinity, which JSON.stringify writes as null
+    return _js_number_text(rounded) if math.isfinite(rounded) else "null"
+
+
+_JS_ESCAPES = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\f": "\\f"}
+_JS_ESCAPES.update({"\n": "\\n", "\r": "\\r", "\t": "\\t"})
+_JS_NEEDS_ESCAPE = re.compile('["\\\\\x00-\x1f\ud800-\udfff]')
+
+
+def _js_quote(text: str) -> str:
+    """A string as JSON.stringify writes it: only quotes, backslashes, control
+    characters and lone surrogates escaped (other text is kept as it is)."""
+
+    def escape(match: re.Match[str]) -> str:
+        char = match.group(0)
+        return _JS_ESCAPES.get(char) or f"\\u{ord(char):04x}"
+
+    return '"' + _JS_NEEDS_ESCAPE.sub(escape, text) + '"'
+
+
+_ARRAY_INDEX = re.compile(r"(0|[1-9][0-9]*)\Z")
+
+
+def _js_keys(value: dict[Any, Any]) -> list[Any]:
+    """An object's keys in JavaScript's order: array-index keys ("0", "17") first in
+    numeric order, then the others as inserted."""
+    indices = [
+        key
+        for key in value
+        if isinstance(key, str) and _ARRAY_INDEX.match(key) and int(key) < 2**32 - 1
+    ]
+    if not indices:
+        return list(value)
+    chosen = set(indices)
+    return sorted(indices, key=int) + [key for key in value if key not in chosen]
+
+
+def _js_stringify(value: object, indent: str, level: str = "") -> str | None:
+    """JSON.stringify(value, replacer, space) with jsonata-js's replacer for $string:
+    numbers to 15 significant digits, functions as "" (None: undefined, left out)."""
+    if value is None:
+        return None
+    if value is _NULL:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        number = _js_float(value)
+        if math.isnan(number):
+            return "null"
+        if math.isinf(number):
+            raise JException("D1001", -1, number)  # jsonata-js's isNumeric
+        return _js_number_string(number)
+    if isinstance(value, str):
+        return _js_quote(value)
+    if _is_function(value):
+        return '""'
+    inner = level + indent
+    newline = "\n" + inner if indent else ""
+    if isinstance(value, dict):
+        colon = ": " if indent else ":"
+        entries = []
+        for key in _js_keys(value):
+            item = _js_stringify(value[key], indent, inner)
+            if item is not None:
+                entries.append(_js_quote(str(key)) + colon + item)
+        if not entries:
+            return "{}"
+        closing = "\n" + level if indent else ""
+        return "{" + newline + ("," + newline).join(entries) + closing + "}"
+    if isinstance(value, list):
+        items = [
+            _js_stringify(value[i], indent, inner) or "null" for i in range(len(value))
+        ]
+        if not items:
+            return "[]"
+        closing = "\n" + level if indent else ""
+        return "[" + newline + ("," + newline).join(items) + closing + "]"
+    return _js_quote(str(value))
+
+
+def _js_string(value: object, prettify: object = False) -> str | None:
+    """jsonata-js's $string (and the text of an ``&`` operand): strings as they are,
+    functions as "", D3001 for Infinity and NaN, else JSON with numbers to 15
+    significant digits."""
+    if isinstance(value, Utils.JList) and value.outer_wrapper:
+        value = value[0]
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value
+    if _is_function(value):
+        return ""
+    number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if number and not math.isfinite(_js_float(value)):  # type: ignore[arg-type]
+        raise JException("D3001", -1, value)
+    return _js_stringify(value, "  " if prettify else "")
+
+
+class _String:
+    """``$string`` as jsonata-js writes numbers (jsonata-python keeps Python's digits
+    and exponent form, and 20-digit integers in full)."""
+
+    def call(self, input: object, args: list[Any]) -> object:
+        value = args[0] if args else None
+        return _js_string(value, args[1] if len(args) > 1 else False)
+
+
+def _js_arithmetic(lhs: float, rhs: float, op: str) -> float:
+    """``lhs op rhs`` on doubles as JavaScript computes it: dividing by zero gives
+    Infinity or NaN, overflow Infinity, ``%`` the remainder of the truncated
+    division (5.5 % 2 is 1.5)."""
+    try:
+        if op == "+":
+            return lhs + rhs
+        if op == "-":
+            return lhs - rhs
+        if op == "*":
+            return lhs * rhs
+        if op == "/":
+            return lhs / rhs
+        return math.fmod(lhs, rhs) if math.isfinite(lhs) else math.nan
+    except ZeroDivisionError:
+        if lhs == 0 or math.isnan(lhs):
+            return math.nan
+        negative = (lhs < 0) != (math.copysign(1.0, rhs) < 0)
+        return -math.inf if negative else math.inf
+    except ValueError:  # fmod(x, 0)
+        return math.nan
+
+
+class _Power:
+    """``$power`` failing with D3061 whenever the result is not a finite number, as
+    jsonata-js does (jsonata-python returns a complex number for a negative base and a
+    fractional exponent, and overflows with a Python OverflowError)."""
+
+    def call(self, input: object, args: list[Any]) -> object:
+        base = args[0] if args else None
+        exponent = args[1] if len(args) > 1 else None
+        if base is None:
+            return None
+        result = _js_pow(_js_float(base), _js_float(exponent))  # type: ignore[arg-type]
+        if not math.isfinite(result):
+            raise JException("D3061", -1, base, exponent)
+        return result
+
+
+def _js_pow(base: float, exponent: float) -> float:
+    """JavaScript's Math.pow: NaN where the result is not real, Infinity on overflow,
+    NaN for 1 ** Infinity and any ** NaN but x ** 0 (NaN included) is 1."""
+    if exponent == 0:
+        return 1.0
+    if math.isnan(exponent) or (abs(base) == 1 and math.isinf(exponent)):
+        return math.nan
+    try:
+        return math.pow(base, exponent)
+    except ValueError:
+        return math.nan
+    except OverflowError:
+        return math.inf if base > 0 or exponent % 2 == 0 else -math.inf
+
+
+#: messages jsonata-python's catalog words with double quotes where jsonata-js has
+#: single ones ("the 'name' modifier")
+
+
+# jsonata-python raises picture errors of $formatInteger, $parseInteger, $fromMillis and
+# $toMillis as Python errors holding jsonata-js's message (its value left out): each is
+# given its jsonata-js code, and its value found again in the picture
+_PICTURE_ERRORS = (
+    ("Formatting or parsing an integer as a sequence starting with ", "D3130"),
+    ("In a decimal digit pattern, all digits must be from the same decimal", "D3131"),
+    ("Unknown component specifier ", "D3132"),
+    ("The 'name' modifier can only be applied to months and days", "D3133"),
+    ("The timezone integer format specifier cannot have more than four", "D3134"),
+    ("No matching closing bracket ']' in date/time picture string", "D3135"),
+    ("The date/time picture string is missing specifiers required", "D3136"),
+)
+_DEFAULT_PRESENTATION = dict.fromkeys("YMDdWwXxHhfC", "1")
+_DEFAULT_PRESENTATION.update(F="n", P="n", m="01", s="01", Z="01:01", z="01:01", E="n")
+_WHITESPACE = re.compile(r"\s+")
+
+
+def _picture_markers(picture: str) -> Iterator[tuple[str, str | None]]:
+    """(component, first presentation modifier) of each variable marker of a date/time
+    picture, as jsonata-js reads them (``[[`` is a literal bracket)."""
+    position = 0
+    while (start := picture.find("[", position)) != -1:
+        if picture.startswith("[[", start):
+            position = start + 2
+            continue
+        end = picture.find("]", start)
+        if end == -1:
+            return
+        marker = _WHITESPACE.sub("", picture[start + 1 : end])
+        position = end + 1
+        comma = marker.rfind(",")
+        modifier = marker[1:comma] if comma != -1 else marker[1:]
+        if len(modifier) > 1 and modifier[-1] in "atco":
+            modifier = modifier[:-1]
+        yield marker[:1], modifier or _DEFAULT_PRESENTATION.get(marker[:1])
+
+
+def _picture_value(code: str, picture: str, dates: bool) -> object:
+    """The value jsonata-js names in a picture error."""
+    if code == "D3130" and not dates:
+        return picture[: picture.rfind(";")] if ";" in picture else picture
+    for component, modifier in _picture_markers(picture) if dates else ():
+        if code == "D3132" and modifier is None:
+            return component
+        names = bool(modifier) and modifier[0] in "Nn"  # type: ignore[index]
+        if code == "D3133" and names and component not in "MxFP":
+            return component
+        if code == "D3134" and component in "Zz" and modifier:
+            digits = sum(char.isdigit() for char in modifier)
+            if digits > 4:
+                return digits
+    return None
+
+
+#: ISO 8601 as jsonata-js's $toMillis accepts it without a picture
+_ISO_8601 = re.compile(
+    r"[0-9]{4}(-[01][0-9])*(-[0-3][0-9])*(T[0-2][0-9]:[0-5][0-9]:[0-5][0-9])*"
+    r"(\.[0-9]+)?([+-][0-2][0-9]:?[0-5][0-9]|Z)?\Z"
+)
+#: the forms of it JavaScript's Date.parse reads as ISO 8601
+_DATE_PARSE = re.compile(
+    r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?"
+    r"(?:T([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]+))?"
+    r"(?:([+-])([0-9]{2}):?([0-9]{2}))?)?(Z)?\Z"
+)
+
+
+def _days_from_civil(year: int, month: int, day: int) -> int:
+    """Days from 1970-01-01 to a proleptic Gregorian date (year 0 included)."""
+    year -= month <= 2
+    era = year // 400
+    of_era = year - era * 400
+    of_year = (153 * (month + (-3 if month > 2 else 9)) + 2) // 5 + day - 1
+    of_cycle = of_era * 365 + of_era // 4 - of_era // 100 + of_year
+    return era * 146097 + of_cycle - 719468
+
+
+def _js_date_parse(timestamp: str) -> float:
+    """JavaScript's Date.parse for the ISO 8601 forms $toMillis accepts: NaN for a
+    field out of range, a day past the month's end rolls over ("2018-02-30" is 2 March),
+    24:00:00 is the next midnight; a time without offset is UTC (as on Lambda)."""
+    found = _DATE_PARSE.match(timestamp)
+    if found is None:
+        return math.nan
+    year, month, day, hour, minute, second, fraction, sign, zh, zm, _ = found.groups()
+    month_, day_ = int(month or 1), int(day or 1)
+    hour_, minute_, second_ = int(hour or 0), int(minute or 0), int(second or 0)
+    millis = int((fraction or "0")[:3].ljust(3, "0"))
+    offset = (int(zh) * 60 + int(zm)) * (-1 if sign == "-" else 1) if sign else 0
+    if not (1 <= month_ <= 12 and 1 <= day_ <= 31 and minute_ <= 59 and second_ <= 59):
+        return math.nan
+    if hour_ > 24 or (hour_ == 24 and (minute_ or second_ or millis)):
+        return math.nan
+    if sign and (int(zh) > 23 or int(zm) > 59):
+        return math.nan
+    days = _days_from_civil(int(year), month_, 1) + day_ - 1
+    seconds = ((days * 24 + hour_) * 60 + minute_ - offset) * 60 + second_
+    return seconds * 1000 + millis
+
+
+class _Picture:
+    """A jsonata-python function with a picture argument, its picture errors given
+    jsonata-js's codes (D3130-D3136). ``picture`` is the argument's index; ``dates``:
+    a date/time picture (else an integer picture)."""
+
+    def __init__(self, native: Any, picture: int, dates: bool) -> None:
+        self._native = native
+        self._picture = picture
+        self._dates = dates
+
+    def call(self, input: object, args: list[Any]) -> object:
+        picture = args[self._picture] if len(args) > self._picture else None
+        try:
+            return self._native.call(input, args)
+        except KeyError as exc:  # a component jsonata-python does not know
+            if not (self._dates and isinstance(picture, str)):
+                raise
+            raise JException("D3132", -1, exc.args[0] if exc.args else None) from None
+        except (RuntimeError, NotImplementedError) as exc:
+            message = str(exc)
+            for start, code in _PICTURE_ERRORS:
+                if message.startswith(start) and isinstance(picture, str):
+                    value = _picture_value(code, picture, self._dates)
+                    raise JException(code, -1, value) from None
+            raise
+
+
+class _ToMillisIso(_Picture):
+    """``$toMillis`` without a picture accepts what jsonata-js's ISO 8601 pattern
+    accepts, D3110 otherwise ("2018-02-03 11:15:33": Python would read it), and reads
+    it as JavaScript's Date.parse does (NaN for what it cannot read). With a picture,
+    a year from 0 to 99 is 1900 to 1999, as JavaScript's Date.UTC takes it
+    ("[Y,2]": "38-1-8" is 1938-01-08)."""
+
+    def call(self, input: object, args: list[Any]) -> object:
+        timestamp = args[0] if args else None
+        picture = args[1] if len(args) > 1 else None
+        if isinstance(timestamp, str) and picture is None:
+            if not _ISO_8601.match(timestamp):
+                raise JException("D3110", -1, timestamp)
+            return _js_date_parse(timestamp)
+        millis = super().call(input, args)
+        if isinstance(millis, int) and not isinstance(millis, bool):
+            days, rest = divmod(millis, 86_400_000)
+            year, month, day = _civil_from_days(days)
+            if 0 <= year <= 99:
+                return _days_from_civil(year + 1900, month, day) * 86_400_000 + rest
+        return millis
+
+
+def _civil_from_days(days: int) -> tuple[int, int, int]:
+    """(year, month, day) of a day counted from 1970-01-01 (proleptic Gregorian)."""
+    days += 719468
+    era = days // 146097
+    of_era = days - era * 146097
+    year_of_era = (of_era - of_era // 1460 + of_era // 36524 - of_era // 146096) // 365
+    of_year = of_era - (365 * year_of_era + year_of_era // 4 - year_of_era // 100)
+    shifted = (5 * of_year + 2) // 153
+    day = of_year - (153 * shifted + 2) // 5 + 1
+    month = shifted + 3 if shifted < 10 else shifted - 9
+    return year_of_era + era * 400 + (month <= 2), month, day
+
+
+def _js_math_round(value: float) -> float:
+    """JavaScript's Math.round: halves go up (towards +Infinity)."""
+    if not math.isfinite(value):
+        return value
+    floor = math.floor(value)
+    return float(floor + 1 if value - floor >= 0.5 else floor)
+
+
+def _js_round(value: float, precision: float = 0) -> float:
+    """jsonata-js's round() ($round): halves to even, the point shifted through the
+    number's text ("1.005" and 2 places: "1.005e2")."""
+    if precision:
+        value = _js_shift(value, precision)
+    result = _js_math_round(value)
+    if abs(result - value) == 0.5 and abs(math.fmod(result, 2)) == 1:
+        result -= 1
+    if precision:
+        result = _js_shift(result, -precision)
+    return 0.0 if result == 0 else result
+
+
+def _js_shift(value: float, places: float) -> float:
+    """``+(mantissa + 'e' + (exponent + places))`` over JavaScript's text of
+    ``value`` (NaN where that is not a number)."""
+    if not math.isfinite(value):
+        return math.nan
+    mantissa, _, exponent = _js_number_text(value).partition("e")
+    shifted = (float(exponent) if exponent else 0) + places
+    text = _js_number_text(shifted) if math.isfinite(shifted) else "x"
+    try:
+        return float(f"{mantissa}e{text}")
+    except ValueError:
+        return math.nan
+
+
+class _Round:
+    """``$round`` as jsonata-js rounds (jsonata-python fails with a Python
+    decimal.InvalidOperation for $round(1e300, 2) or 100 places)."""
+
+    def call(self, input: object, args: list[Any]) -> object:
+        value = args[0] if args else None
+        precision = args[1] if len(args) > 1 else None
+        if value is None:
+            return None
+        return _js_round(_js_float(value), _js_float(precision or 0))
+
+
+def _js_to_fixed(value: float, digits: int) -> str:
+    """JavaScript's Number.prototype.toFixed for a number >= 0: the exact value rounded
+    half up (1e21 and more written as toString writes them)."""
+    if value >= 1e21:
+        return _js_number_text(value)
+    exact = decimal.Decimal(value).quantize(
+        decimal.Decimal(1).scaleb(-digits), context=_EXACT
+    )
+    return f"{exact:f}"
+
+
+class _FormatNumber:
+    """``$formatNumber`` ported from jsonata-js 2.0.6 (jsonata-python formats with
+    elementpath's rules: other digits for some pictures, and other picture errors, or
+    the same ones in another order: jsonata-js reports the last check that fails)."""
+
+    _DEFAULTS: ClassVar[dict[str, str]] = {
+        "decimal-separator": ".",
+        "grouping-separator": ",",
+        "exponent-separator": "e",
+        "infinity": "Infinity",
+        "minus-sign": "-",
+        "NaN": "NaN",
+        "percent": "%",
+        "per-mille": "\u2030",
+        "zero-digit": "0",
+        "digit": "#",
+        "pattern-separator": ";",
+    }
+    _native = Jsonata.static_frame.lookup("formatNumber")
+
+    def call(self, input: object, args: list[Any]) -> object:
+        value = args[0] if args else None
+        picture = args[1] if len(args) > 1 else None
+        options = args[2] if len(args) > 2 else None
+        if value is None or not isinstance(picture, str):
+            return self._native.call(input, args)
+        props = dict(self._DEFAULTS)
+        if isinstance(options, dict):
+            props.update({str(key): str(item) for key, item in options.items()})
+        text = _FormatNumberPicture(props).format(_js_float(value), picture)
+        return self._native.call(input, args) if text is None else text
+
+
+class _FormatNumberPicture:
+    """jsonata-js's formatNumber for one set of properties (its variable names)."""
+
+    def __init__(self, props: dict[str, str]) -> None:
+        self.props = props
+        zero = ord(props["zero-digit"][:1] or "\0")
+        self.family = [chr(code) for code in range(zero, zero + 10)]
+        self.active = [*self.family]
+        self.active += [
+            props[key] for key in ("decimal-separator", "exponent-separator")
+        ]
+        self.active += [props[key] for key in ("grouping-separator", "digit")]
+        self.active.append(props["pattern-separator"])
+
+    def split_parts(self, sub: str) -> dict[str, Any]:
+        p, exp = self.props, self.props["exponent-separator"]
+        firsts = [i for i, ch in enumerate(sub) if ch in self.active and ch != exp]
+        if not firsts:  # jsonata-js reads the length of undefined
+            raise TypeError("Cannot read properties of undefined (reading 'length')")
+        prefix, suffix = sub[: firsts[0]], sub[firsts[-1] + 1 :]
+        active = sub[len(prefix) : len(sub) - len(suffix)]
+        exponent_at = sub.find(exp, len(prefix))
+        if exponent_at == -1 or exponent_at > len(sub) - len(suffix):
+            mantissa, exponent = active, None
+        else:
+            mantissa, exponent = active[:exponent_at], active[exponent_at + 1 :]
+        decimal_at = mantissa.find(p["decimal-separator"])
+        if decimal_at == -1:
+            integer, fraction = mantissa, suffix
+        else:
+            integer = mantissa[:decimal_at]
+            fraction = mantissa[decimal_at + 1 :]
+        return {
+            "prefix": prefix,
+            "suffix": suffix,
+            "active": active,
+            "mantissa": mantissa,
+            "exponent": exponent,
+            "integer": integer,
+            "fraction": fraction,
+            "picture": sub,
+        }
+
+    def digits(self, text: str, optional: bool = False) -> int:
+        extra = self.props["digit"] if optional else None
+        return sum(ch in self.family or ch == extra for ch in text)
+
+    def validate(self, parts: dict[str, Any]) -> None:
+        p, sub, error = self.props, parts["picture"], None
+        sep, group, digit = p["decimal-separator"], p["grouping-separator"], p["digit"]
+        percent, mille = p["percent"], p["per-mille"]
+        decimal_at = sub.find(sep)
+        if decimal_at != sub.rfind(sep):
+            error = "D3081"
+        if sub.find(percent) != sub.rfind(percent):
+            error = "D3082"
+        if sub.find(mille) != sub.rfind(mille):
+            error = "D3083"
+        if percent in sub and mille in sub:
+            error = "D3084"
+        if not self.digits(parts["mantissa"], optional=True):
+            error = "D3085"
+        if any(ch not in self.active for ch in parts["active"]):
+            error = "D3086"
+        if decimal_at != -1:
+            before = sub[decimal_at - 1] if decimal_at > 0 else ""
+            if group in (before, sub[decimal_at + 1 : decimal_at + 2]):
+                error = "D3087"
+        elif parts["integer"][-1:] == group:
+            error = "D3088"
+        if group + group in sub:
+            error = "D3089"
+        position = parts["integer"].find(digit)
+        if position != -1 and self.digits(parts["integer"][:position]):
+            error = "D3090"
+        position = parts["fraction"].rfind(digit)
+        if position != -1 and self.digits(parts["fraction"][position:]):
+            error = "D3091"
+        exponent = parts["exponent"]
+        if exponent and (percent in sub or mille in sub):
+            error = "D3092"
+        if exponent is not None and (
+            not exponent or any(ch not in self.family for ch in exponent)
+        ):
+            error = "D3093"
+        if error:
+            raise JException(error, -1)
+
+    def grouping(self, parts: dict[str, Any], part: str, to_left: bool) -> list[int]:
+        group, positions = self.props["grouping-separator"], []
+        at = part.find(group)
+        while at != -1:
+            counted = part[:at] if to_left else part[at:]
+            positions.append(self.digits(counted, optional=True))
+            at = parts["integer"].find(group, at + 1)
+        return positions
+
+    def analyse(self, parts: dict[str, Any]) -> dict[str, Any]:
+        integer_positions = self.grouping(parts, parts["integer"], False)
+        regular = 0
+        if integer_positions:
+            factor = 0
+            for position in integer_positions:
+                factor = math.gcd(factor, position)
+            regular = factor
+            for index in range(1, len(integer_positions) + 1):
+                if index * factor not in integer_positions:
+                    regular = 0
+                    break
+        min_integer = self.digits(parts["integer"])
+        scaling = min_integer
+        min_fraction = self.digits(parts["fraction"])
+        max_fraction = self.digits(parts["fraction"], optional=True)
+        has_exponent = parts["exponent"] is not None
+        if min_integer == 0 and max_fraction == 0:
+            if has_exponent:
+                min_fraction = max_fraction = 1
+            else:
+                min_integer = 1
+        if (
+            has_exponent
+            and min_integer == 0
+            and self.props["digit"] in parts["integer"]
+        ):
+            min_integer = 1
+        if min_integer == 0 and min_fraction == 0:
+            min_fraction = 1
+        return {
+            "integer_positions": integer_positions,
+            "regular": regular,
+            "min_integer": min_integer,
+            "scaling": scaling,
+            "prefix": parts["prefix"],
+            "fraction_positions": self.grouping(parts, parts["fraction"], True),
+            "min_fraction": min_fraction,
+            "max_fraction": max_fraction,
+            "min_exponent": self.digits(parts["exponent"] or ""),
+            "suffix": parts["suffix"],
+            "picture": parts["picture"],
+        }
+
+    def format(self, value: float, picture: str) -> str | None:
+        """The formatted number; None where jsonata-js loops for ever (0 or a negative
+        number with an exponent)."""
+        p = self.props
+        separator = p["pattern-separator"]
+        subs = picture.split(separator) if separator else list(picture)
+        if len(subs) > 2:
+            raise JException("D3080", -1)
+        parts = [self.split_parts(sub) for sub in subs]
+        for part in parts:
+            self.validate(part)
+        variables = [self.analyse(part) for part in parts]
+        if len(variables) == 1:
+            variables.append(dict(variables[0]))
+            variables[1]["prefix"] = p["minus-sign"] + variables[1]["prefix"]
+        zero, sep, group = (
+            p["zero-digit"],
+            p["decimal-separator"],
+            p["grouping-separator"],
+        )
+        pic = variables[0] if value >= 0 else variables[1]
+        if p["percent"] in pic["picture"]:
+            adjusted = value * 100
+        elif p["per-mille"] in pic["picture"]:
+            adjusted = value * 1000
+        else:
+            adjusted = value
+        exponent = None
+        mantissa = adjusted
+        if pic["min_exponent"]:
+            if not mantissa > 0 or not math.isfinite(mantissa):
+                return None
+            maximum = math.pow(10, pic["scaling"])
+            minimum = math.pow(10, pic["scaling"] - 1)
+            exponent = 0
+            while mantissa < minimum:
+                mantissa *= 10
+                exponent -= 1
+            while mantissa > maximum:
+                mantissa /= 10
+                exponent += 1
+        rounded = _js_round(mantissa, pic["max_fraction"])
+
+        def make_string(number: float, places: int) -> str:
+            text = _js_to_fixed(abs(number), places)
+            if zero != "0":
+                text = "".join(
+                    self.family[ord(ch) - 48] if "0" <= ch <= "9" else ch for ch in text
+                )
+            return text
+
+        text = make_string(rounded, pic["max_fraction"])
+        text = text + sep if "." not in text else text.replace(".", sep, 1)
+        while zero and text.startswith(zero):
+            text = text[len(zero) :]
+        while zero and text.endswith(zero):
+            text = text[: -len(zero)]
+        at = text.find(sep)
+        pad_left = pic["min_integer"] - at
+        pad_right = pic["min_fraction"] - (len(text) - at - 1)
+        text = zero * max(pad_left, 0) + text + zero * max(pad_right, 0)
+        at = text.find(sep)
+        if pic["regular"] > 0:
+            for count in range(1, (at - 1) // pic["regular"] + 1):
+                cut = at - count * pic["regular"]
+                text = _js_slice(text, 0, cut) + group + _js_slice(text, cut)
+        else:
+            for position in pic["integer_positions"]:
+                cut = at - position
+                text = _js_slice(text, 0, cut) + group + _js_slice(text, cut)
+                at += 1
+        at = text.find(sep)
+        for position in pic["fraction_positions"]:
+            cut = position + at + 1
+            text = _js_slice(text, 0, cut) + group + _js_slice(text, cut)
+        at = text.find(sep)
+        if sep not in pic["picture"] or at == len(text) - 1:
+            text = text[:-1]
+        if exponent is not None:
+            written = make_string(exponent, 0)
+            written = zero * max(pic["min_exponent"] - len(written), 0) + written
+            minus = p["minus-sign"] if exponent < 0 else ""
+            text = text + p["exponent-separator"] + minus + written
+        return str(pic["prefix"]) + text + str(pic["suffix"])
+
+
+def _js_slice(text: str, start: int, end: int | None = None) -> str:
+    """JavaScript's String.prototype.slice (negative positions count from the end)."""
+    return text[start:end]
+
+
+_FEW = (  # noqa: SIM905
+    "Zero One Two Three Four Five Six Seven Eight Nine Ten Eleven Twelve Thirteen "
+    "Fourteen Fifteen Sixteen Seventeen Eighteen Nineteen"
+).split()
+_ORDINALS = (  # noqa: SIM905
+    "Zeroth First Second Third Fourth Fifth Sixth Seventh Eighth Ninth Tenth Eleventh "
+    "Twelfth Thirteenth Fourteenth Fifteenth Sixteenth Seventeenth Eighteenth "
+    "Nineteenth"
+).split()
+_DECADES = "Twenty Thirty Forty Fifty Sixty Seventy Eighty Ninety Hundred".split()  # noqa: SIM905
+_MAGNITUDES = ("Thousand", "Million", "Billion", "Trillion")
+
+
+def _js_words(num: float, prev: bool, ordinal: bool) -> str:
+    """jsonata-js's numberToWords on a double (a number past 2**53 splits into
+    thousands as JavaScript's arithmetic splits it: 1e46 is "Ten Billion Trillion
+    Trillion Trillion")."""
+    if num <= 19:
+        words = (" and " if prev else "") + (_ORDINALS if ordinal else _FEW)[int(num)]
+    elif num < 100:
+        remainder = math.fmod(num, 10)
+        words = (" and " if prev else "") + _DECADES[int(num // 10) - 2]
+        if remainder > 0:
+            words += "-" + _js_words(remainder, False, ordinal)
+        elif ordinal:
+            words = words[:-1] + "ieth"
+    elif num < 1000:
+        remainder = math.fmod(num, 100)
+        words = (", " if prev else "") + _FEW[int(num // 100)] + " Hundred"
+        if remainder > 0:
+            words += _js_words(remainder, True, ordinal)
+        elif ordinal:
+            words += "th"
+    else:
+        magnitude = min(math.floor(math.log10(num) / 3), len(_MAGNITUDES))
+        factor = math.pow(10, magnitude * 3)
+        mantissa = math.floor(num / factor)
+        remainder = num - mantissa * factor
+        words = (", " if prev else "") + _js_words(mantissa, False, False)
+        words += " " + _MAGNITUDES[magnitude - 1]
+        if remainder > 0:
+            words += _js_words(remainder, True, ordinal)
+        elif ordinal:
+            words += "th"
+    return words
+
+
+class _FormatInteger(_Picture):
+    """``$formatInteger`` rounding down (Math.floor: -1.5 is -2; jsonata-python
+    truncates), in words with JavaScript's arithmetic, and writing the digits of a
+    number past 2**53 as JavaScript does (123456789012345678901 as
+    123456789012345680000)."""
+
+    _WORDS: ClassVar[dict[str, str]] = {"w": "lower", "W": "upper", "Ww": "title"}
+
+    def call(self, input: object, args: list[Any]) -> object:
+        value, picture = (list(args) + [None, None])[:2]
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
+            return super().call(input, args)
+        number = math.floor(_js_float(value)) if math.isfinite(value) else value
+        semicolon = picture.rfind(";") if isinstance(picture, str) else -1
+        primary = picture[:semicolon] if semicolon != -1 else picture
+        case = self._WORDS.get(primary) if isinstance(primary, str) else None
+        if case is not None and math.isfinite(number):
+            ordinal = semicolon != -1 and picture[semicolon + 1 : semicolon + 2] == "o"
+            words = _js_words(abs(float(number)), False, ordinal)
+            if case != "title":
+                words = words.upper() if case == "upper" else words.lower()
+            return "-" + words if number < 0 else words
+        if isinstance(number, int) and 2**53 <= abs(number) < 10**21:
+            number = int(_js_number_text(float(number)))
+        return super().call(input, [number, *args[1:]])
+
+
+_PARSE_INT = re.compile(r"\s*([+-]?[0-9]+)")
+_EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
+
+
+class _FromMillis(_Picture):
+    """``$fromMillis`` with jsonata-js's reading of the timezone: ``parseInt`` ("+01:30"
+    is 1 minute, "-0130x" is -0130), split by ``Math.floor(offset / 100)`` and
+    ``offset % 100``: "-0130" is -2 hours and -30 minutes there, and so here."""
+
+    def call(self, input: object, args: list[Any]) -> object:
+        args = list(args)
+        timezone = args[2] if len(args) > 2 else None
+        found = _PARSE_INT.match(timezone) if isinstance(timezone, str) else None
+        hours = minutes = 0
+        if found is not None:
+            offset = int(found.group(1))
+            hours, minutes = math.floor(offset / 100), int(math.fmod(offset, 100))
+            # jsonata-python splits it as int(offset / 100) and fmod(offset, 100)
+            args[2] = str(hours * 100 + minutes)
+        millis = args[0] if args else None
+        if isinstance(millis, (int, float)) and math.isfinite(millis):
+            args[0] = self._exact(int(millis), (hours * 60 + minutes) * 60_000)
+        return super().call(input, args)
+
+    @staticmethod
+    def _exact(millis: int, offset: int) -> int:
+        """The milliseconds to give jsonata-python so that its date, which it reads
+        from ``(millis + offset) / 1000.0`` seconds, falls on the intended millisecond
+        where one does (past 2**33 seconds, about the year 2242, a float second is
+        coarser than a microsecond: it printed .455 for .456)."""
+        wanted = millis + offset
+        for step in (0, 1, -1):
+            try:
+                seconds = (wanted + step) / 1000.0
+                read = datetime.datetime.fromtimestamp(seconds, datetime.UTC)
+            except (OverflowError, ValueError, OSError):
+                return millis
+            if (read - _EPOCH) // datetime.timedelta(milliseconds=1) == wanted:
+                return millis + step
+        return millis
+
+
+_JS_PARSE_INT = re.compile(r"[\s\ufeff]*([+-]?)(0[xX][0-9a-fA-F]+|[0-9]+)?")
+
+
+def _js_parse_int(text: str) -> float:
+    """JavaScript's parseInt(text): the leading integer ("12 345" is 12), hexadecimal
+    after 0x, NaN without digits."""
+    found = _JS_PARSE_INT.match(text)
+    digits = found.group(2) if found else None
+    if not digits:
+        return math.nan
+    number = int(digits, 16 if digits[1:2] in ("x", "X") else 10)
+    return float(-number if found and found.group(1) == "-" else number)
+
+
+class _ParseInteger(_Picture):
+    """``$parseInteger`` reading decimal digits as jsonata-js does: the ordinal suffix
+    cut, the grouping separators taken out (a regular grouping: commas only), the
+    digits shifted to ASCII, then parseInt (NaN when nothing reads; jsonata-python
+    fails with a Python ValueError)."""
+
+    def call(self, input: object, args: list[Any]) -> object:
+        value, picture = (list(args) + [None, None])[:2]
+        if not (isinstance(value, str) and isinstance(picture, str)):
+            return super().call(input, args)
+        try:
+            spec = DateTimeUtils._analyse_integer_picture(picture)
+        except Exception:  # noqa: BLE001 - the native call raises it again, with a code
+            return super().call(input, args)
+        if spec.primary != DateTimeUtils.Formats.DECIMAL:
+            return super().call(input, args)
+        digits = value[:-2] if spec.ordinal else value
+        if spec.regular:
+            digits = digits.replace(",", "")
+        else:
+            for separator in spec.groupingSeparators:
+                digits = digits.replace(separator.character, "")
+        if spec.zeroCode != 0x30:
+            digits = "".join(chr(ord(char) - spec.zeroCode + 0x30) for char in digits)
+        number = _js_parse_int(digits)
+        return int(number) if math.isfinite(number) else number
+
+
+class _Now:
+    """``$now(picture, timezone)``: the evaluation's time through ``$fromMillis`` (as
+    jsonata-js does; jsonata-python calls its own, bypassing the fixes above)."""
+
+    _millis = Jsonata.static_frame.lookup("millis")
+
+    def __init__(self, from_millis: _FromMillis) -> None:
+        self._from_millis = from_millis
+
+    def call(self, input: object, args: list[Any]) -> object:
+        millis = self._millis.call(input, [])
+        return self._from_millis.call(input, [millis, *list(args)[:2]])
+
+
+_FROM_MILLIS = _FromMillis(Jsonata.static_frame.lookup("fromMillis"), 1, True)
+
+
+# --------------------------------------------------------------------------------------
 # jsonata-js 2.0.6 string, regex, sort, URL and transform functions, its tokenizer's
 # errors and partial application (issue 20)
 #
@@ -890,7 +1774,7 @@ def _substitute(replacement: str, match: Any) -> str:
             out.append("$")
             position += 1
         elif dollar == "0":
-            out.append(_js_string(_field(match, "match")))
+            out.append(_js_text(_field(match, "match")))
             position += 1
         else:
             digits = 1 if not groups else math.floor(math.log10(len(groups))) + 1
@@ -901,7 +1785,7 @@ def _substitute(replacement: str, match: Any) -> str:
                 if groups and 0 < number <= len(groups):
                     group = groups[number - 1]
                     if group is not None:
-                        out.append(_js_string(group))
+                        out.append(_js_text(group))
                 position += len(str(number))
             else:
                 out.append("$")
@@ -927,7 +1811,7 @@ def _replace(
     count = 0
     if isinstance(pattern, str):
         # (jsonata-js inserts a replacement function's source text here)
-        text = _js_string(replacement)
+        text = _js_text(replacement)
         index = string.find(pattern, position)
         while index != -1 and _under(count, limit):
             out.append(string[position:index])
@@ -967,15 +1851,9 @@ _JS_FUNCTION_SOURCE = """async function (...params) {
                 }"""
 
 
-def _js_number_text(value: float) -> str:
-    """JavaScript's String(number) for the usual cases."""
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e21:
-        return str(int(value))
-    return repr(value)
-
-
-def _js_string(value: object) -> str:
-    """JavaScript's String(value) over jsonata-python values."""
+def _js_text(value: object) -> str:
+    """JavaScript's String(value) over jsonata-python values (where _js_string is
+    $string's text)."""
     if value is None:
         return "undefined"
     if value is _NULL:
@@ -988,7 +1866,7 @@ def _js_string(value: object) -> str:
         return value
     if isinstance(value, list):
         return ",".join(
-            "" if item is None or item is _NULL else _js_string(item) for item in value
+            "" if item is None or item is _NULL else _js_text(item) for item in value
         )
     if isinstance(value, dict):
         return "[object Object]"
@@ -1294,9 +2172,12 @@ _SIGNATURE_ERRORS = {
 
 
 class _Engine(Jsonata):  # type: ignore[misc]
-    """jsonata-python's evaluator with jsonata-js's transform copy and partial
-    application check, parsing with ``_Parser`` (used only by this module's compiled
-    expressions)."""
+    """jsonata-python's evaluator with jsonata-js's transform copy, partial
+    application check, arithmetic and ``&``, parsing with ``_Parser`` (used only by
+    this module's compiled expressions). Results that are not finite carry on as
+    Infinity/NaN (jsonata-python failed at once with D1001 or a ZeroDivisionError;
+    jsonata-js fails only where it uses the value), and operands of ``&`` are written
+    as $string writes them."""
 
     _PARSERS = threading.local()
 
@@ -1335,7 +2216,7 @@ class _Engine(Jsonata):  # type: ignore[misc]
             # which matches String(str)
             value = args[0] if args else None
             start = args[1] if len(args) > 1 and _is_number(args[1]) else 0
-            return _regex_matcher(proc, _js_string(value), max(0, int(start)), value)
+            return _regex_matcher(proc, _js_text(value), max(0, int(start)), value)
         return super().apply_inner(proc, args, input, environment)
 
     def evaluate_partial_application(
@@ -1364,6 +2245,24 @@ class _Engine(Jsonata):  # type: ignore[misc]
             return self.partial_apply_native_function(proc, args)
         name = procedure.steps[0].value if procedure.type == "path" else procedure.value
         raise JException("T1008", expr.position, name)
+
+    def evaluate_numeric_expression(
+        self, lhs: object, rhs: object, op: str | None
+    ) -> object:
+        if lhs is not None and not Utils.is_numeric(lhs):
+            raise JException("T2001", -1, op, lhs)
+        if rhs is not None and not Utils.is_numeric(rhs):
+            raise JException("T2002", -1, op, rhs)
+        if lhs is None or rhs is None:
+            return None
+        assert isinstance(lhs, (int, float)) and isinstance(rhs, (int, float))
+        result = _js_arithmetic(_js_float(lhs), _js_float(rhs), op or "")
+        if math.isfinite(result) and result == int(result):
+            return int(result)
+        return result
+
+    def evaluate_string_concat(self, lhs: object, rhs: object) -> str:
+        return (_js_string(lhs) or "") + (_js_string(rhs) or "")
 
 
 _TYPE = Jsonata.static_frame.lookup("type")
@@ -1405,7 +2304,22 @@ _FIXED_FUNCTIONS = {
     "parse": Jsonata.JLambda(_parse),
     "eval": None,
     "number": Jsonata.JFunction(_Number(), "<(nsb)-:n>"),
-    "toMillis": Jsonata.JFunction(_ToMillis(), "<s-s?:n>"),
+    # numbers and date/time as jsonata-js 2.0.6
+    "string": Jsonata.JFunction(_String(), "<x-b?:s>"),
+    "power": Jsonata.JFunction(_Power(), "<n-n:n>"),
+    "toMillis": Jsonata.JFunction(_ToMillisIso(_ToMillis(), 1, True), "<s-s?:n>"),
+    "fromMillis": Jsonata.JFunction(_FROM_MILLIS, "<n-s?s?:s>"),
+    "now": Jsonata.JFunction(_Now(_FROM_MILLIS), "<s?s?:s>"),
+    "formatInteger": Jsonata.JFunction(
+        _FormatInteger(Jsonata.static_frame.lookup("formatInteger"), 1, False),
+        "<n-s:s>",
+    ),
+    "parseInteger": Jsonata.JFunction(
+        _ParseInteger(Jsonata.static_frame.lookup("parseInteger"), 1, False),
+        "<s-s:n>",
+    ),
+    "formatNumber": Jsonata.JFunction(_FormatNumber(), "<n-so?:s>"),
+    "round": Jsonata.JFunction(_Round(), "<n-n?:n>"),
     **_JS_FUNCTIONS,
 }
 
