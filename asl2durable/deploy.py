@@ -15,6 +15,7 @@ from typing import Any
 
 from . import ir
 from .diagnostics import Diagnostic, Severity
+from .integrations import sdk_api
 from .lower import MAX_EXECUTION_TIMEOUT
 from .placeholders import PLACEHOLDER
 from .render import render_template
@@ -219,9 +220,7 @@ def _static_function(function: str | None) -> str | None:
 def _service_actions(call: ir.ServiceCall) -> list[str]:
     res = _svc.parse_resource(call.base)
     if call.kind == "aws-sdk":
-        boto = _svc.sdk_service(res.service)
-        operation = _svc.find_operation(_svc.service_model(boto), res.action) if boto else None
-        api = operation.name if operation is not None else res.action[:1].upper() + res.action[1:]
+        api = sdk_api(res.service, res.action)[1] or res.action[:1].upper() + res.action[1:]
         action = f"{_IAM_PREFIX.get(res.service, res.service)}:{api}"
         return list(_IAM_ACTION.get(action, (action,)))
     key = (res.service, res.action)

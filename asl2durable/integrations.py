@@ -16,9 +16,14 @@ The table of optimized integrations and the service-name rule live in the runtim
 
 from __future__ import annotations
 
+import contextlib
+import json
+import os
 import re
 from dataclasses import dataclass
+from functools import cache
 
+from asl2durable._resources import cache_dir
 from asl2durable.runtime import asl_services as _svc
 
 LAMBDA = "lambda"
@@ -82,12 +87,82 @@ def classify(resource: str) -> Integration:
 def _classify_sdk(res: _svc.Resource) -> Integration:
     if res.pattern in (_svc.SYNC, _svc.SYNC2):
         return _unsupported(res, f"Step Functions offers no {_PATTERN_WORDS[res.pattern]} pattern for aws-sdk integrations")
-    boto_service = _svc.sdk_service(res.service)
+    boto_service, api = sdk_api(res.service, res.action)
     if boto_service is None:
         return _unsupported(res, f"botocore knows no service that Step Functions calls '{res.service}'")
-    if _svc.find_operation(_svc.service_model(boto_service), res.action) is None:
+    if api is None:
         return _unsupported(res, f"'{res.action}' is not an API of {res.service} (botocore service '{boto_service}')")
     return Integration(AWS_SDK, res.service, res.action, res.pattern, res.base)
+
+
+def sdk_api(service: str, action: str) -> tuple[str | None, str | None]:
+    """The boto3 service for ``aws-sdk:<service>:<action>`` (``asl_services.sdk_service``) and
+    the API's name in botocore's model of it (``find_operation``); None for what botocore does
+    not know. Found once for each pair: finding them loads botocore's models (JSON of a hundred
+    kilobytes or more each, a third of a second for the corpus's services), and the answers are
+    kept in the cache folder for as long as botocore's version is the same (when its models are
+    its own alone: ``_sdk_names``)."""
+    known, path = _sdk_names()
+    key = f"{service}:{action}"
+    if key not in known:
+        boto_service = _svc.sdk_service(service)
+        operation = _svc.find_operation(_svc.service_model(boto_service), action) if boto_service else None
+        known[key] = [boto_service, operation.name if operation is not None else None]
+        if path is not None:
+            _save(path, known)
+    boto_service, api = known[key]
+    return boto_service, api
+
+
+@cache
+def _sdk_names() -> tuple[dict[str, list], str | None]:
+    """``sdk_api``'s answers so far, ``{"<service>:<action>": [boto3 service, API]}``, and the
+    file in the cache folder that keeps them for this botocore (None: not kept). They are kept
+    only when botocore reads no models but those it ships (no ``AWS_DATA_PATH``, no
+    ``~/.aws/models``, no ``data_path`` in the AWS config file): then its version says which
+    models they are. Found without importing botocore's session (a sixth of a second)."""
+    folder = cache_dir()
+    if folder is None or not _botocore_models_only():
+        return {}, None
+    import botocore  # type: ignore[import-untyped]  # (the package alone: its version)
+
+    path = str(folder / f"aws-sdk-names-{botocore.__version__}.json")
+    known: dict[str, list] = {}
+    with contextlib.suppress(OSError, ValueError):
+        with open(path, encoding="utf-8") as handle:
+            kept = json.load(handle)
+        if isinstance(kept, dict) and all(isinstance(v, list) and len(v) == 2 for v in kept.values()):
+            known = kept
+    return known, path
+
+
+def _botocore_models_only() -> bool:
+    """Whether botocore loads only the service models in its own package (its loader's other
+    places: the ``AWS_DATA_PATH`` variable or the AWS config file's ``data_path``, and
+    ``~/.aws/models``)."""
+    if os.environ.get("AWS_DATA_PATH") or os.path.isdir(os.path.join(os.path.expanduser("~"), ".aws", "models")):
+        return False
+    config = os.environ.get("AWS_CONFIG_FILE") or os.path.join(os.path.expanduser("~"), ".aws", "config")
+    try:
+        with open(os.path.expanduser(config), encoding="utf-8", errors="replace") as handle:
+            return "data_path" not in handle.read()
+    except OSError:
+        return True
+
+
+def _save(path: str, known: dict[str, list]) -> None:
+    """Write ``known`` to ``path`` under a temporary name, then rename it into place (no process
+    reads a file half written; of two processes adding answers at once, one's are kept)."""
+    temporary = f"{path}.{os.getpid()}.tmp"
+    try:
+        with open(temporary, "w", encoding="utf-8") as handle:
+            json.dump(known, handle)
+        os.replace(temporary, path)
+    except OSError:
+        pass
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
 
 
 def _classify_optimized(res: _svc.Resource) -> Integration:

@@ -108,19 +108,31 @@ def expected_code(value: Any) -> str:
     return code
 
 
+@cache
+def _plan_values() -> tuple[Any, type]:
+    """testgen's ``ANYTHING`` and ``Answers``, imported once (``_expected_parts`` meets them
+    at every part of every expected value)."""
+    from .testgen import ANYTHING, Answers
+
+    return ANYTHING, Answers
+
+
 def _expected_parts(value: Any, flat: dict[int, str]) -> tuple[str, pyexpr.Expr | None]:
     """``expected(value)`` and its tree (None when some part is not JSON data); ``flat``
     gets the text of each node of the tree."""
-    from .testgen import ANYTHING, Answers
-
     tree: pyexpr.Expr | None
-    if value is ANYTHING:
+    if value is None or isinstance(value, (bool, int, float, str)):  # (most of the parts)
+        text, tree = lit(value), pyexpr.Literal(value)
+        flat[id(tree)] = text
+        return text, tree
+    anything, answers_kind = _plan_values()
+    if value is anything:
         text, tree = "ANY", pyexpr.Name("ANY")
-    elif isinstance(value, (Answers, list)):
-        parts = [_expected_parts(v, flat) for v in (value.values if isinstance(value, Answers) else value)]
+    elif isinstance(value, (answers_kind, list)):
+        parts = [_expected_parts(v, flat) for v in (value.values if isinstance(value, answers_kind) else value)]
         inner = ", ".join(t for t, _ in parts)
         items = tuple(node for _, node in parts if node is not None)
-        if isinstance(value, Answers):
+        if isinstance(value, answers_kind):
             text = f"asl_testing.answers({inner})"
             answers = pyexpr.Attribute(pyexpr.Name("asl_testing"), "answers")
             tree = pyexpr.Call(answers, items) if len(items) == len(parts) else None
@@ -413,6 +425,8 @@ def uses_intrinsic_calls(workflow: ir.Workflow) -> bool:
         return direct or any(arg[0] == "call" and calls_states(arg) for arg in args)
 
     def found(value: Any) -> bool:
+        if value is None or isinstance(value, (str, int, float)):  # (most of the IR's values)
+            return False
         if isinstance(value, ir.Intrinsic):
             return intrinsic_call(value.spec, "data") is not None and calls_states(value.spec)
         if isinstance(value, ir.Machine):

@@ -1625,6 +1625,8 @@ def settings(workflow: ir.Workflow) -> dict[str, str]:
 
 
 def _collect_settings(value: Any, found: dict[str, str]) -> None:
+    if value is None or isinstance(value, (str, int, float)):  # (most of the IR's values)
+        return
     if isinstance(value, ir.Setting):
         for _, variable in value.env:
             if value.typed:
@@ -1650,6 +1652,8 @@ def _expand_settings(value: Any, values: dict[str, str]) -> Any:
     what it reads in the generated tests, where each variable is set as ``settings`` says
     (``${Fn}`` → ``"FnArn"`` when the variable is ``FnArn``); a part without one is the same
     object (see ``_same``)."""
+    if value is None or isinstance(value, (str, int, float)):  # (most of the IR's values)
+        return value
     if isinstance(value, ir.Setting):
         env = dict(value.env)
         text = PLACEHOLDER.sub(lambda m: values.get(env.get(m.group(1), ""), m.group(0)), value.text)

@@ -220,3 +220,60 @@ def test_what_a_function_needs_is_taken_with_it():
     assert "unrelated" not in taken and "json" not in taken and "heavy_thing" not in taken
     assert _subset(source, "uses_heavy") is None
     assert _subset(source, "missing") is None
+
+
+@pytest.fixture
+def sdk_names(cache_home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """``integrations.sdk_api``'s answers kept afresh in ``cache_home`` (no AWS settings of the user's)."""
+    from asl2durable import integrations
+
+    monkeypatch.delenv("AWS_DATA_PATH", raising=False)
+    monkeypatch.setenv("HOME", str(cache_home.parent.parent / "home"))  # no ~/.aws
+    monkeypatch.delenv("AWS_CONFIG_FILE", raising=False)
+    integrations._sdk_names.cache_clear()
+    yield cache_home
+    integrations._sdk_names.cache_clear()
+
+
+_SDK_CASES = [("s3", "listObjectsV2"), ("eventbridge", "putEvents"), ("s3", "noSuchApi"), ("nosuchservice", "getThing")]
+
+
+def _looked_up(service: str, action: str) -> tuple[str | None, str | None]:
+    """What botocore's models say, as ``sdk_api`` found it before it kept its answers."""
+    from asl2durable.runtime import asl_services as svc
+
+    boto = svc.sdk_service(service)
+    operation = svc.find_operation(svc.service_model(boto), action) if boto else None
+    return boto, operation.name if operation is not None else None
+
+
+def test_aws_sdk_names_are_kept_per_botocore_version_and_read_back(sdk_names: Path, monkeypatch: pytest.MonkeyPatch):
+    import botocore
+
+    from asl2durable import integrations
+    from asl2durable.runtime import asl_services as svc
+
+    expected = {case: _looked_up(*case) for case in _SDK_CASES}
+    assert expected[("s3", "listObjectsV2")] == ("s3", "ListObjectsV2")
+    assert expected[("eventbridge", "putEvents")] == ("events", "PutEvents")
+    assert expected[("nosuchservice", "getThing")] == (None, None)
+    assert {case: integrations.sdk_api(*case) for case in _SDK_CASES} == expected
+    (kept,) = sdk_names.glob("aws-sdk-names-*.json")
+    assert kept.name == f"aws-sdk-names-{botocore.__version__}.json"
+    assert not list(sdk_names.glob("*.tmp"))
+
+    def no_model(name: str) -> None:
+        raise AssertionError(f"botocore's model of {name} loaded again")
+
+    integrations._sdk_names.cache_clear()  # a new process: the answers come from the file
+    monkeypatch.setattr(svc, "service_model", no_model)
+    monkeypatch.setattr(svc, "sdk_service", no_model)
+    assert {case: integrations.sdk_api(*case) for case in _SDK_CASES} == expected
+
+
+def test_aws_sdk_names_are_not_kept_when_botocore_reads_other_models(sdk_names: Path, monkeypatch: pytest.MonkeyPatch):
+    from asl2durable import integrations
+
+    monkeypatch.setenv("AWS_DATA_PATH", str(sdk_names.parent / "models"))
+    assert integrations.sdk_api("s3", "listObjectsV2") == ("s3", "ListObjectsV2")
+    assert not list(sdk_names.glob("aws-sdk-names-*.json"))
