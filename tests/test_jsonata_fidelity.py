@@ -69,3 +69,9 @@ def test_null_is_an_item_where_a_function_takes_an_array():
     bindings = {"states": {"input": {"a": None}}}
     assert asl_jsonata.evaluate("{% $count($states.input.a) %}", bindings, field="Output") == 1
     assert asl_jsonata.evaluate("{% $reverse($states.input.a) %}", bindings, field="Output") == [None]
+
+
+def test_calling_a_value_that_is_no_function_fails_without_printing(capsys):
+    """jsonata-python printed "Proc not found ..." on standard output (the function's log)."""
+    assert _error("{% ($f := 2; $f()) %}").code == "T1006"
+    assert capsys.readouterr().out == ""

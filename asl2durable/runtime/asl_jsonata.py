@@ -2217,6 +2217,13 @@ class _Engine(Jsonata):  # type: ignore[misc]
             value = args[0] if args else None
             start = args[1] if len(args) > 1 and _is_number(args[1]) else 0
             return _regex_matcher(proc, _js_text(value), max(0, int(start)), value)
+        if not (
+            Functions.is_lambda(proc)
+            or isinstance(proc, (Jsonata.JFunction, Jsonata.JLambda, re.Pattern))
+        ):
+            # not a function (T1006): jsonata-python would also print "Proc not found"
+            # on standard output, into the function's log
+            raise JException("T1006", 0)
         return super().apply_inner(proc, args, input, environment)
 
     def evaluate_partial_application(
