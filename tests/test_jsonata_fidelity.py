@@ -75,3 +75,11 @@ def test_calling_a_value_that_is_no_function_fails_without_printing(capsys):
     """jsonata-python printed "Proc not found ..." on standard output (the function's log)."""
     assert _error("{% ($f := 2; $f()) %}").code == "T1006"
     assert capsys.readouterr().out == ""
+
+
+def test_undefined_arguments_found_by_the_differential_check():
+    """``benchmarks/jsonata_differential.py``: jsonata-js gives undefined for a $formatNumber of
+    nothing (we failed in Python when the picture was missing too) and D3061 for a $power with
+    no exponent (NaN), where we failed in Python."""
+    assert asl_jsonata.evaluate_document("$formatNumber(nothing, nothing)", None, {}, undefined="u") == "u"
+    assert _error("{% $power(2, nothing) %}").code == "D3061"

@@ -896,7 +896,9 @@ class _Power:
         exponent = args[1] if len(args) > 1 else None
         if base is None:
             return None
-        result = _js_pow(_js_float(base), _js_float(exponent))  # type: ignore[arg-type]
+        if exponent is None:  # Math.pow(base, undefined) is NaN
+            raise JException("D3061", -1, base, exponent)
+        result = _js_pow(_js_float(base), _js_float(exponent))
         if not math.isfinite(result):
             raise JException("D3061", -1, base, exponent)
         return result
@@ -1166,7 +1168,9 @@ class _FormatNumber:
         value = args[0] if args else None
         picture = args[1] if len(args) > 1 else None
         options = args[2] if len(args) > 2 else None
-        if value is None or not isinstance(picture, str):
+        if value is None:
+            return None
+        if not isinstance(picture, str):
             return self._native.call(input, args)
         props = dict(self._DEFAULTS)
         if isinstance(options, dict):
