@@ -163,3 +163,18 @@ def _message_case(name: str) -> object:
 )
 def test_reference_message(name):
     assert _message(_BY_NAME[name]) == MESSAGES[name]["message"]
+
+
+def test_handlers_require_the_jsonata_python_release_the_suite_ran_on():
+    """asl_jsonata subclasses jsonata-python's evaluator, parser and signatures: a generated
+    folder asks for exactly the release these tests ran on, as asl2durable itself does."""
+    import tomllib
+    from importlib.metadata import version
+
+    from asl2durable.translate import translate
+
+    definition = {"QueryLanguage": "JSONata", "StartAt": "P", "States": {"P": {"Type": "Pass", "Output": "{% 1 %}", "End": True}}}
+    pinned = f"jsonata-python=={version('jsonata-python')}"
+    assert pinned in translate(definition, name="p").files["requirements.txt"].splitlines()
+    project = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text(encoding="utf-8"))
+    assert pinned in project["project"]["dependencies"]
