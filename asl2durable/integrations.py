@@ -17,6 +17,7 @@ The table of optimized integrations and the service-name rule live in the runtim
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import re
@@ -100,8 +101,8 @@ def sdk_api(service: str, action: str) -> tuple[str | None, str | None]:
     the API's name in botocore's model of it (``find_operation``); None for what botocore does
     not know. Found once for each pair: finding them loads botocore's models (JSON of a hundred
     kilobytes or more each, a third of a second for the corpus's services), and the answers are
-    kept in the cache folder for as long as botocore's version is the same (when its models are
-    its own alone: ``_sdk_names``)."""
+    kept in the cache folder for as long as botocore's version and asl_services' text are the
+    same (when botocore's models are its own alone: ``_sdk_names``)."""
     known, path = _sdk_names()
     key = f"{service}:{action}"
     if key not in known:
@@ -117,16 +118,19 @@ def sdk_api(service: str, action: str) -> tuple[str | None, str | None]:
 @cache
 def _sdk_names() -> tuple[dict[str, list], str | None]:
     """``sdk_api``'s answers so far, ``{"<service>:<action>": [boto3 service, API]}``, and the
-    file in the cache folder that keeps them for this botocore (None: not kept). They are kept
-    only when botocore reads no models but those it ships (no ``AWS_DATA_PATH``, no
-    ``~/.aws/models``, no ``data_path`` in the AWS config file): then its version says which
-    models they are. Found without importing botocore's session (a sixth of a second)."""
+    file in the cache folder that keeps them for this botocore and this asl_services (None: not
+    kept). They are kept only when botocore reads no models but those it ships (no
+    ``AWS_DATA_PATH``, no ``~/.aws/models``, no ``data_path`` in the AWS config file): then its
+    version says which models they are. Found without importing botocore's session (a sixth of a second)."""
     folder = cache_dir()
     if folder is None or not _botocore_models_only():
         return {}, None
     import botocore  # type: ignore[import-untyped]  # (the package alone: its version)
 
-    path = str(folder / f"aws-sdk-names-{botocore.__version__}.json")
+    # asl_services' service-name rules decide the answers as well as botocore's models
+    with open(_svc.__file__, "rb") as source:
+        rules = hashlib.sha256(source.read()).hexdigest()[:16]
+    path = str(folder / f"aws-sdk-names-{botocore.__version__}-{rules}.json")
     known: dict[str, list] = {}
     with contextlib.suppress(OSError, ValueError):
         with open(path, encoding="utf-8") as handle:
