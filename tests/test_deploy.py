@@ -193,6 +193,32 @@ def test_every_poller_has_its_iam_actions():
     assert set(asl_services.CUSTOM) == set(deploy._CUSTOM_ACTIONS)  # calls that are not one API name theirs
 
 
+def test_each_poller_is_granted_the_api_it_calls(monkeypatch):
+    """The API each ``.sync`` poller calls to read its job (recorded by running it) is the one its
+    policy grants first: the runtime's poller table and the deploy table cannot drift apart."""
+    from collections import defaultdict
+
+    from asl2durable import deploy
+    from asl2durable.runtime import asl_services
+
+    iam_prefix = {"stepfunctions": "states", "emr": "elasticmapreduce"}  # boto3 name -> IAM prefix
+    called: dict[str, str] = {}
+
+    class Called(Exception):
+        pass
+
+    for poller, poll in asl_services._POLLERS.items():
+
+        def describe(service, operation, *args, poller=poller, **kwargs):
+            called[poller] = f"{iam_prefix.get(service, service)}:{operation}"
+            raise Called
+
+        monkeypatch.setattr(asl_services, "_describe", describe)
+        with pytest.raises(Called):
+            poll(asl_services.parse_resource("arn:aws:states:::batch:submitJob.sync"), defaultdict(lambda: "x"))
+    assert called == {poller: actions[0] for poller, actions in deploy._POLLER_ACTIONS.items()}
+
+
 def test_output_is_deterministic():
     for _, definition, *_ in ROWS:
         first, second = files_of(definition).files, files_of(definition).files
