@@ -105,13 +105,20 @@ def cached_code(name: str, key: list[str], build: Callable[[], CodeType | None])
         if kept is None or isinstance(kept, CodeType):
             return kept
     code = build()
-    temporary = folder / f".{name}-{digest}.{os.getpid()}.tmp"
+    keep(path, marshal.dumps(code))
+    return code
+
+
+def keep(path: Path, data: bytes) -> None:
+    """Write a cache entry: ``data`` under a temporary name beside ``path``, then renamed into
+    place (no process reads a file half written; of two processes writing at once, one's is
+    kept). A failure to write leaves the cache as it was."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        temporary.write_bytes(marshal.dumps(code))
+        temporary.write_bytes(data)
         os.replace(temporary, path)
     except OSError:
         pass
     finally:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
-    return code

@@ -23,8 +23,9 @@ import os
 import re
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 
-from asl2durable._resources import cache_dir
+from asl2durable._resources import cache_dir, keep
 from asl2durable.runtime import asl_services as _svc
 
 LAMBDA = "lambda"
@@ -110,7 +111,7 @@ def sdk_api(service: str, action: str) -> tuple[str | None, str | None]:
         operation = _svc.find_operation(_svc.service_model(boto_service), action) if boto_service else None
         known[key] = [boto_service, operation.name if operation is not None else None]
         if path is not None:
-            _save(path, known)
+            keep(Path(path), json.dumps(known).encode("utf-8"))
     boto_service, api = known[key]
     return boto_service, api
 
@@ -152,21 +153,6 @@ def _botocore_models_only() -> bool:
             return "data_path" not in handle.read()
     except OSError:
         return True
-
-
-def _save(path: str, known: dict[str, list]) -> None:
-    """Write ``known`` to ``path`` under a temporary name, then rename it into place (no process
-    reads a file half written; of two processes adding answers at once, one's are kept)."""
-    temporary = f"{path}.{os.getpid()}.tmp"
-    try:
-        with open(temporary, "w", encoding="utf-8") as handle:
-            json.dump(known, handle)
-        os.replace(temporary, path)
-    except OSError:
-        pass
-    finally:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
 
 
 def _classify_optimized(res: _svc.Resource) -> Integration:

@@ -1042,6 +1042,8 @@ class _Picture:
                 raise
             raise JException("D3132", -1, exc.args[0] if exc.args else None) from None
         except (RuntimeError, NotImplementedError) as exc:
+            # jsonata-python reports a picture it cannot read as one of these Python
+            # errors; jsonata-js's code for it is found by the message's start
             message = str(exc)
             for start, code in _PICTURE_ERRORS:
                 if message.startswith(start) and isinstance(picture, str):
