@@ -868,6 +868,47 @@ def _listing_items(objects: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]
 _CSV_SPECIAL = re.compile(rb'[\\"\r\n]')
 
 
+class _CsvScan:
+    """Where :func:`_csv_records` is in the text: inside quotes, inside a field (the
+    field has a character), inside a record (the record has a character or a
+    delimiter)."""
+
+    def __init__(self) -> None:
+        self.in_quotes = self.field_started = self.record_started = False
+
+    def special(self, c: bytes, nxt: bytes, delim: bytes) -> tuple[int, bool]:
+        """Take the special character ``c`` (``nxt`` the byte after it, if any): how
+        many bytes it takes and whether it ends the record (a newline outside
+        quotes)."""
+        if c == b"\\":
+            self.record_started = self.field_started = True
+            return (2 if nxt in (b"\\", b'"', delim) and nxt else 1), False
+        if self.in_quotes:
+            if c == b'"':
+                if nxt == b'"':
+                    return 2, False
+                self.in_quotes = False
+            return 1, False
+        if c == b'"':
+            return self._quote(nxt), False
+        if c == delim:
+            self.field_started, self.record_started = False, True
+            return 1, False
+        # \r or \n
+        return (2 if c == b"\r" and nxt == b"\n" else 1), True
+
+    def _quote(self, nxt: bytes) -> int:
+        """A quote outside quotes: one that starts a field opens quotes, a doubled one
+        is taken whole."""
+        if not self.field_started:
+            self.in_quotes = self.record_started = self.field_started = True
+        elif nxt == b'"':
+            return 2
+        else:
+            self.record_started = self.field_started = True
+        return 1
+
+
 def _csv_records(
     chunks: Iterable[bytes], delimiter: str
 ) -> Iterator[tuple[bytes, int, int]]:
@@ -880,15 +921,15 @@ def _csv_records(
     buf = b""
     base = 0  # offset of buf[0] in the object
     record_start = 0  # offset in the object
-    in_quotes = field_started = record_started = False
+    scan = _CsvScan()
     i = 0  # position in buf of the next byte to look at
     chunks = iter(chunks)
     final = False
     while True:
         match = special.search(buf, i)
         p = match.start() if match else len(buf)
-        if p > i and not in_quotes:  # ordinary characters of an unquoted field
-            field_started = record_started = True
+        if p > i and not scan.in_quotes:  # ordinary characters of an unquoted field
+            scan.field_started = scan.record_started = True
         i = p
         if match is None or (p + 1 >= len(buf) and not final):
             if final:
@@ -903,36 +944,14 @@ def _csv_records(
             else:
                 buf += chunk
             continue
-        c = buf[p : p + 1]
-        nxt = buf[p + 1 : p + 2]
-        step = 1
-        if c == b"\\":
-            record_started = field_started = True
-            if nxt in (b"\\", b'"', delim) and nxt:
-                step = 2
-        elif in_quotes:
-            if c == b'"':
-                if nxt == b'"':
-                    step = 2
-                else:
-                    in_quotes = False
-        elif c == b'"' and not field_started:
-            in_quotes = record_started = field_started = True
-        elif c == b'"' and nxt == b'"':
-            step = 2
-        elif c == b'"':
-            record_started = field_started = True
-        elif c == delim:
-            field_started, record_started = False, True
-        else:  # \r or \n
-            if c == b"\r" and nxt == b"\n":
-                step = 2
-            if record_started:
+        step, record_ends = scan.special(buf[p : p + 1], buf[p + 1 : p + 2], delim)
+        if record_ends:
+            if scan.record_started:
                 yield buf[record_start - base : p], record_start, base + p
             record_start = base + p + step
-            field_started = record_started = False
+            scan.field_started = scan.record_started = False
         i = p + step
-    if record_started:
+    if scan.record_started:
         yield buf[record_start - base :], record_start, base + len(buf)
 
 
