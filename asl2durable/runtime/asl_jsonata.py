@@ -1229,45 +1229,42 @@ class _FormatNumberPicture:
         return sum(ch in self.family or ch == extra for ch in text)
 
     def validate(self, parts: dict[str, Any]) -> None:
-        p, sub, error = self.props, parts["picture"], None
+        """Raise jsonata-js's error for a sub-picture it rejects (of several, the last
+        of its checks, as jsonata-js does)."""
+        p, sub = self.props, parts["picture"]
         sep, group, digit = p["decimal-separator"], p["grouping-separator"], p["digit"]
         percent, mille = p["percent"], p["per-mille"]
-        decimal_at = sub.find(sep)
-        if decimal_at != sub.rfind(sep):
-            error = "D3081"
-        if sub.find(percent) != sub.rfind(percent):
-            error = "D3082"
-        if sub.find(mille) != sub.rfind(mille):
-            error = "D3083"
-        if percent in sub and mille in sub:
-            error = "D3084"
-        if not self.digits(parts["mantissa"], optional=True):
-            error = "D3085"
-        if any(ch not in self.active for ch in parts["active"]):
-            error = "D3086"
-        if decimal_at != -1:
-            before = sub[decimal_at - 1] if decimal_at > 0 else ""
-            if group in (before, sub[decimal_at + 1 : decimal_at + 2]):
-                error = "D3087"
-        elif parts["integer"][-1:] == group:
-            error = "D3088"
-        if group + group in sub:
-            error = "D3089"
-        position = parts["integer"].find(digit)
-        if position != -1 and self.digits(parts["integer"][:position]):
-            error = "D3090"
-        position = parts["fraction"].rfind(digit)
-        if position != -1 and self.digits(parts["fraction"][position:]):
-            error = "D3091"
+        integer, fraction = parts["integer"], parts["fraction"]
         exponent = parts["exponent"]
-        if exponent and (percent in sub or mille in sub):
-            error = "D3092"
-        if exponent is not None and (
-            not exponent or any(ch not in self.family for ch in exponent)
-        ):
-            error = "D3093"
-        if error:
-            raise JException(error, -1)
+        decimal_at = sub.find(sep)
+        # the characters either side of the decimal separator
+        around = (
+            sub[decimal_at - 1] if decimal_at > 0 else "",
+            sub[decimal_at + 1 : decimal_at + 2],
+        )
+        first_digit, last_digit = integer.find(digit), fraction.rfind(digit)
+        checks = (
+            ("D3081", decimal_at != sub.rfind(sep)),
+            ("D3082", sub.find(percent) != sub.rfind(percent)),
+            ("D3083", sub.find(mille) != sub.rfind(mille)),
+            ("D3084", percent in sub and mille in sub),
+            ("D3085", not self.digits(parts["mantissa"], optional=True)),
+            ("D3086", any(ch not in self.active for ch in parts["active"])),
+            ("D3087", decimal_at != -1 and group in around),
+            ("D3088", decimal_at == -1 and integer[-1:] == group),
+            ("D3089", group + group in sub),
+            ("D3090", first_digit != -1 and self.digits(integer[:first_digit])),
+            ("D3091", last_digit != -1 and self.digits(fraction[last_digit:])),
+            ("D3092", exponent and (percent in sub or mille in sub)),
+            (
+                "D3093",
+                exponent is not None
+                and (not exponent or any(ch not in self.family for ch in exponent)),
+            ),
+        )
+        errors = [code for code, failed in checks if failed]
+        if errors:
+            raise JException(errors[-1], -1)
 
     def grouping(self, parts: dict[str, Any], part: str, to_left: bool) -> list[int]:
         group, positions = self.props["grouping-separator"], []
@@ -1322,9 +1319,9 @@ class _FormatNumberPicture:
             "picture": parts["picture"],
         }
 
-    def format(self, value: float, picture: str) -> str | None:
-        """The formatted number; None where jsonata-js loops for ever (0 or a negative
-        number with an exponent)."""
+    def sub_pictures(self, picture: str) -> list[dict[str, Any]]:
+        """The analysed sub-pictures for a number not below 0 and for one below (the
+        first with the minus sign before its prefix when the picture has one)."""
         p = self.props
         separator = p["pattern-separator"]
         subs = picture.split(separator) if separator else list(picture)
@@ -1337,52 +1334,59 @@ class _FormatNumberPicture:
         if len(variables) == 1:
             variables.append(dict(variables[0]))
             variables[1]["prefix"] = p["minus-sign"] + variables[1]["prefix"]
-        zero, sep, group = (
-            p["zero-digit"],
-            p["decimal-separator"],
-            p["grouping-separator"],
-        )
-        pic = variables[0] if value >= 0 else variables[1]
-        if p["percent"] in pic["picture"]:
-            adjusted = value * 100
-        elif p["per-mille"] in pic["picture"]:
-            adjusted = value * 1000
-        else:
-            adjusted = value
-        exponent = None
-        mantissa = adjusted
-        if pic["min_exponent"]:
-            if not mantissa > 0 or not math.isfinite(mantissa):
-                return None
-            maximum = math.pow(10, pic["scaling"])
-            minimum = math.pow(10, pic["scaling"] - 1)
-            exponent = 0
-            while mantissa < minimum:
-                mantissa *= 10
-                exponent -= 1
-            while mantissa > maximum:
-                mantissa /= 10
-                exponent += 1
-        rounded = _js_round(mantissa, pic["max_fraction"])
+        return variables
 
-        def make_string(number: float, places: int) -> str:
-            text = _js_to_fixed(abs(number), places)
-            if zero != "0":
-                text = "".join(
-                    self.family[ord(ch) - 48] if "0" <= ch <= "9" else ch for ch in text
-                )
-            return text
+    def adjusted(self, value: float, pic: dict[str, Any]) -> float:
+        """The value as a percentage or per-mille when the picture has that sign."""
+        if self.props["percent"] in pic["picture"]:
+            return value * 100
+        if self.props["per-mille"] in pic["picture"]:
+            return value * 1000
+        return value
 
-        text = make_string(rounded, pic["max_fraction"])
-        text = text + sep if "." not in text else text.replace(".", sep, 1)
+    @staticmethod
+    def with_exponent(mantissa: float, pic: dict[str, Any]) -> tuple[float, int] | None:
+        """(mantissa, exponent) with as many integer digits as the picture scales to;
+        None where jsonata-js loops for ever."""
+        if not mantissa > 0 or not math.isfinite(mantissa):
+            return None
+        maximum = math.pow(10, pic["scaling"])
+        minimum = math.pow(10, pic["scaling"] - 1)
+        exponent = 0
+        while mantissa < minimum:
+            mantissa *= 10
+            exponent -= 1
+        while mantissa > maximum:
+            mantissa /= 10
+            exponent += 1
+        return mantissa, exponent
+
+    def make_string(self, number: float, places: int) -> str:
+        """``number`` without its sign, with ``places`` decimals, in the picture's
+        digits."""
+        text = _js_to_fixed(abs(number), places)
+        if self.props["zero-digit"] != "0":
+            text = "".join(
+                self.family[ord(ch) - 48] if "0" <= ch <= "9" else ch for ch in text
+            )
+        return text
+
+    def padded(self, text: str, pic: dict[str, Any]) -> str:
+        """The digits (with the decimal separator) without the zeros either side, then
+        padded with zeros to the picture's least integer and fraction digits."""
+        zero, sep = self.props["zero-digit"], self.props["decimal-separator"]
         while zero and text.startswith(zero):
             text = text[len(zero) :]
         while zero and text.endswith(zero):
             text = text[: -len(zero)]
         at = text.find(sep)
-        pad_left = pic["min_integer"] - at
-        pad_right = pic["min_fraction"] - (len(text) - at - 1)
-        text = zero * max(pad_left, 0) + text + zero * max(pad_right, 0)
+        pad_left: int = pic["min_integer"] - at
+        pad_right: int = pic["min_fraction"] - (len(text) - at - 1)
+        return zero * max(pad_left, 0) + text + zero * max(pad_right, 0)
+
+    def grouped(self, text: str, pic: dict[str, Any]) -> str:
+        """The digits with the picture's grouping separators."""
+        sep, group = self.props["decimal-separator"], self.props["grouping-separator"]
         at = text.find(sep)
         if pic["regular"] > 0:
             for count in range(1, (at - 1) // pic["regular"] + 1):
@@ -1397,11 +1401,30 @@ class _FormatNumberPicture:
         for position in pic["fraction_positions"]:
             cut = position + at + 1
             text = _js_slice(text, 0, cut) + group + _js_slice(text, cut)
+        return text
+
+    def format(self, value: float, picture: str) -> str | None:
+        """The formatted number; None where jsonata-js loops for ever (0 or a negative
+        number with an exponent)."""
+        p = self.props
+        zero, sep = p["zero-digit"], p["decimal-separator"]
+        variables = self.sub_pictures(picture)
+        pic = variables[0] if value >= 0 else variables[1]
+        mantissa, exponent = self.adjusted(value, pic), None
+        if pic["min_exponent"]:
+            scaled = self.with_exponent(mantissa, pic)
+            if scaled is None:
+                return None
+            mantissa, exponent = scaled
+        rounded = _js_round(mantissa, pic["max_fraction"])
+        text = self.make_string(rounded, pic["max_fraction"])
+        text = text + sep if "." not in text else text.replace(".", sep, 1)
+        text = self.grouped(self.padded(text, pic), pic)
         at = text.find(sep)
         if sep not in pic["picture"] or at == len(text) - 1:
             text = text[:-1]
         if exponent is not None:
-            written = make_string(exponent, 0)
+            written = self.make_string(exponent, 0)
             written = zero * max(pic["min_exponent"] - len(written), 0) + written
             minus = p["minus-sign"] if exponent < 0 else ""
             text = text + p["exponent-separator"] + minus + written
