@@ -297,65 +297,94 @@ def to_boto(value: Any, shape: Any) -> Any:
     converted, text as UTF-8 blobs."""
     if value is None or shape is None:
         return value
-    kind = shape.type_name
-    if kind == "structure":
-        if getattr(shape, "is_document_type", False) or not isinstance(value, dict):
-            return value
-        members = shape.members
-        index = {name.lower(): name for name in members}
-        out = {}
-        for key, item in value.items():
-            if item is None:
-                continue
-            name = key if key in members else index.get(key.lower())
-            if name is None:
-                raise _UnknownField(key)
-            out[name] = to_boto(item, members[name])
-        return out
-    if kind == "list":
-        return (
-            [to_boto(item, shape.member) for item in value]
-            if isinstance(value, list)
-            else value
-        )
-    if kind == "map":
-        if not isinstance(value, dict):
-            return value
-        return {k: to_boto(v, shape.value) for k, v in value.items() if v is not None}
-    if kind == "string":
-        return value if isinstance(value, str) else _compact(value)
-    if kind in ("integer", "long"):
-        if isinstance(value, str) and _INT.match(value.strip()):
-            return int(value)
-        if isinstance(value, float) and value.is_integer():
-            return int(value)
+    convert = _TO_BOTO.get(shape.type_name)
+    return value if convert is None else convert(value, shape)
+
+
+def _structure_to_boto(value: Any, shape: Any) -> Any:
+    if getattr(shape, "is_document_type", False) or not isinstance(value, dict):
         return value
-    if kind in ("float", "double"):
-        if isinstance(value, str):
-            try:
-                return float(value)
-            except ValueError:
-                return value
+    members = shape.members
+    index = {name.lower(): name for name in members}
+    out = {}
+    for key, item in value.items():
+        if item is None:
+            continue
+        name = key if key in members else index.get(key.lower())
+        if name is None:
+            raise _UnknownField(key)
+        out[name] = to_boto(item, members[name])
+    return out
+
+
+def _list_to_boto(value: Any, shape: Any) -> Any:
+    if not isinstance(value, list):
         return value
-    if kind == "boolean":
-        if isinstance(value, str) and value.lower() in ("true", "false"):
-            return value.lower() == "true"
+    return [to_boto(item, shape.member) for item in value]
+
+
+def _map_to_boto(value: Any, shape: Any) -> Any:
+    if not isinstance(value, dict):
         return value
-    if kind == "blob":
-        if isinstance(value, (bytes, bytearray)):
-            return bytes(value)
-        if shape.serialization.get("streaming"):
-            # A streaming payload (s3:putObject Body) is the JSON text of the value: a
-            # string keeps its quotes, as recorded on AWS (test_s3_put_object_str: ETag
-            # = md5('"text data"')).
-            return _compact(value).encode("utf-8")
-        if isinstance(value, str):
-            try:  # other blobs travel as base64 text, as in the AWS JSON protocols
-                return base64.b64decode(value, validate=True)
-            except ValueError:
-                return value.encode("utf-8")
-        return _compact(value).encode("utf-8")
+    return {k: to_boto(v, shape.value) for k, v in value.items() if v is not None}
+
+
+def _string_to_boto(value: Any, shape: Any) -> Any:
+    return value if isinstance(value, str) else _compact(value)
+
+
+def _integer_to_boto(value: Any, shape: Any) -> Any:
+    if isinstance(value, str) and _INT.match(value.strip()):
+        return int(value)
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
     return value
+
+
+def _float_to_boto(value: Any, shape: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return value
+    return value
+
+
+def _boolean_to_boto(value: Any, shape: Any) -> Any:
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    return value
+
+
+def _blob_to_boto(value: Any, shape: Any) -> Any:
+    if isinstance(value, (bytes, bytearray)):
+        return bytes(value)
+    if shape.serialization.get("streaming"):
+        # A streaming payload (s3:putObject Body) is the JSON text of the value: a
+        # string keeps its quotes, as recorded on AWS (test_s3_put_object_str: ETag
+        # = md5('"text data"')).
+        return _compact(value).encode("utf-8")
+    if isinstance(value, str):
+        try:  # other blobs travel as base64 text, as in the AWS JSON protocols
+            return base64.b64decode(value, validate=True)
+        except ValueError:
+            return value.encode("utf-8")
+    return _compact(value).encode("utf-8")
+
+
+# :func:`to_boto` for each shape type (other types: the value as it is)
+_TO_BOTO: dict[str, Callable[[Any, Any], Any]] = {
+    "structure": _structure_to_boto,
+    "list": _list_to_boto,
+    "map": _map_to_boto,
+    "string": _string_to_boto,
+    "integer": _integer_to_boto,
+    "long": _integer_to_boto,
+    "float": _float_to_boto,
+    "double": _float_to_boto,
+    "boolean": _boolean_to_boto,
+    "blob": _blob_to_boto,
+}
 
 
 def instant(value: _dt.datetime) -> str:
