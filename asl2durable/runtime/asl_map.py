@@ -14,7 +14,7 @@ import json
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, NoReturn, cast
 
 from aws_durable_execution_sdk_python import DurableContext
 from aws_durable_execution_sdk_python.config import (
@@ -113,25 +113,18 @@ def map_items(
     state = run.current or ""
     operation = run.operation or state
     jsonata_io = jsonata_items
-    if tolerated_failure_count is not None and tolerated_failure_count < 0:
-        raise rt.runtime_error(state, "ToleratedFailureCount cannot be negative.")
-    if (
-        tolerated_failure_percentage is not None
-        and not 0 <= tolerated_failure_percentage <= 100
-    ):
-        raise rt.runtime_error(
-            state, "ToleratedFailurePercentage must be between 0 and 100."
-        )
-    max_concurrency = rt._whole_number(state, max_concurrency, "MaxConcurrency")
-    if max_concurrency < 0:
-        raise rt.runtime_error(state, "MaxConcurrency cannot be negative.")
     spec = _MapSpec(
         processor,
         data,
         item_selector,
         jsonata_selector,
         jsonata_items,
-        max_concurrency,
+        _checked_max_concurrency(
+            state,
+            max_concurrency,
+            tolerated_failure_count,
+            tolerated_failure_percentage,
+        ),
         tolerated_failure_count,
         tolerated_failure_percentage,
         item_reader,
@@ -144,13 +137,7 @@ def map_items(
     batcher = None
     part = run.map_run
     if part is not None:  # this execution runs one part of the Map's items
-        run.map_run = None
-        try:
-            summary = _map_part(run, state, operation, part, spec)
-        # the part failed: so does the child execution (not the state's Catch)
-        except rt.AslError as error:
-            summary = {"Error": error.name, "Cause": error.cause}
-        raise _MapPartDone(summary)
+        _run_assigned_part(run, state, operation, part, spec)
     if item_reader is not None:
         reader = _evaluate_io(run, state, data, item_reader, "ItemReader", jsonata_io)
         if item_batcher is not None:
@@ -216,9 +203,62 @@ def map_items(
     ]
     if result_writer is None:
         return rt.check_size(state, outputs)
-    writer = _evaluate_io(run, state, data, result_writer, "ResultWriter", jsonata_io)
+    return _write_results(run, state, operation, items, result, spec)
+
+
+def _checked_max_concurrency(
+    state: str,
+    max_concurrency: Any,
+    tolerated_failure_count: int | None,
+    tolerated_failure_percentage: float | None,
+) -> int:
+    """MaxConcurrency as a whole number, once the Map's failure tolerance and
+    concurrency are checked (a States.Runtime error where Step Functions rejects
+    them)."""
+    if tolerated_failure_count is not None and tolerated_failure_count < 0:
+        raise rt.runtime_error(state, "ToleratedFailureCount cannot be negative.")
+    if (
+        tolerated_failure_percentage is not None
+        and not 0 <= tolerated_failure_percentage <= 100
+    ):
+        raise rt.runtime_error(
+            state, "ToleratedFailurePercentage must be between 0 and 100."
+        )
+    whole = rt._whole_number(state, max_concurrency, "MaxConcurrency")
+    if whole < 0:
+        raise rt.runtime_error(state, "MaxConcurrency cannot be negative.")
+    return whole
+
+
+def _run_assigned_part(
+    run: rt.Run, state: str, operation: str, part: dict[str, Any], spec: _MapSpec
+) -> NoReturn:
+    """Run the part of the Map's items this child execution was started on
+    (``run.map_run``) and end the execution with the part's summary."""
+    run.map_run = None
+    try:
+        summary = _map_part(run, state, operation, part, spec)
+    # the part failed: so does the child execution (not the state's Catch)
+    except rt.AslError as error:
+        summary = {"Error": error.name, "Cause": error.cause}
+    raise _MapPartDone(summary)
+
+
+def _write_results(
+    run: rt.Run,
+    state: str,
+    operation: str,
+    items: list[Any],
+    result: Any,
+    spec: _MapSpec,
+) -> Any:
+    """The ResultWriter: the results written to S3 in a durable step, whose result is
+    the state's (Step Functions' summary)."""
+    writer = _evaluate_io(
+        run, state, spec.data, spec.result_writer, "ResultWriter", spec.jsonata_items
+    )
     records = _records(items, result)
-    run_id, map_run_arn = _map_run_ids(run, state, operation, label)
+    run_id, map_run_arn = _map_run_ids(run, state, operation, spec.label)
     if rt._result_writer is not None and writer.get("Resource"):
         writer_hook = rt._result_writer
         return rt.step(
