@@ -1,18 +1,14 @@
 """Real-world definitions from public AWS samples: every one validates (or is diagnosed) and
 converts into a handler that compiles and imports."""
 
-import json
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
+from corpus import CORPUS, translated
 from lint import cfn_lint
 
 from asl2durable.local import load_handler
-from asl2durable.translate import translate
-
-CORPUS = sorted((Path(__file__).parent / "fixtures" / "corpus" / "realworld").glob("*.asl.json"))
 
 
 def test_corpus_is_present():
@@ -21,7 +17,7 @@ def test_corpus_is_present():
 
 @pytest.mark.parametrize("source", CORPUS, ids=[p.name.removesuffix(".asl.json") for p in CORPUS])
 def test_realworld_definition_converts_and_imports(source):
-    translation = translate(json.loads(source.read_text(encoding="utf-8")), name=source.stem)
+    translation = translated(source)
     assert translation.ok, [str(d) for d in translation.diagnostics]
     module = load_handler(translation.files["handler.py"], source.stem)
     assert callable(module.handler)
@@ -31,7 +27,7 @@ def test_every_generated_handler_passes_ruff(tmp_path):
     """pyflakes and pycodestyle errors (ruff's F and E rules; line length is black's business),
     in the handlers and in their generated tests."""
     for source in CORPUS:
-        translation = translate(json.loads(source.read_text(encoding="utf-8")), name=source.stem)
+        translation = translated(source)
         stem = source.stem.replace(".", "_").replace("-", "_")
         (tmp_path / f"{stem}.py").write_text(translation.files["handler.py"])
         (tmp_path / f"{stem}_tests.py").write_text(translation.files["test_handler.py"])  # the generated tests
@@ -47,7 +43,7 @@ def test_realworld_handlers_are_structured():
     """Issue 5: at least 95% of the corpus is emitted without any dispatch loop (today: all)."""
     dispatched = []
     for source in CORPUS:
-        translation = translate(json.loads(source.read_text(encoding="utf-8")), name=source.stem)
+        translation = translated(source)
         if "rt.run_machine(" in translation.files["handler.py"]:
             dispatched.append(source.stem)
             assert any(d.code == "DISPATCH_LOOP" for d in translation.diagnostics), source.stem
@@ -63,7 +59,7 @@ def test_every_generated_handler_passes_mypy(tmp_path):
         (tmp_path / name).write_text(text, encoding="utf-8")
     modules = []
     for source in CORPUS:
-        translation = translate(json.loads(source.read_text(encoding="utf-8")), name=source.stem)
+        translation = translated(source)
         module = "handler_" + source.stem.replace(".", "_").replace("-", "_")
         (tmp_path / f"{module}.py").write_text(translation.files["handler.py"], encoding="utf-8")
         modules.append(f"{module}.py")
@@ -80,7 +76,7 @@ def test_every_emitted_template_passes_cfn_lint(tmp_path):
     """Issue 5: each machine's SAM template.yaml passes cfn-lint (one run over all 170)."""
     paths = []
     for source in CORPUS:
-        translation = translate(json.loads(source.read_text(encoding="utf-8")), name=source.stem)
+        translation = translated(source)
         path = tmp_path / f"{source.stem}.yaml"
         path.write_text(translation.files["template.yaml"], encoding="utf-8")
         paths.append(str(path))

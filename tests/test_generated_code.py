@@ -8,26 +8,22 @@ import ast
 import io
 import json
 import tokenize
-from functools import cache
 from pathlib import Path
 
 import pytest
+from corpus import CORPUS, FIXTURES, GOLDEN, translated
 
 from asl2durable.runtime import asl_jsonpath
 from asl2durable.translate import translate
 
-FIXTURES = Path(__file__).parent / "fixtures"
-CORPUS = sorted((FIXTURES / "corpus" / "realworld").glob("*.asl.json"))
-GOLDEN = sorted((FIXTURES / "golden").glob("*.asl.json"))
 # Keyword arguments of rt.map_items holding a Distributed Map's ItemReader, ItemBatcher and
 # ResultWriter: the runtime evaluates these templates itself (rt.JsonPath values), as it reads
 # and writes S3 in its own steps. Their paths are not (yet) Python data access.
 RUNTIME_TEMPLATES = {"item_reader", "item_batcher", "result_writer"}
 
 
-@cache
 def _handler(source: Path) -> str:
-    translation = translate(json.loads(source.read_text(encoding="utf-8")), name=source.stem)
+    translation = translated(source)
     assert translation.ok, [str(d) for d in translation.diagnostics]
     return translation.files["handler.py"]
 
@@ -194,7 +190,7 @@ def test_the_source_map_made_while_rendering_matches_the_handler(source):
     writes (issue 18, item 3); they are where the parsed handler has each function and call."""
     from asl2durable.report import _locate
 
-    translation = translate(json.loads(source.read_text(encoding="utf-8")), name=source.stem)
+    translation = translated(source)
     assert translation.source_map is not None  # black changed nothing
     spans, calls = _locate(translation.files["handler.py"], translation.workflow)
     functions = set(translation.workflow.functions.values())

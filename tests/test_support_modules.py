@@ -18,6 +18,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from corpus import CORPUS, GOLDEN, translated
 
 ROOT = Path(__file__).resolve().parent.parent
 RUNTIME = ROOT / "asl2durable" / "runtime"
@@ -215,8 +216,6 @@ def test_linted_modules_are_the_support_modules():
 
 # ---- what a generated folder carries (issue 18, item 2) -------------------------------------------
 
-GOLDEN = sorted((ROOT / "tests" / "fixtures" / "golden").glob("*.asl.json"))
-CORPUS = sorted((ROOT / "tests" / "fixtures" / "corpus" / "realworld").glob("*.asl.json"))
 # Lambda Tasks (a function ARN, lambda:invoke), Choice, Pass, Wait, Succeed and Fail: no Map,
 # Parallel, Catch, service integration, JSONata, intrinsic or placeholder
 LAMBDA_AND_CHOICE = {
@@ -294,8 +293,9 @@ def _missing_modules(files: dict[str, str]) -> set[str]:
 
 @pytest.mark.parametrize("source", [*GOLDEN, *CORPUS], ids=lambda p: p.name.removesuffix(".asl.json"))
 def test_a_folder_carries_every_support_module_its_handler_reaches(source):
-    files = _translated(json.loads(source.read_text(encoding="utf-8")), source.name.split(".")[0])
-    assert _missing_modules(files) == set()
+    translation = translated(source)
+    assert translation.ok, translation.diagnostics
+    assert _missing_modules(translation.files) == set()
 
 
 def test_the_conformance_cases_folders_carry_every_support_module_their_handlers_reach():
