@@ -375,9 +375,11 @@ class _Context:
     ) -> Any:
         # (each branch's own operations use a _Context too: see Run.child)
         named = [
-            ParallelBranch(b.func, name=_named(b.name))
-            if isinstance(b, ParallelBranch)
-            else b
+            (
+                ParallelBranch(b.func, name=_named(b.name))
+                if isinstance(b, ParallelBranch)
+                else b
+            )
             for b in functions
         ]
         return self._then(
@@ -519,12 +521,8 @@ def _state_function(name: str, *, entered_time: bool, task: bool) -> Callable[[F
             try:
                 return function(run, data)
             except _NOT_FOUND as error:
-                import asl_paths  # (only when a read fails)
-
                 result = _local(error, function, "result")
-                explained = asl_paths.explain(
-                    run, name, data, result, function.__globals__
-                )
+                explained = _explain(run, name, data, result, function.__globals__)
                 if explained is None:
                     raise
                 raise explained from None
@@ -577,11 +575,9 @@ class StateScope:
         if error is None or trace is None:
             return
         if isinstance(error, _NOT_FOUND):
-            import asl_paths  # (only when a read fails)
-
             frame = trace.tb_frame  # the machine's function, where the block is
             result = frame.f_locals.get("result", _NOTHING)
-            explained = asl_paths.explain(
+            explained = _explain(
                 self.run, self.name, self.data, result, frame.f_globals
             )
         else:
@@ -1107,3 +1103,12 @@ def __getattr__(name: str) -> Any:
     value = getattr(importlib.import_module(module), name)
     globals()[name] = value
     return value
+
+
+def _explain(
+    run: Run, name: str, data: Any, result: Any, scope: dict[str, Any]
+) -> AslError | None:
+    """asl_paths' error for a read that found no value, imported by name only then."""
+    asl_paths = importlib.import_module("asl_paths")
+    explained: AslError | None = asl_paths.explain(run, name, data, result, scope)
+    return explained
