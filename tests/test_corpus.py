@@ -21,7 +21,7 @@ def test_corpus_is_present():
 
 @pytest.mark.parametrize("source", CORPUS, ids=[p.name.removesuffix(".asl.json") for p in CORPUS])
 def test_realworld_definition_converts_and_imports(source):
-    translation = translate(json.loads(source.read_text(encoding="utf-8")), name=source.stem)
+    translation = translate(json.loads(source.read_text(encoding="utf-8")), name=source.stem, outputs=("handler",))
     assert translation.ok, [str(d) for d in translation.diagnostics]
     module = load_handler(translation.files["handler.py"], source.stem)
     assert callable(module.handler)

@@ -20,7 +20,7 @@ import pytest
 
 from asl2durable import _resources, runtime_subset
 from asl2durable.testgen import RUNTIME_HELPERS, TESTING_HELPERS
-from asl2durable.translate import RENDER_CHECK_DEPTH, nesting_depth, translate
+from asl2durable.translate import OUTPUTS, RENDER_CHECK_DEPTH, nesting_depth, translate
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "polling-loop.asl.json"
@@ -100,6 +100,26 @@ def test_without_rendering_the_diagnostics_are_the_same(path: Path):
     assert checked.diagnostics == full.diagnostics
     assert checked.files == {}
     assert (checked.workflow is None) == (full.workflow is None)
+
+
+@pytest.mark.parametrize("path", _definitions()[::4], ids=lambda p: p.name)
+def test_each_group_of_outputs_is_its_part_of_the_whole(path: Path):
+    """``translate(outputs=...)`` builds only the groups asked for, each as the whole has it;
+    the diagnostics, the IR and the handler's source map are the same."""
+    definition = json.loads(path.read_text(encoding="utf-8"))
+    full = translate(definition, name="m")
+    parts = {group: translate(definition, name="m", outputs=(group,)) for group in OUTPUTS}
+    assert [name for part in parts.values() for name in part.files] == list(full.files)
+    for part in parts.values():
+        assert part.diagnostics == full.diagnostics
+        assert part.files == {name: full.files[name] for name in part.files}
+    assert {"handler.py", "definition.asl.json", "asl_runtime.py"} <= set(parts["handler"].files)
+    assert {"test_handler.py", "asl_testing.py"} <= set(parts["tests"].files)
+    assert {"template.yaml", "MIGRATION.md"} <= set(parts["deploy"].files)
+    assert (parts["handler"].source_map is None) == (full.source_map is None)
+    assert translate(definition, name="m", outputs=OUTPUTS).files == full.files
+    with pytest.raises(ValueError, match="unknown outputs"):
+        translate(definition, outputs=("handlers",))
 
 
 def test_a_definition_too_deep_to_write_is_still_found_without_rendering():
