@@ -114,7 +114,8 @@ def translate(
     lowering_diagnostics += structure(workflow)
     if not render and nesting_depth(definition) <= RENDER_CHECK_DEPTH:
         return Translation(name, {}, sorted(diagnostics + lowering_diagnostics), workflow)
-    from .render import render_handler_mapped, render_template, render_tests
+    from .render import render_handler_mapped, render_template
+    from .testgen import render_tests
 
     handler = source_map = tests = None
     try:
