@@ -35,30 +35,33 @@ def _jsonata(w: _Walk, scope: _Scope, value: Any, field_name: str, bindings: dic
         value = value.value
     expressions = _expressions(value)
     if all(_SIMPLE_JSONATA.match(e) for e in expressions):
-        if expect is None:
-            return _simple_jsonata(w, value, bindings)
-        if isinstance(value, str) and expect in _EXPECTED:
-            got = _simple_jsonata(w, value, bindings)
-            if _fixable(w, got):
-                _set(w, got, copy.deepcopy(_EXPECTED[expect]))
-            return got if expect == "array" and isinstance(_resolve(w, got), Ref) else _concrete_checked(w, got, expect)
+        got = _followed(w, value, bindings, expect)
+        if got is not _NONE:
+            return got
     jsonata = _runtime_module("asl_jsonata")
     text = " ".join(expressions)
+    _freeze_what_is_read(w, text, bindings)
+    return _evaluated(jsonata, w, scope, value, field_name, bindings, expect, text)
+
+
+def _followed(w: _Walk, value: Any, bindings: dict, expect: str | None) -> Any:
+    """A field of plain member paths, followed like JSONPath (``_NONE``: evaluate it instead)."""
+    if expect is None:
+        return _simple_jsonata(w, value, bindings)
+    if isinstance(value, str) and expect in _EXPECTED:
+        got = _simple_jsonata(w, value, bindings)
+        if _fixable(w, got):
+            _set(w, got, copy.deepcopy(_EXPECTED[expect]))
+        return got if expect == "array" and isinstance(_resolve(w, got), Ref) else _concrete_checked(w, got, expect)
+    return _NONE
+
+
+def _freeze_what_is_read(w: _Walk, text: str, bindings: dict) -> None:
+    """Fix what the expressions read, so that it stays as they saw it: each member path (given a
+    value guessed from how it is used), each binding and variable read whole, the input when
+    they read the context object."""
     for head, steps in _MEMBER.findall(text):  # members the expressions read: part of a simple input
-        source = bindings.get(head.split(".", 1)[1], _NONE) if head.startswith("states.") else w.variables.get(head, _NONE)
-        if source is _NONE:
-            continue
-        try:
-            current = source
-            for step in [x for x in steps.split(".") if x]:
-                current = _step_raw(w, current, step)
-            if _fixable(w, current):
-                hint = _hint(text, head + steps)
-                if hint is not None:
-                    _set(w, current, hint)
-            _concrete(w, current, freeze=True)  # what the expression saw stays so
-        except Stop:
-            pass
+        _freeze_member(w, text, bindings, head, steps)
     for name, bound in bindings.items():  # a binding used whole is fixed whole
         if len(re.findall(r"\$states\." + name + r"\b", text)) > len(re.findall(r"\$states\." + name + r"\.[A-Za-z_]", text)):
             _concrete(w, bound, freeze=True)
@@ -67,19 +70,34 @@ def _jsonata(w: _Walk, scope: _Scope, value: Any, field_name: str, bindings: dic
             _concrete(w, bound, freeze=True)
     if "$states.context" in text:
         _concrete(w, Ref("input"), freeze=True)
+
+
+def _freeze_member(w: _Walk, text: str, bindings: dict, head: str, steps: str) -> None:
+    """Fix the member ``$head.steps`` an expression reads (a hole gets a value ``_hint`` guesses)."""
+    source = bindings.get(head.split(".", 1)[1], _NONE) if head.startswith("states.") else w.variables.get(head, _NONE)
+    if source is _NONE:
+        return
+    try:
+        current = source
+        for step in [x for x in steps.split(".") if x]:
+            current = _step_raw(w, current, step)
+        if _fixable(w, current):
+            hint = _hint(text, head + steps)
+            if hint is not None:
+                _set(w, current, hint)
+        _concrete(w, current, freeze=True)  # what the expression saw stays so
+    except Stop:
+        pass
+
+
+def _evaluated(jsonata: Any, w: _Walk, scope: _Scope, value: Any, field_name: str, bindings: dict,
+               expect: str | None, text: str) -> Any:
+    """The field evaluated with ``asl_jsonata`` on the data built so far (UNKNOWN when the result
+    depends on values the walk cannot know)."""
     unknown: list = []
     results = []
     for filler in (None, "\u2063"):  # UNKNOWN parts as two different values: the result must not depend on them
-        states = {k: _concrete(w, v, unknown, filler=filler) for k, v in bindings.items()}
-        variables = {k: _concrete(w, v, unknown, filler=filler) for k, v in w.variables.items()}
-        states["context"] = {
-            "Execution": {"Id": "", "Input": _concrete(w, Ref("input"), unknown, filler=filler), "Name": "", "RoleArn": "",
-                          "StartTime": "2024-01-01T00:00:00.000Z", "RedriveCount": 0},
-            "State": {"Name": ""},
-            "StateMachine": {"Id": "", "Name": ""},
-        }
-        if scope.in_map:
-            states["context"]["Map"] = {"Item": {"Index": scope.index, "Value": _concrete(w, scope.item, unknown, filler=filler)}}
+        states, variables = _jsonata_data(w, scope, bindings, unknown, filler)
         try:
             result = jsonata.evaluate_template(copy.deepcopy(value), {**variables, "states": states}, field=field_name)
             if expect is not None:
@@ -92,6 +110,21 @@ def _jsonata(w: _Walk, scope: _Scope, value: Any, field_name: str, bindings: dic
     if len(results) > 1 and results[0] != results[1] or _VOLATILE.search(text):
         return UNKNOWN
     return results[0]
+
+
+def _jsonata_data(w: _Walk, scope: _Scope, bindings: dict, unknown: list, filler: Any) -> tuple[dict, dict]:
+    """``$states`` (the bindings and the context object) and the variables, as plain JSON."""
+    states = {k: _concrete(w, v, unknown, filler=filler) for k, v in bindings.items()}
+    variables = {k: _concrete(w, v, unknown, filler=filler) for k, v in w.variables.items()}
+    states["context"] = {
+        "Execution": {"Id": "", "Input": _concrete(w, Ref("input"), unknown, filler=filler), "Name": "", "RoleArn": "",
+                      "StartTime": "2024-01-01T00:00:00.000Z", "RedriveCount": 0},
+        "State": {"Name": ""},
+        "StateMachine": {"Id": "", "Name": ""},
+    }
+    if scope.in_map:
+        states["context"]["Map"] = {"Item": {"Index": scope.index, "Value": _concrete(w, scope.item, unknown, filler=filler)}}
+    return states, variables
 
 
 _EXPECTED = {"array": [HOLE], "integer": 1, "number": 1, "boolean": True, "string": "x"}

@@ -8,7 +8,7 @@ import re
 from typing import Any
 
 from .. import ir
-from ..structure import routed
+from ..structure import ends_machine, routed
 from .env_settings import _expand_settings, settings
 from .errors import _catch_name
 from .model import (
@@ -51,6 +51,26 @@ def _untested_routes(workflow: ir.Workflow, cases: list[Case]) -> list[str]:
 def plan(workflow: ir.Workflow, values: dict[str, str] | None = None) -> Plan:
     """The generated tests of ``workflow``; ``values``: its ``settings`` when the caller has them."""
     workflow = _expand_settings(workflow, settings(workflow) if values is None else values)
+    stubs, dynamic = _stubs(workflow)
+    search = _Search(workflow)
+    cases = _path_cases(workflow, search, stubs)
+    cases += _state_cases(workflow, stubs, {step for case in cases for step in case.path})
+    _name_tests(cases)
+    for stub in stubs.values():
+        stub.default = next((c.results[stub.key] for c in cases if stub.key in c.results), [] if stub.kind == "reader" else {})
+        if isinstance(stub.default, Answers):
+            stub.default = stub.default.values[-1]
+    terminals = [name for name, s in workflow.root.states.items() if ends_machine(s)]
+    reached = {c.path[-1].split(" (")[0] for c in cases}
+    untested = [t for t in terminals if t not in reached]
+    routes = _untested_routes(workflow, cases)
+    uses_any = any(c.check_output and _has_any(c.output) or _has_any(c.calls) for c in cases)
+    return Plan(list(stubs.values()), cases, untested, routes, search.reasons if untested or routes else [], dynamic, uses_any)
+
+
+def _stubs(workflow: ir.Workflow) -> tuple[dict[str, Stub], list[str]]:
+    """A stub for each key the machine's Tasks and Distributed Maps call (with the states that
+    call it), and the Tasks whose callee is only known at run time."""
     stubs: dict[str, Stub] = {}
     dynamic = []
     for s in workflow.states():
@@ -74,8 +94,11 @@ def plan(workflow: ir.Workflow, values: dict[str, str] | None = None) -> Plan:
         if re.sub(r"[^0-9a-zA-Z]+", "_", short).strip("_").lower().startswith("test"):
             short = "stub_" + short  # pytest would collect a function called test*
         stub.ident = _identifier(short, taken, "stub")
+    return stubs, dynamic
 
-    search = _Search(workflow)
+
+def _path_cases(workflow: ir.Workflow, search: _Search, stubs: dict) -> list[Case]:
+    """A test for each distinct way the walk from StartAt ends (up to MAX_TESTS)."""
     cases: list[Case] = []
     seen: set = set()
     for w, (status, value, last) in search.machine(workflow.root, _Walk(), Ref("input"), _Scope()):
@@ -91,7 +114,12 @@ def plan(workflow: ir.Workflow, values: dict[str, str] | None = None) -> Plan:
             continue
         seen.add(signature)
         cases.append(case)
-    cases += _state_cases(workflow, stubs, {step for case in cases for step in case.path})
+    return cases
+
+
+def _name_tests(cases: list[Case]) -> None:
+    """Each case's test function name, from its label (and the state before the end, where
+    another case ends the same way)."""
     taken_tests: set = set()
     labels = [case.name for case in cases]
     for case in cases:
@@ -100,19 +128,6 @@ def plan(workflow: ir.Workflow, values: dict[str, str] | None = None) -> Plan:
             label += " from " + case.path[-2]
         # 69 characters: with a "_99" suffix, "def ...() -> None:" still fits black's 88 columns
         case.name = _identifier("test_" + label, taken_tests, "test_path", length=69)
-    for stub in stubs.values():
-        stub.default = next((c.results[stub.key] for c in cases if stub.key in c.results), [] if stub.kind == "reader" else {})
-        if isinstance(stub.default, Answers):
-            stub.default = stub.default.values[-1]
-    terminals = [
-        name for name, s in workflow.root.states.items()
-        if isinstance(s, (ir.SucceedState, ir.FailState)) or (isinstance(s, ir.Transitioning) and s.next is None)
-    ]
-    reached = {c.path[-1].split(" (")[0] for c in cases}
-    untested = [t for t in terminals if t not in reached]
-    routes = _untested_routes(workflow, cases)
-    uses_any = any(c.check_output and _has_any(c.output) or _has_any(c.calls) for c in cases)
-    return Plan(list(stubs.values()), cases, untested, routes, search.reasons if untested or routes else [], dynamic, uses_any)
 
 
 _ROUTES = ("rule ", "default", "caught ", "fails with ")  # the labels of a state's ways to end

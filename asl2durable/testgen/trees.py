@@ -154,44 +154,47 @@ _NONE = object()
 
 def _concrete(w: _Walk, value: Any, unknown: list | None = None, freeze: bool = False, filler: Any = None) -> Any:
     """Plain JSON for a value; holes become placeholders (fixed in the tree when ``freeze``).
-    UNKNOWN parts are None, and make ``unknown`` non-empty."""
+    UNKNOWN parts are ``filler`` (None), and make ``unknown`` non-empty."""
+    if isinstance(value, Ref):
+        return _concrete_ref(w, value, freeze)
+    if isinstance(value, Merged):
+        base = _concrete(w, value.base, unknown, freeze, filler)
+        if not isinstance(base, dict):
+            raise Stop("ResultPath into a value that is not an object")
+        return {**base, **{k: _concrete(w, x, unknown, freeze, filler) for k, x in value.fields.items()}}
+    if isinstance(value, dict):
+        return {k: _concrete(w, x, unknown, freeze, filler) for k, x in value.items()}
+    if isinstance(value, list):
+        return [_concrete(w, x, unknown, freeze, filler) for x in value]
+    if value is UNKNOWN:
+        if unknown is not None:
+            unknown.append(True)
+        return filler
+    return value
 
-    def tree(node: Any, root: str, path: tuple) -> Any:
-        if isinstance(node, JsonOf):
-            return json.dumps(tree(w.trees[node.root], node.root, ()), separators=(",", ":"))
-        if node is HOLE:
-            return {} if path == () else _placeholder(path)  # a whole input or result: an object
-        if isinstance(node, dict):
-            return {k: tree(v, root, path + (k,)) for k, v in node.items() if v is not ABSENT}
-        if isinstance(node, list):
-            return [tree(v, root, path + (i,)) for i, v in enumerate(node)]
-        return node
 
-    def walk(v: Any) -> Any:
-        if isinstance(v, Ref):
-            if v.root.startswith("result:"):
-                w.read.add(v.root)
-            out = tree(_node(w, v), v.root, v.path)
-            if freeze:
-                _set(w, v, copy.deepcopy(out))
-                w.frozen.add((v.root, v.path))
-            return out
-        if isinstance(v, Merged):
-            base = walk(v.base)
-            if not isinstance(base, dict):
-                raise Stop("ResultPath into a value that is not an object")
-            return {**base, **{k: walk(x) for k, x in v.fields.items()}}
-        if isinstance(v, dict):
-            return {k: walk(x) for k, x in v.items()}
-        if isinstance(v, list):
-            return [walk(x) for x in v]
-        if v is UNKNOWN:
-            if unknown is not None:
-                unknown.append(True)
-            return filler
-        return v
+def _concrete_ref(w: _Walk, ref: Ref, freeze: bool) -> Any:
+    """Plain JSON for a place in a tree (frozen there when ``freeze``)."""
+    if ref.root.startswith("result:"):
+        w.read.add(ref.root)
+    out = _tree_json(w, _node(w, ref), ref.path)
+    if freeze:
+        _set(w, ref, copy.deepcopy(out))
+        w.frozen.add((ref.root, ref.path))
+    return out
 
-    return walk(value)
+
+def _tree_json(w: _Walk, node: Any, path: tuple) -> Any:
+    """Plain JSON for a node of a tree at ``path``: holes become placeholders, absent members are left out."""
+    if isinstance(node, JsonOf):
+        return json.dumps(_tree_json(w, w.trees[node.root], ()), separators=(",", ":"))
+    if node is HOLE:
+        return {} if path == () else _placeholder(path)  # a whole input or result: an object
+    if isinstance(node, dict):
+        return {k: _tree_json(w, v, path + (k,)) for k, v in node.items() if v is not ABSENT}
+    if isinstance(node, list):
+        return [_tree_json(w, v, path + (i,)) for i, v in enumerate(node)]
+    return node
 
 
 def _require_object(w: _Walk, value: Any) -> None:

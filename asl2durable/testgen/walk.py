@@ -442,13 +442,34 @@ class _Search:
         if s.processor is None:
             raise Stop("a Map without a processor")
         bindings = {"input": state_input}
+        tolerant = self.map_limits(s, w, scope, selected, bindings)
+        values = _item_values(w, self.map_items(s, w, scope, selected, bindings))
+        if s.item_batcher is not ir.DEFAULT:
+            values = self.batches(s, w, scope, selected, bindings, values)
+        inputs, scopes = self.iterations(s, w, selected, bindings, values, inner, tolerant)
+        for w2, outcome in self.branches([s.processor] * len(values), w, inputs, scopes, []):
+            if outcome[0] == "error" and tolerant:
+                continue  # the tolerated-failure threshold decides: not followed
+            if outcome[0] == "ok" and writer is not None:
+                self.io_spec(s, s.result_writer, "ResultWriter", w2, scope, selected, bindings)
+                w2.calls.append((writer, UNKNOWN))
+                root = "result:" + writer
+                w2.trees.setdefault(root, HOLE)
+                outcome = ("ok", Ref(root))  # the writer's stub answers with the Map's result
+            yield w2, outcome
+
+    def map_limits(self, s: ir.MapState, w: _Walk, scope: _Scope, selected: Any, bindings: dict) -> Any:
+        """Check the Map's MaxConcurrency and tolerated failures; truthy when it tolerates failures."""
         for value, p in ((s.max_concurrency, s.max_concurrency_path), (s.tolerated_failure_count, s.tolerated_failure_count_path)):
             if p is not None:
                 _integer(w, scope, selected, p, 1)
             _number_field(w, scope, value, "MaxConcurrency", bindings)
         if s.tolerated_failure_percentage_path is not None:
             _integer(w, scope, selected, s.tolerated_failure_percentage_path, 0)
-        tolerant = s.tolerated_failure_count is not None or s.tolerated_failure_percentage is not None or s.tolerated_failure_count_path or s.tolerated_failure_percentage_path
+        return s.tolerated_failure_count is not None or s.tolerated_failure_percentage is not None or s.tolerated_failure_count_path or s.tolerated_failure_percentage_path
+
+    def map_items(self, s: ir.MapState, w: _Walk, scope: _Scope, selected: Any, bindings: dict) -> Any:
+        """The items: the ItemReader's stub answer, Items (JSONata), ItemsPath or the input."""
         reader = reader_key(s)
         if s.item_reader is not ir.DEFAULT:
             if reader is None:
@@ -459,36 +480,27 @@ class _Search:
             items = Ref("result:" + reader)
             if items.root not in w.trees:
                 w.trees[items.root] = HOLE
-        elif isinstance(s.items, ir.Jsonata):
-            items = _jsonata(w, scope, s.items, "Items", bindings, expect="array")
-        elif s.items_path is not ir.DEFAULT:
-            items = _read(w, scope, selected, s.items_path.spec)
-        else:
-            items = selected
-        items = _resolve(w, items)
-        if isinstance(items, Ref):
-            node = _node(w, items)
-            if node is HOLE and not _frozen(w, items.root, items.path):
-                _set(w, items, [HOLE])
-                node = [HOLE]
-            if not isinstance(node, list):
-                raise Stop("Map items that are not an array")
-            values = [items.child(i) for i in range(len(node))]
-        elif isinstance(items, list):
-            values = items
-        else:
-            raise Stop("Map items the walk does not know")
-        if len(values) > MAX_ITEMS:
-            raise Stop("a Map over more items than the walk follows")
-        if s.item_batcher is not ir.DEFAULT:
-            batcher = self.io_spec(s, s.item_batcher, "ItemBatcher", w, scope, selected, bindings)
-            if not isinstance(batcher, dict):
-                raise Stop("an ItemBatcher the walk does not know")
-            size = batcher.get("MaxItemsPerBatch", len(values) or 1)
-            if not isinstance(size, int) or isinstance(size, bool) or size < 1 or (len(values) > 1 and "MaxInputBytesPerBatch" in batcher):
-                raise Stop("an ItemBatcher the walk does not follow")
-            envelope = {"BatchInput": batcher["BatchInput"]} if "BatchInput" in batcher else {}
-            values = [{**envelope, "Items": values[i:i + size]} for i in range(0, len(values), size)]
+            return items
+        if isinstance(s.items, ir.Jsonata):
+            return _jsonata(w, scope, s.items, "Items", bindings, expect="array")
+        if s.items_path is not ir.DEFAULT:
+            return _read(w, scope, selected, s.items_path.spec)
+        return selected
+
+    def batches(self, s: ir.MapState, w: _Walk, scope: _Scope, selected: Any, bindings: dict, values: list) -> list:
+        """The items grouped as the ItemBatcher says (each batch ``{"Items": [...]}``, with BatchInput)."""
+        batcher = self.io_spec(s, s.item_batcher, "ItemBatcher", w, scope, selected, bindings)
+        if not isinstance(batcher, dict):
+            raise Stop("an ItemBatcher the walk does not know")
+        size = batcher.get("MaxItemsPerBatch", len(values) or 1)
+        if not isinstance(size, int) or isinstance(size, bool) or size < 1 or (len(values) > 1 and "MaxInputBytesPerBatch" in batcher):
+            raise Stop("an ItemBatcher the walk does not follow")
+        envelope = {"BatchInput": batcher["BatchInput"]} if "BatchInput" in batcher else {}
+        return [{**envelope, "Items": values[i:i + size]} for i in range(0, len(values), size)]
+
+    def iterations(self, s: ir.MapState, w: _Walk, selected: Any, bindings: dict, values: list, inner: _Scope,
+                   tolerant: Any) -> tuple[list, list]:
+        """The input (ItemSelector) and the scope of each iteration."""
         inputs, scopes = [], []
         for i, item in enumerate(values):
             item_scope = _Scope(item, i, True, () if tolerant else inner.outer_errors, inner.concurrent or len(values) > 1)
@@ -500,16 +512,7 @@ class _Search:
                 value = item
             inputs.append(value)
             scopes.append(item_scope)
-        for w2, outcome in self.branches([s.processor] * len(values), w, inputs, scopes, []):
-            if outcome[0] == "error" and tolerant:
-                continue  # the tolerated-failure threshold decides: not followed
-            if outcome[0] == "ok" and writer is not None:
-                self.io_spec(s, s.result_writer, "ResultWriter", w2, scope, selected, bindings)
-                w2.calls.append((writer, UNKNOWN))
-                root = "result:" + writer
-                w2.trees.setdefault(root, HOLE)
-                outcome = ("ok", Ref(root))  # the writer's stub answers with the Map's result
-            yield w2, outcome
+        return inputs, scopes
 
     def io_spec(self, s: ir.MapState, spec: Any, field_name: str, w: _Walk, scope: _Scope, selected: Any, bindings: dict) -> Any:
         """An ItemReader / ItemBatcher / ResultWriter evaluated (``*Path`` fields read as integers)."""
@@ -531,6 +534,26 @@ class _Search:
             return _template(w, scope, selected, node)
 
         return evaluate(spec)
+
+
+def _item_values(w: _Walk, items: Any) -> list:
+    """The Map's items, one value each (a hole becomes an array of one item); at most MAX_ITEMS."""
+    items = _resolve(w, items)
+    if isinstance(items, Ref):
+        node = _node(w, items)
+        if node is HOLE and not _frozen(w, items.root, items.path):
+            _set(w, items, [HOLE])
+            node = [HOLE]
+        if not isinstance(node, list):
+            raise Stop("Map items that are not an array")
+        values = [items.child(i) for i in range(len(node))]
+    elif isinstance(items, list):
+        values = items
+    else:
+        raise Stop("Map items the walk does not know")
+    if len(values) > MAX_ITEMS:
+        raise Stop("a Map over more items than the walk follows")
+    return values
 
 
 def _answer_root(w: _Walk, key: str, concurrent: bool) -> str:
