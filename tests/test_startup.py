@@ -74,6 +74,23 @@ def test_convert_imports_neither_the_sdk_nor_boto3(tmp_path: Path):
     assert [m for m in found if m in ("aws_durable_execution_sdk_python", "boto3", "jsonschema")] == []
 
 
+def test_the_test_plan_and_the_renderer_import_each_other_one_way():
+    """Data flows translate -> testgen (the plan, then test_handler.py through render's tools) and
+    translate -> render: render does not import testgen, and testgen never imports translate."""
+    code = (
+        "import json, sys\n"
+        "import asl2durable.render\n"
+        "print('AFTER_RENDER', json.dumps(sorted(m for m in sys.modules if m.startswith('asl2durable.testgen'))))\n"
+        "import asl2durable.testgen\n"
+        "print('AFTER_TESTGEN', json.dumps('asl2durable.translate' in sys.modules))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    lines = dict(line.split(" ", 1) for line in done.stdout.splitlines())
+    assert json.loads(lines["AFTER_RENDER"]) == []
+    assert json.loads(lines["AFTER_TESTGEN"]) is False
+
+
 def test_the_package_names_are_the_functions_however_imported():
     code = (
         "import asl2durable.translate, asl2durable.validate\n"
