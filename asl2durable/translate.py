@@ -103,8 +103,10 @@ def translate(
       its harness ``asl_testing.py`` and ``requirements-test.txt``;
     * ``"deploy"``: ``template.yaml`` and ``MIGRATION.md``.
 
-    A group left out costs nothing; the diagnostics are the same, except that a definition
-    whose generated tests alone nest too deeply for Python is only found so with ``"tests"``.
+    A group left out costs nothing. The diagnostics are the same whatever is asked for, except
+    TOO_DEEPLY_NESTED (values nested too deeply for Python), which writing the handler or the
+    tests finds: only what is written is checked for it (``render=False`` writes the handler,
+    and the tests when asked for, for that check alone).
     """
     wanted = _outputs(outputs)
     diagnostics = validate(definition)

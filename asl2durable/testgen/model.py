@@ -61,6 +61,9 @@ class Plan:
     uses_any: bool = False  # an expected value has parts no test can know (unittest.mock.ANY)
 
 
+# --------------------------------------------------------------------------- symbolic values
+
+
 class _Marker:
     def __init__(self, name: str):
         self.name = name
