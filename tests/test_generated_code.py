@@ -27,7 +27,7 @@ RUNTIME_TEMPLATES = {"item_reader", "item_batcher", "result_writer"}
 
 @cache
 def _handler(source: Path) -> str:
-    translation = translate(json.loads(source.read_text(encoding="utf-8")), name=source.stem)
+    translation = translate(json.loads(source.read_text(encoding="utf-8")), name=source.stem, outputs=("handler",))
     assert translation.ok, [str(d) for d in translation.diagnostics]
     return translation.files["handler.py"]
 
