@@ -205,7 +205,7 @@ def prepare(definition: dict | str | os.PathLike | Loaded, *, workflow_type: str
     loaded = _definition(definition)
     translation = translate(
         loaded.definition, name=loaded.name, substitutions=loaded.substitutions,
-        workflow_type=workflow_type.upper() if workflow_type else loaded.workflow_type,
+        workflow_type=workflow_type.upper() if workflow_type else loaded.workflow_type, outputs=("handler",),
     )
     if not translation.ok:
         raise TranslationFailed(translation.diagnostics)

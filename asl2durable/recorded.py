@@ -190,7 +190,7 @@ def recording_file(case: RecordedCase) -> str:
 def with_recorded(translation: Any, definition: dict, recordings: list[Recording]) -> tuple[dict[str, str], list[str]]:
     """The translation's files with a test per recorded execution (test_handler.py rendered again,
     recorded/*.json added), and the notes on executions that got no test."""
-    from .render import render_tests
+    from .testgen import render_tests
 
     found, skipped = cases(definition, recordings)
     files = dict(translation.files)

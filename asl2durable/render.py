@@ -55,22 +55,6 @@ def lit(value: Any) -> str:
     raise TypeError(f"no Python literal for {type(value).__name__}")
 
 
-def expected(value: Any) -> str:
-    """``lit`` for an expected value of the generated tests: a part no test can know (a UUID,
-    the time, a task token: ``testgen.ANYTHING``) is ``ANY`` (``unittest.mock.ANY``)."""
-    from .testgen import ANYTHING, Answers
-
-    if value is ANYTHING:
-        return "ANY"
-    if isinstance(value, Answers):
-        return "asl_testing.answers(" + ", ".join(expected(v) for v in value.values) + ")"
-    if isinstance(value, list):
-        return "[" + ", ".join(expected(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{lit(str(k))}: {expected(v)}" for k, v in value.items()) + "}"
-    return lit(value)
-
-
 class Code(str):
     """Python source text that knows the pyexpr tree it was printed from (``tree``) and the
     text of each of its nodes (``flat``, by ``id``): a statement holding it (``statement``)
@@ -94,65 +78,6 @@ def asserted_equal(left: str, right: str) -> str:
     code = Code(text)
     code.tree, code.flat = pyexpr.Compare(target, "==", right.tree), right.flat
     return code
-
-
-def expected_code(value: Any) -> str:
-    """``expected(value)``, as a :class:`Code` when ``value`` is JSON data (with ``ANY`` and
-    ``asl_testing.answers``), whose tree is the one ``pyexpr.parse`` reads from the text."""
-    flat: dict[int, str] = {}
-    text, tree = _expected_parts(value, flat)
-    if tree is None:
-        return text
-    code = Code(text)
-    code.tree, code.flat = tree, flat
-    return code
-
-
-@cache
-def _plan_values() -> tuple[Any, type]:
-    """testgen's ``ANYTHING`` and ``Answers``, imported once (``_expected_parts`` meets them
-    at every part of every expected value)."""
-    from .testgen import ANYTHING, Answers
-
-    return ANYTHING, Answers
-
-
-def _expected_parts(value: Any, flat: dict[int, str]) -> tuple[str, pyexpr.Expr | None]:
-    """``expected(value)`` and its tree (None when some part is not JSON data); ``flat``
-    gets the text of each node of the tree."""
-    tree: pyexpr.Expr | None
-    if value is None or isinstance(value, (bool, int, float, str)):  # (most of the parts)
-        text, tree = lit(value), pyexpr.Literal(value)
-        flat[id(tree)] = text
-        return text, tree
-    anything, answers_kind = _plan_values()
-    if value is anything:
-        text, tree = "ANY", pyexpr.Name("ANY")
-    elif isinstance(value, (answers_kind, list)):
-        parts = [_expected_parts(v, flat) for v in (value.values if isinstance(value, answers_kind) else value)]
-        inner = ", ".join(t for t, _ in parts)
-        items = tuple(node for _, node in parts if node is not None)
-        if isinstance(value, answers_kind):
-            text = f"asl_testing.answers({inner})"
-            answers = pyexpr.Attribute(pyexpr.Name("asl_testing"), "answers")
-            tree = pyexpr.Call(answers, items) if len(items) == len(parts) else None
-        else:
-            text, tree = f"[{inner}]", pyexpr.List(items) if len(items) == len(parts) else None
-    elif isinstance(value, dict):
-        keys = [pyexpr.Literal(str(k)) for k in value]
-        for key in keys:
-            flat[id(key)] = lit(key.value)
-        parts = [_expected_parts(v, flat) for v in value.values()]
-        text = "{" + ", ".join(f"{flat[id(key)]}: {t}" for key, (t, _) in zip(keys, parts)) + "}"
-        pairs = tuple((key, node) for key, (_, node) in zip(keys, parts) if node is not None)
-        tree = pyexpr.Dict(pairs) if len(pairs) == len(parts) else None
-    else:
-        text = lit(value)
-        json_scalar = value is None or isinstance(value, (bool, int, float, str))
-        tree = pyexpr.Literal(value) if json_scalar else None
-    if tree is not None:
-        flat[id(tree)] = text
-    return text, tree
 
 
 def _is_simple(p: ir.Path) -> bool:
@@ -794,11 +719,17 @@ def template_environment(*, autoescape: bool) -> jinja2.Environment:
     )
 
 
+def environment() -> jinja2.Environment:
+    """The environment of the generated files' templates, one per process (the generated tests'
+    template adds its ``expected`` filter in an overlay: ``testgen.rendering``)."""
+    return _environment()
+
+
 @cache
 def _environment() -> jinja2.Environment:
     env = template_environment(autoescape=False)
     env.filters.update(
-        lit=lit, expected=expected_code, pystr=pystr, comment=comment, docstring=docstring,
+        lit=lit, pystr=pystr, comment=comment, docstring=docstring,
         jsonpath=jsonpath, payload=payload, yaml=to_yaml, md=md, code=code, fence=fence, read_path=select, put=put,
         condition=condition, catcher_assign=catcher_assign, sized_lit=sized_lit, setting=setting, jsonata_field=jsonata_field,
         jsonata_assign=jsonata_assign, lambda_payload=lambda_payload,
@@ -877,19 +808,6 @@ def format_python(source: str) -> str:
     finally:
         if enabled:
             gc.enable()
-
-
-def tests_source(workflow: ir.Workflow, recorded: list | tuple = ()) -> str:
-    """``test_handler.py`` as the template writes it (already in black's layout)."""
-    from .testgen import plan, settings
-
-    values = settings(workflow)
-    named = [variable for variable, value in values.items() if value == variable]
-    typed = {variable: value for variable, value in values.items() if value != variable}
-    return render_template(
-        "test_handler.py.jinja", workflow=workflow, plan=plan(workflow, values), settings=values,
-        settings_named=named, typed_settings=typed, recorded=recorded,
-    )
 
 
 class Lines:
@@ -987,12 +905,6 @@ def render_handler_mapped(workflow: ir.Workflow) -> tuple[str, SourceMap | None]
     written = handler_source(workflow, source)
     formatted = format_python(written)
     return formatted, source if formatted == written else None
-
-
-def render_tests(workflow: ir.Workflow, recorded: list | tuple = ()) -> str:
-    """``test_handler.py``: stubs and a test per terminal path (the plan: ``testgen``), and one
-    per recorded execution (``recorded``: ``recorded.RecordedCase``s, ``convert --history``)."""
-    return format_python(tests_source(workflow, recorded))
 
 
 def render_handler(workflow: ir.Workflow) -> str:

@@ -171,6 +171,11 @@ def successors(state: ir.State) -> list[Node]:
     return list(dict.fromkeys(found))
 
 
+def ends_machine(state: ir.State) -> bool:
+    """Can the machine end at this state? A Fail state, or one whose successors include END."""
+    return isinstance(state, ir.FailState) or END in successors(state)
+
+
 def routed(state: ir.State) -> bool:
     """Does the state's function return ``(next_state, output)``, choosing its successor at run time?"""
     return isinstance(state, ir.ChoiceState) or bool(getattr(state, "catch", None))

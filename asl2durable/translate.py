@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import json
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -23,6 +24,9 @@ TOO_DEEPLY_NESTED = "TOO_DEEPLY_NESTED"  # the validator's code for a definition
 # most). Every definition up to 180 levels deep renders, whatever is nested (values in Parameters,
 # ItemSelector, arrays, Parallel and Map states), so this leaves a wide margin.
 RENDER_CHECK_DEPTH = 100
+# The groups of files ``translate`` can build (its ``outputs``): the handler with what running it
+# needs, the generated tests, the deployment files.
+OUTPUTS = ("handler", "tests", "deploy")
 # The support modules copied next to every handler, and those copied when the handler needs
 # them (``Workflow.uses``: a key for each feature, its modules).
 SUPPORT_MODULES = ("asl_runtime.py", "asl_jsonpath.py", "asl_paths.py", "asl_sdk.py")
@@ -79,6 +83,7 @@ def translate(
     notes: tuple[Diagnostic, ...] = (),
     serverless: dict | None = None,
     render: bool = True,
+    outputs: Collection[str] | None = None,
 ) -> Translation:
     """Validate and translate a definition; the handler is only produced when it is valid.
 
@@ -90,7 +95,20 @@ def translate(
     then says how to change.
     ``render=False``: the diagnostics and the IR without the files (``files`` is empty), the same
     diagnostics at a fraction of the time: Jinja, black and the durable SDK are not imported.
+    ``outputs``: which groups of files to build (None: all of them, :data:`OUTPUTS`):
+
+    * ``"handler"``: ``handler.py``, its support modules, ``definition.asl.json`` and
+      ``requirements.txt`` (what running the handler needs: ``local.prepare``);
+    * ``"tests"``: the generated tests, ``test_handler.py`` (the test plan's symbolic walk),
+      its harness ``asl_testing.py`` and ``requirements-test.txt``;
+    * ``"deploy"``: ``template.yaml`` and ``MIGRATION.md``.
+
+    A group left out costs nothing. The diagnostics are the same whatever is asked for, except
+    TOO_DEEPLY_NESTED (values nested too deeply for Python), which writing the handler or the
+    tests finds: only what is written is checked for it (``render=False`` writes the handler,
+    and the tests when asked for, for that check alone).
     """
+    wanted = _outputs(outputs)
     diagnostics = validate(definition)
     if has_errors(diagnostics):
         return Translation(name, {}, diagnostics)
@@ -98,11 +116,16 @@ def translate(
     lowering_diagnostics += structure(workflow)
     if not render and nesting_depth(definition) <= RENDER_CHECK_DEPTH:
         return Translation(name, {}, sorted(diagnostics + lowering_diagnostics), workflow)
-    from .render import render_handler_mapped, render_template, render_tests
+    from .render import render_handler_mapped, render_template
+    from .testgen import render_tests
 
+    handler = source_map = tests = None
     try:
-        (handler, source_map), tests = render_handler_mapped(workflow), render_tests(workflow)
-        if nesting_depth(definition) > RENDER_CHECK_DEPTH:  # black writes what Python may not parse
+        if "handler" in wanted or not render:
+            handler, source_map = render_handler_mapped(workflow)
+        if "tests" in wanted:
+            tests = render_tests(workflow)
+        if handler is not None and nesting_depth(definition) > RENDER_CHECK_DEPTH:  # black writes what Python may not parse
             compile(handler, "handler.py", "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
     except (SyntaxError, RecursionError) as e:  # Python's parser allows 200 nested brackets
         if isinstance(e, SyntaxError) and "too many" not in str(e.msg):
@@ -111,21 +134,37 @@ def translate(
         return Translation(name, {}, sorted([*diagnostics, *lowering_diagnostics, too_deep]))
     if not render:
         return Translation(name, {}, sorted(diagnostics + lowering_diagnostics), workflow)
-    files = {"handler.py": handler, **support_files(workflow.uses)}
-    # what the handler was translated from: the runtime words a failing path's error from it
-    files["definition.asl.json"] = json.dumps(definition, indent=2, ensure_ascii=False) + "\n"
-    files["requirements.txt"] = render_template("requirements.txt.jinja", uses=workflow.uses)
-    files["requirements-test.txt"] = render_template("requirements-test.txt.jinja")
-    files["test_handler.py"] = tests  # with its harness, asl_testing.py
-    files["asl_testing.py"] = runtime_text("asl_testing.py")
-    from .deploy import render_deploy_files  # template.yaml and MIGRATION.md
+    files: dict[str, str] = {}
+    if handler is not None:
+        files["handler.py"] = handler
+        files.update(support_files(workflow.uses))
+        # what the handler was translated from: the runtime words a failing path's error from it
+        files["definition.asl.json"] = json.dumps(definition, indent=2, ensure_ascii=False) + "\n"
+        files["requirements.txt"] = render_template("requirements.txt.jinja", uses=workflow.uses)
+    if tests is not None:
+        files["requirements-test.txt"] = render_template("requirements-test.txt.jinja")
+        files["test_handler.py"] = tests  # with its harness, asl_testing.py
+        files["asl_testing.py"] = runtime_text("asl_testing.py")
+    if "deploy" in wanted:
+        from .deploy import render_deploy_files  # template.yaml and MIGRATION.md
 
-    files.update(
-        render_deploy_files(
-            workflow, [*notes, *diagnostics, *lowering_diagnostics], substitutions, serverless=serverless
+        files.update(
+            render_deploy_files(
+                workflow, [*notes, *diagnostics, *lowering_diagnostics], substitutions, serverless=serverless
+            )
         )
-    )
     return Translation(name, files, sorted(diagnostics + lowering_diagnostics), workflow, source_map)
+
+
+def _outputs(outputs: Collection[str] | None) -> frozenset[str]:
+    """The groups of files ``translate`` builds (all of :data:`OUTPUTS` for None)."""
+    if outputs is None:
+        return frozenset(OUTPUTS)
+    wanted = frozenset([outputs] if isinstance(outputs, str) else outputs)
+    unknown = sorted(wanted - set(OUTPUTS))
+    if unknown:
+        raise ValueError(f"unknown outputs {unknown}: choose from {list(OUTPUTS)}")
+    return wanted
 
 
 @dataclass
@@ -138,10 +177,12 @@ class Outcome:
     diagnostics: list[Diagnostic]
 
 
-def translate_loaded(loaded: Loaded, *, workflow_type: str | None = None, render: bool = True) -> Outcome:
+def translate_loaded(
+    loaded: Loaded, *, workflow_type: str | None = None, render: bool = True, outputs: Collection[str] | None = None
+) -> Outcome:
     """The pipeline for a loaded input: what ``validate`` reports and ``convert`` writes.
 
-    ``workflow_type`` and ``render`` as for ``translate``. Nothing is written.
+    ``workflow_type``, ``render`` and ``outputs`` as for ``translate``. Nothing is written.
     """
     diagnostics = loaded.locate(loaded.diagnostics, in_definition=False)
     if loaded.definition is None:
@@ -149,7 +190,7 @@ def translate_loaded(loaded: Loaded, *, workflow_type: str | None = None, render
     translation = translate(
         loaded.definition, name=loaded.name, substitutions=loaded.substitutions, workflow_type=workflow_type,
         notes=tuple(loaded.diagnostics),
-        serverless=loaded.serverless, render=render,
+        serverless=loaded.serverless, render=render, outputs=outputs,
     )
     # a placeholder without a value is reported once, not again as the wrong type for its field
     unresolved = {d.pointer for d in loaded.diagnostics if d.code in (UNRESOLVED, BAD_VALUE)}
@@ -157,4 +198,4 @@ def translate_loaded(loaded: Loaded, *, workflow_type: str | None = None, render
     return Outcome(loaded, translation, [*diagnostics, *loaded.locate(found)])
 
 
-__all__ = ["Outcome", "Translation", "translate", "translate_loaded", "Severity"]
+__all__ = ["OUTPUTS", "Outcome", "Severity", "Translation", "translate", "translate_loaded"]

@@ -357,7 +357,7 @@ def _failure(test: Callable[[], None]) -> str | None:
 def check(definition: dict, name: str, *, per_operator: int = 2, seed: str = "", operators: tuple = OPERATORS) -> MachineCheck:
     """Convert ``definition``, run its generated tests on its handler, then on each mutant's."""
     out = MachineCheck(name)
-    translation = translate(definition, name=name)
+    translation = translate(definition, name=name, outputs=("handler", "tests"))
     if not translation.ok:
         out.error = "the definition does not translate"
         return out

@@ -176,11 +176,11 @@ def test_the_templates_write_blacks_layout(source):
     the rest is written in black's layout by the templates."""
     import black
 
-    from asl2durable import render
+    from asl2durable import render, testgen
 
     translation = translate(json.loads(source.read_text(encoding="utf-8")), name=source.stem, render=False)
     assert translation.ok, [str(d) for d in translation.diagnostics]
-    for written in (render.handler_source(translation.workflow), render.tests_source(translation.workflow)):
+    for written in (render.handler_source(translation.workflow), testgen.tests_source(translation.workflow)):
         assert black.format_str(written, mode=black.Mode()) == written
 
 

@@ -272,7 +272,7 @@ def plain_results() -> dict:
     """The results of the plain machine (a plain word for each role), for both inputs."""
     if not _plain_results:
         definition = machine(PLAIN, PLAIN_NAME, PLAIN_KEY)
-        translation = translate(definition)
+        translation = translate(definition, outputs=("handler",))
         assert translation.ok, translation.diagnostics
         for succeed in (True, False):
             _plain_results[succeed] = run(definition, translation, machine_input(PLAIN_KEY, PLAIN, succeed))
@@ -543,7 +543,7 @@ _jsonata_plain: dict = {}
 def jsonata_plain_results(form: str) -> dict:
     """The plain JSONata machine's results (a plain word in each role), for both inputs."""
     if form not in _jsonata_plain:
-        translation = translate(jsonata_machine(PLAIN, PLAIN_NAME, LITERALS[form](PLAIN)))
+        translation = translate(jsonata_machine(PLAIN, PLAIN_NAME, LITERALS[form](PLAIN)), outputs=("handler",))
         assert translation.ok, translation.diagnostics
         results = {succeed: run({}, translation, jsonata_input(PLAIN, succeed)) for succeed in (True, False)}
         assert results[True]["status"] == "SUCCEEDED", results[True]
@@ -606,7 +606,7 @@ def test_jsonata_plain_values_that_look_like_expressions() -> None:
         },
     }
     data = ["{% $states %}", "{% $x %}", SET_ENV]
-    translation = translate(definition)
+    translation = translate(definition, outputs=("handler",))
     assert translation.ok, translation.diagnostics
     result = run(definition, translation, {"data": data})
     assert result == {"status": "SUCCEEDED", "output": {"values": values, "data": data, "x": data}}

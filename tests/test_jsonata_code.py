@@ -22,7 +22,7 @@ def machine(state: dict, **more: dict) -> dict:
 
 
 def handler(definition: dict) -> str:
-    translation = translate(definition, name="m")
+    translation = translate(definition, name="m", outputs=("handler",))
     assert translation.ok, [str(d) for d in translation.diagnostics]
     return translation.files["handler.py"]
 

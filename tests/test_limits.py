@@ -142,7 +142,7 @@ def test_state_names_become_operation_names_the_api_accepts():
     replayed = run_local(definition, {}, force_replays=True)
     assert [n for n in _names(replayed.operations) if not n.startswith("(replay after")] == names
     # and the code still says what the states are called
-    handler = translate(definition).files["handler.py"]
+    handler = translate(definition, outputs=("handler",)).files["handler.py"]
     assert "Caf\u00e9 \u2615" in handler and "\u540d" * 80 in handler
 
 

@@ -36,7 +36,7 @@ from asl2durable.pyexpr import (
     parse,
     statement,
 )
-from asl2durable.testgen import ANYTHING, Answers
+from asl2durable.testgen import ANYTHING, Answers, expected_code
 
 SHAPES = [  # (prefix, suffix) as the templates write them
     ("payload = ", ""),
@@ -400,7 +400,7 @@ _EXPECTED = st.recursive(
 def test_expected_values_carry_the_tree_their_text_reads_as(value, left):
     """The generated tests' expected values reach ``py`` with their tree (render.Code): the
     tree is the one the text parses to, so the statement is laid out as from the text."""
-    code = render.asserted_equal(left, render.expected_code(value))
+    code = render.asserted_equal(left, expected_code(value))
     if not isinstance(code, render.Code):
         return  # (no tree: a value that is not JSON data)
     assert code.tree == parse(code)

@@ -20,7 +20,7 @@ import pytest
 
 from asl2durable import _resources, runtime_subset
 from asl2durable.testgen import RUNTIME_HELPERS, TESTING_HELPERS
-from asl2durable.translate import RENDER_CHECK_DEPTH, nesting_depth, translate
+from asl2durable.translate import OUTPUTS, RENDER_CHECK_DEPTH, nesting_depth, translate
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "polling-loop.asl.json"
@@ -74,6 +74,23 @@ def test_convert_imports_neither_the_sdk_nor_boto3(tmp_path: Path):
     assert [m for m in found if m in ("aws_durable_execution_sdk_python", "boto3", "jsonschema")] == []
 
 
+def test_the_test_plan_and_the_renderer_import_each_other_one_way():
+    """Data flows translate -> testgen (the plan, then test_handler.py through render's tools) and
+    translate -> render: render does not import testgen, and testgen never imports translate."""
+    code = (
+        "import json, sys\n"
+        "import asl2durable.render\n"
+        "print('AFTER_RENDER', json.dumps(sorted(m for m in sys.modules if m.startswith('asl2durable.testgen'))))\n"
+        "import asl2durable.testgen\n"
+        "print('AFTER_TESTGEN', json.dumps('asl2durable.translate' in sys.modules))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    lines = dict(line.split(" ", 1) for line in done.stdout.splitlines())
+    assert json.loads(lines["AFTER_RENDER"]) == []
+    assert json.loads(lines["AFTER_TESTGEN"]) is False
+
+
 def test_the_package_names_are_the_functions_however_imported():
     code = (
         "import asl2durable.translate, asl2durable.validate\n"
@@ -100,6 +117,26 @@ def test_without_rendering_the_diagnostics_are_the_same(path: Path):
     assert checked.diagnostics == full.diagnostics
     assert checked.files == {}
     assert (checked.workflow is None) == (full.workflow is None)
+
+
+@pytest.mark.parametrize("path", _definitions()[::4], ids=lambda p: p.name)
+def test_each_group_of_outputs_is_its_part_of_the_whole(path: Path):
+    """``translate(outputs=...)`` builds only the groups asked for, each as the whole has it;
+    the diagnostics, the IR and the handler's source map are the same."""
+    definition = json.loads(path.read_text(encoding="utf-8"))
+    full = translate(definition, name="m")
+    parts = {group: translate(definition, name="m", outputs=(group,)) for group in OUTPUTS}
+    assert [name for part in parts.values() for name in part.files] == list(full.files)
+    for part in parts.values():
+        assert part.diagnostics == full.diagnostics
+        assert part.files == {name: full.files[name] for name in part.files}
+    assert {"handler.py", "definition.asl.json", "asl_runtime.py"} <= set(parts["handler"].files)
+    assert {"test_handler.py", "asl_testing.py"} <= set(parts["tests"].files)
+    assert {"template.yaml", "MIGRATION.md"} <= set(parts["deploy"].files)
+    assert (parts["handler"].source_map is None) == (full.source_map is None)
+    assert translate(definition, name="m", outputs=OUTPUTS).files == full.files
+    with pytest.raises(ValueError, match="unknown outputs"):
+        translate(definition, outputs=("handlers",))
 
 
 def test_a_definition_too_deep_to_write_is_still_found_without_rendering():

@@ -64,7 +64,7 @@ def body_of(definition: dict) -> str:
     """The generated state_machine function without its signature and docstring, each simple
     state written in it (a ``with run.in_state(...)`` block) shown as ``[its function's
     name]``, after ``return`` or ``raise`` when the block ends the machine that way."""
-    translation = translate(definition, name="m")
+    translation = translate(definition, name="m", outputs=("handler",))
     assert translation.ok, translation.diagnostics
     source = translation.files["handler.py"]
     function = source[source.index("def state_machine(") :].split("\n\n\n")[0]
