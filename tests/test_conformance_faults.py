@@ -20,6 +20,8 @@ from conformance import case_lambdas, case_param, compare, load_cases, run_case
 
 from asl2durable.local import _runtime
 
+pytestmark = pytest.mark.slow  # every recorded case again, interrupted after each side effect
+
 CASES = load_cases()
 INTERRUPTED = _runtime().INTERRUPTED_CAUSE
 

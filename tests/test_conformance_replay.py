@@ -14,6 +14,8 @@ from conformance import case_param, compare, load_cases, run_case
 
 from asl2durable.local import run_local
 
+pytestmark = pytest.mark.slow  # every recorded case again, with a replay after each operation
+
 CASES = load_cases()
 
 # Cases that conform in a plain run but not under forced replays, each with the reason.

@@ -13,6 +13,8 @@ from conformance import KNOWN_DIFFERENCES, load_cases, verify_case
 
 from asl2durable.verify import COULD_NOT_COMPARE, SAME
 
+pytestmark = pytest.mark.slow  # every recorded history replayed state by state
+
 CASES = [c for c in load_cases() if c.data.get("history")]
 
 NOT_COMPARABLE = "ran its iterations as child executions"

@@ -60,7 +60,7 @@ from asl2durable.local import run_local
 # threads still run; they end with "Could not set NextState value when in state
 # ProgramStopped", which pytest reports as an unhandled thread exception (the interpreter's
 # noise: the execution's result is already decided).
-pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
+pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")]  # slow: each machine family run through moto's ASL interpreter and the translation, minutes
 
 ACCOUNT = "123456789012"
 LAMBDA_INVOKE = "arn:aws:states:::lambda:invoke"

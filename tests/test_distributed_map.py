@@ -15,6 +15,8 @@ import pytest
 from asl2durable.aws_local import moto_aws
 from asl2durable.local import run_local
 
+pytestmark = pytest.mark.slow  # datasets of thousands of items through S3 in moto
+
 BUCKET = "data-bucket"
 CHECKPOINT_LIMIT = 256 * 1024  # bytes of one checkpointed payload
 HISTORY_LIMIT = 25_000  # operations in one execution

@@ -33,6 +33,8 @@ from asl2durable.loader import load
 from asl2durable.translate import translate
 from asl2durable.validate import validate
 
+pytestmark = pytest.mark.slow  # thousands of mutated definitions
+
 FIXTURES = Path(__file__).parent / "fixtures"
 SEED_FILES = sorted((FIXTURES / "corpus" / "realworld").glob("*.asl.json")) + sorted(
     (FIXTURES / "golden").glob("*.asl.json")

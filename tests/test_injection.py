@@ -37,6 +37,8 @@ from asl2durable.cli import main
 from asl2durable.loader import _JsonCompatibleLoader, load
 from asl2durable.translate import translate
 
+pytestmark = pytest.mark.slow  # hostile names through every output, each converted and imported
+
 TOKEN = "ZQXJ"  # where the hostile text goes, in the machine below
 PLAIN = "plainword"  # the plain machine's text, state names and path field names
 PLAIN_NAME = "plainname"

@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import mutation
+import pytest
 
 GOLDEN = Path(__file__).parent / "fixtures" / "golden"
 SAMPLE = ["order-processing", "polling-loop", "wait-and-fail"]
@@ -27,6 +28,7 @@ def test_mutants_are_one_change_each_and_the_same_every_time():
     assert "MaxAttempts 3 -> 2" in by_change and "Error 'OrderRejected' -> 'OrderRejectedMutated'" in by_change
 
 
+@pytest.mark.slow  # the generated tests run against mutated handlers
 def test_generated_tests_kill_the_mutants_of_a_sample():
     """The ORIGINAL's generated tests, run on each mutant's handler, fail for every mutant of the
     sample (13 mutants, one per operator and machine; about 30 s: the polling loop's Choice

@@ -16,6 +16,8 @@ from asl2durable.cli import main
 from asl2durable.translate import translate
 from tests.generated import generated_test_failures
 
+pytestmark = pytest.mark.slow  # recorded executions turned into generated tests and run by pytest
+
 CASES = Path(__file__).parent / "fixtures" / "conformance" / "cases"
 
 # conformance cases recorded on AWS: name -> what the execution does (a Map and a Parallel with

@@ -25,6 +25,8 @@ from click.testing import CliRunner
 
 from asl2durable.cli import main
 
+pytestmark = pytest.mark.slow  # a browser opens the reports
+
 REPO = Path(__file__).resolve().parents[1]
 ARTIFACTS = REPO / "build" / "test-artifacts"
 
