@@ -37,42 +37,6 @@ DURABLE_POLICY = "arn:${AWS::Partition}:iam::aws:policy/service-role/AWSLambdaBa
 _FUNCTION_ARN = re.compile(r"^arn:aws[a-zA-Z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]+(:[A-Za-z0-9_$-]+)?$")
 _FUNCTION_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9_-]+)?$")
 
-# IAM actions of the .sync pollers (asl_services._POLLERS), by poller key.
-_POLLER_ACTIONS = {
-    "states": ("states:DescribeExecution", "states:StopExecution"),
-    "batch": ("batch:DescribeJobs", "batch:TerminateJob"),
-    "ecs": ("ecs:DescribeTasks", "ecs:StopTask"),
-    "glue": ("glue:GetJobRun", "glue:BatchStopJobRun"),
-    "athena": ("athena:GetQueryExecution", "athena:StopQueryExecution"),
-    "codebuild": ("codebuild:BatchGetBuilds", "codebuild:StopBuild"),
-    "codebuild-batch": ("codebuild:BatchGetBuildBatches", "codebuild:StopBuildBatch"),
-    "sagemaker-training": ("sagemaker:DescribeTrainingJob", "sagemaker:StopTrainingJob"),
-    "sagemaker-transform": ("sagemaker:DescribeTransformJob", "sagemaker:StopTransformJob"),
-    "sagemaker-processing": ("sagemaker:DescribeProcessingJob", "sagemaker:StopProcessingJob"),
-    "sagemaker-tuning": ("sagemaker:DescribeHyperParameterTuningJob", "sagemaker:StopHyperParameterTuningJob"),
-    "sagemaker-labeling": ("sagemaker:DescribeLabelingJob", "sagemaker:StopLabelingJob"),
-    "emr-cluster": ("elasticmapreduce:DescribeCluster", "elasticmapreduce:TerminateJobFlows"),
-    "emr-terminate": ("elasticmapreduce:DescribeCluster",),
-    "emr-step": ("elasticmapreduce:DescribeStep", "elasticmapreduce:CancelSteps"),
-    "mediaconvert": ("mediaconvert:GetJob", "mediaconvert:CancelJob"),
-    # createApplication.sync as in Step Functions' "IAM policies for Amazon EMR Serverless"
-    "emrs-application-created": ("emr-serverless:GetApplication", "emr-serverless:DeleteApplication"),
-    "emrs-application-started": ("emr-serverless:GetApplication", "emr-serverless:StopApplication"),
-    "emrs-application-stopped": ("emr-serverless:GetApplication",),
-    "emrs-application-terminated": ("emr-serverless:GetApplication",),
-    "emrs-job-run": ("emr-serverless:GetJobRun", "emr-serverless:CancelJobRun"),
-    "emrs-job-cancelled": ("emr-serverless:GetJobRun",),
-    "emrc-job-run": ("emr-containers:DescribeJobRun", "emr-containers:CancelJobRun"),
-    "emrc-cluster-deleted": ("emr-containers:DescribeVirtualCluster",),
-    "databrew-job-run": ("databrew:DescribeJobRun", "databrew:StopJobRun"),
-    "bedrock-customization": ("bedrock:GetModelCustomizationJob", "bedrock:StopModelCustomizationJob"),
-    "eks-cluster-created": ("eks:DescribeCluster", "eks:DeleteCluster"),
-    "eks-cluster-deleted": ("eks:DescribeCluster",),
-    "eks-nodegroup-created": ("eks:DescribeNodegroup", "eks:DeleteNodegroup"),
-    "eks-nodegroup-deleted": ("eks:DescribeNodegroup",),
-    "eks-fargate-created": ("eks:DescribeFargateProfile", "eks:DeleteFargateProfile"),
-    "eks-fargate-deleted": ("eks:DescribeFargateProfile",),
-}
 # Integrations that are not one AWS API (asl_services.CUSTOM).
 _CUSTOM_ACTIONS = {
     ("apigateway", "invoke"): ("execute-api:Invoke",),
@@ -231,7 +195,7 @@ def _service_actions(call: ir.ServiceCall) -> list[str]:
         return []
     actions = [f"{res.service}:{spec.operation}"]
     if call.pattern in ("sync", "sync:2") and spec.poller:
-        actions.extend(_POLLER_ACTIONS.get(spec.poller, ()))
+        actions.extend(_svc.POLLER_ACTIONS.get(spec.poller, ()))  # the poller table's
         if res.service == "states":  # .sync on a child execution: Step Functions' managed rule
             actions.extend(("events:PutTargets", "events:PutRule", "events:DescribeRule"))
     return actions

@@ -2239,6 +2239,73 @@ _POLLERS: dict[str, Callable[[Resource, dict[str, Any]], tuple[bool, Any]]] = {
 }
 
 
+# IAM actions each poller needs, by poller key: first the API it calls to read its job, then
+# the one that stops the job (as Step Functions' policies for the ".sync" integrations grant
+# them). deploy.py writes them into the function's policy.
+POLLER_ACTIONS: dict[str, tuple[str, ...]] = {
+    "states": ("states:DescribeExecution", "states:StopExecution"),
+    "batch": ("batch:DescribeJobs", "batch:TerminateJob"),
+    "ecs": ("ecs:DescribeTasks", "ecs:StopTask"),
+    "glue": ("glue:GetJobRun", "glue:BatchStopJobRun"),
+    "athena": ("athena:GetQueryExecution", "athena:StopQueryExecution"),
+    "codebuild": ("codebuild:BatchGetBuilds", "codebuild:StopBuild"),
+    "codebuild-batch": ("codebuild:BatchGetBuildBatches", "codebuild:StopBuildBatch"),
+    "sagemaker-training": (
+        "sagemaker:DescribeTrainingJob",
+        "sagemaker:StopTrainingJob",
+    ),
+    "sagemaker-transform": (
+        "sagemaker:DescribeTransformJob",
+        "sagemaker:StopTransformJob",
+    ),
+    "sagemaker-processing": (
+        "sagemaker:DescribeProcessingJob",
+        "sagemaker:StopProcessingJob",
+    ),
+    "sagemaker-tuning": (
+        "sagemaker:DescribeHyperParameterTuningJob",
+        "sagemaker:StopHyperParameterTuningJob",
+    ),
+    "sagemaker-labeling": (
+        "sagemaker:DescribeLabelingJob",
+        "sagemaker:StopLabelingJob",
+    ),
+    "emr-cluster": (
+        "elasticmapreduce:DescribeCluster",
+        "elasticmapreduce:TerminateJobFlows",
+    ),
+    "emr-terminate": ("elasticmapreduce:DescribeCluster",),
+    "emr-step": ("elasticmapreduce:DescribeStep", "elasticmapreduce:CancelSteps"),
+    "mediaconvert": ("mediaconvert:GetJob", "mediaconvert:CancelJob"),
+    # createApplication.sync as in Step Functions' "IAM policies for Amazon EMR Serverless"
+    "emrs-application-created": (
+        "emr-serverless:GetApplication",
+        "emr-serverless:DeleteApplication",
+    ),
+    "emrs-application-started": (
+        "emr-serverless:GetApplication",
+        "emr-serverless:StopApplication",
+    ),
+    "emrs-application-stopped": ("emr-serverless:GetApplication",),
+    "emrs-application-terminated": ("emr-serverless:GetApplication",),
+    "emrs-job-run": ("emr-serverless:GetJobRun", "emr-serverless:CancelJobRun"),
+    "emrs-job-cancelled": ("emr-serverless:GetJobRun",),
+    "emrc-job-run": ("emr-containers:DescribeJobRun", "emr-containers:CancelJobRun"),
+    "emrc-cluster-deleted": ("emr-containers:DescribeVirtualCluster",),
+    "databrew-job-run": ("databrew:DescribeJobRun", "databrew:StopJobRun"),
+    "bedrock-customization": (
+        "bedrock:GetModelCustomizationJob",
+        "bedrock:StopModelCustomizationJob",
+    ),
+    "eks-cluster-created": ("eks:DescribeCluster", "eks:DeleteCluster"),
+    "eks-cluster-deleted": ("eks:DescribeCluster",),
+    "eks-nodegroup-created": ("eks:DescribeNodegroup", "eks:DeleteNodegroup"),
+    "eks-nodegroup-deleted": ("eks:DescribeNodegroup",),
+    "eks-fargate-created": ("eks:DescribeFargateProfile", "eks:DeleteFargateProfile"),
+    "eks-fargate-deleted": ("eks:DescribeFargateProfile",),
+}
+
+
 def _handle(
     poller: str, result: dict[str, Any], params: dict[str, Any]
 ) -> dict[str, Any]:
