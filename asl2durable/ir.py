@@ -287,6 +287,23 @@ class MapState(Transitioning):
         return self.item_reader is not DEFAULT and self.item_reader is not None
 
 
+def transitions(state: State) -> list[tuple[str | None, str]]:
+    """Every transition of a state as (target, label), in definition order: its Next (label "";
+    target None where the state ends the machine: a Succeed, or ``End: true``), a Choice's rules
+    ("rule 1", ...) and Default ("default"), and its Catch entries ("catch: States.ALL"). A Fail
+    state has none. The state graph of structure.py, the diagrams and the tests are built on it."""
+    if isinstance(state, FailState):
+        return []
+    if isinstance(state, SucceedState):
+        return [(None, "")]
+    if isinstance(state, ChoiceState):
+        out = [(rule.next, f"rule {i}") for i, rule in enumerate(state.rules, 1)]
+        return out + ([(state.default, "default")] if state.default else [])
+    assert isinstance(state, Transitioning)
+    catchers: list[Catcher] = getattr(state, "catch", [])
+    return [(state.next, "")] + [(c.next, "catch: " + ", ".join(c.error_equals)) for c in catchers]
+
+
 # --------------------------------------------------------------------------- structured control flow
 # ``structure.py`` turns each machine's state graph into these statements; the renderer prints
 # them as Python (``data = f(run, data)``, ``if``/``elif``, ``while True``, ``return``, ``raise``).
