@@ -307,6 +307,24 @@ class _Structurer:
 
     # -- emission ---------------------------------------------------------------
 
+    def ending(self, node: Node, stop: Node | None, loops: tuple[_Loop, ...], entering: bool) -> list[ir.Statement] | None:
+        """The statement that ends a run of statements reaching ``node`` (none where it reaches
+        ``stop``), or None where the run goes on with ``node``."""
+        inner = loops[-1] if loops else None
+        if inner is not None and node == inner.header and not entering:
+            return [ir.Continue(inner.header)]
+        if node == stop:
+            return []
+        if node is END:
+            return [ir.Return()]
+        if inner is not None and node == inner.follow:
+            return [ir.Break(inner.header)]
+        if any(node == loop.header for loop in loops[:-1]):
+            raise Unstructurable(f"a route to {node!r} leaves two loops at once")
+        # (a route to an outer loop's follow is written out: it ends the machine or reaches
+        # something the checks above handle)
+        return None
+
     def emit(self, node: Node, stop: Node | None, loops: tuple[_Loop, ...], depth: int, entering: bool = False) -> list[ir.Statement]:
         if depth > MAX_DEPTH:
             raise Unstructurable("its routes nest too deeply")
@@ -316,21 +334,10 @@ class _Structurer:
             self.budget -= 1
             if self.budget < 0:
                 raise Unstructurable("too many states would have to be written more than once")
-            if inner is not None and node == inner.header and not entering:
-                out.append(ir.Continue(inner.header))
+            ending = self.ending(node, stop, loops, entering)
+            if ending is not None:
+                out += ending
                 return out
-            if node == stop:
-                return out
-            if node is END:
-                out.append(ir.Return())
-                return out
-            if inner is not None and node == inner.follow:
-                out.append(ir.Break(inner.header))
-                return out
-            if any(node == loop.header for loop in loops[:-1]):
-                raise Unstructurable(f"a route to {node!r} leaves two loops at once")
-            # (a route to an outer loop's follow is written out here: it ends the machine or
-            # reaches something the checks above handle)
             assert isinstance(node, str)
             if node in self.loops and not entering:
                 loop = self.loops[node]
