@@ -208,13 +208,24 @@ def settle(
     substitute it), and each placeholder the handler can read from its environment to None
     (a template's intrinsic function, a pseudo parameter); ``configured`` are the names the
     handler reads (every name of ``values``, unless given)."""
-    configured = configured or frozenset(values)
-    diagnostics: list[Diagnostic] = []
+    settler = _Settler(values, configured or frozenset(values))
+    settled = settler.walk(definition, "", None)
+    settler.report_left(settled)
+    return settled, settler.diagnostics
 
-    def value_of(name: str, where: str, why: str) -> Any:
-        text = values.get(name)
+
+class _Settler:
+    """One :func:`settle`: the values, the names the handler reads, the diagnostics so far."""
+
+    def __init__(self, values: Mapping[str, str | None], configured: frozenset[str]):
+        self.values = values
+        self.configured = configured
+        self.diagnostics: list[Diagnostic] = []
+
+    def value_of(self, name: str, where: str, why: str) -> Any:
+        text = self.values.get(name)
         if text is None:
-            diagnostics.append(Diagnostic(where, UNRESOLVED, (
+            self.diagnostics.append(Diagnostic(where, UNRESOLVED, (
                 f"${{{name}}} has no value, and {why}: give it one with --substitute {name}=VALUE "
                 "(or --substitutions FILE.json), or in the template's DefinitionSubstitutions"
             )))
@@ -222,66 +233,68 @@ def settle(
         try:
             value = json.loads(text)
         except ValueError:
-            diagnostics.append(Diagnostic(where, BAD_VALUE, (
+            self.diagnostics.append(Diagnostic(where, BAD_VALUE, (
                 f"${{{name}}} stands unquoted, so its value must be JSON (a number, true, false, ...), not {text!r}"
             )))
             return None
-        diagnostics.append(Diagnostic(where, FIXED, (
+        self.diagnostics.append(Diagnostic(where, FIXED, (
             f"${{{name}}} takes its value, {text}, at conversion (this field shapes the machine): "
             "convert again when the value changes"
         ), Severity.INFO))
         return value
 
-    def fix_text(match: re.Match, where: str) -> str:
+    def fix_text(self, match: re.Match, where: str) -> str:
         name = match.group(1)
-        text = values.get(name)
-        if text is None:  # the text stays: a WARNING below says so
+        text = self.values.get(name)
+        if text is None:  # the text stays: a WARNING of report_left says so
             return match.group(0)
-        diagnostics.append(Diagnostic(where, FIXED, (
+        self.diagnostics.append(Diagnostic(where, FIXED, (
             f"${{{name}}} takes its value, {text}, at conversion (it is part of an expression): "
             "convert again when the value changes"
         ), Severity.INFO))
         return text
 
-    def walk(value: Any, ptr: str, key: str | None) -> Any:
+    def unquoted(self, value: Unquoted, ptr: str) -> Any:
+        name = value.name
+        if not is_data(ptr):
+            fixed = self.value_of(name, ptr, "this field shapes the machine")
+        elif name in self.configured:
+            if self.values.get(name) is not None and not _is_json(self.values[name]):
+                self.diagnostics.append(Diagnostic(ptr, BAD_VALUE, (
+                    f"${{{name}}} stands unquoted, so its value must be JSON (a number, true, "
+                    f"false, ...), not {self.values[name]!r}"
+                )))
+            return value
+        else:
+            fixed = self.value_of(name, ptr, "an unquoted placeholder stands for a JSON value")
+        return value if fixed is None else fixed
+
+    def walk(self, value: Any, ptr: str, key: str | None) -> Any:
         if isinstance(value, Unquoted):
-            name = value.name
-            if is_data(ptr):
-                if name in configured:
-                    if values.get(name) is not None and not _is_json(values[name]):
-                        diagnostics.append(Diagnostic(ptr, BAD_VALUE, (
-                            f"${{{name}}} stands unquoted, so its value must be JSON (a number, true, "
-                            f"false, ...), not {values[name]!r}"
-                        )))
-                    return value
-                fixed = value_of(name, ptr, "an unquoted placeholder stands for a JSON value")
-                return value if fixed is None else fixed
-            fixed = value_of(name, ptr, "this field shapes the machine")
-            return value if fixed is None else fixed
+            return self.unquoted(value, ptr)
         if isinstance(value, str):
             if _is_expression(key, value) and PLACEHOLDER.search(value):
-                return _sub_outside_literals(value, lambda m: fix_text(m, ptr))
+                return _sub_outside_literals(value, lambda m: self.fix_text(m, ptr))
             return value
         if isinstance(value, dict):
-            return {k: walk(v, ptr + pointer(k), k) for k, v in value.items()}
+            return {k: self.walk(v, ptr + pointer(k), k) for k, v in value.items()}
         if isinstance(value, list):
-            return [walk(v, ptr + pointer(i), None) for i, v in enumerate(value)]
+            return [self.walk(v, ptr + pointer(i), None) for i, v in enumerate(value)]
         return value
 
-    settled = walk(definition, "", None)
-    # placeholders left in strings (and keys) with no value: the text stays as it is (a Task's
-    # Resource is lowering's to report: UNSUPPORTED_INTEGRATION says what it stands for)
-    for ptr, text, key in _strings(settled):
-        if isinstance(text, Unquoted) or key == "Resource":
-            continue
-        for name in names(text):
-            if name not in configured and not name.startswith("!"):
-                diagnostics.append(Diagnostic(ptr, UNRESOLVED, (
-                    f"${{{name}}} has no value, so it stays as this text in the handler (Step Functions "
-                    f"would substitute it): give it one with --substitute {name}=VALUE (or --substitutions "
-                    "FILE.json), or in the template's DefinitionSubstitutions"
-                ), Severity.WARNING))
-    return settled, diagnostics
+    def report_left(self, settled: Any) -> None:
+        """Placeholders left in strings (and keys) with no value: the text stays as it is (a
+        Task's Resource is lowering's to report: UNSUPPORTED_INTEGRATION says what it stands for)."""
+        for ptr, text, key in _strings(settled):
+            if isinstance(text, Unquoted) or key == "Resource":
+                continue
+            for name in names(text):
+                if name not in self.configured and not name.startswith("!"):
+                    self.diagnostics.append(Diagnostic(ptr, UNRESOLVED, (
+                        f"${{{name}}} has no value, so it stays as this text in the handler (Step Functions "
+                        f"would substitute it): give it one with --substitute {name}=VALUE (or --substitutions "
+                        "FILE.json), or in the template's DefinitionSubstitutions"
+                    ), Severity.WARNING))
 
 
 def _is_json(text: str) -> bool:
