@@ -297,19 +297,7 @@ def extract(template: dict, logical_id: str, folder: Path | None, parse: Any) ->
             "DefinitionUri at it, or convert the downloaded file: asl2durable does not read S3",
         )])
     # DefinitionSubstitutions first: placeholders made for intrinsic functions take other names
-    subs = props.get("DefinitionSubstitutions", {})
-    subs_ptr = props_ptr + pointer("DefinitionSubstitutions")
-    if not isinstance(subs, dict):
-        diagnostics.append(Diagnostic(subs_ptr, BAD_TEMPLATE, "DefinitionSubstitutions must be a mapping"))
-        subs = {}
-    for name, value in subs.items():
-        if isinstance(value, (dict, list)) and not is_intrinsic(value):
-            diagnostics.append(Diagnostic(
-                subs_ptr + pointer(name), BAD_TEMPLATE,
-                f"The substitution {name} must be a string, number, boolean or intrinsic function",
-            ))
-            continue
-        holder.values[str(name)] = value
+    _take_substitutions(props, props_ptr, holder, diagnostics)
     definition: object = None
     definition_pointer = definition_file = None
     if "Definition" in props:
@@ -328,32 +316,11 @@ def extract(template: dict, logical_id: str, folder: Path | None, parse: Any) ->
         definition, problems = parse(text, False)
         diagnostics += [_at(props_ptr + pointer("DefinitionString"), d) for d in problems]
     elif "DefinitionUri" in props and resource.get("Type") == SERVERLESS_MACHINE:
-        uri = props["DefinitionUri"]
-        uri_ptr = props_ptr + pointer("DefinitionUri")
-        if isinstance(uri, dict) or (isinstance(uri, str) and uri.startswith("s3://")):
-            return Extracted(None, (), [Diagnostic(
-                uri_ptr, DEFINITION_IN_S3,
-                "The definition is in S3 (DefinitionUri); download it and set DefinitionUri to the local file",
-            )])
-        if not isinstance(uri, str) or not uri:
-            return Extracted(None, (), [Diagnostic(uri_ptr, BAD_DEFINITION, "DefinitionUri must be a file path")])
-        path = (folder or Path(".")) / uri
-        on_disk = _spelling_on_disk(folder or Path("."), uri)
-        if on_disk is not None:
-            return Extracted(None, (), [Diagnostic(uri_ptr, NOT_READABLE, (
-                f"DefinitionUri {uri} differs only in case from the file on disk, {on_disk}: file names are"
-                " case-sensitive on Linux (where SAM builds), so write it as the file is named"
-            ))])
-        try:
-            text = path.read_bytes().decode("utf-8-sig")
-        except (OSError, UnicodeDecodeError) as e:
-            why = getattr(e, "strerror", None) or str(e)
-            return Extracted(None, (), [Diagnostic(uri_ptr, NOT_READABLE, f"Cannot read the DefinitionUri file {uri}: {why}")])
-        definition, problems = parse(text, path.suffix.lower() in (".yaml", ".yml"))
-        diagnostics += [_at(uri_ptr, d) for d in problems]
-        definition_file = (path, text)
-        if isinstance(definition, dict):
-            definition = _replace_intrinsics(definition, holder, "Definition")
+        read = _read_definition_uri(props["DefinitionUri"], props_ptr + pointer("DefinitionUri"), folder, parse, holder)
+        if read.definition_file is None:  # not read
+            return read
+        definition, definition_file = read.definition, read.definition_file
+        diagnostics += read.diagnostics
     else:
         keys = "Definition, DefinitionUri" if resource.get("Type") == SERVERLESS_MACHINE else "Definition, DefinitionString"
         return Extracted(None, (), [Diagnostic(props_ptr, NO_DEFINITION, f"The state machine has none of {keys}")])
@@ -366,6 +333,52 @@ def extract(template: dict, logical_id: str, folder: Path | None, parse: Any) ->
     used = set(_SUB_VARIABLE.findall(json.dumps(definition, ensure_ascii=False)))
     holder.values = {k: v for k, v in holder.values.items() if k in used}
     return Extracted(definition, holder.substitutions(), diagnostics, definition_pointer, definition_file)
+
+
+def _take_substitutions(props: dict, props_ptr: str, holder: _Placeholders, diagnostics: list[Diagnostic]) -> None:
+    """The machine's DefinitionSubstitutions into ``holder``; a diagnostic for each that is not a
+    string, number, boolean or intrinsic function."""
+    subs = props.get("DefinitionSubstitutions", {})
+    subs_ptr = props_ptr + pointer("DefinitionSubstitutions")
+    if not isinstance(subs, dict):
+        diagnostics.append(Diagnostic(subs_ptr, BAD_TEMPLATE, "DefinitionSubstitutions must be a mapping"))
+        subs = {}
+    for name, value in subs.items():
+        if isinstance(value, (dict, list)) and not is_intrinsic(value):
+            diagnostics.append(Diagnostic(
+                subs_ptr + pointer(name), BAD_TEMPLATE,
+                f"The substitution {name} must be a string, number, boolean or intrinsic function",
+            ))
+            continue
+        holder.values[str(name)] = value
+
+
+def _read_definition_uri(uri: Any, uri_ptr: str, folder: Path | None, parse: Any, holder: _Placeholders) -> Extracted:
+    """The definition in a SAM machine's DefinitionUri file, with the file read (``definition_file``;
+    None, with the diagnostic, where the file could not be read)."""
+    if isinstance(uri, dict) or (isinstance(uri, str) and uri.startswith("s3://")):
+        return Extracted(None, (), [Diagnostic(
+            uri_ptr, DEFINITION_IN_S3,
+            "The definition is in S3 (DefinitionUri); download it and set DefinitionUri to the local file",
+        )])
+    if not isinstance(uri, str) or not uri:
+        return Extracted(None, (), [Diagnostic(uri_ptr, BAD_DEFINITION, "DefinitionUri must be a file path")])
+    path = (folder or Path(".")) / uri
+    on_disk = _spelling_on_disk(folder or Path("."), uri)
+    if on_disk is not None:
+        return Extracted(None, (), [Diagnostic(uri_ptr, NOT_READABLE, (
+            f"DefinitionUri {uri} differs only in case from the file on disk, {on_disk}: file names are"
+            " case-sensitive on Linux (where SAM builds), so write it as the file is named"
+        ))])
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except (OSError, UnicodeDecodeError) as e:
+        why = getattr(e, "strerror", None) or str(e)
+        return Extracted(None, (), [Diagnostic(uri_ptr, NOT_READABLE, f"Cannot read the DefinitionUri file {uri}: {why}")])
+    definition, problems = parse(text, path.suffix.lower() in (".yaml", ".yml"))
+    if isinstance(definition, dict):
+        definition = _replace_intrinsics(definition, holder, "Definition")
+    return Extracted(definition, (), [_at(uri_ptr, d) for d in problems], definition_file=(path, text))
 
 
 def _at(where: str, d: Diagnostic) -> Diagnostic:

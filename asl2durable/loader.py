@@ -826,8 +826,14 @@ def discover(paths: Iterable[str | os.PathLike]) -> list[Discovered]:
 
     items = sorted(files.values(), key=lambda d: (_sort_key(d.source), d.resource or ""))
     items += [Discovered(t, DEFAULT_NAME) for t in texts]
+    _name_uniquely(items)
+    return items
+
+
+def _name_uniquely(items: list[Discovered]) -> None:
+    """Give each input that is not skipped, and each folder of a rewritten template, a name unique
+    in the batch (the folders of rewritten templates share the output folder with the machines)."""
     active = [i for i, d in enumerate(items) if not d.skipped]
-    # The folders of rewritten templates share the output folder with the machines: names unique over both.
     groups: list[tuple[Path | str, str]] = []
     for i in active:
         group = items[i].group
@@ -842,7 +848,6 @@ def discover(paths: Iterable[str | os.PathLike]) -> list[Discovered]:
         if items[i].name != n or items[i].group != group:
             d = items[i]
             items[i] = Discovered(d.source, n, d.skipped, d.reason, d.resource, group)
-    return items
 
 
 def _identity(path: Path) -> str:

@@ -234,14 +234,9 @@ class _Resolver:
             return _MISSING
         if text.startswith("${") and text.endswith("}"):
             return self.string(text)
-        if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
-            return text[1:-1]
-        if re.fullmatch(r"-?\d+", text):
-            return int(text)
-        if re.fullmatch(r"-?\d+\.\d+", text):
-            return float(text)
-        if text in ("true", "false"):
-            return text == "true"
+        literal = _literal(text)
+        if literal is not _MISSING:
+            return literal
         if "${" in text:  # a variable inside the address: self:custom.${opt:stage}
             address = self.string(text)
             if not isinstance(address, str):
@@ -252,15 +247,7 @@ class _Resolver:
             return text  # a bare word as a fallback
         kind = source.group(1)
         if kind == "self" and source.group(2) == ":":
-            address = text[source.end():].strip()
-            path = [p for p in address.split(".") if p] if address else []
-            found = self.lookup(path)
-            if found is _MISSING:
-                return _MISSING
-            value = self.value(found)
-            if isinstance(value, (str, int, float, bool)):
-                return Unknown(expression, value, True, _hint(text))
-            return value
+            return self.own(text, text[source.end():].strip(), expression)
         if kind == "file" and source.group(2) == "(":
             return self.file(text, expression)
         if text in _AWS_VARIABLES:
@@ -269,6 +256,17 @@ class _Resolver:
             stage = self.known(self.lookup(["provider", "stage"]))
             return Unknown(expression, stage if isinstance(stage, str) else "dev", True, "stage")
         return Unknown(expression, hint=_hint(text))
+
+    def own(self, text: str, address: str, expression: str) -> Any:
+        """A ``self:`` reference: the value at ``address`` in the file."""
+        path = [p for p in address.split(".") if p] if address else []
+        found = self.lookup(path)
+        if found is _MISSING:
+            return _MISSING
+        value = self.value(found)
+        if isinstance(value, (str, int, float, bool)):
+            return Unknown(expression, value, True, _hint(text))
+        return value
 
     def file(self, text: str, expression: str) -> Any:
         """``file(path)`` or ``file(path):address``: a local YAML or JSON file's content."""
@@ -420,6 +418,19 @@ def _join(values: list) -> Any:
     if all(isinstance(p, str) for p in pieces):
         return "".join(pieces)
     return _Text(tuple(pieces))
+
+
+def _literal(text: str) -> Any:
+    """A literal fallback of a variable (a quoted string, a number, true or false), or _MISSING."""
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
+        return text[1:-1]
+    if re.fullmatch(r"-?\d+", text):
+        return int(text)
+    if re.fullmatch(r"-?\d+\.\d+", text):
+        return float(text)
+    if text in ("true", "false"):
+        return text == "true"
+    return _MISSING
 
 
 def _hint(reference: str) -> str:
