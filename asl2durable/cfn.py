@@ -9,14 +9,13 @@ placeholder comes from ``DefinitionSubstitutions``, from the variables of an ``F
 ``DefinitionString``, from a non-literal piece of an ``Fn::Join`` ``DefinitionString``, or
 from an intrinsic function written inside an inline ``Definition``.
 
-Each substitution gets an environment variable name (:func:`env_names`): the generated function
+Each substitution gets an environment variable name (:func:`placeholders.env_names`): the generated function
 reads the value from there at run time, and the emitted templates set it to the original value.
 Nothing here raises for bad input: problems are diagnostics with a JSON pointer into the template.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from dataclasses import dataclass, field
@@ -24,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from .diagnostics import Diagnostic, Severity, pointer
-from .placeholders import PLACEHOLDER
+from .placeholders import PLACEHOLDER, env_names, fresh, used
 
 SERVERLESS_MACHINE = "AWS::Serverless::StateMachine"
 CFN_MACHINE = "AWS::StepFunctions::StateMachine"
@@ -38,12 +37,6 @@ BAD_DEFINITION = "UNSUPPORTED_DEFINITION_FORM"
 BAD_TEMPLATE = "INVALID_TEMPLATE"
 NOT_READABLE = "INPUT_NOT_READABLE"
 
-_SUB_VARIABLE = PLACEHOLDER
-_IDENT = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
-# Lambda refuses these as environment variable names; ASL_ names are asl2durable's own.
-_RESERVED_PREFIXES = ("AWS_", "LAMBDA_", "ASL_", "_")
-_RESERVED = {"TZ", "PATH", "PYTHONPATH", "HOME", "LANG", "LD_LIBRARY_PATH"}
-ENV_PREFIX = "SFN_"
 
 # YAML short forms whose long form is not "Fn::<Name>".
 _SHORT_TAGS = (
@@ -154,35 +147,6 @@ class Substitution:
         return None
 
 
-def env_names(names: list[str]) -> dict[str, str]:
-    """An environment variable name for each placeholder name, collision-free, in the order given.
-
-    A name that is a valid identifier (letters, digits, "_", starting with a letter) and not
-    reserved (Lambda's ``AWS_*``/``LAMBDA_*``/``_*`` names, asl2durable's ``ASL_*``) is kept;
-    otherwise other characters become "_" and ``SFN_`` is put in front when the result is
-    still not allowed (``AWS::Region`` -> ``SFN_AWS_Region``). Names that would be equal
-    (case-insensitively) get ``_2``, ``_3``, ...
-    """
-    out: dict[str, str] = {}
-    taken: set[str] = set()
-    for name in names:
-        if name in out:
-            continue
-        candidate = name if _allowed(name) else re.sub(r"[^A-Za-z0-9_]+", "_", name).strip("_")
-        if not _allowed(candidate):
-            candidate = ENV_PREFIX + (candidate or "VALUE")
-        base, n = candidate, 2
-        while candidate.upper() in taken:
-            candidate, n = f"{base}_{n}", n + 1
-        taken.add(candidate.upper())
-        out[name] = candidate
-    return out
-
-
-def _allowed(name: str) -> bool:
-    return bool(_IDENT.match(name)) and not name.upper().startswith(_RESERVED_PREFIXES) and name.upper() not in _RESERVED
-
-
 class _Placeholders:
     """Collects the placeholders of one definition: one name per distinct value."""
 
@@ -194,9 +158,7 @@ class _Placeholders:
     def add(self, name: str, value: Any) -> str:
         """Register ``value`` under ``name`` (or a variant of it); returns the name used."""
         base = re.sub(r"[^A-Za-z0-9_:.]+", "_", name) or "Value"
-        candidate, n = base, 2
-        while candidate in self.values and self.values[candidate] != value:
-            candidate, n = f"{base}{n}", n + 1
+        candidate = fresh(base, {k for k, v in self.values.items() if v != value})
         self.values[candidate] = value
         return candidate
 
@@ -230,7 +192,7 @@ class _Placeholders:
                 value = {"Ref": inner}
             return "${" + self.add(inner, value) + "}"
 
-        return _SUB_VARIABLE.sub(replace, text)
+        return PLACEHOLDER.sub(replace, text)
 
     def substitutions(self) -> tuple[Substitution, ...]:
         envs = env_names(list(self.values))
@@ -330,8 +292,8 @@ def extract(template: dict, logical_id: str, folder: Path | None, parse: Any) ->
             diagnostics.append(Diagnostic(props_ptr, BAD_DEFINITION, "The definition is not a JSON object"))
         return Extracted(None, (), diagnostics)
     # only the placeholders the definition uses
-    used = set(_SUB_VARIABLE.findall(json.dumps(definition, ensure_ascii=False)))
-    holder.values = {k: v for k, v in holder.values.items() if k in used}
+    names = set(used(definition))
+    holder.values = {k: v for k, v in holder.values.items() if k in names}
     return Extracted(definition, holder.substitutions(), diagnostics, definition_pointer, definition_file)
 
 

@@ -17,7 +17,7 @@ from . import ir
 from .diagnostics import Diagnostic, Severity
 from .integrations import sdk_api
 from .lower import MAX_EXECUTION_TIMEOUT
-from .placeholders import PLACEHOLDER
+from .placeholders import PLACEHOLDER, fresh, sub_variables
 from .render import render_template
 from .runtime import asl_services as _svc
 
@@ -335,8 +335,7 @@ def _self_contained(value: Any) -> bool:
         text, variables = (arg, {}) if isinstance(arg, str) else (arg[0], arg[1]) if isinstance(arg, list) and len(arg) == 2 else ("", None)
         if not isinstance(text, str) or not isinstance(variables, dict):
             return False
-        names = re.findall(r"\$\{([^{}!][^{}]*)\}", text)
-        return all(n.startswith("AWS::") or n in variables for n in names) and _self_contained(list(variables.values()))
+        return all(n.startswith("AWS::") or n in variables for n in sub_variables(text)) and _self_contained(list(variables.values()))
     return _self_contained(arg)
 
 
@@ -395,9 +394,7 @@ def standalone_values(workflow: ir.Workflow, substitutions: Any) -> tuple[dict[s
             values[placeholder] = env_value(sub.value)
             continue
         base = re.sub(r"[^A-Za-z0-9]", "", variable) or "Setting"
-        name, n = base, 2
-        while name in parameters or name in (FUNCTION_ID, ACTIVITY_QUEUE_ID):
-            name, n = f"{base}{n}", n + 1
+        name = fresh(base, {*parameters, FUNCTION_ID, ACTIVITY_QUEUE_ID})
         parameters[name] = {
             "Type": "String",
             "Description": (

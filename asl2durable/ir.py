@@ -7,6 +7,7 @@ Every value here is plain data: names, JSON values from the definition, and pars
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, Union
@@ -285,6 +286,13 @@ class MapState(Transitioning):
     def reads_items(self) -> bool:
         """A Distributed Map whose ItemReader reads its dataset (from S3): it may run in parts."""
         return self.item_reader is not DEFAULT and self.item_reader is not None
+
+
+def plain_spelling(name: str) -> str:
+    """A state name in lower case with each run of characters other than letters, digits and "_"
+    as one "_" (none at the ends): what its function is named after (``lower``), and when a call
+    needs no comment saying which state it runs (``render``)."""
+    return re.sub(r"[^0-9a-zA-Z_]+", "_", name).strip("_").lower()
 
 
 def transitions(state: State) -> list[tuple[str | None, str]]:

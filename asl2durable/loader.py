@@ -206,7 +206,7 @@ def _settle(loaded: Loaded, given: Mapping[str, str]) -> Loaded:
     a value, or a pseudo parameter, is a substitution the handler reads from its environment."""
     if loaded.definition is None:
         return loaded
-    used = placeholders.names(json.dumps(loaded.definition, ensure_ascii=False))
+    used = placeholders.used(loaded.definition)
     if not used:
         return loaded
     subs = {sub.name: sub for sub in loaded.substitutions}
@@ -222,12 +222,7 @@ def _settle(loaded: Loaded, given: Mapping[str, str]) -> Loaded:
             value = {"Ref": name}
         else:
             continue
-        env, n = cfn.env_names([name])[name], 2
-        base = env
-        while env.upper() in taken:
-            env, n = f"{base}_{n}", n + 1
-        taken.add(env.upper())
-        subs[name] = cfn.Substitution(name, value, env)
+        subs[name] = cfn.Substitution(name, value, placeholders.env_names([name], taken)[name])
     values = substitution_values(subs.values(), loaded.template)
     definition, diagnostics = placeholders.settle(loaded.definition, values, configured=frozenset(subs))
     # settling looks at the definition: its diagnostics are placed in the definition's text

@@ -6,7 +6,12 @@ so a placeholder works wherever its value makes valid JSON: inside a string (``"
 number or boolean (``"TimeoutSeconds": ${Timeout}``). This module is where the translator knows
 that:
 
-- :data:`PLACEHOLDER` is the one pattern of a placeholder (``${Name}``; its name in group 1);
+- :data:`PLACEHOLDER` is the one pattern of a placeholder (``${Name}``; its name in group 1):
+  :func:`names`, :func:`used`, :func:`has_placeholder`, :func:`sub_variables` (an ``Fn::Sub``
+  text's variables) and :func:`unclosed` read text with it (the support modules that run beside
+  a handler keep their own copy: a test holds them equal);
+- :func:`placeholder_name` and :func:`fresh` name a placeholder made for a template's value, and
+  :func:`env_names` the environment variable a handler reads each placeholder's value from;
 - :func:`protect` makes JSON text with unquoted placeholders parseable (each becomes a string of
   the same length, so line and column numbers stay right), and :func:`restore` turns those
   strings into :class:`Unquoted` values after parsing;
@@ -22,12 +27,14 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Container, Iterator, Mapping
 from typing import Any
 
 from .diagnostics import Diagnostic, Severity, pointer
 
 PLACEHOLDER = re.compile(r"\$\{([^{}]*)\}")
+# a "${" that no "}" closes (the closing brace of a placeholder cut short)
+_UNCLOSED = re.compile(r"\$\{(?![^{}]*\})")
 
 # CloudFormation's pseudo parameters that a running function can know: they resolve at run time
 PSEUDO_PARAMETERS = ("AWS::Partition", "AWS::Region", "AWS::AccountId", "AWS::URLSuffix")
@@ -65,6 +72,83 @@ class Unquoted(str):
 def names(text: str) -> list[str]:
     """The placeholder names in ``text``, each once, in order."""
     return list(dict.fromkeys(PLACEHOLDER.findall(text)))
+
+
+def used(definition: Any) -> list[str]:
+    """The placeholder names in a definition (its strings and keys), each once, in order."""
+    return names(json.dumps(definition, ensure_ascii=False))
+
+
+def has_placeholder(value: object) -> bool:
+    """Is ``value`` a string holding a ``${Name}`` placeholder (a name of at least one character)?"""
+    return isinstance(value, str) and any(PLACEHOLDER.findall(value))
+
+
+def unclosed(text: str) -> bool:
+    """Does ``text`` hold a ``${`` without its ``}``?"""
+    return _UNCLOSED.search(text) is not None
+
+
+def sub_variables(text: str) -> list[str]:
+    """The variables of an ``Fn::Sub`` text in order (``${Name}``, ``${Resource.Attribute}``,
+    ``${AWS::Region}``): not ``${!Text}``, which ``Fn::Sub`` writes as the literal ``${Text}``."""
+    return [name for name in PLACEHOLDER.findall(text) if name and not name.startswith("!")]
+
+
+# --------------------------------------------------------------------------------------
+# naming
+
+
+def placeholder_name(hint: str) -> str:
+    """The name of a placeholder made for a template's value, from ``hint`` (what the value is
+    called there): runs of characters other than letters, digits and "_" become "_"; "Value"
+    when nothing is left."""
+    return re.sub(r"[^A-Za-z0-9_]+", "_", hint).strip("_") or "Value"
+
+
+def fresh(base: str, taken: Container[str], sep: str = "") -> str:
+    """``base``, or the first of ``base2``, ``base3``, ... (``sep`` before the number) not taken."""
+    candidate, n = base, 2
+    while candidate in taken:
+        candidate, n = f"{base}{sep}{n}", n + 1
+    return candidate
+
+
+_IDENT = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+# Lambda refuses these as environment variable names; ASL_ names are asl2durable's own.
+_RESERVED_PREFIXES = ("AWS_", "LAMBDA_", "ASL_", "_")
+_RESERVED = {"TZ", "PATH", "PYTHONPATH", "HOME", "LANG", "LD_LIBRARY_PATH"}
+ENV_PREFIX = "SFN_"
+
+
+def env_names(names: list[str], taken: set[str] | None = None) -> dict[str, str]:
+    """An environment variable name for each placeholder name, collision-free, in the order given.
+
+    A name that is a valid identifier (letters, digits, "_", starting with a letter) and not
+    reserved (Lambda's ``AWS_*``/``LAMBDA_*``/``_*`` names, asl2durable's ``ASL_*``) is kept;
+    otherwise other characters become "_" and ``SFN_`` is put in front when the result is
+    still not allowed (``AWS::Region`` -> ``SFN_AWS_Region``). Names that would be equal
+    (case-insensitively) get ``_2``, ``_3``, ... ``taken``: the (upper-case) names already
+    given, to which the new ones are added.
+    """
+    out: dict[str, str] = {}
+    taken = set() if taken is None else taken
+    for name in names:
+        if name in out:
+            continue
+        candidate = name if _allowed(name) else re.sub(r"[^A-Za-z0-9_]+", "_", name).strip("_")
+        if not _allowed(candidate):
+            candidate = ENV_PREFIX + (candidate or "VALUE")
+        base, n = candidate, 2
+        while candidate.upper() in taken:
+            candidate, n = f"{base}_{n}", n + 1
+        taken.add(candidate.upper())
+        out[name] = candidate
+    return out
+
+
+def _allowed(name: str) -> bool:
+    return bool(_IDENT.match(name)) and not name.upper().startswith(_RESERVED_PREFIXES) and name.upper() not in _RESERVED
 
 
 # --------------------------------------------------------------------------------------

@@ -700,7 +700,7 @@ def _spec(spec: Any) -> str:
 def named_plainly(ident: str, name: str) -> bool:
     """Is ``ident`` the plain spelling of the state name ``name`` (lower case, runs of other
     characters as "_")? Then a call needs no comment to say which state it runs."""
-    return ident == re.sub(r"[^0-9a-zA-Z_]+", "_", name).strip("_").lower()
+    return ident == ir.plain_spelling(name)
 
 
 def pystr(value: Any) -> str:

@@ -389,9 +389,10 @@ class _References:
             if isinstance(target, list) and len(target) == 2 and target[0] in self.replaced and target[1] == "Arn":
                 return target[0]
         if key == "Fn::Sub" and isinstance(arg, str):
-            whole = re.fullmatch(r"\$\{([^{}.!]+)(\.Arn)?\}", arg)
-            if whole and whole.group(1) in self.replaced:
-                return whole.group(1)
+            whole = PLACEHOLDER.fullmatch(arg)
+            name, _, attribute = whole.group(1).partition(".") if whole else ("", "", "")
+            if name in self.replaced and attribute in ("", "Arn"):
+                return name
         return None
 
     def mentions(self, value: Any) -> bool:

@@ -35,6 +35,7 @@ from typing import Any
 
 from . import cfn
 from .diagnostics import Diagnostic, Severity, pointer
+from .placeholders import fresh, placeholder_name, used
 
 FILE_NAMES = ("serverless.yml", "serverless.yaml")
 PLACEHOLDER = "SERVERLESS_PLACEHOLDER"
@@ -439,8 +440,7 @@ def _hint(reference: str) -> str:
     address = re.sub(r"^[A-Za-z][A-Za-z0-9_-]*\s*[:(]", "", reference.strip())
     address = re.sub(r"^[^)]*\)\s*:?", "", address) if reference.strip().startswith("file(") else address
     names = [n for n in re.split(r"[.:/~\s]+", address) if re.sub(r"[^A-Za-z0-9_]", "", n)]
-    name = re.sub(r"[^A-Za-z0-9_]+", "_", names[-1] if names else "").strip("_")
-    return name or "Value"
+    return placeholder_name(names[-1] if names else "")
 
 
 # --------------------------------------------------------------------------------------
@@ -517,8 +517,8 @@ def extract(service: Service, key: str) -> Extracted:
     definition = cfn._replace_intrinsics(definition, holder, "Definition")
     names = _name_unknowns(definition, unknowns, holder)
     definition = _unsentinel(definition, names)
-    used = set(re.findall(r"\$\{([^{}]*)\}", json.dumps(definition)))
-    holder.values = {k: v for k, v in holder.values.items() if k in used}
+    names_used = set(used(definition))
+    holder.values = {k: v for k, v in holder.values.items() if k in names_used}
     substitutions = holder.substitutions()
     expressions = {names[i]: u.expression for i, u in enumerate(unknowns) if i in names}
     functions_by_id = {v: k for k, v in logical_ids.items()}
@@ -713,10 +713,7 @@ def _name_unknowns(definition: Any, unknowns: list[Unknown], holder: cfn._Placeh
             names[i] = by_expression[u.expression]
             continue
         value = u.value if u.value is not None else u.default if u.has_default else {"Serverless": u.expression}
-        base = re.sub(r"[^A-Za-z0-9_]+", "_", u.hint).strip("_") or "Value"
-        candidate, n = base, 2
-        while candidate in holder.values:
-            candidate, n = f"{base}{n}", n + 1
+        candidate = fresh(placeholder_name(u.hint), holder.values)
         holder.values[candidate] = value
         names[i] = by_expression[u.expression] = candidate
     return names

@@ -82,6 +82,9 @@ _ARN = re.compile(
     r"^arn:(?P<partition>[^:]*):states:(?P<region>[^:]*):(?P<account>[^:]*):(?P<rest>.+)$"
 )
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
+# A ${Name} placeholder (DefinitionSubstitutions, Fn::Sub), as asl2durable.placeholders
+# writes it (this module runs without the package: a test holds the two equal).
+PLACEHOLDER = re.compile(r"\$\{([^{}]*)\}")
 _SUFFIXES = ((".sync:2", SYNC2), (".sync", SYNC), (".waitForTaskToken", CALLBACK))
 
 
@@ -108,7 +111,7 @@ def parse_resource(resource: str) -> Resource:
             break
     # "${AWS::Region}"-style placeholders hold colons: hide them while splitting the
     # ARN.
-    masked = re.sub(r"\$\{[^}]*\}", lambda m: m.group(0).replace(":", "\x1f"), base)
+    masked = PLACEHOLDER.sub(lambda m: m.group(0).replace(":", "\x1f"), base)
     match = _ARN.match(masked)
     if not match:
         return Resource("other", "", "", pattern, base)

@@ -16,11 +16,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from asl2durable.diagnostics import Diagnostic, pointer
+from asl2durable.placeholders import has_placeholder
 from asl2durable.validate.accepts import accepts
 from asl2durable.validate.messages import (
     PLACEHOLDER_NOTE,
     error,
-    has_placeholder,
     required_field,
     soften,
     unsupported_field,
