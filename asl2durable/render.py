@@ -20,6 +20,7 @@ from black.strings import str_width
 
 from . import ir, jsonata, pyexpr
 from ._resources import resource_dir, template_cache
+from .ir import reads_clock
 from .runtime import asl_jsonpath
 from .structure import routed
 
@@ -669,24 +670,6 @@ def _jsonata_python(template: Any, error_output: str | None) -> str | None:
             return None
         return "[" + ", ".join(v for v in values if v is not None) + "]"
     return lit(template)
-
-
-def reads_clock(value: Any) -> bool:
-    """Does a JSONata template call $now() or $millis()? (The runtime's test, which
-    ``rt.jsonata`` applies to the template it is given; a configured placeholder is tested by
-    its text.)"""
-    if isinstance(value, ir.Jsonata):
-        value = value.value
-    if isinstance(value, ir.Setting):
-        value = value.text
-    if isinstance(value, str):
-        return bool(jsonata.reads_the_clock(value))
-    if isinstance(value, dict):
-        return any(reads_clock(v) for v in value.values())
-    if isinstance(value, list):
-        return any(reads_clock(v) for v in value)
-    return False
-
 
 
 def _spec(spec: Any) -> str:
