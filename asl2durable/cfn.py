@@ -147,6 +147,18 @@ class Substitution:
         return None
 
 
+def short_form(value: Any) -> str | None:
+    """A ``Ref`` or ``Fn::GetAtt`` as YAML's short form writes it (``!Ref Table``, ``!GetAtt
+    Fn.Arn``); None for any other value."""
+    if isinstance(value, dict) and len(value) == 1:
+        key, arg = next(iter(value.items()))
+        if key == "Ref" and isinstance(arg, str):
+            return f"!Ref {arg}"
+        if key == "Fn::GetAtt" and isinstance(arg, list) and all(isinstance(a, str) for a in arg):
+            return "!GetAtt " + ".".join(arg)
+    return None
+
+
 class _Placeholders:
     """Collects the placeholders of one definition: one name per distinct value."""
 

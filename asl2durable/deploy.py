@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import ir
+from . import cfn, ir
 from .diagnostics import Diagnostic, Severity
 from .integrations import sdk_api
 from .lower import MAX_EXECUTION_TIMEOUT
@@ -341,12 +341,11 @@ def _self_contained(value: Any) -> bool:
 
 def describe_value(value: Any) -> str:
     """A template value in words, without "${" (cfn-lint reads that as a Sub outside Fn::Sub)."""
+    short = cfn.short_form(value)
+    if short is not None:
+        return short
     if isinstance(value, dict) and len(value) == 1:
         key, arg = next(iter(value.items()))
-        if key == "Ref" and isinstance(arg, str):
-            return f"!Ref {arg}"
-        if key == "Fn::GetAtt" and isinstance(arg, list) and all(isinstance(a, str) for a in arg):
-            return "!GetAtt " + ".".join(arg)
         if key == "Terraform" and isinstance(arg, str):
             return "the Terraform expression " + arg.replace("${", "$ {")
         if key == "Serverless" and isinstance(arg, str):

@@ -106,14 +106,11 @@ class Rewrite:
 
 def _describe(value: Any) -> str:
     """A template value as one line of text (short forms for Ref and GetAtt)."""
-    if isinstance(value, dict) and len(value) == 1:
-        key, arg = next(iter(value.items()))
-        if key == "Ref" and isinstance(arg, str):
-            return f"!Ref {arg}"
-        if key == "Fn::GetAtt" and isinstance(arg, list) and all(isinstance(a, str) for a in arg):
-            return "!GetAtt " + ".".join(arg)
-        if key == "Fn::Sub" and isinstance(arg, str):
-            return "!Sub " + json.dumps(arg)
+    short = cfn.short_form(value)
+    if short is not None:
+        return short
+    if isinstance(value, dict) and len(value) == 1 and isinstance(value.get("Fn::Sub"), str):
+        return "!Sub " + json.dumps(value["Fn::Sub"])
     return json.dumps(value, sort_keys=True)
 
 
