@@ -14,8 +14,6 @@ from typing import Any
 
 import asl_runtime as rt
 
-# as asl2durable.placeholders.PLACEHOLDER (this module runs without the package: a test
-# holds the two equal)
 _PLACEHOLDER = re.compile(r"\$\{([^{}]*)\}")
 
 
