@@ -232,7 +232,7 @@ def deployment(
                 activities.add(call.base)
             elif isinstance(call, ir.ServiceCall):
                 actions.update(_service_actions(call))
-            if isinstance(call, ir.ServiceCall) and call.pattern == "callback" and call.kind != "activity":
+            if ir.waits_for_token(call) and call.kind != "activity":
                 callbacks.append(state.name)
         elif isinstance(state, ir.MapState):
             if state.reads_items:

@@ -12,7 +12,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any, Union
+from typing import Any, TypeGuard, Union
 
 from . import jsonata
 
@@ -206,6 +206,12 @@ class ServiceCall:
     resource: str
     base: str
     function: str | None = None
+
+
+def waits_for_token(call: "LambdaCall | ServiceCall | None") -> TypeGuard[ServiceCall]:
+    """Does a Task's call hand out a task token and wait for the answer (``.waitForTaskToken``,
+    an activity)? Its state makes a durable callback."""
+    return isinstance(call, ServiceCall) and call.pattern == "callback"
 
 
 @dataclass
@@ -470,7 +476,7 @@ def operations(state: State) -> dict[str, int]:
     ops: Counter[str] = Counter()
     if isinstance(state, TaskState):
         call = state.call
-        if isinstance(call, ServiceCall) and call.pattern == "callback":
+        if waits_for_token(call):
             ops.update(callback=1, step=1)  # the step hands out the task token
         elif isinstance(call, ServiceCall) and call.pattern.startswith("sync"):
             ops.update(step=2)  # start the job; poll it until it ends (wait_for_condition, a step)

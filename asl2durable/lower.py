@@ -426,7 +426,7 @@ class Lowering:
             self.uses.add("services")
         if isinstance(call, ir.ServiceCall) and call.kind == "optimized" and call.base.endswith(":states:::states:startExecution"):
             self.starts_machine(params, call.pattern, pointer_join(where, "Arguments" if self._jsonata else "Parameters"))
-        callback = isinstance(call, ir.ServiceCall) and call.pattern == "callback"
+        callback = ir.waits_for_token(call)
         if not callback:
             for key in ("HeartbeatSeconds", "HeartbeatSecondsPath"):
                 if key in s:

@@ -151,8 +151,7 @@ def _simple(state: ir.State) -> bool:
     if state.unsupported or routed(state):
         return False
     if isinstance(state, ir.TaskState):
-        call = state.call
-        return not (isinstance(call, ir.ServiceCall) and call.pattern == "callback")
+        return not ir.waits_for_token(state.call)
     return isinstance(state, (ir.PassState, ir.WaitState, ir.SucceedState, ir.FailState))
 
 
