@@ -9,14 +9,13 @@ placeholder comes from ``DefinitionSubstitutions``, from the variables of an ``F
 ``DefinitionString``, from a non-literal piece of an ``Fn::Join`` ``DefinitionString``, or
 from an intrinsic function written inside an inline ``Definition``.
 
-Each substitution gets an environment variable name (:func:`env_names`): the generated function
+Each substitution gets an environment variable name (:func:`placeholders.env_names`): the generated function
 reads the value from there at run time, and the emitted templates set it to the original value.
 Nothing here raises for bad input: problems are diagnostics with a JSON pointer into the template.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from dataclasses import dataclass, field
@@ -24,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from .diagnostics import Diagnostic, Severity, pointer
-from .placeholders import PLACEHOLDER
+from .placeholders import PLACEHOLDER, env_names, fresh, used
 
 SERVERLESS_MACHINE = "AWS::Serverless::StateMachine"
 CFN_MACHINE = "AWS::StepFunctions::StateMachine"
@@ -38,12 +37,6 @@ BAD_DEFINITION = "UNSUPPORTED_DEFINITION_FORM"
 BAD_TEMPLATE = "INVALID_TEMPLATE"
 NOT_READABLE = "INPUT_NOT_READABLE"
 
-_SUB_VARIABLE = PLACEHOLDER
-_IDENT = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
-# Lambda refuses these as environment variable names; ASL_ names are asl2durable's own.
-_RESERVED_PREFIXES = ("AWS_", "LAMBDA_", "ASL_", "_")
-_RESERVED = {"TZ", "PATH", "PYTHONPATH", "HOME", "LANG", "LD_LIBRARY_PATH"}
-ENV_PREFIX = "SFN_"
 
 # YAML short forms whose long form is not "Fn::<Name>".
 _SHORT_TAGS = (
@@ -154,33 +147,16 @@ class Substitution:
         return None
 
 
-def env_names(names: list[str]) -> dict[str, str]:
-    """An environment variable name for each placeholder name, collision-free, in the order given.
-
-    A name that is a valid identifier (letters, digits, "_", starting with a letter) and not
-    reserved (Lambda's ``AWS_*``/``LAMBDA_*``/``_*`` names, asl2durable's ``ASL_*``) is kept;
-    otherwise other characters become "_" and ``SFN_`` is put in front when the result is
-    still not allowed (``AWS::Region`` -> ``SFN_AWS_Region``). Names that would be equal
-    (case-insensitively) get ``_2``, ``_3``, ...
-    """
-    out: dict[str, str] = {}
-    taken: set[str] = set()
-    for name in names:
-        if name in out:
-            continue
-        candidate = name if _allowed(name) else re.sub(r"[^A-Za-z0-9_]+", "_", name).strip("_")
-        if not _allowed(candidate):
-            candidate = ENV_PREFIX + (candidate or "VALUE")
-        base, n = candidate, 2
-        while candidate.upper() in taken:
-            candidate, n = f"{base}_{n}", n + 1
-        taken.add(candidate.upper())
-        out[name] = candidate
-    return out
-
-
-def _allowed(name: str) -> bool:
-    return bool(_IDENT.match(name)) and not name.upper().startswith(_RESERVED_PREFIXES) and name.upper() not in _RESERVED
+def short_form(value: Any) -> str | None:
+    """A ``Ref`` or ``Fn::GetAtt`` as YAML's short form writes it (``!Ref Table``, ``!GetAtt
+    Fn.Arn``); None for any other value."""
+    if isinstance(value, dict) and len(value) == 1:
+        key, arg = next(iter(value.items()))
+        if key == "Ref" and isinstance(arg, str):
+            return f"!Ref {arg}"
+        if key == "Fn::GetAtt" and isinstance(arg, list) and all(isinstance(a, str) for a in arg):
+            return "!GetAtt " + ".".join(arg)
+    return None
 
 
 class _Placeholders:
@@ -194,9 +170,7 @@ class _Placeholders:
     def add(self, name: str, value: Any) -> str:
         """Register ``value`` under ``name`` (or a variant of it); returns the name used."""
         base = re.sub(r"[^A-Za-z0-9_:.]+", "_", name) or "Value"
-        candidate, n = base, 2
-        while candidate in self.values and self.values[candidate] != value:
-            candidate, n = f"{base}{n}", n + 1
+        candidate = fresh(base, {k for k, v in self.values.items() if v != value})
         self.values[candidate] = value
         return candidate
 
@@ -230,7 +204,7 @@ class _Placeholders:
                 value = {"Ref": inner}
             return "${" + self.add(inner, value) + "}"
 
-        return _SUB_VARIABLE.sub(replace, text)
+        return PLACEHOLDER.sub(replace, text)
 
     def substitutions(self) -> tuple[Substitution, ...]:
         envs = env_names(list(self.values))
@@ -297,19 +271,7 @@ def extract(template: dict, logical_id: str, folder: Path | None, parse: Any) ->
             "DefinitionUri at it, or convert the downloaded file: asl2durable does not read S3",
         )])
     # DefinitionSubstitutions first: placeholders made for intrinsic functions take other names
-    subs = props.get("DefinitionSubstitutions", {})
-    subs_ptr = props_ptr + pointer("DefinitionSubstitutions")
-    if not isinstance(subs, dict):
-        diagnostics.append(Diagnostic(subs_ptr, BAD_TEMPLATE, "DefinitionSubstitutions must be a mapping"))
-        subs = {}
-    for name, value in subs.items():
-        if isinstance(value, (dict, list)) and not is_intrinsic(value):
-            diagnostics.append(Diagnostic(
-                subs_ptr + pointer(name), BAD_TEMPLATE,
-                f"The substitution {name} must be a string, number, boolean or intrinsic function",
-            ))
-            continue
-        holder.values[str(name)] = value
+    _take_substitutions(props, props_ptr, holder, diagnostics)
     definition: object = None
     definition_pointer = definition_file = None
     if "Definition" in props:
@@ -328,32 +290,11 @@ def extract(template: dict, logical_id: str, folder: Path | None, parse: Any) ->
         definition, problems = parse(text, False)
         diagnostics += [_at(props_ptr + pointer("DefinitionString"), d) for d in problems]
     elif "DefinitionUri" in props and resource.get("Type") == SERVERLESS_MACHINE:
-        uri = props["DefinitionUri"]
-        uri_ptr = props_ptr + pointer("DefinitionUri")
-        if isinstance(uri, dict) or (isinstance(uri, str) and uri.startswith("s3://")):
-            return Extracted(None, (), [Diagnostic(
-                uri_ptr, DEFINITION_IN_S3,
-                "The definition is in S3 (DefinitionUri); download it and set DefinitionUri to the local file",
-            )])
-        if not isinstance(uri, str) or not uri:
-            return Extracted(None, (), [Diagnostic(uri_ptr, BAD_DEFINITION, "DefinitionUri must be a file path")])
-        path = (folder or Path(".")) / uri
-        on_disk = _spelling_on_disk(folder or Path("."), uri)
-        if on_disk is not None:
-            return Extracted(None, (), [Diagnostic(uri_ptr, NOT_READABLE, (
-                f"DefinitionUri {uri} differs only in case from the file on disk, {on_disk}: file names are"
-                " case-sensitive on Linux (where SAM builds), so write it as the file is named"
-            ))])
-        try:
-            text = path.read_bytes().decode("utf-8-sig")
-        except (OSError, UnicodeDecodeError) as e:
-            why = getattr(e, "strerror", None) or str(e)
-            return Extracted(None, (), [Diagnostic(uri_ptr, NOT_READABLE, f"Cannot read the DefinitionUri file {uri}: {why}")])
-        definition, problems = parse(text, path.suffix.lower() in (".yaml", ".yml"))
-        diagnostics += [_at(uri_ptr, d) for d in problems]
-        definition_file = (path, text)
-        if isinstance(definition, dict):
-            definition = _replace_intrinsics(definition, holder, "Definition")
+        read = _read_definition_uri(props["DefinitionUri"], props_ptr + pointer("DefinitionUri"), folder, parse, holder)
+        if read.definition_file is None:  # not read
+            return read
+        definition, definition_file = read.definition, read.definition_file
+        diagnostics += read.diagnostics
     else:
         keys = "Definition, DefinitionUri" if resource.get("Type") == SERVERLESS_MACHINE else "Definition, DefinitionString"
         return Extracted(None, (), [Diagnostic(props_ptr, NO_DEFINITION, f"The state machine has none of {keys}")])
@@ -363,9 +304,55 @@ def extract(template: dict, logical_id: str, folder: Path | None, parse: Any) ->
             diagnostics.append(Diagnostic(props_ptr, BAD_DEFINITION, "The definition is not a JSON object"))
         return Extracted(None, (), diagnostics)
     # only the placeholders the definition uses
-    used = set(_SUB_VARIABLE.findall(json.dumps(definition, ensure_ascii=False)))
-    holder.values = {k: v for k, v in holder.values.items() if k in used}
+    names = set(used(definition))
+    holder.values = {k: v for k, v in holder.values.items() if k in names}
     return Extracted(definition, holder.substitutions(), diagnostics, definition_pointer, definition_file)
+
+
+def _take_substitutions(props: dict, props_ptr: str, holder: _Placeholders, diagnostics: list[Diagnostic]) -> None:
+    """The machine's DefinitionSubstitutions into ``holder``; a diagnostic for each that is not a
+    string, number, boolean or intrinsic function."""
+    subs = props.get("DefinitionSubstitutions", {})
+    subs_ptr = props_ptr + pointer("DefinitionSubstitutions")
+    if not isinstance(subs, dict):
+        diagnostics.append(Diagnostic(subs_ptr, BAD_TEMPLATE, "DefinitionSubstitutions must be a mapping"))
+        subs = {}
+    for name, value in subs.items():
+        if isinstance(value, (dict, list)) and not is_intrinsic(value):
+            diagnostics.append(Diagnostic(
+                subs_ptr + pointer(name), BAD_TEMPLATE,
+                f"The substitution {name} must be a string, number, boolean or intrinsic function",
+            ))
+            continue
+        holder.values[str(name)] = value
+
+
+def _read_definition_uri(uri: Any, uri_ptr: str, folder: Path | None, parse: Any, holder: _Placeholders) -> Extracted:
+    """The definition in a SAM machine's DefinitionUri file, with the file read (``definition_file``;
+    None, with the diagnostic, where the file could not be read)."""
+    if isinstance(uri, dict) or (isinstance(uri, str) and uri.startswith("s3://")):
+        return Extracted(None, (), [Diagnostic(
+            uri_ptr, DEFINITION_IN_S3,
+            "The definition is in S3 (DefinitionUri); download it and set DefinitionUri to the local file",
+        )])
+    if not isinstance(uri, str) or not uri:
+        return Extracted(None, (), [Diagnostic(uri_ptr, BAD_DEFINITION, "DefinitionUri must be a file path")])
+    path = (folder or Path(".")) / uri
+    on_disk = _spelling_on_disk(folder or Path("."), uri)
+    if on_disk is not None:
+        return Extracted(None, (), [Diagnostic(uri_ptr, NOT_READABLE, (
+            f"DefinitionUri {uri} differs only in case from the file on disk, {on_disk}: file names are"
+            " case-sensitive on Linux (where SAM builds), so write it as the file is named"
+        ))])
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except (OSError, UnicodeDecodeError) as e:
+        why = getattr(e, "strerror", None) or str(e)
+        return Extracted(None, (), [Diagnostic(uri_ptr, NOT_READABLE, f"Cannot read the DefinitionUri file {uri}: {why}")])
+    definition, problems = parse(text, path.suffix.lower() in (".yaml", ".yml"))
+    if isinstance(definition, dict):
+        definition = _replace_intrinsics(definition, holder, "Definition")
+    return Extracted(definition, (), [_at(uri_ptr, d) for d in problems], definition_file=(path, text))
 
 
 def _at(where: str, d: Diagnostic) -> Diagnostic:

@@ -13,11 +13,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import ir
+from . import cfn, ir
 from .diagnostics import Diagnostic, Severity
 from .integrations import sdk_api
 from .lower import MAX_EXECUTION_TIMEOUT
-from .placeholders import PLACEHOLDER
+from .placeholders import PLACEHOLDER, fresh, sub_variables
 from .render import render_template
 from .runtime import asl_services as _svc
 
@@ -37,42 +37,6 @@ DURABLE_POLICY = "arn:${AWS::Partition}:iam::aws:policy/service-role/AWSLambdaBa
 _FUNCTION_ARN = re.compile(r"^arn:aws[a-zA-Z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]+(:[A-Za-z0-9_$-]+)?$")
 _FUNCTION_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9_-]+)?$")
 
-# IAM actions of the .sync pollers (asl_services._POLLERS), by poller key.
-_POLLER_ACTIONS = {
-    "states": ("states:DescribeExecution", "states:StopExecution"),
-    "batch": ("batch:DescribeJobs", "batch:TerminateJob"),
-    "ecs": ("ecs:DescribeTasks", "ecs:StopTask"),
-    "glue": ("glue:GetJobRun", "glue:BatchStopJobRun"),
-    "athena": ("athena:GetQueryExecution", "athena:StopQueryExecution"),
-    "codebuild": ("codebuild:BatchGetBuilds", "codebuild:StopBuild"),
-    "codebuild-batch": ("codebuild:BatchGetBuildBatches", "codebuild:StopBuildBatch"),
-    "sagemaker-training": ("sagemaker:DescribeTrainingJob", "sagemaker:StopTrainingJob"),
-    "sagemaker-transform": ("sagemaker:DescribeTransformJob", "sagemaker:StopTransformJob"),
-    "sagemaker-processing": ("sagemaker:DescribeProcessingJob", "sagemaker:StopProcessingJob"),
-    "sagemaker-tuning": ("sagemaker:DescribeHyperParameterTuningJob", "sagemaker:StopHyperParameterTuningJob"),
-    "sagemaker-labeling": ("sagemaker:DescribeLabelingJob", "sagemaker:StopLabelingJob"),
-    "emr-cluster": ("elasticmapreduce:DescribeCluster", "elasticmapreduce:TerminateJobFlows"),
-    "emr-terminate": ("elasticmapreduce:DescribeCluster",),
-    "emr-step": ("elasticmapreduce:DescribeStep", "elasticmapreduce:CancelSteps"),
-    "mediaconvert": ("mediaconvert:GetJob", "mediaconvert:CancelJob"),
-    # createApplication.sync as in Step Functions' "IAM policies for Amazon EMR Serverless"
-    "emrs-application-created": ("emr-serverless:GetApplication", "emr-serverless:DeleteApplication"),
-    "emrs-application-started": ("emr-serverless:GetApplication", "emr-serverless:StopApplication"),
-    "emrs-application-stopped": ("emr-serverless:GetApplication",),
-    "emrs-application-terminated": ("emr-serverless:GetApplication",),
-    "emrs-job-run": ("emr-serverless:GetJobRun", "emr-serverless:CancelJobRun"),
-    "emrs-job-cancelled": ("emr-serverless:GetJobRun",),
-    "emrc-job-run": ("emr-containers:DescribeJobRun", "emr-containers:CancelJobRun"),
-    "emrc-cluster-deleted": ("emr-containers:DescribeVirtualCluster",),
-    "databrew-job-run": ("databrew:DescribeJobRun", "databrew:StopJobRun"),
-    "bedrock-customization": ("bedrock:GetModelCustomizationJob", "bedrock:StopModelCustomizationJob"),
-    "eks-cluster-created": ("eks:DescribeCluster", "eks:DeleteCluster"),
-    "eks-cluster-deleted": ("eks:DescribeCluster",),
-    "eks-nodegroup-created": ("eks:DescribeNodegroup", "eks:DeleteNodegroup"),
-    "eks-nodegroup-deleted": ("eks:DescribeNodegroup",),
-    "eks-fargate-created": ("eks:DescribeFargateProfile", "eks:DeleteFargateProfile"),
-    "eks-fargate-deleted": ("eks:DescribeFargateProfile",),
-}
 # Integrations that are not one AWS API (asl_services.CUSTOM).
 _CUSTOM_ACTIONS = {
     ("apigateway", "invoke"): ("execute-api:Invoke",),
@@ -231,7 +195,7 @@ def _service_actions(call: ir.ServiceCall) -> list[str]:
         return []
     actions = [f"{res.service}:{spec.operation}"]
     if call.pattern in ("sync", "sync:2") and spec.poller:
-        actions.extend(_POLLER_ACTIONS.get(spec.poller, ()))
+        actions.extend(_svc.POLLER_ACTIONS.get(spec.poller, ()))  # the poller table's
         if res.service == "states":  # .sync on a child execution: Step Functions' managed rule
             actions.extend(("events:PutTargets", "events:PutRule", "events:DescribeRule"))
     return actions
@@ -268,7 +232,7 @@ def deployment(
                 activities.add(call.base)
             elif isinstance(call, ir.ServiceCall):
                 actions.update(_service_actions(call))
-            if isinstance(call, ir.ServiceCall) and call.pattern == "callback" and call.kind != "activity":
+            if ir.waits_for_token(call) and call.kind != "activity":
                 callbacks.append(state.name)
         elif isinstance(state, ir.MapState):
             if state.reads_items:
@@ -371,19 +335,17 @@ def _self_contained(value: Any) -> bool:
         text, variables = (arg, {}) if isinstance(arg, str) else (arg[0], arg[1]) if isinstance(arg, list) and len(arg) == 2 else ("", None)
         if not isinstance(text, str) or not isinstance(variables, dict):
             return False
-        names = re.findall(r"\$\{([^{}!][^{}]*)\}", text)
-        return all(n.startswith("AWS::") or n in variables for n in names) and _self_contained(list(variables.values()))
+        return all(n.startswith("AWS::") or n in variables for n in sub_variables(text)) and _self_contained(list(variables.values()))
     return _self_contained(arg)
 
 
 def describe_value(value: Any) -> str:
     """A template value in words, without "${" (cfn-lint reads that as a Sub outside Fn::Sub)."""
+    short = cfn.short_form(value)
+    if short is not None:
+        return short
     if isinstance(value, dict) and len(value) == 1:
         key, arg = next(iter(value.items()))
-        if key == "Ref" and isinstance(arg, str):
-            return f"!Ref {arg}"
-        if key == "Fn::GetAtt" and isinstance(arg, list) and all(isinstance(a, str) for a in arg):
-            return "!GetAtt " + ".".join(arg)
         if key == "Terraform" and isinstance(arg, str):
             return "the Terraform expression " + arg.replace("${", "$ {")
         if key == "Serverless" and isinstance(arg, str):
@@ -431,9 +393,7 @@ def standalone_values(workflow: ir.Workflow, substitutions: Any) -> tuple[dict[s
             values[placeholder] = env_value(sub.value)
             continue
         base = re.sub(r"[^A-Za-z0-9]", "", variable) or "Setting"
-        name, n = base, 2
-        while name in parameters or name in (FUNCTION_ID, ACTIVITY_QUEUE_ID):
-            name, n = f"{base}{n}", n + 1
+        name = fresh(base, {*parameters, FUNCTION_ID, ACTIVITY_QUEUE_ID})
         parameters[name] = {
             "Type": "String",
             "Description": (

@@ -28,7 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from xml.sax.saxutils import escape, quoteattr
 
-from . import ir
+from . import ir, structure
 from .render import named_plainly
 
 Link = Callable[[str], "str | None"] | None
@@ -172,24 +172,15 @@ def _state_type(state: ir.State) -> str:
     return kind
 
 
-def _catch_label(catcher: ir.Catcher) -> str:
-    return "catch: " + ", ".join(catcher.error_equals)
-
-
 def _transitions(machine: ir.Machine) -> list[tuple[str, str, str]]:
-    """Every transition as (source, target, label) in definition order: Next (no label),
-    Choice rules ("rule 1", …), Default ("default") and Catch ("catch: States.ALL")."""
-    out = []
-    for name, state in machine.states.items():
-        if isinstance(state, ir.ChoiceState):
-            out += [(name, rule.next, f"rule {i}") for i, rule in enumerate(state.rules, 1)]
-            if state.default:
-                out.append((name, state.default, "default"))
-        elif isinstance(state, ir.Transitioning):
-            if state.next is not None:
-                out.append((name, state.next, ""))
-            out += [(name, c.next, _catch_label(c)) for c in getattr(state, "catch", [])]
-    return [t for t in out if t[1] in machine.states]
+    """Every transition between two states as (source, target, label) in definition order: Next
+    (no label), Choice rules ("rule 1", …), Default ("default") and Catch ("catch: States.ALL")."""
+    return [
+        (name, target, label)
+        for name, state in machine.states.items()
+        for target, label in ir.transitions(state)
+        if target in machine.states
+    ]
 
 
 def _edges(machine: ir.Machine) -> list[_Edge]:
@@ -211,32 +202,15 @@ def _terminal(state: ir.State) -> bool:
 def _find_back_edges(machine: ir.Machine, edges: list[_Edge]) -> list[str]:
     """Mark the back edges of a depth-first search from StartAt (then from any state not reached);
     return the states in discovery order."""
-    succ: dict[str, list[_Edge]] = {name: [] for name in machine.states}
+    succ: dict[str, list[str]] = {name: [] for name in machine.states}
     for edge in edges:
-        succ[edge.source].append(edge)
-    color = dict.fromkeys(machine.states, 0)  # 0: not seen, 1: on the stack, 2: done
-    found: list[str] = []
+        succ[edge.source].append(edge.target)
     roots = [machine.start_at] if machine.start_at in machine.states else []
-    for root in roots + list(machine.states):
-        if color[root]:
-            continue
-        color[root] = 1
-        found.append(root)
-        stack = [(root, iter(succ[root]))]
-        while stack:
-            node, todo = stack[-1]
-            for edge in todo:
-                if color[edge.target] == 0:
-                    color[edge.target] = 1
-                    found.append(edge.target)
-                    stack.append((edge.target, iter(succ[edge.target])))
-                    break
-                if color[edge.target] == 1:
-                    edge.back = True
-            else:
-                color[node] = 2
-                stack.pop()
-    return found
+    search = structure.depth_first(roots + list(machine.states), succ.__getitem__)
+    by_pair = {(edge.source, edge.target): edge for edge in edges}
+    for pair in search.back_edges:
+        by_pair[pair].back = True
+    return search.preorder
 
 
 def _layers(found: list[str], edges: list[_Edge]) -> dict[str, int]:

@@ -26,6 +26,7 @@ from functools import cache
 from pathlib import Path
 
 from asl2durable._resources import cache_dir, keep
+from asl2durable.placeholders import PLACEHOLDER
 from asl2durable.runtime import asl_services as _svc
 
 LAMBDA = "lambda"
@@ -35,7 +36,6 @@ ACTIVITY = "activity"
 UNSUPPORTED = "unsupported"
 
 _FUNCTION_ARN = re.compile(r"^arn:[^:]+:lambda:[^:]*:[^:]*:function:[^:]+(:[^:]+)?$")
-_PLACEHOLDER = re.compile(r"\$\{[^}]*\}")
 
 
 @dataclass(frozen=True)
@@ -65,17 +65,17 @@ def classify(resource: str) -> Integration:
     if not isinstance(resource, str) or not resource:
         return Integration(UNSUPPORTED, "", "", _svc.REQUEST_RESPONSE, str(resource or ""), "the Task has no Resource")
     res = _svc.parse_resource(resource)
-    masked = _PLACEHOLDER.sub(lambda m: m.group(0).replace(":", "_"), resource)  # "${AWS::Region}" holds colons
+    masked = PLACEHOLDER.sub(lambda m: m.group(0).replace(":", "_"), resource)  # "${AWS::Region}" holds colons
     if _FUNCTION_ARN.match(masked):
         return Integration(LAMBDA, "lambda", "invoke", _svc.REQUEST_RESPONSE, resource)
     if res.kind == "other":
-        if _PLACEHOLDER.fullmatch(resource.strip()):
+        if PLACEHOLDER.fullmatch(resource.strip()):
             return _unsupported(
                 res, "a deployment-time placeholder; substitute the real ARN (Lambda function, activity or "
                 "integration) before converting"
             )
         return _unsupported(res, "not a Lambda function, activity or Step Functions service integration ARN")
-    if _PLACEHOLDER.search(res.service + res.action):
+    if PLACEHOLDER.search(res.service + res.action):
         return _unsupported(res, "the service or action is a deployment-time placeholder")
     if res.kind == ACTIVITY:
         if res.pattern != _svc.REQUEST_RESPONSE:

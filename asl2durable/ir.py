@@ -7,9 +7,14 @@ Every value here is plain data: names, JSON values from the definition, and pars
 from __future__ import annotations
 
 import dataclasses
+import json
+import re
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any, Union
+from typing import Any, TypeGuard, Union
+
+from . import jsonata
 
 # --------------------------------------------------------------------------- values
 
@@ -203,6 +208,12 @@ class ServiceCall:
     function: str | None = None
 
 
+def waits_for_token(call: "LambdaCall | ServiceCall | None") -> TypeGuard[ServiceCall]:
+    """Does a Task's call hand out a task token and wait for the answer (``.waitForTaskToken``,
+    an activity)? Its state makes a durable callback."""
+    return isinstance(call, ServiceCall) and call.pattern == "callback"
+
+
 @dataclass
 class TaskState(Transitioning):
     resource: str = ""
@@ -285,6 +296,30 @@ class MapState(Transitioning):
     def reads_items(self) -> bool:
         """A Distributed Map whose ItemReader reads its dataset (from S3): it may run in parts."""
         return self.item_reader is not DEFAULT and self.item_reader is not None
+
+
+def plain_spelling(name: str) -> str:
+    """A state name in lower case with each run of characters other than letters, digits and "_"
+    as one "_" (none at the ends): what its function is named after (``lower``), and when a call
+    needs no comment saying which state it runs (``render``)."""
+    return re.sub(r"[^0-9a-zA-Z_]+", "_", name).strip("_").lower()
+
+
+def transitions(state: State) -> list[tuple[str | None, str]]:
+    """Every transition of a state as (target, label), in definition order: its Next (label "";
+    target None where the state ends the machine: a Succeed, or ``End: true``), a Choice's rules
+    ("rule 1", ...) and Default ("default"), and its Catch entries ("catch: States.ALL"). A Fail
+    state has none. The state graph of structure.py, the diagrams and the tests are built on it."""
+    if isinstance(state, FailState):
+        return []
+    if isinstance(state, SucceedState):
+        return [(None, "")]
+    if isinstance(state, ChoiceState):
+        out = [(rule.next, f"rule {i}") for i, rule in enumerate(state.rules, 1)]
+        return out + ([(state.default, "default")] if state.default else [])
+    assert isinstance(state, Transitioning)
+    catchers: list[Catcher] = getattr(state, "catch", [])
+    return [(state.next, "")] + [(c.next, "catch: " + ", ".join(c.error_equals)) for c in catchers]
 
 
 # --------------------------------------------------------------------------- structured control flow
@@ -426,6 +461,88 @@ class Workflow:
 
         visit(self.root)
         return out
+
+
+# --------------------------------------------------------------------------- durable operations
+# What the generated code of each state does, by durable operation kind (the order reports list
+# them): the report counts them, and a test holds them to what a local run records.
+
+OPERATIONS = ("step", "invoke", "wait", "callback", "parallel", "map")
+
+
+def operations(state: State) -> dict[str, int]:
+    """The durable operations the generated code of one state performs (its inner machines'
+    states count on their own), by kind: counted once per place in the code, not per run."""
+    ops: Counter[str] = Counter()
+    if isinstance(state, TaskState):
+        call = state.call
+        if waits_for_token(call):
+            ops.update(callback=1, step=1)  # the step hands out the task token
+        elif isinstance(call, ServiceCall) and call.pattern.startswith("sync"):
+            ops.update(step=2)  # start the job; poll it until it ends (wait_for_condition, a step)
+        elif isinstance(call, LambdaCall) and call.from_step is None:
+            ops.update(invoke=1)  # a chained invoke
+            if state.timeout_seconds is not None or state.timeout_seconds_path is not None:
+                ops.update(parallel=1, callback=1)  # it races a durable timer
+        elif call is not None:
+            ops.update(step=1)
+    elif isinstance(state, WaitState):
+        ops.update(wait=1)
+        if state.timestamp is not None or state.timestamp_path is not None:
+            ops.update(step=1)  # the clock is read in a step
+    elif isinstance(state, ParallelState):
+        ops.update(parallel=1)
+    elif isinstance(state, MapState):
+        ops.update(map=1)
+        ops.update(step=sum(value is not DEFAULT for value in (state.item_reader, state.result_writer)))
+    if getattr(state, "retry", None):
+        ops.update(wait=1)  # durable waits between attempts
+    if state.needs_entered_time:
+        ops.update(step=1)  # $$.State.EnteredTime is read in a step
+    ops.update(step=_drawing_steps(vars(state)))
+    return ordered_operations(ops)
+
+
+_DRAW = re.compile(r"\$(uuid|random)\s*\(")
+
+
+def _drawing_steps(value: Any) -> int:
+    """Steps that read the clock or draw random values in a state's fields: one per JSONata field
+    calling $now()/$millis() (evaluated in one step), else one per $uuid()/$random() call; one
+    per States.UUID/unseeded States.MathRandom call. Inner machines are not visited (their states count on their own)."""
+    if isinstance(value, Jsonata):
+        return 1 if reads_clock(value) else len(_DRAW.findall(json.dumps(value.value, default=str)))
+    if isinstance(value, Intrinsic):
+        return int(value.nondeterministic)
+    if isinstance(value, dict):
+        return sum(_drawing_steps(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return sum(_drawing_steps(v) for v in value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, (type, Machine)):
+        return _drawing_steps(vars(value))
+    return 0
+
+
+def ordered_operations(counts: Counter[str]) -> dict[str, int]:
+    """Counts by operation kind in the order of OPERATIONS, kinds with none left out."""
+    return {kind: counts[kind] for kind in OPERATIONS if counts[kind]}
+
+
+def reads_clock(value: Any) -> bool:
+    """Does a JSONata template call $now() or $millis()? (The runtime's test, which
+    ``rt.jsonata`` applies to the template it is given; a configured placeholder is tested by
+    its text.)"""
+    if isinstance(value, Jsonata):
+        value = value.value
+    if isinstance(value, Setting):
+        value = value.text
+    if isinstance(value, str):
+        return bool(jsonata.reads_the_clock(value))
+    if isinstance(value, dict):
+        return any(reads_clock(v) for v in value.values())
+    if isinstance(value, list):
+        return any(reads_clock(v) for v in value)
+    return False
 
 
 # --------------------------------------------------------------------------- walking the IR

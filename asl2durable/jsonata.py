@@ -8,7 +8,9 @@ expression may refer to at its top level is checked by ``top_level_references``.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from types import ModuleType
+from typing import Any
 
 __all__ = [
     "is_expression",
@@ -108,43 +110,53 @@ def _walk_top(node: object, found: list[str]) -> None:
     if not isinstance(node, Parser.Symbol):
         return
     kind = node.type
-    if kind == "path":
-        steps = getattr(node, "steps", None) or []
-        if steps:
-            _walk_top(steps[0], found)
-        return
     if kind == "name":
         found.append(str(node.value))
-        return
-    if kind == "variable":
+    elif kind == "variable":
         if not node.value:
             found.append("$")
         elif node.value == "$":
             found.append("$$")
-        return  # its predicates run against the variable's value, not the root
-    if kind in ("binary", "apply", "bind"):
-        if kind != "bind":
-            _walk_top(getattr(node, "lhs", None), found)
-        _walk_top(getattr(node, "rhs", None), found)
-        return
-    if kind == "unary":
-        if node.value == "-":
-            _walk_top(getattr(node, "expression", None), found)
-        elif node.value == "[":
-            _walk_top(getattr(node, "expressions", None), found)
-        elif node.value == "{":
-            for pair in getattr(node, "lhs_object", None) or []:
-                _walk_top(pair, found)
-        return
-    if kind == "condition":
-        for part in ("condition", "then", "_else"):
-            _walk_top(getattr(node, part, None), found)
-        return
-    if kind == "block":
-        _walk_top(getattr(node, "expressions", None), found)
-        return
-    if kind in ("function", "partial"):
-        _walk_top(getattr(node, "arguments", None), found)
-        return
+        # its predicates run against the variable's value, not the root
+    else:
+        for child in _TOP_CHILDREN.get(kind, _no_children)(node):
+            _walk_top(child, found)
+
+
+def _no_children(node: Any) -> list:
     # literals, regexes, lambdas, sort/transform/descendant/wildcard...: nothing (or not
     # knowingly at the top level)
+    return []
+
+
+def _path_children(node: Any) -> list:
+    steps = getattr(node, "steps", None) or []
+    return [steps[0]] if steps else []
+
+
+def _unary_children(node: Any) -> list:
+    if node.value == "-":
+        return [getattr(node, "expression", None)]
+    if node.value == "[":
+        return [getattr(node, "expressions", None)]
+    if node.value == "{":
+        return list(getattr(node, "lhs_object", None) or [])
+    return []
+
+
+def _both_sides(node: Any) -> list:
+    return [getattr(node, "lhs", None), getattr(node, "rhs", None)]
+
+
+# The parts of a node evaluated against the same context as the node, by its type
+_TOP_CHILDREN: dict[str, Callable[[Any], list]] = {
+    "path": _path_children,
+    "binary": _both_sides,
+    "apply": _both_sides,
+    "bind": lambda node: [getattr(node, "rhs", None)],
+    "unary": _unary_children,
+    "condition": lambda node: [getattr(node, part, None) for part in ("condition", "then", "_else")],
+    "block": lambda node: [getattr(node, "expressions", None)],
+    "function": lambda node: [getattr(node, "arguments", None)],
+    "partial": lambda node: [getattr(node, "arguments", None)],
+}

@@ -206,7 +206,7 @@ def _settle(loaded: Loaded, given: Mapping[str, str]) -> Loaded:
     a value, or a pseudo parameter, is a substitution the handler reads from its environment."""
     if loaded.definition is None:
         return loaded
-    used = placeholders.names(json.dumps(loaded.definition, ensure_ascii=False))
+    used = placeholders.used(loaded.definition)
     if not used:
         return loaded
     subs = {sub.name: sub for sub in loaded.substitutions}
@@ -222,12 +222,7 @@ def _settle(loaded: Loaded, given: Mapping[str, str]) -> Loaded:
             value = {"Ref": name}
         else:
             continue
-        env, n = cfn.env_names([name])[name], 2
-        base = env
-        while env.upper() in taken:
-            env, n = f"{base}_{n}", n + 1
-        taken.add(env.upper())
-        subs[name] = cfn.Substitution(name, value, env)
+        subs[name] = cfn.Substitution(name, value, placeholders.env_names([name], taken)[name])
     values = substitution_values(subs.values(), loaded.template)
     definition, diagnostics = placeholders.settle(loaded.definition, values, configured=frozenset(subs))
     # settling looks at the definition: its diagnostics are placed in the definition's text
@@ -826,8 +821,14 @@ def discover(paths: Iterable[str | os.PathLike]) -> list[Discovered]:
 
     items = sorted(files.values(), key=lambda d: (_sort_key(d.source), d.resource or ""))
     items += [Discovered(t, DEFAULT_NAME) for t in texts]
+    _name_uniquely(items)
+    return items
+
+
+def _name_uniquely(items: list[Discovered]) -> None:
+    """Give each input that is not skipped, and each folder of a rewritten template, a name unique
+    in the batch (the folders of rewritten templates share the output folder with the machines)."""
     active = [i for i, d in enumerate(items) if not d.skipped]
-    # The folders of rewritten templates share the output folder with the machines: names unique over both.
     groups: list[tuple[Path | str, str]] = []
     for i in active:
         group = items[i].group
@@ -842,7 +843,6 @@ def discover(paths: Iterable[str | os.PathLike]) -> list[Discovered]:
         if items[i].name != n or items[i].group != group:
             d = items[i]
             items[i] = Discovered(d.source, n, d.skipped, d.reason, d.resource, group)
-    return items
 
 
 def _identity(path: Path) -> str:

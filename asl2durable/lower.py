@@ -16,7 +16,7 @@ from .diagnostics import Diagnostic, Severity, pointer
 from .integrations import classify
 from .intrinsics import IntrinsicSyntaxError, parse_intrinsic, uses_nondeterminism
 from .paths import PathSyntaxError, parse_path
-from .placeholders import PLACEHOLDER, Unquoted
+from .placeholders import PLACEHOLDER, Unquoted, fresh
 from .runtime.asl_services import parse_resource
 
 LAMBDA_INVOKE = "arn:aws:states:::lambda:invoke"
@@ -89,13 +89,10 @@ class Lowering:
 
     def ident(self, text: str, prefix: str = "") -> str:
         """A fresh, valid Python identifier derived from ``text``."""
-        base = re.sub(r"[^0-9a-zA-Z_]+", "_", text).strip("_").lower() or "state"
-        base = prefix + base
+        base = prefix + (ir.plain_spelling(text) or "state")
         if base[0].isdigit() or keyword.iskeyword(base):
             base = "s_" + base
-        candidate, n = base, 2
-        while candidate in self._idents:
-            candidate, n = f"{base}_{n}", n + 1
+        candidate = fresh(base, self._idents, "_")
         self._idents.add(candidate)
         return candidate
 
@@ -108,10 +105,7 @@ class Lowering:
             base = re.sub(r"[^0-9a-zA-Z]+", "_", name).strip("_").upper() or "FUNCTION"
             if base[0].isdigit() or base in RESERVED_NAMES:
                 base = "FUNCTION_" + base
-            candidate, n = base, 2
-            while candidate in self.lambdas.values():
-                candidate, n = f"{base}_{n}", n + 1
-            self.lambdas[function] = candidate
+            self.lambdas[function] = fresh(base, self.lambdas.values(), "_")
         return self.lambdas[function]
 
     def setting(self, value: Any) -> Any:
@@ -432,7 +426,7 @@ class Lowering:
             self.uses.add("services")
         if isinstance(call, ir.ServiceCall) and call.kind == "optimized" and call.base.endswith(":states:::states:startExecution"):
             self.starts_machine(params, call.pattern, pointer_join(where, "Arguments" if self._jsonata else "Parameters"))
-        callback = isinstance(call, ir.ServiceCall) and call.pattern == "callback"
+        callback = ir.waits_for_token(call)
         if not callback:
             for key in ("HeartbeatSeconds", "HeartbeatSecondsPath"):
                 if key in s:

@@ -6,7 +6,12 @@ so a placeholder works wherever its value makes valid JSON: inside a string (``"
 number or boolean (``"TimeoutSeconds": ${Timeout}``). This module is where the translator knows
 that:
 
-- :data:`PLACEHOLDER` is the one pattern of a placeholder (``${Name}``; its name in group 1);
+- :data:`PLACEHOLDER` is the one pattern of a placeholder (``${Name}``; its name in group 1):
+  :func:`names`, :func:`used`, :func:`has_placeholder`, :func:`sub_variables` (an ``Fn::Sub``
+  text's variables) and :func:`unclosed` read text with it (the support modules that run beside
+  a handler keep their own copy: a test holds them equal);
+- :func:`placeholder_name` and :func:`fresh` name a placeholder made for a template's value, and
+  :func:`env_names` the environment variable a handler reads each placeholder's value from;
 - :func:`protect` makes JSON text with unquoted placeholders parseable (each becomes a string of
   the same length, so line and column numbers stay right), and :func:`restore` turns those
   strings into :class:`Unquoted` values after parsing;
@@ -22,12 +27,14 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Container, Iterator, Mapping
 from typing import Any
 
 from .diagnostics import Diagnostic, Severity, pointer
 
 PLACEHOLDER = re.compile(r"\$\{([^{}]*)\}")
+# a "${" that no "}" closes (the closing brace of a placeholder cut short)
+_UNCLOSED = re.compile(r"\$\{(?![^{}]*\})")
 
 # CloudFormation's pseudo parameters that a running function can know: they resolve at run time
 PSEUDO_PARAMETERS = ("AWS::Partition", "AWS::Region", "AWS::AccountId", "AWS::URLSuffix")
@@ -65,6 +72,83 @@ class Unquoted(str):
 def names(text: str) -> list[str]:
     """The placeholder names in ``text``, each once, in order."""
     return list(dict.fromkeys(PLACEHOLDER.findall(text)))
+
+
+def used(definition: Any) -> list[str]:
+    """The placeholder names in a definition (its strings and keys), each once, in order."""
+    return names(json.dumps(definition, ensure_ascii=False))
+
+
+def has_placeholder(value: object) -> bool:
+    """Is ``value`` a string holding a ``${Name}`` placeholder (a name of at least one character)?"""
+    return isinstance(value, str) and any(PLACEHOLDER.findall(value))
+
+
+def unclosed(text: str) -> bool:
+    """Does ``text`` hold a ``${`` without its ``}``?"""
+    return _UNCLOSED.search(text) is not None
+
+
+def sub_variables(text: str) -> list[str]:
+    """The variables of an ``Fn::Sub`` text in order (``${Name}``, ``${Resource.Attribute}``,
+    ``${AWS::Region}``): not ``${!Text}``, which ``Fn::Sub`` writes as the literal ``${Text}``."""
+    return [name for name in PLACEHOLDER.findall(text) if name and not name.startswith("!")]
+
+
+# --------------------------------------------------------------------------------------
+# naming
+
+
+def placeholder_name(hint: str) -> str:
+    """The name of a placeholder made for a template's value, from ``hint`` (what the value is
+    called there): runs of characters other than letters, digits and "_" become "_"; "Value"
+    when nothing is left."""
+    return re.sub(r"[^A-Za-z0-9_]+", "_", hint).strip("_") or "Value"
+
+
+def fresh(base: str, taken: Container[str], sep: str = "") -> str:
+    """``base``, or the first of ``base2``, ``base3``, ... (``sep`` before the number) not taken."""
+    candidate, n = base, 2
+    while candidate in taken:
+        candidate, n = f"{base}{sep}{n}", n + 1
+    return candidate
+
+
+_IDENT = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+# Lambda refuses these as environment variable names; ASL_ names are asl2durable's own.
+_RESERVED_PREFIXES = ("AWS_", "LAMBDA_", "ASL_", "_")
+_RESERVED = {"TZ", "PATH", "PYTHONPATH", "HOME", "LANG", "LD_LIBRARY_PATH"}
+ENV_PREFIX = "SFN_"
+
+
+def env_names(names: list[str], taken: set[str] | None = None) -> dict[str, str]:
+    """An environment variable name for each placeholder name, collision-free, in the order given.
+
+    A name that is a valid identifier (letters, digits, "_", starting with a letter) and not
+    reserved (Lambda's ``AWS_*``/``LAMBDA_*``/``_*`` names, asl2durable's ``ASL_*``) is kept;
+    otherwise other characters become "_" and ``SFN_`` is put in front when the result is
+    still not allowed (``AWS::Region`` -> ``SFN_AWS_Region``). Names that would be equal
+    (case-insensitively) get ``_2``, ``_3``, ... ``taken``: the (upper-case) names already
+    given, to which the new ones are added.
+    """
+    out: dict[str, str] = {}
+    taken = set() if taken is None else taken
+    for name in names:
+        if name in out:
+            continue
+        candidate = name if _allowed(name) else re.sub(r"[^A-Za-z0-9_]+", "_", name).strip("_")
+        if not _allowed(candidate):
+            candidate = ENV_PREFIX + (candidate or "VALUE")
+        base, n = candidate, 2
+        while candidate.upper() in taken:
+            candidate, n = f"{base}_{n}", n + 1
+        taken.add(candidate.upper())
+        out[name] = candidate
+    return out
+
+
+def _allowed(name: str) -> bool:
+    return bool(_IDENT.match(name)) and not name.upper().startswith(_RESERVED_PREFIXES) and name.upper() not in _RESERVED
 
 
 # --------------------------------------------------------------------------------------
@@ -208,13 +292,24 @@ def settle(
     substitute it), and each placeholder the handler can read from its environment to None
     (a template's intrinsic function, a pseudo parameter); ``configured`` are the names the
     handler reads (every name of ``values``, unless given)."""
-    configured = configured or frozenset(values)
-    diagnostics: list[Diagnostic] = []
+    settler = _Settler(values, configured or frozenset(values))
+    settled = settler.walk(definition, "", None)
+    settler.report_left(settled)
+    return settled, settler.diagnostics
 
-    def value_of(name: str, where: str, why: str) -> Any:
-        text = values.get(name)
+
+class _Settler:
+    """One :func:`settle`: the values, the names the handler reads, the diagnostics so far."""
+
+    def __init__(self, values: Mapping[str, str | None], configured: frozenset[str]):
+        self.values = values
+        self.configured = configured
+        self.diagnostics: list[Diagnostic] = []
+
+    def value_of(self, name: str, where: str, why: str) -> Any:
+        text = self.values.get(name)
         if text is None:
-            diagnostics.append(Diagnostic(where, UNRESOLVED, (
+            self.diagnostics.append(Diagnostic(where, UNRESOLVED, (
                 f"${{{name}}} has no value, and {why}: give it one with --substitute {name}=VALUE "
                 "(or --substitutions FILE.json), or in the template's DefinitionSubstitutions"
             )))
@@ -222,66 +317,68 @@ def settle(
         try:
             value = json.loads(text)
         except ValueError:
-            diagnostics.append(Diagnostic(where, BAD_VALUE, (
+            self.diagnostics.append(Diagnostic(where, BAD_VALUE, (
                 f"${{{name}}} stands unquoted, so its value must be JSON (a number, true, false, ...), not {text!r}"
             )))
             return None
-        diagnostics.append(Diagnostic(where, FIXED, (
+        self.diagnostics.append(Diagnostic(where, FIXED, (
             f"${{{name}}} takes its value, {text}, at conversion (this field shapes the machine): "
             "convert again when the value changes"
         ), Severity.INFO))
         return value
 
-    def fix_text(match: re.Match, where: str) -> str:
+    def fix_text(self, match: re.Match, where: str) -> str:
         name = match.group(1)
-        text = values.get(name)
-        if text is None:  # the text stays: a WARNING below says so
+        text = self.values.get(name)
+        if text is None:  # the text stays: a WARNING of report_left says so
             return match.group(0)
-        diagnostics.append(Diagnostic(where, FIXED, (
+        self.diagnostics.append(Diagnostic(where, FIXED, (
             f"${{{name}}} takes its value, {text}, at conversion (it is part of an expression): "
             "convert again when the value changes"
         ), Severity.INFO))
         return text
 
-    def walk(value: Any, ptr: str, key: str | None) -> Any:
+    def unquoted(self, value: Unquoted, ptr: str) -> Any:
+        name = value.name
+        if not is_data(ptr):
+            fixed = self.value_of(name, ptr, "this field shapes the machine")
+        elif name in self.configured:
+            if self.values.get(name) is not None and not _is_json(self.values[name]):
+                self.diagnostics.append(Diagnostic(ptr, BAD_VALUE, (
+                    f"${{{name}}} stands unquoted, so its value must be JSON (a number, true, "
+                    f"false, ...), not {self.values[name]!r}"
+                )))
+            return value
+        else:
+            fixed = self.value_of(name, ptr, "an unquoted placeholder stands for a JSON value")
+        return value if fixed is None else fixed
+
+    def walk(self, value: Any, ptr: str, key: str | None) -> Any:
         if isinstance(value, Unquoted):
-            name = value.name
-            if is_data(ptr):
-                if name in configured:
-                    if values.get(name) is not None and not _is_json(values[name]):
-                        diagnostics.append(Diagnostic(ptr, BAD_VALUE, (
-                            f"${{{name}}} stands unquoted, so its value must be JSON (a number, true, "
-                            f"false, ...), not {values[name]!r}"
-                        )))
-                    return value
-                fixed = value_of(name, ptr, "an unquoted placeholder stands for a JSON value")
-                return value if fixed is None else fixed
-            fixed = value_of(name, ptr, "this field shapes the machine")
-            return value if fixed is None else fixed
+            return self.unquoted(value, ptr)
         if isinstance(value, str):
             if _is_expression(key, value) and PLACEHOLDER.search(value):
-                return _sub_outside_literals(value, lambda m: fix_text(m, ptr))
+                return _sub_outside_literals(value, lambda m: self.fix_text(m, ptr))
             return value
         if isinstance(value, dict):
-            return {k: walk(v, ptr + pointer(k), k) for k, v in value.items()}
+            return {k: self.walk(v, ptr + pointer(k), k) for k, v in value.items()}
         if isinstance(value, list):
-            return [walk(v, ptr + pointer(i), None) for i, v in enumerate(value)]
+            return [self.walk(v, ptr + pointer(i), None) for i, v in enumerate(value)]
         return value
 
-    settled = walk(definition, "", None)
-    # placeholders left in strings (and keys) with no value: the text stays as it is (a Task's
-    # Resource is lowering's to report: UNSUPPORTED_INTEGRATION says what it stands for)
-    for ptr, text, key in _strings(settled):
-        if isinstance(text, Unquoted) or key == "Resource":
-            continue
-        for name in names(text):
-            if name not in configured and not name.startswith("!"):
-                diagnostics.append(Diagnostic(ptr, UNRESOLVED, (
-                    f"${{{name}}} has no value, so it stays as this text in the handler (Step Functions "
-                    f"would substitute it): give it one with --substitute {name}=VALUE (or --substitutions "
-                    "FILE.json), or in the template's DefinitionSubstitutions"
-                ), Severity.WARNING))
-    return settled, diagnostics
+    def report_left(self, settled: Any) -> None:
+        """Placeholders left in strings (and keys) with no value: the text stays as it is (a
+        Task's Resource is lowering's to report: UNSUPPORTED_INTEGRATION says what it stands for)."""
+        for ptr, text, key in _strings(settled):
+            if isinstance(text, Unquoted) or key == "Resource":
+                continue
+            for name in names(text):
+                if name not in self.configured and not name.startswith("!"):
+                    self.diagnostics.append(Diagnostic(ptr, UNRESOLVED, (
+                        f"${{{name}}} has no value, so it stays as this text in the handler (Step Functions "
+                        f"would substitute it): give it one with --substitute {name}=VALUE (or --substitutions "
+                        "FILE.json), or in the template's DefinitionSubstitutions"
+                    ), Severity.WARNING))
 
 
 def _is_json(text: str) -> bool:

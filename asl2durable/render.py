@@ -20,6 +20,7 @@ from black.strings import str_width
 
 from . import ir, jsonata, pyexpr
 from ._resources import resource_dir, template_cache
+from .ir import reads_clock
 from .runtime import asl_jsonpath
 from .structure import routed
 
@@ -596,24 +597,6 @@ def _jsonata_python(template: Any, error_output: str | None) -> str | None:
     return lit(template)
 
 
-def reads_clock(value: Any) -> bool:
-    """Does a JSONata template call $now() or $millis()? (The runtime's test, which
-    ``rt.jsonata`` applies to the template it is given; a configured placeholder is tested by
-    its text.)"""
-    if isinstance(value, ir.Jsonata):
-        value = value.value
-    if isinstance(value, ir.Setting):
-        value = value.text
-    if isinstance(value, str):
-        return bool(jsonata.reads_the_clock(value))
-    if isinstance(value, dict):
-        return any(reads_clock(v) for v in value.values())
-    if isinstance(value, list):
-        return any(reads_clock(v) for v in value)
-    return False
-
-
-
 def _spec(spec: Any) -> str:
     """A parsed path (nested tuples of scalars) as a compact literal: nested lists, which
     black keeps on one line (one-element tuples would need trailing commas)."""
@@ -625,7 +608,7 @@ def _spec(spec: Any) -> str:
 def named_plainly(ident: str, name: str) -> bool:
     """Is ``ident`` the plain spelling of the state name ``name`` (lower case, runs of other
     characters as "_")? Then a call needs no comment to say which state it runs."""
-    return ident == re.sub(r"[^0-9a-zA-Z_]+", "_", name).strip("_").lower()
+    return ident == ir.plain_spelling(name)
 
 
 def pystr(value: Any) -> str:

@@ -11,7 +11,6 @@ WARNINGs and ERRORs) ranked by how many machines they affect.
 from __future__ import annotations
 
 import ast
-import dataclasses
 import json
 import re
 from collections import Counter
@@ -28,7 +27,7 @@ from .behaviour import VERDICTS
 from .diagnostics import Diagnostic, Severity, has_errors
 from .highlight import python_lines
 from .local import _runtime
-from .render import reads_clock, render_template, template_environment
+from .render import render_template, template_environment
 from .translate import Translation
 
 # Statuses, best first.
@@ -39,8 +38,9 @@ INVALID = "invalid"  # not translated: the input has errors
 STATUSES = (EXACT, APPROXIMATED, UNSUPPORTED, INVALID)
 
 UNSUPPORTED_CODES = frozenset({"UNSUPPORTED_INTEGRATION", "UNSUPPORTED_FEATURE"})
-# Durable operation kinds, in the order reports list them.
-OPERATIONS = ("step", "invoke", "wait", "callback", "parallel", "map")
+# Durable operation kinds, in the order reports list them; each state's: ir.operations
+OPERATIONS = ir.OPERATIONS
+operations = ir.operations
 
 
 @dataclass
@@ -83,7 +83,7 @@ class MachineReport:
         total: Counter[str] = Counter()
         for row in self.states:
             total.update(row.operations)
-        return _ordered(total)
+        return ir.ordered_operations(total)
 
     def to_dict(self) -> dict:
         return {
@@ -123,63 +123,6 @@ def machine_report(name: str, source: str, diagnostics: list[Diagnostic], transl
 
 def _state_type(state: ir.State) -> str:
     return type(state).__name__.removesuffix("State")
-
-
-def operations(state: ir.State) -> dict[str, int]:
-    """The durable operations the generated code of one state performs (its inner machines'
-    states count on their own), by kind: counted once per place in the code, not per run."""
-    ops: Counter[str] = Counter()
-    if isinstance(state, ir.TaskState):
-        call = state.call
-        if isinstance(call, ir.ServiceCall) and call.pattern == "callback":
-            ops.update(callback=1, step=1)  # the step hands out the task token
-        elif isinstance(call, ir.ServiceCall) and call.pattern.startswith("sync"):
-            ops.update(step=2)  # start the job; poll it until it ends (wait_for_condition, a step)
-        elif isinstance(call, ir.LambdaCall) and call.from_step is None:
-            ops.update(invoke=1)  # a chained invoke
-            if state.timeout_seconds is not None or state.timeout_seconds_path is not None:
-                ops.update(parallel=1, callback=1)  # it races a durable timer
-        elif call is not None:
-            ops.update(step=1)
-    elif isinstance(state, ir.WaitState):
-        ops.update(wait=1)
-        if state.timestamp is not None or state.timestamp_path is not None:
-            ops.update(step=1)  # the clock is read in a step
-    elif isinstance(state, ir.ParallelState):
-        ops.update(parallel=1)
-    elif isinstance(state, ir.MapState):
-        ops.update(map=1)
-        ops.update(step=sum(value is not ir.DEFAULT for value in (state.item_reader, state.result_writer)))
-    if getattr(state, "retry", None):
-        ops.update(wait=1)  # durable waits between attempts
-    if state.needs_entered_time:
-        ops.update(step=1)  # $$.State.EnteredTime is read in a step
-    ops.update(step=_drawing_steps(vars(state)))
-    return _ordered(ops)
-
-
-_DRAW = re.compile(r"\$(uuid|random)\s*\(")
-
-
-def _drawing_steps(value: Any) -> int:
-    """Steps that read the clock or draw random values in a state's fields: one per JSONata field
-    calling $now()/$millis() (evaluated in one step), else one per $uuid()/$random() call; one
-    per States.UUID/unseeded States.MathRandom call. Inner machines are not visited (their states count on their own)."""
-    if isinstance(value, ir.Jsonata):
-        return 1 if reads_clock(value) else len(_DRAW.findall(json.dumps(value.value, default=str)))
-    if isinstance(value, ir.Intrinsic):
-        return int(value.nondeterministic)
-    if isinstance(value, dict):
-        return sum(_drawing_steps(v) for v in value.values())
-    if isinstance(value, (list, tuple)):
-        return sum(_drawing_steps(v) for v in value)
-    if dataclasses.is_dataclass(value) and not isinstance(value, (type, ir.Machine)):
-        return _drawing_steps(vars(value))
-    return 0
-
-
-def _ordered(counts: Counter[str]) -> dict[str, int]:
-    return {kind: counts[kind] for kind in OPERATIONS if counts[kind]}
 
 
 def _inline_state(block: ast.With) -> str | None:

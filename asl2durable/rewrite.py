@@ -33,6 +33,7 @@ import copy
 import json
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -105,14 +106,11 @@ class Rewrite:
 
 def _describe(value: Any) -> str:
     """A template value as one line of text (short forms for Ref and GetAtt)."""
-    if isinstance(value, dict) and len(value) == 1:
-        key, arg = next(iter(value.items()))
-        if key == "Ref" and isinstance(arg, str):
-            return f"!Ref {arg}"
-        if key == "Fn::GetAtt" and isinstance(arg, list) and all(isinstance(a, str) for a in arg):
-            return "!GetAtt " + ".".join(arg)
-        if key == "Fn::Sub" and isinstance(arg, str):
-            return "!Sub " + json.dumps(arg)
+    short = cfn.short_form(value)
+    if short is not None:
+        return short
+    if isinstance(value, dict) and len(value) == 1 and isinstance(value.get("Fn::Sub"), str):
+        return "!Sub " + json.dumps(value["Fn::Sub"])
     return json.dumps(value, sort_keys=True)
 
 
@@ -139,7 +137,24 @@ def rewrite(template: dict, machines: dict[str, Any], source_folder: Path, out_f
     resources: dict[str, Any] = data["Resources"]
 
     _add_transform(data)
-    for logical_id, resource in resources.items():
+    _relocate_all(data, set(machines), source_folder, out_folder)
+    # references first, on the original resources; then the machines are replaced
+    refs = _References(set(machines))
+    diagnostics = refs.diagnostics
+    _rewrite_references(data, refs, set(machines))
+    _add_once(resources, refs.permissions, diagnostics, lambda taken: (
+        f"{taken} already exists; the permission EventBridge needs to invoke a converted machine needs that logical ID"
+    ))
+    for logical_id, (translation, substitutions, folder) in machines.items():
+        _replace_machine(resources, logical_id, translation, substitutions, refs, Path(os.path.relpath(folder, out_folder)))
+    references = sorted(refs.references, key=lambda r: (r.where, r.machine))
+    return Rewrite(data, sorted(diagnostics), references)
+
+
+def _relocate_all(data: dict, machines: set[str], source_folder: Path, out_folder: Path) -> None:
+    """The relative paths of the resources that stay (and of Globals' Function), as seen from
+    the output folder."""
+    for logical_id, resource in data["Resources"].items():
         if logical_id in machines or not isinstance(resource, dict):
             continue
         _relocate_paths(resource, source_folder, out_folder)
@@ -147,9 +162,10 @@ def rewrite(template: dict, machines: dict[str, Any], source_folder: Path, out_f
     if isinstance(globals_function, dict):
         _relocate(globals_function, "CodeUri", source_folder, out_folder)
 
-    # references first, on the original resources; then the machines are replaced
-    refs = _References(set(machines))
-    diagnostics = refs.diagnostics
+
+def _rewrite_references(data: dict, refs: _References, machines: set[str]) -> None:
+    """Each reference to a converted machine in the Resources, Outputs and Conditions that stay,
+    rewritten; a WARNING for each resource that refers to one."""
     for section in ("Resources", "Outputs", "Conditions"):
         block = data.get(section)
         if not isinstance(block, dict):
@@ -165,7 +181,7 @@ def rewrite(template: dict, machines: dict[str, Any], source_folder: Path, out_f
                 block[key] = refs.value(value, where, "output" if section == "Outputs" else "resource")
             found = sorted({r.machine for r in refs.references[count:]})
             if found and section == "Resources":
-                diagnostics.append(Diagnostic(
+                refs.diagnostics.append(Diagnostic(
                     where, REFERENCE,
                     f"{key} refers to the state machine {', '.join(found)}, now a durable function: its ARN is the "
                     "function alias ARN; whoever called states:StartExecution (or other Step Functions APIs) "
@@ -173,75 +189,90 @@ def rewrite(template: dict, machines: dict[str, Any], source_folder: Path, out_f
                     "each reference)",
                     Severity.WARNING,
                 ))
-    for permission_id, permission in refs.permissions.items():
-        if permission_id in resources:
-            diagnostics.append(Diagnostic(
-                pointer("Resources", permission_id), cfn.BAD_TEMPLATE,
-                f"{permission_id} already exists; the permission EventBridge needs to invoke a converted machine "
-                "needs that logical ID",
-            ))
-        else:
-            resources[permission_id] = permission
 
-    for logical_id, (translation, substitutions, folder) in machines.items():
-        original = resources[logical_id]
-        props = original.get("Properties", {}) if isinstance(original.get("Properties"), dict) else {}
-        here = pointer("Resources", logical_id)
-        carried: dict[str, Any] = {}
-        for key, value in props.items():
-            where = here + pointer("Properties", key)
-            if key in _DEFINITION or (key == "Type" and value == "STANDARD"):
-                continue
-            if key in _ROLE:
-                diagnostics.append(Diagnostic(
-                    where, REPLACED,
-                    f"{key}: the function has its own role, with the policies its handler needs (see MIGRATION.md)",
-                    Severity.INFO,
-                ))
-            elif key == "Tags" and _tags(value) is not None:
-                carried["Tags"] = _tags(value)
-            elif key == "Events" and isinstance(value, dict):
-                carried["Events"] = _events(value, where, diagnostics)
-            else:
-                why = (
-                    "an EXPRESS machine becomes a durable function: executions are checkpointed and may run "
-                    "up to the ExecutionTimeout; review callers that expected synchronous EXPRESS results"
-                    if key == "Type"
-                    else "not carried over to the durable function; configure the function instead"
-                )
-                diagnostics.append(Diagnostic(where, DROPPED, f"{key}: {why}", Severity.WARNING))
-        starts = dict(translation.workflow.starts)
-        given = props.get("DefinitionSubstitutions") if isinstance(props.get("DefinitionSubstitutions"), dict) else {}
-        definition_key = next((k for k in ("Definition", "DefinitionString", "DefinitionUri") if k in props), "")
-        values = {}
-        for sub in substitutions:
-            where = here + (
-                pointer("Properties", "DefinitionSubstitutions", sub.name)
-                if sub.name in given
-                else pointer("Properties", definition_key)
+
+def _add_once(
+    resources: dict[str, Any], added: dict[str, Any], diagnostics: list[Diagnostic], taken: Callable[[str], str]
+) -> None:
+    """Add each of ``added`` to the template's resources, or, where its logical ID is taken, an
+    error (its message ``taken(logical_id)``)."""
+    for logical_id, resource in added.items():
+        if logical_id in resources:
+            diagnostics.append(Diagnostic(pointer("Resources", logical_id), cfn.BAD_TEMPLATE, taken(logical_id)))
+        else:
+            resources[logical_id] = resource
+
+
+def _carried(props: dict, here: str, diagnostics: list[Diagnostic]) -> dict[str, Any]:
+    """The properties of a machine that its function carries over (Tags, Events); a diagnostic
+    for each other one that it does not."""
+    carried: dict[str, Any] = {}
+    for key, value in props.items():
+        where = here + pointer("Properties", key)
+        if key in _DEFINITION or (key == "Type" and value == "STANDARD"):
+            continue
+        if key in _ROLE:
+            diagnostics.append(Diagnostic(
+                where, REPLACED,
+                f"{key}: the function has its own role, with the policies its handler needs (see MIGRATION.md)",
+                Severity.INFO,
+            ))
+        elif key == "Tags" and _tags(value) is not None:
+            carried["Tags"] = _tags(value)
+        elif key == "Events" and isinstance(value, dict):
+            carried["Events"] = _events(value, where, diagnostics)
+        else:
+            why = (
+                "an EXPRESS machine becomes a durable function: executions are checkpointed and may run "
+                "up to the ExecutionTimeout; review callers that expected synchronous EXPRESS results"
+                if key == "Type"
+                else "not carried over to the durable function; configure the function instead"
             )
-            context = f"start:{sub.name}:{starts[sub.name]}" if sub.name in starts else f"setting:{sub.name}"
-            values[sub.name] = env_value(refs.value(sub.value, where, context))
-        dep = deployment(translation.workflow, translation.diagnostics, values, function_kinds(substitutions))
-        description = f"{logical_id}: durable function translated from a Step Functions state machine by asl2durable"
-        code_uri = Path(os.path.relpath(folder, out_folder)).as_posix()
-        queue_id = f"{logical_id}ActivityQueue"
-        function = function_resource(dep, description, code_uri, logical_id, queue_id)
-        function["Properties"].update({k: v for k, v in carried.items() if v})
-        for attribute in ("Condition", "DependsOn", "DeletionPolicy", "UpdateReplacePolicy", "Metadata"):
-            if attribute in original:
-                function[attribute] = original[attribute]
-        resources[logical_id] = function
-        if dep.activities:
-            if queue_id in resources:
-                diagnostics.append(Diagnostic(
-                    pointer("Resources", queue_id), cfn.BAD_TEMPLATE,
-                    f"{queue_id} already exists; the activity queue of {logical_id} needs that logical ID",
-                ))
-            else:
-                resources[queue_id] = {"Type": "AWS::SQS::Queue", "Properties": {"VisibilityTimeout": 300}}
-    references = sorted(refs.references, key=lambda r: (r.where, r.machine))
-    return Rewrite(data, sorted(diagnostics), references)
+            diagnostics.append(Diagnostic(where, DROPPED, f"{key}: {why}", Severity.WARNING))
+    return carried
+
+
+def _substitution_values(translation: Any, substitutions: Any, props: dict, here: str, refs: _References) -> dict:
+    """The value of each of the machine's substitutions, as its function's environment holds it."""
+    starts = dict(translation.workflow.starts)
+    given = props.get("DefinitionSubstitutions") if isinstance(props.get("DefinitionSubstitutions"), dict) else {}
+    definition_key = next((k for k in ("Definition", "DefinitionString", "DefinitionUri") if k in props), "")
+    values = {}
+    for sub in substitutions:
+        where = here + (
+            pointer("Properties", "DefinitionSubstitutions", sub.name)
+            if sub.name in given
+            else pointer("Properties", definition_key)
+        )
+        context = f"start:{sub.name}:{starts[sub.name]}" if sub.name in starts else f"setting:{sub.name}"
+        values[sub.name] = env_value(refs.value(sub.value, where, context))
+    return values
+
+
+def _replace_machine(
+    resources: dict[str, Any], logical_id: str, translation: Any, substitutions: Any, refs: _References, code_uri: Path
+) -> None:
+    """The machine ``logical_id`` replaced by its durable function (and its activity queue)."""
+    diagnostics = refs.diagnostics
+    original = resources[logical_id]
+    props = original.get("Properties", {}) if isinstance(original.get("Properties"), dict) else {}
+    here = pointer("Resources", logical_id)
+    carried = _carried(props, here, diagnostics)
+    values = _substitution_values(translation, substitutions, props, here, refs)
+    dep = deployment(translation.workflow, translation.diagnostics, values, function_kinds(substitutions))
+    description = f"{logical_id}: durable function translated from a Step Functions state machine by asl2durable"
+    queue_id = f"{logical_id}ActivityQueue"
+    function = function_resource(dep, description, code_uri.as_posix(), logical_id, queue_id)
+    function["Properties"].update({k: v for k, v in carried.items() if v})
+    for attribute in ("Condition", "DependsOn", "DeletionPolicy", "UpdateReplacePolicy", "Metadata"):
+        if attribute in original:
+            function[attribute] = original[attribute]
+    resources[logical_id] = function
+    if dep.activities:
+        queue = {"Type": "AWS::SQS::Queue", "Properties": {"VisibilityTimeout": 300}}
+        _add_once(resources, {queue_id: queue}, diagnostics, lambda taken: (
+            f"{taken} already exists; the activity queue of {logical_id} needs that logical ID"
+        ))
 
 
 def render_migration(result: Rewrite, source: str) -> str:
@@ -355,9 +386,10 @@ class _References:
             if isinstance(target, list) and len(target) == 2 and target[0] in self.replaced and target[1] == "Arn":
                 return target[0]
         if key == "Fn::Sub" and isinstance(arg, str):
-            whole = re.fullmatch(r"\$\{([^{}.!]+)(\.Arn)?\}", arg)
-            if whole and whole.group(1) in self.replaced:
-                return whole.group(1)
+            whole = PLACEHOLDER.fullmatch(arg)
+            name, _, attribute = whole.group(1).partition(".") if whole else ("", "", "")
+            if name in self.replaced and attribute in ("", "Arn"):
+                return name
         return None
 
     def mentions(self, value: Any) -> bool:

@@ -35,6 +35,7 @@ from typing import Any
 
 from . import cfn
 from .diagnostics import Diagnostic, Severity, pointer
+from .placeholders import fresh, placeholder_name, used
 
 FILE_NAMES = ("serverless.yml", "serverless.yaml")
 PLACEHOLDER = "SERVERLESS_PLACEHOLDER"
@@ -234,14 +235,9 @@ class _Resolver:
             return _MISSING
         if text.startswith("${") and text.endswith("}"):
             return self.string(text)
-        if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
-            return text[1:-1]
-        if re.fullmatch(r"-?\d+", text):
-            return int(text)
-        if re.fullmatch(r"-?\d+\.\d+", text):
-            return float(text)
-        if text in ("true", "false"):
-            return text == "true"
+        literal = _literal(text)
+        if literal is not _MISSING:
+            return literal
         if "${" in text:  # a variable inside the address: self:custom.${opt:stage}
             address = self.string(text)
             if not isinstance(address, str):
@@ -252,15 +248,7 @@ class _Resolver:
             return text  # a bare word as a fallback
         kind = source.group(1)
         if kind == "self" and source.group(2) == ":":
-            address = text[source.end():].strip()
-            path = [p for p in address.split(".") if p] if address else []
-            found = self.lookup(path)
-            if found is _MISSING:
-                return _MISSING
-            value = self.value(found)
-            if isinstance(value, (str, int, float, bool)):
-                return Unknown(expression, value, True, _hint(text))
-            return value
+            return self.own(text, text[source.end():].strip(), expression)
         if kind == "file" and source.group(2) == "(":
             return self.file(text, expression)
         if text in _AWS_VARIABLES:
@@ -269,6 +257,17 @@ class _Resolver:
             stage = self.known(self.lookup(["provider", "stage"]))
             return Unknown(expression, stage if isinstance(stage, str) else "dev", True, "stage")
         return Unknown(expression, hint=_hint(text))
+
+    def own(self, text: str, address: str, expression: str) -> Any:
+        """A ``self:`` reference: the value at ``address`` in the file."""
+        path = [p for p in address.split(".") if p] if address else []
+        found = self.lookup(path)
+        if found is _MISSING:
+            return _MISSING
+        value = self.value(found)
+        if isinstance(value, (str, int, float, bool)):
+            return Unknown(expression, value, True, _hint(text))
+        return value
 
     def file(self, text: str, expression: str) -> Any:
         """``file(path)`` or ``file(path):address``: a local YAML or JSON file's content."""
@@ -422,14 +421,26 @@ def _join(values: list) -> Any:
     return _Text(tuple(pieces))
 
 
+def _literal(text: str) -> Any:
+    """A literal fallback of a variable (a quoted string, a number, true or false), or _MISSING."""
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
+        return text[1:-1]
+    if re.fullmatch(r"-?\d+", text):
+        return int(text)
+    if re.fullmatch(r"-?\d+\.\d+", text):
+        return float(text)
+    if text in ("true", "false"):
+        return text == "true"
+    return _MISSING
+
+
 def _hint(reference: str) -> str:
     """The placeholder name of a reference: its address's last name (``opt:stage`` -> stage,
     ``self:custom.tableName`` -> tableName, ``ssm:/app/key`` -> key)."""
     address = re.sub(r"^[A-Za-z][A-Za-z0-9_-]*\s*[:(]", "", reference.strip())
     address = re.sub(r"^[^)]*\)\s*:?", "", address) if reference.strip().startswith("file(") else address
     names = [n for n in re.split(r"[.:/~\s]+", address) if re.sub(r"[^A-Za-z0-9_]", "", n)]
-    name = re.sub(r"[^A-Za-z0-9_]+", "_", names[-1] if names else "").strip("_")
-    return name or "Value"
+    return placeholder_name(names[-1] if names else "")
 
 
 # --------------------------------------------------------------------------------------
@@ -506,8 +517,8 @@ def extract(service: Service, key: str) -> Extracted:
     definition = cfn._replace_intrinsics(definition, holder, "Definition")
     names = _name_unknowns(definition, unknowns, holder)
     definition = _unsentinel(definition, names)
-    used = set(re.findall(r"\$\{([^{}]*)\}", json.dumps(definition)))
-    holder.values = {k: v for k, v in holder.values.items() if k in used}
+    names_used = set(used(definition))
+    holder.values = {k: v for k, v in holder.values.items() if k in names_used}
     substitutions = holder.substitutions()
     expressions = {names[i]: u.expression for i, u in enumerate(unknowns) if i in names}
     functions_by_id = {v: k for k, v in logical_ids.items()}
@@ -702,10 +713,7 @@ def _name_unknowns(definition: Any, unknowns: list[Unknown], holder: cfn._Placeh
             names[i] = by_expression[u.expression]
             continue
         value = u.value if u.value is not None else u.default if u.has_default else {"Serverless": u.expression}
-        base = re.sub(r"[^A-Za-z0-9_]+", "_", u.hint).strip("_") or "Value"
-        candidate, n = base, 2
-        while candidate in holder.values:
-            candidate, n = f"{base}{n}", n + 1
+        candidate = fresh(placeholder_name(u.hint), holder.values)
         holder.values[candidate] = value
         names[i] = by_expression[u.expression] = candidate
     return names

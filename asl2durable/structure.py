@@ -151,24 +151,13 @@ def _simple(state: ir.State) -> bool:
     if state.unsupported or routed(state):
         return False
     if isinstance(state, ir.TaskState):
-        call = state.call
-        return not (isinstance(call, ir.ServiceCall) and call.pattern == "callback")
+        return not ir.waits_for_token(state.call)
     return isinstance(state, (ir.PassState, ir.WaitState, ir.SucceedState, ir.FailState))
 
 
 def successors(state: ir.State) -> list[Node]:
     """The distinct successors of a state, in definition order (END for the end of the machine)."""
-    if isinstance(state, ir.FailState):
-        found: list[Node] = []
-    elif isinstance(state, ir.SucceedState):
-        found = [END]
-    elif isinstance(state, ir.ChoiceState):
-        found = [rule.next for rule in state.rules] + ([state.default] if state.default else [])
-    else:
-        assert isinstance(state, ir.Transitioning)
-        found = [state.next if state.next is not None else END]
-        found += [c.next for c in getattr(state, "catch", [])]
-    return list(dict.fromkeys(found))
+    return list(dict.fromkeys(END if target is None else target for target, _label in ir.transitions(state)))
 
 
 def ends_machine(state: ir.State) -> bool:
@@ -202,7 +191,7 @@ class _Structurer:
         return tuple(self.emit(self.start, None, (), depth=0))
 
     def find_loops(self) -> None:
-        _, back_edges = _depth_first(self.start, self.next_of)
+        back_edges = depth_first([self.start], self.next_of).back_edges
         if back_edges:
             dominates = _dominance(_immediate_dominators(self.start, self.next_of))
             for source, header in back_edges:
@@ -322,6 +311,24 @@ class _Structurer:
 
     # -- emission ---------------------------------------------------------------
 
+    def ending(self, node: Node, stop: Node | None, loops: tuple[_Loop, ...], entering: bool) -> list[ir.Statement] | None:
+        """The statement that ends a run of statements reaching ``node`` (none where it reaches
+        ``stop``), or None where the run goes on with ``node``."""
+        inner = loops[-1] if loops else None
+        if inner is not None and node == inner.header and not entering:
+            return [ir.Continue(inner.header)]
+        if node == stop:
+            return []
+        if node is END:
+            return [ir.Return()]
+        if inner is not None and node == inner.follow:
+            return [ir.Break(inner.header)]
+        if any(node == loop.header for loop in loops[:-1]):
+            raise Unstructurable(f"a route to {node!r} leaves two loops at once")
+        # (a route to an outer loop's follow is written out: it ends the machine or reaches
+        # something the checks above handle)
+        return None
+
     def emit(self, node: Node, stop: Node | None, loops: tuple[_Loop, ...], depth: int, entering: bool = False) -> list[ir.Statement]:
         if depth > MAX_DEPTH:
             raise Unstructurable("its routes nest too deeply")
@@ -331,21 +338,10 @@ class _Structurer:
             self.budget -= 1
             if self.budget < 0:
                 raise Unstructurable("too many states would have to be written more than once")
-            if inner is not None and node == inner.header and not entering:
-                out.append(ir.Continue(inner.header))
+            ending = self.ending(node, stop, loops, entering)
+            if ending is not None:
+                out += ending
                 return out
-            if node == stop:
-                return out
-            if node is END:
-                out.append(ir.Return())
-                return out
-            if inner is not None and node == inner.follow:
-                out.append(ir.Break(inner.header))
-                return out
-            if any(node == loop.header for loop in loops[:-1]):
-                raise Unstructurable(f"a route to {node!r} leaves two loops at once")
-            # (a route to an outer loop's follow is written out here: it ends the machine or
-            # reaches something the checks above handle)
             assert isinstance(node, str)
             if node in self.loops and not entering:
                 loop = self.loops[node]
@@ -420,28 +416,49 @@ class _Structurer:
 # --------------------------------------------------------------------------- graph algorithms
 
 
-def _depth_first(start: Node, next_of: Callable[[Node], Iterable[Node]]) -> tuple[list[Node], list[tuple[Node, Node]]]:
-    """One depth-first search from ``start``: the nodes in postorder, and the back edges (edges
-    to a node on the search stack) in the order the search meets them."""
-    postorder: list[Node] = []
-    back_edges: list[tuple[Node, Node]] = []
-    on_stack = {start}
-    visited = {start}
-    stack = [(start, iter(next_of(start)))]
+@dataclass
+class Search:
+    """What a depth-first search met: the nodes in preorder and in postorder, the tree edge that
+    reached each node but a root (``parent``), and the back edges (edges to a node on the search
+    stack: the loops) in the order the search met them."""
+
+    preorder: list = field(default_factory=list)
+    postorder: list = field(default_factory=list)
+    parent: dict = field(default_factory=dict)
+    back_edges: list = field(default_factory=list)
+
+
+def depth_first(roots: Iterable[Node], next_of: Callable[[Node], Iterable[Node]]) -> Search:
+    """One depth-first search from each of ``roots`` in turn that an earlier one has not reached,
+    following ``next_of`` in its order."""
+    search = Search()
+    visited: set = set()
+    for root in roots:
+        if root not in visited:
+            visited.add(root)
+            search.preorder.append(root)
+            _search_from(root, next_of, search, visited)
+    return search
+
+
+def _search_from(root: Node, next_of: Callable[[Node], Iterable[Node]], search: Search, visited: set) -> None:
+    on_stack = {root}
+    stack = [(root, iter(next_of(root)))]
     while stack:
         node, children = stack[-1]
         child = next(children, None)
         if child is None:
             stack.pop()
             on_stack.discard(node)
-            postorder.append(node)
+            search.postorder.append(node)
         elif child in on_stack:
-            back_edges.append((node, child))
+            search.back_edges.append((node, child))
         elif child not in visited:
             visited.add(child)
             on_stack.add(child)
+            search.preorder.append(child)
+            search.parent[child] = node
             stack.append((child, iter(next_of(child))))
-    return postorder, back_edges
 
 
 def _immediate_dominators(root: Node, next_of: Callable[[Node], Iterable[Node]]) -> dict:
@@ -449,20 +466,10 @@ def _immediate_dominators(root: Node, next_of: Callable[[Node], Iterable[Node]])
 
     Lengauer and Tarjan's algorithm (the simple version, with path compression): near-linear,
     where the iterative one walked the long dominator chains of deeply nested loops."""
-    number: dict = {root: 0}  # depth-first preorder
-    vertex: list = [root]
-    parent: dict = {}
-    stack = [(root, iter(next_of(root)))]
-    while stack:
-        node, children = stack[-1]
-        child = next(children, None)
-        if child is None:
-            stack.pop()
-        elif child not in number:
-            number[child] = len(vertex)
-            vertex.append(child)
-            parent[child] = node
-            stack.append((child, iter(next_of(child))))
+    search = depth_first([root], next_of)
+    vertex: list = search.preorder
+    parent = search.parent
+    number = {v: i for i, v in enumerate(vertex)}  # depth-first preorder
     preds: dict = {v: [] for v in vertex}
     for v in vertex:
         for w in next_of(v):

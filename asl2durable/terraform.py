@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from . import cfn
-from .placeholders import PLACEHOLDER as PLACEHOLDER_PATTERN
+from .placeholders import env_names, fresh, placeholder_name, used
 from .diagnostics import Diagnostic, Severity, pointer
 
 MACHINE_TYPE = "aws_sfn_state_machine"
@@ -233,10 +233,7 @@ class _Placeholders:
         for existing, expression in self.expressions.items():
             if expression == unknown.expression:
                 return existing
-        base = re.sub(r"[^A-Za-z0-9_]+", "_", unknown.hint or _placeholder_name(unknown.expression)).strip("_") or "Value"
-        candidate, n = base, 2
-        while candidate in self.values:
-            candidate, n = f"{base}{n}", n + 1
+        candidate = fresh(placeholder_name(unknown.hint or _placeholder_name(unknown.expression)), self.values)
         self.values[candidate] = value
         self.expressions[candidate] = unknown.expression
         found = re.fullmatch(rf"{LAMBDA_TYPE}\.([A-Za-z0-9_-]+)\.(arn|qualified_arn|function_name)", unknown.expression)
@@ -246,7 +243,7 @@ class _Placeholders:
 
     def substitutions(self, used: set[str]) -> tuple[cfn.Substitution, ...]:
         names = [n for n in self.values if n in used]
-        envs = cfn.env_names(names)
+        envs = env_names(names)
         return tuple(cfn.Substitution(n, self.values[n], envs[n], n in self.functions) for n in names)
 
 
@@ -642,8 +639,7 @@ def extract(module: Module, machine_id: str, parse: Any) -> Extracted:
         if not diagnostics:
             diagnostics.append(Diagnostic(here + pointer("definition"), BAD_DEFINITION, f"{f.path.name}:{_line(node)}: the definition is not a JSON object"))
         return Extracted(None, (), diagnostics, workflow_type, tuple(evaluator.files))
-    used = set(PLACEHOLDER_PATTERN.findall(json.dumps(definition, ensure_ascii=False)))
-    substitutions = placeholders.substitutions(used)
+    substitutions = placeholders.substitutions(set(used(definition)))
     for sub in substitutions:
         diagnostics.append(Diagnostic(
             here + pointer("definition"), PLACEHOLDER,

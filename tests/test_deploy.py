@@ -186,19 +186,18 @@ def test_every_poller_has_its_iam_actions():
     from asl2durable.runtime import asl_services
 
     pollers = {spec.poller for spec in asl_services.OPTIMIZED.values() if spec.poller}
-    assert pollers == set(asl_services._POLLERS) == set(deploy._POLLER_ACTIONS)
+    assert pollers == set(asl_services._POLLERS) == set(asl_services.POLLER_ACTIONS)
     for (service, _action), spec in asl_services.OPTIMIZED.items():
         if spec.poller:
-            assert all(action.startswith(service + ":") for action in deploy._POLLER_ACTIONS[spec.poller]), spec.poller
+            assert all(action.startswith(service + ":") for action in asl_services.POLLER_ACTIONS[spec.poller]), spec.poller
     assert set(asl_services.CUSTOM) == set(deploy._CUSTOM_ACTIONS)  # calls that are not one API name theirs
 
 
 def test_each_poller_is_granted_the_api_it_calls(monkeypatch):
     """The API each ``.sync`` poller calls to read its job (recorded by running it) is the one its
-    policy grants first: the runtime's poller table and the deploy table cannot drift apart."""
+    policy grants first (deploy.py reads the actions from the same table, asl_services.POLLER_ACTIONS)."""
     from collections import defaultdict
 
-    from asl2durable import deploy
     from asl2durable.runtime import asl_services
 
     iam_prefix = {"stepfunctions": "states", "emr": "elasticmapreduce"}  # boto3 name -> IAM prefix
@@ -216,7 +215,7 @@ def test_each_poller_is_granted_the_api_it_calls(monkeypatch):
         monkeypatch.setattr(asl_services, "_describe", describe)
         with pytest.raises(Called):
             poll(asl_services.parse_resource("arn:aws:states:::batch:submitJob.sync"), defaultdict(lambda: "x"))
-    assert called == {poller: actions[0] for poller, actions in deploy._POLLER_ACTIONS.items()}
+    assert called == {poller: actions[0] for poller, actions in asl_services.POLLER_ACTIONS.items()}
 
 
 def test_output_is_deterministic():

@@ -360,3 +360,19 @@ Resources:
     outcome = translate_loaded(load(template))
     task = outcome.translation.workflow.states()[0]
     assert isinstance(task.call, ir.ServiceCall) and task.call.base == "arn:aws:states:::dynamodb:putItem"
+
+
+def test_the_support_modules_read_placeholders_as_the_translator_does():
+    """The support modules run beside a handler without asl2durable, so they keep their own copy of
+    the placeholder pattern: each copy is the translator's (asl2durable.placeholders.PLACEHOLDER)."""
+    import ast
+
+    from asl2durable.runtime import asl_services
+
+    def compiled(module: str, name: str) -> str:
+        tree = ast.parse((Path(asl_services.__file__).parent / f"{module}.py").read_text(encoding="utf-8"))
+        (call,) = [n.value for n in tree.body if isinstance(n, ast.Assign) and any(getattr(t, "id", "") == name for t in n.targets)]
+        return call.args[0].value
+
+    assert asl_services.PLACEHOLDER.pattern == PLACEHOLDER.pattern
+    assert compiled("asl_settings", "_PLACEHOLDER") == PLACEHOLDER.pattern

@@ -365,3 +365,64 @@ def test_behaviour_sections(tmp_path: Path) -> None:
     assert [c["verdict"] for c in json.loads((tmp_path / "report.json").read_text())["machines"][0]["behaviour"]] == [
         "same", "differs", "could not compare",
     ]
+
+
+# --------------------------------------------------------------------------- counts and runs
+
+_TOKEN_TASK = {
+    "Type": "Task",
+    "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+    "Parameters": {"QueueUrl": "https://sqs.us-east-1.amazonaws.com/111111111111/q", "MessageBody.$": "$$.Task.Token"},
+    "End": True,
+}
+# Machines whose every state runs once (a Map over one item, every branch): what the report counts
+# for them (once per place in the code) is what a run does.
+RUN_ONCE = {
+    "task": {"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": FN, "End": True}}},
+    "task with a timeout": {"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": FN, "TimeoutSeconds": 5, "End": True}}},
+    "wait": {"StartAt": "W", "States": {
+        "W": {"Type": "Wait", "Seconds": 5, "Next": "U"},
+        "U": {"Type": "Wait", "TimestampPath": "$.until", "End": True},
+    }},
+    "parallel": {"StartAt": "P", "States": {"P": {"Type": "Parallel", "End": True, "Branches": [
+        {"StartAt": "A", "States": {"A": {"Type": "Task", "Resource": FN, "End": True}}},
+        {"StartAt": "B", "States": {"B": {"Type": "Wait", "Seconds": 1, "End": True}}},
+    ]}}},
+    "map": {"StartAt": "M", "States": {"M": {
+        "Type": "Map", "ItemsPath": "$.items", "End": True,
+        "ItemProcessor": {"StartAt": "I", "States": {"I": {"Type": "Task", "Resource": FN, "End": True}}},
+    }}},
+    "callback": {"StartAt": "C", "States": {"C": _TOKEN_TASK}},
+    "clock and random values": {"StartAt": "S", "States": {
+        "S": {"Type": "Pass", "QueryLanguage": "JSONata", "Output": {"at": "{% $now() %}", "id": "{% $uuid() %}"},
+              "Assign": {"a": "{% $uuid() %}"}, "Next": "Id"},
+        "Id": {"Type": "Pass", "Parameters": {"id.$": "States.UUID()"}, "End": True},
+    }},
+}
+
+
+@pytest.mark.parametrize("name", list(RUN_ONCE))
+def test_the_reports_operation_counts_are_what_a_run_records(name: str) -> None:
+    """The report's durable operations (ir.operations, per state) against the operations a local
+    run checkpoints (LocalResult.operations, counted as the cost estimate counts them)."""
+    import datetime
+
+    from asl2durable.aws_local import moto_aws
+    from asl2durable.behaviour import count_operations
+    from asl2durable.local import run_local
+    from asl2durable.report import OPERATIONS, machine_report
+    from asl2durable.translate import translate
+
+    definition = RUN_ONCE[name]
+    translation = translate(definition)
+    counted = machine_report(name, "", translation.diagnostics, translation).operations
+    until = (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    with moto_aws({"queues": ["q"]}):
+        result = run_local(
+            definition, {"items": [1], "until": until}, lambdas={"work": lambda event, context: {"done": True}},
+            callbacks=lambda request: {"output": {"answered": True}},
+        )
+    assert result.status == "SUCCEEDED", (result.error, result.cause)
+    recorded = count_operations(result.operations)
+    assert counted == {kind: recorded[kind] for kind in OPERATIONS if recorded.get(kind)}
+    assert counted  # each machine does something durable

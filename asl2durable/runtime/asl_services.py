@@ -82,6 +82,9 @@ _ARN = re.compile(
     r"^arn:(?P<partition>[^:]*):states:(?P<region>[^:]*):(?P<account>[^:]*):(?P<rest>.+)$"
 )
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
+# A ${Name} placeholder (DefinitionSubstitutions, Fn::Sub), as asl2durable.placeholders
+# writes it (this module runs without the package: a test holds the two equal).
+PLACEHOLDER = re.compile(r"\$\{([^{}]*)\}")
 _SUFFIXES = ((".sync:2", SYNC2), (".sync", SYNC), (".waitForTaskToken", CALLBACK))
 
 
@@ -108,7 +111,7 @@ def parse_resource(resource: str) -> Resource:
             break
     # "${AWS::Region}"-style placeholders hold colons: hide them while splitting the
     # ARN.
-    masked = re.sub(r"\$\{[^}]*\}", lambda m: m.group(0).replace(":", "\x1f"), base)
+    masked = PLACEHOLDER.sub(lambda m: m.group(0).replace(":", "\x1f"), base)
     match = _ARN.match(masked)
     if not match:
         return Resource("other", "", "", pattern, base)
@@ -2265,6 +2268,73 @@ _POLLERS: dict[str, Callable[[Resource, dict[str, Any]], tuple[bool, Any]]] = {
     "emr-step": _poll_emr_step,
     "mediaconvert": _poll_mediaconvert,
     **{kind: _poll_wait(wait) for kind, wait in _WAITS.items()},
+}
+
+
+# IAM actions each poller needs, by poller key: first the API it calls to read its job, then
+# the one that stops the job (as Step Functions' policies for the ".sync" integrations grant
+# them). deploy.py writes them into the function's policy.
+POLLER_ACTIONS: dict[str, tuple[str, ...]] = {
+    "states": ("states:DescribeExecution", "states:StopExecution"),
+    "batch": ("batch:DescribeJobs", "batch:TerminateJob"),
+    "ecs": ("ecs:DescribeTasks", "ecs:StopTask"),
+    "glue": ("glue:GetJobRun", "glue:BatchStopJobRun"),
+    "athena": ("athena:GetQueryExecution", "athena:StopQueryExecution"),
+    "codebuild": ("codebuild:BatchGetBuilds", "codebuild:StopBuild"),
+    "codebuild-batch": ("codebuild:BatchGetBuildBatches", "codebuild:StopBuildBatch"),
+    "sagemaker-training": (
+        "sagemaker:DescribeTrainingJob",
+        "sagemaker:StopTrainingJob",
+    ),
+    "sagemaker-transform": (
+        "sagemaker:DescribeTransformJob",
+        "sagemaker:StopTransformJob",
+    ),
+    "sagemaker-processing": (
+        "sagemaker:DescribeProcessingJob",
+        "sagemaker:StopProcessingJob",
+    ),
+    "sagemaker-tuning": (
+        "sagemaker:DescribeHyperParameterTuningJob",
+        "sagemaker:StopHyperParameterTuningJob",
+    ),
+    "sagemaker-labeling": (
+        "sagemaker:DescribeLabelingJob",
+        "sagemaker:StopLabelingJob",
+    ),
+    "emr-cluster": (
+        "elasticmapreduce:DescribeCluster",
+        "elasticmapreduce:TerminateJobFlows",
+    ),
+    "emr-terminate": ("elasticmapreduce:DescribeCluster",),
+    "emr-step": ("elasticmapreduce:DescribeStep", "elasticmapreduce:CancelSteps"),
+    "mediaconvert": ("mediaconvert:GetJob", "mediaconvert:CancelJob"),
+    # createApplication.sync as in Step Functions' "IAM policies for Amazon EMR Serverless"
+    "emrs-application-created": (
+        "emr-serverless:GetApplication",
+        "emr-serverless:DeleteApplication",
+    ),
+    "emrs-application-started": (
+        "emr-serverless:GetApplication",
+        "emr-serverless:StopApplication",
+    ),
+    "emrs-application-stopped": ("emr-serverless:GetApplication",),
+    "emrs-application-terminated": ("emr-serverless:GetApplication",),
+    "emrs-job-run": ("emr-serverless:GetJobRun", "emr-serverless:CancelJobRun"),
+    "emrs-job-cancelled": ("emr-serverless:GetJobRun",),
+    "emrc-job-run": ("emr-containers:DescribeJobRun", "emr-containers:CancelJobRun"),
+    "emrc-cluster-deleted": ("emr-containers:DescribeVirtualCluster",),
+    "databrew-job-run": ("databrew:DescribeJobRun", "databrew:StopJobRun"),
+    "bedrock-customization": (
+        "bedrock:GetModelCustomizationJob",
+        "bedrock:StopModelCustomizationJob",
+    ),
+    "eks-cluster-created": ("eks:DescribeCluster", "eks:DeleteCluster"),
+    "eks-cluster-deleted": ("eks:DescribeCluster",),
+    "eks-nodegroup-created": ("eks:DescribeNodegroup", "eks:DeleteNodegroup"),
+    "eks-nodegroup-deleted": ("eks:DescribeNodegroup",),
+    "eks-fargate-created": ("eks:DescribeFargateProfile", "eks:DeleteFargateProfile"),
+    "eks-fargate-deleted": ("eks:DescribeFargateProfile",),
 }
 
 

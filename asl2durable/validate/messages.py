@@ -6,8 +6,6 @@ follow AWS's recorded wording where it is known.
 
 from __future__ import annotations
 
-import re
-
 from asl2durable.diagnostics import Diagnostic, Severity
 from asl2durable.validate.walk import JSONATA, JSONPATH
 
@@ -82,15 +80,6 @@ def unsupported_field(field: str, query_language: str | None = None) -> str:
 
 def required_field(field: str) -> str:
     return f"The field '{field}' is required but was missing"
-
-
-#: A deployment-time substitution (SAM DefinitionSubstitutions, Fn::Sub, Terraform): "${Name}".
-_PLACEHOLDER = re.compile(r"\$\{[^{}]+\}")
-
-
-def has_placeholder(value: object) -> bool:
-    """True for a string holding a ``${...}`` placeholder that is replaced before AWS sees it."""
-    return isinstance(value, str) and _PLACEHOLDER.search(value) is not None
 
 
 def soften(diagnostic: Diagnostic, note: str) -> Diagnostic:

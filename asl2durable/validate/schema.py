@@ -16,11 +16,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from asl2durable.diagnostics import Diagnostic, pointer
+from asl2durable.placeholders import has_placeholder
 from asl2durable.validate.accepts import accepts
 from asl2durable.validate.messages import (
     PLACEHOLDER_NOTE,
     error,
-    has_placeholder,
     required_field,
     soften,
     unsupported_field,
@@ -107,6 +107,32 @@ def _custom(err: ValidationError, field: str) -> str | None:
     return None
 
 
+# The messages of the bounds a value breaks, by JSON Schema keyword
+_AT_LEAST = "The value for the field '{field}' must be greater than or equal to {value}"
+_AT_MOST = "The value for the field '{field}' must be less than or equal to {value}"
+_BOUNDS = {
+    "minimum": _AT_LEAST,
+    "exclusiveMinimum": _AT_LEAST,
+    "maximum": _AT_MOST,
+    "exclusiveMaximum": _AT_MOST,
+    "minLength": "The value for the field '{field}' must be at least {value} characters long",
+    "maxLength": "The value for the field '{field}' must be at most {value} characters long",
+    "minItems": "Value cannot be empty",
+    "minProperties": "Value cannot be empty",
+}
+
+
+def _missing(err: ValidationError) -> list:
+    """The required fields an object lacks."""
+    return [name for name in err.validator_value if isinstance(err.instance, dict) and name not in err.instance]
+
+
+def _unknown(err: ValidationError) -> list:
+    """The fields of an object that its schema does not know."""
+    known = err.schema.get("properties", {})
+    return [name for name in err.instance if name not in known]
+
+
 def _translate(err: ValidationError) -> Iterator[Diagnostic]:
     path = list(err.absolute_path)
     at = pointer(*path)
@@ -122,15 +148,10 @@ def _translate(err: ValidationError) -> Iterator[Diagnostic]:
     if custom:
         yield error(at, custom)
     elif kind == "required":
-        for name in value:
-            if isinstance(err.instance, dict) and name not in err.instance:
-                yield error(at, required_field(name))
+        yield from (error(at, required_field(name)) for name in _missing(err))
     elif kind == "additionalProperties":
-        known = err.schema.get("properties", {})
         query_language = err.schema.get("x-query-language")
-        for name in err.instance:
-            if name not in known:
-                yield error(at + pointer(name), unsupported_field(name, query_language))
+        yield from (error(at + pointer(name), unsupported_field(name, query_language)) for name in _unknown(err))
     elif kind == "type":
         types = [value] if isinstance(value, str) else list(value)
         wanted = " or ".join(_TYPE_NAMES.get(t, t) for t in types)
@@ -142,16 +163,8 @@ def _translate(err: ValidationError) -> Iterator[Diagnostic]:
         values = value if kind == "enum" else [value]
         shown = ", ".join(json.dumps(v) if not isinstance(v, str) else v for v in values)
         yield error(at, f"The field '{field}' should have one of these values: [{shown}]")
-    elif kind in ("minimum", "exclusiveMinimum"):
-        yield error(at, f"The value for the field '{field}' must be greater than or equal to {value}")
-    elif kind in ("maximum", "exclusiveMaximum"):
-        yield error(at, f"The value for the field '{field}' must be less than or equal to {value}")
-    elif kind == "minLength":
-        yield error(at, f"The value for the field '{field}' must be at least {value} characters long")
-    elif kind == "maxLength":
-        yield error(at, f"The value for the field '{field}' must be at most {value} characters long")
-    elif kind in ("minItems", "minProperties"):
-        yield error(at, "Value cannot be empty")
+    elif kind in _BOUNDS:
+        yield error(at, _BOUNDS[kind].format(field=field, value=value))
     elif kind in ("anyOf", "oneOf") and err.context:
         from jsonschema.exceptions import best_match
 

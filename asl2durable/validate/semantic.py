@@ -20,12 +20,12 @@ from asl2durable.intrinsics import (
     parse_intrinsic,
 )
 from asl2durable.paths import check_path
+from asl2durable.placeholders import has_placeholder, unclosed
 from asl2durable.validate import messages as m
 from asl2durable.validate.jsonata_check import check_jsonata_expressions
 from asl2durable.validate.messages import (
     PLACEHOLDER_NOTE,
     error,
-    has_placeholder,
     required_field,
     soften,
     unsupported_field,
@@ -653,9 +653,6 @@ def check_lambda_resource(definition: dict) -> Iterator[Diagnostic]:
         )
 
 
-_UNCLOSED_PLACEHOLDER = re.compile(r"\$\{(?![^{}]*\})")
-
-
 def _strings(node: object, at: str) -> Iterator[tuple[str, str]]:
     if isinstance(node, str):
         yield at, node
@@ -671,7 +668,7 @@ def check_unterminated_placeholders(definition: dict) -> Iterator[Diagnostic]:
     """A '${' without its '}' is a deployment-time placeholder cut short (a typo that the
     substitution leaves in place): a WARNING, since to Step Functions it is plain text."""
     for at, text in _strings(definition, ""):
-        if _UNCLOSED_PLACEHOLDER.search(text):
+        if unclosed(text):
             yield warning(at, f"Unterminated '${{' placeholder in {text!r}: the closing '}}' is missing")
 
 
