@@ -46,13 +46,12 @@ import datetime as _dt
 import functools
 import json
 import re
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from . import ir
-from ._resources import RUNTIME_DIR
+from ._resources import support_module
 from .placeholders import PLACEHOLDER
 from .runtime_subset import NotSeparable, subset
 
@@ -267,9 +266,7 @@ class _Scope:
 
 
 def _runtime_module(name: str) -> Any:
-    if str(RUNTIME_DIR) not in sys.path:
-        sys.path.insert(0, str(RUNTIME_DIR))
-    return __import__(name)
+    return support_module(name)
 
 
 # The helpers of asl_runtime the plan calls: pure functions in a module that imports the durable
