@@ -85,11 +85,23 @@ CONCURRENT = {
             "ResultPath": "$.lambda",
             "Next": "Read",
         },
-        "Read": {
-            "Type": "Task",
-            "Resource": "arn:aws:states:::dynamodb:getItem",
-            "Parameters": {"TableName": "table", "Key": {"id": {"S": "1"}}},
-            "ResultSelector": {"who.$": "$.Item.who.S"},
+        "Read": {  # in a branch: the SDK runs it on a thread of its own
+            "Type": "Parallel",
+            "Branches": [
+                {
+                    "StartAt": "Get",
+                    "States": {
+                        "Get": {
+                            "Type": "Task",
+                            "Resource": "arn:aws:states:::dynamodb:getItem",
+                            "Parameters": {"TableName": "table", "Key": {"id": {"S": "1"}}},
+                            "ResultSelector": {"who.$": "$.Item.who.S"},
+                            "End": True,
+                        }
+                    },
+                }
+            ],
+            "ResultSelector": {"who.$": "$[0].who"},
             "ResultPath": "$.service",
             "Next": "Wait",
         },
@@ -102,8 +114,9 @@ CONCURRENT = {
 def test_local_runs_in_threads_at_the_same_time_are_independent():
     """Three runs, each in its own thread and all inside their Lambda call at once (a
     barrier: a lock around runs would deadlock it), with their own functions, service
-    answers and limits; the third's strict limits time it out (its Wait goes past its
-    TimeoutSeconds), the others run without them."""
+    answers (read in a Parallel branch, on a thread the SDK starts) and limits; the
+    third's strict limits time it out (its Wait goes past its TimeoutSeconds), the others
+    run without them."""
     import threading
 
     from asl2durable import local
