@@ -30,7 +30,7 @@ def generated_test_failures(folders: Iterable[Path], *, timeout: float = 1800) -
         environment = {**os.environ, "PYTHONPATH": os.pathsep.join([str(_TESTS), os.environ.get("PYTHONPATH", "")])}
         done = subprocess.run(
             command, cwd=scratch, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-            timeout=timeout,
+            timeout=timeout, check=False,
         )
         if not report.is_file():
             return [f"pytest wrote no report (exit {done.returncode}):\n{done.stdout[-4000:]}"]

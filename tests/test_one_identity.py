@@ -29,11 +29,10 @@ def _support_modules() -> dict[str, list[object]]:
     loaded: dict[str, list[object]] = {}
     for name, module in list(sys.modules.items()):
         file = getattr(module, "__file__", None)
-        if name.startswith("asl2durable.runtime_subset."):
+        if name.startswith("asl2durable.runtime_subset.") or not file or Path(file).parent != RUNTIME_DIR:
             continue
-        if file and Path(file).parent == RUNTIME_DIR and Path(file).name.startswith("asl_"):
-            if not any(module is seen for seen in loaded.setdefault(Path(file).name, [])):
-                loaded[Path(file).name].append(module)
+        if not any(module is seen for seen in loaded.setdefault(Path(file).name, [])):
+            loaded[Path(file).name].append(module)
     return loaded
 
 
@@ -41,10 +40,10 @@ def test_translate_and_run_load_each_support_module_once():
     assert translate(MACHINE).ok
     result = run_local(MACHINE, {"value": 2}, lambdas={"double": lambda event, _context: event["value"] * 2})
     assert result.status == "SUCCEEDED" and result.output == 4
+    import asl_jsonpath
+
     import asl2durable.runtime.asl_jsonpath as by_package
     from asl2durable.runtime import asl_services
-
-    import asl_jsonpath
 
     assert by_package is asl_jsonpath
     assert asl_services is sys.modules["asl_services"]
@@ -57,9 +56,9 @@ def test_translate_and_run_load_each_support_module_once():
 
 
 def test_an_error_class_is_one_class_for_the_package_and_a_handler():
-    from asl2durable.runtime.asl_jsonpath import PathNotFound
-
     import asl_jsonpath
+
+    from asl2durable.runtime.asl_jsonpath import PathNotFound
 
     try:
         asl_jsonpath.read({}, asl_jsonpath.parse("$.missing"))
@@ -69,8 +68,24 @@ def test_an_error_class_is_one_class_for_the_package_and_a_handler():
         raise AssertionError("no PathNotFound")
 
 
-def test_the_tests_need_no_sys_path_entry_for_the_runtime():
-    assert str(RUNTIME_DIR) not in [str(Path(entry).resolve()) for entry in sys.path if entry]
+def test_importing_the_package_makes_the_support_modules_importable_without_a_sys_path_entry():
+    """What the tests' conftest relies on, in a fresh interpreter: no ``sys.path`` entry."""
+    import subprocess
+
+    script = (
+        "import sys, asl2durable\n"
+        "from asl2durable._resources import RUNTIME_DIR\n"
+        "import asl_runtime, asl2durable.runtime.asl_runtime as by_package\n"
+        "assert by_package is asl_runtime and asl_runtime.__file__ == str(RUNTIME_DIR / 'asl_runtime.py')\n"
+        "assert str(RUNTIME_DIR) not in sys.path\n"
+        "import asl_not_a_support_module\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, cwd=RUNTIME_DIR.parent.parent, check=False
+    )
+    assert done.returncode == 1 and done.stderr.strip().endswith(
+        "ModuleNotFoundError: No module named 'asl_not_a_support_module'"
+    ), done.stderr
 
 
 # ---- local runs at the same time ------------------------------------------------------
