@@ -208,3 +208,50 @@ def test_generated_folders_run_in_one_pytest_process_each_with_its_own_modules(t
         folders.append(folder)
     failures = generated_test_failures(folders)
     assert len(failures) == 1 and failures[0].startswith("broken:") and "broken on purpose" in failures[0], failures
+
+
+def test_a_runs_configuration_reaches_its_handler_only(tmp_path):
+    """Two template machines with the same placeholder and different values, run at the same
+    time: each handler reads its own template's value, and the process's environment is not
+    changed (``asl_runtime.environ``: the run's values, where the process sets none)."""
+    import json
+    import os
+    import threading
+
+    from asl2durable import local
+    from asl2durable.loader import load
+
+    together = threading.Barrier(2, timeout=60)
+    results = {}
+
+    def template(table):
+        machine = {
+            "StartAt": "Call",
+            "States": {
+                "Call": {"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:wait",
+                         "ResultPath": None, "Next": "Read"},
+                "Read": {"Type": "Pass", "Parameters": {"table": "${Table}"}, "End": True},
+            },
+        }
+        resources = {"Machine": {"Type": "AWS::Serverless::StateMachine", "Properties": {
+            "Definition": machine, "DefinitionSubstitutions": {"Table": table}}}}
+        path = tmp_path / f"{table}.json"
+        path.write_text(json.dumps({"Transform": "AWS::Serverless-2016-10-31", "Resources": resources}))
+        return load(path, resource="Machine")
+
+    def run(table):
+        results[table] = local.run_local(
+            template(table), {}, lambdas={"wait": lambda _event, _context: together.wait() and None}
+        )
+
+    before = dict(os.environ)
+    threads = [threading.Thread(target=run, args=(table,)) for table in ("orders-a", "orders-b")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert {table: (r.status, r.output) for table, r in results.items()} == {
+        "orders-a": ("SUCCEEDED", {"table": "orders-a"}),
+        "orders-b": ("SUCCEEDED", {"table": "orders-b"}),
+    }
+    assert dict(os.environ) == before
