@@ -16,6 +16,8 @@ import sys
 import types
 from typing import TYPE_CHECKING
 
+from asl2durable import _resources
+
 if TYPE_CHECKING:  # for type checkers and editors: the names are re-exported
     from asl2durable.diagnostics import Diagnostic as Diagnostic
     from asl2durable.diagnostics import Severity as Severity
@@ -46,6 +48,10 @@ _EXPORTS = {
 RECURSION_LIMIT = 10_000
 if sys.getrecursionlimit() < RECURSION_LIMIT:
     sys.setrecursionlimit(RECURSION_LIMIT)
+
+# The support modules (``asl2durable/runtime/asl_*.py``) have one identity in a process: their
+# plain name, as generated handlers import them (see ``_resources.install_support_modules``).
+_resources.install_support_modules()
 
 __all__ = [
     "Diagnostic",

@@ -5,7 +5,11 @@ runs (start-up time: building them costs more than the rest of a small ``validat
 from __future__ import annotations
 
 import contextlib
+import importlib
+import importlib.machinery
+import importlib.util
 import os
+import re
 import sys
 from collections.abc import Callable
 from functools import cache
@@ -15,6 +19,52 @@ from typing import Any
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
 RUNTIME_DIR = _PACKAGE_DIR / "runtime"  # the support modules copied next to a handler (in the package)
+_RUNTIME_PACKAGE = "asl2durable.runtime."
+_SUPPORT_NAME = re.compile(r"asl_[a-z0-9_]+")
+
+
+class _SupportModules:  # a meta path finder (importlib.abc.MetaPathFinder, not imported: start-up time)
+    """One module per support module and process. Generated handlers and the support modules
+    import each other by plain name (``import asl_jsonpath``), so that is the module's one
+    identity: ``asl_X`` is loaded from :data:`RUNTIME_DIR`, and ``asl2durable.runtime.asl_X``
+    is that same module object (an alias), never a second copy with its own caches and classes.
+    Only the support modules' names are served (nothing else in the folder becomes importable),
+    ahead of ``sys.path``, as the package's own copies must be the ones it runs."""
+
+    def find_spec(self, name: str, path: Any = None, target: Any = None) -> importlib.machinery.ModuleSpec | None:
+        plain = name.removeprefix(_RUNTIME_PACKAGE)
+        if not _SUPPORT_NAME.fullmatch(plain) or not (RUNTIME_DIR / f"{plain}.py").is_file():
+            return None
+        if plain == name:
+            return importlib.util.spec_from_file_location(name, RUNTIME_DIR / f"{name}.py")
+        return importlib.machinery.ModuleSpec(name, _Alias(plain))
+
+
+class _Alias:  # a loader (importlib.abc.Loader)
+    """Loads ``asl2durable.runtime.asl_X`` as the module ``asl_X``: the import system returns
+    what ``sys.modules`` holds under the name once the loader has run."""
+
+    def __init__(self, plain: str) -> None:
+        self.plain = plain
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> None:
+        return None
+
+    def exec_module(self, module: Any) -> None:
+        sys.modules[module.__name__] = importlib.import_module(self.plain)
+
+
+def install_support_modules() -> None:
+    """Make the support modules importable by plain name, once per process (the package's
+    import does it)."""
+    if not any(isinstance(finder, _SupportModules) for finder in sys.meta_path):
+        sys.meta_path.insert(0, _SupportModules())
+
+
+def support_module(name: str) -> Any:
+    """The support module ``name`` (``"asl_runtime"``), under the name generated handlers use."""
+    install_support_modules()
+    return importlib.import_module(name)
 
 
 @cache

@@ -70,7 +70,7 @@ import base64
 import json
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -209,7 +209,7 @@ def load_seed(path_or_text: str) -> dict:
     text = path_or_text
     where = "the seed"
     if path_or_text.startswith("@") or not path_or_text.lstrip().startswith(("{", "[")):
-        name = path_or_text[1:] if path_or_text.startswith("@") else path_or_text
+        name = path_or_text.removeprefix("@")
         where = name
         try:
             text = Path(name).read_text(encoding="utf-8-sig")
@@ -288,82 +288,90 @@ def moto_aws(
 def reset_clients() -> None:
     """Forget the AWS clients the support modules keep per process (``asl_aws``), so that the
     next call creates clients inside the emulation that is starting (or outside it, once it
-    has stopped). Both copies: the one generated handlers import and asl2durable's own."""
-    for name in ("asl_aws", "asl2durable.runtime.asl_aws"):
-        module = sys.modules.get(name)
-        if module is not None:
-            module.reset()
+    has stopped). The module has one identity (``_resources.install_support_modules``)."""
+    module = sys.modules.get("asl_aws")
+    if module is not None:
+        module.reset()
 
 
 def _create(seed: dict, region: str, account_id: str) -> dict:
+    """Create what ``seed`` lists, kind by kind in :data:`_SEEDERS`' order; return what was
+    created (bucket and table names; queue URLs, topic, secret and activity ARNs by name)."""
     import boto3
 
-    created: dict[str, Any] = {
-        "region": region,
-        "account_id": account_id,
-        "buckets": [],
-        "tables": [],
-        "queues": {},
-        "topics": {},
-        "secrets": {},
-        "activities": {},
-    }
-
-    if seed.get("buckets"):
-        s3 = boto3.client("s3", region_name=region, config=_s3_seed_config())
-        for bucket, objects in seed["buckets"].items():
-            kwargs: dict[str, Any] = {"Bucket": bucket}
-            if region != "us-east-1":
-                kwargs["CreateBucketConfiguration"] = {"LocationConstraint": region}
-            s3.create_bucket(**kwargs)
-            # AWS encrypts every new bucket with SSE-S3 by default (since January 2023) and says so
-            # in GetObject/PutObject responses (ServerSideEncryption: AES256); moto does only when asked.
-            s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration=_SSE_S3)
-            created["buckets"].append(bucket)
-            for key, body in objects.items():
-                data, content_type = _object_body(body)
-                put: dict[str, Any] = {"Bucket": bucket, "Key": key, "Body": data}
-                if content_type:
-                    put["ContentType"] = content_type
-                s3.put_object(**put)
-
-    if seed.get("tables"):
-        dynamodb = boto3.client("dynamodb", region_name=region)
-        for name, table in seed["tables"].items():
-            dynamodb.create_table(
-                TableName=name,
-                KeySchema=table["key_schema"],
-                AttributeDefinitions=table["attributes"],
-                BillingMode="PAY_PER_REQUEST",
-            )
-            for item in table.get("items", []):
-                dynamodb.put_item(TableName=name, Item=item)
-            created["tables"].append(name)
-
-    if seed.get("queues"):
-        sqs = boto3.client("sqs", region_name=region)
-        for name in seed["queues"]:
-            attributes = {"FifoQueue": "true"} if name.endswith(".fifo") else {}
-            created["queues"][name] = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
-
-    if seed.get("topics"):
-        sns = boto3.client("sns", region_name=region)
-        for name in seed["topics"]:
-            attributes = {"FifoTopic": "true"} if name.endswith(".fifo") else {}
-            created["topics"][name] = sns.create_topic(Name=name, Attributes=attributes)["TopicArn"]
-
-    if seed.get("secrets"):
-        secrets = boto3.client("secretsmanager", region_name=region)
-        for name, value in seed["secrets"].items():
-            text = value if isinstance(value, str) else json.dumps(value["json"])
-            created["secrets"][name] = secrets.create_secret(Name=name, SecretString=text)["ARN"]
-
-    if seed.get("activities"):
-        sfn = boto3.client("stepfunctions", region_name=region)
-        for name in seed["activities"]:
-            created["activities"][name] = sfn.create_activity(name=name)["activityArn"]
-
+    created: dict[str, Any] = {"region": region, "account_id": account_id}
+    for kind, (service, empty, seeder) in _SEEDERS.items():
+        created[kind] = empty()
+        if seed.get(kind):
+            config = {"config": _s3_seed_config()} if service == "s3" else {}
+            seeder(boto3.client(service, region_name=region, **config), seed[kind], created[kind], region)
     return created
+
+
+def _seed_buckets(s3: Any, buckets: dict, created: list, region: str) -> None:
+    for bucket, objects in buckets.items():
+        kwargs: dict[str, Any] = {"Bucket": bucket}
+        if region != "us-east-1":
+            kwargs["CreateBucketConfiguration"] = {"LocationConstraint": region}
+        s3.create_bucket(**kwargs)
+        # AWS encrypts every new bucket with SSE-S3 by default (since January 2023) and says so
+        # in GetObject/PutObject responses (ServerSideEncryption: AES256); moto does only when asked.
+        s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration=_SSE_S3)
+        created.append(bucket)
+        for key, body in objects.items():
+            data, content_type = _object_body(body)
+            put: dict[str, Any] = {"Bucket": bucket, "Key": key, "Body": data}
+            if content_type:
+                put["ContentType"] = content_type
+            s3.put_object(**put)
+
+
+def _seed_tables(dynamodb: Any, tables: dict, created: list, _region: str) -> None:
+    for name, table in tables.items():
+        dynamodb.create_table(
+            TableName=name,
+            KeySchema=table["key_schema"],
+            AttributeDefinitions=table["attributes"],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        for item in table.get("items", []):
+            dynamodb.put_item(TableName=name, Item=item)
+        created.append(name)
+
+
+def _seed_queues(sqs: Any, names: Any, created: dict, _region: str) -> None:
+    for name in names:
+        attributes = {"FifoQueue": "true"} if name.endswith(".fifo") else {}
+        created[name] = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
+
+
+def _seed_topics(sns: Any, names: Any, created: dict, _region: str) -> None:
+    for name in names:
+        attributes = {"FifoTopic": "true"} if name.endswith(".fifo") else {}
+        created[name] = sns.create_topic(Name=name, Attributes=attributes)["TopicArn"]
+
+
+def _seed_secrets(secrets: Any, values: dict, created: dict, _region: str) -> None:
+    for name, value in values.items():
+        text = value if isinstance(value, str) else json.dumps(value["json"])
+        created[name] = secrets.create_secret(Name=name, SecretString=text)["ARN"]
+
+
+def _seed_activities(sfn: Any, names: Any, created: dict, _region: str) -> None:
+    for name in names:
+        created[name] = sfn.create_activity(name=name)["activityArn"]
+
+
+# a seed's kind -> the service that holds it, what ``_create`` reports for it when empty, and
+# how it is created; in the order they are created
+_SEEDERS: dict[str, tuple[str, Callable[[], Any], Callable[[Any, Any, Any, str], None]]] = {
+    "buckets": ("s3", list, _seed_buckets),
+    "tables": ("dynamodb", list, _seed_tables),
+    "queues": ("sqs", dict, _seed_queues),
+    "topics": ("sns", dict, _seed_topics),
+    "secrets": ("secretsmanager", dict, _seed_secrets),
+    "activities": ("stepfunctions", dict, _seed_activities),
+}
 
 
 def _s3_seed_config() -> Any:

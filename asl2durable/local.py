@@ -7,25 +7,21 @@ Python callables run in-process (see ``asl_testing.local_invoker``).
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import importlib.util
 import json
 import os
 import re
-import sys
-import threading
 import types
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ._resources import support_module
 from .diagnostics import Diagnostic
 from .loader import Loaded, load, substitution_values
-from .translate import RUNTIME_DIR, translate
-
-_LOCK = threading.Lock()
+from .translate import translate
 
 
 class TranslationFailed(Exception):
@@ -63,11 +59,7 @@ class LocalResult:
 
 def _runtime():
     """The support module, imported under the name generated handlers use."""
-    if str(RUNTIME_DIR) not in sys.path:
-        sys.path.insert(0, str(RUNTIME_DIR))
-    import asl_runtime
-
-    return asl_runtime
+    return support_module("asl_runtime")
 
 
 def load_handler(source: str, name: str = "state_machine", definition: str | dict | None = None) -> types.ModuleType:
@@ -102,22 +94,16 @@ def _home(definition: dict) -> tuple[str, str]:
     return (found.group(1), found.group(2)) if found else ("us-east-1", "111111111111")
 
 
-@contextlib.contextmanager
-def _configuration(loaded: Loaded, region: str, account: str) -> Iterator[None]:
-    """The function's configuration while a local run lasts, as its template would set it: each
-    placeholder with a value (a template's literal, ``--substitute``) in its environment variable,
-    and the pseudo parameters of the run's region and account. Variables already set are kept."""
+def _configuration(loaded: Loaded, region: str, account: str) -> dict[str, str]:
+    """The function's configuration for a local run, as its template would set it: each
+    placeholder with a value (a template's literal, ``--substitute``) in its environment
+    variable, and the pseudo parameters of the run's region and account. The handler reads
+    them for this run only (``asl_runtime.environ``: variables the process sets win), so
+    runs at the same time in other threads each have their own."""
     pseudo = {"AWS::Region": region, "AWS::AccountId": account, "AWS::Partition": "aws", "AWS::URLSuffix": "amazonaws.com"}
     known = substitution_values(loaded.substitutions, loaded.template)
     values = {sub.env: known[sub.name] if known[sub.name] is not None else pseudo.get(sub.name) for sub in loaded.substitutions}
-    added = [variable for variable, value in values.items() if value is not None and variable not in os.environ]
-    for variable in added:
-        os.environ[variable] = values[variable]  # type: ignore[assignment]
-    try:
-        yield
-    finally:
-        for variable in added:
-            os.environ.pop(variable, None)
+    return {variable: value for variable, value in values.items() if value is not None}
 
 
 def _operations(ops: Iterable[Any]) -> list[dict]:
@@ -166,7 +152,7 @@ def run_local(
     exactly that Result text (which Step Functions would have refused unless it is JSON).
     ``timeout`` bounds the run in real seconds (waits and retry delays are skipped, not slept).
     ``force_replays`` (for tests) suspends the handler after every durable operation, so that the
-    run replays the handler from the top that many times (see ``asl_testing.use_forced_replays``).
+    run replays the handler from the top that many times (see ``asl_testing.LocalHooks.forced_replays``).
     ``faults="interrupt"`` stops the invocation right after each step's side effect (a Lambda,
     service or S3 call), once per step, before its result is checkpointed, as a sandbox that dies
     then; the runner invokes the handler again and it replays. ``result.effect_runs`` says how
@@ -227,7 +213,7 @@ def execute(
     strict_limits: bool = True,
 ) -> LocalResult:
     """Run a prepared machine as :func:`run_local` does. ``services(resource, params, pattern)``
-    answers the service integrations instead of AWS (see ``asl_testing.use_service_caller``)."""
+    answers the service integrations instead of AWS (see ``asl_testing.LocalHooks.service_caller``)."""
     loaded, translation, module = prepared.loaded, prepared.translation, prepared.module
     _runtime()
     import asl_testing  # the generated tests' harness: the same runner and hooks
@@ -237,13 +223,13 @@ def execute(
     if callbacks is not None:
         answer = lambda token, resource, payload: callbacks({"token": token, "resource": resource, "payload": payload})
     region, account = _home(loaded.definition)
-    with _LOCK, _configuration(loaded, region, account):
-        outcome = asl_testing.run_handler(
-            module.handler, {} if input is None else input, functions=functions, invoker=asl_testing.local_invoker(functions),
-            service_caller=services, callbacks=answer, timeout=timeout, force_replays=force_replays, faults=faults,
-            execution_name=execution_name, region=region, account_id=account, function_name=_function_name(loaded.name),
-            strict_limits=strict_limits, execution_timeout=translation.workflow.lifetime,
-        )
+    outcome = asl_testing.run_handler(
+        module.handler, {} if input is None else input, functions=functions, invoker=asl_testing.local_invoker(functions),
+        service_caller=services, callbacks=answer, timeout=timeout, force_replays=force_replays, faults=faults,
+        execution_name=execution_name, region=region, account_id=account, function_name=_function_name(loaded.name),
+        strict_limits=strict_limits, execution_timeout=translation.workflow.lifetime,
+        environment=_configuration(loaded, region, account),
+    )
     return LocalResult(
         outcome.status, outcome.output, outcome.error, outcome.cause, _operations(outcome.operations),
         getattr(outcome, "invocations", None),

@@ -5,12 +5,11 @@ from pathlib import Path
 import pytest
 
 from asl2durable.aws_local import reset_clients
-from asl2durable.translate import RUNTIME_DIR
 
-# tests/ holds helper modules (conformance.py) imported by the test files.
+# tests/ holds helper modules (conformance.py) imported by the test files. The support modules
+# (``import asl_runtime``, by plain name as a generated handler imports them) need no entry:
+# importing asl2durable makes them importable, with one identity (``_resources.support_module``).
 sys.path.insert(0, str(Path(__file__).parent))
-# The support modules import each other by plain name, as they do next to a generated handler.
-sys.path.insert(1, str(RUNTIME_DIR))
 
 
 @pytest.fixture(autouse=True)

@@ -255,8 +255,7 @@ def run(definition: dict, translation, input: dict) -> dict:
     import asl_testing
 
     functions = {asl_testing.function_key(FUNCTION): echo}
-    with local._LOCK:
-        outcome = asl_testing.run_handler(module.handler, input, invoker=asl_testing.local_invoker(functions), callbacks=None, timeout=60)
+    outcome = asl_testing.run_handler(module.handler, input, invoker=asl_testing.local_invoker(functions), callbacks=None, timeout=60)
     return local.LocalResult(outcome.status, outcome.output, outcome.error, outcome.cause).to_dict()
 
 

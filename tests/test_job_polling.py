@@ -213,13 +213,10 @@ def test_an_interrupted_start_is_not_repeated_in_a_standard_workflow(monkeypatch
 
 def test_a_test_double_answers_a_job_in_one_step():
     calls = []
-    asl_testing.use_service_caller(lambda resource, params, pattern: calls.append((resource, pattern)) or {"done": 1})
-    try:
+    with asl_testing.using(service_caller=lambda resource, params, pattern: calls.append((resource, pattern)) or {"done": 1}):
         run = rt.Run(_StepOnly(), {}, {})
         run.at("Job")
         assert rt.run_job(run, RESOURCE, {}) == {"done": 1}
-    finally:
-        asl_testing.use_service_caller(None)
     assert calls == [(RESOURCE, "sync")]
     assert run.context.names == ["Job"]
 

@@ -5,12 +5,13 @@ the Resource, ``arn:aws:states:::lambda:invoke``) or other services; generated c
 reaches it through ``asl_runtime`` (``rt.invoke_lambda``, ``rt.lambda_invoke``). A call
 is a chained invoke (``context.invoke``) where one can do what the Task asks, else the
 Invoke API called from a durable step with the process's Lambda client (``asl_aws``),
-or what a local run sets instead (``asl_testing.use_lambda_invoker``).
+or what a local run sets instead (``asl_testing.LocalHooks.invoker``).
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import json
 import re
 import uuid
@@ -97,8 +98,8 @@ class Boto3Invoker:
 
 def invoker() -> Callable[[str, bytes | None, dict[str, Any]], InvokeResponse]:
     """How Lambda functions are called: boto3, unless a local run set an invoker
-    (``asl_testing.use_lambda_invoker``)."""
-    return rt._invoker or _BOTO3
+    (``asl_testing.LocalHooks.invoker``)."""
+    return rt.hook("invoker") or _BOTO3
 
 
 _BOTO3 = Boto3Invoker()
@@ -402,21 +403,17 @@ def _invoke_in_step(
     return rt.step(run, operation, call, effect=LAMBDA_CLIENT_ERROR)
 
 
-_INVOKE_CONFIG: Any = None
-
-
+@functools.cache
 def _invoke_config() -> Any:
     """Payload and result cross the chained invoke as text, exactly as Lambda takes and
-    gives it."""
-    global _INVOKE_CONFIG
-    if _INVOKE_CONFIG is None:
-        from aws_durable_execution_sdk_python.config import InvokeConfig
-        from aws_durable_execution_sdk_python.serdes import PassThroughSerDes
+    gives it (one configuration, made on first use: the SDK's config module is imported
+    then)."""
+    from aws_durable_execution_sdk_python.config import InvokeConfig
+    from aws_durable_execution_sdk_python.serdes import PassThroughSerDes
 
-        _INVOKE_CONFIG = InvokeConfig(
-            serdes_payload=PassThroughSerDes(), serdes_result=PassThroughSerDes()
-        )
-    return _INVOKE_CONFIG
+    return InvokeConfig(
+        serdes_payload=PassThroughSerDes(), serdes_result=PassThroughSerDes()
+    )
 
 
 def _chained_invoke(
@@ -438,8 +435,9 @@ def _chained_invoke(
             target, body, name=name, config=_invoke_config()
         )
         # a sandbox stopping here finds the result checkpointed on replay
-        if rt._fault is not None:
-            rt._fault(f"{run.scope}/{name}" if run.scope else name, ran=False)
+        fault = rt.hook("fault")
+        if fault is not None:
+            fault(f"{run.scope}/{name}" if run.scope else name, ran=False)
         return text
 
     try:

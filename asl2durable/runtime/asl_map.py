@@ -144,7 +144,7 @@ def map_items(
             batcher = _evaluate_io(
                 run, state, data, item_batcher, "ItemBatcher", jsonata_io
             )
-        if rt._item_reader is not None:  # tests: the items come from a stub
+        if rt.hook("item_reader") is not None:  # tests: the items come from a stub
             items = rt.step(
                 run,
                 f"{operation} (read items)",
@@ -168,7 +168,7 @@ def map_items(
                     ),
                 )
             )
-            if len(plan["Partitions"]) > 1 and rt._result_writer is None:
+            if len(plan["Partitions"]) > 1 and rt.hook("result_writer") is None:
                 return _map_run(run, state, operation, plan, spec)
             items = [
                 item
@@ -259,8 +259,8 @@ def _write_results(
     )
     records = _records(items, result)
     run_id, map_run_arn = _map_run_ids(run, state, operation, spec.label)
-    if rt._result_writer is not None and writer.get("Resource"):
-        writer_hook = rt._result_writer
+    if rt.hook("result_writer") is not None and writer.get("Resource"):
+        writer_hook = rt.hook("result_writer")
         return rt.step(
             run,
             f"{operation} (write results)",
@@ -696,9 +696,10 @@ def run_map_part(
 
 
 def _read_items(resource: str, params: Any, reader_config: Any) -> Any:
-    """The items the stub set by :func:`use_item_reader` gives."""
-    assert rt._item_reader is not None
-    return rt._item_reader(resource, params, reader_config)
+    """The items the stub of a local run gives (``asl_testing.LocalHooks``)."""
+    reader = rt.hook("item_reader")
+    assert reader is not None
+    return reader(resource, params, reader_config)
 
 
 def _item_io(function: Callable[[Any], Any]) -> Any:

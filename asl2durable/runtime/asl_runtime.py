@@ -14,8 +14,9 @@ What lives here is what every machine's generated code uses:
 * ResultPath (``put``), the values Choice rules and Wait states compare;
 * the ASL retry loop (per-retrier counters, backoff, MaxDelaySeconds, jitter) built from
   durable operations, so that it is replay-safe; durable steps and waits;
-* the hooks local runs set (``asl_testing`` sets them: stubs instead of AWS, a replay
-  after every operation, interruptions).
+* the hooks of a local run (``hook``; ``asl_testing`` sets them for the run, in a
+  context variable: stubs instead of AWS, a replay after every operation,
+  interruptions).
 
 The other features live in modules of their own, copied only next to a handler that
 uses them (asl2durable's ``translate.OPTIONAL_MODULES``): Lambda calls (``asl_lambda``),
@@ -32,6 +33,7 @@ steps, anything that reads the clock or calls out runs inside a durable operatio
 
 from __future__ import annotations
 
+import contextvars
 import dataclasses
 import datetime as _dt
 import functools
@@ -322,18 +324,33 @@ def _named(text: str | None) -> str | None:
     return None if text is None else operation_name(text)
 
 
-# ---- the context states use ----------------------------------------------------------
+# ---- local runs: what answers instead of AWS -----------------------------------------
+# ``asl_testing.LocalHooks`` of this local run (deployed: none), set by start_run from
+# ``_LOCAL_RUNS`` (by execution ARN; the SDK invokes the handler in a fresh context);
+# branches run in copies of it (``_carried``), steps in the handler's thread.
+_HOOKS: contextvars.ContextVar[Any] = contextvars.ContextVar("asl_hooks", default=None)
+_LOCAL_RUNS: dict[str, Any] = {}
 
-# (set by asl_testing.force_replays: local runs that replay the handler after every
-# operation)
-_FORCED_REPLAYS = False
+
+def hook(name: str) -> Any:
+    """The local run's hook ``name`` (None: the real service, as deployed)."""
+    return getattr(_HOOKS.get(), name, None)
+
+
+def environ(name: str) -> str | None:
+    """The environment variable ``name``: the process's, else the local run's."""
+    found = os.environ.get(name)
+    return found if found is not None else (hook("environment") or {}).get(name)
+
+
+# ---- the context states use ----------------------------------------------------------
 
 
 def _scoped(context: Any) -> Any:
     """The context the states of a scope use (see :class:`_Context`)."""
     if isinstance(context, _Context):
         return context
-    return _Context(context, _FORCED_REPLAYS)
+    return _Context(context, bool(hook("forced_replays")))
 
 
 # The operations whose ``name`` argument (given by keyword) names what they checkpoint;
@@ -376,9 +393,9 @@ class _Context:
         # (each branch's own operations use a _Context too: see Run.child)
         named = [
             (
-                ParallelBranch(b.func, name=_named(b.name))
+                ParallelBranch(_carried(b.func), name=_named(b.name))
                 if isinstance(b, ParallelBranch)
-                else b
+                else _carried(b)
             )
             for b in functions
         ]
@@ -396,13 +413,15 @@ class _Context:
                 item_namer=lambda item, index: operation_name(namer(item, index)),
             )
         return self._then(
-            self._context.map(inputs, func, name=_named(name), config=config), name
+            self._context.map(inputs, _carried(func), name=_named(name), config=config),
+            name,
         )
 
 
-# Local runs only: the local runner's execution ARNs are not shaped like AWS's; this
-# makes one that is, from the runner's ARN and the function's ARN (set by asl_testing).
-_local_execution_arn: Callable[[str, str], str] | None = None
+def _carried(func: Any) -> Any:
+    """``func`` run in a copy of this context (the SDK runs branches on its threads)."""
+    context = contextvars.copy_context()
+    return functools.wraps(func)(lambda *a, **k: context.copy().run(func, *a, **k))
 
 
 _EXECUTION_ARN = re.compile(
@@ -446,16 +465,18 @@ def start_run(
     )
     lambda_context = getattr(context, "lambda_context", None)
     invoked = getattr(lambda_context, "invoked_function_arn", None) or ""
-    if _local_execution_arn is not None and not _EXECUTION_ARN.match(arn):
-        arn = _local_execution_arn(arn, invoked)
+    if arn in _LOCAL_RUNS:
+        _HOOKS.set(_LOCAL_RUNS[arn])
+    if hook("local_execution_arn") is not None and not _EXECUTION_ARN.match(arn):
+        arn = hook("local_execution_arn")(arn, invoked)
     shaped = _EXECUTION_ARN.match(arn)
-    started = asl_sdk.execution_start(context)
+    started = (hook("execution_start") or asl_sdk.execution_start)(context)
     express = workflow_type.upper() == "EXPRESS"
     execution = {
         "Id": arn,
         "Input": event,
         "Name": shaped.group("name") if shaped else arn.rsplit("/", 1)[-1],
-        "RoleArn": os.environ.get("ASL_EXECUTION_ROLE_ARN", ""),
+        "RoleArn": hook("role_arn") or environ("ASL_EXECUTION_ROLE_ARN") or "",
         "StartTime": _iso(started) if started is not None else "",
     }
     if not express:
@@ -867,19 +888,6 @@ AT_MOST_ONCE = StepConfig(
     step_semantics=StepSemantics.AT_MOST_ONCE_PER_RETRY,
 )
 
-# Local runs only (``run_local(faults="interrupt")``): called inside every step with a
-# side effect, after the effect and before the result is checkpointed; it may end the
-# invocation.
-# (set by asl_testing.inject_faults)
-_fault: Callable[..., None] | None = None
-# Local runs and tests (set by asl_testing): what answers instead of AWS. None: the
-# real service (boto3 for Lambda and the other services, S3 for Distributed Map I/O).
-_invoker: Callable[[str, bytes | None, dict[str, Any]], Any] | None = None
-_service_caller: Callable[[str, Any, str], Any] | None = None
-_item_reader: Callable[[str, Any, Any], Any] | None = None
-_result_writer: Callable[[dict[str, Any], list[Any]], Any] | None = None
-_token_observer: Callable[[str, str, Any], None] | None = None
-
 
 def step(
     run: Run,
@@ -905,8 +913,8 @@ def step(
 
     def body(_ctx: Any) -> Any:
         value = func()
-        if effect is not None and _fault is not None:
-            _fault(f"{run.scope}/{name}" if run.scope else name)
+        if effect is not None and hook("fault") is not None:
+            hook("fault")(f"{run.scope}/{name}" if run.scope else name)
         return value if task is None else check_size(task, value)
 
     try:

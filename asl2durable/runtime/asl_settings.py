@@ -22,7 +22,8 @@ def setting(text: str, env: dict[str, str], typed: bool = False) -> Any:
 
     ``env`` maps each such placeholder to the environment variable holding its value
     (the template the machine came from set it, as it set the state machine's
-    DefinitionSubstitutions). Other ``${...}`` text is kept as it is. A pseudo parameter
+    DefinitionSubstitutions; a local run may give it instead: ``rt.environ``). Other
+    ``${...}`` text is kept as it is. A pseudo parameter
     (``${AWS::Region}``, ``${AWS::Partition}``, ``${AWS::URLSuffix}``) whose variable is
     not set is the function's own, from ``AWS_REGION``. ``typed``: the text is one
     placeholder that stood unquoted in the definition; its value is JSON text, and the
@@ -34,7 +35,7 @@ def setting(text: str, env: dict[str, str], typed: bool = False) -> Any:
         if name not in env:
             return match.group(0)
         variable = env[name]
-        found = os.environ.get(variable)
+        found = rt.environ(variable)
         if found is None:
             found = _pseudo_parameter(name)
         if found is None:

@@ -4,7 +4,7 @@ Copied next to a generated ``handler.py`` with a Task other than a Lambda call:
 request-response calls (``rt.call_service``), ``.sync`` jobs polled with durable waits
 (``rt.run_job``) and ``.waitForTaskToken`` callbacks (``rt.wait_for_task_token``).
 The calls themselves are ``asl_services``' (boto3), or what a local run sets instead
-(``asl_testing.use_service_caller``).
+(``asl_testing.LocalHooks.service_caller``).
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import math
-import os
 import re
 import uuid
 from collections.abc import Callable
@@ -63,8 +62,9 @@ def _request(resource: str, params: Any) -> Any:
     function = durable_machine(resource, params)
     if function is not None:
         return _start_durable(function, params)
-    if rt._service_caller is not None:
-        return rt._service_caller(resource, params, "request-response")
+    caller = rt.hook("service_caller")
+    if caller is not None:
+        return caller(resource, params, "request-response")
     return asl_services.call(resource, params)
 
 
@@ -93,7 +93,7 @@ def _service_name(resource: str) -> str:
 
 def _real(resource: str) -> str | None:
     """``resource`` when its calls go to AWS, None when a test double answers them."""
-    return None if rt._service_caller is not None else resource
+    return None if rt.hook("service_caller") is not None else resource
 
 
 def client_error(resource: str) -> str:
@@ -147,7 +147,7 @@ def run_job(
     function = durable_machine(resource, params)
     if function is not None:
         return _run_durable(run, operation, resource, function, params, timeout)
-    caller = rt._service_caller
+    caller = rt.hook("service_caller")
     if caller is not None:  # a test double answers with the job's output at once
         return rt.step(
             run,
@@ -368,8 +368,9 @@ def wait_for_task_token(
 
     def deliver() -> None:
         send(payload)
-        if rt._token_observer is not None:
-            rt._token_observer(callback.callback_id, resource, payload)
+        observer = rt.hook("token_observer")
+        if observer is not None:
+            observer(callback.callback_id, resource, payload)
 
     rt.step(
         run,
@@ -432,8 +433,9 @@ def send_to_service(resource: str) -> Callable[[Any], Any]:
         function = durable_machine(resource, payload)
         if function is not None:
             return _start_durable(function, payload)
-        if rt._service_caller is not None:
-            return rt._service_caller(resource, payload, "callback")
+        caller = rt.hook("service_caller")
+        if caller is not None:
+            return caller(resource, payload, "callback")
         return _service_call(
             lambda: asl_services.call(resource, payload), resource=resource
         )
@@ -470,9 +472,9 @@ def send_to_activity(activity_arn: str) -> Callable[[Any], Any]:
 
         name = activity_arn.rsplit(":", 1)[-1]
         key = "ASL_ACTIVITY_QUEUE_URL_" + re.sub(r"[^A-Za-z0-9]", "_", name).upper()
-        queue = os.environ.get(key) or os.environ.get("ASL_ACTIVITY_QUEUE_URL")
+        queue = rt.environ(key) or rt.environ("ASL_ACTIVITY_QUEUE_URL")
         if not queue:
-            if rt._token_observer is not None:
+            if rt.hook("token_observer") is not None:
                 return  # a local run answers activities itself
             raise rt.fail(
                 "States.Runtime",

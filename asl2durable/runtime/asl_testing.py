@@ -43,13 +43,14 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import contextvars
 import copy
 import dataclasses
 import datetime
+import functools
 import json
 import logging
 import math
-import os
 import queue
 import re
 import threading
@@ -64,7 +65,6 @@ from typing import Any
 import asl_runtime as rt
 import asl_sdk
 
-_LOCK = threading.Lock()
 # ``raise fail("Name", "cause")`` in a stub fails the call with that error name
 fail = rt.fail
 
@@ -321,9 +321,13 @@ def run_handler(
     strict_limits: bool = True,
     execution_timeout: float | None = None,
     durable_functions: Mapping[str, Callable[..., Any]] | None = None,
+    environment: Mapping[str, str] | None = None,
+    execution_start: Callable[[Any], float | None] | None = None,
+    role_arn: str | None = None,
 ) -> Outcome:
     """Run ``handler`` on ``event`` in the local runner with ``asl_runtime``'s hooks
-    set.
+    set for this run only (:class:`LocalHooks`: runs in other threads at the same time
+    have their own).
 
     ``functions`` are the Lambda functions chained invokes reach (by name), each run as
     the Lambda Python runtime runs a handler; ``invoker`` answers the Lambda calls made
@@ -331,8 +335,8 @@ def run_handler(
     resource, payload)`` answers each task token: ``{"output": value}`` succeeds the
     callback, ``{"error": name, "cause": text}`` fails it, ``{"raw": text}`` completes
     it with exactly that Result text. ``force_replays`` suspends the handler after every
-    durable operation (:func:`use_forced_replays`), so that each one is followed by a
-    replay of everything before it. ``faults="interrupt"`` ends the invocation right
+    durable operation (``LocalHooks.forced_replays``), so that each one is followed by
+    a replay of everything before it. ``faults="interrupt"`` ends the invocation right
     after each side effect, once per step, before its result is checkpointed (a sandbox
     that dies then); the runner invokes the handler again at once. The handler runs as
     the function ``function_name`` in ``region`` and ``account_id``, as the execution
@@ -341,17 +345,13 @@ def run_handler(
     ``execution_timeout`` (seconds of modelled time: the function's ExecutionTimeout)
     times out a run that goes on longer. ``durable_functions`` are durable handlers (by
     function name) that chained invokes reach, each run as a child durable execution (a
-    state machine of the same template, converted)."""
-    from aws_durable_execution_sdk_python.lambda_service import (
-        ErrorObject,
-        InvocationStatus,
-    )
+    state machine of the same template, converted). ``environment``: the function's
+    configuration (variables the process does not set); ``execution_start`` and
+    ``role_arn``: the execution's start time and role as recorded."""
     from aws_durable_execution_sdk_python_testing import DurableFunctionTestRunner
 
     if faults not in (None, "interrupt"):
         raise ValueError(f"faults must be None or 'interrupt', not {faults!r}")
-    tokens: queue.Queue[Any] = queue.Queue()
-    interruptions = Interruptions() if faults == "interrupt" else None
     limits = Limits(execution_timeout) if strict_limits else None
     if (
         limits is not None
@@ -361,145 +361,244 @@ def run_handler(
             f"the input is over {Limits.INPUT_BYTES:,} bytes, the most a durable "
             "execution accepts"
         )
-    with _LOCK, _fast_invocation_retries(interruptions is not None), _enforced(limits):
-        use_lambda_invoker(invoker)
-        use_service_caller(service_caller)
-        use_item_reader(item_reader)
-        use_result_writer(result_writer)
-        observe_task_tokens(
-            (lambda *request: tokens.put(request)) if callbacks else None
-        )
-        use_forced_replays(force_replays)
-        inject_faults(interruptions)
-        use_local_execution_arn(
-            lambda runner_arn, function_arn: (
+    tokens: queue.Queue[Any] = queue.Queue()
+    interruptions = Interruptions() if faults == "interrupt" else None
+    scope = _RunScope(
+        LocalHooks(
+            invoker=invoker,
+            service_caller=service_caller,
+            item_reader=item_reader,
+            result_writer=result_writer,
+            token_observer=(lambda *request: tokens.put(request))
+            if callbacks
+            else None,
+            fault=interruptions,
+            forced_replays=bool(force_replays),
+            local_execution_arn=lambda runner_arn, function_arn: (
                 f"{function_arn}:$LATEST/durable-execution/{execution_name}/"
                 + runner_arn.split("/")[0]
-            )
-        )
-        previous = logging.root.manager.disable
-        # the SDK logs every failed step with a traceback
-        logging.disable(logging.CRITICAL)
-        try:
-            invocation = _Invocation(handler)
-            # the same function, invoked for a Distributed Map's parts
-            parts = _Invocation(handler)
-            with DurableFunctionTestRunner(
+            ),
+            execution_start=execution_start,
+            role_arn=role_arn,
+            environment=dict(environment or {}),
+        ),
+        limits,
+    )
+    invocation = _Invocation(handler, scope)
+    # the same function, invoked for a Distributed Map's parts
+    parts = _Invocation(handler, scope)
+    try:
+        with (
+            _quiet(),
+            DurableFunctionTestRunner(
                 handler=invocation, poll_interval=0.05, region=region
-            ) as runner:
-                for target, function in (functions or {}).items():
-                    runner.register_function(
-                        target, lambda_function(function, after=invocation)
-                    )
-                for target, durable in (durable_functions or {}).items():
-                    runner.register_durable_function(
-                        target, durable, execution_timeout=math.ceil(timeout)
-                    )
-                # a Distributed Map's parts run in child executions of it
-                if function_name not in (functions or {}):
-                    runner.register_durable_function(
-                        function_name, parts, execution_timeout=math.ceil(timeout)
-                    )
-                arn = runner.run_async(
-                    input=json.dumps(event),
-                    execution_timeout=math.ceil(timeout),
-                    function_name=function_name,
-                    execution_name=execution_name,
-                    account_id=account_id,
+            ) as runner,
+        ):
+            if interruptions is not None:
+                _fast_invocation_retries(runner)
+            _register(
+                runner,
+                scope,
+                functions or {},
+                durable_functions or {},
+                (function_name, invocation, parts),
+                math.ceil(timeout),
+            )
+            arn = runner.run_async(
+                input=json.dumps(event),
+                execution_timeout=math.ceil(timeout),
+                function_name=function_name,
+                execution_name=execution_name,
+                account_id=account_id,
+            )
+            invocation.recorded = lambda: _invocation_recorded(runner, arn)
+            done = threading.Event()
+            if callbacks:
+                threading.Thread(
+                    target=_answer_tokens,
+                    args=(runner, tokens, callbacks, done),
+                    daemon=True,
+                ).start()
+            try:
+                result = runner.wait_for_result(arn, timeout=math.ceil(timeout) + 5)
+            except TimeoutError:
+                return Outcome(
+                    "TIMED_OUT", error="States.Timeout", cause="Execution timed out"
                 )
-                invocation.recorded = lambda: _invocation_recorded(runner, arn)
-                done = threading.Event()
-                if callbacks:
+            finally:
+                done.set()
+            seen = _seen(runner, arn, event, result, invocation, parts)
+    finally:
+        scope.close()
+    return _outcome(result, seen, interruptions, limits)
 
-                    def answer_tokens() -> None:
-                        while not done.is_set():
-                            try:
-                                token, resource, payload = tokens.get(timeout=0.05)
-                            except queue.Empty:
-                                continue
-                            outcome = callbacks(token, resource, payload)
-                            if outcome is None:  # not answered: the callback times out
-                                continue
-                            if "raw" in outcome:
-                                raw = outcome["raw"]
-                                runner.send_callback_success(
-                                    token,
-                                    raw
-                                    if isinstance(raw, bytes)
-                                    else str(raw).encode("utf-8"),
-                                )
-                            elif "error" in outcome or "cause" in outcome:
-                                failure = ErrorObject(
-                                    message=outcome.get("cause") or "",
-                                    type=outcome.get("error"),
-                                    data=None,
-                                    stack_trace=None,
-                                )
-                                runner.send_callback_failure(token, failure)
-                            else:
-                                runner.send_callback_success(
-                                    token,
-                                    json.dumps(outcome.get("output")).encode("utf-8"),
-                                )
 
-                    threading.Thread(target=answer_tokens, daemon=True).start()
-                try:
-                    result = runner.wait_for_result(arn, timeout=math.ceil(timeout) + 5)
-                except TimeoutError:
-                    return Outcome(
-                        "TIMED_OUT", error="States.Timeout", cause="Execution timed out"
-                    )
-                finally:
-                    done.set()
-                children, child_arns = _child_operations(runner, arn)
-                invocations = _invocations(runner, arn)
-                # a Distributed Map's parts: their invocations are billed too
-                for child in child_arns:
-                    more = _invocations(runner, child)
-                    invocations = (
-                        None
-                        if invocations is None or more is None
-                        else invocations + more
-                    )
-                written = (
-                    None
-                    if invocation.written is None or parts.written is None
-                    else invocation.written + parts.written
-                )
-                # and what the service writes: input, results, callback answers
-                if written is not None:
-                    written += len(json.dumps(event).encode("utf-8")) + _answer_bytes(
-                        result.operations
-                    )
-                    written += len(
-                        (result.result or "").encode("utf-8")
-                    ) + _error_bytes(result.error)
-                    written += sum(_answer_bytes(child) for child in children)
-        finally:
-            logging.disable(previous)
-            use_lambda_invoker(None)
-            use_service_caller(None)
-            use_item_reader(None)
-            use_result_writer(None)
-            observe_task_tokens(None)
-            use_forced_replays(False)
-            inject_faults(None)
-            use_local_execution_arn(None)
-    seen: dict[str, Any] = {
+class _RunScope:
+    """One run's hooks and limits, given to every handler invocation of the run (the
+    runner invokes the handler on threads of its own, and the SDK runs it in a fresh
+    context): the hooks by the invoked execution's ARN, which ``asl_runtime.start_run``
+    sets as the context variable ``asl_runtime.hooks`` reads, and the limits for the
+    checkpoints of that execution (:func:`_install_checked_apply`)."""
+
+    def __init__(self, hooks: LocalHooks, limits: Limits | None) -> None:
+        self.hooks = hooks
+        self.limits = limits
+        self._executions: set[str] = set()
+
+    def call(self, function: Callable[..., Any], event: Any, *args: Any) -> Any:
+        """``function(event, *args)`` as part of the run: its execution known by ARN,
+        and in a copy of the calling context with the run's hooks set."""
+        arn = getattr(event, "durable_execution_arn", None)
+        if isinstance(arn, str):
+            if self.limits is not None:
+                _install_checked_apply()
+            with _LIMITS_LOCK:
+                rt._LOCAL_RUNS[arn] = self.hooks
+                if self.limits is not None:
+                    _LIMITS[arn] = self.limits
+                self._executions.add(arn)
+
+        def within() -> Any:
+            with using(self.hooks):
+                return function(event, *args)
+
+        return contextvars.copy_context().run(within)
+
+    def close(self) -> None:
+        """The run is over: its executions' checkpoints are no longer checked."""
+        with _LIMITS_LOCK:
+            for arn in self._executions:
+                rt._LOCAL_RUNS.pop(arn, None)
+                _LIMITS.pop(arn, None)
+            self._executions.clear()
+
+
+def _register(
+    runner: Any,
+    scope: _RunScope,
+    functions: Mapping[str, Callable[[Any, Any], Any]],
+    durable_functions: Mapping[str, Callable[..., Any]],
+    own: tuple[str, _Invocation, _Invocation],
+    timeout: int,
+) -> None:
+    """Register what chained invokes reach: the Lambda functions, the durable functions
+    (each run in the run's scope) and, for a Distributed Map's parts, the machine's own
+    function."""
+    function_name, invocation, parts = own
+    for target, function in functions.items():
+        runner.register_function(target, lambda_function(function, after=invocation))
+    for target, durable in durable_functions.items():
+        runner.register_durable_function(
+            target,
+            functools.partial(scope.call, durable),
+            execution_timeout=timeout,
+        )
+    # a Distributed Map's parts run in child executions of it
+    if function_name not in functions:
+        runner.register_durable_function(
+            function_name, parts, execution_timeout=timeout
+        )
+
+
+def _answer_tokens(
+    runner: Any,
+    tokens: queue.Queue[Any],
+    callbacks: Callable[[str, str, Any], dict[str, Any] | None],
+    done: threading.Event,
+) -> None:
+    """Answer each task token the run sends with what ``callbacks`` says, until
+    ``done``."""
+    from aws_durable_execution_sdk_python.lambda_service import ErrorObject
+
+    while not done.is_set():
+        try:
+            token, resource, payload = tokens.get(timeout=0.05)
+        except queue.Empty:
+            continue
+        outcome = callbacks(token, resource, payload)
+        if outcome is None:  # not answered: the callback times out
+            continue
+        if "raw" in outcome:
+            raw = outcome["raw"]
+            runner.send_callback_success(
+                token,
+                raw if isinstance(raw, bytes) else str(raw).encode("utf-8"),
+            )
+        elif "error" in outcome or "cause" in outcome:
+            failure = ErrorObject(
+                message=outcome.get("cause") or "",
+                type=outcome.get("error"),
+                data=None,
+                stack_trace=None,
+            )
+            runner.send_callback_failure(token, failure)
+        else:
+            runner.send_callback_success(
+                token, json.dumps(outcome.get("output")).encode("utf-8")
+            )
+
+
+def _seen(
+    runner: Any,
+    arn: str,
+    event: Any,
+    result: Any,
+    invocation: _Invocation,
+    parts: _Invocation,
+) -> dict[str, Any]:
+    """What the runner observed of a finished run: the operations, the invocations, the
+    bytes written (the handler's checkpoints and what the service writes: input,
+    results, callback answers), child executions' included."""
+    children, child_arns = _child_operations(runner, arn)
+    invocations = _invocations(runner, arn)
+    # a Distributed Map's parts: their invocations are billed too
+    for child in child_arns:
+        more = _invocations(runner, child)
+        invocations = (
+            None if invocations is None or more is None else invocations + more
+        )
+    written = (
+        None
+        if invocation.written is None or parts.written is None
+        else invocation.written + parts.written
+    )
+    if written is not None:
+        written += len(json.dumps(event).encode("utf-8")) + _answer_bytes(
+            result.operations
+        )
+        written += len((result.result or "").encode("utf-8")) + _error_bytes(
+            result.error
+        )
+        written += sum(_answer_bytes(child) for child in children)
+    return {
         "operations": list(result.operations),
         "invocations": invocations,
-        "effect_runs": dict(interruptions.runs) if interruptions is not None else None,
-        "limits": list(limits.exceeded) if limits is not None else [],
         "invocation_ms": [*invocation.durations_ms, *parts.durations_ms],
         "child_operations": children,
+        "data_written": written,
     }
+
+
+def _outcome(
+    result: Any,
+    seen: dict[str, Any],
+    interruptions: Interruptions | None,
+    limits: Limits | None,
+) -> Outcome:
+    """The outcome of a finished run, from the runner's result."""
+    from aws_durable_execution_sdk_python.lambda_service import InvocationStatus
+
+    seen["effect_runs"] = (
+        dict(interruptions.runs) if interruptions is not None else None
+    )
+    seen["limits"] = list(limits.exceeded) if limits is not None else []
     if getattr(result.execution_status, "name", None) == "TIMED_OUT" or (
         limits is not None and limits.timed_out
     ):
+        del seen["data_written"]
         return Outcome(
             "TIMED_OUT", error="States.Timeout", cause="Execution timed out", **seen
         )
-    seen["data_written"] = written
     if result.status is InvocationStatus.SUCCEEDED:
         return Outcome(
             "SUCCEEDED",
@@ -672,54 +771,72 @@ class Limits:
             )
 
 
-@contextlib.contextmanager
-def _enforced(limits: Limits | None) -> Iterator[None]:
-    """Check every checkpoint against ``limits`` while a run lasts, before the runner
-    applies it."""
-    if limits is None:
-        yield
-        return
+# the limits of each execution a run with strict limits is running (by its ARN): the
+# runner applies checkpoints on threads of its own, so they are found by execution
+_LIMITS: dict[str, Limits] = {}
+_LIMITS_LOCK = threading.Lock()
+
+
+def _install_checked_apply() -> None:
+    """Check every checkpoint of an execution that has limits (:data:`_LIMITS`) before
+    the runner applies it. Installed once, on the first run with strict limits; it
+    changes nothing for other executions."""
     from aws_durable_execution_sdk_python_testing.checkpoint.core import CheckpointCore
 
-    original = CheckpointCore.__dict__["apply"]
+    with _LIMITS_LOCK:
+        original = CheckpointCore.__dict__["apply"]
+        if getattr(original.__func__, "checks_limits", False):
+            return
 
-    def apply(
-        execution: Any,
-        checkpoint_token: str,
-        updates: list[Any],
-        client_token: Any,
-        dispatcher: Any,
-        now: Any,
-    ) -> Any:
-        if updates:
-            limits.check(updates, execution, now)
-        return original.__func__(
-            execution, checkpoint_token, updates, client_token, dispatcher, now
-        )
+        def apply(
+            execution: Any,
+            checkpoint_token: str,
+            updates: list[Any],
+            client_token: Any,
+            dispatcher: Any,
+            now: Any,
+        ) -> Any:
+            limits = _LIMITS.get(str(getattr(execution, "durable_execution_arn", "")))
+            if updates and limits is not None:
+                limits.check(updates, execution, now)
+            return original.__func__(
+                execution, checkpoint_token, updates, client_token, dispatcher, now
+            )
 
-    CheckpointCore.apply = staticmethod(apply)  # type: ignore[method-assign]
-    try:
-        yield
-    finally:
-        CheckpointCore.apply = original  # type: ignore[method-assign]
+        apply.checks_limits = True  # type: ignore[attr-defined]
+        CheckpointCore.apply = staticmethod(apply)  # type: ignore[method-assign]
+
+
+def _fast_invocation_retries(runner: Any) -> None:
+    """With faults, each interrupted invocation is retried at once (the testing runner
+    waits 5 s by default) and as often as the machine has steps (it gives up after 5 in
+    a row): set on this runner's executor only."""
+    executor = runner._executor
+    executor.RETRY_BACKOFF_SECONDS = 0
+    executor.MAX_CONSECUTIVE_FAILED_ATTEMPTS = 10_000
+
+
+# how many runs are silencing logging (the SDK logs every failed step with a traceback)
+_QUIET = [0, logging.NOTSET]
+_QUIET_LOCK = threading.Lock()
 
 
 @contextlib.contextmanager
-def _fast_invocation_retries(on: bool) -> Iterator[None]:
-    """With faults, each interrupted invocation is retried at once (the testing runner
-    waits 5 s by default) and as often as the machine has steps (it gives up after 5 in
-    a row)."""
-    if not on:
-        yield
-        return
-    from aws_durable_execution_sdk_python_testing.executor import Executor
-
-    saved = Executor.RETRY_BACKOFF_SECONDS, Executor.MAX_CONSECUTIVE_FAILED_ATTEMPTS
-    Executor.RETRY_BACKOFF_SECONDS, Executor.MAX_CONSECUTIVE_FAILED_ATTEMPTS = 0, 10_000
+def _quiet() -> Iterator[None]:
+    """Logging off while a run lasts, and back as it was once the last of the runs
+    going on at the same time has ended."""
+    with _QUIET_LOCK:
+        if _QUIET[0] == 0:
+            _QUIET[1] = logging.root.manager.disable
+            logging.disable(logging.CRITICAL)
+        _QUIET[0] += 1
     try:
         yield
     finally:
-        Executor.RETRY_BACKOFF_SECONDS, Executor.MAX_CONSECUTIVE_FAILED_ATTEMPTS = saved
+        with _QUIET_LOCK:
+            _QUIET[0] -= 1
+            if _QUIET[0] == 0:
+                logging.disable(_QUIET[1])
 
 
 class _Invocation:
@@ -728,8 +845,9 @@ class _Invocation:
     clock) and how many bytes its checkpoints wrote (``written``; None when the runner's
     client could not be observed)."""
 
-    def __init__(self, handler: Callable[..., Any]) -> None:
+    def __init__(self, handler: Callable[..., Any], scope: _RunScope) -> None:
         self.handler = handler
+        self.scope = scope
         self.idle = threading.Event()
         self.idle.set()
         # whether the runner has recorded the end of the last invocation (set once the
@@ -743,7 +861,7 @@ class _Invocation:
         event = self._observed(event)
         started = time.perf_counter()
         try:
-            return self.handler(event, context)
+            return self.scope.call(self.handler, event, context)
         finally:
             self.durations_ms.append((time.perf_counter() - started) * 1000)
             self.idle.set()
@@ -1255,7 +1373,7 @@ class Recorded:
         raise FunctionError("States.Timeout", "", None)
 
     def service(self, resource: str, params: Any, pattern: str) -> Any:
-        """Service integrations (:func:`use_service_caller`)."""
+        """Service integrations (:attr:`LocalHooks.service_caller`)."""
         # the send of a .waitForTaskToken Task: answered by its callback
         if pattern == "callback":
             return None
@@ -1441,69 +1559,103 @@ def run_recorded(
         function_key(name): recorded.stand_in(function_key(name)) for name in names
     }
     try:
-        with _execution_as_recorded(start, role_arn):
-            outcome = run_handler(
-                handler,
-                event,
-                functions=stand_ins,
-                invoker=local_invoker(stand_ins),
-                service_caller=recorded.service,
-                timeout=timeout,
-                callbacks=lambda _token, resource, payload: recorded.callback(
-                    resource, payload
-                ),
-                **options,
-            )
+        outcome = run_handler(
+            handler,
+            event,
+            functions=stand_ins,
+            invoker=local_invoker(stand_ins),
+            service_caller=recorded.service,
+            timeout=timeout,
+            callbacks=lambda _token, resource, payload: recorded.callback(
+                resource, payload
+            ),
+            execution_start=_started_at(start),
+            role_arn=role_arn,
+            **options,
+        )
     finally:
         recorded.done.set()
     return RecordedRun(outcome, recorded)
 
 
-@contextlib.contextmanager
-def _execution_as_recorded(start: str | None, role_arn: str | None) -> Iterator[None]:
-    """The context object's execution start time and role, as recorded, while a run
-    lasts."""
-    saved_start, saved_role = (
-        asl_sdk.execution_start,
-        os.environ.get("ASL_EXECUTION_ROLE_ARN"),
-    )
-    if start is not None:
-        moment = datetime.datetime.fromisoformat(start)
-        at = (
-            moment if moment.tzinfo is not None else moment.replace(tzinfo=datetime.UTC)
-        ).timestamp()
+def _started_at(start: str | None) -> Callable[[Any], float | None] | None:
+    """The context object's execution start time, as recorded (ISO 8601; None: the
+    runner's)."""
+    if start is None:
+        return None
+    moment = datetime.datetime.fromisoformat(start)
+    at = (
+        moment if moment.tzinfo is not None else moment.replace(tzinfo=datetime.UTC)
+    ).timestamp()
 
-        def started(context: Any) -> float | None:
-            return at
+    def started(context: Any) -> float | None:
+        return at
 
-        asl_sdk.execution_start = started
-    if role_arn is not None:
-        os.environ["ASL_EXECUTION_ROLE_ARN"] = role_arn
-    try:
-        yield
-    finally:
-        asl_sdk.execution_start = saved_start
-        if role_arn is not None:
-            if saved_role is None:
-                os.environ.pop("ASL_EXECUTION_ROLE_ARN", None)
-            else:
-                os.environ["ASL_EXECUTION_ROLE_ARN"] = saved_role
+    return started
 
 
 # ---- the hooks local runs set in asl_runtime ----------------------------------------
-#
-# Each replaces what a deployed handler calls (AWS) with what a local run answers; the
-# runtime reads them as ``asl_runtime._<hook>``, None (the default) meaning the real
-# service. They live here, not in asl_runtime, because only local runs and tests set
-# them.
 
 
-def use_lambda_invoker(
-    invoker: Callable[[str, bytes | None, dict[str, Any]], rt.InvokeResponse] | None,
-) -> None:
-    """Replace how Lambda functions are called (local runs and tests); ``None`` restores
-    boto3."""
-    rt._invoker = invoker
+@dataclass(frozen=True)
+class LocalHooks:
+    """What a local run answers instead of AWS, and how it runs: the generated code
+    reads them as ``asl_runtime.hook(name)``, None meaning the real service (boto3 for
+    Lambda and the other services, S3 for Distributed Map I/O), as deployed.
+    :func:`run_handler` sets them for its run only; :func:`using` in the current
+    context (a test calling generated code directly)."""
+
+    # Lambda calls from steps (``InvocationType: Event``, another account):
+    # ``invoker(function_name, payload, params)`` returns the response
+    invoker: Callable[[str, bytes | None, dict[str, Any]], Any] | None = None
+    # service integrations: ``caller(resource, params, pattern)`` answers instead of
+    # AWS: ``pattern`` is "request-response" (``resource`` is the Task resource; return
+    # the API result), "sync" (the resource with its ``.sync`` suffix; return the
+    # finished job's output) or "callback" (sending the payload of a
+    # ``.waitForTaskToken`` Task; the return value is ignored). An exception it raises
+    # fails the Task: an AslError (:func:`fail`) under its ASL name, any other under
+    # its class name.
+    service_caller: Callable[[str, Any, str], Any] | None = None
+    # a Distributed Map's ItemReader: ``reader(resource, params, reader_config)``
+    # returns the items
+    item_reader: Callable[[str, Any, Any], Any] | None = None
+    # a Distributed Map's ResultWriter (one with a ``Resource``):
+    # ``writer(result_writer, records)`` gets the evaluated ResultWriter and the child
+    # results, and returns the Map's result
+    result_writer: Callable[[dict[str, Any], list[Any]], Any] | None = None
+    # ``observer(token, resource, payload)`` is told of every task token sent
+    token_observer: Callable[[str, str, Any], None] | None = None
+    # ``fault(key, ran=True)`` runs inside every step that has a side effect, right
+    # after it (``key`` names the step: its scope and operation name), and after every
+    # chained invoke returns (``ran=False``); raising a retryable ``InvocationError``
+    # there ends the invocation before the result is checkpointed (Interruptions)
+    fault: Callable[..., None] | None = None
+    # every durable operation the runtime issues is followed by a 1-second durable
+    # wait, which suspends the invocation: the handler is re-invoked and replays
+    # everything before it (a run then checks that the generated code issues the same
+    # operations on every replay); the output does not change
+    forced_replays: bool = False
+    # ``shape(runner_arn, function_arn)`` gives the execution ARN AWS would give
+    local_execution_arn: Callable[[str, str], str] | None = None
+    # the execution's start time (``$$.Execution.StartTime``) and role, as recorded
+    execution_start: Callable[[Any], float | None] | None = None
+    role_arn: str | None = None
+    # the function's configuration: variables the process does not set
+    environment: Mapping[str, str] = field(default_factory=dict)
+
+
+@contextlib.contextmanager
+def using(hooks: LocalHooks | None = None, **changes: Any) -> Iterator[LocalHooks]:
+    """``hooks`` (default: the current ones) with ``changes``, set in the current
+    context while the block lasts: ``with asl_testing.using(service_caller=caller):``
+    around a test's direct call of generated code. Other threads are not affected."""
+    current = hooks if hooks is not None else rt._HOOKS.get() or LocalHooks()
+    chosen = dataclasses.replace(current, **changes)
+    token = rt._HOOKS.set(chosen)
+    try:
+        yield chosen
+    finally:
+        rt._HOOKS.reset(token)
 
 
 def local_invoker(
@@ -1598,68 +1750,3 @@ class _LocalLambdaContext:
 
     def get_remaining_time_in_millis(self) -> int:
         return 900_000
-
-
-def use_item_reader(reader: Callable[[str, Any, Any], Any] | None) -> None:
-    """Replace how a Distributed Map's ``ItemReader`` reads its items (local runs and
-    tests); ``None`` restores S3. ``reader(resource, params, reader_config)`` returns
-    the items."""
-    rt._item_reader = reader
-
-
-def use_result_writer(
-    writer: Callable[[dict[str, Any], list[Any]], Any] | None,
-) -> None:
-    """Replace how a Distributed Map's ``ResultWriter`` (one with a ``Resource``) writes
-    the results (local runs and tests); ``None`` restores S3. ``writer(result_writer,
-    records)`` gets the evaluated ResultWriter and the child results, and returns the
-    Map's result."""
-    rt._result_writer = writer
-
-
-def use_service_caller(caller: Callable[[str, Any, str], Any] | None) -> None:
-    """Replace how service integrations are called (local runs and tests); ``None``
-    restores boto3.
-
-    ``caller(resource, params, pattern)`` answers instead of AWS: ``pattern`` is
-    ``"request-response"`` (``resource`` is the Task resource, e.g.
-    ``arn:aws:states:::dynamodb:putItem``; return the API result), ``"sync"`` (the
-    resource with its ``.sync`` suffix; return the finished job's output) or
-    ``"callback"`` (sending the payload of a ``.waitForTaskToken`` Task; ``resource``
-    without the suffix; the return value is ignored). An exception it raises fails the
-    Task: an :class:`AslError` (see :func:`fail`) under its ASL name, any other
-    exception under its class name."""
-    rt._service_caller = caller
-
-
-def observe_task_tokens(observer: Callable[[str, str, Any], None] | None) -> None:
-    """Local runs: ``observer(token, resource, payload)`` is told of every task token
-    sent."""
-    rt._token_observer = observer
-
-
-def use_forced_replays(on: bool) -> None:
-    """Test hook, off by default: when on, every durable operation the runtime issues is
-    followed by a 1-second durable wait. Each wait suspends the invocation, so the
-    handler is re-invoked and replays everything before it: a run then checks that the
-    generated code issues the same operations (names, types, order) on every replay and
-    computes the same data from their checkpointed results. The extra waits add
-    operations but do not change the output."""
-    rt._FORCED_REPLAYS = bool(on)
-
-
-def use_local_execution_arn(shape: Callable[[str, str], str] | None) -> None:
-    """Local runs: ``shape(runner_arn, function_arn)`` gives the execution ARN AWS would
-    give."""
-    rt._local_execution_arn = shape
-
-
-def inject_faults(fault: Callable[..., None] | None) -> None:
-    """Test hook, off by default: ``fault(key, ran=True)`` runs inside every step that
-    has a side effect, right after it (``key`` names the step: its scope and operation
-    name), and after every chained invoke returns (``ran=False``: the function ran in
-    the service, perhaps in an earlier invocation). Raising a retryable
-    ``InvocationError`` there ends the invocation before the result is checkpointed, as
-    a sandbox that dies at that moment does; the runner then invokes the handler again.
-    """
-    rt._fault = fault

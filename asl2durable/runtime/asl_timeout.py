@@ -10,6 +10,7 @@ goes on, as a Lambda invocation does after Step Functions times the task out.
 
 from __future__ import annotations
 
+import contextvars
 import math
 import threading
 from collections.abc import Callable
@@ -91,7 +92,9 @@ def within(function: Callable[[], Any], timeout: float) -> Any:
         except BaseException as err:  # noqa: BLE001
             box["error"] = err
 
-    worker = threading.Thread(target=call, daemon=True)
+    # (in a copy of this context: a local run's hooks)
+    worker = threading.Thread(target=contextvars.copy_context().run, args=(call,))
+    worker.daemon = True
     worker.start()
     worker.join(timeout)
     if worker.is_alive():

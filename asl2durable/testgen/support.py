@@ -5,17 +5,14 @@
 from __future__ import annotations
 
 import functools
-import sys
 from typing import Any
 
-from .._resources import RUNTIME_DIR
+from .._resources import support_module
 from ..runtime_subset import NotSeparable, subset
 
 
 def _runtime_module(name: str) -> Any:
-    if str(RUNTIME_DIR) not in sys.path:
-        sys.path.insert(0, str(RUNTIME_DIR))
-    return __import__(name)
+    return support_module(name)
 
 
 # The helpers of asl_runtime the plan calls: pure functions in a module that imports the durable
