@@ -64,7 +64,7 @@ LAMBDA_OPTION = click.option("--lambda", "lambda_specs", metavar="NAME_OR_ARN=FI
 AWS_OPTIONS = _options(
     click.option("--aws", type=click.Choice(["none", "moto"]), default="none", show_default=True,
                  help="Where AWS service calls go: nowhere special, or moto's in-process emulation (needs moto)."),
-    click.option("--seed", metavar="FILE|@FILE|JSON", callback=_parsed(lambda value: batch.parse_seed(value)),
+    click.option("--seed", metavar="FILE|@FILE|JSON", callback=_parsed(batch.parse_seed),
                  help="With --aws moto: resources to create first (buckets, tables, queues, topics, secrets, activities)."),
 )
 
@@ -148,10 +148,6 @@ def convert(paths: tuple[str, ...], outdir: Path, fmt: str, **o: Any) -> None:
     sys.exit(0 if result.ok else 1)
 
 
-def _price(name: str, metavar: str, help: str) -> Callable:
-    return click.option(f"--price-{name}", type=click.FloatRange(min=0), metavar=metavar, help=help)
-
-
 @_command
 @click.argument("paths", metavar="PATH...", nargs=-1, required=True)
 @OUTPUT_OPTION(help="Folder to write the report into: index.html and machines/*.html, report.json, report.md.")
@@ -166,10 +162,12 @@ def _price(name: str, metavar: str, help: str) -> Callable:
     "compared, and its cost estimated; a machine without inputs gets no behaviour check.",
 )
 @_options(LAMBDA_OPTION, AWS_OPTIONS)
-@_price("transition", "USD_PER_1000", "Step Functions Standard price per 1,000 state transitions (default: 0.025).")
-@_price("operation", "USD_PER_MILLION", "Lambda durable functions price per million durable operations (default: 8.00).")
-@_price("request", "USD_PER_MILLION", "Lambda price per million requests (default: 0.20).")
-@_price("compute", "USD_PER_GB_SECOND", "Lambda price per GB-second of duration (default: 0.0000166667).")
+@_options(*(click.option(f"--price-{name}", type=click.FloatRange(min=0), metavar=metavar, help=help) for name, metavar, help in (
+    ("transition", "USD_PER_1000", "Step Functions Standard price per 1,000 state transitions (default: 0.025)."),
+    ("operation", "USD_PER_MILLION", "Lambda durable functions price per million durable operations (default: 8.00)."),
+    ("request", "USD_PER_MILLION", "Lambda price per million requests (default: 0.20)."),
+    ("compute", "USD_PER_GB_SECOND", "Lambda price per GB-second of duration (default: 0.0000166667)."),
+)))
 @click.option("--memory", "memory_mb", type=click.IntRange(128, 10_240), metavar="MB",
               help="The durable function's memory size, for its compute cost (default: 128, what the generated "
               "template gives it: Lambda's default).")
@@ -191,11 +189,11 @@ def report(paths: tuple[str, ...], outdir: Path, inputs_dir: Path | None, **o: A
     Exits 0 when the report is written (invalid machines are rows of it), 1 when no input
     could be read.
     """
+    from asl2durable.pricing import DEFAULT
+
     aws_seed = batch.aws_seed(o["aws"], o["seed"])
     values = batch.substitution_values(o["substitute"], o["substitutions_file"])
     lambdas = batch.lambdas(o["lambda_specs"]) if inputs_dir is not None else None
-    from asl2durable.pricing import DEFAULT
-
     prices = DEFAULT.replace(**{k.removeprefix("price_"): v for k, v in o.items() if k.startswith("price_")})
     result = batch.report_batch(
         paths, outdir, formats=o["formats"], inputs_dir=inputs_dir, lambdas=lambdas, aws_seed=aws_seed, prices=prices,
@@ -234,8 +232,7 @@ def run(path: str, input_: object, timeout: float, **o: Any) -> None:
     try:
         from asl2durable import local
     except ImportError as e:
-        click.echo(f"Error: the local runner is not available: {e}", err=True)
-        sys.exit(1)
+        raise batch.Failed(f"Error: the local runner is not available: {e}") from None
     lambdas = batch.lambdas(o["lambda_specs"])
     loaded = batch.load_one(item, batch.substitution_values(o["substitute"], o["substitutions_file"]))
     try:

@@ -50,8 +50,8 @@ def report_batch(
         from asl2durable.pricing import DEFAULT as prices
     read = 0
     machines = []
-    with (progress or contextlib.nullcontext)(todo) as batch:
-        for item in batch:
+    with (progress or contextlib.nullcontext)(todo) as shown:
+        for item in shown:
             try:
                 loaded = load_item(item, substitutions or {})
                 read += loaded.definition is not None
