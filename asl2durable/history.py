@@ -284,35 +284,13 @@ class _Reader:
         return self.last
 
     def _place(self, kind: str, details: dict, base: Lane, event: dict) -> Lane | None:
-        execution = self.execution
         ident = event.get("id") if isinstance(event.get("id"), int) else None
-        if kind == "ExecutionStarted":
-            execution.input = decode(details.get("input"))
-            execution.input_truncated = _truncated(details, "input")
-            execution.start = event.get("timestamp")
-            execution.role_arn = details.get("roleArn")
-            return execution.root
-        if kind == "ExecutionRedriven":
-            execution.redriven = True
-            return base
-        if kind in _END:
-            execution.status = _END[kind]
-            execution.end_event = ident
-            execution.output = decode(details.get("output"))
-            execution.output_truncated = _truncated(details, "output")
-            execution.error = details.get("error")
-            execution.cause = details.get("cause")
-            return base
+        if kind in ("ExecutionStarted", "ExecutionRedriven") or kind in _END:
+            return self._execution_event(kind, details, base, event, ident)
         if kind.endswith("StateEntered"):
             return self._enter(details.get("name", ""), kind.removesuffix("StateEntered"), details, base, event, ident)
         if kind.endswith("StateExited"):
-            lane, visit = self._find(details.get("name", ""), base)
-            if visit is None:
-                return None
-            visit.exited, visit.exit_event = True, ident
-            visit.output = decode(details.get("output"))
-            visit.output_truncated = _truncated(details, "output")
-            return lane
+            return self._exit(details, base, ident)
         if kind == "MapIterationStarted":
             lane, visit = self._find(details.get("name", ""), base)
             if visit is None:
@@ -330,21 +308,54 @@ class _Reader:
             visit.calls.append(self._call(kind, details, ident))
             return lane
         if kind in _CALL_ENDS or kind == "TaskSubmitted":
-            if ident is not None:
-                call = base.visits[-1].calls[-1] if base.visits and base.visits[-1].calls else None
-            else:
-                call = self._unanswered()
-            if call is None:
-                return None
-            if kind == "TaskSubmitted":
-                call.submitted = decode(details.get("output"))
-                return base
-            call.outcome = _CALL_ENDS[kind]
-            call.output = decode(details.get("output"))
-            call.error = details.get("error")
-            call.cause = details.get("cause")
-            return base
+            return self._answer(kind, details, base, ident)
         return base  # Map/Parallel/MapRun bookkeeping, EvaluationFailed, ...: where they came from
+
+    def _execution_event(self, kind: str, details: dict, base: Lane, event: dict, ident: int | None) -> Lane:
+        """The execution started, was redriven, or ended."""
+        execution = self.execution
+        if kind == "ExecutionStarted":
+            execution.input = decode(details.get("input"))
+            execution.input_truncated = _truncated(details, "input")
+            execution.start = event.get("timestamp")
+            execution.role_arn = details.get("roleArn")
+            return execution.root
+        if kind == "ExecutionRedriven":
+            execution.redriven = True
+            return base
+        execution.status = _END[kind]
+        execution.end_event = ident
+        execution.output = decode(details.get("output"))
+        execution.output_truncated = _truncated(details, "output")
+        execution.error = details.get("error")
+        execution.cause = details.get("cause")
+        return base
+
+    def _exit(self, details: dict, base: Lane, ident: int | None) -> Lane | None:
+        lane, visit = self._find(details.get("name", ""), base)
+        if visit is None:
+            return None
+        visit.exited, visit.exit_event = True, ident
+        visit.output = decode(details.get("output"))
+        visit.output_truncated = _truncated(details, "output")
+        return lane
+
+    def _answer(self, kind: str, details: dict, base: Lane, ident: int | None) -> Lane | None:
+        """A call's answer (or a .sync job's submission): on the call it answers."""
+        if ident is not None:
+            call = base.visits[-1].calls[-1] if base.visits and base.visits[-1].calls else None
+        else:
+            call = self._unanswered()
+        if call is None:
+            return None
+        if kind == "TaskSubmitted":
+            call.submitted = decode(details.get("output"))
+            return base
+        call.outcome = _CALL_ENDS[kind]
+        call.output = decode(details.get("output"))
+        call.error = details.get("error")
+        call.cause = details.get("cause")
+        return base
 
     # Renumbered events (no id to follow): a call belongs to the first Task entered that has no
     # call yet, an answer to the first call without one.

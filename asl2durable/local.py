@@ -273,3 +273,56 @@ def lambdas_from_specs(specs: Iterable[str]) -> dict[str, Callable[[Any, Any], A
             raise ValueError(f"bad --lambda {spec!r}: {file} has no function {function!r}")
         out[name] = fn
     return out
+
+
+class RunRefused(Exception):
+    """Why ``run_in_aws`` could not run: the message (a line for stderr), the diagnostics (at their
+    positions) and, for a usage error, the option at fault (``--seed``)."""
+
+    def __init__(self, message: str, diagnostics: list[Diagnostic] | None = None, option: str | None = None):
+        super().__init__(message)
+        self.diagnostics = diagnostics or []
+        self.option = option
+
+
+def run_in_aws(
+    loaded: Loaded, input: Any = None, *, lambdas: dict | None = None, timeout: float = 60,
+    workflow_type: str | None = None, aws_seed: dict | None = None,
+) -> LocalResult:
+    """``asl2durable run``: :func:`run_local`, inside moto's emulation seeded with ``aws_seed``
+    when that is not None. Raises ``RunRefused`` (never another exception) when it cannot run:
+    moto is missing or refuses a seeded resource, the definition does not translate, or an
+    internal error."""
+    with contextlib.ExitStack() as emulation:  # AWS calls go to moto while the run lasts
+        if aws_seed is not None:
+            from .aws_local import moto_aws
+
+            try:
+                emulation.enter_context(moto_aws(aws_seed))
+            except RuntimeError as e:  # moto is not installed
+                raise RunRefused(f"Error: {e}") from None
+            except Exception as e:  # noqa: BLE001 - moto refused a seeded resource
+                raise RunRefused(f"cannot create the seeded resources: {type(e).__name__}: {e}", option="--seed") from None
+        try:
+            seconds = int(timeout) if float(timeout).is_integer() else timeout  # 60, not 60.0, in a time-out's cause
+            return run_local(loaded, input, lambdas=lambdas, timeout=seconds, workflow_type=workflow_type)
+        except TranslationFailed as e:
+            diagnostics = loaded.locate(getattr(e, "diagnostics", []))
+            raise RunRefused(f"{loaded.source}: cannot run, the definition does not translate", diagnostics) from None
+        except Exception as e:  # noqa: BLE001 - no tracebacks
+            raise RunRefused(f"Error: internal error while running {loaded.source}: {type(e).__name__}: {e}") from None
+
+
+def exit_now(code: int) -> None:
+    """End the process without waiting for worker threads: a Lambda function that overran a
+    run's timeout may still be running in one, and would be waited for (forever, if it never
+    returns). The tests replace this."""
+    import logging
+
+    logging.disable(logging.CRITICAL)  # the abandoned threads' SDK logs are noise now
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(code)

@@ -11,13 +11,14 @@ order; the first difference is the verdict's ``divergence``.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import datetime as _dt
 import json
 import os
 import re
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -179,21 +180,8 @@ class Comparer:
 
     def diff(self, recorded: Any, translated: Any, path: tuple = (), skip: frozenset = frozenset()) -> tuple | None:
         """The path of the first difference, or None when the values are the same."""
-        if any(_matches(steps, path) for steps in self.ignore):
+        if self._not_compared(path) or self._stands_for(recorded, translated):
             return None
-        if path and path[-1] in AWS_ONLY_KEYS:
-            return None
-        if self.placeholders and isinstance(recorded, str) and PLACEHOLDER.search(recorded):
-            if PLACEHOLDER.fullmatch(recorded):
-                return None
-            if isinstance(translated, str) and _wildcard(recorded).fullmatch(translated):
-                return None
-        if isinstance(translated, str) and isinstance(recorded, str):
-            if translated in self.tokens:
-                return None
-            equivalent = self.equivalents.get(translated)
-            if equivalent is not None and equivalent.fullmatch(recorded):
-                return None
         if isinstance(recorded, dict) and isinstance(translated, dict):
             for key in list(recorded) + [k for k in translated if k not in recorded]:
                 if key in skip:
@@ -212,6 +200,31 @@ class Comparer:
             return None
         if _same_scalar(recorded, translated):
             return None
+        return self._diff_read_through(recorded, translated, path, skip)
+
+    def _not_compared(self, path: tuple) -> bool:
+        """The path is ignored (``ignore``), or a key only AWS writes."""
+        return any(_matches(steps, path) for steps in self.ignore) or bool(path and path[-1] in AWS_ONLY_KEYS)
+
+    def _stands_for(self, recorded: Any, translated: Any) -> bool:
+        """The recorded value stands for the translated one: a ``<...>`` token (with
+        ``placeholders``), or a string for a task token the run made or an equivalent ARN."""
+        if self.placeholders and isinstance(recorded, str) and PLACEHOLDER.search(recorded):
+            if PLACEHOLDER.fullmatch(recorded):
+                return True
+            if isinstance(translated, str) and _wildcard(recorded).fullmatch(translated):
+                return True
+        if isinstance(translated, str) and isinstance(recorded, str):
+            if translated in self.tokens:
+                return True
+            equivalent = self.equivalents.get(translated)
+            if equivalent is not None and equivalent.fullmatch(recorded):
+                return True
+        return False
+
+    def _diff_read_through(self, recorded: Any, translated: Any, path: tuple, skip: frozenset) -> tuple | None:
+        """Scalars that differ as they are: compared again with Step Functions' ARNs in the recorded
+        text replaced by the run's, or with JSON written as text read; else ``path``."""
         if isinstance(recorded, str) and isinstance(translated, str) and self.equivalents:
             # Step Functions' ARNs written into text: the durable ARNs that stand for them
             shown = recorded
@@ -724,21 +737,33 @@ def _run(prepared: Any, execution: Execution, comparer: Comparer, timeout: float
     from . import local
 
     rt = local._runtime()
-    import asl_sdk  # type: ignore[import-not-found]
-
-    module = prepared.module
     tracer = Tracer(execution.root)
     done = threading.Event()
     answers = Answers(execution, done)
     functions = {name: answers.function for name in _function_names(prepared.loaded.definition, execution, answers)}
-    originals = {name: getattr(rt, name) for name in ("invoke_lambda", "call_service", "run_job", "wait_for_task_token", "enter", "visiting")}
-    states = dict(prepared.translation.workflow.functions)
-    machines = [m.ident for m in prepared.translation.workflow.machines()]
-    saved = {ident: module.__dict__[ident] for ident in [*states.values(), *machines] if ident in module.__dict__}
-    map_runs = dict(getattr(module, "MAP_RUNS", {}) or {})
-    start = _epoch(execution.start)
-    execution_start = asl_sdk.execution_start
-    role_set = None
+
+    def callbacks(request: dict) -> dict | None:
+        comparer.tokens.add(request.get("token") or "")
+        return answers.callback(request)
+
+    with _traced(rt, prepared, execution, tracer, done):
+        try:
+            result = local.execute(
+                prepared, execution.input, lambdas=functions, callbacks=callbacks, services=answers.service, timeout=timeout,
+            )
+        except ValueError as err:  # e.g. an input over the durable API's limit
+            return f"the run could not start: {err}", None
+    for run in tracer.keep[:1]:
+        comparer.equivalents[run.execution.get("Id", "")] = _EXECUTION_ARN
+        comparer.equivalents[run.state_machine.get("Id", "")] = _MACHINE_ARN
+    return tracer, result
+
+
+_HOOKS = ("invoke_lambda", "call_service", "run_job", "wait_for_task_token", "enter", "visiting")
+
+
+def _hooks(rt: Any, tracer: Tracer, originals: dict[str, Callable]) -> dict[str, Callable]:
+    """The runtime's hooks that trace the run: each call sent, and the recorded $$.State.EnteredTime."""
 
     def invoke_lambda(run: Any, function_name: str, payload: Any, *, params: dict | None = None,
                       envelope: bool = False, **kwargs: Any) -> Any:
@@ -772,33 +797,37 @@ def _run(prepared: Any, execution: Execution, comparer: Comparer, timeout: float
         run.entered_time = rt.step(run, f"{state} (entered)", lambda: rt._iso(entered))
         return None
 
-    def callbacks(request: dict) -> dict | None:
-        comparer.tokens.add(request.get("token") or "")
-        return answers.callback(request)
+    return {"invoke_lambda": invoke_lambda, "call_service": call_service, "run_job": run_job,
+            "wait_for_task_token": wait_for_task_token, "enter": enter, "visiting": tracer.visiting}
 
+
+@contextlib.contextmanager
+def _traced(rt: Any, prepared: Any, execution: Execution, tracer: Tracer, done: threading.Event) -> Iterator[None]:
+    """While the run lasts: the runtime's hooks traced (``_hooks``), each state's and machine's
+    function wrapped by ``tracer``, the recorded start time and role ARN; all restored after,
+    once ``done`` is set."""
+    import asl_sdk  # type: ignore[import-not-found]
+
+    module = prepared.module
+    originals = {name: getattr(rt, name) for name in _HOOKS}
+    states = dict(prepared.translation.workflow.functions)
+    machines = [m.ident for m in prepared.translation.workflow.machines()]
+    saved = {ident: module.__dict__[ident] for ident in [*states.values(), *machines] if ident in module.__dict__}
+    map_runs = dict(getattr(module, "MAP_RUNS", {}) or {})
+    start = _epoch(execution.start)
+    execution_start = asl_sdk.execution_start
+    role_set = None
     try:
-        for name, value in (("invoke_lambda", invoke_lambda), ("call_service", call_service), ("run_job", run_job),
-                            ("wait_for_task_token", wait_for_task_token), ("enter", enter),
-                            ("visiting", tracer.visiting)):
+        for name, value in _hooks(rt, tracer, originals).items():
             setattr(rt, name, value)
-        for state, ident in states.items():
-            if ident in saved:
-                module.__dict__[ident] = tracer.wrap_state(state, saved[ident])
-        for ident in machines:
-            if ident in saved:
-                module.__dict__[ident] = tracer.wrap_machine(saved[ident])
+        _wrap_functions(module, tracer, states, machines, saved)
         if map_runs:
             module.MAP_RUNS.update({k: module.__dict__.get(states.get(k, ""), v) for k, v in map_runs.items()})
         if start is not None:
             asl_sdk.execution_start = lambda _context: start
         if execution.role_arn and "ASL_EXECUTION_ROLE_ARN" not in os.environ:
             os.environ["ASL_EXECUTION_ROLE_ARN"] = role_set = execution.role_arn
-        try:
-            result = local.execute(
-                prepared, execution.input, lambdas=functions, callbacks=callbacks, services=answers.service, timeout=timeout,
-            )
-        except ValueError as err:  # e.g. an input over the durable API's limit
-            return f"the run could not start: {err}", None
+        yield
     finally:
         done.set()
         for name, value in originals.items():
@@ -809,10 +838,16 @@ def _run(prepared: Any, execution: Execution, comparer: Comparer, timeout: float
         asl_sdk.execution_start = execution_start
         if role_set is not None:
             os.environ.pop("ASL_EXECUTION_ROLE_ARN", None)
-    for run in tracer.keep[:1]:
-        comparer.equivalents[run.execution.get("Id", "")] = _EXECUTION_ARN
-        comparer.equivalents[run.state_machine.get("Id", "")] = _MACHINE_ARN
-    return tracer, result
+
+
+def _wrap_functions(module: Any, tracer: Tracer, states: dict[str, str], machines: list[str], saved: dict) -> None:
+    """Each state's function and each machine's in the handler module, traced."""
+    for state, ident in states.items():
+        if ident in saved:
+            module.__dict__[ident] = tracer.wrap_state(state, saved[ident])
+    for ident in machines:
+        if ident in saved:
+            module.__dict__[ident] = tracer.wrap_machine(saved[ident])
 
 
 _EXECUTION_ARN = re.compile(r"arn:[^:]+:states:[^:]+:[^:]+:(execution|express):.+")

@@ -14,6 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from asl2durable import cli
+from asl2durable.batch import inputs as batch_inputs
 
 FIXTURES = Path(__file__).parent / "fixtures" / "cli"
 PASS_FILE = FIXTURES / "pass.asl.json"
@@ -171,14 +172,14 @@ def test_validate_order_is_deterministic():
 
 
 def test_validate_unexpected_error_in_one_file_does_not_stop_the_batch(monkeypatch):
-    real_load = cli.load
+    real_load = batch_inputs.load
 
     def load(source, **kwargs):
         if Path(str(source)).name == "fail.asl.json":
             raise RuntimeError("boom")
         return real_load(source, **kwargs)
 
-    monkeypatch.setattr(cli, "load", load)
+    monkeypatch.setattr(batch_inputs, "load", load)
     result = invoke("validate", PASS_FILE, FAIL_FILE, "--format", "json")
     assert result.exit_code == 1
     by_name = {r["name"]: r for r in records(result)}
@@ -418,14 +419,14 @@ def test_convert_missing_path_is_usage_error(tmp_path):
 
 
 def test_convert_unexpected_error_in_one_file_does_not_stop_the_batch(tmp_path, monkeypatch):
-    real_load = cli.load
+    real_load = batch_inputs.load
 
     def load(source, **kwargs):
         if Path(str(source)).name == "fail.asl.json":
             raise KeyError("boom")
         return real_load(source, **kwargs)
 
-    monkeypatch.setattr(cli, "load", load)
+    monkeypatch.setattr(batch_inputs, "load", load)
     out = tmp_path / "out"
     result = invoke("convert", FAIL_FILE, PASS_FILE, "-o", out, "--format", "json")
     assert result.exit_code == 1
@@ -546,7 +547,9 @@ def test_run_timeout(tmp_path, monkeypatch):
     def exit_now(code):
         raise SystemExit(code)
 
-    monkeypatch.setattr(cli, "_exit_now", exit_now)
+    from asl2durable import local
+
+    monkeypatch.setattr(local, "exit_now", exit_now)
     slow = tmp_path / "slow.py"
     slow.write_text("import time\n\ndef handler(event, context):\n    time.sleep(1.5)\n    return event\n")
     result = invoke("run", TASK_FILE, "--input", "{}", "--lambda", f"echo={slow}", "--timeout", "0.3")

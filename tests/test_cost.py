@@ -19,7 +19,7 @@ import moto.stepfunctions.parser  # noqa: F401 - moto is a test dependency: fail
 import pytest
 from click.testing import CliRunner
 
-from asl2durable import cli
+from asl2durable import batch, cli
 from asl2durable.behaviour import (
     Comparison,
     RunResult,
@@ -487,7 +487,7 @@ def test_workflow_type_of_a_machine(properties, expected):
     else:
         template = {"Resources": {"M": {"Type": "AWS::Serverless::StateMachine", "Properties": properties}}}
         loaded = Loaded("t.yaml", "t-M", PAUSE, template=template, resource="M")
-    assert cli.workflow_type(loaded) == expected
+    assert batch.workflow_type(loaded) == expected
 
 
 def test_the_readme_cost_figures_machines(tmp_path):

@@ -1,7 +1,7 @@
 """Robustness fuzzing: mutated and random definitions through the library path the CLI uses.
 
 ``loader.load`` (on text, or on the bytes of a file) → ``validate`` → ``translate`` for the ones
-that validate; the CLI wraps each input in ``cli._each``, which turns any exception into an
+that validate; the CLI wraps each input in ``batch.pool.each``, which turns any exception into an
 INTERNAL_ERROR diagnostic: here nothing catches, so an exception fails the test, and so does an
 internal-error diagnostic (the validator's own catch-all, VALIDATOR_INTERNAL_ERROR).
 

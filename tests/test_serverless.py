@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 from generated import generated_test_failures
 
-from asl2durable import cli
+from asl2durable import batch, cli
 from asl2durable.diagnostics import Severity
 from asl2durable.loader import discover, load
 from asl2durable.local import run_local
@@ -89,7 +89,7 @@ def test_a_machine_with_serverless_variables_as_placeholders(tmp_path):
     loaded = load(write(tmp_path / "serverless.yml", SERVICE))
     assert errors(loaded) == []
     assert (loaded.name, loaded.resource, loaded.workflow_type) == ("serverless-orders", "orders", "EXPRESS")
-    assert cli.workflow_type(loaded) == "EXPRESS"
+    assert batch.workflow_type(loaded) == "EXPRESS"
     definition = loaded.definition
     assert definition["Comment"] == "Orders of ${service} in ${region}"
     assert definition["TimeoutSeconds"] == 30  # a number where the definition needs one: the literal

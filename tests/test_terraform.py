@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from generated import generated_test_failures
 
-from asl2durable import cli
+from asl2durable import batch, cli
 from asl2durable.diagnostics import Severity
 from asl2durable.loader import discover, load
 from asl2durable.local import run_local
@@ -74,7 +74,7 @@ def test_jsonencode_definition_with_interpolations_as_placeholders(tmp_path):
     assert errors(loaded) == []
     assert loaded.name == "main-orders" and loaded.resource == "aws_sfn_state_machine.orders"
     assert loaded.workflow_type == "EXPRESS"
-    assert cli.workflow_type(loaded) == "EXPRESS"  # what report's cost estimate bills
+    assert batch.workflow_type(loaded) == "EXPRESS"  # what report's cost estimate bills
     definition = loaded.definition
     assert definition["Comment"] == "Orders for ${stage}"
     assert definition["TimeoutSeconds"] == 30  # a number default is used where a number is needed
