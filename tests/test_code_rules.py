@@ -11,13 +11,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parent.parent
 MAX_COMPLEXITY = 15
 
 
-@pytest.mark.xfail(strict=True, reason="issue 19: functions above 15 remain in modules other helpers are refactoring")
 def test_no_function_above_complexity_15():
     """ruff's C901 (McCabe complexity) finds no function of the package above 15."""
     result = subprocess.run(
