@@ -7,11 +7,13 @@ Python callables run in-process (see ``asl_testing.local_invoker``).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.util
 import json
 import os
 import re
+import sys
 import types
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
