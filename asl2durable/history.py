@@ -14,6 +14,7 @@ machine.
 
 from __future__ import annotations
 
+import datetime as _dt
 import json
 import re
 from collections.abc import Iterable, Iterator
@@ -430,3 +431,81 @@ class _Reader:
             if not visit.exited:
                 return lane, visit
         return base, None
+
+
+# ---- what a recording allows
+
+
+def cannot_replay(execution: Execution, definition: dict, emulated: bool = False) -> str | None:
+    """Why ``execution`` cannot be run again on a translation of ``definition`` and compared
+    (None: it can); ``emulated``: its Map data sources are answered by moto."""
+    if execution.events == 0:
+        return "the history has no events"
+    if execution.input is None and not any(True for _ in execution.root.walk()) and execution.status is None:
+        return "the history has no ExecutionStarted event"
+    if execution.input_truncated:
+        return "the recorded input is truncated"
+    if execution.status is None:
+        return "the execution has not ended (no ExecutionSucceeded/Failed/TimedOut/Aborted event)"
+    if execution.status == "ABORTED":
+        return "the execution was aborted (stopped from outside)"
+    if execution.redriven:
+        return "the execution was redriven (run again from the state that failed); a durable execution is not"
+    if _has(definition, "ItemReader") and not emulated:
+        return "a Map state reads its items with an ItemReader, whose data the history does not hold (see --aws moto)"
+    if _has(definition, "ResultWriter") and not emulated:
+        return "a Map state writes its results to S3 with a ResultWriter, which the history does not answer (see --aws moto)"
+    for visit in execution.root.walk():
+        if visit.map_run and _map_calls(definition, visit.state):
+            return (
+                f"the Distributed Map {visit.state!r} ran its iterations as child executions: their calls are in "
+                "those executions' histories, not in this one"
+            )
+    return None
+
+
+def _map_calls(definition: Any, state: str) -> bool:
+    """Does the Map state ``state`` have a Task in its iterations?"""
+    found = _find_state(definition, state)
+    inner = (found or {}).get("ItemProcessor") or (found or {}).get("Iterator") or {}
+    return '"Task"' in json.dumps(inner)
+
+
+def _find_state(machine: Any, name: str) -> dict | None:
+    if isinstance(machine, dict):
+        states = machine.get("States")
+        if isinstance(states, dict) and isinstance(states.get(name), dict):
+            return states[name]
+        for value in machine.values():
+            found = _find_state(value, name)
+            if found is not None:
+                return found
+    elif isinstance(machine, list):
+        for value in machine:
+            found = _find_state(value, name)
+            if found is not None:
+                return found
+    return None
+
+
+def _has(definition: Any, key: str) -> bool:
+    if isinstance(definition, dict):
+        return key in definition or any(_has(v, key) for v in definition.values())
+    if isinstance(definition, list):
+        return any(_has(v, key) for v in definition)
+    return False
+
+
+def epoch(timestamp: Any) -> float | None:
+    """A recorded event timestamp (ISO 8601 as the CLI prints it, or epoch seconds) in seconds."""
+    if isinstance(timestamp, (int, float)) and not isinstance(timestamp, bool):
+        return float(timestamp) / (1000 if timestamp > 1e11 else 1)
+    if isinstance(timestamp, str):
+        try:
+            moment = _dt.datetime.fromisoformat(timestamp)
+        except ValueError:
+            return None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=_dt.UTC)
+        return moment.timestamp()
+    return None

@@ -119,7 +119,6 @@ def _slug(source: str) -> str:
 def cases(definition: dict, recordings: list[Recording]) -> tuple[list[RecordedCase], list[str]]:
     """The tests for ``recordings`` of the machine ``definition``, and why any execution got none."""
     from .local import _home
-    from .verify import _cannot_compare, _epoch
 
     text = json.dumps(definition)
     reads_context = "$$" in text or "$states.context" in text  # the context object (JSONPath, JSONata)
@@ -135,7 +134,7 @@ def cases(definition: dict, recordings: list[Recording]) -> tuple[list[RecordedC
         execution = _history.read(recording.events, definition, recording.source)
         if recording.given_input:
             execution.input = recording.input
-        why = _cannot_compare(execution, definition)
+        why = _history.cannot_replay(execution, definition)
         if why is None and execution.status == "TIMED_OUT":
             why = "the execution timed out (a test does not wait that long)"
         if why is not None:
@@ -158,7 +157,7 @@ def cases(definition: dict, recordings: list[Recording]) -> tuple[list[RecordedC
             attempts[call["visit"]] = attempts.get(call["visit"], 0) + 1
         context = dict(options)
         if reads_context:  # $$.Execution.StartTime and RoleArn as recorded
-            started = _epoch(execution.start)
+            started = _history.epoch(execution.start)
             if started is not None:
                 context["start"] = _dt.datetime.fromtimestamp(started, _dt.UTC).isoformat().replace("+00:00", "Z")
             if execution.role_arn:

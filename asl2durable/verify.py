@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import datetime as _dt
 import json
 import os
 import re
@@ -25,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from . import history as _history
-from .history import PLACEHOLDER, Call, Execution, HistoryError, Lane, Visit
+from .history import PLACEHOLDER, Call, Execution, HistoryError, Lane, Visit, cannot_replay, epoch
 
 SAME, DIFFERS, COULD_NOT_COMPARE = "same", "differs", "could not compare"
 
@@ -623,7 +622,7 @@ def verify(
         return Verification(label, COULD_NOT_COMPARE, reason=f"the definition does not translate: {err}", events=len(events))
     execution = _history.read(events, prepared.loaded.definition, label)
     states = _states(execution.root)
-    why = _cannot_compare(execution, prepared.loaded.definition, emulated=aws_seed is not None)
+    why = cannot_replay(execution, prepared.loaded.definition, emulated=aws_seed is not None)
     if why is not None:
         return Verification(label, COULD_NOT_COMPARE, reason=why, events=len(events), states=states)
     if input is not _NOTHING:
@@ -672,64 +671,6 @@ def _events(history: Any) -> list[dict]:
             return _history.load_events(history)
         return list(history)
     raise HistoryError(f"not a history: {type(history).__name__}")
-
-
-def _cannot_compare(execution: Execution, definition: dict, emulated: bool = False) -> str | None:
-    if execution.events == 0:
-        return "the history has no events"
-    if execution.input is None and not any(True for _ in execution.root.walk()) and execution.status is None:
-        return "the history has no ExecutionStarted event"
-    if execution.input_truncated:
-        return "the recorded input is truncated"
-    if execution.status is None:
-        return "the execution has not ended (no ExecutionSucceeded/Failed/TimedOut/Aborted event)"
-    if execution.status == "ABORTED":
-        return "the execution was aborted (stopped from outside)"
-    if execution.redriven:
-        return "the execution was redriven (run again from the state that failed); a durable execution is not"
-    if _has(definition, "ItemReader") and not emulated:
-        return "a Map state reads its items with an ItemReader, whose data the history does not hold (see --aws moto)"
-    if _has(definition, "ResultWriter") and not emulated:
-        return "a Map state writes its results to S3 with a ResultWriter, which the history does not answer (see --aws moto)"
-    for visit in execution.root.walk():
-        if visit.map_run and _map_calls(definition, visit.state):
-            return (
-                f"the Distributed Map {visit.state!r} ran its iterations as child executions: their calls are in "
-                "those executions' histories, not in this one"
-            )
-    return None
-
-
-def _map_calls(definition: Any, state: str) -> bool:
-    """Does the Map state ``state`` have a Task in its iterations?"""
-    found = _find_state(definition, state)
-    inner = (found or {}).get("ItemProcessor") or (found or {}).get("Iterator") or {}
-    return '"Task"' in json.dumps(inner)
-
-
-def _find_state(machine: Any, name: str) -> dict | None:
-    if isinstance(machine, dict):
-        states = machine.get("States")
-        if isinstance(states, dict) and isinstance(states.get(name), dict):
-            return states[name]
-        for value in machine.values():
-            found = _find_state(value, name)
-            if found is not None:
-                return found
-    elif isinstance(machine, list):
-        for value in machine:
-            found = _find_state(value, name)
-            if found is not None:
-                return found
-    return None
-
-
-def _has(definition: Any, key: str) -> bool:
-    if isinstance(definition, dict):
-        return key in definition or any(_has(v, key) for v in definition.values())
-    if isinstance(definition, list):
-        return any(_has(v, key) for v in definition)
-    return False
 
 
 def _run(prepared: Any, execution: Execution, comparer: Comparer, timeout: float) -> tuple[Any, Any]:
@@ -790,7 +731,7 @@ def _hooks(rt: Any, tracer: Tracer, originals: dict[str, Callable]) -> dict[str,
 
     def enter(run: Any, state: str) -> None:  # $$.State.EnteredTime: the recorded one
         visit = tracer.recorded(run)
-        entered = _epoch(visit.timestamp) if visit is not None else None
+        entered = epoch(visit.timestamp) if visit is not None else None
         if entered is None:
             return originals["enter"](run, state)
         run.at(state)
@@ -814,7 +755,7 @@ def _traced(rt: Any, prepared: Any, execution: Execution, tracer: Tracer, done: 
     machines = [m.ident for m in prepared.translation.workflow.machines()]
     saved = {ident: module.__dict__[ident] for ident in [*states.values(), *machines] if ident in module.__dict__}
     map_runs = dict(getattr(module, "MAP_RUNS", {}) or {})
-    start = _epoch(execution.start)
+    start = epoch(execution.start)
     execution_start = asl_sdk.execution_start
     role_set = None
     try:
@@ -861,21 +802,6 @@ def _function_names(definition: dict, execution: Execution, answers: Answers) ->
     import asl_testing  # type: ignore[import-not-found]
 
     return asl_testing.function_names([definition, execution.input]) | answers.recorded.function_names()
-
-
-def _epoch(timestamp: Any) -> float | None:
-    """A recorded event timestamp (ISO 8601 as the CLI prints it, or epoch seconds) in seconds."""
-    if isinstance(timestamp, (int, float)) and not isinstance(timestamp, bool):
-        return float(timestamp) / (1000 if timestamp > 1e11 else 1)
-    if isinstance(timestamp, str):
-        try:
-            moment = _dt.datetime.fromisoformat(timestamp)
-        except ValueError:
-            return None
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=_dt.UTC)
-        return moment.timestamp()
-    return None
 
 
 # --------------------------------------------------------------------------- many histories
