@@ -21,9 +21,9 @@ from asl2durable import _resources
 if TYPE_CHECKING:  # for type checkers and editors: the names are re-exported
     from asl2durable.diagnostics import Diagnostic as Diagnostic
     from asl2durable.diagnostics import Severity as Severity
-    from asl2durable.loader import load as load
-    from asl2durable.local import LocalResult as LocalResult
-    from asl2durable.local import run_local as run_local
+    from asl2durable.load.loader import load as load
+    from asl2durable.run.local import LocalResult as LocalResult
+    from asl2durable.run.local import run_local as run_local
     from asl2durable.translate import Translation as Translation
     from asl2durable.translate import translate as translate
     from asl2durable.validate import validate as validate
@@ -33,9 +33,9 @@ if TYPE_CHECKING:  # for type checkers and editors: the names are re-exported
 _EXPORTS = {
     "Diagnostic": "asl2durable.diagnostics",
     "Severity": "asl2durable.diagnostics",
-    "load": "asl2durable.loader",
-    "LocalResult": "asl2durable.local",
-    "run_local": "asl2durable.local",
+    "load": "asl2durable.load.loader",
+    "LocalResult": "asl2durable.run.local",
+    "run_local": "asl2durable.run.local",
     "Translation": "asl2durable.translate",
     "translate": "asl2durable.translate",
     "validate": "asl2durable.validate",

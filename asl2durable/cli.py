@@ -189,7 +189,7 @@ def report(paths: tuple[str, ...], outdir: Path, inputs_dir: Path | None, **o: A
     Exits 0 when the report is written (invalid machines are rows of it), 1 when no input
     could be read.
     """
-    from asl2durable.pricing import DEFAULT
+    from asl2durable.report.pricing import DEFAULT
 
     aws_seed = batch.aws_seed(o["aws"], o["seed"])
     values = batch.substitution_values(o["substitute"], o["substitutions_file"])
@@ -230,7 +230,7 @@ def run(path: str, input_: object, timeout: float, **o: Any) -> None:
     item = batch.one_machine(path, o["resource"], command="run")
     aws_seed = batch.aws_seed(o["aws"], o["seed"])
     try:
-        from asl2durable import local
+        from asl2durable.run import local
     except ImportError as e:
         raise batch.Failed(f"Error: the local runner is not available: {e}") from None
     lambdas = batch.lambdas(o["lambda_specs"])
@@ -276,7 +276,7 @@ def verify(path: str, histories: tuple[Path, ...], fmt: str, **o: Any) -> None:
     Exits 0 when every execution is the same, 1 when any differs or could not be compared,
     2 on a usage error.
     """
-    from asl2durable.verify import verify_all
+    from asl2durable.run.verify import verify_all
 
     aws_seed = batch.aws_seed(o["aws"], o["seed"])
     item = batch.one_machine(path, o["resource"], command="verify")

@@ -9,14 +9,14 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from ._resources import RUNTIME_DIR
-from .diagnostics import Diagnostic, Severity, has_errors
-from .loader import Loaded
-from .lower import lower
-from .placeholders import BAD_VALUE, UNRESOLVED
-from .structure import structure
-from .validate import validate
-from .validate.walk import nesting_depth
+from asl2durable._resources import RUNTIME_DIR
+from asl2durable.diagnostics import Diagnostic, Severity, has_errors
+from asl2durable.load.loader import Loaded
+from asl2durable.lower.lower import lower
+from asl2durable.load.placeholders import BAD_VALUE, UNRESOLVED
+from asl2durable.lower.structure import structure
+from asl2durable.validate import validate
+from asl2durable.validate.walk import nesting_depth
 
 TOO_DEEPLY_NESTED = "TOO_DEEPLY_NESTED"  # the validator's code for a definition too deep to check
 # Without the files (``render=False``), a definition nested deeper than this is still rendered,
@@ -116,8 +116,8 @@ def translate(
     lowering_diagnostics += structure(workflow)
     if not render and nesting_depth(definition) <= RENDER_CHECK_DEPTH:
         return Translation(name, {}, sorted(diagnostics + lowering_diagnostics), workflow)
-    from .render import render_handler_mapped, render_template
-    from .testgen import render_tests
+    from asl2durable.render.render import render_handler_mapped, render_template
+    from asl2durable.render.testgen import render_tests
 
     handler = source_map = tests = None
     try:
@@ -146,7 +146,7 @@ def translate(
         files["test_handler.py"] = tests  # with its harness, asl_testing.py
         files["asl_testing.py"] = runtime_text("asl_testing.py")
     if "deploy" in wanted:
-        from .deploy import render_deploy_files  # template.yaml and MIGRATION.md
+        from asl2durable.render.deploy import render_deploy_files  # template.yaml and MIGRATION.md
 
         files.update(
             render_deploy_files(

@@ -26,7 +26,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Literal
 
-from .translate import Translation
+from asl2durable.translate import Translation
 
 Outcome = Literal["written", "replaced", "unchanged"]
 

@@ -51,7 +51,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from synthetic import chain
 
-from asl2durable import render
+from asl2durable.render import render
 from asl2durable.translate import translate
 
 # The start-up commands timed: (label, arguments after ``-m asl2durable.cli``); OUT is a fresh folder.

@@ -137,8 +137,8 @@ def main() -> None:
 
     import boto3
 
-    from asl2durable.aws_local import moto_aws
-    from asl2durable.local import _runtime, run_local
+    from asl2durable.run.aws_local import moto_aws
+    from asl2durable.run.local import _runtime, run_local
 
     rt = _runtime()
     import asl_itemio

@@ -2,7 +2,7 @@
 
 * the generated handler (asl2durable's translation) in the durable SDK's local runner;
 * a hand-written durable handler for the same workflow (hand_written_handler.py), same runner;
-* moto's ASL interpreter running the definition (as ``asl2durable.behaviour`` does).
+* moto's ASL interpreter running the definition (as ``asl2durable.run.behaviour`` does).
 
 CPU time is the process's (all threads: the local runner and the interpreter run in threads),
 the median of ``--runs`` runs, after one warm-up run each; translation is not counted.
@@ -64,8 +64,8 @@ def main() -> None:
 
     import hand_written_handler
 
-    from asl2durable.behaviour import _run_interpreter
-    from asl2durable.local import _runtime, load_handler
+    from asl2durable.run.behaviour import _run_interpreter
+    from asl2durable.run.local import _runtime, load_handler
     from asl2durable.translate import translate
 
     rt = _runtime()

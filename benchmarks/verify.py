@@ -17,8 +17,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from asl2durable import history as _history
-from asl2durable import local, verify
+from asl2durable.load import history as _history
+from asl2durable.run import local, verify
 
 FN = "arn:aws:lambda:us-east-1:123456789012:function:double"
 DEFINITION = {

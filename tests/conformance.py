@@ -21,7 +21,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from asl2durable.local import LocalResult, TranslationFailed, run_local
+from asl2durable.run.local import LocalResult, TranslationFailed, run_local
 from asl2durable.runtime.asl_jsonpath import assign, parse
 
 FIXTURES = Path(__file__).parent / "fixtures" / "conformance"
@@ -158,7 +158,7 @@ def run_case(case: Case, timeout: float = 60, *, force_replays: bool = False, fa
         if any(n.split(":")[0] in AWS_NEEDS for n in case.needs):
             from conformance_aws import case_seed
 
-            from asl2durable.aws_local import moto_aws
+            from asl2durable.run.aws_local import moto_aws
 
             with moto_aws(case_seed(case.data)):
                 return run()
@@ -229,7 +229,7 @@ def case_history(case: Case) -> list[dict]:
 def verify_case(case: Case, timeout: float = 30):
     """``verify`` the case's recorded history (``--placeholders``), run on the input its test
     sent; a Map's S3 objects in moto, as the test created them (``--aws moto --seed``)."""
-    from asl2durable.verify import verify
+    from asl2durable.run.verify import verify
 
     seed = None
     if "s3" in case.needs or "distributed-map" in case.needs:  # a Map's S3 data: in moto, as the test created it

@@ -1,4 +1,4 @@
-"""Seeds for running conformance cases against moto (``asl2durable.aws_local.moto_aws``).
+"""Seeds for running conformance cases against moto (``asl2durable.run.aws_local.moto_aws``).
 
 ``case_seed(case_data)`` turns the ``resources`` a case's original test created into a seed, so
 the definition and input find the same names and ARNs they reference (region ``us-east-1``,

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from asl2durable.aws_local import reset_clients
+from asl2durable.run.aws_local import reset_clients
 
 # tests/ holds helper modules (conformance.py) imported by the test files. The support modules
 # (``import asl_runtime``, by plain name as a generated handler imports them) need no entry:

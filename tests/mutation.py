@@ -30,9 +30,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from asl2durable.diagnostics import has_errors
-from asl2durable.lower import lower
-from asl2durable.render import render_handler
-from asl2durable.structure import structure
+from asl2durable.lower.lower import lower
+from asl2durable.render.render import render_handler
+from asl2durable.lower.structure import structure
 from asl2durable.translate import RUNTIME_DIR, translate
 from asl2durable.validate import validate
 

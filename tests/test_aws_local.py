@@ -1,4 +1,4 @@
-"""Tests for asl2durable.aws_local (moto emulation with seeded resources) and tests/conformance_aws.py.
+"""Tests for asl2durable.run.aws_local (moto emulation with seeded resources) and tests/conformance_aws.py.
 
 Resources are checked with plain boto3 calls against moto; conformance cases' recorded resources
 must become seeds that moto_aws accepts, with the names, URLs and ARNs the cases use.
@@ -15,8 +15,8 @@ import sys
 
 import pytest
 
-from asl2durable import aws_local
-from asl2durable.aws_local import SEED_SCHEMA, load_seed, moto_aws, validate_seed
+from asl2durable.run import aws_local
+from asl2durable.run.aws_local import SEED_SCHEMA, load_seed, moto_aws, validate_seed
 from conformance import load_cases
 from conformance_aws import DELETED_BEFORE_RUN, case_seed
 
@@ -223,7 +223,7 @@ def test_missing_moto_is_a_clear_runtime_error(monkeypatch):
 def test_module_imports_without_moto():
     code = (
         "import sys; sys.modules['moto'] = None; sys.modules['boto3'] = None\n"
-        "import asl2durable.aws_local as m\n"
+        "import asl2durable.run.aws_local as m\n"
         "assert m.load_seed('{\"queues\": [\"q\"]}') == {'queues': ['q']}\n"
         "print('ok')\n"
     )
@@ -297,7 +297,7 @@ def test_seed_schema_is_a_valid_json_schema():
 
 def test_local_run_sees_seeded_resources_from_a_lambda_function():
     """The runner's worker threads talk to moto too (a Lambda function reading S3 with boto3)."""
-    from asl2durable.local import run_local
+    from asl2durable.run.local import run_local
 
     def read_object(event, context):
         body = client("s3").get_object(Bucket=event["Bucket"], Key=event["Key"])["Body"].read()

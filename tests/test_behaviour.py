@@ -9,7 +9,7 @@ import pytest
 from conformance import case_input, case_lambdas, load_cases
 from conformance_aws import case_seed
 
-from asl2durable.behaviour import check, json_diff, report
+from asl2durable.run.behaviour import check, json_diff, report
 
 CASES = {case.id: case for case in load_cases()}
 

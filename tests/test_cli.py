@@ -547,7 +547,7 @@ def test_run_timeout(tmp_path, monkeypatch):
     def exit_now(code):
         raise SystemExit(code)
 
-    from asl2durable import local
+    from asl2durable.run import local
 
     monkeypatch.setattr(local, "exit_now", exit_now)
     slow = tmp_path / "slow.py"

@@ -18,7 +18,7 @@ import json
 import pytest
 from conformance import case_lambdas, case_param, compare, load_cases, run_case
 
-from asl2durable.local import _runtime
+from asl2durable.run.local import _runtime
 
 pytestmark = pytest.mark.slow  # every recorded case again, interrupted after each side effect
 

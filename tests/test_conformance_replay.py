@@ -12,7 +12,7 @@ the execution and so the comparison).
 import pytest
 from conformance import case_param, compare, load_cases, run_case
 
-from asl2durable.local import run_local
+from asl2durable.run.local import run_local
 
 pytestmark = pytest.mark.slow  # every recorded case again, with a replay after each operation
 
@@ -69,7 +69,7 @@ def test_forced_replays_expose_non_deterministic_operations(monkeypatch):
     """A runtime whose operation names change on replay passes a plain run but not a forced-replay one."""
     import itertools
 
-    from asl2durable.local import _runtime
+    from asl2durable.run.local import _runtime
 
     rt = _runtime()
     real, counter = rt.step, itertools.count()

@@ -11,7 +11,7 @@ answers are in those executions' histories, not in the case's).
 import pytest
 from conformance import KNOWN_DIFFERENCES, load_cases, verify_case
 
-from asl2durable.verify import COULD_NOT_COMPARE, SAME
+from asl2durable.run.verify import COULD_NOT_COMPARE, SAME
 
 pytestmark = pytest.mark.slow  # every recorded history replayed state by state
 

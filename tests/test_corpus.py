@@ -8,7 +8,7 @@ import pytest
 from corpus import CORPUS, translated
 from lint import cfn_lint
 
-from asl2durable.local import load_handler
+from asl2durable.run.local import load_handler
 
 
 def test_corpus_is_present():

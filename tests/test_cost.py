@@ -20,14 +20,14 @@ import pytest
 from click.testing import CliRunner
 
 from asl2durable import batch, cli
-from asl2durable.behaviour import (
+from asl2durable.run.behaviour import (
     Comparison,
     RunResult,
     count_operations,
     count_transitions,
     verdict_counts,
 )
-from asl2durable.pricing import DEFAULT, estimate
+from asl2durable.report.pricing import DEFAULT, estimate
 
 FLAKY = "arn:aws:lambda:us-east-1:111111111111:function:flaky"
 
@@ -82,7 +82,7 @@ def _flaky():
 
 @pytest.mark.parametrize("name", list(MACHINES))
 def test_counts_of_one_execution(name):
-    from asl2durable.behaviour import check
+    from asl2durable.run.behaviour import check
 
     definition, transitions, operations, invocations = MACHINES[name]
     [c] = check(definition, [{"items": [1, 2, 3]}], lambdas={"flaky": _flaky()})
@@ -252,7 +252,7 @@ def test_express_is_priced_by_requests_and_duration_times_memory():
     ],
 )
 def test_express_memory_estimate(definition_bytes, data_bytes, steps, billed):
-    from asl2durable.pricing import express_memory_mb
+    from asl2durable.report.pricing import express_memory_mb
 
     assert express_memory_mb(definition_bytes, data_bytes, steps) == billed
 
@@ -288,7 +288,7 @@ def test_durable_compute_data_written_and_retained():
     assert set(data["parts"]["durable"]) == {"operations", "requests", "compute", "data_written", "data_retained"}
     assert data["compute_share"] == pytest.approx(result.compute_share, abs=1e-9)
     # the template's memory and retention by default
-    from asl2durable.deploy import DEFAULT_RETENTION_DAYS, MEMORY_MB
+    from asl2durable.render.deploy import DEFAULT_RETENTION_DAYS, MEMORY_MB
 
     default = estimate(runs)
     assert (default.memory_mb, default.retention_days) == (MEMORY_MB, DEFAULT_RETENTION_DAYS) == (128, 14)
@@ -324,7 +324,7 @@ def _slow(event, context):
 
 
 def test_a_chained_invoke_suspends_the_handler_a_call_from_a_step_keeps_it_running():
-    from asl2durable.local import run_local
+    from asl2durable.run.local import run_local
 
     chained = {"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": SLOW_ARN, "End": True}}}
     from_step = {"StartAt": "T", "States": {"T": {  # LogType Tail: a chained invoke cannot return the log
@@ -342,7 +342,7 @@ def test_a_chained_invoke_suspends_the_handler_a_call_from_a_step_keeps_it_runni
 
 
 def test_data_written_is_the_input_the_checkpoints_the_answers_and_the_result():
-    from asl2durable.local import run_local
+    from asl2durable.run.local import run_local
 
     event = {"x": "y" * 1000}
     plain = run_local({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}, event)
@@ -480,7 +480,7 @@ def test_report_with_inputs_checks_behaviour_and_estimates_cost(tmp_path):
     ],
 )
 def test_workflow_type_of_a_machine(properties, expected):
-    from asl2durable.loader import Loaded
+    from asl2durable.load.loader import Loaded
 
     if properties is None:
         loaded = Loaded("m.asl.json", "m", PAUSE)

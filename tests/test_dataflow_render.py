@@ -12,10 +12,10 @@ import ast
 
 import pytest
 
-from asl2durable import ir
-from asl2durable.intrinsics import parse_intrinsic
-from asl2durable.paths import parse_path
-from asl2durable.render import jsonpath, payload
+from asl2durable.lower import ir
+from asl2durable.expressions.intrinsics import parse_intrinsic
+from asl2durable.expressions.paths import parse_path
+from asl2durable.render.render import jsonpath, payload
 
 
 def path(text):

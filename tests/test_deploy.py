@@ -7,7 +7,7 @@ import pytest
 from lint import cfn_lint
 import yaml
 
-from asl2durable.deploy import DEFAULT_RETENTION_DAYS, MAX_EXECUTION_TIMEOUT
+from asl2durable.render.deploy import DEFAULT_RETENTION_DAYS, MAX_EXECUTION_TIMEOUT
 from asl2durable.translate import translate
 
 GOLDEN = Path(__file__).parent / "fixtures" / "golden"
@@ -182,7 +182,7 @@ def test_every_poller_has_its_iam_actions():
     """Each ``.sync`` poller of the support module is granted the APIs it calls, named with the
     service's IAM prefix, no table names a poller that does not exist, and each integration that
     is not one API call lists its actions."""
-    from asl2durable import deploy
+    from asl2durable.render import deploy
     from asl2durable.runtime import asl_services
 
     pollers = {spec.poller for spec in asl_services.OPTIMIZED.values() if spec.poller}

@@ -18,7 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from asl2durable.local import load_handler, run_local
+from asl2durable.run.local import load_handler, run_local
 from asl2durable.translate import translate
 
 FUNCTION = "arn:aws:lambda:us-east-1:111111111111:function:work"
@@ -222,7 +222,7 @@ def test_a_chained_invoke_interrupted_after_it_returned_is_not_invoked_again():
 
 
 def test_the_workflow_type_comes_from_the_template_or_is_assumed_with_a_note():
-    from asl2durable.loader import load
+    from asl2durable.load.loader import load
 
     definition = task(Resource=FUNCTION)
     for key, kind, expected in [
@@ -356,7 +356,7 @@ CALLBACK = {
 
 
 def test_a_callback_result_that_is_not_json_fails_the_task_catchably():
-    from asl2durable.aws_local import moto_aws
+    from asl2durable.run.aws_local import moto_aws
 
     with moto_aws({"queues": ["q"]}):
         result = run_local(CALLBACK, {}, callbacks=lambda request: {"raw": "approved, not JSON"})
@@ -376,8 +376,8 @@ def test_the_lambda_api_errors_are_the_invoke_operations_errors_in_botocores_mod
 
 
 def test_the_report_counts_what_a_lambda_task_costs():
-    from asl2durable.lower import lower
-    from asl2durable.report import operations
+    from asl2durable.lower.lower import lower
+    from asl2durable.report.report import operations
 
     def counted(**fields):
         workflow, _ = lower(task(**fields), "m")

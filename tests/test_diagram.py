@@ -11,10 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from asl2durable import diagram, ir
+from asl2durable.report import diagram
+
+from asl2durable.lower import ir
 from asl2durable.diagnostics import has_errors
-from asl2durable.lower import lower
-from asl2durable.structure import structure
+from asl2durable.lower.lower import lower
+from asl2durable.lower.structure import structure
 from asl2durable.validate import validate
 
 SVG = "{http://www.w3.org/2000/svg}"

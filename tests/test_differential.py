@@ -52,9 +52,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from asl2durable import behaviour
-from asl2durable.behaviour import check, report
-from asl2durable.local import run_local
+from asl2durable.run import behaviour
+from asl2durable.run.behaviour import check, report
+from asl2durable.run.local import run_local
 
 # When a Parallel branch fails, moto's interpreter stops the execution while sibling branch
 # threads still run; they end with "Could not set NextState value when in state

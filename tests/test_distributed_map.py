@@ -12,8 +12,8 @@ import json
 
 import pytest
 
-from asl2durable.aws_local import moto_aws
-from asl2durable.local import run_local
+from asl2durable.run.aws_local import moto_aws
+from asl2durable.run.local import run_local
 
 pytestmark = pytest.mark.slow  # datasets of thousands of items through S3 in moto
 
@@ -306,7 +306,7 @@ def test_a_dataset_of_one_part_runs_in_the_execution_and_its_step_saves_only_the
 
 
 def test_the_cost_of_a_run_counts_its_child_executions(rt, monkeypatch, s3):
-    from asl2durable.behaviour import _run_durable
+    from asl2durable.run.behaviour import _run_durable
 
     s3.put_object(Bucket=BUCKET, Key="rows.csv", Body=csv_rows(90, width=5))
     monkeypatch.setattr(map_module(), "MAP_RUN_PART_ITEMS", 30)

@@ -19,8 +19,8 @@ import re
 import pytest
 from moto.emrserverless.models import emrserverless_backends
 
-from asl2durable.aws_local import moto_aws
-from asl2durable.integrations import classify
+from asl2durable.run.aws_local import moto_aws
+from asl2durable.lower.integrations import classify
 from asl2durable.runtime.asl_services import ServiceError, call, poll, poll_interval, start
 
 ACCOUNT = "111111111111"
@@ -185,7 +185,7 @@ def test_poll_interval():
 
 def test_a_translated_machine_runs_an_application_and_a_job(aws):
     """The whole path: classification, generated handler, durable .sync waits, against moto."""
-    from asl2durable.local import run_local
+    from asl2durable.run.local import run_local
 
     definition = {
         "StartAt": "Create",

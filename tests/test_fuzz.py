@@ -29,7 +29,7 @@ from hypothesis import strategies as st
 
 from asl2durable.cli import main
 from asl2durable.diagnostics import Severity
-from asl2durable.loader import load
+from asl2durable.load.loader import load
 from asl2durable.translate import translate
 from asl2durable.validate import validate
 
@@ -336,7 +336,7 @@ def test_fuzz_total() -> None:
 
 def test_intrinsic_error_message_after_a_blank() -> None:
     """A parse error right before a blank (here a line separator) is described, not an AttributeError."""
-    from asl2durable.intrinsics import IntrinsicSyntaxError, parse_intrinsic
+    from asl2durable.expressions.intrinsics import IntrinsicSyntaxError, parse_intrinsic
 
     with pytest.raises(IntrinsicSyntaxError, match="unexpected 'ion.Name'"):
         parse_intrinsic("States.Format('schedule_{}', $$.Execut\u2028ion.Name)")
@@ -464,7 +464,7 @@ def test_nul_in_a_path() -> None:
 
 
 def test_fifty_megabytes_inline_text() -> None:
-    from asl2durable.loader import load
+    from asl2durable.load.loader import load
 
     loaded = load('{"Comment": "' + "c" * 50_000_000 + '", "StartAt": "P", "States": {}}')
     assert loaded.definition is None and [d.code for d in loaded.diagnostics] == ["INPUT_TOO_LARGE"]

@@ -176,7 +176,7 @@ def test_the_templates_write_blacks_layout(source):
     the rest is written in black's layout by the templates."""
     import black
 
-    from asl2durable import render, testgen
+    from asl2durable.render import render, testgen
 
     translation = translate(json.loads(source.read_text(encoding="utf-8")), name=source.stem, render=False)
     assert translation.ok, [str(d) for d in translation.diagnostics]
@@ -188,7 +188,7 @@ def test_the_templates_write_blacks_layout(source):
 def test_the_source_map_made_while_rendering_matches_the_handler(source):
     """The report's line numbers come from the source map the handler's template fills as it
     writes (issue 18, item 3); they are where the parsed handler has each function and call."""
-    from asl2durable.report import _locate
+    from asl2durable.report.report import _locate
 
     translation = translated(source)
     assert translation.source_map is not None  # black changed nothing

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from asl2durable.highlight import python_lines
+from asl2durable.report.highlight import python_lines
 
 GOLDEN = Path(__file__).parent / "fixtures" / "golden"
 

@@ -32,9 +32,9 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from asl2durable import local
+from asl2durable.run import local
 from asl2durable.cli import main
-from asl2durable.loader import _JsonCompatibleLoader, load
+from asl2durable.load.loader import _JsonCompatibleLoader, load
 from asl2durable.translate import translate
 
 pytestmark = pytest.mark.slow  # hostile names through every output, each converted and imported
@@ -305,7 +305,7 @@ def test_hostile_text_translates_runs_and_matches_plain(key: str) -> None:
 
 def test_docstring_filter() -> None:
     """Quotes at the end of a docstring's text (the bug: a state name ending in a quote)."""
-    from asl2durable.render import docstring
+    from asl2durable.render.render import docstring
 
     for text in ['say "hi"', 'a"""', '"', "x\\", '""', 'a\\"', '"""""" ', "\x00\u2028", "{{ x }}"]:
         namespace: dict = {}

@@ -10,8 +10,8 @@ import pytest
 from generated import generated_test_failures
 
 from asl2durable.diagnostics import Severity
-from asl2durable.loader import discover, load
-from asl2durable.local import load_handler
+from asl2durable.load.loader import discover, load
+from asl2durable.run.local import load_handler
 from asl2durable.translate import translate_loaded
 from asl2durable.writer import write_translation
 

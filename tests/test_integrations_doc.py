@@ -1,6 +1,6 @@
 """docs/integrations.md, "Every optimized integration AWS lists", is the code's table written out.
 
-The rows must be exactly ``asl2durable.integrations.optimized_status()``: AWS's list
+The rows must be exactly ``asl2durable.lower.integrations.optimized_status()``: AWS's list
 (``AWS_OPTIMIZED``), the patterns AWS offers, the patterns ``classify`` translates, the status
 that follows from them, and the tests named for a *tested* row must exist. asl2durable must never
 translate an integration or a pattern AWS does not offer.
@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from asl2durable import integrations
-from asl2durable.integrations import classify
+from asl2durable.lower import integrations
+from asl2durable.lower.integrations import classify
 from asl2durable.runtime import asl_services as svc
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -1,4 +1,4 @@
-"""Intrinsic functions: parsing (asl2durable.intrinsics) and evaluation (runtime/asl_intrinsics.py).
+"""Intrinsic functions: parsing (asl2durable.expressions.intrinsics) and evaluation (runtime/asl_intrinsics.py).
 
 The evaluation table has three sources:
 * ``recorded``: every intrinsic_functions conformance case (executions recorded on AWS,
@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from asl2durable import intrinsics
-from asl2durable.intrinsics import (
+from asl2durable.expressions import intrinsics
+from asl2durable.expressions.intrinsics import (
     IntrinsicSyntaxError,
     check_arity,
     check_intrinsic,

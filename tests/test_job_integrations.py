@@ -16,8 +16,8 @@ from moto.bedrock.models import bedrock_backends
 from moto.eks.models import eks_backends
 from moto.emrcontainers.models import emrcontainers_backends
 
-from asl2durable.aws_local import moto_aws
-from asl2durable.integrations import classify
+from asl2durable.run.aws_local import moto_aws
+from asl2durable.lower.integrations import classify
 from asl2durable.runtime import asl_services as svc
 from asl2durable.runtime.asl_services import ServiceError, call, poll, start
 

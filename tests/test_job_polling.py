@@ -14,7 +14,7 @@ import asl_services
 import asl_testing
 import pytest
 
-from asl2durable.local import run_local
+from asl2durable.run.local import run_local
 
 RESOURCE = "arn:aws:states:::states:startExecution.sync:2"  # polled every 5 s before (a child job)
 FIRST = asl_services.poll_interval(RESOURCE)

@@ -1,5 +1,5 @@
 """JSONata: run-time evaluation (runtime/asl_jsonata.py), compile-time helpers
-(asl2durable.jsonata) and the validator check (validate/jsonata_check.py).
+(asl2durable.expressions.jsonata) and the validator check (validate/jsonata_check.py).
 
 Rows marked ``aws:`` come from executions recorded on AWS Step Functions
 (tests/fixtures/conformance/cases, named by case id); ``test_recorded_cases`` also replays
@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from asl2durable.diagnostics import Severity
-from asl2durable.jsonata import (
+from asl2durable.expressions.jsonata import (
     check_expression,
     expression_text,
     is_expression,

@@ -9,7 +9,7 @@ import json
 import re
 from typing import Any
 
-from asl2durable.local import run_local
+from asl2durable.run.local import run_local
 from asl2durable.translate import translate
 
 FN = "arn:aws:lambda:us-east-1:111111111111:function:echo"
@@ -176,7 +176,8 @@ def test_a_field_that_reads_the_clock_is_evaluated_in_a_step_without_being_told(
 
 
 def test_a_template_with_a_configured_placeholder_is_told_whether_it_reads_the_clock():
-    from asl2durable import ir, render
+    from asl2durable.lower import ir
+    from asl2durable.render import render
     from asl2durable.runtime import asl_jsonata
 
     setting = ir.Setting("{% $now() %}", (("X", "X"),))

@@ -14,7 +14,7 @@ import sys
 import pytest
 
 from asl2durable import translate
-from asl2durable.local import _runtime, run_local
+from asl2durable.run.local import _runtime, run_local
 
 _runtime()  # the support modules' folder on sys.path
 import asl_testing  # noqa: E402

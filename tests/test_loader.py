@@ -1,4 +1,4 @@
-"""Tests for asl2durable.loader: load() never raises for bad input; discover() expands PATH arguments."""
+"""Tests for asl2durable.load.loader: load() never raises for bad input; discover() expands PATH arguments."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from asl2durable.diagnostics import Diagnostic, Severity
-from asl2durable.loader import Discovered, Loaded, discover, load, machine_name, unique_names
+from asl2durable.load.loader import Discovered, Loaded, discover, load, machine_name, unique_names
 
 PASS = {
     "StartAt": "P",

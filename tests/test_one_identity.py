@@ -29,7 +29,7 @@ def _support_modules() -> dict[str, list[object]]:
     loaded: dict[str, list[object]] = {}
     for name, module in list(sys.modules.items()):
         file = getattr(module, "__file__", None)
-        if name.startswith("asl2durable.runtime_subset.") or not file or Path(file).parent != RUNTIME_DIR:
+        if name.startswith("asl2durable.render.runtime_subset.") or not file or Path(file).parent != RUNTIME_DIR:
             continue
         if not any(module is seen for seen in loaded.setdefault(Path(file).name, [])):
             loaded[Path(file).name].append(module)
@@ -134,7 +134,7 @@ def test_local_runs_in_threads_at_the_same_time_are_independent():
     run without them."""
     import threading
 
-    from asl2durable import local
+    from asl2durable.run import local
 
     prepared = local.prepare(CONCURRENT)
     together = threading.Barrier(3, timeout=60)
@@ -218,8 +218,8 @@ def test_a_runs_configuration_reaches_its_handler_only(tmp_path):
     import os
     import threading
 
-    from asl2durable import local
-    from asl2durable.loader import load
+    from asl2durable.run import local
+    from asl2durable.load.loader import load
 
     together = threading.Barrier(2, timeout=60)
     results = {}

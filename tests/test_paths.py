@@ -1,4 +1,4 @@
-"""JSONPath: parsing (asl2durable.paths) and run-time evaluation (runtime/asl_jsonpath.py).
+"""JSONPath: parsing (asl2durable.expressions.paths) and run-time evaluation (runtime/asl_jsonpath.py).
 
 Rows marked ``aws:`` come from executions recorded on AWS Step Functions
 (tests/fixtures/conformance/cases, named by case id).
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from asl2durable.paths import (
+from asl2durable.expressions.paths import (
     PathSyntaxError,
     check_path,
     is_definite,

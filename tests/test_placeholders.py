@@ -13,12 +13,14 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from asl2durable import cli, ir
+from asl2durable import cli
+
+from asl2durable.lower import ir
 from asl2durable.diagnostics import Severity
-from asl2durable.loader import load
-from asl2durable.local import run_local
-from asl2durable.placeholders import PLACEHOLDER, Unquoted, is_data, protect, restore
-from asl2durable.report import machine_report
+from asl2durable.load.loader import load
+from asl2durable.run.local import run_local
+from asl2durable.load.placeholders import PLACEHOLDER, Unquoted, is_data, protect, restore
+from asl2durable.report.report import machine_report
 from asl2durable.translate import translate_loaded
 
 # The definition file of the issue: placeholders unquoted (a number, a boolean), inside an
@@ -150,7 +152,7 @@ TABLES = {"tables": {"orders": {
 
 def test_the_machine_runs_with_the_templates_values(project):
     """The template's values reach the run (in moto's DynamoDB): the table named by ${Table}."""
-    from asl2durable.aws_local import moto_aws
+    from asl2durable.run.aws_local import moto_aws
 
     with moto_aws(TABLES):
         import boto3
@@ -364,7 +366,7 @@ Resources:
 
 def test_the_support_modules_read_placeholders_as_the_translator_does():
     """The support modules run beside a handler without asl2durable, so they keep their own copy of
-    the placeholder pattern: each copy is the translator's (asl2durable.placeholders.PLACEHOLDER)."""
+    the placeholder pattern: each copy is the translator's (asl2durable.load.placeholders.PLACEHOLDER)."""
     import ast
 
     from asl2durable.runtime import asl_services

@@ -16,8 +16,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from asl2durable import pyexpr, render
-from asl2durable.pyexpr import (
+from asl2durable.render import pyexpr, render
+from asl2durable.render.pyexpr import (
     Attribute,
     BoolOp,
     Call,
@@ -36,7 +36,7 @@ from asl2durable.pyexpr import (
     parse,
     statement,
 )
-from asl2durable.testgen import ANYTHING, Answers, expected_code
+from asl2durable.render.testgen import ANYTHING, Answers, expected_code
 
 SHAPES = [  # (prefix, suffix) as the templates write them
     ("payload = ", ""),

@@ -11,7 +11,7 @@ import black
 import pytest
 from click.testing import CliRunner
 
-from asl2durable import recorded
+from asl2durable.run import recorded
 from asl2durable.cli import main
 from asl2durable.translate import translate
 from tests.generated import generated_test_failures

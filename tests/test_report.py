@@ -337,8 +337,8 @@ def test_realworld_corpus_in_one_command(tmp_path: Path) -> None:
 
 
 def test_behaviour_sections(tmp_path: Path) -> None:
-    from asl2durable.behaviour import Comparison, RunResult
-    from asl2durable.report import Report, machine_report, write_report
+    from asl2durable.run.behaviour import Comparison, RunResult
+    from asl2durable.report.report import Report, machine_report, write_report
     from asl2durable.translate import translate
 
     definition = MACHINES["exact"][0]
@@ -407,10 +407,10 @@ def test_the_reports_operation_counts_are_what_a_run_records(name: str) -> None:
     run checkpoints (LocalResult.operations, counted as the cost estimate counts them)."""
     import datetime
 
-    from asl2durable.aws_local import moto_aws
-    from asl2durable.behaviour import count_operations
-    from asl2durable.local import run_local
-    from asl2durable.report import OPERATIONS, machine_report
+    from asl2durable.run.aws_local import moto_aws
+    from asl2durable.run.behaviour import count_operations
+    from asl2durable.run.local import run_local
+    from asl2durable.report.report import OPERATIONS, machine_report
     from asl2durable.translate import translate
 
     definition = RUN_ONCE[name]

@@ -19,7 +19,7 @@ from generated import generated_test_failures
 from lint import cfn_lint
 
 from asl2durable import cli
-from asl2durable.local import load_handler
+from asl2durable.run.local import load_handler
 from asl2durable.translate import RUNTIME_DIR
 
 PARENT_CHILD = Path(__file__).parent / "fixtures" / "rewrite" / "parent-child.yaml"

@@ -10,7 +10,7 @@ import datetime as dt
 
 import pytest
 
-from asl2durable.local import run_local
+from asl2durable.run.local import run_local
 
 ARN = "arn:aws:lambda:us-east-1:111111111111:function:"
 
@@ -113,7 +113,7 @@ def test_retry_waits_between_attempts_as_durable_waits():
 def test_retry_delays(retrier, expected):
     import random
 
-    from asl2durable.local import _runtime
+    from asl2durable.run.local import _runtime
 
     rt = _runtime()
     r = rt.Retrier(["X"], interval_seconds=retrier["IntervalSeconds"], backoff_rate=retrier["BackoffRate"],
@@ -124,7 +124,7 @@ def test_retry_delays(retrier, expected):
 def test_full_jitter_stays_within_the_backoff():
     import random
 
-    from asl2durable.local import _runtime
+    from asl2durable.run.local import _runtime
 
     r = _runtime().Retrier(["X"], interval_seconds=10, jitter="FULL")
     delays = [r.delay(1, random.Random(seed)) for seed in range(50)]

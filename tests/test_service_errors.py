@@ -21,7 +21,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from asl2durable.aws_local import moto_aws
+from asl2durable.run.aws_local import moto_aws
 
 # <Service>.<Name>, or States.<Name> (the HTTP Task's are longer: States.Http.StatusCode.404)
 NAME = re.compile(r"^(States(\.[A-Za-z0-9]+)+|[A-Z][A-Za-z0-9]*\.[A-Z][A-Za-z0-9]*)$")

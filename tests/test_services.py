@@ -1,4 +1,4 @@
-"""Task resources other than Lambda: ``asl2durable/runtime/asl_services.py`` and ``asl2durable/integrations.py``.
+"""Task resources other than Lambda: ``asl2durable/runtime/asl_services.py`` and ``asl2durable/lower/integrations.py``.
 
 * Naming rules and conversions as tables (no AWS needed).
 * Error names and causes against the causes recorded on AWS, by answering botocore's request
@@ -21,8 +21,8 @@ from typing import Any
 
 import pytest
 
-from asl2durable import integrations
-from asl2durable.integrations import classify, unsupported_parameters
+from asl2durable.lower import integrations
+from asl2durable.lower.integrations import classify, unsupported_parameters
 from asl2durable.runtime import asl_services as svc
 from asl2durable.runtime.asl_services import ServiceError, call, poll, poll_interval, start
 

@@ -18,8 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from asl2durable import _resources, runtime_subset
-from asl2durable.testgen import RUNTIME_HELPERS, TESTING_HELPERS
+from asl2durable import _resources
+
+from asl2durable.render import runtime_subset
+from asl2durable.render.testgen import RUNTIME_HELPERS, TESTING_HELPERS
 from asl2durable.translate import OUTPUTS, RENDER_CHECK_DEPTH, nesting_depth, translate
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -27,7 +29,7 @@ EXAMPLE = ROOT / "examples" / "polling-loop.asl.json"
 CONVERTED = ROOT / "examples" / "order-processing.asl.json"
 CORPUS = ROOT / "tests" / "fixtures" / "corpus" / "realworld"
 RENDERER = ("black", "jinja2", "aws_durable_execution_sdk_python", "boto3")
-PIPELINE = ("asl2durable.loader", "asl2durable.translate", "lark", "jsonschema", "yaml", *RENDERER)
+PIPELINE = ("asl2durable.load.loader", "asl2durable.translate", "lark", "jsonschema", "yaml", *RENDERER)
 
 
 def imported_by(*args: str) -> list[str]:
@@ -79,9 +81,9 @@ def test_the_test_plan_and_the_renderer_import_each_other_one_way():
     translate -> render: render does not import testgen, and testgen never imports translate."""
     code = (
         "import json, sys\n"
-        "import asl2durable.render\n"
-        "print('AFTER_RENDER', json.dumps(sorted(m for m in sys.modules if m.startswith('asl2durable.testgen'))))\n"
-        "import asl2durable.testgen\n"
+        "import asl2durable.render.render\n"
+        "print('AFTER_RENDER', json.dumps(sorted(m for m in sys.modules if m.startswith('asl2durable.render.testgen'))))\n"
+        "import asl2durable.render.testgen\n"
         "print('AFTER_TESTGEN', json.dumps('asl2durable.translate' in sys.modules))\n"
     )
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
@@ -263,7 +265,7 @@ def test_what_a_function_needs_is_taken_with_it():
 @pytest.fixture
 def sdk_names(cache_home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """``integrations.sdk_api``'s answers kept afresh in ``cache_home`` (no AWS settings of the user's)."""
-    from asl2durable import integrations
+    from asl2durable.lower import integrations
 
     monkeypatch.delenv("AWS_DATA_PATH", raising=False)
     monkeypatch.setenv("HOME", str(cache_home.parent.parent / "home"))  # no ~/.aws
@@ -288,7 +290,7 @@ def _looked_up(service: str, action: str) -> tuple[str | None, str | None]:
 def test_aws_sdk_names_are_kept_per_botocore_version_and_read_back(sdk_names: Path, monkeypatch: pytest.MonkeyPatch):
     import botocore
 
-    from asl2durable import integrations
+    from asl2durable.lower import integrations
     from asl2durable.runtime import asl_services as svc
 
     expected = {case: _looked_up(*case) for case in _SDK_CASES}
@@ -311,7 +313,7 @@ def test_aws_sdk_names_are_kept_per_botocore_version_and_read_back(sdk_names: Pa
 
 
 def test_aws_sdk_names_are_not_kept_when_botocore_reads_other_models(sdk_names: Path, monkeypatch: pytest.MonkeyPatch):
-    from asl2durable import integrations
+    from asl2durable.lower import integrations
 
     monkeypatch.setenv("AWS_DATA_PATH", str(sdk_names.parent / "models"))
     assert integrations.sdk_api("s3", "listObjectsV2") == ("s3", "ListObjectsV2")

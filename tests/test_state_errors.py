@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from asl2durable.local import run_local
+from asl2durable.run.local import run_local
 
 FN = "arn:aws:lambda:us-east-1:111111111111:function:echo"
 PREFIX = "An error occurred while executing the state 'S'. "

@@ -12,8 +12,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from asl2durable.local import run_local
-from asl2durable.structure import DISPATCH_LOOP
+from asl2durable.run.local import run_local
+from asl2durable.lower.structure import DISPATCH_LOOP
 from asl2durable.translate import translate
 
 
@@ -352,8 +352,8 @@ def nested_loops(n: int) -> dict:
 def test_deeply_nested_loops_are_analysed_in_near_linear_work(monkeypatch):
     """The work of the dominator analyses (nodes in all the dominator trees computed) grows
     about linearly with the machine: only the loops emission reaches are analysed."""
-    from asl2durable import structure as module
-    from asl2durable.lower import lower
+    from asl2durable.lower import structure as module
+    from asl2durable.lower.lower import lower
 
     real = module._immediate_dominators
     work = []

@@ -1,7 +1,7 @@
 """The support modules (asl2durable/runtime/) hold only what generated code uses.
 
 Every top-level function and class of a support module must be referenced by the code
-generator (``rt.<name>`` in templates/*.jinja or asl2durable/render.py, for asl_runtime) or
+generator (``rt.<name>`` in templates/*.jinja or asl2durable/render/render.py, for asl_runtime) or
 by runtime code outside its own definition (a name, or ``asl_module.<name>``). A few names are
 kept on purpose for other users; each is listed below with the file that uses it and why.
 """
@@ -27,7 +27,7 @@ MODULES = {path.stem: ast.parse(path.read_text(encoding="utf-8")) for path in so
 # (module, name) -> (the file that uses it, why it stays although generated code does not call it)
 KEPT_FOR_OTHER_USERS = {
     ("asl_jsonata", "parse_error"): (
-        "asl2durable/jsonata.py",
+        "asl2durable/expressions/jsonata.py",
         "the translator checks JSONata expressions with the parser the handler uses at run time",
     ),
     ("asl_jsonata", "evaluate_document"): (
@@ -39,7 +39,7 @@ KEPT_FOR_OTHER_USERS = {
         "generated code calls the intrinsic functions as States.Format(...): from asl_intrinsics import States",
     ),
     ("asl_aws", "reset"): (
-        "asl2durable/aws_local.py",
+        "asl2durable/run/aws_local.py",
         "moto_aws forgets the cached clients when an emulation starts and stops",
     ),
 }
@@ -311,7 +311,7 @@ def test_the_conformance_cases_folders_carry_every_support_module_their_handlers
 
 
 def test_a_folder_with_configured_placeholders_carries_asl_settings(tmp_path):
-    from asl2durable.loader import load
+    from asl2durable.load.loader import load
     from asl2durable.translate import translate
 
     definition = {"StartAt": "P", "States": {"P": {"Type": "Pass", "Parameters": {"t": "${Topic}"}, "End": True}}}

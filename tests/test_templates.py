@@ -17,10 +17,10 @@ import yaml
 from click.testing import CliRunner
 
 from asl2durable import cli
-from asl2durable.cfn import env_names
+from asl2durable.load.cfn import env_names
 from asl2durable.diagnostics import Severity
-from asl2durable.loader import discover, load
-from asl2durable.local import run_local
+from asl2durable.load.loader import discover, load
+from asl2durable.run.local import run_local
 from asl2durable.translate import translate
 
 TEMPLATES = Path(__file__).parent / "fixtures" / "templates"

@@ -13,8 +13,8 @@ from generated import generated_test_failures
 
 from asl2durable import batch, cli
 from asl2durable.diagnostics import Severity
-from asl2durable.loader import discover, load
-from asl2durable.local import run_local
+from asl2durable.load.loader import discover, load
+from asl2durable.run.local import run_local
 from asl2durable.translate import translate
 from asl2durable.writer import write_translation
 

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from generated import generated_test_failures
 
-from asl2durable.loader import load
-from asl2durable.lower import lower
-from asl2durable.testgen import plan
+from asl2durable.load.loader import load
+from asl2durable.lower.lower import lower
+from asl2durable.render.testgen import plan
 from asl2durable.translate import translate
 from asl2durable.writer import write_translation
 
@@ -157,7 +157,7 @@ def test_a_forked_walk_is_a_deep_copy_of_every_field():
     import copy
     import dataclasses
 
-    from asl2durable import testgen
+    from asl2durable.render import testgen
 
     shared = {"k": [1, {"n": 2}]}
     walk = testgen._Walk(

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from asl2durable.diagnostics import Severity
-from asl2durable.loader import load
+from asl2durable.load.loader import load
 from asl2durable.validate import validate
 
 FIXTURES = Path(__file__).parent / "fixtures" / "validate"

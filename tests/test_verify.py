@@ -17,8 +17,8 @@ import pytest
 from click.testing import CliRunner
 
 from asl2durable.cli import main
-from asl2durable.history import discover, read
-from asl2durable.verify import COULD_NOT_COMPARE, DIFFERS, SAME, verify
+from asl2durable.load.history import discover, read
+from asl2durable.run.verify import COULD_NOT_COMPARE, DIFFERS, SAME, verify
 
 FN = "arn:aws:lambda:us-east-1:123456789012:function:"
 QUEUE = "https://sqs.us-east-1.amazonaws.com/123456789012/shipped"

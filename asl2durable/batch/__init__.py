@@ -16,8 +16,8 @@ runs (the command line's start-up time counts).
 
 from __future__ import annotations
 
-from .convert import convert_batch, validate_batch
-from .inputs import (
+from asl2durable.batch.convert import convert_batch, validate_batch
+from asl2durable.batch.inputs import (
     aws_seed,
     discover,
     lambdas,
@@ -29,8 +29,8 @@ from .inputs import (
     parse_seed,
     substitution_values,
 )
-from .reports import machine_inputs, report_batch, unused_inputs, workflow_type
-from .results import (
+from asl2durable.batch.reports import machine_inputs, report_batch, unused_inputs, workflow_type
+from asl2durable.batch.results import (
     Checked,
     Converted,
     ConvertResult,

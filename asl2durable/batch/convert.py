@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .inputs import (
+from asl2durable.batch.inputs import (
     Inputs,
     Note,
     discover,
@@ -19,12 +19,12 @@ from .inputs import (
     recordings,
     skipped_inputs,
 )
-from .pool import each
-from .results import Checked, Converted, ConvertResult, Failed, ValidateResult
+from asl2durable.batch.pool import each
+from asl2durable.batch.results import Checked, Converted, ConvertResult, Failed, ValidateResult
 
 if TYPE_CHECKING:
     from asl2durable.diagnostics import Diagnostic
-    from asl2durable.loader import Discovered
+    from asl2durable.load.loader import Discovered
 
 
 # A machine kept for its template's rewrite: (loaded, translation[, folder written])
@@ -59,7 +59,7 @@ def _convert_one(
         return Converted(loaded.source, item.name, None, diagnostics), None
     files = translation.files
     if recorded:
-        from asl2durable.recorded import with_recorded
+        from asl2durable.run.recorded import with_recorded
 
         files, skipped = with_recorded(translation, loaded.definition, recorded)
         diagnostics = [*diagnostics, *(Diagnostic("", "HISTORY_NOT_TESTED", note, Severity.WARNING) for note in skipped)]
@@ -157,7 +157,7 @@ def _check_rewrites(items: list[Discovered], done: list, strict: bool) -> list[C
     if not groups:
         return []
     from asl2durable.diagnostics import failing
-    from asl2durable.rewrite import rewrite_template
+    from asl2durable.render.rewrite import rewrite_template
 
     kept = _kept(done)
     out = []
@@ -211,7 +211,7 @@ def _rewrite_into(record: Converted, template: dict, machines: dict, outdir: Pat
     note the outcome in ``record``."""
     source = Path(record.source)
     try:
-        from asl2durable.rewrite import render_migration, render_rewritten, rewrite
+        from asl2durable.render.rewrite import render_migration, render_rewritten, rewrite
 
         rewritten = rewrite(template, machines, source.parent, outdir / record.name)
         record.diagnostics = rewritten.diagnostics

@@ -9,12 +9,12 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .results import Failed, Skipped, UsageError
+from asl2durable.batch.results import Failed, Skipped, UsageError
 
 if TYPE_CHECKING:
     from asl2durable.diagnostics import Diagnostic
-    from asl2durable.loader import Discovered, Loaded
-    from asl2durable.recorded import Recording
+    from asl2durable.load.loader import Discovered, Loaded
+    from asl2durable.run.recorded import Recording
 
 Inputs = Sequence["str | os.PathLike | Discovered"]
 Note = Callable[[str], None]  # note(text): told of each input skipped, and the like (a line for stderr)
@@ -22,8 +22,8 @@ Note = Callable[[str], None]  # note(text): told of each input skipped, and the 
 
 def discover(inputs: Inputs) -> list[Discovered]:
     """``loader.discover``'s inputs for PATH arguments (already discovered ones are kept)."""
-    from asl2durable.loader import Discovered
-    from asl2durable.loader import discover as discover_paths
+    from asl2durable.load.loader import Discovered
+    from asl2durable.load.loader import discover as discover_paths
 
     if inputs and all(isinstance(i, Discovered) for i in inputs):
         return list(inputs)  # type: ignore[arg-type]
@@ -107,7 +107,7 @@ def aws_seed(aws: str, seed: dict | None) -> dict | None:
 
 def parse_seed(value: str) -> dict:
     """``--seed FILE|@FILE|JSON``: the resources to create in moto (ValueError: why not)."""
-    from asl2durable.aws_local import load_seed
+    from asl2durable.run.aws_local import load_seed
 
     return load_seed(value)
 
@@ -115,7 +115,7 @@ def parse_seed(value: str) -> dict:
 def substitution_values(substitute: Iterable[str] = (), file: Path | None = None) -> dict[str, str]:
     """The placeholder values ``--substitutions FILE.json`` and ``--substitute NAME=VALUE`` give
     (the latter win), as DefinitionSubstitutions would substitute them."""
-    from asl2durable import cfn
+    from asl2durable.load import cfn
 
     values: dict[str, str] = {}
     if file is not None:
@@ -144,7 +144,7 @@ def recordings(histories: Iterable[Path], items: list[Discovered]) -> list[Recor
     histories = list(histories)
     if not histories:
         return []
-    from asl2durable.recorded import HistoryError, load
+    from asl2durable.run.recorded import HistoryError, load
 
     machines = [item for item in items if not item.skipped]
     if len(machines) != 1:
@@ -160,7 +160,7 @@ def lambdas(specs: Iterable[str]) -> dict | None:
     specs = list(specs)
     if not specs:
         return None
-    from asl2durable.local import lambdas_from_specs
+    from asl2durable.run.local import lambdas_from_specs
 
     try:
         return lambdas_from_specs(specs)
@@ -199,7 +199,7 @@ def read_json(path: Path) -> object:
 
 def load(source: Any, **kwargs: Any) -> Loaded:
     """``loader.load``, imported on the first call (the tests replace this name)."""
-    from asl2durable.loader import load as load_input
+    from asl2durable.load.loader import load as load_input
 
     return load_input(source, **kwargs)
 

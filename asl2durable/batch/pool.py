@@ -10,11 +10,11 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from .inputs import internal_error
+from asl2durable.batch.inputs import internal_error
 
 if TYPE_CHECKING:
     from asl2durable.diagnostics import Diagnostic
-    from asl2durable.loader import Discovered
+    from asl2durable.load.loader import Discovered
 
 
 def each(

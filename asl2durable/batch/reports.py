@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .inputs import (
+from asl2durable.batch.inputs import (
     Inputs,
     Note,
     discover_noted,
@@ -19,12 +19,12 @@ from .inputs import (
     read_json,
     skipped_inputs,
 )
-from .results import ReportResult
+from asl2durable.batch.results import ReportResult
 
 if TYPE_CHECKING:
-    from asl2durable.loader import Discovered, Loaded
-    from asl2durable.pricing import Prices
-    from asl2durable.report import MachineReport
+    from asl2durable.load.loader import Discovered, Loaded
+    from asl2durable.report.pricing import Prices
+    from asl2durable.report.report import MachineReport
 
 
 def report_batch(
@@ -39,7 +39,7 @@ def report_batch(
     ``aws_seed`` (not None) sends the translation's AWS calls to moto seeded with it.
     ``progress(todo)``: a context manager over the inputs (a progress bar), one at a time;
     ``note(text)``: told of each input skipped, and of each --inputs entry no machine has."""
-    from asl2durable.report import FORMATS, INVALID, MachineReport, Report, write_report
+    from asl2durable.report.report import FORMATS, INVALID, MachineReport, Report, write_report
 
     items = discover_noted(inputs, note)
     todo = [i for i in items if not i.skipped]
@@ -47,7 +47,7 @@ def report_batch(
     for unknown in unused_inputs(inputs_dir, {i.name for i in todo}) if inputs_dir is not None and note else ():
         note(f"note: {unknown} is not the inputs of any machine (NAME.json or NAME/)")
     if prices is None:
-        from asl2durable.pricing import DEFAULT as prices
+        from asl2durable.report.pricing import DEFAULT as prices
     read = 0
     machines = []
     with (progress or contextlib.nullcontext)(todo) as shown:
@@ -73,7 +73,7 @@ def report_batch(
 
 
 def _report_one(item: Discovered, loaded: Loaded, option: str | None) -> MachineReport:
-    from asl2durable.report import machine_report
+    from asl2durable.report.report import machine_report
 
     if loaded.definition is None:
         return machine_report(item.name, loaded.source, loaded.diagnostics, None)
@@ -138,8 +138,8 @@ def _check_behaviour(
 ) -> None:
     """Fill ``machine.comparisons`` and ``machine.cost`` from the machine's inputs, if it has any.
     A failure becomes one "could not compare" comparison with the reason; it never raises."""
-    from asl2durable.behaviour import Comparison, check
-    from asl2durable.pricing import estimate
+    from asl2durable.run.behaviour import Comparison, check
+    from asl2durable.report.pricing import estimate
 
     try:
         inputs = machine_inputs(inputs_dir, machine.name)
@@ -157,7 +157,7 @@ def _check_behaviour(
         except Exception as e:  # noqa: BLE001 - one machine's check must not stop the batch
             reason = f"internal error: {type(e).__name__}: {e}"
             machine.comparisons = [Comparison(value, "could not compare", reason) for value in inputs]
-    from asl2durable.deploy import MEMORY_MB
+    from asl2durable.render.deploy import MEMORY_MB
 
     definition_bytes = len(json.dumps(loaded.definition).encode("utf-8")) if loaded.definition is not None else 0
     machine.cost = estimate(

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from asl2durable.diagnostics import Diagnostic
-    from asl2durable.report import Report
+    from asl2durable.report.report import Report
 
 
 class UsageError(ValueError):
@@ -196,7 +196,7 @@ class ReportResult:
         counts = ", ".join(f"{n} {status}" for status, n in self.report.statuses().items())
         summary = f"{len(self.report.machines)} state machines: {counts}"
         if self.behaviour:
-            from asl2durable.behaviour import verdict_counts
+            from asl2durable.run.behaviour import verdict_counts
 
             verdicts = verdict_counts(c for m in self.report.machines for c in m.comparisons)
             summary += "; behaviour: " + ", ".join(f"{n} {verdict}" for verdict, n in verdicts.items())

@@ -82,7 +82,7 @@ _ARN = re.compile(
     r"^arn:(?P<partition>[^:]*):states:(?P<region>[^:]*):(?P<account>[^:]*):(?P<rest>.+)$"
 )
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
-# A ${Name} placeholder (DefinitionSubstitutions, Fn::Sub), as asl2durable.placeholders
+# A ${Name} placeholder (DefinitionSubstitutions, Fn::Sub), as asl2durable.load.placeholders
 # writes it (this module runs without the package: a test holds the two equal).
 PLACEHOLDER = re.compile(r"\$\{([^{}]*)\}")
 _SUFFIXES = ((".sync:2", SYNC2), (".sync", SYNC), (".waitForTaskToken", CALLBACK))

@@ -14,8 +14,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from asl2durable.diagnostics import Diagnostic
-from asl2durable.jsonata import check_expression, is_expression, top_level_references
-from asl2durable.placeholders import PLACEHOLDER
+from asl2durable.expressions.jsonata import check_expression, is_expression, top_level_references
+from asl2durable.load.placeholders import PLACEHOLDER
 from asl2durable.validate.messages import error
 from asl2durable.validate.walk import JSONATA, State, iter_states, pointer_join, query_language
 

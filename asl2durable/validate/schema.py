@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from asl2durable.diagnostics import Diagnostic, pointer
-from asl2durable.placeholders import has_placeholder
+from asl2durable.load.placeholders import has_placeholder
 from asl2durable.validate.accepts import accepts
 from asl2durable.validate.messages import (
     PLACEHOLDER_NOTE,

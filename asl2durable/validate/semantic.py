@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable, Iterator
 
 from asl2durable.diagnostics import Diagnostic
-from asl2durable.intrinsics import (
+from asl2durable.expressions.intrinsics import (
     IntrinsicSyntaxError,
     check_argument_types,
     check_arity,
@@ -19,8 +19,8 @@ from asl2durable.intrinsics import (
     is_intrinsic,
     parse_intrinsic,
 )
-from asl2durable.paths import check_path
-from asl2durable.placeholders import has_placeholder, unclosed
+from asl2durable.expressions.paths import check_path
+from asl2durable.load.placeholders import has_placeholder, unclosed
 from asl2durable.validate import messages as m
 from asl2durable.validate.jsonata_check import check_jsonata_expressions
 from asl2durable.validate.messages import (

@@ -1,0 +1,2 @@
+"""Reading inputs: ASL files and text, CloudFormation/SAM, Terraform and Serverless Framework
+files, their ${Name} placeholders, and recorded execution histories."""

@@ -1,0 +1,2 @@
+"""Comparison reports (report), their diagrams (diagram), highlighting (highlight) and
+prices (pricing)."""
