@@ -47,9 +47,11 @@ KEPT_FOR_OTHER_USERS = {
 
 def _generator_references(prefix: str = "rt") -> set[str]:
     """Names generated code takes from asl_runtime (``rt.<name>``), or from another support module
-    (``prefix``: ``asl_testing.<name>`` in test_handler.py), in the templates and the renderer."""
+    (``prefix``: ``asl_testing.<name>`` in test_handler.py), in the templates, the renderer and testgen."""
     text = "".join(p.read_text(encoding="utf-8") for p in sorted((ROOT / "templates").glob("*.jinja")))
-    text += (ROOT / "asl2durable" / "render.py").read_text(encoding="utf-8")
+    render = ROOT / "asl2durable" / "render"
+    for path in [render / "render.py", *sorted((render / "testgen").glob("*.py"))]:
+        text += path.read_text(encoding="utf-8")
     return set(re.findall(rf"\b{prefix}\.([A-Za-z_]\w*)", text))
 
 
@@ -298,6 +300,7 @@ def test_a_folder_carries_every_support_module_its_handler_reaches(source):
     assert _missing_modules(translation.files) == set()
 
 
+@pytest.mark.slow  # every conformance case translated
 def test_the_conformance_cases_folders_carry_every_support_module_their_handlers_reach():
     """The conformance cases run with every support module at hand: their folders are checked here."""
     from asl2durable.translate import translate

@@ -2,7 +2,8 @@
 asl2durable.
 
 This file is copied next to every generated handler: it uses only the Python standard
-library.  Calls arrive already parsed by the translator (asl2durable/expressions/intrinsics.py)::
+library.  Calls arrive already parsed by the translator
+(asl2durable/expressions/intrinsics.py)::
 
     ["call", "States.Name", [arg, ...]]
     arg: ["lit", value] | ["path", path_spec or simple path text]

@@ -392,11 +392,9 @@ class _Context:
     ) -> Any:
         # (each branch's own operations use a _Context too: see Run.child)
         named = [
-            (
-                ParallelBranch(_carried(b.func), name=_named(b.name))
-                if isinstance(b, ParallelBranch)
-                else _carried(b)
-            )
+            ParallelBranch(_carried(b.func), name=_named(b.name))
+            if isinstance(b, ParallelBranch)
+            else _carried(b)
             for b in functions
         ]
         return self._then(
@@ -1113,10 +1111,7 @@ def __getattr__(name: str) -> Any:
     return value
 
 
-def _explain(
-    run: Run, name: str, data: Any, result: Any, scope: dict[str, Any]
-) -> AslError | None:
+def _explain(run: Run, name: str, data: Any, result: Any, scope: Any) -> Any:
     """asl_paths' error for a read that found no value, imported by name only then."""
     asl_paths = importlib.import_module("asl_paths")
-    explained: AslError | None = asl_paths.explain(run, name, data, result, scope)
-    return explained
+    return asl_paths.explain(run, name, data, result, scope)

@@ -82,8 +82,9 @@ _ARN = re.compile(
     r"^arn:(?P<partition>[^:]*):states:(?P<region>[^:]*):(?P<account>[^:]*):(?P<rest>.+)$"
 )
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
-# A ${Name} placeholder (DefinitionSubstitutions, Fn::Sub), as asl2durable.load.placeholders
-# writes it (this module runs without the package: a test holds the two equal).
+# A ${Name} placeholder (DefinitionSubstitutions, Fn::Sub), as
+# asl2durable.load.placeholders writes it (this module runs without the package: a
+# test holds the two equal).
 PLACEHOLDER = re.compile(r"\$\{([^{}]*)\}")
 _SUFFIXES = ((".sync:2", SYNC2), (".sync", SYNC), (".waitForTaskToken", CALLBACK))
 
@@ -2271,9 +2272,9 @@ _POLLERS: dict[str, Callable[[Resource, dict[str, Any]], tuple[bool, Any]]] = {
 }
 
 
-# IAM actions each poller needs, by poller key: first the API it calls to read its job, then
-# the one that stops the job (as Step Functions' policies for the ".sync" integrations grant
-# them). deploy.py writes them into the function's policy.
+# IAM actions each poller needs, by poller key: first the API it calls to read its
+# job, then the one that stops the job (as Step Functions' policies for the ".sync"
+# integrations grant them). deploy.py writes them into the function's policy.
 POLLER_ACTIONS: dict[str, tuple[str, ...]] = {
     "states": ("states:DescribeExecution", "states:StopExecution"),
     "batch": ("batch:DescribeJobs", "batch:TerminateJob"),
@@ -2309,7 +2310,8 @@ POLLER_ACTIONS: dict[str, tuple[str, ...]] = {
     "emr-terminate": ("elasticmapreduce:DescribeCluster",),
     "emr-step": ("elasticmapreduce:DescribeStep", "elasticmapreduce:CancelSteps"),
     "mediaconvert": ("mediaconvert:GetJob", "mediaconvert:CancelJob"),
-    # createApplication.sync as in Step Functions' "IAM policies for Amazon EMR Serverless"
+    # createApplication.sync as in Step Functions' "IAM policies for Amazon EMR
+    # Serverless"
     "emrs-application-created": (
         "emr-serverless:GetApplication",
         "emr-serverless:DeleteApplication",
