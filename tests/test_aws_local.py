@@ -334,6 +334,7 @@ def test_there_are_cases_with_resources():
     assert len(CASES_WITH_RESOURCES) >= 40
 
 
+@pytest.mark.slow  # every case's seed created in moto
 @pytest.mark.parametrize("case", CASES_WITH_RESOURCES, ids=lambda c: c.id)
 def test_case_seed_is_accepted_by_moto(case):
     seed = case_seed(case.data)

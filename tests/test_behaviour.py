@@ -58,6 +58,7 @@ SAME_WITH_SERVICES = [
 ]
 
 
+@pytest.mark.slow  # recorded cases through moto's ASL interpreter
 @pytest.mark.parametrize("case_id", SAME + SAME_WITH_SERVICES)
 def test_conformance_case_behaves_the_same(case_id):
     case = CASES[case_id]

@@ -26,3 +26,11 @@ def test_no_function_above_complexity_15():
         cwd=ROOT, capture_output=True, text=True, check=False,
     )
     assert result.returncode == 0, f"{result.stdout}{result.stderr}"
+
+
+def test_ci_runs_the_readmes_test_command():
+    """The README's second command is what .ci/run runs: a newcomer runs what CI runs."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    command = readme.split("```sh\n", 1)[1].split("```", 1)[0].splitlines()[1]
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+    assert command.startswith("python -m pytest") and ci[-1] == command

@@ -23,6 +23,7 @@ def test_realworld_definition_converts_and_imports(source):
     assert callable(module.handler)
 
 
+@pytest.mark.slow  # ruff over 170 handlers and their tests
 def test_every_generated_handler_passes_ruff(tmp_path):
     """pyflakes and pycodestyle errors (ruff's F and E rules; line length is black's business),
     in the handlers and in their generated tests."""
@@ -50,6 +51,7 @@ def test_realworld_handlers_are_structured():
     assert len(dispatched) <= 0.05 * len(CORPUS), dispatched
 
 
+@pytest.mark.slow  # mypy over 170 handlers
 def test_every_generated_handler_passes_mypy(tmp_path):
     """Issue 5, item 7: the handlers type-check with the durable SDK installed. The support modules
     are the same for every machine, so one copy of each serves all handlers in one mypy run."""
@@ -72,6 +74,7 @@ def test_every_generated_handler_passes_mypy(tmp_path):
     assert check.returncode == 0, check.stdout[-3000:]
 
 
+@pytest.mark.slow  # cfn-lint over 170 templates
 def test_every_emitted_template_passes_cfn_lint(tmp_path):
     """Issue 5: each machine's SAM template.yaml passes cfn-lint (one run over all 170)."""
     paths = []

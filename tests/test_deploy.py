@@ -289,6 +289,7 @@ CFN_DEFINITIONS = [(p.name, json.loads(p.read_text(encoding="utf-8"))) for p in 
 ]
 
 
+@pytest.mark.slow  # cfn-lint over the goldens' templates
 @pytest.mark.parametrize("definition", [d for _, d in CFN_DEFINITIONS], ids=[n for n, _ in CFN_DEFINITIONS])
 def test_cfn_lint_passes(definition, tmp_path):
     path = tmp_path / "template.yaml"

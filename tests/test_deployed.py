@@ -262,6 +262,7 @@ class _Slow(BaseHTTPRequestHandler):
         pass
 
 
+@pytest.mark.slow  # waits on a local endpoint's time-outs
 def test_clients_do_not_resend_a_call_they_stopped_waiting_for(monkeypatch):
     import asl_aws
     import boto3

@@ -62,6 +62,7 @@ def test_the_counter_finds_jsonpath_text():
     assert fixed_path_texts('rt.map_items(run, item_reader={"Bucket": rt.JsonPath("$.b")})\n') == []
 
 
+@pytest.mark.slow  # every corpus handler parsed
 @pytest.mark.parametrize("source", GOLDEN + CORPUS, ids=lambda p: p.name.removesuffix(".asl.json"))
 def test_no_path_fixed_at_translation_time_is_jsonpath_text(source):
     assert fixed_path_texts(_handler(source)) == []
@@ -168,6 +169,7 @@ def _unsplittable(finding: str, lines: list[str]) -> bool:
     return bool(strings) and len(line) - max(len(t.string) for t in strings) < 40
 
 
+@pytest.mark.slow  # black over every corpus handler
 @pytest.mark.parametrize("source", GOLDEN + CORPUS, ids=lambda p: p.name.removesuffix(".asl.json"))
 def test_the_templates_write_blacks_layout(source):
     """Black is the formatter, and finds nothing to change in what the templates write (issue

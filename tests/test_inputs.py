@@ -207,6 +207,7 @@ def test_real_machine_converts(key):
     assert [d.message for d in outcome.diagnostics if d.code == "UNSUPPORTED_INTEGRATION"] == []
 
 
+@pytest.mark.slow  # the generated folders' tests, run by pytest
 @pytest.mark.parametrize("kind", KINDS)
 def test_real_machines_generated_tests_pass(kind, tmp_path):
     """The test_handler.py of each machine of GENERATED passes as ``convert`` writes it (as

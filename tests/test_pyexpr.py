@@ -362,6 +362,7 @@ CALL_SHAPES = [("payload = ", ""), ("return ", ""), ("", ""), ("raise ", ""), ("
     indent=st.sampled_from([4, 8, 12]),
     line_length=st.sampled_from([88, 88, 60]),
 )
+@pytest.mark.slow  # black over many generated calls
 def test_calls_take_the_short_way_to_the_same_layout(expr, shape, pair, indent, line_length):
     """Statements of a call (``outcome = run(...)``, ``return rt.call_service(...)``,
     ``if rt.present(...):``), or of a dict or a list holding calls, alone or returned after

@@ -328,6 +328,7 @@ def test_missing_path_is_a_usage_error(tmp_path: Path) -> None:
     assert invoke("report", tmp_path / "nope", "-o", tmp_path / "report").exit_code == 2
 
 
+@pytest.mark.slow  # the whole corpus through report
 def test_realworld_corpus_in_one_command(tmp_path: Path) -> None:
     report = report_of(tmp_path, REALWORLD)
     assert len(report["machines"]) == 170

@@ -43,6 +43,7 @@ def invoke_resources(function: dict) -> list:
     ]
 
 
+@pytest.mark.slow  # every input template converted
 def test_every_reference_to_the_child_is_its_function_alias_or_listed_unresolved(tmp_path):
     out, records = convert(tmp_path, PARENT_CHILD)
     whole = yaml.safe_load((out / "parent-child" / "template.yaml").read_text(encoding="utf-8"))
@@ -153,6 +154,7 @@ def parent_template(kind: str, form: str, suffix: str) -> str:
         ("AWS::StepFunctions::StateMachine", "sub"),
     ],
 )
+@pytest.mark.slow  # each template form converted and run
 def test_the_parent_invokes_the_child_alias_however_the_template_names_it(tmp_path, kind, form, suffix):
     path = tmp_path / "pc.yaml"
     path.write_text(parent_template(kind, form, suffix), encoding="utf-8")

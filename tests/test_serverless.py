@@ -343,6 +343,7 @@ def test_real_activity_of_the_plugin_is_an_activity():
     assert "ActivityQueue" in outcome.translation.files["template.yaml"]
 
 
+@pytest.mark.slow  # the generated folders' tests, run by pytest
 def test_real_services_generated_tests_pass(tmp_path):
     """Each real machine's test_handler.py passes as generated."""
     folders = []

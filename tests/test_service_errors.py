@@ -75,6 +75,7 @@ def _failure_name(resource: str, params) -> str | None:
     return None
 
 
+@pytest.mark.slow  # a run per malformed parameter
 @pytest.mark.parametrize("resource, accepted", _resources(), ids=lambda v: v if isinstance(v, str) else "")
 def test_malformed_parameters_fail_under_service_or_states_names(resource, accepted, monkeypatch):
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")

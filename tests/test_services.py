@@ -483,6 +483,7 @@ RECORDED = [
 ]
 
 
+@pytest.mark.slow  # recorded service cases on moto
 @pytest.mark.parametrize("prefix, skip", [pytest.param(p, s, id=p.rstrip(".")) for p, s in RECORDED])
 def test_recorded_case_on_moto(aws, prefix, skip):
     recorded = case(prefix)

@@ -314,6 +314,7 @@ def graphs(draw):
     return with_traces(machine({n: s for n, s in states.items() if n in reached}, "S0"))
 
 
+@pytest.mark.slow  # random graphs, each translated and run
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(definition=graphs(), start=st.integers(0, 5))
 def test_random_graphs_run_like_the_reference(definition, start):

@@ -319,6 +319,7 @@ def convert(tmp_path: Path, *paths: Path) -> tuple[object, list[dict]]:
     return result, json.loads(result.stdout)
 
 
+@pytest.mark.slow  # a SAM application converted and linted
 def test_convert_sam_app_writes_machines_and_the_rewritten_template(tmp_path):
     result, records = convert(tmp_path, SAM_APP)
     assert result.exit_code == 0, result.output

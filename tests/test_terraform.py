@@ -331,6 +331,7 @@ def test_real_configuration_converts(key):
     assert translation.ok, translation.diagnostics
 
 
+@pytest.mark.slow  # the generated folders' tests, run by pytest
 def test_real_configurations_generated_tests_pass(tmp_path):
     """Each real machine's test_handler.py passes as generated (as tests/test_testgen.py runs them)."""
     folders = []

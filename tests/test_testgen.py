@@ -238,6 +238,7 @@ def _definitions() -> list[tuple[str, dict, tuple]]:
     return out
 
 
+@pytest.mark.slow  # every generated folder's tests, run by pytest
 def test_generated_test_files_pass(tmp_path):
     """Every folder's test_handler.py passes as generated (one pytest run over all folders)."""
     folders = []

@@ -270,6 +270,7 @@ MUTANTS = {
 }
 
 
+@pytest.mark.slow  # a verify run per changed field
 @pytest.mark.parametrize("name", list(MUTANTS))
 def test_verify_finds_a_wrong_translation_at_the_field_it_changes(name):
     change, event, state, field, path, where = MUTANTS[name]
@@ -305,6 +306,7 @@ def test_ignore_skips_the_paths_the_user_knows_differ():
         verify(DEFINITION, succeeded_history(), ignore=["currency"])
 
 
+@pytest.mark.slow  # verify runs with and without placeholders
 def test_placeholders_are_wildcards_only_when_asked():
     """A history whose values were normalised to tokens (the order id here, as in the shared
     conformance histories) verifies with --placeholders, run on the real input."""
