@@ -213,9 +213,14 @@ def execute(
     faults: str | None = None,
     execution_name: str = "execution-name",
     strict_limits: bool = True,
+    execution_start: Callable[[Any], float | None] | None = None,
+    role_arn: str | None = None,
+    tracer: Any = None,
 ) -> LocalResult:
     """Run a prepared machine as :func:`run_local` does. ``services(resource, params, pattern)``
-    answers the service integrations instead of AWS (see ``asl_testing.LocalHooks.service_caller``)."""
+    answers the service integrations instead of AWS (see ``asl_testing.LocalHooks.service_caller``);
+    ``execution_start``, ``role_arn`` and ``tracer`` are this run's (``asl_testing.run_handler``'s:
+    the recorded start time and role, what follows the run)."""
     loaded, translation, module = prepared.loaded, prepared.translation, prepared.module
     _runtime()
     import asl_testing  # the generated tests' harness: the same runner and hooks
@@ -230,7 +235,8 @@ def execute(
         service_caller=services, callbacks=answer, timeout=timeout, force_replays=force_replays, faults=faults,
         execution_name=execution_name, region=region, account_id=account, function_name=_function_name(loaded.name),
         strict_limits=strict_limits, execution_timeout=translation.workflow.lifetime,
-        environment=_configuration(loaded, region, account),
+        environment=_configuration(loaded, region, account), execution_start=execution_start, role_arn=role_arn,
+        tracer=tracer,
     )
     return LocalResult(
         outcome.status, outcome.output, outcome.error, outcome.cause, _operations(outcome.operations),

@@ -11,13 +11,12 @@ order; the first difference is the verdict's ``divergence``.
 
 from __future__ import annotations
 
-import contextlib
 import copy
+import dataclasses
 import json
-import os
 import re
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -393,11 +392,25 @@ class Tracer:
             else:
                 visit.exited, visit.output = True, _copy(output)
 
+    # the run's tracer hook (``asl_testing.LocalHooks.tracer``): visiting, sent, entered_time
+
     def visiting(self, run: Any, state: str, state_input: Any) -> None:
-        """``rt.visiting``: a state written in the machine's body starts."""
+        """A state written in the machine's body starts."""
         visit = self.enter(run, state, state_input)
         with self.lock:
             self.open[id(run)] = visit
+
+    def sent(self, run: Any, resource: str, parameters: Any, function: str | None = None) -> None:
+        """A Task calls ``resource`` (a Lambda function: ``"lambda"`` or ``"lambda:invoke"``) with
+        ``parameters`` (an activity's: the payload's ``input``)."""
+        if ":activity:" in resource and isinstance(parameters, dict):
+            parameters = parameters.get("input")
+        self.call(run, Call(None, _service(resource), _copy(parameters), function=function))
+
+    def entered_time(self, run: Any) -> float | None:
+        """The ``$$.State.EnteredTime`` to record: the recorded visit's (None: not recorded)."""
+        visit = self.recorded(run)
+        return epoch(visit.timestamp) if visit is not None else None
 
     def wrap_machine(self, function: Callable) -> Callable:
         tracer = self
@@ -617,7 +630,7 @@ def verify(
     except HistoryError as err:
         return Verification(label, COULD_NOT_COMPARE, reason=str(err))
     try:
-        prepared = definition if isinstance(definition, local.Prepared) else local.prepare(definition, workflow_type=workflow_type)
+        prepared = _own(definition) if isinstance(definition, local.Prepared) else local.prepare(definition, workflow_type=workflow_type)
     except local.TranslationFailed as err:
         return Verification(label, COULD_NOT_COMPARE, reason=f"the definition does not translate: {err}", events=len(events))
     execution = _history.read(events, prepared.loaded.definition, label)
@@ -674,10 +687,11 @@ def _events(history: Any) -> list[dict]:
 
 
 def _run(prepared: Any, execution: Execution, comparer: Comparer, timeout: float) -> tuple[Any, Any]:
-    """Run the translation as the recording says, traced: (tracer, LocalResult), or (reason, None)."""
+    """Run the translation as the recording says, traced: (tracer, LocalResult), or (reason, None).
+    What the run does differently is its own (the hooks it carries, a handler module of its own):
+    other runs in the process at the same time are neither traced nor changed."""
     from asl2durable.run import local
 
-    rt = local._runtime()
     tracer = Tracer(execution.root)
     done = threading.Event()
     answers = Answers(execution, done)
@@ -687,108 +701,48 @@ def _run(prepared: Any, execution: Execution, comparer: Comparer, timeout: float
         comparer.tokens.add(request.get("token") or "")
         return answers.callback(request)
 
-    with _traced(rt, prepared, execution, tracer, done):
-        try:
-            result = local.execute(
-                prepared, execution.input, lambdas=functions, callbacks=callbacks, services=answers.service, timeout=timeout,
-            )
-        except ValueError as err:  # e.g. an input over the durable API's limit
-            return f"the run could not start: {err}", None
+    start = epoch(execution.start)
+    _wrap_functions(prepared, tracer)
+    try:
+        result = local.execute(
+            prepared, execution.input, lambdas=functions, callbacks=callbacks, services=answers.service, timeout=timeout,
+            execution_start=None if start is None else lambda _context: start, role_arn=execution.role_arn or None,
+            tracer=tracer,
+        )
+    except ValueError as err:  # e.g. an input over the durable API's limit
+        return f"the run could not start: {err}", None
+    finally:
+        done.set()
     for run in tracer.keep[:1]:
         comparer.equivalents[run.execution.get("Id", "")] = _EXECUTION_ARN
         comparer.equivalents[run.state_machine.get("Id", "")] = _MACHINE_ARN
     return tracer, result
 
 
-_HOOKS = ("invoke_lambda", "call_service", "run_job", "wait_for_task_token", "enter", "visiting")
+def _own(prepared: Any) -> Any:
+    """``prepared`` with a handler module of its own, whose functions a verify may wrap (the
+    caller's module may be running elsewhere at the same time)."""
+    from asl2durable.run import local
+
+    files = prepared.translation.files
+    module = local.load_handler(files["handler.py"], prepared.loaded.name, files["definition.asl.json"])
+    return dataclasses.replace(prepared, module=module)
 
 
-def _hooks(rt: Any, tracer: Tracer, originals: dict[str, Callable]) -> dict[str, Callable]:
-    """The runtime's hooks that trace the run: each call sent, and the recorded $$.State.EnteredTime."""
-
-    def invoke_lambda(run: Any, function_name: str, payload: Any, *, params: dict | None = None,
-                      envelope: bool = False, **kwargs: Any) -> Any:
-        sent = params if envelope else payload
-        tracer.call(run, Call(None, "lambda:invoke" if envelope else "lambda", _copy(sent), function=function_name))
-        return originals["invoke_lambda"](run, function_name, payload, params=params, envelope=envelope, **kwargs)
-
-    def call_service(run: Any, resource: str, params: Any, **kwargs: Any) -> Any:
-        tracer.call(run, Call(None, _service(resource), _copy(params)))
-        return originals["call_service"](run, resource, params, **kwargs)
-
-    def run_job(run: Any, resource: str, params: Any, **kwargs: Any) -> Any:
-        tracer.call(run, Call(None, _service(resource), _copy(params)))
-        return originals["run_job"](run, resource, params, **kwargs)
-
-    def wait_for_task_token(run: Any, resource: str, make_payload: Callable[[], Any], send: Any, **kwargs: Any) -> Any:
-        def payload() -> Any:
-            value = make_payload()
-            sent = value.get("input") if ":activity:" in resource and isinstance(value, dict) else value
-            tracer.call(run, Call(None, _service(resource), _copy(sent)))
-            return value
-
-        return originals["wait_for_task_token"](run, resource, payload, send, **kwargs)
-
-    def enter(run: Any, state: str) -> None:  # $$.State.EnteredTime: the recorded one
-        visit = tracer.recorded(run)
-        entered = epoch(visit.timestamp) if visit is not None else None
-        if entered is None:
-            return originals["enter"](run, state)
-        run.at(state)
-        run.entered_time = rt.step(run, f"{state} (entered)", lambda: rt._iso(entered))
-        return None
-
-    return {"invoke_lambda": invoke_lambda, "call_service": call_service, "run_job": run_job,
-            "wait_for_task_token": wait_for_task_token, "enter": enter, "visiting": tracer.visiting}
-
-
-@contextlib.contextmanager
-def _traced(rt: Any, prepared: Any, execution: Execution, tracer: Tracer, done: threading.Event) -> Iterator[None]:
-    """While the run lasts: the runtime's hooks traced (``_hooks``), each state's and machine's
-    function wrapped by ``tracer``, the recorded start time and role ARN; all restored after,
-    once ``done`` is set."""
-    import asl_sdk  # type: ignore[import-not-found]
-
+def _wrap_functions(prepared: Any, tracer: Tracer) -> None:
+    """Each state's function and each machine's in the run's own handler module (:func:`_own`,
+    :func:`local.prepare`), traced; the Map runs' table names the traced ones."""
     module = prepared.module
-    originals = {name: getattr(rt, name) for name in _HOOKS}
     states = dict(prepared.translation.workflow.functions)
-    machines = [m.ident for m in prepared.translation.workflow.machines()]
-    saved = {ident: module.__dict__[ident] for ident in [*states.values(), *machines] if ident in module.__dict__}
-    map_runs = dict(getattr(module, "MAP_RUNS", {}) or {})
-    start = epoch(execution.start)
-    execution_start = asl_sdk.execution_start
-    role_set = None
-    try:
-        for name, value in _hooks(rt, tracer, originals).items():
-            setattr(rt, name, value)
-        _wrap_functions(module, tracer, states, machines, saved)
-        if map_runs:
-            module.MAP_RUNS.update({k: module.__dict__.get(states.get(k, ""), v) for k, v in map_runs.items()})
-        if start is not None:
-            asl_sdk.execution_start = lambda _context: start
-        if execution.role_arn and "ASL_EXECUTION_ROLE_ARN" not in os.environ:
-            os.environ["ASL_EXECUTION_ROLE_ARN"] = role_set = execution.role_arn
-        yield
-    finally:
-        done.set()
-        for name, value in originals.items():
-            setattr(rt, name, value)
-        module.__dict__.update(saved)
-        if map_runs:
-            module.MAP_RUNS.update(map_runs)
-        asl_sdk.execution_start = execution_start
-        if role_set is not None:
-            os.environ.pop("ASL_EXECUTION_ROLE_ARN", None)
-
-
-def _wrap_functions(module: Any, tracer: Tracer, states: dict[str, str], machines: list[str], saved: dict) -> None:
-    """Each state's function and each machine's in the handler module, traced."""
     for state, ident in states.items():
-        if ident in saved:
-            module.__dict__[ident] = tracer.wrap_state(state, saved[ident])
-    for ident in machines:
-        if ident in saved:
-            module.__dict__[ident] = tracer.wrap_machine(saved[ident])
+        if ident in module.__dict__:
+            module.__dict__[ident] = tracer.wrap_state(state, module.__dict__[ident])
+    for ident in [m.ident for m in prepared.translation.workflow.machines()]:
+        if ident in module.__dict__:
+            module.__dict__[ident] = tracer.wrap_machine(module.__dict__[ident])
+    map_runs = getattr(module, "MAP_RUNS", None)
+    if map_runs:
+        map_runs.update({k: module.__dict__.get(states.get(k, ""), v) for k, v in map_runs.items()})
 
 
 _EXECUTION_ARN = re.compile(r"arn:[^:]+:states:[^:]+:[^:]+:(execution|express):.+")

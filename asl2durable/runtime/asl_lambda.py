@@ -276,6 +276,9 @@ def invoke_lambda(
     :func:`client_call_reason`), the function is invoked from a durable step with the
     process's Lambda client instead.
     """
+    if rt.hook("tracer") is not None:  # asl2durable verify: what the Task sends
+        sent = ("lambda:invoke", params) if envelope else ("lambda", payload)
+        rt.hook("tracer").sent(run, *sent, function_name)
     operation = run.operation or run.current or ""
     params = params or {}
     if client_call_reason(run, function_name, params) is not None:
@@ -317,8 +320,7 @@ def lambda_invoke(
     """The ``arn:aws:states:::lambda:invoke`` integration: ``params`` are the Invoke
     API's (``FunctionName``, ``Payload``, ``Qualifier``, ...); the result is Invoke's
     response."""
-    # (through asl_runtime, where a run that traces the calls replaces it)
-    return rt.invoke_lambda(
+    return invoke_lambda(
         run,
         params["FunctionName"],
         params.get("Payload"),

@@ -490,12 +490,13 @@ def start_run(
 
 def enter(run: Run, state: str) -> None:
     """Record ``$$.State.EnteredTime`` for a state that reads it (one durable step per
-    entry)."""
+    entry): now, or the time recorded (``asl2durable verify``'s tracer)."""
     run.at(state)
+    at = hook("tracer") and hook("tracer").entered_time(run)
     run.entered_time = step(
         run,
         f"{state} (entered)",
-        lambda: _iso(_dt.datetime.now(_dt.UTC).timestamp()),
+        lambda: _iso(_dt.datetime.now(_dt.UTC).timestamp() if at is None else at),
     )
 
 
@@ -567,11 +568,6 @@ def _begin(run: Run, name: str, *, entered_time: bool, task: bool) -> None:
         enter(run, name)
 
 
-def visiting(run: Run, name: str, data: Any) -> None:
-    """Called as a state written in a machine's body starts, with its input: nothing
-    here (``asl2durable verify`` follows the run's states through it)."""
-
-
 class StateScope:
     """The block of a state written in a machine's body (:meth:`Run.in_state`)."""
 
@@ -579,7 +575,8 @@ class StateScope:
         self, run: Run, name: str, data: Any, *, task: bool, entered_time: bool
     ) -> None:
         self.run, self.name, self.data = run, name, data
-        visiting(run, name, data)
+        if hook("tracer") is not None:  # asl2durable verify follows the states here
+            hook("tracer").visiting(run, name, data)
         _begin(run, name, entered_time=entered_time, task=task)
 
     def __enter__(self) -> Self:

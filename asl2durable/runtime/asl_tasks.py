@@ -73,6 +73,7 @@ def call_service(
 ) -> Any:
     """A request-response service integration (optimized or ``aws-sdk:``) inside a
     durable step."""
+    _traced(run, resource, params)
     return rt.step(
         run,
         run.operation or run.current or "",
@@ -82,6 +83,12 @@ def call_service(
         effect=client_error(resource),
         task=_service_name(resource),
     )
+
+
+def _traced(run: rt.Run, resource: str, sent: Any) -> None:
+    """A local run's tracer (``asl2durable verify``) is told what a Task sends."""
+    if rt.hook("tracer") is not None:
+        rt.hook("tracer").sent(run, resource, sent)
 
 
 def _service_name(resource: str) -> str:
@@ -135,6 +142,7 @@ def run_job(
     States.Timeout (the last wait is shortened so that this poll comes on time)."""
     import time
 
+    _traced(run, resource, params)
     operation = run.operation or run.current or ""
 
     from aws_durable_execution_sdk_python.waits import (
@@ -365,6 +373,7 @@ def wait_for_task_token(
     )
     run.task_token = callback.callback_id
     payload = make_payload()
+    _traced(run, resource, payload)
 
     def deliver() -> None:
         send(payload)

@@ -324,6 +324,7 @@ def run_handler(
     environment: Mapping[str, str] | None = None,
     execution_start: Callable[[Any], float | None] | None = None,
     role_arn: str | None = None,
+    tracer: Any = None,
 ) -> Outcome:
     """Run ``handler`` on ``event`` in the local runner with ``asl_runtime``'s hooks
     set for this run only (:class:`LocalHooks`: runs in other threads at the same time
@@ -347,7 +348,8 @@ def run_handler(
     function name) that chained invokes reach, each run as a child durable execution (a
     state machine of the same template, converted). ``environment``: the function's
     configuration (variables the process does not set); ``execution_start`` and
-    ``role_arn``: the execution's start time and role as recorded."""
+    ``role_arn``: the execution's start time and role as recorded; ``tracer``: what
+    follows the run (:attr:`LocalHooks.tracer`)."""
     from aws_durable_execution_sdk_python_testing import DurableFunctionTestRunner
 
     if faults not in (None, "interrupt"):
@@ -381,6 +383,7 @@ def run_handler(
             execution_start=execution_start,
             role_arn=role_arn,
             environment=dict(environment or {}),
+            tracer=tracer,
         ),
         limits,
     )
@@ -1642,6 +1645,12 @@ class LocalHooks:
     role_arn: str | None = None
     # the function's configuration: variables the process does not set
     environment: Mapping[str, str] = field(default_factory=dict)
+    # what follows the run (``asl2durable verify``): ``tracer.visiting(run, state,
+    # input)`` as a state written in a machine's body starts, ``tracer.sent(run,
+    # resource, parameters, function=None)`` as a Task calls (a Lambda call: resource
+    # "lambda" or "lambda:invoke"), ``tracer.entered_time(run)`` the
+    # ``$$.State.EnteredTime`` to record (seconds since the epoch; None: now)
+    tracer: Any = None
 
 
 @contextlib.contextmanager
