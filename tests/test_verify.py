@@ -430,3 +430,121 @@ def test_a_redriven_execution_cannot_be_compared():
                               "previousEventId": end["id"], "executionRedrivenEventDetails": {"redriveCount": 1}})
     result = verify(DEFINITION, history)
     assert result.verdict == COULD_NOT_COMPARE and "redriven" in result.reason
+
+
+# ---- a verify and another local run at the same time --------------------------------------
+
+ROLE = "arn:aws:iam::123456789012:role/sfn"
+
+
+def _stamped(task: str, function: str) -> dict:
+    """A Lambda Task, then a Pass that reads the entered and start times and the role."""
+    return {
+        "StartAt": task,
+        "States": {
+            task: {"Type": "Task", "Resource": FN + function, "ResultPath": "$.result", "Next": "Stamp"},
+            "Stamp": {
+                "Type": "Pass",
+                "Parameters": {
+                    "result.$": "$.result",
+                    "entered.$": "$$.State.EnteredTime",
+                    "started.$": "$$.Execution.StartTime",
+                    "role.$": "$$.Execution.RoleArn",
+                },
+                "End": True,
+            },
+        },
+    }
+
+
+def _stamped_history() -> dict:
+    h = History()
+    h.add("ExecutionStarted", 0, "executionStartedEventDetails", input={}, roleArn=ROLE)
+    e = h.entered("Task", "Charge", {})
+    e = h.add("LambdaFunctionScheduled", e, "lambdaFunctionScheduledEventDetails", resource=FN + "charge", input={})
+    e = h.add("LambdaFunctionStarted", e)
+    e = h.add("LambdaFunctionSucceeded", e, "lambdaFunctionSucceededEventDetails", output={"id": "ch-1"})
+    e = h.exited("Task", "Charge", {"result": {"id": "ch-1"}}, e)
+    e = h.entered("Pass", "Stamp", {"result": {"id": "ch-1"}}, e)
+    output = {"result": {"id": "ch-1"}, "entered": "2026-11-30T10:00:07.007Z", "started": "2026-11-30T10:00:01.001Z",
+              "role": ROLE}
+    e = h.exited("Pass", "Stamp", output, e)
+    h.add("ExecutionSucceeded", e, "executionSucceededEventDetails", output=output)
+    return h.doc()
+
+
+def test_a_verify_traces_and_changes_its_own_run_only(monkeypatch):
+    """A verify and a run_local of another machine in two threads, the run_local going from
+    its Lambda call to its end while the verify waits inside its own Lambda Task: the verify
+    sees its recorded start time, entered time and role and none of the other run's states
+    or calls; the other run sees its own times and no role; nothing of ``asl_runtime``,
+    ``asl_sdk`` or the environment is left changed."""
+    import datetime
+    import os
+    import threading
+
+    import asl_runtime
+    import asl_sdk
+
+    from asl2durable.run import verify as verify_module
+    from asl2durable.run.local import run_local
+
+    monkeypatch.delenv("ASL_EXECUTION_ROLE_ARN", raising=False)
+    runtime_before, sdk_before, environ_before = dict(vars(asl_runtime)), dict(vars(asl_sdk)), dict(os.environ)
+    inside = threading.Barrier(2, timeout=60)  # both runs inside their Lambda call
+    other_done = threading.Event()
+    waited: list[str] = []
+    traced: set[str] = set()  # the executions whose states and calls the verify traced
+    traced_call, traced_enter = verify_module.Tracer.call, verify_module.Tracer.enter
+
+    def call(self, run, sent):  # the verify's first traced call waits for the other run to end
+        traced.add(run.execution.get("Name"))
+        if run.execution.get("Name") != "other" and not waited:
+            waited.append(run.execution.get("Name"))
+            inside.wait()
+            assert other_done.wait(60)
+        return traced_call(self, run, sent)
+
+    def enter(self, run, state, state_input):
+        traced.add(run.execution.get("Name"))
+        return traced_enter(self, run, state, state_input)
+
+    monkeypatch.setattr(verify_module.Tracer, "call", call)
+    monkeypatch.setattr(verify_module.Tracer, "enter", enter)
+
+    def work(event, _context):
+        inside.wait()
+        return {"worked": True}
+
+    results: dict[str, object] = {}
+
+    def run_verify():
+        results["verify"] = verify(_stamped("Charge", "charge"), _stamped_history())
+
+    def run_other():
+        try:
+            results["other"] = run_local(_stamped("Work", "work"), {}, lambdas={"work": work}, execution_name="other")
+        finally:
+            other_done.set()
+
+    threads = [threading.Thread(target=run_verify), threading.Thread(target=run_other)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert waited, "the verify's Lambda call was not traced"
+    assert traced == {"execution-name"}, traced  # the verify's run only
+    assert results["verify"].verdict == SAME, str(results["verify"])
+    other = results["other"]
+    assert other.status == "SUCCEEDED", other
+    assert (other.output["result"], other.output["role"]) == ({"worked": True}, "")
+    now = datetime.datetime.now(datetime.UTC)
+    for key in ("started", "entered"):  # the other run's own times, not the recorded ones
+        moment = datetime.datetime.fromisoformat(other.output[key].replace("Z", "+00:00"))
+        assert abs((now - moment).total_seconds()) < 300, (key, other.output[key])
+    # nothing left changed: the support modules' names (a feature imported on first use
+    # may have been added), the SDK adapter, the environment, the runs' hooks
+    assert {k for k, v in runtime_before.items() if vars(asl_runtime).get(k) is not v} == set()
+    assert {k for k, v in sdk_before.items() if vars(asl_sdk).get(k) is not v} == set()
+    assert dict(os.environ) == environ_before
+    assert asl_runtime._HOOKS.get() is None and asl_runtime._LOCAL_RUNS == {}
