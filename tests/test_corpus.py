@@ -15,6 +15,7 @@ def test_corpus_is_present():
     assert len(CORPUS) == 170
 
 
+@pytest.mark.slow  # 170 definitions translated and imported
 @pytest.mark.parametrize("source", CORPUS, ids=[p.name.removesuffix(".asl.json") for p in CORPUS])
 def test_realworld_definition_converts_and_imports(source):
     translation = translated(source)

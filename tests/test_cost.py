@@ -490,6 +490,7 @@ def test_workflow_type_of_a_machine(properties, expected):
     assert batch.workflow_type(loaded) == expected
 
 
+@pytest.mark.slow  # the README's machines run for their cost figures
 def test_the_readme_cost_figures_machines(tmp_path):
     """The README's figures with and without chained invoke: examples/order-processing and the
     same machine with its Lambda Tasks called from steps (tests/fixtures/cost), on the same inputs."""

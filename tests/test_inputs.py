@@ -193,6 +193,7 @@ def test_every_machine_is_in_the_table_and_definition_files_are_not_converted_tw
 CASES = [pytest.param(key, id="/".join(key)) for key in sorted(MACHINES)]
 
 
+@pytest.mark.slow  # every real project's machine converted
 @pytest.mark.parametrize("key", CASES)
 def test_real_machine_converts(key):
     kind, project, template, machine = key

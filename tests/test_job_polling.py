@@ -127,6 +127,7 @@ def test_a_long_job_costs_few_polls(seconds, polls):
 # --------------------------------------------------------------------------- measured runs
 
 
+@pytest.mark.slow  # hundreds of polls replayed
 def test_an_hour_long_job_is_polled_with_growing_waits_in_one_operation(monkeypatch):
     job = FakeJob(monkeypatch, 3600)
     result = run_local(machine(), {}, timeout=120)

@@ -217,6 +217,7 @@ def mutant(change) -> dict:
     return definition
 
 
+@pytest.mark.slow  # every recorded execution verified
 def test_the_recorded_executions_verify_as_the_same():
     for history in (succeeded_history(), failed_history()):
         result = verify(DEFINITION, history)
@@ -319,6 +320,7 @@ def test_placeholders_are_wildcards_only_when_asked():
     assert verify(DEFINITION, partly, input=real, placeholders=True).verdict == DIFFERS  # "order " is not a token
 
 
+@pytest.mark.slow  # verify runs of several recordings
 def test_aws_only_values_are_not_compared():
     """The answers' HTTP metadata and the request id in a Lambda error are AWS's own; the run's
     differ (the recorded ones are what the stand-ins answered, so the states see them)."""
@@ -354,6 +356,7 @@ def test_pages_of_one_history_are_one_execution(tmp_path):
     assert verify(DEFINITION, pages).verdict == SAME
 
 
+@pytest.mark.slow  # verify through the CLI on every recording
 def test_cli_verify_reports_each_execution_and_exits_by_verdict(tmp_path):
     definition = tmp_path / "machine.asl.json"
     definition.write_text(json.dumps(DEFINITION))
