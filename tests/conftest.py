@@ -1,4 +1,5 @@
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -24,3 +25,10 @@ def _fresh_aws_clients():
 def pytest_configure(config):
     # The durable SDK logs every failed step with a traceback; conformance runs fail many on purpose.
     logging.getLogger("aws_durable_execution_sdk_python").setLevel(logging.CRITICAL)
+
+
+def pytest_xdist_auto_num_workers(config):
+    """``-n auto``: one worker more than the CPUs. A good share of the suite waits (Lambda
+    functions that outlast their Task's TimeoutSeconds, subprocesses, a browser), and a third
+    worker keeps two CPUs busy meanwhile."""
+    return (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1) + 1
