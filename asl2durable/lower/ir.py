@@ -152,6 +152,7 @@ class State:
     assign: Any = DEFAULT  # JSONPath: a Template; JSONata: a Jsonata
     output: "Jsonata | _Default" = DEFAULT  # JSONata Output
     needs_entered_time: bool = False  # the state reads $$.State.EnteredTime
+    flow: DataFlow = field(default_factory=DataFlow)  # JSONPath: the fields the state has
 
     @property
     def jsonata(self) -> bool:
@@ -170,7 +171,6 @@ class Transitioning(State):
 
 @dataclass
 class PassState(Transitioning):
-    flow: DataFlow = field(default_factory=DataFlow)
     result: Any = DEFAULT
 
 
@@ -221,7 +221,6 @@ class TaskState(Transitioning):
     call: "LambdaCall | ServiceCall | None" = None  # None: not translated (the state is flagged unsupported)
     heartbeat_seconds: "int | Jsonata | None" = None
     heartbeat_seconds_path: Path | None = None
-    flow: DataFlow = field(default_factory=DataFlow)
     timeout_seconds: "int | Jsonata | None" = None
     timeout_seconds_path: Path | None = None
     retry: list[Retrier] = field(default_factory=list)
@@ -232,8 +231,6 @@ class TaskState(Transitioning):
 class ChoiceState(State):
     rules: list[ChoiceRule] = field(default_factory=list)
     default: str | None = None
-    input_path: Path | None | _Default = DEFAULT
-    output_path: Path | None | _Default = DEFAULT
 
 
 @dataclass
@@ -242,14 +239,11 @@ class WaitState(Transitioning):
     seconds_path: Path | None = None
     timestamp: "str | Jsonata | None" = None
     timestamp_path: Path | None = None
-    input_path: Path | None | _Default = DEFAULT
-    output_path: Path | None | _Default = DEFAULT
 
 
 @dataclass
 class SucceedState(State):
-    input_path: Path | None | _Default = DEFAULT
-    output_path: Path | None | _Default = DEFAULT
+    pass
 
 
 @dataclass
@@ -264,7 +258,6 @@ class FailState(State):
 class ParallelState(Transitioning):
     branches: list["Machine"] = field(default_factory=list)
     arguments: "Jsonata | _Default" = DEFAULT
-    flow: DataFlow = field(default_factory=DataFlow)
     retry: list[Retrier] = field(default_factory=list)
     catch: list[Catcher] = field(default_factory=list)
 
@@ -288,7 +281,6 @@ class MapState(Transitioning):
     item_batcher: Any = DEFAULT
     result_writer: Any = DEFAULT
     label: str | None = None
-    flow: DataFlow = field(default_factory=DataFlow)
     retry: list[Retrier] = field(default_factory=list)
     catch: list[Catcher] = field(default_factory=list)
 

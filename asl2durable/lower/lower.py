@@ -342,8 +342,7 @@ class Lowering:
                 **common,
                 rules=rules,
                 default=s.get("Default"),
-                input_path=self.optional_path(s, "InputPath", where),
-                output_path=self.optional_path(s, "OutputPath", where),
+                flow=self.flow(s, where, result_fields=False),
             )
         if kind == "Wait":
             if "Timestamp" in s or "TimestampPath" in s:
@@ -363,14 +362,12 @@ class Lowering:
                 seconds_path=self.path(s.get("SecondsPath"), pointer_join(where, "SecondsPath")),
                 timestamp=self.expr(s.get("Timestamp")),
                 timestamp_path=self.path(s.get("TimestampPath"), pointer_join(where, "TimestampPath")),
-                input_path=self.optional_path(s, "InputPath", where),
-                output_path=self.optional_path(s, "OutputPath", where),
+                flow=self.flow(s, where, result_fields=False),
             )
         if kind == "Succeed":
             return ir.SucceedState(
                 **common,
-                input_path=self.optional_path(s, "InputPath", where),
-                output_path=self.optional_path(s, "OutputPath", where),
+                flow=self.flow(s, where, result_fields=False),
             )
         if kind == "Fail":
             return ir.FailState(

@@ -101,7 +101,7 @@ class _Search:
             if s.jsonata:
                 output = data if s.output is ir.DEFAULT else _jsonata(w, scope, s.output, "Output", {"input": data})
             else:
-                output = _select(w, scope, _select(w, scope, data, s.input_path), s.output_path)
+                output = _select(w, scope, _select(w, scope, data, s.flow.input_path), s.flow.output_path)
             yield w, ("next", (None, output), "")
         elif isinstance(s, ir.FailState):
             yield w, ("error", self.fail_name(s, w, data, scope), "")
@@ -121,9 +121,7 @@ class _Search:
             if s.assign is not ir.DEFAULT:
                 w.variables.update(self.jsonata_assign(w, scope, s.assign, bindings))
             return output
-        flow = getattr(s, "flow", None)
-        output_path = flow.output_path if flow is not None else getattr(s, "output_path", ir.DEFAULT)
-        output = _select(w, scope, output, output_path)
+        output = _select(w, scope, output, s.flow.output_path)
         if s.assign is not ir.DEFAULT:
             w.variables.update(self.assigned(_template(w, scope, assign_from, s.assign)))
         return output
@@ -165,7 +163,7 @@ class _Search:
                     if name == "Timestamp" and _parse_time(got) is None:
                         raise Stop("a Timestamp that is not a timestamp")
         else:
-            selected = _select(w, scope, data, s.input_path)
+            selected = _select(w, scope, data, s.flow.input_path)
             _number_field(w, scope, s.seconds, "Seconds", {})
             if isinstance(s.timestamp, str) and _parse_time(s.timestamp) is None:
                 raise Stop("a Timestamp that is not a timestamp")
@@ -223,8 +221,8 @@ class _Search:
             else:
                 yield w, ("next", (s.default, self.choice_output(s, w, scope, data, s.output, s.assign)), "default")
             return
-        selected = _select(w, scope, data, s.input_path)
-        output = _select(w, scope, selected, s.output_path)
+        selected = _select(w, scope, data, s.flow.input_path)
+        output = _select(w, scope, selected, s.flow.output_path)
         first = True
         currents = [w]  # the ways in which the rules so far are all false
         for i, rule in enumerate(s.rules):
