@@ -9,6 +9,7 @@ rt.intrinsic call each. Text from the definition only ever reaches the code as q
 from __future__ import annotations
 
 import ast
+import json
 
 import pytest
 
@@ -150,3 +151,64 @@ def test_recorder_matches_the_runtime_signatures():
         real = list(inspect.signature(getattr(asl_runtime, name)).parameters)
         fake = list(inspect.signature(getattr(_Recorder, name)).parameters)
         assert len(real) == len(fake), name
+
+
+# A state of each type with every data-flow field it can have, each reading the key named for its
+# step of ir.DATA_FLOW ("work": a Fail's ErrorPath and CausePath)
+ALL_FIELDS = {
+    "Pass": {"Type": "Pass", "Parameters": {"p.$": "$.parameters"}},
+    "Task": {
+        "Type": "Task", "Resource": "arn:aws:lambda:us-east-1:111111111111:function:f", "TimeoutSecondsPath": "$.settings",
+        "Parameters": {"p.$": "$.parameters"}, "ResultSelector": {"r.$": "$.result_selector"},
+    },
+    "Parallel": {
+        "Type": "Parallel", "Parameters": {"p.$": "$.parameters"}, "ResultSelector": {"r.$": "$.result_selector"},
+        "Branches": [{"StartAt": "B", "States": {"B": {"Type": "Pass", "End": True}}}],
+    },
+    "Map": {
+        "Type": "Map", "ItemsPath": "$.items_path", "MaxConcurrencyPath": "$.settings",
+        "ResultSelector": {"r.$": "$.result_selector"},
+        "ItemProcessor": {"StartAt": "B", "States": {"B": {"Type": "Pass", "End": True}}},
+    },
+    "Wait": {"Type": "Wait", "SecondsPath": "$.settings"},
+    "Choice": {"Type": "Choice", "Choices": [{"Variable": "$.choices", "IsPresent": True, "Next": "T"}], "Default": "T"},
+    "Succeed": {"Type": "Succeed"},
+    "Fail": {"Type": "Fail", "ErrorPath": "$.work", "CausePath": "$.work"},
+}
+FLOW_FIELDS = {"InputPath": "$.input_path", "ResultPath": "$.result_path", "OutputPath": "$.output_path",
+               "Assign": {"a.$": "$.assign"}}
+# the fields each type has of those
+FLOW_FIELDS_OF = {
+    "Pass": ("InputPath", "ResultPath", "OutputPath", "Assign"),
+    "Task": ("InputPath", "ResultPath", "OutputPath", "Assign"),
+    "Parallel": ("InputPath", "ResultPath", "OutputPath", "Assign"),
+    "Map": ("InputPath", "ResultPath", "OutputPath", "Assign"),
+    "Wait": ("InputPath", "OutputPath", "Assign"),
+    "Choice": ("InputPath", "OutputPath"),
+    "Succeed": ("InputPath", "OutputPath"),
+    "Fail": (),
+}
+
+
+@pytest.mark.parametrize("kind", ALL_FIELDS)
+def test_generated_code_reads_a_states_fields_in_the_data_flows_order(kind):
+    """The order of ir.DATA_FLOW (which the wording of a failed read and the test walk follow) is
+    the order in which generated code reads the fields, for every state type."""
+    from asl2durable.translate import translate
+
+    DATA_FLOW = ir.DATA_FLOW
+    state = {**ALL_FIELDS[kind], **{key: FLOW_FIELDS[key] for key in FLOW_FIELDS_OF[kind]}}
+    if kind not in ("Choice", "Succeed", "Fail"):
+        state["Next"] = "T"
+    if kind == "Choice":
+        state["Choices"][0]["Assign"] = {"a.$": "$.assign"}
+    definition = {"StartAt": "S", "States": {"S": state, "T": {"Type": "Succeed"}}}
+    if kind in ("Succeed", "Fail"):
+        del definition["States"]["T"]
+    translation = translate(definition, name="order", outputs=("handler",))
+    assert translation.ok, translation.diagnostics
+    code = translation.files["handler.py"]
+    body = code[code.index('("S"'):]  # the state's function or block
+    read = sorted((body.index(f'"{step}"'), step) for step in DATA_FLOW if f'"{step}"' in body)
+    fields = json.dumps(state)
+    assert [step for _, step in read] == [step for step in DATA_FLOW if f'"$.{step}"' in fields], body

@@ -94,6 +94,44 @@ def test_a_path_that_finds_no_value_fails_as_step_functions_words_it(name):
         assert result.cause.startswith(PREFIX), result.cause
 
 
+# A state of each type with an OutputPath that finds no value, going on to T
+OUTPUT_PATHS = {
+    "Pass": {"Type": "Pass", "Next": "T"},
+    "Task": {"Type": "Task", "Resource": FN, "ResultPath": "$.r", "Next": "T"},
+    "Wait": {"Type": "Wait", "Seconds": 1, "Next": "T"},
+    "Succeed": {"Type": "Succeed"},
+    "Choice": {"Type": "Choice", "Choices": [{"Variable": "$.a", "IsPresent": True, "Next": "T"}], "Default": "T"},
+    "Parallel": {"Type": "Parallel", "Branches": [{"StartAt": "B", "States": {"B": {"Type": "Pass", "End": True}}}],
+                 "ResultPath": "$.r", "Next": "T"},
+    "Map": {"Type": "Map", "ItemsPath": "$.items", "ResultPath": "$.r", "Next": "T",
+            "ItemProcessor": {"StartAt": "B", "States": {"B": {"Type": "Pass", "End": True}}}},
+}
+
+
+T = {"T": {"Type": "Succeed"}}
+
+
+@pytest.mark.parametrize("kind", OUTPUT_PATHS)
+def test_an_output_path_that_finds_no_value_is_states_runtime_in_every_state_type(kind):
+    """The wording of a failed read replays every type's data flow (ir.DATA_FLOW): a Wait's
+    and a Succeed's OutputPath failed with a Python KeyError before."""
+    definition = {
+        "StartAt": "S",
+        "States": {"S": {**OUTPUT_PATHS[kind], "OutputPath": "$.missing"}, **({} if kind == "Succeed" else T)},
+    }
+    result = run_local(definition, {"a": 1, "items": [1]}, lambdas={FN: echo})
+    assert (result.status, result.error) == ("FAILED", "States.Runtime"), result
+    assert result.cause.startswith(PREFIX + "Invalid path '$.missing'"), result.cause
+
+
+def test_a_wait_states_assign_that_finds_no_value_is_worded_as_step_functions_words_it():
+    result = run_local(machine({"Type": "Wait", "Seconds": 1, "Assign": {"x.$": "$.missing"}}), {"a": 1})
+    assert (result.status, result.error) == ("FAILED", "States.Runtime"), result
+    assert result.cause == (
+        PREFIX + "The JSONPath '$.missing' specified for the field 'x.$' could not be found in the input '{\"a\":1}'"
+    )
+
+
 def test_a_choice_variable_that_finds_no_value_fails_the_execution():
     definition = {
         "StartAt": "S",

@@ -254,8 +254,10 @@ LAMBDA_AND_CHOICE = {
 # Non-blank lines of the runtime modules (asl_testing.py aside: the local test harness) the
 # Lambda+Choice folders carry. Before the split (issue 18) every folder carried 3,652; after it
 # 2,312, before Parallel, dispatch loops, Task time-outs and waits until a time had modules of
-# their own and the duplicated checks were written once.
-LAMBDA_AND_CHOICE_LINES = 1992
+# their own and the duplicated checks were written once (1,992); the wording of a failed read
+# replaying the data flow step by step for every state type (asl_jsonpath.DATA_FLOW: Wait and
+# Succeed states' OutputPath had no wording) added 38.
+LAMBDA_AND_CHOICE_LINES = 2030
 LAMBDA_AND_CHOICE_GOAL = 700
 
 
@@ -291,6 +293,13 @@ def _missing_modules(files: dict[str, str]) -> set[str]:
         if name.startswith("asl_") and name.endswith(".py") and name != "asl_testing.py":
             needed |= {f"{module}.py" for module, rest in _IMPORT.findall(text) if "import-not-found" not in rest}
     return needed - set(files)
+
+
+def test_the_wording_of_a_failed_read_has_a_step_for_each_step_of_the_data_flow():
+    from asl2durable.lower import ir
+    from asl2durable.runtime import asl_paths
+
+    assert all(callable(getattr(asl_paths._Replay, step)) for step in ir.DATA_FLOW)
 
 
 @pytest.mark.parametrize("source", [*GOLDEN, *CORPUS], ids=lambda p: p.name.removesuffix(".asl.json"))

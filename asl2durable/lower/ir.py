@@ -15,6 +15,7 @@ from functools import cache
 from typing import Any, TypeGuard, Union
 
 from asl2durable.expressions import jsonata
+from asl2durable.runtime import asl_jsonpath
 
 # --------------------------------------------------------------------------- values
 
@@ -106,6 +107,11 @@ class DataFlow:
     result_selector: Template | _Default = DEFAULT
     result_path: Path | None | _Default = DEFAULT
     output_path: Path | None | _Default = DEFAULT
+
+
+# A JSONPath state's data flow, its steps in Step Functions' order: defined with the JSONPath
+# evaluation the support modules share (asl_jsonpath), whose wording of a failed read replays it.
+DATA_FLOW = asl_jsonpath.DATA_FLOW
 
 
 # --------------------------------------------------------------------------- Choice rules

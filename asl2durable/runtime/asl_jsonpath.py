@@ -37,6 +37,24 @@ from typing import Any
 __all__ = ["PathNotFound", "ResultPathMatchFailure", "assign", "parse", "read"]
 
 
+# A JSONPath state's data flow in Step Functions' order, a step a field (or fields):
+# "settings" are the ``...Path`` fields its work reads, "work" what it does (a Pass's
+# Result, a Fail's ErrorPath and CausePath), "choices" a Choice's rules. Generated code,
+# asl_paths' wording of a failed read and asl2durable's test walk follow it.
+DATA_FLOW = (
+    "input_path",
+    "items_path",
+    "settings",
+    "parameters",
+    "work",
+    "result_selector",
+    "result_path",
+    "output_path",
+    "choices",
+    "assign",
+)
+
+
 class PathNotFound(Exception):
     """The path cannot be evaluated against the data (a missing key, index out of range,
     an undefined variable, or a function that does not apply)."""

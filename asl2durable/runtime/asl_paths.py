@@ -99,7 +99,7 @@ def explain(
     if spec.get("QueryLanguage", query_language) == "JSONata":
         return None
     try:
-        _data_flow(run, name, spec, data, result)
+        _Replay(run, name, spec, data, result).replay()
     except rt.AslError as error:
         return error
     except ValueError:  # a path this module's parser does not read: not a fixed path
@@ -224,45 +224,82 @@ def _read_setting(
         rt.read_number(run, name, data, path, key)
 
 
-def _data_flow(
-    run: rt.Run, name: str, spec: dict[str, Any], data: Any, result: Any
-) -> None:
-    """Evaluate a JSONPath state's data flow with the JSONPath helpers, raising where it
-    fails."""
-    kind = str(spec.get("Type", ""))
-    effective = select_input(run, name, data, _reference(spec, "InputPath"))
-    if kind == "Map":
-        select_input(run, name, effective, _reference(spec, "ItemsPath"))
-    for key, how in _SETTINGS.get(kind, ()):
-        if isinstance(spec.get(key), str):
-            _read_setting(run, name, effective, key, how, spec[key])
-    if kind == "Choice":
-        select_output(run, name, effective, _reference(spec, "OutputPath"))
-        assign = spec.get("Assign")
-        for rule in spec.get("Choices", []):
-            if _rule(run, name, effective, rule):
-                assign = rule.get("Assign")
-                break
-        if assign is not None:
-            _fixed(run, name, effective, assign)
-        return
-    if kind == "Fail":
-        for key in ("ErrorPath", "CausePath"):
-            _read_field(run, name, data, spec.get(key), key)
-        return
-    parameters = spec.get("Parameters")
-    if parameters is not None and kind != "Map":
-        parameters = _fixed(run, name, effective, parameters)
-    if kind == "Pass":
-        result = spec.get("Result", parameters if parameters is not None else effective)
-    if result is rt._NOTHING:
-        return
-    if spec.get("ResultSelector") is not None:
-        result = _fixed(run, name, result, spec["ResultSelector"])
-    output = apply_result_path(name, data, result, _reference(spec, "ResultPath"))
-    select_output(run, name, output, _reference(spec, "OutputPath"))
-    if spec.get("Assign") is not None:
-        _fixed(run, name, result, spec["Assign"])
+_WORKS = ("Task", "Parallel", "Map")  # their result is their work's
+
+
+class _Replay:
+    """A JSONPath state's data flow evaluated with the helpers, step by step
+    (``asl_jsonpath.DATA_FLOW``), raising where it fails; ``result`` is its work's
+    result, if any (without one, a Task, Parallel or Map stops at its work)."""
+
+    def __init__(
+        self, run: rt.Run, name: str, spec: dict[str, Any], data: Any, result: Any
+    ):
+        self.run, self.name, self.spec, self.type = run, name, spec, spec.get("Type")
+        self.input = self.effective = self.output = self.assign_from = data
+        self.result, self.payload, self.assigned = result, None, spec.get("Assign")
+
+    def replay(self) -> None:
+        for step in asl_jsonpath.DATA_FLOW:
+            if getattr(self, step)() is False:
+                return
+
+    def _select(self, data: Any, key: str) -> Any:
+        return select_input(self.run, self.name, data, _reference(self.spec, key))
+
+    def input_path(self) -> None:
+        self.effective = self.output = self.assign_from = self._select(
+            self.input, "InputPath"
+        )
+
+    def items_path(self) -> None:
+        if self.type == "Map":
+            self._select(self.effective, "ItemsPath")
+
+    def settings(self) -> None:
+        for key, how in _SETTINGS.get(str(self.type), ()):
+            if isinstance(self.spec.get(key), str):
+                _read_setting(
+                    self.run, self.name, self.effective, key, how, self.spec[key]
+                )
+
+    def parameters(self) -> None:
+        if self.spec.get("Parameters") is not None and self.type != "Map":
+            self.payload = _fixed(
+                self.run, self.name, self.effective, self.spec["Parameters"]
+            )
+
+    def work(self) -> bool:
+        for key in ("ErrorPath", "CausePath") if self.type == "Fail" else ():
+            _read_field(self.run, self.name, self.input, self.spec.get(key), key)
+        if self.type == "Pass":
+            default = self.effective if self.payload is None else self.payload
+            self.result = self.spec.get("Result", default)
+        return self.type not in _WORKS or self.result is not rt._NOTHING
+
+    def result_selector(self) -> None:
+        if self.type in _WORKS and self.spec.get("ResultSelector") is not None:
+            self.result = _fixed(
+                self.run, self.name, self.result, self.spec["ResultSelector"]
+            )
+
+    def result_path(self) -> None:
+        if self.type == "Pass" or self.type in _WORKS:
+            path, self.assign_from = _reference(self.spec, "ResultPath"), self.result
+            self.output = apply_result_path(self.name, self.input, self.result, path)
+
+    def output_path(self) -> None:
+        self._select(self.output, "OutputPath")
+
+    def choices(self) -> None:
+        for rule in self.spec.get("Choices", []) if self.type == "Choice" else ():
+            if _rule(self.run, self.name, self.effective, rule):
+                self.assigned = rule.get("Assign")
+                return
+
+    def assign(self) -> None:
+        if self.assigned is not None:
+            _fixed(self.run, self.name, self.assign_from, self.assigned)
 
 
 def _rule(run: rt.Run, name: str, data: Any, rule: dict[str, Any]) -> bool:

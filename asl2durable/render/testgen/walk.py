@@ -37,6 +37,22 @@ from asl2durable.render.testgen.model import (
 from asl2durable.render.testgen.stubs import _function_key, reader_key, stub_key, writer_key
 from asl2durable.render.testgen.trees import _fixable, _frozen, _node, _read, _resolve, _set, _step
 
+DATA_FLOW = ir.DATA_FLOW
+AFTER_WORK = DATA_FLOW[DATA_FLOW.index("work") + 1 :]
+_RESULTS = (ir.PassState, ir.TaskState, ir.ParallelState, ir.MapState)  # the types with ResultPath
+
+
+@dataclasses.dataclass
+class _Flow:
+    """A JSONPath state's values along its data flow: its input, the effective input (InputPath),
+    the payload (Parameters), the work's result, the output so far and what Assign reads."""
+
+    input: Any
+    result: Any = ir.DEFAULT
+
+    def __post_init__(self) -> None:
+        self.effective = self.payload = self.output = self.assign_from = self.input
+
 
 class _Search:
     def __init__(self, workflow: ir.Workflow):
@@ -101,7 +117,7 @@ class _Search:
             if s.jsonata:
                 output = data if s.output is ir.DEFAULT else _jsonata(w, scope, s.output, "Output", {"input": data})
             else:
-                output = _select(w, scope, _select(w, scope, data, s.flow.input_path), s.flow.output_path)
+                output = self.flow(s, w, scope, _Flow(data), DATA_FLOW).output
             yield w, ("next", (None, output), "")
         elif isinstance(s, ir.FailState):
             yield w, ("error", self.fail_name(s, w, data, scope), "")
@@ -110,21 +126,57 @@ class _Search:
         else:
             raise Stop(f"a {type(s).__name__}")
 
-    def finish(self, s: ir.State, w: _Walk, scope: _Scope, state_input: Any, output: Any, result: Any, assign_from: Any) -> Any:
-        """Output (JSONata) or OutputPath, then Assign."""
-        if s.jsonata:
-            bindings = {"input": state_input}
-            if result is not ir.DEFAULT:
-                bindings["result"] = result
-            if s.output is not ir.DEFAULT:
-                output = _jsonata(w, scope, s.output, "Output", bindings)
-            if s.assign is not ir.DEFAULT:
-                w.variables.update(self.jsonata_assign(w, scope, s.assign, bindings))
-            return output
-        output = _select(w, scope, output, s.flow.output_path)
+    def finish(self, s: ir.State, w: _Walk, scope: _Scope, state_input: Any, output: Any, result: Any) -> Any:
+        """A JSONata state's Output, then Assign."""
+        bindings = {"input": state_input}
+        if result is not ir.DEFAULT:
+            bindings["result"] = result
+        if s.output is not ir.DEFAULT:
+            output = _jsonata(w, scope, s.output, "Output", bindings)
         if s.assign is not ir.DEFAULT:
-            w.variables.update(self.assigned(_template(w, scope, assign_from, s.assign)))
+            w.variables.update(self.jsonata_assign(w, scope, s.assign, bindings))
         return output
+
+    # ---- a JSONPath state's data flow, step by step in its order (ir.DATA_FLOW)
+
+    def flow(self, s: ir.State, w: _Walk, scope: _Scope, v: _Flow, steps: tuple[str, ...]) -> _Flow:
+        """Apply ``steps`` of the data flow to ``v``, in DATA_FLOW's order. The steps a state's
+        work takes itself (a Task's settings and Parameters, a Map's items) are followed there."""
+        for step in DATA_FLOW:
+            apply = getattr(self, "flow_" + step, None)
+            if step in steps and apply is not None:
+                apply(s, w, scope, v)
+        return v
+
+    def flow_input_path(self, s: ir.State, w: _Walk, scope: _Scope, v: _Flow) -> None:
+        v.effective = v.payload = v.output = v.assign_from = _select(w, scope, v.input, s.flow.input_path)
+
+    def flow_settings(self, s: ir.State, w: _Walk, scope: _Scope, v: _Flow) -> None:
+        if isinstance(s, ir.WaitState):
+            self.wait_settings(s, w, scope, v.effective)
+
+    def flow_parameters(self, s: ir.State, w: _Walk, scope: _Scope, v: _Flow) -> None:
+        if isinstance(s, ir.PassState) and s.flow.parameters is not ir.DEFAULT:
+            v.payload = _template(w, scope, v.effective, s.flow.parameters)
+
+    def flow_work(self, s: ir.State, w: _Walk, scope: _Scope, v: _Flow) -> None:
+        if isinstance(s, ir.PassState):
+            v.result = copy.deepcopy(s.result) if s.result is not ir.DEFAULT else v.payload
+
+    def flow_result_selector(self, s: ir.State, w: _Walk, scope: _Scope, v: _Flow) -> None:
+        if s.flow.result_selector is not ir.DEFAULT:
+            v.result = _template(w, scope, v.result, s.flow.result_selector)
+
+    def flow_result_path(self, s: ir.State, w: _Walk, scope: _Scope, v: _Flow) -> None:
+        if isinstance(s, _RESULTS):
+            v.output, v.assign_from = _result_path(w, v.input, v.result, s.flow.result_path), v.result
+
+    def flow_output_path(self, s: ir.State, w: _Walk, scope: _Scope, v: _Flow) -> None:
+        v.output = _select(w, scope, v.output, s.flow.output_path)
+
+    def flow_assign(self, s: ir.State, w: _Walk, scope: _Scope, v: _Flow) -> None:
+        if s.assign is not ir.DEFAULT:
+            w.variables.update(self.assigned(_template(w, scope, v.assign_from, s.assign)))
 
     def jsonata_assign(self, w: _Walk, scope: _Scope, assign: Any, bindings: dict) -> dict:
         """A JSONata Assign, one variable at a time (a variable may be UNKNOWN)."""
@@ -143,39 +195,33 @@ class _Search:
 
     def pass_output(self, s: ir.PassState, w: _Walk, data: Any, scope: _Scope) -> Any:
         if s.jsonata:
-            return self.finish(s, w, scope, data, data, ir.DEFAULT, None)
-        selected = _select(w, scope, data, s.flow.input_path)
-        if s.result is not ir.DEFAULT:
-            result = copy.deepcopy(s.result)
-        elif s.flow.parameters is not ir.DEFAULT:
-            result = _template(w, scope, selected, s.flow.parameters)
-        else:
-            result = selected
-        output = _result_path(w, data, result, s.flow.result_path)
-        return self.finish(s, w, scope, data, output, result, result)
+            return self.finish(s, w, scope, data, data, ir.DEFAULT)
+        return self.flow(s, w, scope, _Flow(data), DATA_FLOW).output
 
     def wait(self, s: ir.WaitState, w: _Walk, data: Any, scope: _Scope) -> Any:
         if s.jsonata:
-            selected = data
             for value, name, expect in ((s.seconds, "Seconds", "integer"), (s.timestamp, "Timestamp", "string")):
                 if isinstance(value, ir.Jsonata):
                     got = _jsonata(w, scope, value, name, {"input": data}, expect=expect)
                     if name == "Timestamp" and _parse_time(got) is None:
                         raise Stop("a Timestamp that is not a timestamp")
-        else:
-            selected = _select(w, scope, data, s.flow.input_path)
-            _number_field(w, scope, s.seconds, "Seconds", {})
-            if isinstance(s.timestamp, str) and _parse_time(s.timestamp) is None:
-                raise Stop("a Timestamp that is not a timestamp")
-            if s.seconds_path is not None:
-                _integer(w, scope, selected, s.seconds_path, 1)
-            if s.timestamp_path is not None:
-                value = _read(w, scope, selected, s.timestamp_path.spec)
-                if _fixable(w, value):
-                    _set(w, value, "2024-01-01T00:00:00Z")
-                elif _parse_time(_compare_value(w, value)) is None:
-                    raise Stop("a TimestampPath that does not read a timestamp")
-        return self.finish(s, w, scope, data, selected, selected, selected)
+            return self.finish(s, w, scope, data, data, data)
+        return self.flow(s, w, scope, _Flow(data), DATA_FLOW).output
+
+    @staticmethod
+    def wait_settings(s: ir.WaitState, w: _Walk, scope: _Scope, selected: Any) -> None:
+        """A JSONPath Wait's Seconds, Timestamp, SecondsPath and TimestampPath."""
+        _number_field(w, scope, s.seconds, "Seconds", {})
+        if isinstance(s.timestamp, str) and _parse_time(s.timestamp) is None:
+            raise Stop("a Timestamp that is not a timestamp")
+        if s.seconds_path is not None:
+            _integer(w, scope, selected, s.seconds_path, 1)
+        if s.timestamp_path is not None:
+            value = _read(w, scope, selected, s.timestamp_path.spec)
+            if _fixable(w, value):
+                _set(w, value, "2024-01-01T00:00:00Z")
+            elif _parse_time(_compare_value(w, value)) is None:
+                raise Stop("a TimestampPath that does not read a timestamp")
 
     def fail_name(self, s: ir.FailState, w: _Walk, data: Any, scope: _Scope) -> str | None:
         names = []
@@ -221,8 +267,8 @@ class _Search:
             else:
                 yield w, ("next", (s.default, self.choice_output(s, w, scope, data, s.output, s.assign)), "default")
             return
-        selected = _select(w, scope, data, s.flow.input_path)
-        output = _select(w, scope, selected, s.flow.output_path)
+        v = self.flow(s, w, scope, _Flow(data), ("input_path", "output_path"))  # then the rules, and Assign
+        selected, output = v.effective, v.output
         first = True
         currents = [w]  # the ways in which the rules so far are all false
         for i, rule in enumerate(s.rules):
@@ -264,7 +310,7 @@ class _Search:
     # ---- Task, Parallel, Map: the work, then retries, Catch and the data flow after it
 
     def work(self, s: Any, w: _Walk, data: Any, scope: _Scope) -> Iterator[tuple[_Walk, tuple]]:
-        selected = data if s.jsonata else _select(w, scope, data, s.flow.input_path)
+        selected = data if s.jsonata else self.flow(s, w, scope, _Flow(data), ("input_path",)).effective
         handled = tuple(self.catch_errors(s.catch)) + scope.outer_errors
         inner = _Scope(scope.item, scope.index, scope.in_map, handled, scope.concurrent)
         first = True
@@ -329,11 +375,8 @@ class _Search:
 
     def after(self, s: Any, w: _Walk, scope: _Scope, state_input: Any, result: Any) -> Any:
         if s.jsonata:
-            return self.finish(s, w, scope, state_input, result, result, None)
-        if s.flow.result_selector is not ir.DEFAULT:
-            result = _template(w, scope, result, s.flow.result_selector)
-        output = _result_path(w, state_input, result, s.flow.result_path)
-        return self.finish(s, w, scope, state_input, output, result, result)
+            return self.finish(s, w, scope, state_input, result, result)
+        return self.flow(s, w, scope, _Flow(state_input, result=result), AFTER_WORK).output
 
     def payload(self, s: Any, w: _Walk, scope: _Scope, state_input: Any, selected: Any) -> Any:
         if s.jsonata:
