@@ -12,6 +12,7 @@ import os
 import re
 import subprocess
 import sys
+import threading
 
 import pytest
 
@@ -149,6 +150,42 @@ def test_state_is_discarded_on_exit():
         pass
     with moto_aws():
         assert client("sqs").list_queues().get("QueueUrls", []) == []
+
+
+def test_an_emulation_started_in_another_thread_waits_for_the_first_to_end():
+    """moto's emulation and the environment are the process's: a second moto_aws (another thread's
+    seeded verify or run) starts when the first has ended, each seeing only its own resources and
+    account. Without the wait, the first saw the second's account and queue."""
+    first_in, second_trying, second_in, first_read = (threading.Event() for _ in range(4))
+    seen = {}
+
+    def first():
+        with moto_aws({"queues": ["first"]}, account_id="222222222222"):
+            first_in.set()
+            second_trying.wait(10)
+            second_in.wait(0.5)  # (it cannot get in while this one runs)
+            seen["first"] = (client("sqs").list_queues().get("QueueUrls", []),
+                             client("sts").get_caller_identity()["Account"])
+            first_read.set()
+
+    def second():
+        first_in.wait(10)
+        second_trying.set()
+        with moto_aws({"queues": ["second"]}, account_id="333333333333"):
+            second_in.set()
+            first_read.wait(10)
+            seen["second"] = (client("sqs").list_queues().get("QueueUrls", []),
+                              client("sts").get_caller_identity()["Account"])
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert seen == {
+        "first": (["https://sqs.us-east-1.amazonaws.com/222222222222/first"], "222222222222"),
+        "second": (["https://sqs.us-east-1.amazonaws.com/333333333333/second"], "333333333333"),
+    }
 
 
 # --------------------------------------------------------------------------------------

@@ -60,8 +60,16 @@ moto takes the account id of each request from the ``MOTO_ACCOUNT_ID`` environme
 (read per request), so ARNs and queue URLs carry ``account_id`` (default ``111111111111``, the
 account the conformance cases use). The region is set through ``AWS_DEFAULT_REGION`` and
 ``AWS_REGION``. Fake credentials replace any real ones, ``AWS_PROFILE`` and ``AWS_ENDPOINT_URL*``
-are removed while the context is active, and the environment is restored on exit. The
-environment is process-wide: do not run two ``moto_aws`` contexts in parallel threads.
+are removed while the context is active, and the environment is restored on exit.
+
+One emulation at a time
+-----------------------
+moto's emulation is the process's: it patches botocore for every thread, keeps its resources
+per process, and reads the account from the environment, which is process-wide too. So a
+process holds one ``moto_aws`` at a time: one started in another thread (a seeded ``verify`` or
+``run`` beside another) waits until the first has ended, then starts with its own seed. In one
+thread they nest, as moto's own contexts do. Local runs without a seed take no part in this:
+they need no lock (``run_local`` is re-entrant).
 """
 
 from __future__ import annotations
@@ -70,6 +78,7 @@ import base64
 import json
 import os
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -277,12 +286,17 @@ def moto_aws(
     except ImportError:
         raise RuntimeError(MISSING_MOTO) from None
 
-    reset_clients()
-    try:
-        with _environment(region, account_id), mock_aws():
-            yield _create(seed, region, account_id)
-    finally:
+    with _EMULATION:
         reset_clients()
+        try:
+            with _environment(region, account_id), mock_aws():
+                yield _create(seed, region, account_id)
+        finally:
+            reset_clients()
+
+
+# The process's one emulation (see "One emulation at a time"): re-entrant, for nesting.
+_EMULATION = threading.RLock()
 
 
 def reset_clients() -> None:
