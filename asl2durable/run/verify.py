@@ -24,6 +24,7 @@ from typing import Any
 
 from asl2durable.load import history as _history
 from asl2durable.load.history import PLACEHOLDER, Call, Execution, HistoryError, Lane, Visit, cannot_replay, epoch
+from asl2durable.runtime.asl_testing import as_json, same_scalar, wildcard
 
 SAME, DIFFERS, COULD_NOT_COMPARE = "same", "differs", "could not compare"
 
@@ -196,7 +197,7 @@ class Comparer:
                 if found is not None:
                     return found
             return None
-        if _same_scalar(recorded, translated):
+        if same_scalar(recorded, translated):
             return None
         return self._diff_read_through(recorded, translated, path, skip)
 
@@ -210,7 +211,7 @@ class Comparer:
         if self.placeholders and isinstance(recorded, str) and PLACEHOLDER.search(recorded):
             if PLACEHOLDER.fullmatch(recorded):
                 return True
-            if isinstance(translated, str) and _wildcard(recorded).fullmatch(translated):
+            if isinstance(translated, str) and wildcard(recorded).fullmatch(translated):
                 return True
         if isinstance(translated, str) and isinstance(recorded, str):
             if translated in self.tokens:
@@ -231,45 +232,16 @@ class Comparer:
             if shown != recorded:
                 return self.diff(shown, translated, path, skip)
         # JSON written as text on one side (a cause, a nested output kept as text): its value
-        left, right = _as_json(recorded), _as_json(translated)
+        left, right = as_json(recorded), as_json(translated)
         if (left is not recorded or right is not translated) and isinstance(left, (dict, list)) and isinstance(right, (dict, list)):
             return self.diff(left, right, path, skip)
         return path
 
 
-def _same_scalar(a: Any, b: Any) -> bool:
-    if isinstance(a, bool) or isinstance(b, bool):
-        return a is b
-    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
-        return a == b
-    return type(a) is type(b) and a == b and not isinstance(a, (dict, list))
-
-
-def _as_json(value: Any) -> Any:
-    if isinstance(value, str) and value[:1] in "{[":
-        try:
-            return json.loads(value)
-        except ValueError:
-            return value
-    return value
-
-
-_WILDCARDS: dict[str, re.Pattern] = {}
-
-
-def _wildcard(text: str) -> re.Pattern:
-    pattern = _WILDCARDS.get(text)
-    if pattern is None:
-        parts = PLACEHOLDER.split(text)
-        pattern = re.compile(".*?".join(re.escape(p) for p in parts), re.DOTALL)
-        _WILDCARDS[text] = pattern
-    return pattern
-
-
 def _at(value: Any, path: tuple) -> Any:
     """The value at ``path`` (JSON written as text is read through), or :data:`_NOTHING`."""
     for step in path:
-        value = _as_json(value)
+        value = as_json(value)
         if isinstance(value, dict) and step in value or isinstance(value, list) and isinstance(step, int) and 0 <= step < len(value):
             value = value[step]
         else:
@@ -574,8 +546,8 @@ class _Compare:
                 return None
             return self.value(ex.end_event, None, "output", ex.output, result.output, "")
         if ex.status == "FAILED":
-            wildcard = self.c.placeholders and isinstance(ex.error, str) and PLACEHOLDER.fullmatch(ex.error)
-            if not wildcard and (ex.error or None) != (result.error or None):
+            any_error = self.c.placeholders and isinstance(ex.error, str) and PLACEHOLDER.fullmatch(ex.error)
+            if not any_error and (ex.error or None) != (result.error or None):
                 return Divergence(ex.end_event, None, "error", ex.error, result.error)
             if ex.cause is not None or result.cause:
                 path = self.c.diff(_cause(ex.cause), _cause(result.cause), (), _CAUSE_AWS_ONLY)
@@ -592,7 +564,7 @@ def _cause(cause: Any) -> Any:
     if cause is None:
         return ""
     if isinstance(cause, str):
-        return _as_json(_ENTERED_AT.sub("", cause))
+        return as_json(_ENTERED_AT.sub("", cause))
     return cause
 
 

@@ -1119,7 +1119,7 @@ def _diff(
     if isinstance(recorded, str) and PLACEHOLDER.search(recorded):
         if PLACEHOLDER.fullmatch(recorded):
             return None
-        if isinstance(value, str) and _wildcard(recorded).fullmatch(value):
+        if isinstance(value, str) and wildcard(recorded).fullmatch(value):
             return None
     if isinstance(recorded, dict) and isinstance(value, dict):
         for key in list(recorded) + [k for k in value if k not in recorded]:
@@ -1143,9 +1143,9 @@ def _diff(
             if found is not None:
                 return found
         return None
-    if _same_scalar(recorded, value):
+    if same_scalar(recorded, value):
         return None
-    left, right = _as_json(recorded), _as_json(value)
+    left, right = as_json(recorded), as_json(value)
     if (
         (left is not recorded or right is not value)
         and isinstance(left, (dict, list))
@@ -1174,7 +1174,8 @@ def _distance(recorded: Any, value: Any) -> int:
     return 1
 
 
-def _same_scalar(a: Any, b: Any) -> bool:
+def same_scalar(a: Any, b: Any) -> bool:
+    """JSON scalars equal as JSON compares them: 1 == 1.0, True is not 1."""
     if isinstance(a, bool) or isinstance(b, bool):
         return a is b
     if isinstance(a, (int, float)) and isinstance(b, (int, float)):
@@ -1182,7 +1183,8 @@ def _same_scalar(a: Any, b: Any) -> bool:
     return type(a) is type(b) and a == b and not isinstance(a, (dict, list))
 
 
-def _as_json(value: Any) -> Any:
+def as_json(value: Any) -> Any:
+    """The value of JSON written as text (an object or array); else ``value``."""
     if isinstance(value, str) and value[:1] in "{[":
         try:
             return json.loads(value)
@@ -1194,7 +1196,8 @@ def _as_json(value: Any) -> Any:
 _WILDCARDS: dict[str, re.Pattern[str]] = {}
 
 
-def _wildcard(text: str) -> re.Pattern[str]:
+def wildcard(text: str) -> re.Pattern[str]:
+    """A recorded text's pattern: each ``<...>`` placeholder stands for any text."""
     pattern = _WILDCARDS.get(text)
     if pattern is None:
         pattern = _WILDCARDS[text] = re.compile(
@@ -1205,7 +1208,7 @@ def _wildcard(text: str) -> re.Pattern[str]:
 
 def _at(value: Any, path: tuple[Any, ...]) -> Any:
     for step in path:
-        value = _as_json(value)
+        value = as_json(value)
         inside = (
             isinstance(value, list) and isinstance(step, int) and 0 <= step < len(value)
         )
@@ -1360,7 +1363,7 @@ class Recorded:
             return output
         if call.get("outcome") == "failed":
             cause = call.get("cause")
-            body = _as_json(cause) if isinstance(cause, str) else cause
+            body = as_json(cause) if isinstance(cause, str) else cause
             if isinstance(body, dict) and "errorType" in body:
                 raise FunctionError(
                     str(body["errorType"]),
@@ -1530,7 +1533,7 @@ def cause_difference(recorded: Any, cause: Any) -> str | None:
     def value(c: Any) -> Any:
         if c is None:
             return ""
-        return _as_json(_ENTERED_AT.sub("", c)) if isinstance(c, str) else c
+        return as_json(_ENTERED_AT.sub("", c)) if isinstance(c, str) else c
 
     return difference(value(recorded), value(cause), path="cause")
 
